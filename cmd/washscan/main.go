@@ -1,0 +1,209 @@
+// Command washscan finds wash trading and fake volume in NFT and token trade
+// histories. This package only parses flags and wires the library packages
+// together; see README.md for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+
+	"github.com/washscan/washscan/datasets"
+)
+
+// Exit codes, SPEC §4.
+const (
+	exitOK       = 0
+	exitFailure  = 1
+	exitUsage    = 2
+	exitBadData  = 65
+	exitNoInput  = 66
+	exitSignaled = 130
+)
+
+// env is what a command sees of the process.
+type env struct {
+	ctx    context.Context
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// command is one washscan sub-command. flags declares its flags on fs and
+// returns the function that runs it once they are parsed.
+type command struct {
+	name    string
+	usage   string // argument synopsis
+	summary string // one line
+	flags   func(fs *flag.FlagSet) func(e *env, args []string) error
+}
+
+// commands lists every sub-command, in the order help shows them.
+var commands = []*command{
+	analyzeCmd,
+	benchCmd,
+	calibrateCmd,
+	synthCmd,
+	ingestCmd,
+	fundersCmd,
+}
+
+// usageError is a bad command line (exit 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	e := &env{ctx: ctx, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+	os.Exit(run(e, os.Args[1:]))
+}
+
+// run executes the command line args and returns the exit code.
+func run(e *env, args []string) int {
+	if len(args) == 0 {
+		topUsage(e.stderr)
+		return exitUsage
+	}
+	name := args[0]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		return help(e, args[1:])
+	case "version", "--version":
+		fmt.Fprintln(e.stdout, "washscan", version)
+		return exitOK
+	}
+	c := lookup(name)
+	if c == nil {
+		fmt.Fprintf(e.stderr, "washscan: unknown command %q\n\n", name)
+		topUsage(e.stderr)
+		return exitUsage
+	}
+	fs := newFlagSet(c, e.stderr)
+	runFn := c.flags(fs)
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	err := runFn(e, fs.Args())
+	if err == nil {
+		return exitOK
+	}
+	code := exitCode(err)
+	fmt.Fprintf(e.stderr, "washscan %s: %v\n", c.name, err)
+	if code == exitUsage {
+		fmt.Fprintf(e.stderr, "run 'washscan help %s' for usage\n", c.name)
+	}
+	return code
+}
+
+// exitCode maps an error to its SPEC §4 exit code.
+func exitCode(err error) int {
+	var ue *usageError
+	var re *datasets.RowError
+	var fe *datasets.FileError
+	switch {
+	case errors.As(err, &ue):
+		return exitUsage
+	case errors.As(err, &fe):
+		return exitNoInput
+	case errors.As(err, &re):
+		return exitBadData
+	case errors.Is(err, context.Canceled):
+		return exitSignaled
+	}
+	return exitFailure
+}
+
+func lookup(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func newFlagSet(c *command, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() { commandUsage(out, c, fs) }
+	return fs
+}
+
+func topUsage(w io.Writer) {
+	fmt.Fprintf(w, "washscan %s: find wash trading and fake volume in NFT and token trade histories\n\n", version)
+	fmt.Fprintln(w, "Usage: washscan <command> [flags]")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "  help       show a command's flags: washscan help <command>")
+	fmt.Fprintln(w, "\nExit codes: 0 ok, 1 runtime failure, 2 usage error, 65 bad input data, 66 input file unreadable.")
+}
+
+func commandUsage(w io.Writer, c *command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: washscan %s %s\n\n%s\n\nFlags:\n", c.name, c.usage, c.summary)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
+func help(e *env, args []string) int {
+	if len(args) == 0 {
+		topUsage(e.stdout)
+		return exitOK
+	}
+	c := lookup(args[0])
+	if c == nil {
+		fmt.Fprintf(e.stderr, "washscan help: unknown command %q\n", args[0])
+		return exitUsage
+	}
+	fs := newFlagSet(c, e.stdout)
+	c.flags(fs)
+	commandUsage(e.stdout, c, fs)
+	return exitOK
+}
+
+// multiFlag collects a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(s string) error {
+	*m = append(*m, s)
+	return nil
+}
+
+// kvFlag collects repeatable key=value[,key=value...] pairs.
+type kvFlag map[string]string
+
+func (m kvFlag) String() string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k+"="+m[k])
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ",")
+}
+
+func (m kvFlag) Set(s string) error {
+	for _, part := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(part, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return fmt.Errorf("want name=value, got %q", part)
+		}
+		m[k] = strings.TrimSpace(v)
+	}
+	return nil
+}

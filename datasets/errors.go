@@ -1,0 +1,53 @@
+package datasets
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel reasons carried by RowError.Err; test with errors.Is.
+var (
+	ErrBadHex        = errors.New("bad hex")
+	ErrBadNumber     = errors.New("bad number")
+	ErrNegative      = errors.New("negative value")
+	ErrBadTime       = errors.New("unparseable time")
+	ErrTokenIDLength = errors.New("token id longer than 78 digits")
+	ErrMissing       = errors.New("missing required field")
+	ErrFieldCount    = errors.New("wrong number of fields")
+	ErrConflict      = errors.New("identity conflict")
+	ErrBadValue      = errors.New("bad value")
+)
+
+// RowError is a row that cannot be loaded. It prints as FILE:LINE: column C: reason
+// (FILE:row N for Parquet, where Line is the 1-based row number).
+type RowError struct {
+	File    string
+	Line    int64
+	Column  string // canonical column name; "" when the row as a whole is bad
+	Err     error
+	Raw     string // the original line (CSV, JSON Lines) or the row as JSON (Parquet)
+	Parquet bool   // Line is a row number, not a line number
+}
+
+func (e *RowError) Error() string {
+	pos := fmt.Sprintf("%s:%d", e.File, e.Line)
+	if e.Parquet {
+		pos = fmt.Sprintf("%s:row %d", e.File, e.Line)
+	}
+	if e.Column == "" {
+		return fmt.Sprintf("%s: %v", pos, e.Err)
+	}
+	return fmt.Sprintf("%s: column %s: %v", pos, e.Column, e.Err)
+}
+
+func (e *RowError) Unwrap() error { return e.Err }
+
+// FileError is an input that cannot be read at all: missing, a directory, not
+// decompressible, not the format its name says (exit 66).
+type FileError struct {
+	File string
+	Err  error
+}
+
+func (e *FileError) Error() string { return fmt.Sprintf("%s: %v", e.File, e.Err) }
+func (e *FileError) Unwrap() error { return e.Err }

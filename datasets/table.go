@@ -1,0 +1,300 @@
+// Package datasets loads trade histories into columns and writes them back out.
+//
+// A dataset is a [Trades] table: one row per sale or transfer, stored column-wise
+// with addresses, assets and short strings interned to dense integer ids. Address
+// ids are the node ids of every graph later in the pipeline. The layout of each
+// column is Arrow's (fixed-width values, no per-row allocation), and
+// [Trades.Record] exposes the table as an Arrow record batch in the canonical
+// schema of SPEC §1.1.
+package datasets
+
+import (
+	"encoding/hex"
+	"math"
+	"strings"
+)
+
+// Address is a 20-byte EVM address.
+type Address [20]byte
+
+// Hash is a 32-byte transaction hash.
+type Hash [32]byte
+
+// String returns the address as 0x followed by 40 lower-case hex digits.
+func (a Address) String() string { return "0x" + hex.EncodeToString(a[:]) }
+
+// IsZero reports whether a is the zero address.
+func (a Address) IsZero() bool { return a == Address{} }
+
+// String returns the hash as 0x followed by 64 lower-case hex digits.
+func (h Hash) String() string { return "0x" + hex.EncodeToString(h[:]) }
+
+// AddrID is the dense id of an address within one dataset.
+// NoAddr (0) stands for a missing (empty) address.
+type AddrID = uint32
+
+// NoAddr is the id of an empty address field.
+const NoAddr AddrID = 0
+
+// AssetID is the dense id of an asset: a (contract, token_id) pair.
+// An ERC-20 contract is one asset with an empty token id.
+type AssetID = uint32
+
+// Standard is the token standard of a row.
+type Standard uint8
+
+// Token standards, SPEC §1.1.
+const (
+	ERC721 Standard = iota
+	ERC1155
+	ERC20
+)
+
+var standardNames = [...]string{"erc721", "erc1155", "erc20"}
+
+func (s Standard) String() string {
+	if int(s) < len(standardNames) {
+		return standardNames[s]
+	}
+	return "invalid"
+}
+
+// ParseStandard parses erc721, erc1155 or erc20 (any case).
+func ParseStandard(s string) (Standard, bool) {
+	for i, n := range standardNames {
+		if strings.EqualFold(s, n) {
+			return Standard(i), true
+		}
+	}
+	return 0, false
+}
+
+// Label is the ground-truth is_wash label of a row: LabelNone when absent.
+type Label int8
+
+// Labels.
+const (
+	LabelNone    Label = -1
+	LabelOrganic Label = 0
+	LabelWash    Label = 1
+)
+
+// Addresses interns addresses to dense ids. Id 0 is the empty address.
+// An id can be marked unknown (the zero address, allow-listed escrow
+// contracts): such an address still prints, but is never a wallet, a graph
+// node, a funder link or one side of a self-trade.
+type Addresses struct {
+	list    []Address
+	unknown []bool
+	index   map[Address]AddrID
+}
+
+// NewAddresses returns an empty dictionary holding only the empty address.
+func NewAddresses() *Addresses {
+	return &Addresses{list: make([]Address, 1), unknown: []bool{true}, index: make(map[Address]AddrID)}
+}
+
+// Intern returns the id of a, adding it if new. The zero address is marked unknown.
+func (d *Addresses) Intern(a Address) AddrID {
+	if id, ok := d.index[a]; ok {
+		return id
+	}
+	id := AddrID(len(d.list))
+	d.list = append(d.list, a)
+	d.unknown = append(d.unknown, a.IsZero())
+	d.index[a] = id
+	return id
+}
+
+// Lookup returns the id of a if it has been interned.
+func (d *Addresses) Lookup(a Address) (AddrID, bool) {
+	id, ok := d.index[a]
+	return id, ok
+}
+
+// Len returns the number of ids, including the empty address.
+func (d *Addresses) Len() int { return len(d.list) }
+
+// Addr returns the address of id (the zero address for NoAddr).
+func (d *Addresses) Addr(id AddrID) Address { return d.list[id] }
+
+// String returns the 0x form of id, or "" for NoAddr.
+func (d *Addresses) String(id AddrID) string {
+	if id == NoAddr {
+		return ""
+	}
+	return d.list[id].String()
+}
+
+// Unknown reports whether id stands for an unknown party (SPEC §1.1, §1.3).
+func (d *Addresses) Unknown(id AddrID) bool { return d.unknown[id] }
+
+// MarkUnknown makes id an unknown party (used for --allow lists).
+func (d *Addresses) MarkUnknown(id AddrID) { d.unknown[id] = true }
+
+// Dict interns short strings (chain, currency, platform) to dense ids; id 0 is "".
+type Dict struct {
+	list  []string
+	index map[string]uint32
+}
+
+// NewDict returns a dictionary holding only "".
+func NewDict() *Dict { return &Dict{list: []string{""}, index: map[string]uint32{"": 0}} }
+
+// Intern returns the id of s, adding it if new.
+func (d *Dict) Intern(s string) uint32 {
+	if id, ok := d.index[s]; ok {
+		return id
+	}
+	id := uint32(len(d.list))
+	d.list = append(d.list, s)
+	d.index[s] = id
+	return id
+}
+
+// Lookup returns the id of s if interned.
+func (d *Dict) Lookup(s string) (uint32, bool) { id, ok := d.index[s]; return id, ok }
+
+// Value returns the string of id.
+func (d *Dict) Value(id uint32) string { return d.list[id] }
+
+// Len returns the number of ids, including "".
+func (d *Dict) Len() int { return len(d.list) }
+
+type assetKey struct {
+	contract AddrID
+	token    string
+}
+
+// Assets interns (contract, token_id) pairs. Token ids are kept in canonical
+// decimal form (no leading zeros); an ERC-20 asset has token id "".
+type Assets struct {
+	Contract []AddrID
+	TokenID  []string
+	index    map[assetKey]AssetID
+}
+
+// NewAssets returns an empty asset dictionary.
+func NewAssets() *Assets { return &Assets{index: make(map[assetKey]AssetID)} }
+
+// Intern returns the id of (contract, tokenID), adding it if new.
+func (a *Assets) Intern(contract AddrID, tokenID string) AssetID {
+	k := assetKey{contract, tokenID}
+	if id, ok := a.index[k]; ok {
+		return id
+	}
+	id := AssetID(len(a.Contract))
+	a.Contract = append(a.Contract, contract)
+	a.TokenID = append(a.TokenID, tokenID)
+	a.index[k] = id
+	return id
+}
+
+// Len returns the number of assets.
+func (a *Assets) Len() int { return len(a.Contract) }
+
+// CompareTokenIDs orders canonical decimal token ids numerically.
+func CompareTokenIDs(x, y string) int {
+	if len(x) != len(y) {
+		if len(x) < len(y) {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(x, y)
+}
+
+// LoadStats accounts for every row read: RowsRead = RowsLoaded + RowsRejected + RowsDuplicate.
+type LoadStats struct {
+	RowsRead      int64 `json:"rows_read"`
+	RowsLoaded    int64 `json:"rows_loaded"`
+	RowsRejected  int64 `json:"rows_rejected"`
+	RowsDuplicate int64 `json:"rows_duplicate"`
+}
+
+// Trades is a loaded dataset, column-wise. Row i of every column is trade i, in
+// input order (files in the order given, rows in file order).
+type Trades struct {
+	Chain    []uint32   // id in Chains
+	Time     []int64    // block_time, unix seconds UTC
+	Block    []uint64   // block_number; 0 when not given
+	TxHash   []Hash     // tx_hash
+	LogIndex []uint32   // log_index (default 0)
+	Asset    []AssetID  // (contract, token_id) id in Assets
+	Standard []Standard // token_standard
+	Seller   []AddrID   // seller id in Addrs (NoAddr when empty)
+	Buyer    []AddrID   // buyer id in Addrs (NoAddr when empty)
+	Amount   []float64  // amount (default 1)
+	Price    []float64  // price in Currency units
+	Currency []uint32   // id in Currencies, upper-cased; 0 when not given (native)
+	PriceUSD []float64  // price_usd; NaN when not given
+	Platform []uint32   // id in Platforms, lower-cased; 0 when not given
+	TxFrom   []AddrID   // tx_from; NoAddr when not given
+	Label    []Label    // is_wash ground truth; LabelNone when not given
+	Source   []uint32   // index in Files of the file the row came from
+	Line     []int64    // line (CSV, JSON Lines) or row (Parquet) in that file, 1-based
+
+	Addrs      *Addresses
+	Assets     *Assets
+	Chains     *Dict
+	Currencies *Dict
+	Platforms  *Dict
+
+	Files []string // input files, as named on the command line
+	Stats LoadStats
+}
+
+// NewTrades returns an empty table with fresh dictionaries.
+func NewTrades() *Trades {
+	return &Trades{
+		Addrs: NewAddresses(), Assets: NewAssets(),
+		Chains: NewDict(), Currencies: NewDict(), Platforms: NewDict(),
+	}
+}
+
+// Len returns the number of rows.
+func (t *Trades) Len() int { return len(t.Time) }
+
+// Contract returns the contract address id of row i.
+func (t *Trades) Contract(i int) AddrID { return t.Assets.Contract[t.Asset[i]] }
+
+// HasUSD reports whether row i has a price_usd.
+func (t *Trades) HasUSD(i int) bool { return !math.IsNaN(t.PriceUSD[i]) }
+
+// NativeCurrencies lists, per chain (Dune spelling), the currency symbols that
+// count toward volume: the native coin and its wrapped form (SPEC §1.1).
+var NativeCurrencies = map[string][]string{
+	"ethereum":    {"ETH", "WETH"},
+	"base":        {"ETH", "WETH"},
+	"arbitrum":    {"ETH", "WETH"},
+	"optimism":    {"ETH", "WETH"},
+	"zksync":      {"ETH", "WETH"},
+	"linea":       {"ETH", "WETH"},
+	"scroll":      {"ETH", "WETH"},
+	"blast":       {"ETH", "WETH"},
+	"zora":        {"ETH", "WETH"},
+	"polygon":     {"POL", "MATIC", "WPOL", "WMATIC"},
+	"bnb":         {"BNB", "WBNB"},
+	"avalanche_c": {"AVAX", "WAVAX"},
+	"gnosis":      {"XDAI", "WXDAI"},
+	"fantom":      {"FTM", "WFTM"},
+	"celo":        {"CELO", "WCELO"},
+	"ronin":       {"RON", "WRON"},
+	"solana":      {"SOL", "WSOL"},
+	"nova":        {"ETH", "WETH"},
+	"mantle":      {"MNT", "WMNT"},
+}
+
+// IsNative reports whether currency (upper-cased; "" = not given, meaning
+// native) counts toward volume on chain.
+func IsNative(chain, currency string) bool {
+	if currency == "" {
+		return true
+	}
+	for _, c := range NativeCurrencies[chain] {
+		if c == currency {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,34 @@
+// Package pipeline runs the detection path shared by analyze, bench and
+// calibrate: features → detectors of a preset → scores.
+package pipeline
+
+import (
+	"context"
+
+	"github.com/washscan/washscan/detect"
+)
+
+// Outcome is the result of one pipeline run.
+type Outcome struct {
+	Result *detect.Result
+	Scores *detect.Scores
+}
+
+// Run runs preset's detectors over in and scores every row with w (the
+// preset's own weights when w is nil).
+func Run(ctx context.Context, in *detect.Input, preset *detect.Preset, params *detect.Params, w *detect.Weights) (*Outcome, error) {
+	if params == nil {
+		params = detect.NewParams()
+	}
+	if err := params.Check(preset.Detectors); err != nil {
+		return nil, err
+	}
+	if w == nil {
+		w = &preset.Weights
+	}
+	res, err := detect.Run(ctx, in, preset.Detectors, params)
+	if err != nil {
+		return nil, err
+	}
+	return &Outcome{Result: res, Scores: detect.Score(in.Features.N, res, preset.Detectors, w)}, nil
+}

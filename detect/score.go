@@ -1,0 +1,151 @@
+package detect
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"strings"
+)
+
+// Weights turn findings into a score. For a row with at least one finding,
+//
+//	score = σ(Bias + Σ_d Weights[d] · strength_d),  σ(z) = 1/(1+e^(−z)),
+//
+// summed over the detectors d that reported the row; a row no detector
+// reported scores 0. This is a logistic model whose coefficients
+// `washscan calibrate` fits on labeled data.
+type Weights struct {
+	Bias    float64            `json:"bias"`
+	Weights map[string]float64 `json:"weights"`
+	// Source is "builtin" or the file the weights were read from; not serialized.
+	Source string `json:"-"`
+}
+
+// ReadWeights reads a weights JSON file ({"bias": b, "weights": {"name": w}}).
+func ReadWeights(path string) (*Weights, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("weights %s: %w", path, err)
+	}
+	var w Weights
+	if err := json.Unmarshal(data, &w); err != nil {
+		return nil, fmt.Errorf("weights %s: %w", path, err)
+	}
+	if w.Weights == nil {
+		return nil, fmt.Errorf("weights %s: no \"weights\" object", path)
+	}
+	for k, v := range w.Weights {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("weights %s: %s is not finite", path, k)
+		}
+	}
+	w.Source = path
+	return &w, nil
+}
+
+// Scores are the per-row outcome of scoring.
+type Scores struct {
+	Score    []float64 // in [0,1]
+	Level    []uint8   // 0–4, see Level
+	Reasons  []string  // detectors that fired, joined by "|", in preset order
+	Evidence []string  // their evidence, "name: evidence" joined by "; "
+}
+
+// Level maps a score to a level: 0 below 0.2, 1 below 0.4, 2 below 0.6,
+// 3 below 0.8, 4 from 0.8.
+func Level(score float64) uint8 {
+	switch {
+	case score < 0.2:
+		return 0
+	case score < 0.4:
+		return 1
+	case score < 0.6:
+		return 2
+	case score < 0.8:
+		return 3
+	}
+	return 4
+}
+
+// Sigmoid is the logistic function 1/(1+e^(−z)).
+func Sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
+
+// Score combines the findings of the detectors in order (the preset's
+// flagging detectors) into per-row scores for n rows. Detectors without a
+// weight contribute to reasons and evidence but not to the score.
+// Time O(n + findings).
+func Score(n int, res *Result, order []*Detector, w *Weights) *Scores {
+	s := &Scores{
+		Score:    make([]float64, n),
+		Level:    make([]uint8, n),
+		Reasons:  make([]string, n),
+		Evidence: make([]string, n),
+	}
+	z := make([]float64, n)
+	hit := make([]bool, n)
+	var reasons, evidence [][]string
+	reasons = make([][]string, n)
+	evidence = make([][]string, n)
+	for _, d := range order {
+		wd := w.Weights[d.Name]
+		for _, f := range res.Findings[d.Name] {
+			z[f.Row] += wd * f.Strength
+			hit[f.Row] = true
+			reasons[f.Row] = append(reasons[f.Row], d.Name)
+			if f.Evidence != "" {
+				evidence[f.Row] = append(evidence[f.Row], d.Name+": "+f.Evidence)
+			}
+		}
+	}
+	for i := 0; i < n; i++ {
+		if !hit[i] {
+			continue
+		}
+		sc := Sigmoid(w.Bias + z[i])
+		s.Score[i] = sc
+		s.Level[i] = Level(sc)
+		s.Reasons[i] = strings.Join(reasons[i], "|")
+		s.Evidence[i] = strings.Join(evidence[i], "; ")
+	}
+	return s
+}
+
+// FeatureMatrix returns, for the rows with at least one finding among order,
+// their row numbers and a row-major matrix of strengths (one column per
+// detector in order); calibrate fits Weights on it.
+func FeatureMatrix(res *Result, order []*Detector) (rows []int32, x [][]float64) {
+	idx := map[int32]int{}
+	for j, d := range order {
+		for _, f := range res.Findings[d.Name] {
+			k, ok := idx[f.Row]
+			if !ok {
+				k = len(rows)
+				idx[f.Row] = k
+				rows = append(rows, f.Row)
+				x = append(x, make([]float64, len(order)))
+			}
+			x[k][j] = f.Strength
+		}
+	}
+	perm := make([]int, len(rows))
+	for i := range perm {
+		perm[i] = i
+	}
+	sort.Slice(perm, func(a, b int) bool { return rows[perm[a]] < rows[perm[b]] })
+	r2 := make([]int32, len(rows))
+	x2 := make([][]float64, len(rows))
+	for i, p := range perm {
+		r2[i], x2[i] = rows[p], x[p]
+	}
+	return r2, x2
+}
+
+// Preset is a named list of flagging detectors with their weights.
+type Preset struct {
+	Name      string
+	Doc       string
+	Detectors []*Detector
+	Weights   Weights
+}
