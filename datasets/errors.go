@@ -51,3 +51,25 @@ type FileError struct {
 
 func (e *FileError) Error() string { return fmt.Sprintf("%s: %v", e.File, e.Err) }
 func (e *FileError) Unwrap() error { return e.Err }
+
+// ErrBadOption marks a LoadOptions value that cannot be used: a --map or --set
+// key that is not a canonical column, or a --set value that does not parse.
+// Callers may treat it as a usage error.
+var ErrBadOption = errors.New("bad load option")
+
+// conflictError is the reason of a row whose identity matches an earlier row
+// with different content (SPEC §1.1). It unwraps to ErrConflict.
+type conflictError struct {
+	file    string
+	line    int64
+	parquet bool
+}
+
+func (e *conflictError) Error() string {
+	if e.parquet {
+		return fmt.Sprintf("conflicts with %s:row %d", e.file, e.line)
+	}
+	return fmt.Sprintf("conflicts with %s:%d", e.file, e.line)
+}
+
+func (e *conflictError) Unwrap() error { return ErrConflict }

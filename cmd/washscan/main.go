@@ -113,7 +113,10 @@ func exitCode(err error) int {
 	var ue *usageError
 	var re *datasets.RowError
 	var fe *datasets.FileError
+	var ec interface{ ExitCode() int } // an error that knows its exit code
 	switch {
+	case errors.As(err, &ec):
+		return ec.ExitCode()
 	case errors.As(err, &ue):
 		return exitUsage
 	case errors.As(err, &fe):

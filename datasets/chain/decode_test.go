@@ -1,0 +1,236 @@
+package chain
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/big"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/rpc"
+)
+
+func TestFormatUnits(t *testing.T) {
+	for _, tt := range []struct {
+		v    string
+		dec  int
+		want string
+	}{
+		{"0", 18, "0"},
+		{"1", 18, "0.000000000000000001"},
+		{"1500000000000000000", 18, "1.5"},
+		{"1000000000000000000", 18, "1"},
+		{"123456789012345678901234567890", 18, "123456789012.34567890123456789"},
+		{"2500000", 6, "2.5"},
+		{"2500000", 0, "2500000"},
+	} {
+		v, _ := new(big.Int).SetString(tt.v, 10)
+		if got := formatUnits(v, tt.dec); got != tt.want {
+			t.Errorf("formatUnits(%s, %d) = %s, want %s", tt.v, tt.dec, got, tt.want)
+		}
+	}
+}
+
+func TestSplit(t *testing.T) {
+	for _, tt := range []struct {
+		v    int64
+		n    int
+		want string
+	}{
+		{10, 3, "[4 3 3]"},
+		{11, 3, "[4 4 3]"},
+		{2, 5, "[1 1 0 0 0]"},
+		{0, 2, "[0 0]"},
+		{7, 1, "[7]"},
+	} {
+		if got := fmt.Sprint(split(big.NewInt(tt.v), tt.n)); got != tt.want {
+			t.Errorf("split(%d, %d) = %s, want %s", tt.v, tt.n, got, tt.want)
+		}
+	}
+}
+
+type codeErr struct {
+	code int
+	msg  string
+}
+
+func (e codeErr) Error() string  { return e.msg }
+func (e codeErr) ErrorCode() int { return e.code }
+
+var _ rpc.Error = codeErr{}
+
+func TestClassify(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		logs bool
+		want errKind
+	}{
+		{codeErr{-32005, "query returned more than 10000 results"}, true, errRange},
+		{codeErr{-32005, "daily request count exceeded, request rate limited"}, true, errTransient},
+		{codeErr{-32000, "block range is too wide"}, true, errRange},
+		{codeErr{-32602, "exceed maximum block range: 50000"}, true, errRange},
+		{codeErr{-32000, "Log response size exceeded. You can make eth_getLogs requests with up to a 2K block range"}, true, errRange},
+		{codeErr{-32000, "limit exceeded"}, true, errRange},
+		{codeErr{-32000, "limit exceeded"}, false, errTransient},
+		{codeErr{-32000, "header not found"}, false, errTransient},
+		{codeErr{-32601, "the method foo does not exist"}, false, errFatal},
+		{codeErr{-32602, "invalid argument 0: hex string without 0x prefix"}, true, errFatal},
+		{rpc.HTTPError{StatusCode: 429, Status: "429 Too Many Requests"}, true, errTransient},
+		{rpc.HTTPError{StatusCode: 503, Status: "503 Service Unavailable"}, false, errTransient},
+		{rpc.HTTPError{StatusCode: 413, Status: "413", Body: []byte("block range too large")}, true, errRange},
+		{rpc.HTTPError{StatusCode: 401, Status: "401 Unauthorized"}, false, errFatal},
+		{fmt.Errorf("post: %w", errors.New("unexpected EOF")), false, errTransient},
+		{fmt.Errorf("x: %w", contextDeadline()), false, errTransient},
+	} {
+		if got := classify(tt.err, tt.logs); got != tt.want {
+			t.Errorf("classify(%v, logs=%v) = %d, want %d", tt.err, tt.logs, got, tt.want)
+		}
+	}
+}
+
+func contextDeadline() error {
+	return errDeadline{}
+}
+
+type errDeadline struct{}
+
+func (errDeadline) Error() string   { return "context deadline exceeded" }
+func (errDeadline) Timeout() bool   { return true }
+func (errDeadline) Temporary() bool { return true }
+
+func TestDecodeSymbol(t *testing.T) {
+	str := append(append(common.LeftPadBytes([]byte{32}, 32), common.LeftPadBytes([]byte{4}, 32)...), common.RightPadBytes([]byte("usdc"), 32)...)
+	for _, tt := range []struct {
+		in   []byte
+		want string
+	}{
+		{str, "USDC"},
+		{common.RightPadBytes([]byte("MKR"), 32), "MKR"},
+		{nil, ""},
+		{common.RightPadBytes([]byte("a,b"), 32), ""},
+	} {
+		if got := decodeSymbol(tt.in); got != tt.want {
+			t.Errorf("decodeSymbol(%x) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// logFromBytes builds a log from fuzz input: the first byte picks the event
+// topic and the topic count, the next 32-byte words are topics, the rest data.
+func logFromBytes(b []byte) *types.Log {
+	topics := []common.Hash{TopicTransfer, TopicTransferSingle, TopicTransferBatch, TopicPunkAssign, TopicPunkTransfer,
+		TopicPunkBought, TopicOrderFulfilled, TopicLooksRareAsk, TopicLooksRareBid, TopicLooksRareV2Ask, TopicLooksRareV2Bid,
+		TopicBlurMatched, TopicX2Y2Inventory, {}}
+	lg := &types.Log{Address: common.Address{1}, Index: 3}
+	if len(b) == 0 {
+		return lg
+	}
+	sel, b := b[0], b[1:]
+	n := int(sel>>4) % 5
+	lg.Topics = append(lg.Topics, topics[int(sel&0x0f)%len(topics)])
+	for i := 1; i < n; i++ {
+		var h common.Hash
+		if len(b) > 0 {
+			k := copy(h[:], b)
+			b = b[k:]
+		}
+		lg.Topics = append(lg.Topics, h)
+	}
+	if n == 0 {
+		lg.Topics = nil
+	}
+	lg.Data = b
+	return lg
+}
+
+func FuzzDecodeLog(f *testing.F) {
+	// Seeds: each event well formed (built by the scenario's encoders).
+	a, b := common.Address{0xaa}, common.Address{0xbb}
+	evs := []ev{
+		transfer721(a, a, b, 7), transfer20(a, a, b, big.NewInt(5)), transferSingle(a, a, a, b, 1, 2),
+		transferBatch(f, a, a, a, b, []*big.Int{big.NewInt(1), big.NewInt(2)}, []*big.Int{big.NewInt(3), big.NewInt(4)}),
+		orderFulfilled(f, a, a, b, []spentItem{{seaERC721, a, big.NewInt(1), big.NewInt(1)}}, []receivedItem{{seaNative, common.Address{}, big.NewInt(0), big.NewInt(9), a}}),
+		looksRareV1(f, a, true, a, b, a, a, 1, big.NewInt(5)),
+		looksRareV2(f, a, false, a, b, a, a, []*big.Int{big.NewInt(1)}, [3]*big.Int{big.NewInt(1), big.NewInt(2), big.NewInt(3)}),
+		ordersMatched(f, a, a, b, a, 1, common.Address{}, big.NewInt(4)),
+		evInventory(f, a, a, b, common.Address{}, a, 3, big.NewInt(8)),
+		punkBought(a, 1, big.NewInt(2), a, b), punkTransfer(a, a, b, 3), punkAssign(a, b, 4),
+	}
+	topicIndex := map[common.Hash]byte{}
+	for i, h := range []common.Hash{TopicTransfer, TopicTransferSingle, TopicTransferBatch, TopicPunkAssign, TopicPunkTransfer,
+		TopicPunkBought, TopicOrderFulfilled, TopicLooksRareAsk, TopicLooksRareBid, TopicLooksRareV2Ask, TopicLooksRareV2Bid,
+		TopicBlurMatched, TopicX2Y2Inventory} {
+		topicIndex[h] = byte(i)
+	}
+	for _, e := range evs {
+		seed := []byte{byte(len(e.topics))<<4 | topicIndex[e.topics[0]]}
+		for _, t := range e.topics[1:] {
+			seed = append(seed, t[:]...)
+		}
+		f.Add(append(seed, e.data...))
+	}
+	f.Add([]byte{0x22, 0xff})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		lg := logFromBytes(b)
+		ts, err := DecodeTransfer(lg)
+		if err == nil {
+			for _, x := range ts {
+				if x.Amount == nil || (x.TokenID == nil) != (x.Standard == 2) {
+					t.Fatalf("bad transfer %+v", x)
+				}
+			}
+		}
+		if p, err := DecodePunk(lg); err == nil && p.Index == nil {
+			t.Fatal("punk without index")
+		}
+		if s, err := DecodeSale(lg); err == nil {
+			for _, it := range s.Items {
+				_ = it.TokenID.Sign() // must not be nil
+			}
+			if s.Price != nil && s.Price.Sign() < 0 {
+				t.Fatal("negative price")
+			}
+		}
+	})
+}
+
+// TestDecodeSaleRoundTrip decodes what the test encoders build.
+func TestDecodeSaleRoundTrip(t *testing.T) {
+	a, b := common.Address{0xaa}, common.Address{0xbb}
+	for _, tt := range []struct {
+		name  string
+		e     ev
+		items int
+		price int64
+		cur   common.Address
+	}{
+		{"seaport listing", orderFulfilled(t, a, a, b, []spentItem{{seaERC721, a, big.NewInt(1), big.NewInt(1)}, {seaERC1155, b, big.NewInt(2), big.NewInt(5)}},
+			[]receivedItem{{seaNative, common.Address{}, big.NewInt(0), big.NewInt(9), a}, {seaNative, common.Address{}, big.NewInt(0), big.NewInt(1), b}}), 2, 10, common.Address{}},
+		{"seaport mixed currencies", orderFulfilled(t, a, a, b, []spentItem{{seaERC721, a, big.NewInt(1), big.NewInt(1)}},
+			[]receivedItem{{seaNative, common.Address{}, big.NewInt(0), big.NewInt(9), a}, {seaERC20, b, big.NewInt(0), big.NewInt(1), b}}), 1, -1, common.Address{}},
+		{"looksrare v1", looksRareV1(t, a, false, a, b, b, a, 1, big.NewInt(5)), 1, 5, b},
+		{"looksrare v2", looksRareV2(t, a, false, a, b, b, a, []*big.Int{big.NewInt(1), big.NewInt(2)}, [3]*big.Int{big.NewInt(1), big.NewInt(2), big.NewInt(3)}), 2, 6, b},
+		{"blur", ordersMatched(t, a, a, b, a, 1, b, big.NewInt(4)), 1, 4, b},
+		{"x2y2", evInventory(t, a, a, b, common.Address{}, a, 3, big.NewInt(8)), 1, 8, common.Address{}},
+	} {
+		s, err := DecodeSale(&types.Log{Address: tt.e.addr, Topics: tt.e.topics, Data: tt.e.data})
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if len(s.Items) != tt.items || s.Currency != [20]byte(tt.cur) {
+			t.Errorf("%s: %d items currency %s, want %d %s", tt.name, len(s.Items), s.Currency, tt.items, tt.cur)
+		}
+		if tt.price < 0 && s.Price != nil || tt.price >= 0 && (s.Price == nil || s.Price.Int64() != tt.price) {
+			t.Errorf("%s: price %v, want %d", tt.name, s.Price, tt.price)
+		}
+	}
+	// Truncated data is an error, not a panic.
+	e := orderFulfilled(t, a, a, b, nil, nil)
+	binary.BigEndian.PutUint64(e.data[len(e.data)-8:], 1<<40)
+	if _, err := DecodeSale(&types.Log{Topics: e.topics, Data: e.data}); !errors.Is(err, ErrMalformed) {
+		t.Errorf("corrupt OrderFulfilled: %v", err)
+	}
+}

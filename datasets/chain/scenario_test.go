@@ -1,0 +1,347 @@
+package chain
+
+import (
+	"context"
+	"math/big"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/washscan/washscan/datasets"
+)
+
+// Encoders of the events the scenario emits.
+
+func addrTopic(a common.Address) common.Hash { return common.BytesToHash(a[:]) }
+func intTopic(v int64) common.Hash           { return common.BigToHash(big.NewInt(v)) }
+func word(v *big.Int) []byte                 { return common.LeftPadBytes(v.Bytes(), 32) }
+
+func pack(t testing.TB, args interface {
+	Pack(...any) ([]byte, error)
+}, vals ...any) []byte {
+	t.Helper()
+	b, err := args.Pack(vals...)
+	if err != nil {
+		t.Fatalf("pack: %v", err)
+	}
+	return b
+}
+
+func ethv(s string) *big.Int { // decimal ETH -> wei
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		panic(s)
+	}
+	r.Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil)))
+	if !r.IsInt() {
+		panic(s)
+	}
+	return r.Num()
+}
+
+func transfer721(c, from, to common.Address, id int64) ev {
+	return ev{c, []common.Hash{TopicTransfer, addrTopic(from), addrTopic(to), intTopic(id)}, nil}
+}
+func transfer20(c, from, to common.Address, v *big.Int) ev {
+	return ev{c, []common.Hash{TopicTransfer, addrTopic(from), addrTopic(to)}, word(v)}
+}
+func transferSingle(c, op, from, to common.Address, id, v int64) ev {
+	return ev{c, []common.Hash{TopicTransferSingle, addrTopic(op), addrTopic(from), addrTopic(to)}, append(word(big.NewInt(id)), word(big.NewInt(v))...)}
+}
+func transferBatch(t testing.TB, c, op, from, to common.Address, ids, vals []*big.Int) ev {
+	return ev{c, []common.Hash{TopicTransferBatch, addrTopic(op), addrTopic(from), addrTopic(to)},
+		pack(t, tokensABI.Events["TransferBatch"].Inputs.NonIndexed(), ids, vals)}
+}
+
+type spentItem struct {
+	ItemType   uint8
+	Token      common.Address
+	Identifier *big.Int
+	Amount     *big.Int
+}
+type receivedItem struct {
+	ItemType   uint8
+	Token      common.Address
+	Identifier *big.Int
+	Amount     *big.Int
+	Recipient  common.Address
+}
+
+func orderFulfilled(t testing.TB, c, offerer, recipient common.Address, offer []spentItem, cons []receivedItem) ev {
+	return ev{c, []common.Hash{TopicOrderFulfilled, addrTopic(offerer), {}},
+		pack(t, seaportABI.Events["OrderFulfilled"].Inputs.NonIndexed(), [32]byte{1}, recipient, offer, cons)}
+}
+
+func looksRareV1(t testing.TB, c common.Address, bid bool, taker, maker, currency, coll common.Address, id int64, price *big.Int) ev {
+	topic := TopicLooksRareAsk
+	if bid {
+		topic = TopicLooksRareBid
+	}
+	return ev{c, []common.Hash{topic, addrTopic(taker), addrTopic(maker), {}},
+		pack(t, lrV1ABI.Events["TakerAsk"].Inputs.NonIndexed(), [32]byte{2}, big.NewInt(7), currency, coll, big.NewInt(id), big.NewInt(1), price)}
+}
+
+type lrNonce struct {
+	OrderHash          [32]byte
+	OrderNonce         *big.Int
+	IsNonceInvalidated bool
+}
+
+func looksRareV2(t testing.TB, c common.Address, ask bool, u1, u2, currency, coll common.Address, ids []*big.Int, fees [3]*big.Int) ev {
+	name, topic := "TakerBid", TopicLooksRareV2Bid
+	if ask {
+		name, topic = "TakerAsk", TopicLooksRareV2Ask
+	}
+	amounts := make([]*big.Int, len(ids))
+	for i := range amounts {
+		amounts[i] = big.NewInt(1)
+	}
+	return ev{c, []common.Hash{topic}, pack(t, lrV2ABI.Events[name].Inputs.NonIndexed(),
+		lrNonce{[32]byte{3}, big.NewInt(1), true}, u1, u2, big.NewInt(0), currency, coll, ids, amounts, [2]common.Address{u1, {}}, fees)}
+}
+
+type blurFee struct {
+	Rate      uint16
+	Recipient common.Address
+}
+type blurOrderT struct {
+	Trader         common.Address
+	Side           uint8
+	MatchingPolicy common.Address
+	Collection     common.Address
+	TokenId        *big.Int
+	Amount         *big.Int
+	PaymentToken   common.Address
+	Price          *big.Int
+	ListingTime    *big.Int
+	ExpirationTime *big.Int
+	Fees           []blurFee
+	Salt           *big.Int
+	ExtraParams    []byte
+}
+
+func ordersMatched(t testing.TB, c, seller, buyer, coll common.Address, id int64, pay common.Address, price *big.Int) ev {
+	o := func(trader common.Address, side uint8) blurOrderT {
+		return blurOrderT{trader, side, common.Address{9}, coll, big.NewInt(id), big.NewInt(1), pay, price, big.NewInt(1), big.NewInt(2),
+			[]blurFee{{50, common.Address{8}}}, big.NewInt(3), []byte{1}}
+	}
+	return ev{c, []common.Hash{TopicBlurMatched, addrTopic(seller), addrTopic(buyer)},
+		pack(t, blurABI.Events["OrdersMatched"].Inputs.NonIndexed(), o(seller, 1), [32]byte{4}, o(buyer, 0), [32]byte{5})}
+}
+
+type x2y2Item struct {
+	Price *big.Int
+	Data  []byte
+}
+type x2y2Fee struct {
+	Percentage *big.Int
+	To         common.Address
+}
+type x2y2Detail struct {
+	Op                 uint8
+	OrderIdx           *big.Int
+	ItemIdx            *big.Int
+	Price              *big.Int
+	ItemHash           [32]byte
+	ExecutionDelegate  common.Address
+	DataReplacement    []byte
+	BidIncentivePct    *big.Int
+	AucMinIncrementPct *big.Int
+	AucIncDurationSecs *big.Int
+	Fees               []x2y2Fee
+}
+type x2y2Pair struct {
+	Token   common.Address
+	TokenId *big.Int
+}
+
+func evInventory(t testing.TB, c, maker, taker, currency, coll common.Address, id int64, price *big.Int) ev {
+	// The listing's data names token 0; the mask and replacement put in the
+	// real id, as X2Y2 does for collection offers.
+	listed := pack(t, x2y2Pairs, []x2y2Pair{{coll, big.NewInt(0)}})
+	real := pack(t, x2y2Pairs, []x2y2Pair{{coll, big.NewInt(id)}})
+	mask := make([]byte, len(listed))
+	for i := range mask {
+		if listed[i] != real[i] {
+			mask[i] = 1
+		}
+	}
+	return ev{c, []common.Hash{TopicX2Y2Inventory, {6}}, pack(t, x2y2ABI.Events["EvInventory"].Inputs.NonIndexed(),
+		maker, taker, big.NewInt(1), big.NewInt(2), big.NewInt(1), big.NewInt(1), big.NewInt(9), currency, mask,
+		x2y2Item{price, listed}, x2y2Detail{1, big.NewInt(0), big.NewInt(0), price, [32]byte{6}, common.Address{7}, real,
+			big.NewInt(0), big.NewInt(0), big.NewInt(0), []x2y2Fee{{big.NewInt(5000), common.Address{8}}}})}
+}
+
+func punkBought(c common.Address, idx int64, value *big.Int, from, to common.Address) ev {
+	return ev{c, []common.Hash{TopicPunkBought, intTopic(idx), addrTopic(from), addrTopic(to)}, word(value)}
+}
+func punkTransfer(c, from, to common.Address, idx int64) ev {
+	return ev{c, []common.Hash{TopicPunkTransfer, addrTopic(from), addrTopic(to)}, word(big.NewInt(idx))}
+}
+func punkAssign(c, to common.Address, idx int64) ev {
+	return ev{c, []common.Hash{TopicPunkAssign, addrTopic(to)}, word(big.NewInt(idx))}
+}
+
+// world is the scenario: contracts deployed on a test chain and the rows an
+// ingest of them must give.
+type world struct {
+	tc                                                               *testChain
+	router, nft, tok, multi, weth, sea, fake, lr1, lr2, blur, x2, pk common.Address
+	usd, other                                                       common.Address
+	from, to                                                         uint64
+	want                                                             []datasets.Row
+}
+
+type txResult struct {
+	hash  common.Hash
+	block uint64
+	time  int64
+	logs  []*types.Log
+	from  common.Address
+}
+
+func (w *world) tx(t testing.TB, value *big.Int, evs ...ev) txResult {
+	t.Helper()
+	tx, r := w.tc.send(t, &w.router, value, routerCalldata(evs))
+	if len(r.Logs) != len(evs) {
+		t.Fatalf("tx %s: %d logs, want %d", tx.Hash(), len(r.Logs), len(evs))
+	}
+	h, err := w.tc.client.HeaderByNumber(context.Background(), r.BlockNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return txResult{tx.Hash(), r.BlockNumber.Uint64(), int64(h.Time), r.Logs, w.tc.from}
+}
+
+// expect adds the row of log k of r.
+func (w *world) expect(r txResult, k, pos int, c common.Address, id string, std datasets.Standard, seller, buyer common.Address, amount, price, cur, platform string) {
+	from := datasets.Address(r.from)
+	w.want = append(w.want, datasets.Row{Chain: "ethereum", BlockTime: r.time, BlockNumber: r.block, TxHash: datasets.Hash(r.hash),
+		LogIndex: uint32(r.logs[k].Index), Contract: datasets.Address(c), TokenID: id, Standard: std,
+		Seller: datasets.Address(seller), Buyer: datasets.Address(buyer), Amount: amount, Price: price, Currency: cur,
+		Platform: platform, TxFrom: &from, Label: datasets.LabelNone})
+	_ = pos
+}
+
+func randAddr() common.Address {
+	k, _ := crypto.GenerateKey()
+	return crypto.PubkeyToAddress(k.PublicKey)
+}
+
+// buildWorld deploys the contracts and sends the scenario's transactions.
+func buildWorld(t testing.TB, tc *testChain) *world {
+	t.Helper()
+	w := &world{tc: tc}
+	w.router = tc.deploy(t, routerCode())
+	em := emitterCode()
+	for _, p := range []*common.Address{&w.nft, &w.tok, &w.multi, &w.weth, &w.sea, &w.fake, &w.lr1, &w.lr2, &w.blur, &w.x2, &w.pk, &w.usd, &w.other} {
+		*p = tc.deploy(t, em)
+	}
+	var zero common.Address
+	alice, bob, carol, dave, erin, op := randAddr(), randAddr(), randAddr(), randAddr(), randAddr(), randAddr()
+	E721, E1155, E20 := datasets.ERC721, datasets.ERC1155, datasets.ERC20
+	tc.commit() // an empty block
+	first := w.tx(t, nil, transfer721(w.nft, zero, alice, 1))
+	w.from = first.block
+	w.expect(first, 0, 0, w.nft, "1", E721, zero, alice, "1", "0", "", "")
+
+	// A mint of two paid with 1 ETH + 1 wei: split, first item one wei more.
+	r := w.tx(t, ethv("1.000000000000000001"), transfer721(w.nft, zero, bob, 2), transfer721(w.nft, zero, bob, 3))
+	w.expect(r, 0, 0, w.nft, "2", E721, zero, bob, "1", "0.500000000000000001", "ETH", "")
+	w.expect(r, 1, 0, w.nft, "3", E721, zero, bob, "1", "0.5", "ETH", "")
+
+	// Seaport listing paid in ETH (consideration: seller + fee).
+	r = w.tx(t, ethv("1"), transfer721(w.nft, alice, bob, 1), orderFulfilled(t, w.sea, alice, bob,
+		[]spentItem{{seaERC721, w.nft, big.NewInt(1), big.NewInt(1)}},
+		[]receivedItem{{seaNative, zero, big.NewInt(0), ethv("0.975"), alice}, {seaNative, zero, big.NewInt(0), ethv("0.025"), op}}))
+	w.expect(r, 0, 0, w.nft, "1", E721, alice, bob, "1", "1", "ETH", "opensea")
+
+	// Seaport bundle of two paid in WETH, 3 ETH + 1 wei.
+	r = w.tx(t, nil, transfer721(w.nft, bob, carol, 2), transfer721(w.nft, bob, carol, 3), orderFulfilled(t, w.sea, bob, carol,
+		[]spentItem{{seaERC721, w.nft, big.NewInt(2), big.NewInt(1)}, {seaERC721, w.nft, big.NewInt(3), big.NewInt(1)}},
+		[]receivedItem{{seaERC20, w.weth, big.NewInt(0), ethv("3.000000000000000001"), bob}}))
+	w.expect(r, 0, 0, w.nft, "2", E721, bob, carol, "1", "1.500000000000000001", "WETH", "opensea")
+	w.expect(r, 1, 0, w.nft, "3", E721, bob, carol, "1", "1.5", "WETH", "opensea")
+
+	// Seaport offer (bid) accepted: the offerer pays WETH, the NFT is in the consideration.
+	r = w.tx(t, nil, transfer721(w.nft, carol, dave, 2), orderFulfilled(t, w.sea, dave, carol,
+		[]spentItem{{seaERC20, w.weth, big.NewInt(0), ethv("2")}},
+		[]receivedItem{{seaERC721, w.nft, big.NewInt(2), big.NewInt(1), dave}, {seaERC20, w.weth, big.NewInt(0), ethv("0.05"), op}}))
+	w.expect(r, 0, 0, w.nft, "2", E721, carol, dave, "1", "2", "WETH", "opensea")
+	tc.commit()
+	tc.commit()
+
+	// A look-alike OrderFulfilled from an unknown contract is ignored; the
+	// WETH paid to the seller in the same transaction prices the row.
+	r = w.tx(t, nil, transfer721(w.nft, dave, erin, 2), orderFulfilled(t, w.fake, dave, erin,
+		[]spentItem{{seaERC721, w.nft, big.NewInt(2), big.NewInt(1)}},
+		[]receivedItem{{seaNative, zero, big.NewInt(0), ethv("100"), dave}}), transfer20(w.weth, erin, dave, ethv("0.7")))
+	w.expect(r, 0, 0, w.nft, "2", E721, dave, erin, "1", "0.7", "WETH", "")
+
+	// ERC-20 transfer: token units, no token id.
+	r = w.tx(t, nil, transfer20(w.tok, alice, bob, big.NewInt(12345)))
+	w.expect(r, 0, 0, w.tok, "", E20, alice, bob, "12345", "0", "", "")
+
+	// ERC-1155: a single and a batch of three (one row per id).
+	r = w.tx(t, nil, transferSingle(w.multi, op, zero, alice, 7, 5),
+		transferBatch(t, w.multi, op, alice, bob, []*big.Int{big.NewInt(7), big.NewInt(8), big.NewInt(9)}, []*big.Int{big.NewInt(1), big.NewInt(2), big.NewInt(3)}))
+	w.expect(r, 0, 0, w.multi, "7", E1155, zero, alice, "5", "0", "", "")
+	w.expect(r, 1, 0, w.multi, "7", E1155, alice, bob, "1", "0", "", "")
+	w.expect(r, 1, 1, w.multi, "8", E1155, alice, bob, "2", "0", "", "")
+	w.expect(r, 1, 2, w.multi, "9", E1155, alice, bob, "3", "0", "", "")
+
+	// LooksRare v1 TakerBid in WETH.
+	r = w.tx(t, nil, transfer721(w.nft, erin, alice, 2), looksRareV1(t, w.lr1, true, alice, erin, w.weth, w.nft, 2, ethv("0.42")))
+	w.expect(r, 0, 0, w.nft, "2", E721, erin, alice, "1", "0.42", "WETH", "looksrare")
+	// Blur in ETH.
+	r = w.tx(t, ethv("0.3"), transfer721(w.nft, alice, bob, 2), ordersMatched(t, w.blur, alice, bob, w.nft, 2, zero, ethv("0.3")))
+	w.expect(r, 0, 0, w.nft, "2", E721, alice, bob, "1", "0.3", "ETH", "blur")
+	// X2Y2 with a masked item.
+	r = w.tx(t, ethv("0.25"), transfer721(w.nft, bob, carol, 2), evInventory(t, w.x2, bob, carol, zero, w.nft, 2, ethv("0.25")))
+	w.expect(r, 0, 0, w.nft, "2", E721, bob, carol, "1", "0.25", "ETH", "x2y2")
+	// LooksRare v2 TakerAsk, a bundle of two, price = sum of fee amounts.
+	r = w.tx(t, nil, transfer721(w.nft, carol, dave, 1), transfer721(w.nft, carol, dave, 3),
+		looksRareV2(t, w.lr2, true, carol, dave, w.weth, w.nft, []*big.Int{big.NewInt(1), big.NewInt(3)}, [3]*big.Int{ethv("0.9"), ethv("0.05"), ethv("0.05")}))
+	w.expect(r, 0, 0, w.nft, "1", E721, carol, dave, "1", "0.5", "WETH", "looksrare")
+	w.expect(r, 1, 0, w.nft, "3", E721, carol, dave, "1", "0.5", "WETH", "looksrare")
+	// Seaport sale paid in a token that answers neither symbol() nor
+	// decimals(): currency is its address, price in its smallest unit.
+	r = w.tx(t, nil, transfer721(w.nft, dave, erin, 3), orderFulfilled(t, w.sea, dave, erin,
+		[]spentItem{{seaERC721, w.nft, big.NewInt(3), big.NewInt(1)}},
+		[]receivedItem{{seaERC20, w.usd, big.NewInt(0), big.NewInt(2500000), dave}}))
+	w.expect(r, 0, 0, w.nft, "3", E721, dave, erin, "1", "2500000", datasets.Address(w.usd).String(), "opensea")
+
+	// CryptoPunks: an accepted bid (PunkBought to 0x0 after Transfer), a
+	// PunkTransfer and an Assign; the ERC-20-shaped Transfer is not a row.
+	r = w.tx(t, nil, punkAssign(w.pk, alice, 44), transfer20(w.pk, alice, bob, big.NewInt(1)), punkBought(w.pk, 44, ethv("5"), alice, zero),
+		punkTransfer(w.pk, bob, carol, 44))
+	w.expect(r, 0, 0, w.pk, "44", E721, zero, alice, "1", "0", "", "")
+	w.expect(r, 2, 0, w.pk, "44", E721, alice, bob, "1", "5", "ETH", "cryptopunks")
+	w.expect(r, 3, 0, w.pk, "44", E721, bob, carol, "1", "0", "", "")
+
+	// Noise: a contract not asked for, and a malformed Transfer (2 topics).
+	r = w.tx(t, nil, transfer721(w.other, alice, bob, 1), ev{w.nft, []common.Hash{TopicTransfer, addrTopic(alice)}, nil})
+	w.to = r.block
+	tc.commit()
+	tc.commit()
+	return w
+}
+
+func (w *world) config(out string) Config {
+	return Config{
+		RPC:       w.tc.url,
+		Contracts: []datasets.Address{datasets.Address(w.nft), datasets.Address(w.tok), datasets.Address(w.multi), datasets.Address(w.pk)},
+		Marketplaces: []Marketplace{{"opensea", datasets.Address(w.sea)}, {"looksrare", datasets.Address(w.lr1)},
+			{"looksrare", datasets.Address(w.lr2)}, {"blur", datasets.Address(w.blur)}, {"x2y2", datasets.Address(w.x2)},
+			{"cryptopunks", datasets.Address(w.pk)}},
+		WrappedNative: datasets.Address(w.weth),
+		FromBlock:     w.from, ToBlock: w.to,
+		ChunkBlocks: 4,
+		Out:         out,
+		Create:      datasets.CreateWriter,
+		RPCOptions:  RPCOptions{Timeout: 10 * time.Second, Retries: 30, Backoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond},
+	}
+}

@@ -1,0 +1,421 @@
+package datasets
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+// parquetBatch is the record batch size read from Parquet files.
+const parquetBatch = 64 << 10
+
+// readerAtSeeker is what the Parquet reader needs.
+type readerAtSeeker interface {
+	io.ReaderAt
+	io.Seeker
+}
+
+func (b *builder) loadParquet(in inputFile, size int64, comp compression, name string, cfg *loadConfig, prog *progress) (err error) {
+	var ras parquet.ReaderAtSeeker
+	if r, ok := in.(readerAtSeeker); ok && comp == compNone {
+		ras = r
+	} else {
+		r, closeDec, err := decompress(in, comp)
+		if err != nil {
+			return &FileError{File: name, Err: err}
+		}
+		data, err := io.ReadAll(r)
+		closeDec()
+		if err != nil {
+			return &FileError{File: name, Err: err}
+		}
+		ras = bytes.NewReader(data)
+	}
+	defer func() {
+		// The Parquet reader panics on some malformed files; a bad file must
+		// not crash the program.
+		if r := recover(); r != nil {
+			err = &FileError{File: name, Err: fmt.Errorf("%w: malformed Parquet: %v", errNotFormat, r)}
+		}
+	}()
+	rdr, err := file.NewParquetReader(ras)
+	if err != nil {
+		return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
+	}
+	defer rdr.Close()
+	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{Parallel: true, BatchSize: parquetBatch}, memory.DefaultAllocator)
+	if err != nil {
+		return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
+	}
+	sc, err := fr.Schema()
+	if err != nil {
+		return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
+	}
+	names := make([]string, sc.NumFields())
+	for i, f := range sc.Fields() {
+		names[i] = f.Name
+	}
+	idx := cfg.resolve(names)
+	if col, ok := cfg.checkHeader(&idx); !ok {
+		return &RowError{File: name, Line: 0, Parquet: true, Column: col,
+			Err: fmt.Errorf("%w: the file has no %s column (use --map %s=THEIRS or --set %s=VALUE)", ErrMissing, col, col, col)}
+	}
+	// Read only the mapped columns when the schema is flat (leaf = field).
+	var cols []int
+	pos := idx
+	if rdr.MetaData().Schema.NumColumns() == sc.NumFields() {
+		used := make([]bool, sc.NumFields())
+		for _, i := range idx {
+			if i >= 0 {
+				used[i] = true
+			}
+		}
+		remap := make([]int, sc.NumFields())
+		for i, u := range used {
+			if u {
+				remap[i] = len(cols)
+				cols = append(cols, i)
+			}
+		}
+		for k, i := range idx {
+			if i >= 0 {
+				pos[k] = remap[i]
+			}
+		}
+		if len(cols) == 0 {
+			cols = []int{0}
+		}
+	}
+	for k, i := range idx {
+		if i >= 0 && !supportedType(k, sc.Field(i).Type) {
+			return &RowError{File: name, Line: 0, Parquet: true, Column: CanonicalColumns[k],
+				Err: fmt.Errorf("%w: unsupported Parquet column type %s", ErrBadValue, sc.Field(i).Type)}
+		}
+	}
+	total := rdr.NumRows()
+	b.reserve(int(min(total, 1<<31)))
+	prog.file(name, total, false)
+	rr, err := fr.GetRecordReader(context.Background(), cols, nil)
+	if err != nil {
+		return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
+	}
+	defer rr.Release()
+
+	var rowBase int64
+	produce := func(emit func(*chunk) bool) {
+		defer func() {
+			if r := recover(); r != nil {
+				emit(&chunk{err: &FileError{File: name, Err: fmt.Errorf("%w: malformed Parquet: %v", errNotFormat, r)}})
+			}
+		}()
+		for rr.Next() {
+			rec := rr.RecordBatch()
+			rec.Retain()
+			c := &chunk{lines: rec.NumRows()}
+			c.work = func(c *chunk) { parquetRows(c, rec, &pos, cfg) }
+			c.raw = func(i int) string { return parquetRaw(rec, i) }
+			c.data = nil
+			c.text = ""
+			c.rows = nil
+			c.release = rec.Release
+			if !emit(c) {
+				rec.Release()
+				return
+			}
+		}
+		if err := rr.Err(); err != nil && err != io.EOF {
+			emit(&chunk{err: &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}})
+		}
+	}
+	consume := func(c *chunk) error {
+		if c.err != nil {
+			return c.err
+		}
+		defer c.release()
+		for i := range c.rows {
+			p := &c.rows[i]
+			p.line = rowBase + int64(i) + 1
+			if p.err != nil {
+				p.err.File, p.err.Line, p.err.Parquet = name, p.line, true
+				p.err.Raw = parquetRawOf(c, i)
+			}
+			if err := b.add(p, c); err != nil {
+				return err
+			}
+		}
+		rowBase += c.lines
+		prog.add(c.lines)
+		return nil
+	}
+	return pipeline(produce, consume)
+}
+
+func parquetRawOf(c *chunk, i int) string { return c.raw(i) }
+
+// supportedType reports whether a Parquet/Arrow column of type t can feed canonical column k.
+func supportedType(k int, t arrow.DataType) bool {
+	switch t := t.(type) {
+	case *arrow.DictionaryType:
+		return supportedType(k, t.ValueType)
+	case *arrow.StringType, *arrow.LargeStringType, *arrow.StringViewType, *arrow.BinaryType, *arrow.LargeBinaryType, *arrow.NullType:
+		return true
+	case *arrow.Int8Type, *arrow.Int16Type, *arrow.Int32Type, *arrow.Int64Type,
+		*arrow.Uint8Type, *arrow.Uint16Type, *arrow.Uint32Type, *arrow.Uint64Type,
+		*arrow.Float16Type, *arrow.Float32Type, *arrow.Float64Type,
+		*arrow.Decimal32Type, *arrow.Decimal64Type, *arrow.Decimal128Type, *arrow.Decimal256Type:
+		return true
+	case *arrow.BooleanType:
+		return k == colIsWash
+	case *arrow.TimestampType, *arrow.Date32Type, *arrow.Date64Type:
+		return k == colBlockTime
+	}
+	return false
+}
+
+// parquetRaw renders row i of rec as a JSON object (for rejects).
+func parquetRaw(rec arrow.RecordBatch, i int) string {
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	for c, f := range rec.Schema().Fields() {
+		if c > 0 {
+			buf.WriteByte(',')
+		}
+		k, _ := json.Marshal(f.Name)
+		buf.Write(k)
+		buf.WriteByte(':')
+		v, err := json.Marshal(rec.Column(c).GetOneForMarshal(i))
+		if err != nil {
+			v = []byte("null")
+		}
+		buf.Write(v)
+	}
+	buf.WriteByte('}')
+	return buf.String()
+}
+
+// converter reads column k of one row from an Arrow array.
+type converter func(i int, p *prow) error
+
+func parquetRows(c *chunk, rec arrow.RecordBatch, pos *[numCols]int, cfg *loadConfig) {
+	n := int(rec.NumRows())
+	var conv [numCols]converter
+	for k, j := range pos {
+		if j >= 0 {
+			conv[k] = cfg.converter(k, rec.Column(j))
+		}
+	}
+	c.rows = make([]prow, n)
+	for i := 0; i < n; i++ {
+		p := &c.rows[i]
+		p.reset()
+		col, err := -1, error(nil)
+		for k := 0; k < numCols && err == nil; k++ {
+			switch {
+			case conv[k] != nil:
+				err = conv[k](i, p)
+			case cfg.hasSet[k]:
+				err = cfg.setText(k, cfg.set[k], p)
+			}
+			if err != nil {
+				col = k
+			}
+		}
+		if err == nil {
+			if ce := finish(p); ce != nil {
+				col, err = ce.col, ce.err
+			}
+		}
+		if err != nil {
+			*p = prow{err: &RowError{Err: err}}
+			if col >= 0 {
+				p.err.Column = CanonicalColumns[col]
+			}
+		}
+		p.raw0 = int32(i)
+	}
+}
+
+func (cfg *loadConfig) converter(k int, arr arrow.Array) converter {
+	text := func(v func(i int) string) converter {
+		return func(i int, p *prow) error {
+			if arr.IsNull(i) {
+				return cfg.setText(k, "", p)
+			}
+			return cfg.setText(k, trimSpace(v(i)), p)
+		}
+	}
+	nullable := func(f converter) converter {
+		if arr.NullN() == 0 {
+			return f
+		}
+		return func(i int, p *prow) error {
+			if arr.IsNull(i) {
+				return cfg.setText(k, "", p)
+			}
+			return f(i, p)
+		}
+	}
+	switch a := arr.(type) {
+	case *array.Dictionary:
+		inner := cfg.converter(k, a.Dictionary())
+		return func(i int, p *prow) error {
+			if a.IsNull(i) {
+				return cfg.setText(k, "", p)
+			}
+			return inner(a.GetValueIndex(i), p)
+		}
+	case *array.String:
+		return text(a.Value)
+	case *array.LargeString:
+		return text(a.Value)
+	case *array.StringView:
+		return text(a.Value)
+	case *array.Binary:
+		return text(a.ValueString)
+	case *array.LargeBinary:
+		return text(func(i int) string { return string(a.Value(i)) })
+	case *array.Null:
+		return func(i int, p *prow) error { return cfg.setText(k, "", p) }
+	case *array.Int8:
+		return nullable(func(i int, p *prow) error { return cfg.setInt(k, int64(a.Value(i)), p) })
+	case *array.Int16:
+		return nullable(func(i int, p *prow) error { return cfg.setInt(k, int64(a.Value(i)), p) })
+	case *array.Int32:
+		return nullable(func(i int, p *prow) error { return cfg.setInt(k, int64(a.Value(i)), p) })
+	case *array.Int64:
+		return nullable(func(i int, p *prow) error { return cfg.setInt(k, a.Value(i), p) })
+	case *array.Uint8:
+		return nullable(func(i int, p *prow) error { return cfg.setUint(k, uint64(a.Value(i)), p) })
+	case *array.Uint16:
+		return nullable(func(i int, p *prow) error { return cfg.setUint(k, uint64(a.Value(i)), p) })
+	case *array.Uint32:
+		return nullable(func(i int, p *prow) error { return cfg.setUint(k, uint64(a.Value(i)), p) })
+	case *array.Uint64:
+		return nullable(func(i int, p *prow) error { return cfg.setUint(k, a.Value(i), p) })
+	case *array.Float16:
+		return nullable(func(i int, p *prow) error { return cfg.setFloat(k, float64(a.Value(i).Float32()), p) })
+	case *array.Float32:
+		return nullable(func(i int, p *prow) error { return cfg.setFloat(k, float64(a.Value(i)), p) })
+	case *array.Float64:
+		return nullable(func(i int, p *prow) error { return cfg.setFloat(k, a.Value(i), p) })
+	case *array.Boolean:
+		return nullable(func(i int, p *prow) error {
+			if a.Value(i) {
+				p.label = LabelWash
+			} else {
+				p.label = LabelOrganic
+			}
+			return nil
+		})
+	case *array.Timestamp:
+		unit := a.DataType().(*arrow.TimestampType).Unit
+		div := int64(time.Second / unit.Multiplier())
+		return nullable(func(i int, p *prow) error { return cfg.setInt(k, floorDiv(int64(a.Value(i)), div), p) })
+	case *array.Date32:
+		return nullable(func(i int, p *prow) error { return cfg.setInt(k, int64(a.Value(i))*86400, p) })
+	case *array.Date64:
+		return nullable(func(i int, p *prow) error { return cfg.setInt(k, floorDiv(int64(a.Value(i)), 1000), p) })
+	}
+	// Decimals and anything else supportedType admits: their text form.
+	return text(arr.ValueStr)
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// setInt stores a signed integer in column k.
+func (cfg *loadConfig) setInt(k int, v int64, p *prow) error {
+	if v < 0 {
+		if k == colBlockTime {
+			return fmt.Errorf("%w: %d is before 1970", ErrBadTime, v)
+		}
+		switch k {
+		case colBlockNumber, colLogIndex, colTokenID, colAmount, colPrice, colPriceUSD:
+			return fmt.Errorf("%w: %d", ErrNegative, v)
+		}
+		return cfg.setText(k, strconv.FormatInt(v, 10), p)
+	}
+	return cfg.setUint(k, uint64(v), p)
+}
+
+// setUint stores an unsigned integer in column k.
+func (cfg *loadConfig) setUint(k int, v uint64, p *prow) error {
+	switch k {
+	case colBlockTime:
+		if v > maxUnix {
+			return fmt.Errorf("%w: %d is outside 1970-9999", ErrBadTime, v)
+		}
+		p.time = int64(v)
+	case colBlockNumber:
+		p.block = v
+	case colLogIndex:
+		if v > math.MaxUint32 {
+			return fmt.Errorf("%w: log_index %d exceeds 2^32-1", ErrBadNumber, v)
+		}
+		p.logIndex = uint32(v)
+	case colAmount:
+		p.amount = float64(v)
+	case colPrice:
+		p.price, p.hasPrice = float64(v), true
+	case colPriceUSD:
+		p.usd = float64(v)
+	case colIsWash:
+		switch v {
+		case 0:
+			p.label = LabelOrganic
+		case 1:
+			p.label = LabelWash
+		default:
+			return fmt.Errorf("%w: is_wash %d is not 0 or 1", ErrBadValue, v)
+		}
+	default:
+		return cfg.setText(k, strconv.FormatUint(v, 10), p)
+	}
+	return nil
+}
+
+// setFloat stores a floating-point number in column k.
+func (cfg *loadConfig) setFloat(k int, v float64, p *prow) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Errorf("%w: %v", ErrBadNumber, v)
+	}
+	if v < 0 {
+		return fmt.Errorf("%w: %v", ErrNegative, v)
+	}
+	switch k {
+	case colAmount:
+		p.amount = v + 0
+	case colPrice:
+		p.price, p.hasPrice = v+0, true
+	case colPriceUSD:
+		p.usd = v + 0
+	case colBlockTime:
+		if v > maxUnix {
+			return fmt.Errorf("%w: %v is outside 1970-9999", ErrBadTime, v)
+		}
+		p.time = int64(v)
+	default:
+		if v != math.Trunc(v) || v >= 1<<64 {
+			return fmt.Errorf("%w: %v is not an integer", ErrBadNumber, v)
+		}
+		return cfg.setUint(k, uint64(v), p)
+	}
+	return nil
+}

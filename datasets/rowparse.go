@@ -1,0 +1,283 @@
+package datasets
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// prow is one parsed row before interning. Its strings may share memory with
+// the input buffer; the merge clones what it keeps.
+type prow struct {
+	time      int64
+	block     uint64
+	amount    float64
+	price     float64
+	usd       float64
+	line      int64 // line (text) or row (Parquet); relative to the chunk until merged
+	tx        Hash
+	contract  Address
+	seller    Address
+	buyer     Address
+	txFrom    Address
+	chain     string
+	token     string
+	currency  string
+	platform  string
+	logIndex  uint32
+	raw0      int32 // raw text span of the row within its chunk (text formats)
+	raw1      int32
+	std       Standard
+	label     Label
+	hasSeller bool
+	hasBuyer  bool
+	hasTxFrom bool
+	hasPrice  bool
+	err       *RowError // non-nil: the row is rejected
+}
+
+// loadConfig is LoadOptions resolved once per load.
+type loadConfig struct {
+	mapRev map[string]int // normalized file column -> canonical index (--map)
+	set    [numCols]string
+	hasSet [numCols]bool
+	layout string
+}
+
+// normHeader normalizes a column name: leading BOM stripped, trimmed, lower-cased.
+func normHeader(h string) string {
+	h = strings.TrimPrefix(h, "\ufeff")
+	return strings.ToLower(strings.TrimSpace(h))
+}
+
+func newLoadConfig(opt *LoadOptions) (*loadConfig, error) {
+	c := &loadConfig{mapRev: map[string]int{}, layout: opt.TimeFormat}
+	for _, k := range sortedKeys(opt.Map) {
+		ci, ok := columnIndex[normHeader(k)]
+		if !ok {
+			return nil, fmt.Errorf("--map %s=%s: %w: %q is not a canonical column", k, opt.Map[k], ErrBadOption, k)
+		}
+		c.mapRev[normHeader(opt.Map[k])] = ci
+	}
+	for _, k := range sortedKeys(opt.Set) {
+		ci, ok := columnIndex[normHeader(k)]
+		if !ok {
+			return nil, fmt.Errorf("--set %s=%s: %w: %q is not a canonical column", k, opt.Set[k], ErrBadOption, k)
+		}
+		v := strings.TrimSpace(opt.Set[k])
+		var p prow
+		if err := c.setText(ci, v, &p); err != nil {
+			return nil, fmt.Errorf("--set %s=%s: %w: %v", k, opt.Set[k], ErrBadOption, err)
+		}
+		c.set[ci], c.hasSet[ci] = v, true
+	}
+	return c, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	for i := 1; i < len(keys); i++ { // insertion sort: tiny maps
+		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
+	return keys
+}
+
+// resolve maps file column names to canonical column indices: idx[c] is the
+// position of canonical column c among names, or -1. --map beats an exact
+// canonical name, which beats a Dune alias; among equals the first wins.
+func (c *loadConfig) resolve(names []string) (idx [numCols]int) {
+	prio := [numCols]int{}
+	for i := range idx {
+		idx[i] = -1
+	}
+	for pos, raw := range names {
+		h := normHeader(raw)
+		ci, p := -1, 0
+		if m, ok := c.mapRev[h]; ok {
+			ci, p = m, 3
+		} else if m, ok := columnIndex[h]; ok {
+			ci, p = m, 2
+		} else if a, ok := duneAliases[h]; ok {
+			ci, p = columnIndex[a], 1
+		}
+		if ci >= 0 && p > prio[ci] {
+			idx[ci], prio[ci] = pos, p
+		}
+	}
+	return idx
+}
+
+// requiredCols are the columns a file must have (or get from --set).
+var requiredCols = []int{colBlockTime, colTxHash, colContract, colSeller, colBuyer, colPrice}
+
+// checkHeader reports the first required column that idx lacks and --set does not supply.
+func (c *loadConfig) checkHeader(idx *[numCols]int) (string, bool) {
+	for _, k := range requiredCols {
+		if idx[k] < 0 && !c.hasSet[k] {
+			return CanonicalColumns[k], false
+		}
+	}
+	if idx[colTokenID] < 0 && !c.hasSet[colTokenID] {
+		if !(idx[colStandard] < 0 && c.hasSet[colStandard] && strings.EqualFold(c.set[colStandard], "erc20")) {
+			return "token_id", false
+		}
+	}
+	return "", true
+}
+
+// colErr is a reason tied to a canonical column.
+type colErr struct {
+	col int
+	err error
+}
+
+func (e *colErr) Error() string { return e.err.Error() }
+
+// setText parses s (trimmed by the caller; "" = empty or null) into column k of p.
+func (c *loadConfig) setText(k int, s string, p *prow) error {
+	var err error
+	switch k {
+	case colChain:
+		if s == "" {
+			p.chain = "ethereum"
+		} else {
+			p.chain = strings.ToLower(s)
+		}
+	case colBlockTime:
+		if s == "" {
+			return fmt.Errorf("%w: block_time", ErrMissing)
+		}
+		p.time, err = parseTime(s, c.layout)
+	case colBlockNumber:
+		if s != "" {
+			p.block, err = parseUint(s, 64)
+		}
+	case colTxHash:
+		if s == "" {
+			return fmt.Errorf("%w: tx_hash", ErrMissing)
+		}
+		p.tx, err = ParseHash(s)
+	case colLogIndex:
+		if s != "" {
+			var v uint64
+			v, err = parseUint(s, 32)
+			p.logIndex = uint32(v)
+		}
+	case colContract:
+		if s == "" {
+			return fmt.Errorf("%w: contract", ErrMissing)
+		}
+		p.contract, err = ParseAddress(s)
+	case colTokenID:
+		if s != "" {
+			p.token, err = parseTokenID(s)
+		}
+	case colStandard:
+		if s != "" {
+			var ok bool
+			if p.std, ok = ParseStandard(s); !ok {
+				err = fmt.Errorf("%w: token_standard %q is not erc721, erc1155 or erc20", ErrBadValue, clip(s))
+			}
+		}
+	case colSeller:
+		if s != "" {
+			p.seller, err = ParseAddress(s)
+			p.hasSeller = true
+		}
+	case colBuyer:
+		if s != "" {
+			p.buyer, err = ParseAddress(s)
+			p.hasBuyer = true
+		}
+	case colTxFrom:
+		if s != "" {
+			p.txFrom, err = ParseAddress(s)
+			p.hasTxFrom = true
+		}
+	case colAmount:
+		if s != "" {
+			p.amount, err = parseDecimal(s)
+		}
+	case colPrice:
+		if s == "" {
+			return fmt.Errorf("%w: price", ErrMissing)
+		}
+		p.price, err = parseDecimal(s)
+		p.hasPrice = true
+	case colPriceUSD:
+		if s != "" {
+			p.usd, err = parseDecimal(s)
+		}
+	case colCurrency:
+		p.currency = strings.ToUpper(s)
+	case colPlatform:
+		p.platform = strings.ToLower(s)
+	case colIsWash:
+		p.label, err = parseLabel(s)
+	}
+	return err
+}
+
+// reset sets the defaults of every optional column.
+func (p *prow) reset() {
+	*p = prow{chain: "ethereum", amount: 1, usd: math.NaN(), label: LabelNone}
+}
+
+// finish checks the rules that span columns: token_id is required for
+// erc721/erc1155 and must be empty for erc20.
+func finish(p *prow) *colErr {
+	if p.std == ERC20 {
+		if p.token != "" {
+			return &colErr{colTokenID, fmt.Errorf("%w: token_id must be empty for erc20, got %s", ErrBadValue, clip(p.token))}
+		}
+		return nil
+	}
+	if p.token == "" {
+		return &colErr{colTokenID, fmt.Errorf("%w: token_id (required for %s)", ErrMissing, p.std)}
+	}
+	return nil
+}
+
+// textRow parses one row given the value of each file column (values[idx[k]]).
+// It returns the failing canonical column and reason, or nil.
+func (c *loadConfig) textRow(idx *[numCols]int, values []string, p *prow) *colErr {
+	p.reset()
+	for k := 0; k < numCols; k++ {
+		var s string
+		if i := idx[k]; i >= 0 {
+			s = trimSpace(values[i])
+		} else if c.hasSet[k] {
+			s = c.set[k]
+		} else {
+			switch k {
+			case colTokenID, colStandard, colChain, colAmount, colLogIndex, colBlockNumber,
+				colCurrency, colPlatform, colPriceUSD, colTxFrom, colIsWash, colSeller, colBuyer:
+				continue // defaults from reset
+			}
+		}
+		if err := c.setText(k, s, p); err != nil {
+			return &colErr{k, err}
+		}
+	}
+	return finish(p)
+}
+
+// trimSpace trims ASCII blanks without allocating.
+func trimSpace(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\r' || s[0] == '\n') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t' || s[len(s)-1] == '\r' || s[len(s)-1] == '\n') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// formatFloat renders a float64 as the shortest decimal that reads back equal.
+func formatFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

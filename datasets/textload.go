@@ -1,0 +1,477 @@
+package datasets
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// chunkSize is the size of the text blocks parsed in parallel.
+var chunkSize = 4 << 20
+
+// maxRecord bounds one CSV record (a quoted field may span lines; an
+// unbalanced quote would otherwise swallow the rest of the file).
+const maxRecord = 256 << 20
+
+// readFull reads into buf[len(buf):cap] until it is full or r ends.
+func readFull(r io.Reader, buf []byte) ([]byte, bool, error) {
+	for len(buf) < cap(buf) {
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, true, nil
+		}
+		if err != nil {
+			return buf, false, err
+		}
+	}
+	return buf, false, nil
+}
+
+// lastRecordEnd returns the offset just past the last newline of b that is
+// outside quotes (an even number of quote characters before it), or 0.
+func lastRecordEnd(b []byte) int {
+	q := bytes.Count(b, []byte{'"'})
+	end := len(b)
+	for {
+		nl := bytes.LastIndexByte(b[:end], '\n')
+		if nl < 0 {
+			return 0
+		}
+		q -= bytes.Count(b[nl:end], []byte{'"'})
+		if q%2 == 0 {
+			return nl + 1
+		}
+		end = nl
+	}
+}
+
+// lastLineEnd returns the offset just past the last newline of b, or 0.
+func lastLineEnd(b []byte) int { return bytes.LastIndexByte(b, '\n') + 1 }
+
+// recordEnd finds the end of the CSV record starting at pos: the first newline
+// with an even number of quotes between pos and it. It returns the end of the
+// record text (excluding the newline), the start of the next record, and the
+// number of newlines consumed.
+func recordEnd(text string, pos int) (end, next int, nl int64) {
+	i, q := pos, 0
+	for {
+		j := strings.IndexByte(text[i:], '\n')
+		if j < 0 {
+			return len(text), len(text), nl
+		}
+		q += strings.Count(text[i:i+j], `"`)
+		nl++
+		if q%2 == 0 {
+			return i + j, i + j + 1, nl
+		}
+		i += j + 1
+	}
+}
+
+var (
+	errBadQuote   = fmt.Errorf("%w: malformed quoted field", ErrBadValue)
+	errUnterminal = fmt.Errorf("%w: unterminated quoted field", ErrBadValue)
+)
+
+// splitFields splits one CSV record (RFC 4180; a quote inside an unquoted
+// field is literal) and appends the fields to dst.
+func splitFields(rec string, dst []string) ([]string, error) {
+	if strings.IndexByte(rec, '"') < 0 {
+		for {
+			j := strings.IndexByte(rec, ',')
+			if j < 0 {
+				return append(dst, rec), nil
+			}
+			dst = append(dst, rec[:j])
+			rec = rec[j+1:]
+		}
+	}
+	for {
+		if len(rec) == 0 || rec[0] != '"' {
+			j := strings.IndexByte(rec, ',')
+			if j < 0 {
+				return append(dst, rec), nil
+			}
+			dst = append(dst, rec[:j])
+			rec = rec[j+1:]
+			continue
+		}
+		// Quoted field.
+		i := 1
+		var sb []byte
+		for {
+			k := strings.IndexByte(rec[i:], '"')
+			if k < 0 {
+				return dst, errUnterminal
+			}
+			k += i
+			if k+1 < len(rec) && rec[k+1] == '"' {
+				sb = append(sb, rec[i:k+1]...)
+				i = k + 2
+				continue
+			}
+			var v string
+			if sb != nil {
+				v = string(append(sb, rec[i:k]...))
+			} else {
+				v = rec[i:k]
+			}
+			dst = append(dst, v)
+			switch {
+			case k+1 == len(rec):
+				return dst, nil
+			case rec[k+1] == ',':
+				rec = rec[k+2:]
+				if len(rec) == 0 {
+					return append(dst, ""), nil
+				}
+			default:
+				return dst, errBadQuote
+			}
+			break
+		}
+	}
+}
+
+// textFile is the state of one CSV or JSON Lines file being loaded.
+type textFile struct {
+	b       *builder
+	cfg     *loadConfig
+	name    string
+	jsonl   bool
+	idx     [numCols]int
+	nfields int
+}
+
+func (b *builder) runText(r io.Reader, name string, cfg *loadConfig, jsonl bool) error {
+	tf := &textFile{b: b, cfg: cfg, name: name, jsonl: jsonl}
+	buf, eof, err := readFull(r, make([]byte, 0, chunkSize))
+	if err != nil {
+		return &FileError{File: name, Err: err}
+	}
+	if err := sniffMismatch(buf); err != nil {
+		return &FileError{File: name, Err: err}
+	}
+	buf = bytes.TrimPrefix(buf, []byte("\ufeff"))
+	var base int64 // newlines before the first data record
+	if jsonl {
+		first := bytes.TrimLeft(buf, " \t\r\n")
+		if len(first) > 0 && first[0] != '{' {
+			return &FileError{File: name, Err: fmt.Errorf("%w: not JSON Lines (a line must be a JSON object)", errNotFormat)}
+		}
+	} else {
+		if len(bytes.TrimSpace(buf)) == 0 && eof {
+			return nil // no header, no rows: an empty dataset
+		}
+		// The header is the first record; grow until it is complete.
+		for {
+			text := string(buf)
+			end, next, nl := recordEnd(text, 0)
+			if end < next || eof {
+				hdr := strings.TrimSuffix(text[:end], "\r")
+				if strings.IndexByte(hdr, 0) >= 0 || !utf8.ValidString(hdr) {
+					return &FileError{File: name, Err: fmt.Errorf("%w: header is not CSV text", errNotFormat)}
+				}
+				names, err := splitFields(hdr, nil)
+				if err != nil {
+					return &RowError{File: name, Line: 1, Err: fmt.Errorf("header: %w", err), Raw: clip(hdr)}
+				}
+				tf.idx = cfg.resolve(names)
+				tf.nfields = len(names)
+				if col, ok := cfg.checkHeader(&tf.idx); !ok {
+					return &RowError{File: name, Line: 1, Column: col,
+						Err: fmt.Errorf("%w: the header has no %s column (use --map %s=THEIRS or --set %s=VALUE)", ErrMissing, col, col, col),
+						Raw: clip(hdr)}
+				}
+				buf = buf[next:]
+				base = nl
+				break
+			}
+			if len(buf) >= maxRecord {
+				return &RowError{File: name, Line: 1, Err: fmt.Errorf("%w: header longer than %d bytes", ErrBadValue, maxRecord)}
+			}
+			buf = growBuf(buf, 2*cap(buf))
+			var rerr error
+			buf, eof, rerr = readFull(r, buf)
+			if rerr != nil {
+				return &FileError{File: name, Err: rerr}
+			}
+		}
+	}
+	firstChunk := true
+	produce := func(emit func(*chunk) bool) {
+		target := chunkSize
+		for {
+			if !eof && len(buf) < target {
+				var err error
+				buf = growBuf(buf, target)
+				buf, eof, err = readFull(r, buf)
+				if err != nil {
+					emit(&chunk{err: &FileError{File: name, Err: err}})
+					return
+				}
+			}
+			if len(buf) == 0 && eof {
+				return
+			}
+			cut := len(buf)
+			if !eof {
+				if jsonl {
+					cut = lastLineEnd(buf)
+				} else {
+					cut = lastRecordEnd(buf)
+				}
+				if cut == 0 {
+					if len(buf) >= maxRecord {
+						emit(&chunk{err: &RowError{File: name, Line: 0,
+							Err: fmt.Errorf("%w: a record longer than %d bytes (unbalanced quote?)", ErrBadValue, maxRecord)}})
+						return
+					}
+					target = 2 * len(buf)
+					continue
+				}
+			}
+			c := &chunk{data: buf[:cut], work: tf.parse}
+			rest := buf[cut:]
+			target = chunkSize
+			if len(rest) > target/2 {
+				target = 2 * len(rest)
+			}
+			buf = append(make([]byte, 0, target), rest...)
+			if !emit(c) {
+				return
+			}
+		}
+	}
+	consume := func(c *chunk) error {
+		if c.err != nil {
+			return c.err
+		}
+		if firstChunk && b.sizeHint > 0 && len(c.rows) > 0 {
+			firstChunk = false
+			est := int(float64(len(c.rows)) * float64(b.sizeHint) / float64(len(c.data)) * 1.02)
+			b.reserve(est)
+		}
+		for i := range c.rows {
+			p := &c.rows[i]
+			p.line += base + 1
+			if p.err != nil {
+				p.err.File, p.err.Line = name, p.line
+			}
+			if err := b.add(p, c); err != nil {
+				return err
+			}
+		}
+		base += c.lines
+		return nil
+	}
+	return pipeline(produce, consume)
+}
+
+func growBuf(b []byte, n int) []byte {
+	if cap(b) >= n {
+		return b
+	}
+	nb := make([]byte, len(b), n)
+	copy(nb, b)
+	return nb
+}
+
+// rawOf renders the original text of a row for a reject.
+func rawOf(c *chunk, p *prow) string {
+	if c.raw != nil {
+		return c.raw(int(p.raw0))
+	}
+	return strings.Clone(c.text[p.raw0:p.raw1])
+}
+
+// parse turns a chunk of text into rows (worker side).
+func (tf *textFile) parse(c *chunk) {
+	c.text = string(c.data)
+	c.data = c.data[:0:0]
+	if tf.jsonl {
+		tf.parseJSONL(c)
+		return
+	}
+	text := c.text
+	c.rows = make([]prow, 0, len(text)/200+16)
+	fields := make([]string, 0, tf.nfields)
+	var line int64
+	for pos := 0; pos < len(text); {
+		start := pos
+		end, next, nl := recordEnd(text, pos)
+		recLine := line
+		line += nl
+		pos = next
+		rec := text[start:end]
+		if len(rec) > 0 && rec[len(rec)-1] == '\r' {
+			rec = rec[:len(rec)-1]
+			end--
+		}
+		if len(rec) == 0 {
+			continue // a blank line holds no row
+		}
+		c.rows = append(c.rows, prow{})
+		p := &c.rows[len(c.rows)-1]
+		var err error
+		fields, err = splitFields(rec, fields[:0])
+		var col int = -1
+		switch {
+		case err != nil:
+		case len(fields) != tf.nfields:
+			err = fmt.Errorf("%w: %d fields, the header has %d", ErrFieldCount, len(fields), tf.nfields)
+		default:
+			if ce := tf.cfg.textRow(&tf.idx, fields, p); ce != nil {
+				col, err = ce.col, ce.err
+			}
+		}
+		p.line = recLine
+		p.raw0, p.raw1 = int32(start), int32(end)
+		if err != nil {
+			p.err = &RowError{Err: err, Raw: strings.Clone(rec)}
+			if col >= 0 {
+				p.err.Column = CanonicalColumns[col]
+			}
+		}
+	}
+	c.lines = line
+}
+
+// jsonKeys resolves JSON object keys to canonical columns, with the priority of
+// loadConfig.resolve; it caches per worker.
+type jsonKeys struct {
+	cfg   *loadConfig
+	cache map[string][2]int // key -> canonical index (-1 none), priority
+}
+
+func (j *jsonKeys) lookup(key string) (int, int) {
+	if v, ok := j.cache[key]; ok {
+		return v[0], v[1]
+	}
+	h := normHeader(key)
+	ci, p := -1, 0
+	if m, ok := j.cfg.mapRev[h]; ok {
+		ci, p = m, 3
+	} else if m, ok := columnIndex[h]; ok {
+		ci, p = m, 2
+	} else if a, ok := duneAliases[h]; ok {
+		ci, p = columnIndex[a], 1
+	}
+	if len(j.cache) < 1024 {
+		j.cache[strings.Clone(key)] = [2]int{ci, p}
+	}
+	return ci, p
+}
+
+func (tf *textFile) parseJSONL(c *chunk) {
+	text := c.text
+	c.rows = make([]prow, 0, len(text)/300+16)
+	keys := &jsonKeys{cfg: tf.cfg, cache: map[string][2]int{}}
+	obj := map[string]json.RawMessage{}
+	var line int64
+	for pos := 0; pos < len(text); {
+		start := pos
+		j := strings.IndexByte(text[pos:], '\n')
+		end, next := len(text), len(text)
+		if j >= 0 {
+			end, next = pos+j, pos+j+1
+		}
+		recLine := line
+		if j >= 0 {
+			line++
+		}
+		pos = next
+		rec := strings.TrimSpace(text[start:end])
+		if rec == "" {
+			continue
+		}
+		c.rows = append(c.rows, prow{})
+		p := &c.rows[len(c.rows)-1]
+		col, err := tf.jsonRow(keys, obj, rec, p)
+		p.line = recLine
+		p.raw0, p.raw1 = int32(start), int32(end)
+		if err != nil {
+			p.err = &RowError{Err: err, Raw: strings.Clone(text[start:end])}
+			if col >= 0 {
+				p.err.Column = CanonicalColumns[col]
+			}
+		}
+	}
+	c.lines = line
+}
+
+var errNotObject = fmt.Errorf("%w: not a JSON object", ErrBadValue)
+
+func (tf *textFile) jsonRow(keys *jsonKeys, obj map[string]json.RawMessage, rec string, p *prow) (int, error) {
+	clear(obj)
+	if rec[0] != '{' {
+		return -1, errNotObject
+	}
+	if err := json.Unmarshal([]byte(rec), &obj); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return -1, fmt.Errorf("%w: bad JSON at offset %d", ErrBadValue, se.Offset)
+		}
+		return -1, errNotObject
+	}
+	var (
+		values [numCols]string
+		prio   [numCols]int
+		winner [numCols]string
+		idx    [numCols]int
+	)
+	for i := range idx {
+		idx[i] = -1
+	}
+	for k, raw := range obj {
+		ci, pr := keys.lookup(k)
+		if ci < 0 {
+			continue
+		}
+		if pr < prio[ci] || (pr == prio[ci] && k > winner[ci]) {
+			continue
+		}
+		s, null, err := jsonScalar(raw)
+		if err != nil {
+			return ci, err
+		}
+		if null {
+			// null = absent; a lower-priority key for the same column must not win either
+			prio[ci], winner[ci] = pr, k
+			idx[ci] = -1
+			continue
+		}
+		values[ci], prio[ci], winner[ci], idx[ci] = s, pr, k, ci
+	}
+	if ce := tf.cfg.textRow(&idx, values[:], p); ce != nil {
+		return ce.col, ce.err
+	}
+	return -1, nil
+}
+
+// jsonScalar returns the text of a JSON string, number or boolean.
+func jsonScalar(raw json.RawMessage) (s string, null bool, err error) {
+	if len(raw) == 0 {
+		return "", true, nil
+	}
+	switch raw[0] {
+	case '"':
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", false, fmt.Errorf("%w: bad JSON string", ErrBadValue)
+		}
+		return s, false, nil
+	case 'n':
+		return "", true, nil
+	case '{', '[':
+		return "", false, fmt.Errorf("%w: a nested JSON value", ErrBadValue)
+	}
+	return string(raw), false, nil
+}
+
+var _ = sort.Strings

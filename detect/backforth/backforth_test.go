@@ -1,0 +1,222 @@
+package backforth_test
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/washscan/washscan/datasets"
+	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/detect/backforth"
+	"github.com/washscan/washscan/features"
+)
+
+type trade struct {
+	t             int64
+	token         string
+	seller, buyer string
+}
+
+func addr(name string) datasets.Address {
+	var a datasets.Address
+	if name == "" || name == "0" {
+		return a
+	}
+	a[0] = 0xab
+	copy(a[20-len(name):], name)
+	return a
+}
+
+func build(trades []trade, allow ...string) *features.Set {
+	t := datasets.NewTrades()
+	eth := t.Chains.Intern("ethereum")
+	c := t.Addrs.Intern(addr("C0"))
+	id := func(n string) datasets.AddrID {
+		if n == "" {
+			return datasets.NoAddr
+		}
+		return t.Addrs.Intern(addr(n))
+	}
+	for i, tr := range trades {
+		t.Chain = append(t.Chain, eth)
+		t.Time = append(t.Time, tr.t)
+		t.Block = append(t.Block, 0)
+		t.TxHash = append(t.TxHash, datasets.Hash{byte(i), byte(i >> 8), byte(i >> 16)})
+		t.LogIndex = append(t.LogIndex, 0)
+		t.Asset = append(t.Asset, t.Assets.Intern(c, tr.token))
+		t.Standard = append(t.Standard, datasets.ERC721)
+		t.Seller = append(t.Seller, id(tr.seller))
+		t.Buyer = append(t.Buyer, id(tr.buyer))
+		t.Amount = append(t.Amount, 1)
+		t.Price = append(t.Price, 1)
+		t.Currency = append(t.Currency, 0)
+		t.PriceUSD = append(t.PriceUSD, math.NaN())
+		t.Platform = append(t.Platform, 0)
+		t.TxFrom = append(t.TxFrom, 0)
+		t.Label = append(t.Label, datasets.LabelNone)
+		t.Source = append(t.Source, 0)
+		t.Line = append(t.Line, int64(i+2))
+	}
+	for _, n := range allow {
+		if id, ok := t.Addrs.Lookup(addr(n)); ok {
+			t.Addrs.MarkUnknown(id)
+		}
+	}
+	return features.Compute(t)
+}
+
+func runBF(t testing.TB, fs *features.Set, params *detect.Params) []detect.Finding {
+	t.Helper()
+	res, err := detect.Run(context.Background(), &detect.Input{Features: fs}, []*detect.Detector{backforth.Detector}, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Findings["back_and_forth"]
+}
+
+func rows(fs []detect.Finding) []int32 {
+	var out []int32
+	for _, f := range fs {
+		out = append(out, f.Row)
+	}
+	return out
+}
+
+const day = 86400
+
+func TestBackAndForth(t *testing.T) {
+	tests := []struct {
+		name   string
+		trades []trade
+		window string
+		allow  []string
+		want   []int32
+	}{
+		{"round trip", []trade{{0, "1", "A", "B"}, {3 * day, "1", "B", "A"}}, "", nil, []int32{0, 1}},
+		{"outside window", []trade{{0, "1", "A", "B"}, {31 * day, "1", "B", "A"}}, "", nil, nil},
+		{"window edge inclusive", []trade{{0, "1", "A", "B"}, {30 * day, "1", "B", "A"}}, "", nil, []int32{0, 1}},
+		{"custom window", []trade{{0, "1", "A", "B"}, {3 * day, "1", "B", "A"}}, "2d", nil, nil},
+		{"other asset", []trade{{0, "1", "A", "B"}, {day, "2", "B", "A"}}, "", nil, nil},
+		{"same direction", []trade{{0, "1", "A", "B"}, {day, "1", "A", "B"}}, "", nil, nil},
+		{"chain no return", []trade{{0, "1", "A", "B"}, {day, "1", "B", "C"}, {2 * day, "1", "C", "D"}}, "", nil, nil},
+		{"unknown seller", []trade{{0, "1", "", "B"}, {day, "1", "B", ""}}, "", nil, nil},
+		{"zero address", []trade{{0, "1", "0", "B"}, {day, "1", "B", "0"}}, "", nil, nil},
+		{"allow-listed", []trade{{0, "1", "E", "B"}, {day, "1", "B", "E"}}, "", []string{"E"}, nil},
+		{"self trade ignored", []trade{{0, "1", "A", "A"}, {day, "1", "A", "A"}}, "", nil, nil},
+		{"input order differs from time", []trade{{5 * day, "1", "B", "A"}, {0, "1", "A", "B"}, {40 * day, "1", "A", "B"}}, "", nil, []int32{0, 1}},
+		{"ping pong", []trade{{0, "1", "A", "B"}, {day, "1", "B", "A"}, {2 * day, "1", "A", "B"}, {3 * day, "1", "B", "A"}}, "", nil, []int32{0, 1, 2, 3}},
+		{"reverse before forward only", []trade{{0, "1", "B", "A"}, {day, "1", "C", "B"}, {2 * day, "1", "A", "B"}}, "", nil, []int32{0, 2}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := build(tc.trades, tc.allow...)
+			p := detect.NewParams()
+			if tc.window != "" {
+				p.Set("back_and_forth.window", tc.window)
+			}
+			got := runBF(t, fs, p)
+			if !slices.Equal(rows(got), tc.want) {
+				t.Fatalf("flagged rows %v, want %v", rows(got), tc.want)
+			}
+			for _, f := range got {
+				if f.Strength != 1 || f.Evidence == "" {
+					t.Errorf("finding %+v: want strength 1 and evidence", f)
+				}
+			}
+		})
+	}
+}
+
+func TestEvidence(t *testing.T) {
+	fs := build([]trade{{1656547200, "1", "A", "B"}, {1656547200 + 3*day + 7, "1", "B", "A"}})
+	got := runBF(t, fs, nil)
+	a, b := addr("A").String(), addr("B").String()
+	want := a + "→" + b + " at 2022-06-30T00:00:00Z, back " + b + "→" + a + " at 2022-07-03T00:00:07Z (3d later)"
+	if len(got) != 2 || got[0].Evidence != want || got[1].Evidence != want {
+		t.Fatalf("findings %+v\nwant evidence %q on both legs", got, want)
+	}
+}
+
+func TestGap(t *testing.T) {
+	for _, tc := range []struct {
+		sec  int64
+		want string
+	}{{0, "same second"}, {59, "59s later"}, {60, "1m later"}, {7199, "1h later"}, {86399, "23h later"}, {3 * day, "3d later"}} {
+		if got := backforth.Gap(tc.sec); got != tc.want {
+			t.Errorf("Gap(%d) = %q, want %q", tc.sec, got, tc.want)
+		}
+	}
+}
+
+// brute is the quadratic reference: a row is flagged when some other row of
+// the same asset is its reverse within the window.
+func brute(trs []trade, window int64) []int32 {
+	var out []int32
+	for i, a := range trs {
+		if a.seller == a.buyer {
+			continue
+		}
+		for j, b := range trs {
+			if i == j || a.token != b.token || b.seller != a.buyer || b.buyer != a.seller {
+				continue
+			}
+			if d := a.t - b.t; d <= window && d >= -window {
+				out = append(out, int32(i))
+				break
+			}
+		}
+	}
+	return out
+}
+
+// TestLongSequences compares the map path (sequences > 32 rows) and the scan
+// path against the quadratic reference on random markets with few wallets.
+func TestLongSequences(t *testing.T) {
+	for seed := uint64(1); seed <= 20; seed++ {
+		r := rand.New(rand.NewPCG(seed, 7))
+		n := 20 + r.IntN(400)
+		names := []string{"A", "B", "C", "D", "E"}
+		var trs []trade
+		for i := 0; i < n; i++ {
+			trs = append(trs, trade{
+				t:      int64(r.IntN(200)) * day / 2,
+				token:  []string{"1", "2"}[r.IntN(2)],
+				seller: names[r.IntN(len(names))],
+				buyer:  names[r.IntN(len(names))],
+			})
+		}
+		fs := build(trs)
+		got := rows(runBF(t, fs, nil))
+		want := brute(trs, 30*day)
+		if !slices.Equal(got, want) {
+			t.Fatalf("seed %d: got %v\nwant %v", seed, got, want)
+		}
+	}
+}
+
+func BenchmarkBackAndForth(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	const n = 1 << 20
+	trs := make([]trade, n)
+	names := make([]string, 5000)
+	for i := range names {
+		names[i] = string(rune('A'+i%26)) + string(rune('a'+i/26%26)) + string(rune('a'+i/676))
+	}
+	for i := range trs {
+		// half the rows in one long ERC-20-like sequence, half in small NFTs
+		tok := "0"
+		if i%2 == 1 {
+			tok = string(rune('1' + r.IntN(9)))
+			tok += tok + string(rune('0'+i%10)) + string(rune('0'+i/10%10)) + string(rune('0'+i/100%10))
+		}
+		trs[i] = trade{t: int64(i) * 60, token: tok, seller: names[r.IntN(len(names))], buyer: names[r.IntN(len(names))]}
+	}
+	fs := build(trs)
+	b.ResetTimer()
+	for b.Loop() {
+		runBF(b, fs, nil)
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "trades/s")
+}

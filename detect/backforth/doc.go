@@ -1,0 +1,29 @@
+// Package backforth provides the back_and_forth detector: an asset that goes
+// from wallet A to wallet B and comes back from B to A within a time window.
+//
+// For each asset (a (contract, token_id) pair; an ERC-20 contract is one
+// asset) the rows are read in canonical order (features.Set.AssetTrades). A
+// row moving the asset A→B is flagged when another row of the same asset
+// moves it B→A no more than the window away, before or after:
+//
+//	|time(j) − time(i)| ≤ window   (parameter back_and_forth.window, default 30d).
+//
+// So both legs of a round trip are flagged, and every leg of a ping-pong. The
+// strength is 1; the evidence names the nearest matching leg, earlier one
+// first: "0xA→0xB at T1, back 0xB→0xA at T2 (3d later)". A row that both
+// returns an earlier move and is returned by a later one keeps the smaller
+// evidence string, so the output is deterministic. The strength does not decay
+// with the gap: the window is the only cut-off, and the detector's weight is
+// fitted by calibrate.
+//
+// Unknown parties (empty, zero or allow-listed addresses) never count, and a
+// self-trade (A→A) is left to the self_trade detector.
+//
+// Complexity: O(L) expected time per asset sequence of length L: one forward
+// and one backward pass, each with a hash map keyed by the (from, to) pair
+// holding the nearest row of each pair inside the window; rows that leave the
+// window are evicted, so memory is bounded by the number of distinct pairs in
+// one window, not by L. Sequences of at most 32 rows use a direct scan
+// instead (no map). Assets are split between
+// GOMAXPROCS goroutines for large inputs. Total O(N) expected.
+package backforth

@@ -1,0 +1,38 @@
+// Package cycle is washscan's ring detector (detector name "cycle").
+//
+// For every token, and for every collection (contract with several tokens),
+// it builds the directed trade graph seller → buyer of the rows inside
+// sliding time windows (width window, step window/2, so any ring closing
+// within window/2 is wholly inside one window, and most closing within window
+// are), finds the strongly connected components (Tarjan, array-based), and
+// inside components of at most max_component wallets enumerates the
+// elementary cycles of min_len..max_len legs under a work budget (see
+// detect/graph). A component larger than max_component (an organic market
+// where random trading closes large loops over a month) is not enumerated:
+// its rows are re-examined in windows a quarter as long, down to
+// min_window, so a dense ring inside a busy month is still found in hours.
+// The rows of every arc of a found cycle are flagged: exactly the internal
+// legs of the ring; the purchase that brought the token in and the sale that
+// takes it out are not on the cycle.
+//
+// Strength in (0,1] is 0.3 + 0.45·c + 0.15·f + 0.1·r where c is the mean,
+// over the ring's wallets, of (ring size − 1) / distinct counterparties of
+// the wallet over the whole input (graph_partners), f = 1 − span/window is
+// how fast the ring closed, and r is 1 when a leg repeats (the same ordered
+// pair traded twice in the window). An honest trader who buys back a token
+// he sold, through strangers with many counterparties, scores low; a closed
+// ring that trades only within itself scores near 1. Collection rings (legs
+// on different tokens) are scaled by 0.9.
+//
+// ERC-20 tokens use window_fungible (default 1d) instead of window: organic
+// swaps among many wallets close loops over weeks, while fungible churn
+// closes within hours.
+//
+// Overlap: cycles of two legs (A→B→A) are back-and-forth, which the
+// back_and_forth detector covers; they are left out unless min_len is set
+// to 2.
+//
+// Work is split by token and by collection over all cores; every
+// enumeration is bounded by budget steps and checks cancellation, so no
+// input makes the detector run away. Results do not depend on scheduling.
+package cycle

@@ -1,0 +1,23 @@
+// Package farming is washscan's marketplace-reward farming detector
+// (detector name "reward_farming").
+//
+// Reward programs (LooksRare, Blur, X2Y2) paid tokens per traded volume, so
+// small groups of wallets passed many different NFTs back and forth on one
+// marketplace. For every platform, in sliding windows of width window (step
+// window/2), the detector links two wallets when they traded at least
+// min_pair_tokens distinct tokens with each other in the window, takes the
+// connected groups of linked wallets, and flags the trades inside a group of
+// min_wallets..max_wallets wallets that together moved at least min_tokens
+// distinct tokens among themselves. An active flipper who trades many tokens
+// with many different counterparties forms no links (one token per
+// counterparty), and a big organic cluster exceeds max_wallets; only the
+// internal legs are flagged, not the purchases that brought the tokens in
+// nor the sales that take them out.
+//
+// Strength in (0,1] is 0.3 + 0.4·s + 0.3·min(1, n/(2·min_tokens)) where s
+// is the mean share of each member's trades in the window (on that
+// platform) that stay inside the group and n the number of distinct tokens.
+//
+// Only NFT rows (erc721, erc1155) count. Work per window is O(A log A) for A
+// rows; windows are spread over all cores.
+package farming

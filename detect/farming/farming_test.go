@@ -1,0 +1,145 @@
+package farming
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/washscan/washscan/datasets"
+	"github.com/washscan/washscan/detect/graph/graphtest"
+	"github.com/washscan/washscan/features"
+)
+
+const (
+	h = 3600
+	d = 86400
+)
+
+type R = graphtest.Row
+
+// pass returns rows passing tokens first..first+n-1 from each wallet of
+// group to the next, once, starting at time t0 on platform.
+func pass(group []string, first, n int, t0 int64, platform string, wash bool) []R {
+	var rows []R
+	for i := 0; i < n; i++ {
+		from := group[i%len(group)]
+		to := group[(i+1)%len(group)]
+		rows = append(rows, R{Time: t0 + int64(i)*h, Contract: "art", Token: fmt.Sprint(first + i), Seller: from, Buyer: to, Price: 1, Platform: platform, Wash: wash})
+	}
+	return rows
+}
+
+func TestRewardFarming(t *testing.T) {
+	var flipper []R
+	for i := 0; i < 12; i++ {
+		flipper = append(flipper,
+			R{Time: int64(i) * h, Contract: "art", Token: fmt.Sprint(100 + i), Seller: fmt.Sprint("s", i), Buyer: "flip", Price: 1, Platform: "looksrare"},
+			R{Time: int64(i)*h + 30*60, Contract: "art", Token: fmt.Sprint(100 + i), Seller: "flip", Buyer: fmt.Sprint("b", i), Price: 1.1, Platform: "looksrare"})
+	}
+	tests := []struct {
+		name string
+		rows []R // Wash is the expected flag
+	}{
+		{"three wallets pass many tokens", append(append(
+			[]R{{Time: 0, Contract: "art", Token: "1", Seller: "outside", Buyer: "a", Platform: "looksrare"}},
+			pass([]string{"a", "b", "c"}, 1, 14, h, "looksrare", true)...),
+			R{Time: 3 * d, Contract: "art", Token: "1", Seller: "b", Buyer: "collector", Platform: "looksrare"})},
+		{"two wallets, six tokens", pass([]string{"a", "b"}, 1, 6, 0, "blur", true)},
+		{"too few tokens", pass([]string{"a", "b"}, 1, 4, 0, "blur", false)},
+		{"spread over weeks", func() []R {
+			var rows []R
+			for i, r := range pass([]string{"a", "b"}, 1, 6, 0, "blur", false) {
+				r.Time = int64(i) * 10 * d
+				rows = append(rows, r)
+			}
+			return rows
+		}()},
+		{"different platforms do not combine", append(pass([]string{"a", "b"}, 1, 3, 0, "blur", false), pass([]string{"a", "b"}, 4, 3, h, "looksrare", false)...)},
+		{"active flipper with many counterparties", flipper},
+		{"group too large", pass([]string{"a", "b", "c", "d", "e", "f"}, 1, 18, 0, "x2y2", false)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, fs := graphtest.Run(t, graphtest.Trades(tc.rows), Detector, nil)
+			for i, r := range tc.rows {
+				if (got[i] > 0) != r.Wash {
+					t.Errorf("row %d (%s→%s token %s): strength %.3f, want flagged=%v", i, r.Seller, r.Buyer, r.Token, got[i], r.Wash)
+				}
+			}
+			for _, f := range fs {
+				if f.Strength <= 0 || f.Strength > 1 || f.Evidence == "" {
+					t.Errorf("row %d: bad finding %+v", f.Row, f)
+				}
+			}
+		})
+	}
+}
+
+func TestEvidence(t *testing.T) {
+	rows := pass([]string{"a", "b", "c"}, 1, 14, 0, "looksrare", true)
+	_, fs := graphtest.Run(t, graphtest.Trades(rows), Detector, nil)
+	want := "3 wallets traded 14 tokens among themselves on looksrare within 13h"
+	if len(fs) != 14 || fs[0].Evidence != want {
+		t.Fatalf("%d findings, evidence %q; want 14, %q", len(fs), fs[0].Evidence, want)
+	}
+}
+
+func TestMarket(t *testing.T) {
+	tr := market()
+	got, fs := graphtest.Run(t, tr, Detector, nil)
+	c := graphtest.Count(tr, got, 0)
+	t.Logf("rows %d, findings %d: %+v precision %.3f recall %.3f", tr.Len(), len(fs), c, c.Precision(), c.Recall())
+	if c.Precision() < 0.93 {
+		t.Errorf("precision %.3f", c.Precision())
+	}
+	var farm, hit int
+	for i, l := range tr.Label {
+		if l == datasets.LabelWash && tr.Platforms.Value(tr.Platform[i]) == "looksrare" && tr.Standard[i] == datasets.ERC721 {
+			farm++
+			if got[i] > 0 {
+				hit++
+			}
+		}
+	}
+	t.Logf("looksrare NFT wash recall %d/%d", hit, farm)
+	if len(fs) > 0 && !strings.Contains(fs[0].Evidence, "among themselves") {
+		t.Errorf("evidence %q", fs[0].Evidence)
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	tr := market()
+	_, a := graphtest.Run(t, tr, Detector, nil)
+	_, b := graphtest.Run(t, tr, Detector, nil)
+	if len(a) != len(b) {
+		t.Fatalf("%d vs %d findings", len(a), len(b))
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("finding %d differs: %+v vs %+v", i, a[i], b[i])
+		}
+	}
+}
+
+var (
+	marketOnce sync.Once
+	marketT    *datasets.Trades
+	bigOnce    sync.Once
+	bigT       *datasets.Trades
+)
+
+func market() *datasets.Trades {
+	marketOnce.Do(func() { marketT = graphtest.Market(graphtest.MarketConfig{Seed: 1, Trades: 60000}) })
+	return marketT
+}
+
+func BenchmarkRewardFarming(b *testing.B) {
+	bigOnce.Do(func() { bigT = graphtest.Market(graphtest.MarketConfig{Seed: 7, Trades: 1_000_000}) })
+	fs := features.Compute(bigT)
+	b.ResetTimer()
+	for b.Loop() {
+		graphtest.RunFeatures(b, fs, Detector, nil)
+	}
+	b.ReportMetric(float64(bigT.Len())*float64(b.N)/b.Elapsed().Seconds(), "trades/s")
+}

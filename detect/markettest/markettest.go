@@ -1,0 +1,370 @@
+package markettest
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/washscan/washscan/features"
+)
+
+// Options control Run.
+type Options struct {
+	// MinSales is the fewest sales a scope needs to be tested (default 100).
+	MinSales int
+	// MinTail is the fewest sizes above x_min in the power-law fit (default 50).
+	MinTail int
+	// Include, when non-nil, selects the rows (by row number) to test, e.g.
+	// those of the metrics window.
+	Include []bool
+}
+
+// Report is the metrics `tests` block.
+type Report struct {
+	MinSales int `json:"min_sales"`
+	// Market tests every sale in scope.
+	Market *Scope `json:"market"`
+	// Collections and Marketplaces hold the scopes with at least MinSales sales.
+	Collections  []*Scope `json:"collections"`
+	Marketplaces []*Scope `json:"marketplaces"`
+	// CollectionsSkipped and MarketplacesSkipped count scopes with too few sales.
+	CollectionsSkipped  int `json:"collections_skipped"`
+	MarketplacesSkipped int `json:"marketplaces_skipped"`
+}
+
+// Scope is the outcome of the tests on one scope's sales. A skipped scope
+// has Skipped set and nil tests.
+type Scope struct {
+	Blockchain      string `json:"blockchain,omitempty"`
+	ContractAddress string `json:"contract_address,omitempty"`
+	Platform        string `json:"platform,omitempty"`
+
+	Sales   int    `json:"sales"`
+	Skipped string `json:"skipped,omitempty"`
+
+	Benford  *Benford  `json:"benford"`
+	Round    *Round    `json:"round_numbers"`
+	PowerLaw *PowerLaw `json:"power_law"`
+}
+
+// Benford is the first-digit test.
+type Benford struct {
+	N           int        `json:"n"`
+	Observed    [9]float64 `json:"observed"` // share of digits 1..9
+	ChiSquare   float64    `json:"chi_square"`
+	PValue      float64    `json:"p_value"`
+	MAD         float64    `json:"mad"`
+	Conformity  string     `json:"conformity"` // close, acceptable, marginal, nonconformity
+	Conforms    bool       `json:"conforms"`   // MAD ≤ 0.015
+	RejectedAt1 bool       `json:"rejected_at_1pct"`
+}
+
+// Round is the round-size clustering test.
+type Round struct {
+	Round      int     `json:"round"`      // sizes k·10^e with k a multiple of 10
+	NearRound  int     `json:"near_round"` // k within 2 of a multiple of 10
+	Share      float64 `json:"round_share"`
+	Expected   float64 `json:"expected_share"`
+	Z          float64 `json:"z"`
+	PValue     float64 `json:"p_value"`
+	Clustering bool    `json:"clustering"` // p < 0.01
+}
+
+// PowerLaw is the tail fit.
+type PowerLaw struct {
+	Xmin       float64 `json:"xmin"`
+	NTail      int     `json:"n_tail"`
+	Zeta       float64 `json:"zeta"`    // tail exponent of P(X > x)
+	StdErr     float64 `json:"std_err"` // ζ/√n_tail
+	KS         float64 `json:"ks"`
+	ParetoLevy bool    `json:"pareto_levy"` // 1 < ζ < 2
+}
+
+// Run tests the sales (price > 0, native currency) of set. Time O(N log N).
+func Run(set *features.Set, opt Options) *Report {
+	if opt.MinSales <= 0 {
+		opt.MinSales = 100
+	}
+	if opt.MinTail <= 0 {
+		opt.MinTail = 50
+	}
+	t := set.T
+	var all []float64
+	byColl := map[[2]uint32][]float64{}
+	byPlat := map[uint32][]float64{}
+	for _, r := range set.Order {
+		if !set.Sale[r] || !set.Native[r] || (opt.Include != nil && !opt.Include[r]) {
+			continue
+		}
+		x := t.Price[r]
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			continue
+		}
+		all = append(all, x)
+		k := [2]uint32{set.Contract[r], t.Chain[r]}
+		byColl[k] = append(byColl[k], x)
+		if p := t.Platform[r]; p != 0 {
+			byPlat[p] = append(byPlat[p], x)
+		}
+	}
+	rep := &Report{MinSales: opt.MinSales, Collections: []*Scope{}, Marketplaces: []*Scope{}}
+	rep.Market = test(all, opt)
+
+	collKeys := make([][2]uint32, 0, len(byColl))
+	for k := range byColl {
+		collKeys = append(collKeys, k)
+	}
+	slices.SortFunc(collKeys, func(a, b [2]uint32) int {
+		if c := cmp.Compare(t.Addrs.String(a[0]), t.Addrs.String(b[0])); c != 0 {
+			return c
+		}
+		return cmp.Compare(t.Chains.Value(a[1]), t.Chains.Value(b[1]))
+	})
+	for _, k := range collKeys {
+		xs := byColl[k]
+		if len(xs) < opt.MinSales {
+			rep.CollectionsSkipped++
+			continue
+		}
+		s := test(xs, opt)
+		s.Blockchain, s.ContractAddress = t.Chains.Value(k[1]), t.Addrs.String(k[0])
+		rep.Collections = append(rep.Collections, s)
+	}
+	platKeys := make([]uint32, 0, len(byPlat))
+	for k := range byPlat {
+		platKeys = append(platKeys, k)
+	}
+	slices.SortFunc(platKeys, func(a, b uint32) int { return cmp.Compare(t.Platforms.Value(a), t.Platforms.Value(b)) })
+	for _, k := range platKeys {
+		xs := byPlat[k]
+		if len(xs) < opt.MinSales {
+			rep.MarketplacesSkipped++
+			continue
+		}
+		s := test(xs, opt)
+		s.Platform = t.Platforms.Value(k)
+		rep.Marketplaces = append(rep.Marketplaces, s)
+	}
+	return rep
+}
+
+// test runs the three tests on xs (positive, finite), or marks the scope skipped.
+func test(xs []float64, opt Options) *Scope {
+	s := &Scope{Sales: len(xs)}
+	if len(xs) < opt.MinSales {
+		s.Skipped = fmt.Sprintf("%d sales, fewer than %d", len(xs), opt.MinSales)
+		return s
+	}
+	s.Benford = BenfordTest(xs)
+	s.Round = RoundTest(xs)
+	s.PowerLaw = FitPowerLaw(xs, opt.MinTail)
+	return s
+}
+
+// benfordP[d-1] = log₁₀(1 + 1/d).
+var benfordP = func() (p [9]float64) {
+	for d := 1; d <= 9; d++ {
+		p[d-1] = math.Log10(1 + 1/float64(d))
+	}
+	return p
+}()
+
+// FirstDigit returns the first significant digit of x > 0 (0 for x ≤ 0 or
+// not finite). It reads the shortest decimal form of x, so 0.3 gives 3 even
+// though 0.3/0.1 < 3 in binary.
+func FirstDigit(x float64) int {
+	var buf [32]byte
+	m := mantissa(buf[:0], x)
+	if len(m) == 0 {
+		return 0
+	}
+	return int(m[0] - '0')
+}
+
+// mantissa appends the significant digits of x's shortest decimal form
+// (no trailing zeros) to dst; nothing for x ≤ 0 or not finite.
+func mantissa(dst []byte, x float64) []byte {
+	if !(x > 0) || math.IsInf(x, 0) {
+		return dst
+	}
+	b := strconv.AppendFloat(dst, x, 'e', -1, 64) // d.ddde±XX
+	out := dst[:0]
+	for _, c := range b[len(dst):] {
+		if c == 'e' {
+			break
+		}
+		if c != '.' {
+			out = append(out, c)
+		}
+	}
+	for len(out) > 1 && out[len(out)-1] == '0' {
+		out = out[:len(out)-1]
+	}
+	return out
+}
+
+// BenfordTest is the first-digit test of xs (non-positive values ignored).
+// It returns nil when no value is positive. Time O(n).
+func BenfordTest(xs []float64) *Benford {
+	var count [9]int
+	n := 0
+	for _, x := range xs {
+		if d := FirstDigit(x); d > 0 {
+			count[d-1]++
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	b := &Benford{N: n}
+	for d := 0; d < 9; d++ {
+		o := float64(count[d])
+		e := float64(n) * benfordP[d]
+		b.ChiSquare += (o - e) * (o - e) / e
+		b.Observed[d] = round6(o / float64(n))
+		b.MAD += math.Abs(o/float64(n) - benfordP[d])
+	}
+	b.MAD /= 9
+	b.PValue = distuv.ChiSquared{K: 8}.Survival(b.ChiSquare)
+	b.Conformity = conformity(b.MAD)
+	b.Conforms = b.MAD <= 0.015
+	b.RejectedAt1 = b.PValue < 0.01
+	b.ChiSquare, b.PValue, b.MAD = round6(b.ChiSquare), round6(b.PValue), round6(b.MAD)
+	return b
+}
+
+// conformity is Nigrini's first-digit band for mad.
+func conformity(mad float64) string {
+	switch {
+	case mad <= 0.006:
+		return "close"
+	case mad <= 0.012:
+		return "acceptable"
+	case mad <= 0.015:
+		return "marginal"
+	}
+	return "nonconformity"
+}
+
+// twoDigits returns k in [10, 99] when x = k·10^e with at most two
+// significant digits in x's shortest decimal form, else 0.
+func twoDigits(x float64) int {
+	var buf [32]byte
+	m := mantissa(buf[:0], x)
+	switch len(m) {
+	case 1:
+		return int(m[0]-'0') * 10
+	case 2:
+		return int(m[0]-'0')*10 + int(m[1]-'0')
+	}
+	return 0
+}
+
+// RoundTest is the round-size clustering test of xs. Time O(n).
+func RoundTest(xs []float64) *Round {
+	r := &Round{Expected: 0.2}
+	for _, x := range xs {
+		k := twoDigits(x)
+		if k == 0 {
+			continue
+		}
+		switch k % 10 {
+		case 0:
+			r.Round++
+		case 1, 2, 8, 9:
+			r.NearRound++
+		}
+	}
+	n := float64(r.Round + r.NearRound)
+	if n == 0 {
+		r.PValue = 1
+		return r
+	}
+	p0 := r.Expected
+	r.Share = round6(float64(r.Round) / n)
+	r.Z = (float64(r.Round) - n*p0) / math.Sqrt(n*p0*(1-p0))
+	r.PValue = round6(distuv.UnitNormal.Survival(r.Z))
+	r.Clustering = r.PValue < 0.01
+	r.Z = round6(r.Z)
+	return r
+}
+
+// FitPowerLaw fits the tail exponent of xs (positive values) by the Hill
+// estimator with x_min chosen by the Kolmogorov–Smirnov criterion. It
+// returns nil when fewer than minTail values are positive. xs is not
+// changed. Time O(n log n + C·n), C ≤ 100.
+func FitPowerLaw(xs []float64, minTail int) *PowerLaw {
+	v := make([]float64, 0, len(xs))
+	for _, x := range xs {
+		if x > 0 && !math.IsInf(x, 0) {
+			v = append(v, x)
+		}
+	}
+	if len(v) < minTail || minTail < 2 {
+		return nil
+	}
+	sort.Float64s(v)
+	n := len(v)
+	// Candidate x_min: distinct values at up to 100 quantiles in [0, 0.9],
+	// each leaving at least minTail values at or above it.
+	var cands []int
+	last := -1.0
+	hi := min(int(0.9*float64(n)), n-minTail)
+	for q := 0; q <= 99; q++ {
+		i := q * hi / 99
+		for i > 0 && v[i-1] == v[i] {
+			i-- // start of a run of equal values
+		}
+		if v[i] != last {
+			cands = append(cands, i)
+			last = v[i]
+		}
+	}
+	var best *PowerLaw
+	for _, i := range cands {
+		xmin := v[i]
+		tail := v[i:]
+		nt := len(tail)
+		if nt < minTail {
+			continue
+		}
+		var sum float64
+		for _, x := range tail {
+			sum += math.Log(x / xmin)
+		}
+		if sum <= 0 {
+			continue
+		}
+		zeta := float64(nt) / sum
+		// KS distance between the empirical CCDF and (x/xmin)^−ζ.
+		var ks float64
+		for j, x := range tail {
+			fit := 1 - math.Pow(x/xmin, -zeta)
+			lo, hi := float64(j)/float64(nt), float64(j+1)/float64(nt)
+			ks = max(ks, math.Abs(fit-lo), math.Abs(fit-hi))
+		}
+		if best == nil || ks < best.KS {
+			best = &PowerLaw{Xmin: xmin, NTail: nt, Zeta: zeta, KS: ks}
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	best.StdErr = round6(best.Zeta / math.Sqrt(float64(best.NTail)))
+	best.ParetoLevy = best.Zeta > 1 && best.Zeta < 2
+	best.Zeta, best.KS = round6(best.Zeta), round6(best.KS)
+	return best
+}
+
+func round6(x float64) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0
+	}
+	return math.Round(x*1e6) / 1e6
+}

@@ -1,0 +1,68 @@
+// Package metrics computes the wash-trade metrics document of SPEC §3.1, in
+// the shape of the UnleashNFTs v2 wash-trade endpoints: one object for the
+// whole market and lists of marketplaces, collections, wallets and NFTs, each
+// with the same metric fields, for a time window and the window before it.
+//
+// # Scopes
+//
+//   - market: every row.
+//   - marketplaces: one entry per non-empty platform. Rows with an empty
+//     platform count in the market (and in their collection, wallet and NFT)
+//     but in no marketplace entry.
+//   - collections: one entry per (chain, contract).
+//   - wallets: one entry per known address that is seller or buyer of a
+//     flagged row in the window; its metrics are over the rows where it is
+//     seller or buyer (a self-trade row counts once).
+//   - nfts: one entry per (chain, contract, token_id) with a flagged row in
+//     the window; an ERC-20 contract is one asset and appears with an empty
+//     token_id.
+//
+// Marketplaces and collections are listed when they have a row in the window
+// or in the previous window (so a collection whose activity stopped shows a
+// change of −1). Lists are sorted by washtrade_volume descending (null last),
+// then by key (token ids numerically); wallets and nfts are capped at
+// Options.Top entries (0 = all).
+//
+// # Definitions
+//
+// Over the rows of a scope in a window, a sale being a row with price > 0:
+//
+//	washtrade_suspect_sales        = #flagged sales
+//	total_sales                    = #sales
+//	washtrade_suspect_sales_ratio  = washtrade_suspect_sales / total_sales   (0 without sales)
+//	washtrade_suspect_transactions = #distinct tx_hash over flagged rows
+//	washtrade_assets               = #distinct (contract, token_id) over flagged rows
+//	washtrade_wallets              = #distinct known seller or buyer of flagged rows
+//	washtrade_volume, total_volume = Σ price over flagged / all sales in native currency
+//	washtrade_volume_usd, total_volume_usd = Σ price_usd over flagged / all sales that give it
+//	x_change                       = (x − x_prev) / x_prev                   (null when x_prev = 0)
+//
+// Volume fields are null in a scope whose rows in the window span more than
+// one chain; _usd fields are null when no row of the scope in the window has
+// a price_usd. A _change is null when either side is null, and always null for
+// the range "all". washtrade_level is 0 without flagged sales, else 1–4 as the
+// wash share is < 5%, < 20%, < 50%, ≥ 50%; the share is
+// washtrade_volume / total_volume, or, where that is null or total_volume is
+// 0, the USD share, or, where that is also unavailable, the suspect-sales
+// ratio.
+//
+// # Windows
+//
+// With range R and as_of T (default: the latest block_time; the Unix epoch
+// for an empty input), the window is (T − R, T] and the previous window
+// (T − 2R, T − R]; for "all" the window is every row up to T. Rows after T are
+// not counted.
+//
+// # Numbers
+//
+// Sums run in canonical row order (features.Set.Order). Ratios and changes
+// are rounded to 6 decimals, volumes to 9, by decimal formatting (so the
+// result is the float64 nearest to the printed decimal), and −0 prints as 0.
+// The same rows and options give byte-identical JSON.
+//
+// # Cost
+//
+// Time O(N + F log F) for N rows of which F are flagged (the log factor only
+// to sort the output lists), memory O(N) in dense arrays indexed by row,
+// address, asset and scope ids; no string is built per row.
+package metrics

@@ -1,0 +1,649 @@
+package metrics
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/washscan/washscan/datasets"
+	"github.com/washscan/washscan/features"
+)
+
+// Range is a --range value: a window length in seconds, 0 for "all".
+type Range struct {
+	Name    string // as given: 24h, 7d, 30d, 90d or all
+	Seconds int64  // 0 for all
+}
+
+// Ranges lists the accepted --range values.
+var Ranges = []Range{{"24h", 86400}, {"7d", 7 * 86400}, {"30d", 30 * 86400}, {"90d", 90 * 86400}, {"all", 0}}
+
+// ParseRange returns the range called s.
+func ParseRange(s string) (Range, error) {
+	for _, r := range Ranges {
+		if r.Name == s {
+			return r, nil
+		}
+	}
+	return Range{}, fmt.Errorf("bad range %q (want 24h, 7d, 30d, 90d or all)", s)
+}
+
+// Provenance is the "washscan" block: how the verdicts were made.
+type Provenance struct {
+	Version   string            `json:"version"`
+	Preset    string            `json:"preset"`
+	Threshold float64           `json:"threshold"`
+	Weights   string            `json:"weights"` // "builtin" or the weights file
+	Params    map[string]string `json:"params"`  // every detector parameter, "detector.name": value
+}
+
+// InputInfo is the "input" block: the files read and the row accounting.
+type InputInfo struct {
+	Files []string `json:"files"`
+	datasets.LoadStats
+}
+
+// Options control Compute.
+type Options struct {
+	Range Range
+	// AsOf is the end of the window (unix seconds) when HasAsOf is set;
+	// otherwise the latest block_time of the input.
+	AsOf    int64
+	HasAsOf bool
+	// Top caps the wallets and nfts lists; 0 means no cap.
+	Top        int
+	Provenance Provenance
+	// Files names the inputs; nil means the Trades' own Files.
+	Files []string
+	// Tests is placed under "tests" as is: the hook for the market-level
+	// statistical tests (detect/markettest). Nil writes an empty object.
+	Tests any
+}
+
+// Metrics are the fields every scope object carries, in SPEC order. Counts are
+// integers; ratios, changes and volumes float64; null is a nil pointer.
+type Metrics struct {
+	WashtradeAssets                  int64    `json:"washtrade_assets"`
+	WashtradeAssetsChange            *float64 `json:"washtrade_assets_change"`
+	WashtradeSuspectSales            int64    `json:"washtrade_suspect_sales"`
+	WashtradeSuspectSalesChange      *float64 `json:"washtrade_suspect_sales_change"`
+	WashtradeSuspectSalesRatio       float64  `json:"washtrade_suspect_sales_ratio"`
+	WashtradeSuspectSalesRatioChange *float64 `json:"washtrade_suspect_sales_ratio_change"`
+	WashtradeSuspectTransactions     int64    `json:"washtrade_suspect_transactions"`
+	WashtradeSuspectTransactionsChg  *float64 `json:"washtrade_suspect_transactions_change"`
+	WashtradeVolume                  *float64 `json:"washtrade_volume"`
+	WashtradeVolumeChange            *float64 `json:"washtrade_volume_change"`
+	WashtradeVolumeUSD               *float64 `json:"washtrade_volume_usd"`
+	WashtradeVolumeUSDChange         *float64 `json:"washtrade_volume_usd_change"`
+	WashtradeWallets                 int64    `json:"washtrade_wallets"`
+	WashtradeWalletsChange           *float64 `json:"washtrade_wallets_change"`
+	WashtradeLevel                   int      `json:"washtrade_level"`
+	TotalSales                       int64    `json:"total_sales"`
+	TotalVolume                      *float64 `json:"total_volume"`
+	TotalVolumeUSD                   *float64 `json:"total_volume_usd"`
+}
+
+// Marketplace is an entry of "marketplaces".
+type Marketplace struct {
+	Platform string `json:"platform"`
+	Metrics
+}
+
+// Collection is an entry of "collections".
+type Collection struct {
+	Blockchain      string `json:"blockchain"`
+	ContractAddress string `json:"contract_address"`
+	Metrics
+}
+
+// Wallet is an entry of "wallets".
+type Wallet struct {
+	Wallet string `json:"wallet"`
+	Metrics
+}
+
+// NFT is an entry of "nfts"; TokenID is "" for an ERC-20 asset.
+type NFT struct {
+	Blockchain      string `json:"blockchain"`
+	ContractAddress string `json:"contract_address"`
+	TokenID         string `json:"token_id"`
+	Metrics
+}
+
+// Report is the metrics document of SPEC §3.1.
+type Report struct {
+	Washscan     Provenance    `json:"washscan"`
+	AsOf         string        `json:"as_of"`
+	TimeRange    string        `json:"time_range"`
+	Input        InputInfo     `json:"input"`
+	Market       Metrics       `json:"market"`
+	Marketplaces []Marketplace `json:"marketplaces"`
+	Collections  []Collection  `json:"collections"`
+	Wallets      []Wallet      `json:"wallets"`
+	NFTs         []NFT         `json:"nfts"`
+	Tests        any           `json:"tests"`
+}
+
+// WriteJSON writes r as indented JSON followed by a newline.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}
+
+// Window returns the bounds of the current window (lo, hi] for opt over fs
+// (lo = math.MinInt64 for "all") and the previous window's lower bound.
+func Window(fs *features.Set, opt Options) (asOf, lo, prevLo int64) {
+	asOf = opt.AsOf
+	if !opt.HasAsOf {
+		asOf = 0
+		for i, t := range fs.T.Time {
+			if i == 0 || t > asOf {
+				asOf = t
+			}
+		}
+	}
+	if opt.Range.Seconds <= 0 {
+		return asOf, math.MinInt64, math.MinInt64
+	}
+	return asOf, asOf - opt.Range.Seconds, asOf - 2*opt.Range.Seconds
+}
+
+// InWindow reports, per row of fs, whether the row lies in the metrics
+// window of opt: (as_of − R, as_of], or up to as_of for "all". It is the
+// row selection to hand to the market-level tests.
+func InWindow(fs *features.Set, opt Options) []bool {
+	asOf, lo, _ := Window(fs, opt)
+	out := make([]bool, fs.N)
+	for i, t := range fs.T.Time {
+		out[i] = t > lo && t <= asOf
+	}
+	return out
+}
+
+const (
+	cur  = 0
+	prev = 1
+	none = 2
+)
+
+// acc accumulates one scope in one window.
+type acc struct {
+	rows, sales, fsales  int64
+	vol, wvol, usd, wusd float64
+	assets, txs, wallets int64
+	chain                uint32 // first chain id + 1; 0 none yet
+	mixed, hasUSD        bool
+}
+
+// pairIndex gives dense ids to (key, chain) pairs, keys being dense ids
+// themselves: an array for each key's first chain, a map for the rare others.
+type pairIndex struct {
+	first []uint32 // chain+1 of the first pair of each key; 0 none
+	id    []int32
+	more  map[uint64]int32
+	keys  [][2]uint32 // (key, chain) of each id
+}
+
+func newPairIndex(n int) *pairIndex {
+	return &pairIndex{first: make([]uint32, n), id: make([]int32, n)}
+}
+
+func (p *pairIndex) get(key, chain uint32) int32 {
+	switch p.first[key] {
+	case 0:
+		p.first[key] = chain + 1
+		p.id[key] = int32(len(p.keys))
+		p.keys = append(p.keys, [2]uint32{key, chain})
+		return p.id[key]
+	case chain + 1:
+		return p.id[key]
+	}
+	if p.more == nil {
+		p.more = map[uint64]int32{}
+	}
+	k := uint64(key)<<32 | uint64(chain)
+	if id, ok := p.more[k]; ok {
+		return id
+	}
+	id := int32(len(p.keys))
+	p.more[k] = id
+	p.keys = append(p.keys, [2]uint32{key, chain})
+	return id
+}
+
+// computer holds the state of one Compute.
+type computer struct {
+	fs      *features.Set
+	flagged []bool
+	win     []uint8 // cur, prev or none per row
+	coll    []int32 // collection id per row
+	nft     []int32 // nft id per row
+	// scope index bases and per-id scope maps (-1: not a scope)
+	platBase, collBase int32
+	nftScope           []int32 // by nft id
+	walletScope        []int32 // by address id
+	nScopes            int
+	acc                []acc // [scope*2 + window]
+}
+
+// scopes appends to buf the scope indices of row r.
+func (c *computer) scopes(r int32, buf *[6]int32) int {
+	n := 0
+	buf[n] = 0
+	n++
+	if p := c.fs.T.Platform[r]; p != 0 {
+		buf[n] = c.platBase + int32(p) - 1
+		n++
+	}
+	buf[n] = c.collBase + c.coll[r]
+	n++
+	if g := c.nftScope[c.nft[r]]; g >= 0 {
+		buf[n] = g
+		n++
+	}
+	s, b := c.fs.Seller[r], c.fs.Buyer[r]
+	if s != features.NoWallet {
+		if g := c.walletScope[s]; g >= 0 {
+			buf[n] = g
+			n++
+		}
+	}
+	if b != features.NoWallet && b != s {
+		if g := c.walletScope[b]; g >= 0 {
+			buf[n] = g
+			n++
+		}
+	}
+	return n
+}
+
+// Compute builds the metrics document for the rows of fs with the per-row
+// verdicts flagged (len fs.N). It does not change fs.
+func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
+	t := fs.T
+	n := fs.N
+	asOf, lo, prevLo := Window(fs, opt)
+	c := &computer{fs: fs, flagged: flagged}
+
+	// Windows, collections and nfts per row.
+	c.win = make([]uint8, n)
+	cols := newPairIndex(t.Addrs.Len())
+	nfts := newPairIndex(t.Assets.Len())
+	c.coll = make([]int32, n)
+	c.nft = make([]int32, n)
+	for i := 0; i < n; i++ {
+		tm := t.Time[i]
+		switch {
+		case tm > asOf:
+			c.win[i] = none
+		case tm > lo:
+			c.win[i] = cur
+		case tm > prevLo:
+			c.win[i] = prev
+		default:
+			c.win[i] = none
+		}
+		c.coll[i] = cols.get(fs.Contract[i], t.Chain[i])
+		c.nft[i] = nfts.get(t.Asset[i], t.Chain[i])
+	}
+
+	// Scope layout: market, platforms, collections, then the selected nfts
+	// and wallets (those with a flagged row in the window).
+	c.platBase = 1
+	c.collBase = c.platBase + int32(t.Platforms.Len()-1)
+	next := c.collBase + int32(len(cols.keys))
+	c.nftScope = make([]int32, len(nfts.keys))
+	c.walletScope = make([]int32, t.Addrs.Len())
+	for i := range c.nftScope {
+		c.nftScope[i] = -1
+	}
+	for i := range c.walletScope {
+		c.walletScope[i] = -1
+	}
+	var nftList []int32 // nft ids in scope order
+	var walletList []uint32
+	for _, r := range fs.Order { // canonical order: deterministic scope ids
+		if !flagged[r] || c.win[r] != cur {
+			continue
+		}
+		if id := c.nft[r]; c.nftScope[id] < 0 {
+			c.nftScope[id] = next
+			next++
+			nftList = append(nftList, id)
+		}
+		for _, w := range [2]uint32{fs.Seller[r], fs.Buyer[r]} {
+			if w != features.NoWallet && c.walletScope[w] < 0 {
+				c.walletScope[w] = next
+				next++
+				walletList = append(walletList, w)
+			}
+		}
+	}
+	c.nScopes = int(next)
+	c.acc = make([]acc, 2*c.nScopes)
+
+	c.sums()
+	c.distinct()
+
+	rep := &Report{
+		Washscan:     opt.Provenance,
+		AsOf:         time.Unix(asOf, 0).UTC().Format(time.RFC3339),
+		TimeRange:    opt.Range.Name,
+		Input:        InputInfo{Files: opt.Files, LoadStats: t.Stats},
+		Marketplaces: []Marketplace{},
+		Collections:  []Collection{},
+		Wallets:      []Wallet{},
+		NFTs:         []NFT{},
+		Tests:        opt.Tests,
+	}
+	if rep.Input.Files == nil {
+		rep.Input.Files = t.Files
+	}
+	if rep.Input.Files == nil {
+		rep.Input.Files = []string{}
+	}
+	if rep.Washscan.Params == nil {
+		rep.Washscan.Params = map[string]string{}
+	}
+	if rep.Tests == nil {
+		rep.Tests = struct{}{}
+	}
+	all := opt.Range.Seconds <= 0
+	m := func(g int32) Metrics { return metricsOf(&c.acc[2*g+cur], &c.acc[2*g+prev], all) }
+	listed := func(g int32) bool { return c.acc[2*g+cur].rows > 0 || c.acc[2*g+prev].rows > 0 }
+
+	rep.Market = m(0)
+	for p := 1; p < t.Platforms.Len(); p++ {
+		g := c.platBase + int32(p) - 1
+		if listed(g) {
+			rep.Marketplaces = append(rep.Marketplaces, Marketplace{Platform: t.Platforms.Value(uint32(p)), Metrics: m(g)})
+		}
+	}
+	for id, k := range cols.keys {
+		g := c.collBase + int32(id)
+		if listed(g) {
+			rep.Collections = append(rep.Collections, Collection{
+				Blockchain: t.Chains.Value(k[1]), ContractAddress: t.Addrs.String(k[0]), Metrics: m(g)})
+		}
+	}
+	for _, id := range nftList {
+		k := nfts.keys[id]
+		rep.NFTs = append(rep.NFTs, NFT{
+			Blockchain:      t.Chains.Value(k[1]),
+			ContractAddress: t.Addrs.String(t.Assets.Contract[k[0]]),
+			TokenID:         t.Assets.TokenID[k[0]],
+			Metrics:         m(c.nftScope[id]),
+		})
+	}
+	for _, w := range walletList {
+		rep.Wallets = append(rep.Wallets, Wallet{Wallet: t.Addrs.String(w), Metrics: m(c.walletScope[w])})
+	}
+
+	slices.SortFunc(rep.Marketplaces, func(a, b Marketplace) int {
+		return cmp.Or(byVolume(&a.Metrics, &b.Metrics), cmp.Compare(a.Platform, b.Platform))
+	})
+	slices.SortFunc(rep.Collections, func(a, b Collection) int {
+		return cmp.Or(byVolume(&a.Metrics, &b.Metrics), cmp.Compare(a.Blockchain, b.Blockchain),
+			cmp.Compare(a.ContractAddress, b.ContractAddress))
+	})
+	slices.SortFunc(rep.Wallets, func(a, b Wallet) int {
+		return cmp.Or(byVolume(&a.Metrics, &b.Metrics), cmp.Compare(a.Wallet, b.Wallet))
+	})
+	slices.SortFunc(rep.NFTs, func(a, b NFT) int {
+		return cmp.Or(byVolume(&a.Metrics, &b.Metrics), cmp.Compare(a.Blockchain, b.Blockchain),
+			cmp.Compare(a.ContractAddress, b.ContractAddress), datasets.CompareTokenIDs(a.TokenID, b.TokenID))
+	})
+	if opt.Top > 0 {
+		if len(rep.Wallets) > opt.Top {
+			rep.Wallets = rep.Wallets[:opt.Top]
+		}
+		if len(rep.NFTs) > opt.Top {
+			rep.NFTs = rep.NFTs[:opt.Top]
+		}
+	}
+	return rep
+}
+
+// byVolume orders by washtrade_volume descending, null last.
+func byVolume(a, b *Metrics) int {
+	switch {
+	case a.WashtradeVolume == nil && b.WashtradeVolume == nil:
+		return 0
+	case a.WashtradeVolume == nil:
+		return 1
+	case b.WashtradeVolume == nil:
+		return -1
+	}
+	return cmp.Compare(*b.WashtradeVolume, *a.WashtradeVolume)
+}
+
+// sums adds every windowed row, in canonical order, to its scopes.
+func (c *computer) sums() {
+	fs, t := c.fs, c.fs.T
+	var buf [6]int32
+	for _, r := range fs.Order {
+		w := c.win[r]
+		if w == none {
+			continue
+		}
+		f := c.flagged[r]
+		sale := fs.Sale[r]
+		native := sale && fs.Native[r]
+		price := t.Price[r]
+		usd := t.PriceUSD[r]
+		hasUSD := !math.IsNaN(usd)
+		chain := t.Chain[r] + 1
+		k := c.scopes(r, &buf)
+		for _, g := range buf[:k] {
+			a := &c.acc[2*int(g)+int(w)]
+			a.rows++
+			if a.chain == 0 {
+				a.chain = chain
+			} else if a.chain != chain {
+				a.mixed = true
+			}
+			if hasUSD {
+				a.hasUSD = true
+			}
+			if !sale {
+				continue
+			}
+			a.sales++
+			if native {
+				a.vol += price
+			}
+			if hasUSD {
+				a.usd += usd
+			}
+			if f {
+				a.fsales++
+				if native {
+					a.wvol += price
+				}
+				if hasUSD {
+					a.wusd += usd
+				}
+			}
+		}
+	}
+}
+
+// distinct counts, per scope and window, the distinct assets, transactions
+// and wallets of flagged rows. Rows are visited grouped by the counted value
+// so that a stamp per (scope, window) detects the first sighting: O(F).
+func (c *computer) distinct() {
+	fs, t := c.fs, c.fs.T
+	stamp := make([]int32, len(c.acc))
+	var buf [6]int32
+	visit := func(key int32, r int32, field func(*acc) *int64) {
+		k := c.scopes(r, &buf)
+		w := int(c.win[r])
+		for _, g := range buf[:k] {
+			i := 2*int(g) + w
+			if stamp[i] != key {
+				stamp[i] = key
+				*field(&c.acc[i])++
+			}
+		}
+	}
+	counted := func(r int32) bool { return c.flagged[r] && c.win[r] != none }
+
+	// Assets: the CSR index already groups rows by asset.
+	assets := func(a *acc) *int64 { return &a.assets }
+	for a := 0; a < t.Assets.Len(); a++ {
+		for _, r := range fs.AssetTrades(datasets.AssetID(a)) {
+			if counted(r) {
+				visit(int32(a)+1, r, assets)
+			}
+		}
+	}
+
+	// Transactions: intern the hashes of counted rows, then group by them.
+	var rows []int32
+	for i := 0; i < fs.N; i++ {
+		if counted(int32(i)) {
+			rows = append(rows, int32(i))
+		}
+	}
+	txID := make(map[datasets.Hash]int32, len(rows))
+	ids := make([]int32, len(rows))
+	for j, r := range rows {
+		id, ok := txID[t.TxHash[r]]
+		if !ok {
+			id = int32(len(txID))
+			txID[t.TxHash[r]] = id
+		}
+		ids[j] = id
+	}
+	clear(stamp)
+	txs := func(a *acc) *int64 { return &a.txs }
+	for _, r := range groupBy(rows, ids, len(txID)) {
+		visit(r[0]+1, r[1], txs)
+	}
+
+	// Wallets: each counted row once per distinct known party.
+	var parties, owners []int32
+	for _, r := range rows {
+		s, b := fs.Seller[r], fs.Buyer[r]
+		if s != features.NoWallet {
+			parties = append(parties, r)
+			owners = append(owners, int32(s))
+		}
+		if b != features.NoWallet && b != s {
+			parties = append(parties, r)
+			owners = append(owners, int32(b))
+		}
+	}
+	clear(stamp)
+	wallets := func(a *acc) *int64 { return &a.wallets }
+	for _, r := range groupBy(parties, owners, t.Addrs.Len()) {
+		visit(r[0]+1, r[1], wallets)
+	}
+}
+
+// groupBy returns the (key, row) pairs of rows ordered by key (a counting
+// sort; keys in [0, nkeys)), rows in their given order within a key.
+func groupBy(rows, keys []int32, nkeys int) [][2]int32 {
+	start := make([]int32, nkeys+1)
+	for _, k := range keys {
+		start[k+1]++
+	}
+	for k := 0; k < nkeys; k++ {
+		start[k+1] += start[k]
+	}
+	out := make([][2]int32, len(rows))
+	for j, r := range rows {
+		k := keys[j]
+		out[start[k]] = [2]int32{k, r}
+		start[k]++
+	}
+	return out
+}
+
+// round rounds v to d decimals through its decimal form; −0 becomes 0.
+func round(v float64, d int) float64 {
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'f', d, 64), 64)
+	if r == 0 {
+		return 0
+	}
+	return r
+}
+
+func ptr(v float64) *float64 { return &v }
+
+// change returns the rounded relative change, nil when prev is 0 or unknown.
+func change(cur, prev float64, known bool) *float64 {
+	if !known || prev == 0 {
+		return nil
+	}
+	return ptr(round((cur-prev)/prev, 6))
+}
+
+func ratio(a *acc) float64 {
+	if a.sales == 0 {
+		return 0
+	}
+	return float64(a.fsales) / float64(a.sales)
+}
+
+// metricsOf turns the accumulators of a scope's two windows into its fields.
+func metricsOf(a, p *acc, all bool) Metrics {
+	ch := !all
+	m := Metrics{
+		WashtradeAssets:              a.assets,
+		WashtradeAssetsChange:        change(float64(a.assets), float64(p.assets), ch),
+		WashtradeSuspectSales:        a.fsales,
+		WashtradeSuspectSalesChange:  change(float64(a.fsales), float64(p.fsales), ch),
+		WashtradeSuspectSalesRatio:   round(ratio(a), 6),
+		WashtradeSuspectTransactions: a.txs,
+		WashtradeWallets:             a.wallets,
+		WashtradeWalletsChange:       change(float64(a.wallets), float64(p.wallets), ch),
+		TotalSales:                   a.sales,
+	}
+	m.WashtradeSuspectSalesRatioChange = change(ratio(a), ratio(p), ch)
+	m.WashtradeSuspectTransactionsChg = change(float64(a.txs), float64(p.txs), ch)
+	if !a.mixed {
+		m.WashtradeVolume = ptr(round(a.wvol, 9))
+		m.TotalVolume = ptr(round(a.vol, 9))
+		m.WashtradeVolumeChange = change(a.wvol, p.wvol, ch && !p.mixed)
+	}
+	if a.hasUSD {
+		m.WashtradeVolumeUSD = ptr(round(a.wusd, 9))
+		m.TotalVolumeUSD = ptr(round(a.usd, 9))
+		m.WashtradeVolumeUSDChange = change(a.wusd, p.wusd, ch && p.hasUSD)
+	}
+	m.WashtradeLevel = level(a)
+	return m
+}
+
+// level maps a window's wash share to 0–4 (see the package doc).
+func level(a *acc) int {
+	if a.fsales == 0 {
+		return 0
+	}
+	var share float64
+	switch {
+	case !a.mixed && a.vol > 0:
+		share = a.wvol / a.vol
+	case a.hasUSD && a.usd > 0:
+		share = a.wusd / a.usd
+	default:
+		share = ratio(a)
+	}
+	switch {
+	case share < 0.05:
+		return 1
+	case share < 0.2:
+		return 2
+	case share < 0.5:
+		return 3
+	}
+	return 4
+}

@@ -1,0 +1,24 @@
+// Package price holds the price_anomaly detector: a sale far from its
+// collection's going price between counterparties that are linked.
+//
+// For each collection (contract) and currency, the NFT sales (price > 0,
+// erc721 and erc1155, at the price per item p = price/amount) are taken in
+// canonical order and each is compared with the median m of the up to
+// `window` sales before it. ERC-20 rows are out of scope: the price of a
+// swap scales with its size, and a pool trades with every wallet again and
+// again, so neither the median nor the pair link means anything there. The row is anomalous when at least
+// min_samples prior sales exist and
+//
+//	r = max(p/m, m/p) ≥ factor.
+//
+// A price alone proves nothing — a rare item sells high, a panic seller dumps
+// low — so an anomalous row is flagged only when its counterparties are
+// linked: by first funders under common_funder's fan-out rule, or because the
+// same two wallets traded with each other (any asset, either direction) within
+// link_window before or after. Strength is 0.5 at r = factor, rising as
+// 0.5 + 0.5·log(r/factor)/log(factor) to 1 at r = factor².
+//
+// Time O(N·window) for the rolling medians (a sorted window updated by
+// binary search and one shift per sale), plus O(N) hashing for the pair
+// check; memory O(N).
+package price

@@ -1,0 +1,199 @@
+package price
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/washscan/washscan/datasets"
+	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/detect/funder"
+	"github.com/washscan/washscan/features"
+)
+
+// Detector flags sales priced far from the collection's rolling median
+// between linked counterparties.
+var Detector = &detect.Detector{
+	Name: "price_anomaly",
+	Doc: `A sale priced far from its collection's rolling median, between linked counterparties.
+
+Anomalous when max(p/m, m/p) ≥ factor for the median m of the collection's
+previous window sales in the same currency (at least min_samples of them);
+flagged only when seller and buyer are linked by first funders (common_funder's
+rule) or traded with each other within link_window.`,
+	Requires: []*detect.Detector{funder.Detector},
+	Params: []detect.Param{
+		{Name: "window", Doc: "number of previous sales of the collection in the rolling median", Kind: detect.Number, Default: "50"},
+		{Name: "min_samples", Doc: "fewest previous sales for a median to count", Kind: detect.Number, Default: "10"},
+		{Name: "factor", Doc: "price ratio to the median (either way) that is anomalous", Kind: detect.Number, Default: "5"},
+		{Name: "link_window", Doc: "counterparties that traded with each other this close in time are linked", Kind: detect.Duration, Default: "30d"},
+	},
+	Run: run,
+}
+
+// anomaly is an anomalous sale before the link check.
+type anomaly struct {
+	row    int32
+	median float64
+	ratio  float64
+}
+
+func run(p *detect.Pass) (any, error) {
+	f := p.Features
+	t := f.T
+	window := max(1, p.Int("window"))
+	minSamples := max(1, p.Int("min_samples"))
+	factor := p.Float("factor")
+	if factor <= 1 {
+		return nil, fmt.Errorf("factor %v: want > 1", factor)
+	}
+	linkWindow := p.Duration("link_window")
+	linker, _ := p.ResultOf[funder.Detector].(*funder.Linker)
+
+	// Group sales by (contract, currency), in canonical order.
+	group := map[[2]uint32]int{}
+	var seqs [][]int32
+	for _, r := range f.Order {
+		if !f.Sale[r] || t.Standard[r] == datasets.ERC20 || !(t.Amount[r] > 0) || math.IsInf(t.Price[r], 0) {
+			continue
+		}
+		k := [2]uint32{f.Contract[r], t.Currency[r]}
+		g, ok := group[k]
+		if !ok {
+			g = len(seqs)
+			group[k] = g
+			seqs = append(seqs, nil)
+		}
+		seqs[g] = append(seqs[g], r)
+	}
+
+	var anomalies []anomaly
+	sorted := make([]float64, 0, window)
+	for gi, seq := range seqs {
+		if gi%1024 == 0 && p.Context.Err() != nil {
+			return nil, p.Context.Err()
+		}
+		sorted = sorted[:0]
+		for i, r := range seq {
+			if len(sorted) >= minSamples {
+				m := median(sorted)
+				pr := unitPrice(t, r)
+				ratio := max(pr/m, m/pr)
+				if ratio >= factor && features.Known(f.Seller[r]) && features.Known(f.Buyer[r]) && f.Seller[r] != f.Buyer[r] {
+					anomalies = append(anomalies, anomaly{row: r, median: m, ratio: ratio})
+				}
+			}
+			if i >= window {
+				old := unitPrice(t, seq[i-window])
+				j, _ := slices.BinarySearch(sorted, old)
+				sorted = slices.Delete(sorted, j, j+1)
+			}
+			j, _ := slices.BinarySearch(sorted, unitPrice(t, r))
+			sorted = slices.Insert(sorted, j, unitPrice(t, r))
+		}
+	}
+	if len(anomalies) == 0 {
+		return nil, nil
+	}
+
+	// Times at which each anomalous pair traded with each other.
+	pairKey := func(a, b uint32) [2]uint32 {
+		if a > b {
+			a, b = b, a
+		}
+		return [2]uint32{a, b}
+	}
+	pairs := map[[2]uint32][]int32{}
+	for _, a := range anomalies {
+		pairs[pairKey(f.Seller[a.row], f.Buyer[a.row])] = nil
+	}
+	for _, r := range f.Order {
+		s, b := f.Seller[r], f.Buyer[r]
+		if !features.Known(s) || !features.Known(b) {
+			continue
+		}
+		k := pairKey(s, b)
+		if l, ok := pairs[k]; ok {
+			pairs[k] = append(l, r)
+		}
+	}
+
+	for _, a := range anomalies {
+		r := a.row
+		s, b := f.Seller[r], f.Buyer[r]
+		link := ""
+		if k, via := linker.Link(s, b); k != funder.None {
+			if k == funder.Shared {
+				link = "counterparties linked by funder " + t.Addrs.String(via)
+			} else {
+				link = "counterparties linked: " + linker.Evidence(k, s, b, via)
+			}
+		} else {
+			n := 0
+			for _, o := range pairs[pairKey(s, b)] {
+				if o != r && abs(t.Time[o]-t.Time[r]) <= linkWindow {
+					n++
+				}
+			}
+			if n > 0 {
+				link = fmt.Sprintf("counterparties traded with each other %d more times within %s", n, days(linkWindow))
+			}
+		}
+		if link == "" {
+			continue
+		}
+		strength := 0.5 + 0.5*math.Log(a.ratio/factor)/math.Log(factor)
+		cur := currency(t, r)
+		each := ""
+		if t.Amount[r] != 1 {
+			each = " each"
+		}
+		p.Report(r, min(1, strength), fmt.Sprintf("price %s %s%s vs rolling median %s %s (%.1f×), %s",
+			num(unitPrice(t, r)), cur, each, num(a.median), cur, a.ratio, link))
+	}
+	return nil, nil
+}
+
+// unitPrice is the price of one item of row r (erc1155 rows may move several).
+func unitPrice(t *datasets.Trades, r int32) float64 { return t.Price[r] / t.Amount[r] }
+
+// median returns the median of sorted (non-empty); O(1).
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
+func abs(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func days(sec int64) string {
+	if sec%86400 == 0 {
+		return strconv.FormatInt(sec/86400, 10) + "d"
+	}
+	return strconv.FormatInt(sec, 10) + "s"
+}
+
+// num prints a price rounded to 4 significant digits, without exponent.
+func num(x float64) string {
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 4, 64), 64)
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// currency is the row's currency symbol, or the chain's native one.
+func currency(t *datasets.Trades, r int32) string {
+	if c := t.Currencies.Value(t.Currency[r]); c != "" {
+		return c
+	}
+	if n := datasets.NativeCurrencies[t.Chains.Value(t.Chain[r])]; len(n) > 0 {
+		return n[0]
+	}
+	return ""
+}

@@ -1,0 +1,29 @@
+// Package volmatch is washscan's position-neutral volume test (detector name
+// "volume_matching"), after Victor & Weintraud, "Detecting and Quantifying
+// Wash Trading on Decentralized Cryptocurrency Exchanges" (WWW 2021).
+//
+// Wash traders end where they started: over a short time, the wallets of a
+// wash group trade a token among themselves and their net positions return
+// to (nearly) zero, while honest traders accumulate or shed positions. For
+// every fungible token (ERC-20 rows, amount in token units) and every NFT
+// collection (amount in items), and for each of the tumbling windows
+// window_short, window_mid and window_long (default 1h, 1d, 1w), the
+// detector builds the seller → buyer graph of the window's rows, finds its
+// strongly connected components, and tests each component of at least two
+// wallets: with net(w) = Σ amount bought − Σ amount sold over the trades
+// inside the component, the component matches when every |net(w)| ≤ m,
+// m = margin × the mean trade amount of those trades. When it does not,
+// the wallet with the largest |net| relative to the amount it traded in the
+// set is removed and the test repeated on the rest (wallets left without trades inside the set drop out too), until a
+// set of ≥ 2 wallets matches or none is left; components larger than
+// max_component wallets are only tested whole. The trades inside a matching
+// set are flagged.
+//
+// Strength in (0,1] is 0.25 + 0.35·c + 0.25·(1 − 1/√n) + 0.15·(1 − imb/m)
+// for n trades, imbalance imb = max |net|, and c the mean share of the
+// group's wallets' counterparties (graph_partners) that lie inside the group.
+//
+// Work per window is O(A log A) for A rows plus O(k²) peeling per component
+// of k ≤ max_component wallets, windows are spread over all cores, and the
+// result does not depend on scheduling.
+package volmatch

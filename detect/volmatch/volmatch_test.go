@@ -1,0 +1,166 @@
+package volmatch
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/washscan/washscan/datasets"
+	"github.com/washscan/washscan/detect/graph/graphtest"
+	"github.com/washscan/washscan/features"
+)
+
+const (
+	h = 3600
+	d = 86400
+)
+
+type R = graphtest.Row
+
+func TestVolumeMatching(t *testing.T) {
+	tests := []struct {
+		name   string
+		params map[string]string
+		rows   []R // Wash is the expected flag
+	}{
+		{"fungible ring nets to zero", nil, []R{
+			{Time: 0, Contract: "usdx", Seller: "a", Buyer: "b", Amount: 500, Wash: true},
+			{Time: 60, Contract: "usdx", Seller: "b", Buyer: "c", Amount: 500, Wash: true},
+			{Time: 120, Contract: "usdx", Seller: "c", Buyer: "a", Amount: 500, Wash: true},
+		}},
+		{"within one percent", nil, []R{
+			{Time: 0, Contract: "usdx", Seller: "a", Buyer: "b", Amount: 1000, Wash: true},
+			{Time: 60, Contract: "usdx", Seller: "b", Buyer: "a", Amount: 995, Wash: true},
+		}},
+		{"outside the margin", nil, []R{
+			{Time: 0, Contract: "usdx", Seller: "a", Buyer: "b", Amount: 1000},
+			{Time: 60, Contract: "usdx", Seller: "b", Buyer: "a", Amount: 900},
+		}},
+		{"wider margin", map[string]string{"margin": "0.2"}, []R{
+			{Time: 0, Contract: "usdx", Seller: "a", Buyer: "b", Amount: 1000, Wash: true},
+			{Time: 60, Contract: "usdx", Seller: "b", Buyer: "a", Amount: 900, Wash: true},
+		}},
+		{"honest flow is not matched", nil, []R{
+			{Time: 0, Contract: "usdx", Seller: "a", Buyer: "b", Amount: 300},
+			{Time: 60, Contract: "usdx", Seller: "b", Buyer: "c", Amount: 120},
+			{Time: 120, Contract: "usdx", Seller: "c", Buyer: "a", Amount: 75},
+		}},
+		{"matched subset inside a larger component", nil, []R{
+			{Time: 0, Contract: "usdx", Seller: "a", Buyer: "b", Amount: 700, Wash: true},
+			{Time: 60, Contract: "usdx", Seller: "b", Buyer: "c", Amount: 700, Wash: true},
+			{Time: 120, Contract: "usdx", Seller: "c", Buyer: "a", Amount: 700, Wash: true},
+			{Time: 180, Contract: "usdx", Seller: "c", Buyer: "x", Amount: 40},
+			{Time: 240, Contract: "usdx", Seller: "x", Buyer: "a", Amount: 13},
+			{Time: 300, Contract: "usdx", Seller: "y", Buyer: "x", Amount: 99},
+		}},
+		{"legs in different windows of every size", nil, []R{
+			{Time: 0, Contract: "usdx", Seller: "a", Buyer: "b", Amount: 500},
+			{Time: 10 * d, Contract: "usdx", Seller: "b", Buyer: "a", Amount: 500},
+		}},
+		{"nft collection swap", nil, []R{
+			{Time: 0, Contract: "apes", Token: "1", Seller: "a", Buyer: "b", Price: 2, Wash: true},
+			{Time: h, Contract: "apes", Token: "2", Seller: "b", Buyer: "a", Price: 2, Wash: true},
+			{Time: 2 * h, Contract: "apes", Token: "3", Seller: "a", Buyer: "z", Price: 1},
+		}},
+		{"unknown parties are not wallets", nil, []R{
+			{Time: 0, Contract: "usdx", Seller: "", Buyer: "b", Amount: 500},
+			{Time: 60, Contract: "usdx", Seller: "b", Buyer: "", Amount: 500},
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, fs := graphtest.Run(t, graphtest.Trades(tc.rows), Detector, tc.params)
+			for i, r := range tc.rows {
+				if (got[i] > 0) != r.Wash {
+					t.Errorf("row %d (%s→%s %g): strength %.3f, want flagged=%v", i, r.Seller, r.Buyer, r.Amount, got[i], r.Wash)
+				}
+			}
+			for _, f := range fs {
+				if f.Strength <= 0 || f.Strength > 1 || f.Evidence == "" {
+					t.Errorf("row %d: bad finding %+v", f.Row, f)
+				}
+			}
+		})
+	}
+}
+
+func TestEvidence(t *testing.T) {
+	rows := []R{
+		{Time: 1656547200, Contract: "usdx", Seller: "a", Buyer: "b", Amount: 400},
+		{Time: 1656547200 + 60, Contract: "usdx", Seller: "b", Buyer: "c", Amount: 400},
+		{Time: 1656547200 + 120, Contract: "usdx", Seller: "c", Buyer: "d", Amount: 400},
+		{Time: 1656547200 + 180, Contract: "usdx", Seller: "d", Buyer: "a", Amount: 400},
+	}
+	_, fs := graphtest.Run(t, graphtest.Trades(rows), Detector, nil)
+	if len(fs) != 4 {
+		t.Fatalf("%d findings", len(fs))
+	}
+	// Normalization keeps, per row, the strongest finding; all windows give
+	// the same strength here, so the smallest evidence (1d < 1h < 7d) wins.
+	want := "4 wallets, 4 trades, volume 1600 matched within 0.0% in 1d window from 2022-06-30T00:00:00Z"
+	if fs[0].Evidence != want {
+		t.Errorf("evidence %q, want %q", fs[0].Evidence, want)
+	}
+}
+
+func TestMarket(t *testing.T) {
+	tr := market()
+	got, fs := graphtest.Run(t, tr, Detector, nil)
+	c := graphtest.Count(tr, got, 0)
+	t.Logf("rows %d, findings %d: %+v precision %.3f recall %.3f", tr.Len(), len(fs), c, c.Precision(), c.Recall())
+	var churn, hit int
+	for i, l := range tr.Label {
+		if l == datasets.LabelWash && tr.Standard[i] == datasets.ERC20 {
+			churn++
+			if got[i] > 0 {
+				hit++
+			}
+		}
+	}
+	t.Logf("ERC-20 churn recall %d/%d", hit, churn)
+	if churn > 0 && float64(hit)/float64(churn) < 0.9 {
+		t.Errorf("ERC-20 churn recall %d/%d", hit, churn)
+	}
+	if c.Precision() < 0.9 {
+		t.Errorf("precision %.3f", c.Precision())
+	}
+	if len(fs) > 0 && !strings.Contains(fs[0].Evidence, "matched within") {
+		t.Errorf("evidence %q", fs[0].Evidence)
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	tr := market()
+	_, a := graphtest.Run(t, tr, Detector, nil)
+	_, b := graphtest.Run(t, tr, Detector, nil)
+	if len(a) != len(b) {
+		t.Fatalf("%d vs %d findings", len(a), len(b))
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("finding %d differs: %+v vs %+v", i, a[i], b[i])
+		}
+	}
+}
+
+var (
+	marketOnce sync.Once
+	marketT    *datasets.Trades
+	bigOnce    sync.Once
+	bigT       *datasets.Trades
+)
+
+func market() *datasets.Trades {
+	marketOnce.Do(func() { marketT = graphtest.Market(graphtest.MarketConfig{Seed: 1, Trades: 60000}) })
+	return marketT
+}
+
+func BenchmarkVolumeMatching(b *testing.B) {
+	bigOnce.Do(func() { bigT = graphtest.Market(graphtest.MarketConfig{Seed: 7, Trades: 1_000_000}) })
+	fs := features.Compute(bigT)
+	b.ResetTimer()
+	for b.Loop() {
+		graphtest.RunFeatures(b, fs, Detector, nil)
+	}
+	b.ReportMetric(float64(bigT.Len())*float64(b.N)/b.Elapsed().Seconds(), "trades/s")
+}
