@@ -28,6 +28,6 @@ for s in $sets; do
 		tee "$out/bench-$name.md"
 	echo
 	echo "## $name: peers"
-	WORK="$out/peers-$name" "$root/bench/peers/run.sh" "$trades" "$funders" | tee "$out/peers-$name.md"
+	WASHSCAN="$out/washscan" WORK="$out/peers-$name" "$root/bench/peers/run.sh" "$trades" "$funders" | tee "$out/peers-$name.md"
 	echo
 done

@@ -1,7 +1,6 @@
 package datasets
 
 import (
-	"bufio"
 	"errors"
 	"hash/maphash"
 	"io"
@@ -124,14 +123,14 @@ func load(op opener, names []string, opt LoadOptions) (*Trades, error) {
 }
 
 func (b *builder) loadFile(op opener, name string, cfg *loadConfig, prog *progress) error {
-	f, comp, known := splitName(name)
+	f, comp, _ := splitName(name)
 	var (
 		in   inputFile
 		size int64 = -1
 		err  error
 	)
 	if name == "-" {
-		f, comp, known = fmtCSV, compNone, true
+		f, comp = fmtCSV, compNone
 		r := b.opt.Stdin
 		if r == nil {
 			r = os.Stdin
@@ -143,7 +142,6 @@ func (b *builder) loadFile(op opener, name string, cfg *loadConfig, prog *progre
 			return err
 		}
 	}
-	_ = known
 	defer in.Close()
 	b.file = name
 	b.parquet = f == fmtParquet
@@ -311,11 +309,12 @@ func (b *builder) add(p *prow, c *chunk) error {
 		k     idKey
 		h     uint64
 		found = -1
+		known bool
 	)
 	k.tx, k.log = p.tx, p.logIndex
 	if cid, ok := b.contractID(p.contract, false); ok {
 		if aid, ok := t.Assets.index[assetKey{cid, p.token}]; ok {
-			k.asset = aid
+			k.asset, known = aid, true
 			h = b.hash(&k)
 			mask := uint64(len(b.slots) - 1)
 			for i := h & mask; ; i = (i + 1) & mask {
@@ -345,13 +344,13 @@ func (b *builder) add(p *prow, c *chunk) error {
 		})
 	}
 	// New identity: intern and append.
-	cid, _ := b.contractID(p.contract, true)
-	aid, ok := t.Assets.index[assetKey{cid, p.token}]
-	if !ok {
+	aid := k.asset
+	if !known {
+		cid, _ := b.contractID(p.contract, true)
 		aid = t.Assets.Intern(cid, strings.Clone(p.token))
+		k.asset = aid
+		h = b.hash(&k)
 	}
-	k.asset = aid
-	h = b.hash(&k)
 	row := t.Len()
 	if b.used+1 > len(b.slots)*6/10 {
 		b.rehash(len(b.slots) * 2)
@@ -498,8 +497,3 @@ func pipeline(produce func(emit func(*chunk) bool), consume func(*chunk) error) 
 	wg.Wait()
 	return err
 }
-
-// bufReaderSize is the read buffer for text inputs.
-const bufReaderSize = 1 << 16
-
-var _ = bufio.NewReaderSize

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -473,5 +472,3 @@ func jsonScalar(raw json.RawMessage) (s string, null bool, err error) {
 	}
 	return string(raw), false, nil
 }
-
-var _ = sort.Strings

@@ -15,6 +15,7 @@
 #   LOAD_ARGS="--map buyer=buyer_address,seller=seller_address,price=eth_price,block_time=day,tx_hash=transaction_hash
 #              --set contract=0xb47e3cd837ddf8e4c57f05d70ab865de6e193bbb --time-format 01/02/06"
 # WORK (environment) keeps the outputs in that directory (default: a temporary one).
+# WASHSCAN (environment) names a prebuilt washscan binary to use instead of building one.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -30,7 +31,12 @@ load=(${LOAD_ARGS:-})
 work=${WORK:-$(mktemp -d)}
 mkdir -p "$work"
 
-(cd "$root" && go build -o "$work/washscan" ./cmd/washscan && go build -o "$work/peercmp" ./bench/peers/peercmp)
+if [ -n "${WASHSCAN:-}" ]; then
+	cp "$WASHSCAN" "$work/washscan" # a prebuilt binary, so every run of a set uses the same one
+else
+	(cd "$root" && go build -o "$work/washscan" ./cmd/washscan)
+fi
+(cd "$root" && go build -o "$work/peercmp" ./bench/peers/peercmp)
 if [ ! -d "$here/node_modules/@duckdb/node-api" ]; then
 	(cd "$here" && npm ci --no-audit --no-fund >&2)
 fi

@@ -52,6 +52,7 @@ func testFunders(t *testing.T, tc *testChain) {
 	} else if f.Funder != datasets.Address(fwd) || f.How != "trace" {
 		t.Errorf("internal: %+v, want funder %s by trace", f, fwd)
 	}
+	t.Logf("internal transfer: funder %s how %q reason %q", res[1].Funder, res[1].How, res[1].Reason)
 	if f := res[2]; !f.Funder.IsZero() || f.Reason != "never funded" {
 		t.Errorf("never funded: %+v", f)
 	}

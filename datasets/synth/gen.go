@@ -235,6 +235,7 @@ func (g *gen) schedule(t int64, ev event) {
 
 // run generates rows until cfg.Trades have been emitted or stop is set.
 func (g *gen) run() {
+	idle := 0
 	for g.rows < g.cfg.Trades && !g.stop {
 		next := int64(g.clock)
 		if g.events.len() > 0 && g.events.top().t <= next {
@@ -244,7 +245,20 @@ func (g *gen) run() {
 			continue
 		}
 		g.now = max(g.now, next)
+		before := g.rows
 		g.step()
+		if g.rows == before {
+			idle++
+			if idle >= 64 && g.events.len() > 0 {
+				// Every token is held by a campaign or a buy-back: skip to
+				// the next event rather than spin.
+				g.clock = max(g.clock, float64(g.events.top().t))
+				idle = 0
+				continue
+			}
+		} else {
+			idle = 0
+		}
 		// At least 1 ms, so the clock always reaches pending events.
 		g.clock += max(g.r.ExpFloat64()*g.meanGap, 1e-3)
 	}

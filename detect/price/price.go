@@ -25,6 +25,7 @@ rule) or traded with each other within link_window.`,
 	Requires: []*detect.Detector{funder.Detector},
 	Params: []detect.Param{
 		{Name: "window", Doc: "number of previous sales of the collection in the rolling median", Kind: detect.Number, Default: "50"},
+		{Name: "max_age", Doc: "sales older than this leave the rolling median (0: no limit)", Kind: detect.Duration, Default: "30d"},
 		{Name: "min_samples", Doc: "fewest previous sales for a median to count", Kind: detect.Number, Default: "10"},
 		{Name: "factor", Doc: "price ratio to the median (either way) that is anomalous", Kind: detect.Number, Default: "5"},
 		{Name: "link_window", Doc: "counterparties that traded with each other this close in time are linked", Kind: detect.Duration, Default: "30d"},
@@ -49,11 +50,16 @@ func run(p *detect.Pass) (any, error) {
 		return nil, fmt.Errorf("factor %v: want > 1", factor)
 	}
 	linkWindow := p.Duration("link_window")
+	maxAge := p.Duration("max_age")
 	linker, _ := p.ResultOf[funder.Detector].(*funder.Linker)
 
 	// Group sales by (contract, currency), in canonical order.
+	type sale struct {
+		row   int32
+		price float64 // per item
+	}
 	group := map[[2]uint32]int{}
-	var seqs [][]int32
+	var seqs [][]sale
 	for _, r := range f.Order {
 		if !f.Sale[r] || t.Standard[r] == datasets.ERC20 || !(t.Amount[r] > 0) || math.IsInf(t.Price[r], 0) {
 			continue
@@ -65,7 +71,7 @@ func run(p *detect.Pass) (any, error) {
 			group[k] = g
 			seqs = append(seqs, nil)
 		}
-		seqs[g] = append(seqs[g], r)
+		seqs[g] = append(seqs[g], sale{r, unitPrice(t, r)})
 	}
 
 	var anomalies []anomaly
@@ -75,22 +81,23 @@ func run(p *detect.Pass) (any, error) {
 			return nil, p.Context.Err()
 		}
 		sorted = sorted[:0]
-		for i, r := range seq {
+		lo := 0 // seq[lo:i] are in sorted
+		for i, sl := range seq {
+			r, pr := sl.row, sl.price
+			for lo < i && (i-lo >= window || (maxAge > 0 && t.Time[r]-t.Time[seq[lo].row] > maxAge)) {
+				j, _ := slices.BinarySearch(sorted, seq[lo].price)
+				sorted = slices.Delete(sorted, j, j+1)
+				lo++
+			}
 			if len(sorted) >= minSamples {
 				m := median(sorted)
-				pr := unitPrice(t, r)
 				ratio := max(pr/m, m/pr)
 				if ratio >= factor && features.Known(f.Seller[r]) && features.Known(f.Buyer[r]) && f.Seller[r] != f.Buyer[r] {
 					anomalies = append(anomalies, anomaly{row: r, median: m, ratio: ratio})
 				}
 			}
-			if i >= window {
-				old := unitPrice(t, seq[i-window])
-				j, _ := slices.BinarySearch(sorted, old)
-				sorted = slices.Delete(sorted, j, j+1)
-			}
-			j, _ := slices.BinarySearch(sorted, unitPrice(t, r))
-			sorted = slices.Insert(sorted, j, unitPrice(t, r))
+			j, _ := slices.BinarySearch(sorted, pr)
+			sorted = slices.Insert(sorted, j, pr)
 		}
 	}
 	if len(anomalies) == 0 {
@@ -130,14 +137,16 @@ func run(p *detect.Pass) (any, error) {
 				link = "counterparties linked: " + linker.Evidence(k, s, b, via)
 			}
 		} else {
+			// Only a trade the other way (the buyer selling to the seller)
+			// links them: buying from the same dealer again is ordinary.
 			n := 0
 			for _, o := range pairs[pairKey(s, b)] {
-				if o != r && abs(t.Time[o]-t.Time[r]) <= linkWindow {
+				if f.Seller[o] == b && abs(t.Time[o]-t.Time[r]) <= linkWindow {
 					n++
 				}
 			}
 			if n > 0 {
-				link = fmt.Sprintf("counterparties traded with each other %d more times within %s", n, days(linkWindow))
+				link = fmt.Sprintf("counterparties also traded the other way %d× within %s", n, days(linkWindow))
 			}
 		}
 		if link == "" {

@@ -23,7 +23,7 @@ func TestPriceAnomaly(t *testing.T) {
 	// 50 ETH between strangers: a rare item, not flagged.
 	add(tt.Row{Day: 22, Token: "101", Seller: "X", Buyer: "Y", Price: 50}, "")
 	// 0.01 ETH between wallets that traded with each other 10 days later.
-	add(tt.Row{Day: 23, Token: "102", Seller: "P", Buyer: "Q", Price: 0.01}, "counterparties traded with each other 1 more times within 30d")
+	add(tt.Row{Day: 23, Token: "102", Seller: "P", Buyer: "Q", Price: 0.01}, "counterparties also traded the other way 1× within 30d")
 	add(tt.Row{Day: 33, Token: "103", Seller: "Q", Buyer: "P", Price: 2}, "")
 	// Linked but priced normally: not flagged.
 	add(tt.Row{Day: 34, Token: "104", Seller: "A", Buyer: "B", Price: 2.5}, "")

@@ -57,25 +57,25 @@ var Default = &detect.Preset{
 		volmatch.Detector,
 		farming.Detector,
 	},
-	// Weights fitted by `washscan calibrate` (L2 λ = 0.01 toward the earlier
-	// hand-set weights) on `washscan synth --trades 200000 --seed 1` with its
-	// funders, rounded to 2 decimals. Held out (seeds 2–4 at 200k, 5–6 at
-	// 50k, 7 at 1M), with the detectors as of this fit: F1 0.963–0.974,
-	// precision ≥ 0.975, recall ≥ 0.951 (the dune preset: F1 0.46–0.49,
-	// precision 0.30–0.33, recall 0.94–0.95). Re-run calibrate when a
-	// detector's rule or strength changes.
-	// A finding that alone scores below 0.5 (common_funder 0.6·2.04,
-	// back_and_forth, price_anomaly) flags a row only with other evidence.
-	Weights: detect.Weights{Bias: -3.37, Weights: map[string]float64{
-		"self_trade":        5.66,
-		"back_and_forth":    1.22,
-		"repeat_trade":      3.64,
+	// Weights fitted by `washscan calibrate` on `washscan synth --trades
+	// 200000 --seed 1` with its funders (L2 λ = 0.01 toward the previous
+	// builtin weights), rounded to 2 decimals. Held out (seeds 2–4 at 200k,
+	// 5–6 at 50k, 7 at 1M), with the detectors as of this fit: F1
+	// 0.969–0.977, precision ≥ 0.973, recall ≥ 0.964 (the dune preset: F1
+	// 0.46–0.49, precision 0.30–0.33, recall 0.94–0.95). A finding that
+	// alone scores below 0.5 (common_funder 0.6·2.66, back_and_forth,
+	// price_anomaly) flags a row only with other evidence. Re-run calibrate
+	// when a detector's rule or strength changes.
+	Weights: detect.Weights{Bias: -3.67, Weights: map[string]float64{
+		"self_trade":        5.73,
+		"back_and_forth":    1.29,
+		"repeat_trade":      4.07,
 		"atomic_round_trip": 4.01,
-		"common_funder":     2.04,
-		"price_anomaly":     1.92,
-		"cycle":             2.45,
-		"volume_matching":   3.22,
-		"reward_farming":    3.17,
+		"common_funder":     2.66,
+		"price_anomaly":     1.87,
+		"cycle":             3.25,
+		"volume_matching":   3.89,
+		"reward_farming":    3.75,
 	}, Source: "builtin"},
 }
 
