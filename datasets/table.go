@@ -3,9 +3,9 @@
 // A dataset is a [Trades] table: one row per sale or transfer, stored column-wise
 // with addresses, assets and short strings interned to dense integer ids. Address
 // ids are the node ids of every graph later in the pipeline. The layout of each
-// column is Arrow's (fixed-width values, no per-row allocation), and
-// [Trades.Record] exposes the table as an Arrow record batch in the canonical
-// schema of SPEC §1.1.
+// column is Arrow's (fixed-width values, no per-row allocation). Parquet is
+// read through pqarrow into Arrow record batches; [CanonicalSchema] is the
+// Arrow schema of SPEC §1.1 that the writers emit.
 package datasets
 
 import (

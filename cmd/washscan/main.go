@@ -117,7 +117,7 @@ func exitCode(err error) int {
 	switch {
 	case errors.As(err, &ec):
 		return ec.ExitCode()
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), errors.Is(err, datasets.ErrBadOption):
 		return exitUsage
 	case errors.As(err, &fe):
 		return exitNoInput

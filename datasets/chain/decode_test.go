@@ -234,3 +234,33 @@ func TestDecodeSaleRoundTrip(t *testing.T) {
 		t.Errorf("corrupt OrderFulfilled: %v", err)
 	}
 }
+
+func BenchmarkDecodeTransfer(b *testing.B) {
+	a, c := common.Address{0xaa}, common.Address{0xbb}
+	e721 := transfer721(a, a, c, 12345)
+	batch := transferBatch(b, a, a, a, c, []*big.Int{big.NewInt(1), big.NewInt(2), big.NewInt(3)}, []*big.Int{big.NewInt(1), big.NewInt(1), big.NewInt(1)})
+	logs := []*types.Log{{Address: a, Topics: e721.topics}, {Address: a, Topics: batch.topics, Data: batch.data}}
+	rows := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, lg := range logs {
+			ts, _ := DecodeTransfer(lg)
+			rows += len(ts)
+		}
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "trades/s")
+}
+
+func BenchmarkDecodeSeaport(b *testing.B) {
+	a, c := common.Address{0xaa}, common.Address{0xbb}
+	e := orderFulfilled(b, a, a, c, []spentItem{{seaERC721, a, big.NewInt(1), big.NewInt(1)}},
+		[]receivedItem{{seaNative, common.Address{}, big.NewInt(0), big.NewInt(9), a}, {seaNative, common.Address{}, big.NewInt(0), big.NewInt(1), c}})
+	lg := &types.Log{Address: a, Topics: e.topics, Data: e.data}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeSale(lg); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "trades/s")
+}
