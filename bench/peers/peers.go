@@ -8,6 +8,7 @@ package peers
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -148,7 +149,18 @@ func Jaccard(a, b map[Key]bool) (j float64, onlyA, onlyB []Key) {
 			onlyB = append(onlyB, k)
 		}
 	}
-	cmpKey := func(x, y Key) int { return strings.Compare(x.String(), y.String()) }
+	cmpKey := func(x, y Key) int {
+		if c := strings.Compare(x.Tx, y.Tx); c != 0 {
+			return c
+		}
+		if x.Log != y.Log {
+			return cmp.Compare(x.Log, y.Log)
+		}
+		if c := strings.Compare(x.Contract, y.Contract); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Token, y.Token)
+	}
 	slices.SortFunc(onlyA, cmpKey)
 	slices.SortFunc(onlyB, cmpKey)
 	union := len(a) + len(b) - inter
@@ -174,20 +186,18 @@ func Labels(t *datasets.Trades) map[Key]bool {
 }
 
 // Score classifies the labeled rows with a flagged set (score 1 if flagged,
-// else 0) at threshold 0.5.
+// else 0) at threshold 0.5. Every metric of a 0/1 score is independent of
+// the order of the rows, so the map's order does not matter. Time O(n log n).
 func Score(flagged, labels map[Key]bool) bench.Classification {
-	keys := make([]Key, 0, len(labels))
-	for k := range labels {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(x, y Key) int { return strings.Compare(x.String(), y.String()) })
-	scores := make([]float64, len(keys))
-	truth := make([]bool, len(keys))
-	for i, k := range keys {
+	scores := make([]float64, 0, len(labels))
+	truth := make([]bool, 0, len(labels))
+	for k, l := range labels {
+		s := 0.0
 		if flagged[k] {
-			scores[i] = 1
+			s = 1
 		}
-		truth[i] = labels[k]
+		scores = append(scores, s)
+		truth = append(truth, l)
 	}
 	return bench.Classify(scores, truth, 0.5)
 }

@@ -158,6 +158,8 @@ type campaign struct {
 	currency       string
 	premLo, premHi float64
 	tokens         []uint32
+	members        []uint32 // the campaign's wallets
+	reused         bool     // members are organic wallets
 }
 
 func (c *campaign) fire(g *gen) {
@@ -198,7 +200,7 @@ func (g *gen) emitLeg(c *campaign, l *leg) {
 	buyer := l.to
 	if buyer == partyOutside {
 		buyer = g.organicWallet()
-		for i := 0; buyer == seller && i < 8; i++ {
+		for i := 0; (buyer == seller || contains(c.members, buyer)) && i < 64; i++ {
 			buyer = g.organicWallet()
 		}
 	}
@@ -247,15 +249,37 @@ const (
 	fundDistinct        // a fresh funder per wallet
 	fundExchange        // an exchange (indistinguishable from organic users)
 	fundChain           // the first wallet funds the others
+	fundOrganic         // active organic wallets washing on the side
 	numFundModes
 )
 
 // FundingNames names the funding modes as Stats.Funding counts them.
-var FundingNames = [numFundModes]string{"shared_funder", "distinct_funders", "exchange", "chain"}
+var FundingNames = [numFundModes]string{"shared_funder", "distinct_funders", "exchange", "chain", "organic_wallets"}
 
-// group allocates k fresh wash wallets funded 1 h–3 d before now.
-func (g *gen) group(k int) []uint32 {
+// group returns k wallets for a wash campaign. With probability 0.2 (when
+// mayReuse) they are existing organic wallets that also trade organically;
+// otherwise fresh wallets funded 1 h–3 d before now.
+//
+// Organic members never own the campaign's tokens (owners) beforehand, and
+// their campaign always sells its tokens out, so every trade between members
+// is inside the labeled pattern.
+func (g *gen) group(c *campaign, k int, mayReuse bool, owners []uint32) []uint32 {
 	r := g.r
+	if mayReuse && r.Float64() < 0.2 {
+		ws := make([]uint32, 0, k)
+		for tries := 0; len(ws) < k && tries < 64; tries++ {
+			// Active but not the very top: ranks drawn from the Zipf tail.
+			w := g.organicWallet() + uint32(r.IntN(min(1000, g.cfg.Wallets)))
+			if w < uint32(g.cfg.Wallets) && !contains(ws, w) && !contains(owners, w) {
+				ws = append(ws, w)
+			}
+		}
+		if len(ws) == k {
+			g.stats.Funding[fundOrganic]++
+			c.members, c.reused = ws, true
+			return ws
+		}
+	}
 	u := r.Float64()
 	mode := fundShared
 	switch {
@@ -288,6 +312,7 @@ func (g *gen) group(k int) []uint32 {
 		}
 		ws[i] = g.newWashWallet(f)
 	}
+	c.members = ws
 	return ws
 }
 
@@ -338,7 +363,7 @@ func (g *gen) startCampaign() bool {
 		c.legs = append(c.legs, leg{t: t, tok: tok, to: to, wash: true})
 	}
 	sellOut := func(tok uint32, p float64) {
-		if r.Float64() < p {
+		if r.Float64() < p || c.reused {
 			t += g.gap(2*day, hour)
 			c.legs = append(c.legs, leg{t: t, tok: tok, to: partyOutside})
 		}
@@ -357,7 +382,7 @@ func (g *gen) startCampaign() bool {
 		if !ok {
 			return false
 		}
-		ws := g.group(2)
+		ws := g.group(c, 2, true, []uint32{g.owner[tok] - 1})
 		buyIn(tok, ws[0])
 		for i := range 2 + r.IntN(7) {
 			washLeg(tok, ws[(i+1)%2], 10*hour)
@@ -370,7 +395,7 @@ func (g *gen) startCampaign() bool {
 			return false
 		}
 		k := 3 + r.IntN(4)
-		ws := g.group(k)
+		ws := g.group(c, k, true, []uint32{g.owner[tok] - 1})
 		buyIn(tok, ws[0])
 		for j := range k * (1 + r.IntN(3)) {
 			washLeg(tok, ws[(j+1)%k], 4*hour)
@@ -388,7 +413,7 @@ func (g *gen) startCampaign() bool {
 			}
 			toks = append(toks, tok)
 		}
-		ws := g.group(k)
+		ws := g.group(c, k, true, g.ownersOf(toks))
 		hold := make([]uint32, k) // hold[i]: token held by wallet i
 		for i, tok := range toks {
 			buyIn(tok, ws[i])
@@ -433,7 +458,7 @@ func (g *gen) startCampaign() bool {
 			return false
 		}
 		k := 2 + r.IntN(3)
-		ws := g.group(k)
+		ws := g.group(c, k, true, g.ownersOf(toks))
 		hold := make([]int, len(toks)) // member index holding each token
 		for j, tok := range toks {
 			hold[j] = j % k
@@ -456,7 +481,7 @@ func (g *gen) startCampaign() bool {
 		if !ok {
 			return false
 		}
-		ws := g.group(2)
+		ws := g.group(c, 2, true, []uint32{g.owner[tok] - 1})
 		buyIn(tok, ws[0])
 		for range 1 + r.IntN(3) {
 			washLeg(tok, ws[1], 6*hour)
@@ -468,7 +493,7 @@ func (g *gen) startCampaign() bool {
 	case campChurn:
 		e := &g.erc[r.IntN(len(g.erc))]
 		k := 2 + r.IntN(4)
-		ws := g.group(k)
+		ws := g.group(c, k, false, nil)
 		px := e.price.at(r, g.now)
 		minQ := int64(math.MaxInt64)
 		for _, w := range ws {
@@ -518,4 +543,13 @@ func (g *gen) startCampaign() bool {
 // funderAddress is the address of a funding record.
 func (g *gen) funderAddress(f funding) datasets.Address {
 	return deriveAddress(g.salt, int(f.kind), f.idx)
+}
+
+// ownersOf returns the owners (wallet ids) of toks.
+func (g *gen) ownersOf(toks []uint32) []uint32 {
+	o := make([]uint32, len(toks))
+	for i, t := range toks {
+		o[i] = g.owner[t] - 1
+	}
+	return o
 }
