@@ -1,15 +1,17 @@
 package datasets
 
 import (
+	"encoding/binary"
 	"errors"
-	"hash/maphash"
 	"io"
 	"io/fs"
 	"math"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // Load reads trade files into one dataset (SPEC §1.1, §2). The format of each
@@ -103,11 +105,17 @@ func fileErr(name string, err error) *FileError {
 	return &FileError{File: name, Err: err}
 }
 
+// loadGCPercent is the GOGC setting while loading.
+const loadGCPercent = 25
+
 func load(op opener, names []string, opt LoadOptions) (*Trades, error) {
 	cfg, err := newLoadConfig(&opt)
 	if err != nil {
 		return nil, err
 	}
+	// The big columns hold no pointers, so a collection is cheap; collecting
+	// often keeps the garbage of parsed chunks from doubling the peak memory.
+	defer debug.SetGCPercent(debug.SetGCPercent(loadGCPercent))
 	b := newBuilder(&opt)
 	prog := newProgress(opt.Progress)
 	defer prog.finish()
@@ -118,6 +126,13 @@ func load(op opener, names []string, opt LoadOptions) (*Trades, error) {
 			return nil, err
 		}
 	}
+	// Free the indexes before the token id strings are built.
+	b.slots = nil
+	b.t.Assets.dropIndex()
+	if b.t.Len() > 1<<20 {
+		runtime.GC()
+	}
+	b.t.Assets.materialize()
 	b.t.Stats.RowsLoaded = int64(b.t.Len())
 	return b.t, nil
 }
@@ -177,7 +192,6 @@ type builder struct {
 	fileParquet []bool
 	sizeHint    int64
 
-	seed  maphash.Seed
 	slots []uint64 // open addressing: hash high bits << 32 | row+1; 0 empty
 	used  int
 
@@ -187,7 +201,7 @@ type builder struct {
 }
 
 func newBuilder(opt *LoadOptions) *builder {
-	return &builder{t: NewTrades(), opt: opt, seed: maphash.MakeSeed(), slots: make([]uint64, 1<<10)}
+	return &builder{t: NewTrades(), opt: opt, slots: make([]uint64, 1<<10)}
 }
 
 // reserve grows every column to hold n more rows.
@@ -219,6 +233,9 @@ func (b *builder) reserve(n int) {
 	for b.used+n > len(b.slots)*6/10 {
 		b.rehash(len(b.slots) * 2)
 	}
+	// Assets and addresses: at most one per row and about a third of a row.
+	t.Assets.reserve(n)
+	t.Addrs.reserve(n / 3)
 }
 
 func growSlice[T any](s []T, n int) []T {
@@ -237,7 +254,11 @@ type idKey struct {
 	asset AssetID
 }
 
-func (b *builder) hash(k *idKey) uint64 { return maphash.Comparable(b.seed, *k) }
+func (b *builder) hash(k *idKey) uint64 {
+	h := mix(binary.LittleEndian.Uint64(k.tx[0:8])^hashSeed, binary.LittleEndian.Uint64(k.tx[8:16])^mixK1)
+	h = mix(h^binary.LittleEndian.Uint64(k.tx[16:24]), binary.LittleEndian.Uint64(k.tx[24:32])^mixK2)
+	return mix(h^uint64(k.log)<<32^uint64(k.asset), mixK3)
+}
 
 func (b *builder) rehash(n int) {
 	old := b.slots
@@ -313,7 +334,7 @@ func (b *builder) add(p *prow, c *chunk) error {
 	)
 	k.tx, k.log = p.tx, p.logIndex
 	if cid, ok := b.contractID(p.contract, false); ok {
-		if aid, ok := t.Assets.index[assetKey{cid, p.token}]; ok {
+		if aid, ok := t.Assets.lookupKey(cid, &p.tk, tokRawBytes(p)); ok {
 			k.asset, known = aid, true
 			h = b.hash(&k)
 			mask := uint64(len(b.slots) - 1)
@@ -347,7 +368,7 @@ func (b *builder) add(p *prow, c *chunk) error {
 	aid := k.asset
 	if !known {
 		cid, _ := b.contractID(p.contract, true)
-		aid = t.Assets.Intern(cid, strings.Clone(p.token))
+		aid = t.Assets.internKey(cid, p.tk, tokRawBytes(p))
 		k.asset = aid
 		h = b.hash(&k)
 	}
@@ -388,7 +409,15 @@ func (b *builder) addr(a Address, has bool) AddrID {
 	if !has {
 		return NoAddr
 	}
-	return b.t.Addrs.Intern(a)
+	return b.t.Addrs.intern(&a, hashAddr(&a))
+}
+
+// tokRawBytes is the token text of p when it is not a small number.
+func tokRawBytes(p *prow) []byte {
+	if p.tk.kind != tokRaw {
+		return nil
+	}
+	return unsafe.Slice(unsafe.StringData(p.token), len(p.token))
 }
 
 // lookAddr is the id a would have, without interning; ok false when new.

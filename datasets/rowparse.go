@@ -23,6 +23,7 @@ type prow struct {
 	txFrom    Address
 	chain     string
 	token     string
+	tk        tokKey // token in compact form, set by finish
 	currency  string
 	platform  string
 	logIndex  uint32
@@ -232,6 +233,7 @@ func (p *prow) reset() {
 // finish checks the rules that span columns: token_id is required for
 // erc721/erc1155 and must be empty for erc20.
 func finish(p *prow) *colErr {
+	p.tk = tokKeyOf(p.token)
 	if p.std == ERC20 {
 		if p.token != "" {
 			return &colErr{colTokenID, fmt.Errorf("%w: token_id must be empty for erc20, got %s", ErrBadValue, clip(p.token))}

@@ -82,34 +82,52 @@ const (
 // Addresses interns addresses to dense ids. Id 0 is the empty address.
 // An id can be marked unknown (the zero address, allow-listed escrow
 // contracts): such an address still prints, but is never a wallet, a graph
-// node, a funder link or one side of a self-trade.
+// node, a funder link or one side of a self-trade. The index is a
+// pointer-free open-addressing table: Intern and Lookup are O(1) expected.
 type Addresses struct {
 	list    []Address
 	unknown []bool
-	index   map[Address]AddrID
+	index   addrIndex
 }
 
 // NewAddresses returns an empty dictionary holding only the empty address.
 func NewAddresses() *Addresses {
-	return &Addresses{list: make([]Address, 1), unknown: []bool{true}, index: make(map[Address]AddrID)}
+	return &Addresses{list: make([]Address, 1), unknown: []bool{true}}
 }
 
 // Intern returns the id of a, adding it if new. The zero address is marked unknown.
 func (d *Addresses) Intern(a Address) AddrID {
-	if id, ok := d.index[a]; ok {
+	return d.intern(&a, hashAddr(&a))
+}
+
+// intern is Intern with the hash of a precomputed.
+func (d *Addresses) intern(a *Address, h uint64) AddrID {
+	if d.index.n+1 > len(d.index.slots)*5/8 {
+		d.index.grow(d.list, d.index.n+1)
+	}
+	id, slot := d.index.find(d.list, a, h)
+	if id != 0 {
 		return id
 	}
-	id := AddrID(len(d.list))
-	d.list = append(d.list, a)
+	id = AddrID(len(d.list))
+	d.list = append(d.list, *a)
 	d.unknown = append(d.unknown, a.IsZero())
-	d.index[a] = id
+	d.index.slots[slot] = h&^0xffffffff | uint64(id)
+	d.index.n++
 	return id
+}
+
+// reserve makes room for n more addresses without rehashing.
+func (d *Addresses) reserve(n int) {
+	d.index.grow(d.list, d.index.n+n)
+	d.list = growSlice(d.list, n)
+	d.unknown = growSlice(d.unknown, n)
 }
 
 // Lookup returns the id of a if it has been interned.
 func (d *Addresses) Lookup(a Address) (AddrID, bool) {
-	id, ok := d.index[a]
-	return id, ok
+	id, _ := d.index.find(d.list, &a, hashAddr(&a))
+	return id, id != 0
 }
 
 // Len returns the number of ids, including the empty address.
@@ -161,33 +179,39 @@ func (d *Dict) Value(id uint32) string { return d.list[id] }
 // Len returns the number of ids, including "".
 func (d *Dict) Len() int { return len(d.list) }
 
-type assetKey struct {
-	contract AddrID
-	token    string
-}
-
 // Assets interns (contract, token_id) pairs. Token ids are kept in canonical
-// decimal form (no leading zeros); an ERC-20 asset has token id "".
+// decimal form (no leading zeros); an ERC-20 asset has token id "". Internally
+// a token id of up to 19 digits is a uint64 and longer ones live in one byte
+// arena, so the index holds no pointers; TokenID holds the decimal strings.
 type Assets struct {
 	Contract []AddrID
 	TokenID  []string
-	index    map[assetKey]AssetID
+
+	rec   []assetRec // compact (contract, token id) of each asset
+	raw   []byte     // arena of tokRaw token ids
+	slots []uint64   // open-addressing index over rec; rebuilt on demand
 }
 
 // NewAssets returns an empty asset dictionary.
-func NewAssets() *Assets { return &Assets{index: make(map[assetKey]AssetID)} }
+func NewAssets() *Assets { return &Assets{} }
 
 // Intern returns the id of (contract, tokenID), adding it if new.
 func (a *Assets) Intern(contract AddrID, tokenID string) AssetID {
-	k := assetKey{contract, tokenID}
-	if id, ok := a.index[k]; ok {
-		return id
+	a.materialize()
+	a.growIndex(len(a.rec) + 1)
+	k := tokKeyOf(tokenID)
+	id := a.internKey(contract, k, []byte(tokenID))
+	if int(id) == len(a.TokenID) {
+		a.TokenID = append(a.TokenID, tokenID)
 	}
-	id := AssetID(len(a.Contract))
-	a.Contract = append(a.Contract, contract)
-	a.TokenID = append(a.TokenID, tokenID)
-	a.index[k] = id
 	return id
+}
+
+// Lookup returns the id of (contract, tokenID) if interned.
+func (a *Assets) Lookup(contract AddrID, tokenID string) (AssetID, bool) {
+	a.growIndex(len(a.rec))
+	k := tokKeyOf(tokenID)
+	return a.lookupKey(contract, &k, []byte(tokenID))
 }
 
 // Len returns the number of assets.

@@ -83,10 +83,14 @@
 //     (A→B→A, or A→B→…→A), so every net position is unchanged after each
 //     round; then each sells out to the pool with probability 0.6.
 //
-// Wash wallets are fresh addresses funded 1 h–3 d before the campaign:
-// shared_funder (35%: one fresh funder for the group), distinct_funders (25%),
-// exchange (25%: one of the exchanges that fund organic users) or chain (15%:
-// the first wallet funds the others). Self trades are done by existing owners.
+// In 20% of NFT campaigns (organic_wallets) the members are active organic
+// wallets that also trade normally, never the tokens' previous owners, and
+// their tokens are always sold out. Otherwise wash wallets are fresh
+// addresses funded 1 h–3 d before the campaign: shared_funder (35%: one fresh
+// funder for the group), distinct_funders (25%), exchange (25%: one of the
+// exchanges that fund organic users) or chain (15%: the first wallet funds the
+// others). ERC-20 churn always uses fresh wallets; self trades are done by the
+// token's owner.
 //
 // # Organic traps (labeled organic)
 //

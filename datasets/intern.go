@@ -1,0 +1,306 @@
+package datasets
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"math/rand/v2"
+	"strconv"
+)
+
+// The dictionaries below are open-addressing hash tables with linear probing
+// whose slots hold only integers (no pointers), so the garbage collector never
+// scans them and a lookup costs one or two cache misses. Hashes are seeded
+// per process (against inputs crafted to collide); ids never depend on them.
+
+var hashSeed = rand.Uint64() | 1
+
+const (
+	mixK1 = 0xa0761d6478bd642f
+	mixK2 = 0xe7037ed1a0b428db
+	mixK3 = 0x8ebc6af09c88c6e3
+)
+
+// mix is the 64×64→128-bit multiply-fold of wyhash.
+func mix(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
+}
+
+// hashAddr hashes a 20-byte address.
+func hashAddr(a *Address) uint64 {
+	x := binary.LittleEndian.Uint64(a[0:8])
+	y := binary.LittleEndian.Uint64(a[8:16])
+	z := uint64(binary.LittleEndian.Uint32(a[16:20]))
+	return mix(mix(x^hashSeed, y^mixK1)^z, mixK2)
+}
+
+// hashBytes hashes a short byte string.
+func hashBytes(s []byte) uint64 {
+	h := hashSeed ^ uint64(len(s))*mixK3
+	for len(s) >= 8 {
+		h = mix(h^binary.LittleEndian.Uint64(s), mixK1)
+		s = s[8:]
+	}
+	var t uint64
+	for i, c := range s {
+		t |= uint64(c) << (8 * i)
+	}
+	return mix(h^t, mixK2)
+}
+
+// eqAddr compares two addresses word by word (no memequal call).
+func eqAddr(x, y *Address) bool {
+	return binary.LittleEndian.Uint64(x[0:8]) == binary.LittleEndian.Uint64(y[0:8]) &&
+		binary.LittleEndian.Uint64(x[8:16]) == binary.LittleEndian.Uint64(y[8:16]) &&
+		binary.LittleEndian.Uint32(x[16:20]) == binary.LittleEndian.Uint32(y[16:20])
+}
+
+// tableSize returns the power-of-two slot count for n keys at load ≤ 5/8.
+func tableSize(n int) int {
+	s := 1 << 10
+	for s*5/8 < n {
+		s <<= 1
+	}
+	return s
+}
+
+// addrIndex maps addresses to ids: slot = hash high 32 bits << 32 | id, 0 empty.
+// Ids are ≥ 1 (id 0, the empty address, is never indexed).
+type addrIndex struct {
+	slots []uint64
+	n     int
+}
+
+func (x *addrIndex) find(list []Address, a *Address, h uint64) (AddrID, uint64) {
+	if len(x.slots) == 0 {
+		return 0, 0
+	}
+	mask := uint64(len(x.slots) - 1)
+	tag := h &^ 0xffffffff
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := x.slots[i]
+		if s == 0 {
+			return 0, i
+		}
+		if s&^0xffffffff == tag && eqAddr(&list[uint32(s)], a) {
+			return AddrID(uint32(s)), i
+		}
+	}
+}
+
+func (x *addrIndex) grow(list []Address, want int) {
+	n := tableSize(want)
+	if n <= len(x.slots) {
+		return
+	}
+	old := x.slots
+	x.slots = make([]uint64, n)
+	mask := uint64(n - 1)
+	for _, s := range old {
+		if s == 0 {
+			continue
+		}
+		h := hashAddr(&list[uint32(s)])
+		i := h & mask
+		for x.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		x.slots[i] = h&^0xffffffff | uint64(uint32(s))
+	}
+}
+
+// tokKey is a token id in compact form: kind tokEmpty (""), tokSmall (a
+// canonical decimal of at most 19 digits, value v) or tokRaw (any other
+// string; in an asset record v is its offset in the raw arena).
+type tokKey struct {
+	v    uint64
+	n    uint32 // raw: length
+	kind uint8
+}
+
+const (
+	tokEmpty uint8 = iota
+	tokSmall
+	tokRaw
+)
+
+// smallToken reports whether s is a canonical decimal ("0" or no leading
+// zero) of at most 19 digits, and its value.
+func smallToken(s string) (uint64, bool) {
+	if len(s) == 0 || len(s) > 19 || (s[0] == '0' && len(s) > 1) {
+		return 0, false
+	}
+	var v uint64
+	for i := 0; i < len(s); i++ {
+		c := s[i] - '0'
+		if c > 9 {
+			return 0, false
+		}
+		v = v*10 + uint64(c)
+	}
+	return v, true
+}
+
+// tokKeyOf returns the compact key of s (raw keys get v = 0, unset).
+func tokKeyOf(s string) tokKey {
+	if s == "" {
+		return tokKey{kind: tokEmpty}
+	}
+	if v, ok := smallToken(s); ok {
+		return tokKey{v: v, kind: tokSmall}
+	}
+	return tokKey{n: uint32(len(s)), kind: tokRaw}
+}
+
+// assetRec is an interned asset: contract id and compact token id
+// (nk = kind<<30 | raw length). 16 bytes, no pointers.
+type assetRec struct {
+	v  uint64
+	c  AddrID
+	nk uint32
+}
+
+func (r *assetRec) kind() uint8 { return uint8(r.nk >> 30) }
+func (r *assetRec) n() uint32   { return r.nk & (1<<30 - 1) }
+
+// assetHash hashes (contract, token); raw is the token text for tokRaw.
+func assetHash(c AddrID, kind uint8, v uint64, raw []byte) uint64 {
+	switch kind {
+	case tokSmall:
+		return mix(uint64(c)^hashSeed, v^mixK1)
+	case tokRaw:
+		return mix(uint64(c)^hashSeed, hashBytes(raw)^mixK2)
+	}
+	return mix(uint64(c)^hashSeed, mixK3)
+}
+
+// find looks (c, k) up; raw is the token text for tokRaw keys. Slots hold
+// hash high 32 bits << 32 | id+1 (0 empty).
+func (a *Assets) find(c AddrID, k *tokKey, raw []byte, h uint64) (AssetID, bool, uint64) {
+	mask := uint64(len(a.slots) - 1)
+	tag := h &^ 0xffffffff
+	nk := uint32(k.kind)<<30 | k.n
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := a.slots[i]
+		if s == 0 {
+			return 0, false, i
+		}
+		if s&^0xffffffff != tag {
+			continue
+		}
+		id := uint32(s) - 1
+		r := &a.rec[id]
+		if r.c != c || r.nk != nk {
+			continue
+		}
+		switch k.kind {
+		case tokSmall:
+			if r.v != k.v {
+				continue
+			}
+		case tokRaw:
+			if string(a.raw[r.v:r.v+uint64(r.n())]) != string(raw) {
+				continue
+			}
+		}
+		return id, true, i
+	}
+}
+
+func (a *Assets) growIndex(want int) {
+	n := tableSize(want)
+	if n <= len(a.slots) {
+		return
+	}
+	a.slots = make([]uint64, n)
+	mask := uint64(n - 1)
+	for id := range a.rec {
+		r := &a.rec[id]
+		var raw []byte
+		if r.kind() == tokRaw {
+			raw = a.raw[r.v : r.v+uint64(r.n())]
+		}
+		h := assetHash(r.c, r.kind(), r.v, raw)
+		i := h & mask
+		for a.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		a.slots[i] = h&^0xffffffff | uint64(id+1)
+	}
+}
+
+// reserve makes room for n more assets without rehashing.
+func (a *Assets) reserve(n int) {
+	a.growIndex(len(a.rec) + n)
+	a.rec = growSlice(a.rec, n)
+	a.Contract = growSlice(a.Contract, n)
+}
+
+// internKey returns the id of (c, k), adding it if new; raw is the token text
+// for tokRaw keys. It does not extend TokenID (see materialize).
+func (a *Assets) internKey(c AddrID, k tokKey, raw []byte) AssetID {
+	if len(a.rec)+1 > len(a.slots)*5/8 {
+		a.growIndex(len(a.rec) + 1)
+	}
+	h := assetHash(c, k.kind, k.v, raw)
+	id, ok, slot := a.find(c, &k, raw, h)
+	if ok {
+		return id
+	}
+	id = AssetID(len(a.Contract))
+	if k.kind == tokRaw {
+		k.v = uint64(len(a.raw))
+		a.raw = append(a.raw, raw...)
+	}
+	a.Contract = append(a.Contract, c)
+	a.rec = append(a.rec, assetRec{v: k.v, c: c, nk: uint32(k.kind)<<30 | k.n})
+	a.slots[slot] = h&^0xffffffff | uint64(id+1)
+	return id
+}
+
+// lookupKey returns the id of (c, k) if interned.
+func (a *Assets) lookupKey(c AddrID, k *tokKey, raw []byte) (AssetID, bool) {
+	if len(a.slots) == 0 {
+		return 0, false
+	}
+	id, ok, _ := a.find(c, k, raw, assetHash(c, k.kind, k.v, raw))
+	return id, ok
+}
+
+// dropIndex frees the index (after a load; it is rebuilt on demand).
+func (a *Assets) dropIndex() { a.slots = nil }
+
+// materialize extends TokenID to every asset, writing the decimal strings of
+// the new ones into shared strings of up to 1<<20 ids each.
+func (a *Assets) materialize() {
+	if len(a.TokenID) == len(a.rec) {
+		return
+	}
+	tok := growSlice(a.TokenID, len(a.rec)-len(a.TokenID))
+	var (
+		buf  []byte
+		ends []int
+	)
+	for from := len(tok); from < len(a.rec); {
+		to := min(from+1<<20, len(a.rec))
+		buf, ends = buf[:0], ends[:0]
+		for id := from; id < to; id++ {
+			r := &a.rec[id]
+			switch r.kind() {
+			case tokSmall:
+				buf = strconv.AppendUint(buf, r.v, 10)
+			case tokRaw:
+				buf = append(buf, a.raw[r.v:r.v+uint64(r.n())]...)
+			}
+			ends = append(ends, len(buf))
+		}
+		s := string(buf)
+		start := 0
+		for _, e := range ends {
+			tok = append(tok, s[start:e])
+			start = e
+		}
+		from = to
+	}
+	a.TokenID = tok
+}
