@@ -235,7 +235,7 @@ func (b *builder) reserve(n int) {
 	}
 	// Assets and addresses: at most one per row and about a third of a row.
 	t.Assets.reserve(n)
-	t.Addrs.reserve(n / 3)
+	t.Addrs.reserve(n / 16)
 }
 
 func growSlice[T any](s []T, n int) []T {
