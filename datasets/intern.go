@@ -64,49 +64,69 @@ func tableSize(n int) int {
 	return s
 }
 
-// addrIndex maps addresses to ids: slot = hash high 32 bits << 32 | id, 0 empty.
-// Ids are ≥ 1 (id 0, the empty address, is never indexed).
+// addrSlot is one slot of addrIndex: the address is stored in the slot so
+// that a lookup usually costs one cache miss. id 0 marks an empty slot.
+type addrSlot struct {
+	a  Address
+	id AddrID
+}
+
+// addrIndex maps addresses to ids ≥ 1 (id 0, the empty address, is never indexed).
 type addrIndex struct {
-	slots []uint64
+	slots []addrSlot
 	n     int
 }
 
-func (x *addrIndex) find(list []Address, a *Address, h uint64) (AddrID, uint64) {
+func (x *addrIndex) find(a *Address, h uint64) (AddrID, uint64) {
 	if len(x.slots) == 0 {
 		return 0, 0
 	}
 	mask := uint64(len(x.slots) - 1)
-	tag := h &^ 0xffffffff
 	for i := h & mask; ; i = (i + 1) & mask {
-		s := x.slots[i]
-		if s == 0 {
+		s := &x.slots[i]
+		if s.id == 0 {
 			return 0, i
 		}
-		if s&^0xffffffff == tag && eqAddr(&list[uint32(s)], a) {
-			return AddrID(uint32(s)), i
+		if eqAddr(&s.a, a) {
+			return s.id, i
 		}
 	}
 }
 
-func (x *addrIndex) grow(list []Address, want int) {
+func (x *addrIndex) grow(want int) {
 	n := tableSize(want)
 	if n <= len(x.slots) {
 		return
 	}
 	old := x.slots
-	x.slots = make([]uint64, n)
+	x.slots = make([]addrSlot, n)
 	mask := uint64(n - 1)
-	for _, s := range old {
-		if s == 0 {
+	for j := range old {
+		s := &old[j]
+		if s.id == 0 {
 			continue
 		}
-		h := hashAddr(&list[uint32(s)])
-		i := h & mask
-		for x.slots[i] != 0 {
+		i := hashAddr(&s.a) & mask
+		for x.slots[i].id != 0 {
 			i = (i + 1) & mask
 		}
-		x.slots[i] = h&^0xffffffff | uint64(uint32(s))
+		x.slots[i] = *s
 	}
+}
+
+// contractCache is a direct-mapped cache of contract ids: contracts are few
+// and repeat, so this spares a probe of the (large) address index per row.
+type contractCache struct {
+	slots [1 << 14]addrSlot
+}
+
+func (c *contractCache) get(a *Address, h uint64) (AddrID, bool) {
+	s := &c.slots[h>>50]
+	return s.id, s.id != 0 && eqAddr(&s.a, a)
+}
+
+func (c *contractCache) put(a *Address, h uint64, id AddrID) {
+	c.slots[h>>50] = addrSlot{*a, id}
 }
 
 // tokKey is a token id in compact form: kind tokEmpty (""), tokSmall (a
@@ -233,11 +253,11 @@ func (a *Assets) growIndex(want int) {
 func (a *Assets) reserve(n int) {
 	a.growIndex(len(a.rec) + n)
 	a.rec = growSlice(a.rec, n)
-	a.Contract = growSlice(a.Contract, n)
 }
 
 // internKey returns the id of (c, k), adding it if new; raw is the token text
-// for tokRaw keys. It does not extend TokenID (see materialize).
+// for tokRaw keys. It does not extend Contract (the caller does) nor TokenID
+// (see materialize).
 func (a *Assets) internKey(c AddrID, k tokKey, raw []byte) AssetID {
 	if len(a.rec)+1 > len(a.slots)*5/8 {
 		a.growIndex(len(a.rec) + 1)
@@ -252,7 +272,6 @@ func (a *Assets) internKey(c AddrID, k tokKey, raw []byte) AssetID {
 		k.v = uint64(len(a.raw))
 		a.raw = append(a.raw, raw...)
 	}
-	a.Contract = append(a.Contract, c)
 	a.rec = append(a.rec, assetRec{v: k.v, c: c, nk: uint32(k.kind)<<30 | k.n})
 	a.slots[slot] = h&^0xffffffff | uint64(id+1)
 	return id
@@ -267,8 +286,15 @@ func (a *Assets) lookupKey(c AddrID, k *tokKey, raw []byte) (AssetID, bool) {
 	return id, ok
 }
 
-// dropIndex frees the index (after a load; it is rebuilt on demand).
-func (a *Assets) dropIndex() { a.slots = nil }
+// fixContracts sets the contract of every asset record from Contract (the
+// loader's stage A numbers contracts privately) and frees the index, which
+// is rebuilt on demand.
+func (a *Assets) fixContracts() {
+	for i := range a.rec {
+		a.rec[i].c = a.Contract[i]
+	}
+	a.slots = nil
+}
 
 // materialize extends TokenID to every asset, writing the decimal strings of
 // the new ones into shared strings of up to 1<<20 ids each.

@@ -126,9 +126,10 @@ func load(op opener, names []string, opt LoadOptions) (*Trades, error) {
 			return nil, err
 		}
 	}
-	// Free the indexes before the token id strings are built.
+	// Asset records carry stage A's private contract ids: switch to the
+	// dictionary's, and free the indexes before the token id strings are built.
 	b.slots = nil
-	b.t.Assets.dropIndex()
+	b.t.Assets.fixContracts()
 	if b.t.Len() > 1<<20 {
 		runtime.GC()
 	}
@@ -195,17 +196,40 @@ type builder struct {
 	slots []uint64 // open addressing: hash high bits << 32 | row+1; 0 empty
 	used  int
 
-	lastContract Address
-	lastCID      AddrID
-	haveContract bool
+	contracts *contractCache // stage B: global contract ids
+
+	pcontracts *Addresses     // stage A: private contract numbering
+	pcache     *contractCache // stage A
 }
 
 func newBuilder(opt *LoadOptions) *builder {
-	return &builder{t: NewTrades(), opt: opt, slots: make([]uint64, 1<<10)}
+	return &builder{t: NewTrades(), contracts: new(contractCache), pcontracts: NewAddresses(), pcache: new(contractCache), opt: opt, slots: make([]uint64, 1<<10)}
 }
 
-// reserve grows every column to hold n more rows.
+// reserve grows every column to hold n more rows (before the merge starts).
 func (b *builder) reserve(n int) {
+	b.reserveA(n)
+	b.reserveB(n)
+}
+
+// reserveA grows the columns of merge stage A.
+func (b *builder) reserveA(n int) {
+	t := b.t
+	if n <= 0 || cap(t.TxHash)-len(t.TxHash) >= n {
+		return
+	}
+	want := len(t.TxHash) + n
+	t.TxHash = growSlice(t.TxHash, want-len(t.TxHash))
+	t.LogIndex = growSlice(t.LogIndex, want-len(t.LogIndex))
+	t.Asset = growSlice(t.Asset, want-len(t.Asset))
+	for b.used+n > len(b.slots)*6/10 {
+		b.rehash(len(b.slots) * 2)
+	}
+	t.Assets.reserve(n) // at most one asset per row
+}
+
+// reserveB grows the columns of merge stage B.
+func (b *builder) reserveB(n int) {
 	t := b.t
 	if n <= 0 || cap(t.Time)-len(t.Time) >= n {
 		return
@@ -215,9 +239,6 @@ func (b *builder) reserve(n int) {
 	t.Chain = growSlice(t.Chain, grow(len(t.Chain)))
 	t.Time = growSlice(t.Time, grow(len(t.Time)))
 	t.Block = growSlice(t.Block, grow(len(t.Block)))
-	t.TxHash = growSlice(t.TxHash, grow(len(t.TxHash)))
-	t.LogIndex = growSlice(t.LogIndex, grow(len(t.LogIndex)))
-	t.Asset = growSlice(t.Asset, grow(len(t.Asset)))
 	t.Standard = growSlice(t.Standard, grow(len(t.Standard)))
 	t.Seller = growSlice(t.Seller, grow(len(t.Seller)))
 	t.Buyer = growSlice(t.Buyer, grow(len(t.Buyer)))
@@ -230,11 +251,7 @@ func (b *builder) reserve(n int) {
 	t.Label = growSlice(t.Label, grow(len(t.Label)))
 	t.Source = growSlice(t.Source, grow(len(t.Source)))
 	t.Line = growSlice(t.Line, grow(len(t.Line)))
-	for b.used+n > len(b.slots)*6/10 {
-		b.rehash(len(b.slots) * 2)
-	}
-	// Assets and addresses: at most one per row and about a third of a row.
-	t.Assets.reserve(n)
+	t.Assets.Contract = growSlice(t.Assets.Contract, n)
 	t.Addrs.reserve(n / 16)
 }
 
@@ -289,20 +306,18 @@ func internStr(d *Dict, s string) uint32 {
 	return d.Intern(strings.Clone(s))
 }
 
-func (b *builder) contractID(a Address, intern bool) (AddrID, bool) {
-	if b.haveContract && a == b.lastContract {
-		return b.lastCID, true
+func (b *builder) contractID(a *Address, intern bool) (AddrID, bool) {
+	h := hashAddr(a)
+	if id, ok := b.contracts.get(a, h); ok {
+		return id, true
 	}
 	var id AddrID
 	if intern {
-		id = b.t.Addrs.Intern(a)
-	} else {
-		var ok bool
-		if id, ok = b.t.Addrs.Lookup(a); !ok {
-			return 0, false
-		}
+		id = b.t.Addrs.intern(a, h)
+	} else if id, _ = b.t.Addrs.index.find(a, h); id == 0 {
+		return 0, false
 	}
-	b.lastContract, b.lastCID, b.haveContract = a, id, true
+	b.contracts.put(a, h, id)
 	return id, true
 }
 
@@ -318,43 +333,83 @@ func (b *builder) reject(e *RowError) error {
 	return nil
 }
 
-// add merges one parsed row of chunk c.
-func (b *builder) add(p *prow, c *chunk) error {
-	t := b.t
-	t.Stats.RowsRead++
+// The merge runs in two stages on their own goroutines, each owning a
+// disjoint set of columns, so that it overlaps with itself as well as with
+// parsing. Stage A (identity) owns TxHash, LogIndex, Asset, the identity
+// table and the asset index (keyed by a private contract numbering); stage B
+// (content) owns every other column, the address dictionary,
+// Assets.Contract, the counts and the rejects. Both see rows in input order.
+
+// Row states passed from stage A to stage B.
+const (
+	rowNew  uint8 = iota // a new identity: appended by A, to be appended by B
+	rowSame              // same identity as loaded row p.cand: duplicate or conflict
+	rowBad               // p.err is set
+)
+
+// addA is stage A for one row.
+func (b *builder) addA(p *prow) {
 	if p.err != nil {
-		return b.reject(p.err)
+		p.state = rowBad
+		return
 	}
-	// Identity lookup without interning anything.
-	var (
-		k     idKey
-		h     uint64
-		found = -1
-		known bool
-	)
-	k.tx, k.log = p.tx, p.logIndex
-	if cid, ok := b.contractID(p.contract, false); ok {
-		if aid, ok := t.Assets.lookupKey(cid, &p.tk, tokRawBytes(p)); ok {
-			k.asset, known = aid, true
-			h = b.hash(&k)
-			mask := uint64(len(b.slots) - 1)
-			for i := h & mask; ; i = (i + 1) & mask {
-				s := b.slots[i]
-				if s == 0 {
-					break
-				}
-				if s&^0xffffffff != h&^0xffffffff {
-					continue
-				}
-				row := int(uint32(s) - 1)
-				if t.TxHash[row] == k.tx && t.LogIndex[row] == k.log && t.Asset[row] == k.asset {
-					found = row
-					break
-				}
+	t := b.t
+	h := hashAddr(&p.contract)
+	pcid, ok := b.pcache.get(&p.contract, h)
+	if !ok {
+		pcid = b.pcontracts.intern(&p.contract, h)
+		b.pcache.put(&p.contract, h, pcid)
+	}
+	raw := tokRawBytes(p)
+	aid, known := t.Assets.lookupKey(pcid, &p.tk, raw)
+	if !known {
+		aid = t.Assets.internKey(pcid, p.tk, raw)
+	}
+	k := idKey{p.tx, p.logIndex, aid}
+	kh := b.hash(&k)
+	if b.used+1 > len(b.slots)*6/10 {
+		b.rehash(len(b.slots) * 2)
+	}
+	mask := uint64(len(b.slots) - 1)
+	i := kh & mask
+	if known {
+		for ; ; i = (i + 1) & mask {
+			s := b.slots[i]
+			if s == 0 {
+				break
+			}
+			if s&^0xffffffff != kh&^0xffffffff {
+				continue
+			}
+			row := uint32(s) - 1
+			if t.TxHash[row] == k.tx && t.LogIndex[row] == k.log && t.Asset[row] == k.asset {
+				p.state, p.cand = rowSame, row
+				return
 			}
 		}
+	} else {
+		for b.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
 	}
-	if found >= 0 {
+	row := len(t.TxHash)
+	b.slots[i] = kh&^0xffffffff | uint64(row+1)
+	b.used++
+	p.state, p.aid = rowNew, aid
+	t.TxHash = append(t.TxHash, p.tx)
+	t.LogIndex = append(t.LogIndex, p.logIndex)
+	t.Asset = append(t.Asset, aid)
+}
+
+// addB is stage B for one row of chunk c.
+func (b *builder) addB(p *prow, c *chunk) error {
+	t := b.t
+	t.Stats.RowsRead++
+	switch p.state {
+	case rowBad:
+		return b.reject(p.err)
+	case rowSame:
+		found := int(p.cand)
 		if b.sameContent(found, p) {
 			t.Stats.RowsDuplicate++
 			return nil
@@ -364,32 +419,13 @@ func (b *builder) add(p *prow, c *chunk) error {
 			Err: &conflictError{file: t.Files[t.Source[found]], line: t.Line[found], parquet: b.fileParquet[t.Source[found]]},
 		})
 	}
-	// New identity: intern and append.
-	aid := k.asset
-	if !known {
-		cid, _ := b.contractID(p.contract, true)
-		aid = t.Assets.internKey(cid, p.tk, tokRawBytes(p))
-		k.asset = aid
-		h = b.hash(&k)
+	cid, _ := b.contractID(&p.contract, true)
+	if int(p.aid) == len(t.Assets.Contract) {
+		t.Assets.Contract = append(t.Assets.Contract, cid)
 	}
-	row := t.Len()
-	if b.used+1 > len(b.slots)*6/10 {
-		b.rehash(len(b.slots) * 2)
-	}
-	mask := uint64(len(b.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
-		if b.slots[i] == 0 {
-			b.slots[i] = h&^0xffffffff | uint64(row+1)
-			break
-		}
-	}
-	b.used++
 	t.Chain = append(t.Chain, internStr(t.Chains, p.chain))
 	t.Time = append(t.Time, p.time)
 	t.Block = append(t.Block, p.block)
-	t.TxHash = append(t.TxHash, p.tx)
-	t.LogIndex = append(t.LogIndex, p.logIndex)
-	t.Asset = append(t.Asset, aid)
 	t.Standard = append(t.Standard, p.std)
 	t.Seller = append(t.Seller, b.addr(p.seller, p.hasSeller))
 	t.Buyer = append(t.Buyer, b.addr(p.buyer, p.hasBuyer))
@@ -473,12 +509,14 @@ type chunk struct {
 }
 
 // pipeline runs work on chunks produced by produce, on every core, and
-// delivers them to consume in production order. produce must return when
-// stop is closed. consume's error stops everything.
-func pipeline(produce func(emit func(*chunk) bool), consume func(*chunk) error) error {
+// delivers them in production order to stageA and then, on another
+// goroutine, to stageB. produce must return when stop is closed. stageB's
+// error stops everything.
+func pipeline(produce func(emit func(*chunk) bool), stageA func(*chunk), stageB func(*chunk) error) error {
 	workers := runtime.GOMAXPROCS(0)
 	work := make(chan *chunk)
 	order := make(chan *chunk, 2*workers)
+	ab := make(chan *chunk, 2)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -513,15 +551,30 @@ func pipeline(produce func(emit func(*chunk) bool), consume func(*chunk) error) 
 			}
 		})
 	}()
+	go func() {
+		defer close(ab)
+		for c := range order {
+			c = <-c.out
+			if c.err == nil {
+				stageA(c)
+			}
+			select {
+			case ab <- c:
+			case <-stop:
+				for range order { // let the producer finish
+				}
+				return
+			}
+		}
+	}()
 	var err error
-	for c := range order {
-		c = <-c.out
-		if err = consume(c); err != nil {
+	for c := range ab {
+		if err = stageB(c); err != nil {
 			break
 		}
 	}
 	close(stop)
-	for range order { // let the producer finish
+	for range ab { // let stage A finish
 	}
 	wg.Wait()
 	return err

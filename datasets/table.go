@@ -103,30 +103,30 @@ func (d *Addresses) Intern(a Address) AddrID {
 // intern is Intern with the hash of a precomputed.
 func (d *Addresses) intern(a *Address, h uint64) AddrID {
 	if d.index.n+1 > len(d.index.slots)*5/8 {
-		d.index.grow(d.list, d.index.n+1)
+		d.index.grow(d.index.n + 1)
 	}
-	id, slot := d.index.find(d.list, a, h)
+	id, slot := d.index.find(a, h)
 	if id != 0 {
 		return id
 	}
 	id = AddrID(len(d.list))
 	d.list = append(d.list, *a)
 	d.unknown = append(d.unknown, a.IsZero())
-	d.index.slots[slot] = h&^0xffffffff | uint64(id)
+	d.index.slots[slot] = addrSlot{*a, id}
 	d.index.n++
 	return id
 }
 
 // reserve makes room for n more addresses without rehashing.
 func (d *Addresses) reserve(n int) {
-	d.index.grow(d.list, d.index.n+n)
+	d.index.grow(d.index.n + n)
 	d.list = growSlice(d.list, n)
 	d.unknown = growSlice(d.unknown, n)
 }
 
 // Lookup returns the id of a if it has been interned.
 func (d *Addresses) Lookup(a Address) (AddrID, bool) {
-	id, _ := d.index.find(d.list, &a, hashAddr(&a))
+	id, _ := d.index.find(&a, hashAddr(&a))
 	return id, id != 0
 }
 
@@ -202,6 +202,7 @@ func (a *Assets) Intern(contract AddrID, tokenID string) AssetID {
 	k := tokKeyOf(tokenID)
 	id := a.internKey(contract, k, []byte(tokenID))
 	if int(id) == len(a.TokenID) {
+		a.Contract = append(a.Contract, contract)
 		a.TokenID = append(a.TokenID, tokenID)
 	}
 	return id

@@ -130,7 +130,12 @@ func Validate() error {
 			}
 			in[d.Name] = true
 		}
+		names := make([]string, 0, len(p.Weights.Weights))
 		for name := range p.Weights.Weights {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
 			if !in[name] {
 				return fmt.Errorf("preset %s: weight for %s, which the preset does not run", p.Name, name)
 			}

@@ -11,11 +11,6 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/compress"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
@@ -188,78 +183,4 @@ func appendRow(b []byte, t *datasets.Trades, sc *detect.Scores, threshold float6
 	b = append(b, ',')
 	b = appendField(b, sc.Evidence[i])
 	return append(b, '\n')
-}
-
-func writeParquet(path string, t *datasets.Trades, sc *detect.Scores, threshold float64) (err error) {
-	a, err := datasets.CreateAtomic(path)
-	if err != nil {
-		return fmt.Errorf("flags: %w", err)
-	}
-	committed := false
-	defer func() {
-		if err != nil && !committed {
-			a.Abort()
-			err = fmt.Errorf("write flags %s: %w", path, err)
-		}
-	}()
-	props := parquet.NewWriterProperties(
-		parquet.WithCompression(compress.Codecs.Zstd),
-		parquet.WithDictionaryDefault(true),
-		parquet.WithMaxRowGroupLength(datasets.ParquetBatchRows),
-		parquet.WithCreatedBy("washscan"),
-	)
-	fw, err := pqarrow.NewFileWriter(Schema, a, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
-	if err != nil {
-		return err
-	}
-	rb := array.NewRecordBuilder(memory.DefaultAllocator, Schema)
-	defer rb.Release()
-	f := rb.Fields()
-	str := func(k int) *array.StringBuilder { return f[k].(*array.StringBuilder) }
-	n := t.Len()
-	for lo := 0; lo < n; lo += datasets.ParquetBatchRows {
-		hi := min(n, lo+datasets.ParquetBatchRows)
-		for i := lo; i < hi; i++ {
-			str(0).Append(t.Chains.Value(t.Chain[i]))
-			f[1].(*array.TimestampBuilder).Append(arrow.Timestamp(t.Time[i]))
-			if t.Block[i] != 0 {
-				f[2].(*array.Uint64Builder).Append(t.Block[i])
-			} else {
-				f[2].AppendNull()
-			}
-			str(3).Append(t.TxHash[i].String())
-			f[4].(*array.Uint32Builder).Append(t.LogIndex[i])
-			str(5).Append(t.Addrs.String(t.Contract(i)))
-			str(6).Append(t.Assets.TokenID[t.Asset[i]])
-			str(7).Append(t.Standard[i].String())
-			str(8).Append(t.Addrs.String(t.Seller[i]))
-			str(9).Append(t.Addrs.String(t.Buyer[i]))
-			f[10].(*array.Float64Builder).Append(t.Amount[i])
-			f[11].(*array.Float64Builder).Append(t.Price[i])
-			str(12).Append(t.Currencies.Value(t.Currency[i]))
-			if math.IsNaN(t.PriceUSD[i]) {
-				f[13].AppendNull()
-			} else {
-				f[13].(*array.Float64Builder).Append(t.PriceUSD[i])
-			}
-			str(14).Append(t.Platforms.Value(t.Platform[i]))
-			f[15].(*array.BooleanBuilder).Append(sc.Score[i] >= threshold)
-			f[16].(*array.Float64Builder).Append(round6(sc.Score[i]))
-			f[17].(*array.Int32Builder).Append(int32(sc.Level[i]))
-			str(18).Append(sc.Reasons[i])
-			str(19).Append(sc.Evidence[i])
-		}
-		rec := rb.NewRecordBatch()
-		err = fw.Write(rec)
-		rec.Release()
-		if err != nil {
-			fw.Close()
-			return err
-		}
-	}
-	if err := fw.Close(); err != nil {
-		return err
-	}
-	committed = true
-	return a.Commit()
 }

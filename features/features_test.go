@@ -1,0 +1,124 @@
+package features_test
+
+import (
+	"math"
+	"reflect"
+	"testing"
+
+	"github.com/washscan/washscan/datasets"
+	"github.com/washscan/washscan/features"
+)
+
+// table builds trades by hand: each row is (time, block, log, token, seller, buyer, price, chain, currency).
+type row struct {
+	time     int64
+	block    uint64
+	log      uint32
+	token    string
+	seller   string // address name: "" empty, "0" zero address, else a letter
+	buyer    string
+	price    float64
+	chain    string
+	currency string
+}
+
+func addr(t *datasets.Trades, name string) datasets.AddrID {
+	switch name {
+	case "":
+		return datasets.NoAddr
+	case "0":
+		return t.Addrs.Intern(datasets.Address{})
+	}
+	var a datasets.Address
+	a[19] = name[0]
+	return t.Addrs.Intern(a)
+}
+
+func build(rows []row) *datasets.Trades {
+	t := datasets.NewTrades()
+	var contract datasets.Address
+	contract[0] = 0xcc
+	c := t.Addrs.Intern(contract)
+	for _, r := range rows {
+		t.Chain = append(t.Chain, t.Chains.Intern(r.chain))
+		t.Time = append(t.Time, r.time)
+		t.Block = append(t.Block, r.block)
+		t.TxHash = append(t.TxHash, datasets.Hash{byte(len(t.Time))})
+		t.LogIndex = append(t.LogIndex, r.log)
+		t.Asset = append(t.Asset, t.Assets.Intern(c, r.token))
+		t.Standard = append(t.Standard, datasets.ERC721)
+		t.Seller = append(t.Seller, addr(t, r.seller))
+		t.Buyer = append(t.Buyer, addr(t, r.buyer))
+		t.Amount = append(t.Amount, 1)
+		t.Price = append(t.Price, r.price)
+		t.Currency = append(t.Currency, t.Currencies.Intern(r.currency))
+		t.PriceUSD = append(t.PriceUSD, math.NaN())
+		t.Platform = append(t.Platform, 0)
+		t.TxFrom = append(t.TxFrom, datasets.NoAddr)
+		t.Label = append(t.Label, datasets.LabelNone)
+		t.Source = append(t.Source, 0)
+		t.Line = append(t.Line, int64(len(t.Time)+1))
+	}
+	return t
+}
+
+func TestCompute(t *testing.T) {
+	tr := build([]row{
+		{time: 20, block: 2, log: 1, token: "1", seller: "A", buyer: "B", price: 1, chain: "ethereum"},                  // 0
+		{time: 10, block: 1, log: 5, token: "2", seller: "0", buyer: "C", price: 0, chain: "ethereum"},                  // 1: mint from the zero address
+		{time: 20, block: 2, log: 0, token: "1", seller: "B", buyer: "", price: 2, chain: "ethereum", currency: "WETH"}, // 2: same block, earlier log
+		{time: 20, block: 2, log: 1, token: "2", seller: "C", buyer: "A", price: 3, chain: "polygon", currency: "ETH"},  // 3: tie with row 0: input order
+		{time: 5, block: 0, log: 0, token: "1", seller: "D", buyer: "D", price: 4, chain: "polygon", currency: "POL"},   // 4
+	})
+	s := features.Compute(tr)
+	if want := []int32{4, 1, 2, 0, 3}; !reflect.DeepEqual(s.Order, want) {
+		t.Errorf("Order = %v, want %v", s.Order, want)
+	}
+	for k, r := range s.Order {
+		if s.Rank[r] != int32(k) {
+			t.Errorf("Rank[%d] = %d, want %d", r, s.Rank[r], k)
+		}
+	}
+	a, b, c, d := addr(tr, "A"), addr(tr, "B"), addr(tr, "C"), addr(tr, "D")
+	if want := []uint32{a, features.NoWallet, b, c, d}; !reflect.DeepEqual(s.Seller, want) {
+		t.Errorf("Seller = %v, want %v (zero address must be NoWallet)", s.Seller, want)
+	}
+	if want := []uint32{b, c, features.NoWallet, a, d}; !reflect.DeepEqual(s.Buyer, want) {
+		t.Errorf("Buyer = %v, want %v", s.Buyer, want)
+	}
+	if want := []bool{true, false, true, true, true}; !reflect.DeepEqual(s.Sale, want) {
+		t.Errorf("Sale = %v", s.Sale)
+	}
+	// ETH on polygon is not native; POL is; WETH on ethereum is.
+	if want := []bool{true, true, true, false, true}; !reflect.DeepEqual(s.Native, want) {
+		t.Errorf("Native = %v, want %v", s.Native, want)
+	}
+	tok1 := tr.Asset[0]
+	if got, want := s.AssetTrades(tok1), []int32{4, 2, 0}; !reflect.DeepEqual(got, want) {
+		t.Errorf("AssetTrades(token 1) = %v, want %v", got, want)
+	}
+	if got, want := s.AssetTrades(tr.Asset[1]), []int32{1, 3}; !reflect.DeepEqual(got, want) {
+		t.Errorf("AssetTrades(token 2) = %v, want %v", got, want)
+	}
+	for i := range s.Contract {
+		if s.Contract[i] != tr.Contract(i) {
+			t.Errorf("Contract[%d] = %d, want %d", i, s.Contract[i], tr.Contract(i))
+		}
+	}
+}
+
+func TestComputeAllowListed(t *testing.T) {
+	tr := build([]row{{time: 1, token: "1", seller: "A", buyer: "E", price: 1, chain: "ethereum"}})
+	tr.Addrs.MarkUnknown(addr(tr, "E"))
+	s := features.Compute(tr)
+	if s.Buyer[0] != features.NoWallet || s.Seller[0] == features.NoWallet {
+		t.Errorf("allow-listed buyer must be NoWallet: seller %d buyer %d", s.Seller[0], s.Buyer[0])
+	}
+}
+
+func TestComputeEmpty(t *testing.T) {
+	s := features.Compute(datasets.NewTrades())
+	if s.N != 0 || len(s.Order) != 0 || len(s.AssetStart) != 1 {
+		t.Errorf("empty set: %+v", s)
+	}
+}
