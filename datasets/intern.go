@@ -267,7 +267,7 @@ func (a *Assets) internKey(c AddrID, k tokKey, raw []byte) AssetID {
 	if ok {
 		return id
 	}
-	id = AssetID(len(a.Contract))
+	id = AssetID(len(a.rec))
 	if k.kind == tokRaw {
 		k.v = uint64(len(a.raw))
 		a.raw = append(a.raw, raw...)

@@ -139,11 +139,7 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 			emit(&chunk{err: &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}})
 		}
 	}
-	consume := func(c *chunk) error {
-		if c.err != nil {
-			return c.err
-		}
-		defer c.release()
+	stageA := func(c *chunk) {
 		for i := range c.rows {
 			p := &c.rows[i]
 			p.line = rowBase + int64(i) + 1
@@ -151,15 +147,26 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 				p.err.File, p.err.Line, p.err.Parquet = name, p.line, true
 				p.err.Raw = parquetRawOf(c, i)
 			}
-			if err := b.add(p, c); err != nil {
+			b.addA(p)
+		}
+		rowBase += c.lines
+	}
+	stageB := func(c *chunk) error {
+		if c.err != nil {
+			return c.err
+		}
+		defer c.release()
+		for i := range c.rows {
+			if err := b.addB(&c.rows[i], c); err != nil {
 				return err
 			}
 		}
-		rowBase += c.lines
 		prog.add(c.lines)
+		putRows(c.rows)
+		c.rows = nil
 		return nil
 	}
-	return pipeline(produce, consume)
+	return pipeline(produce, stageA, stageB)
 }
 
 func parquetRawOf(c *chunk, i int) string { return c.raw(i) }
@@ -216,7 +223,7 @@ func parquetRows(c *chunk, rec arrow.RecordBatch, pos *[numCols]int, cfg *loadCo
 			conv[k] = cfg.converter(k, rec.Column(j))
 		}
 	}
-	c.rows = make([]prow, n)
+	c.rows = getRows(n)[:n]
 	for i := 0; i < n; i++ {
 		p := &c.rows[i]
 		p.reset()

@@ -23,7 +23,7 @@ type prow struct {
 	txFrom    Address
 	chain     string
 	token     string
-	tk        tokKey // token in compact form, set by finish
+	tk        tokKey  // token in compact form, set by finish
 	aid       AssetID // merge stage A → B: asset id (rowNew)
 	cand      uint32  // merge stage A → B: the loaded row of the same identity (rowSame)
 	state     uint8   // merge stage A → B: rowNew, rowSame or rowBad

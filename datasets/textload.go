@@ -248,14 +248,11 @@ func (b *builder) runText(r io.Reader, name string, cfg *loadConfig, jsonl bool)
 			}
 		}
 	}
-	consume := func(c *chunk) error {
-		if c.err != nil {
-			return c.err
-		}
+	firstB := true
+	stageA := func(c *chunk) {
 		if firstChunk && b.sizeHint > 0 && len(c.rows) > 0 {
 			firstChunk = false
-			est := int(float64(len(c.rows)) * float64(b.sizeHint) / float64(len(c.data)) * 1.02)
-			b.reserve(est)
+			b.reserveA(estimateRows(c, b.sizeHint))
 		}
 		for i := range c.rows {
 			p := &c.rows[i]
@@ -263,14 +260,33 @@ func (b *builder) runText(r io.Reader, name string, cfg *loadConfig, jsonl bool)
 			if p.err != nil {
 				p.err.File, p.err.Line = name, p.line
 			}
-			if err := b.add(p, c); err != nil {
+			b.addA(p)
+		}
+		base += c.lines
+	}
+	stageB := func(c *chunk) error {
+		if c.err != nil {
+			return c.err
+		}
+		if firstB && b.sizeHint > 0 && len(c.rows) > 0 {
+			firstB = false
+			b.reserveB(estimateRows(c, b.sizeHint))
+		}
+		for i := range c.rows {
+			if err := b.addB(&c.rows[i], c); err != nil {
 				return err
 			}
 		}
-		base += c.lines
+		putRows(c.rows)
+		c.rows = nil
 		return nil
 	}
-	return pipeline(produce, consume)
+	return pipeline(produce, stageA, stageB)
+}
+
+// estimateRows estimates the rows of a file of size bytes from its first chunk.
+func estimateRows(c *chunk, size int64) int {
+	return int(float64(len(c.rows)) * float64(size) / float64(len(c.text)) * 1.02)
 }
 
 func growBuf(b []byte, n int) []byte {
@@ -299,7 +315,7 @@ func (tf *textFile) parse(c *chunk) {
 		return
 	}
 	text := c.text
-	c.rows = make([]prow, 0, len(text)/200+16)
+	c.rows = getRows(len(text)/200 + 16)
 	fields := make([]string, 0, tf.nfields)
 	var line int64
 	for pos := 0; pos < len(text); {
@@ -370,7 +386,7 @@ func (j *jsonKeys) lookup(key string) (int, int) {
 
 func (tf *textFile) parseJSONL(c *chunk) {
 	text := c.text
-	c.rows = make([]prow, 0, len(text)/300+16)
+	c.rows = getRows(len(text)/300 + 16)
 	keys := &jsonKeys{cfg: tf.cfg, cache: map[string][2]int{}}
 	obj := map[string]json.RawMessage{}
 	var line int64

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Weights turn findings into a score. For a row with at least one finding,
@@ -83,32 +85,119 @@ func Score(n int, res *Result, order []*Detector, w *Weights) *Scores {
 		Reasons:  make([]string, n),
 		Evidence: make([]string, n),
 	}
-	z := make([]float64, n)
-	hit := make([]bool, n)
-	var reasons, evidence [][]string
-	reasons = make([][]string, n)
-	evidence = make([][]string, n)
+	// Index the findings by row (CSR), each row's in detector order, so a
+	// row's sum runs over its detectors in order.
+	type ref struct{ d, k int32 } // detector in order, finding in its list
+	start := make([]int32, n+1)
 	for _, d := range order {
-		wd := w.Weights[d.Name]
 		for _, f := range res.Findings[d.Name] {
-			z[f.Row] += wd * f.Strength
-			hit[f.Row] = true
-			reasons[f.Row] = append(reasons[f.Row], d.Name)
-			if f.Evidence != "" {
-				evidence[f.Row] = append(evidence[f.Row], d.Name+": "+f.Evidence)
-			}
+			start[f.Row+1]++
 		}
 	}
 	for i := 0; i < n; i++ {
-		if !hit[i] {
-			continue
-		}
-		sc := Sigmoid(w.Bias + z[i])
-		s.Score[i] = sc
-		s.Level[i] = Level(sc)
-		s.Reasons[i] = strings.Join(reasons[i], "|")
-		s.Evidence[i] = strings.Join(evidence[i], "; ")
+		start[i+1] += start[i]
 	}
+	refs := make([]ref, start[n])
+	next := make([]int32, n)
+	copy(next, start[:n])
+	for j, d := range order {
+		for k, f := range res.Findings[d.Name] {
+			refs[next[f.Row]] = ref{int32(j), int32(k)}
+			next[f.Row]++
+		}
+	}
+	next = nil
+	finding := func(r ref) *Finding { return &res.Findings[order[r.d].Name][r.k] }
+
+	// Reasons depend only on the set of detectors that fired: intern them.
+	uniq := len(order) <= 64
+	names := map[string]bool{}
+	for _, d := range order {
+		if names[d.Name] {
+			uniq = false
+		}
+		names[d.Name] = true
+	}
+	wts := make([]float64, len(order))
+	for j, d := range order {
+		wts[j] = w.Weights[d.Name]
+	}
+
+	score := func(lo, hi int) {
+		reasonOf := map[uint64]string{}
+		var buf []byte
+		for i := lo; i < hi; i++ {
+			rs := refs[start[i]:start[i+1]]
+			if len(rs) == 0 {
+				continue
+			}
+			z := 0.0
+			var mask uint64
+			evLen := 0
+			for _, r := range rs {
+				f := finding(r)
+				z += wts[r.d] * f.Strength
+				mask |= 1 << uint(r.d&63)
+				if f.Evidence != "" {
+					evLen += len(order[r.d].Name) + 2 + len(f.Evidence) + 2
+				}
+			}
+			sc := Sigmoid(w.Bias + z)
+			s.Score[i] = sc
+			s.Level[i] = Level(sc)
+			reason, ok := "", false
+			if uniq {
+				reason, ok = reasonOf[mask]
+			}
+			if !ok {
+				buf = buf[:0]
+				for k, r := range rs {
+					if k > 0 {
+						buf = append(buf, '|')
+					}
+					buf = append(buf, order[r.d].Name...)
+				}
+				reason = string(buf)
+				if uniq {
+					reasonOf[mask] = reason
+				}
+			}
+			s.Reasons[i] = reason
+			if evLen > 0 {
+				var sb strings.Builder
+				sb.Grow(evLen - 2)
+				for _, r := range rs {
+					f := finding(r)
+					if f.Evidence == "" {
+						continue
+					}
+					if sb.Len() > 0 {
+						sb.WriteString("; ")
+					}
+					sb.WriteString(order[r.d].Name)
+					sb.WriteString(": ")
+					sb.WriteString(f.Evidence)
+				}
+				s.Evidence[i] = sb.String()
+			}
+		}
+	}
+	// Rows are independent: two halves on two goroutines for big inputs.
+	if n < 1<<16 {
+		score(0, n)
+		return s
+	}
+	var wg sync.WaitGroup
+	parts := max(1, min(runtime.GOMAXPROCS(0), 8))
+	for p := 0; p < parts; p++ {
+		lo, hi := n*p/parts, n*(p+1)/parts
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			score(lo, hi)
+		}()
+	}
+	wg.Wait()
 	return s
 }
 

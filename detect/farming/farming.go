@@ -102,17 +102,11 @@ func Items(f *features.Set, width int64) []item {
 	return items
 }
 
-type pairTok struct {
-	u, v  int32 // local wallets, u < v
-	asset uint32
-}
-
 type scanner struct {
 	pass   *detect.Pass
 	f      *features.Set
 	cfg    config
 	b      graph.Builder
-	pt     []pairTok
 	parent []int32
 	size   []int32
 	total  []int32 // rows per local wallet in the window
@@ -148,44 +142,44 @@ func (s *scanner) scan(it item) {
 	if n < s.cfg.minWallets {
 		return
 	}
-	// Distinct tokens per unordered pair.
-	s.pt = s.pt[:0]
-	for k := int32(0); k < int32(g.Arcs()); k++ {
-		u, v := g.ArcFrom(k), g.ArcTo(k)
-		if u > v {
-			u, v = v, u
-		}
-		for _, r := range g.ArcRows(k) {
-			s.pt = append(s.pt, pairTok{u, v, t.Asset[r]})
-		}
-	}
-	slices.SortFunc(s.pt, func(a, b pairTok) int {
-		if c := cmp.Compare(a.u, b.u); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.v, b.v); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.asset, b.asset)
-	})
-	s.pt = slices.Compact(s.pt)
 	s.parent = slices.Grow(s.parent[:0], n)[:n]
 	s.size = slices.Grow(s.size[:0], n)[:n]
 	for i := range s.parent {
 		s.parent[i] = int32(i)
 		s.size[i] = 1
 	}
+	// Distinct tokens per unordered pair {u, v}: the rows of arcs u→v and
+	// v→u. A pair with fewer rows than min_pair_tokens cannot qualify, which
+	// settles most pairs without sorting. Components do not depend on the
+	// order of unions.
 	linked := false
-	for i := 0; i < len(s.pt); {
-		j := i
-		for j < len(s.pt) && s.pt[j].u == s.pt[i].u && s.pt[j].v == s.pt[i].v {
-			j++
+	for k := int32(0); k < int32(g.Arcs()); k++ {
+		u, v := g.ArcFrom(k), g.ArcTo(k)
+		rev := g.Arc(v, u)
+		if u > v && rev >= 0 {
+			continue // the pair was seen at arc rev
 		}
-		if j-i >= s.cfg.minPairTokens {
-			s.union(s.pt[i].u, s.pt[i].v)
+		nr := len(g.ArcRows(k))
+		if rev >= 0 {
+			nr += len(g.ArcRows(rev))
+		}
+		if nr < s.cfg.minPairTokens {
+			continue
+		}
+		s.tokens = s.tokens[:0]
+		for _, r := range g.ArcRows(k) {
+			s.tokens = append(s.tokens, t.Asset[r])
+		}
+		if rev >= 0 {
+			for _, r := range g.ArcRows(rev) {
+				s.tokens = append(s.tokens, t.Asset[r])
+			}
+		}
+		slices.Sort(s.tokens)
+		if len(slices.Compact(s.tokens)) >= s.cfg.minPairTokens {
+			s.union(u, v)
 			linked = true
 		}
-		i = j
 	}
 	if !linked {
 		return

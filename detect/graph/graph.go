@@ -109,9 +109,95 @@ type Builder struct {
 	g     Graph
 	edges []edge
 	local []int32 // wallet id → local index + 1 (0 = absent); grown on demand
+
+	edgeTmp []edge
+	cnt     []int32
+	tmp     []int64
 }
 
 type edge struct{ u, v, pos, row int32 }
+
+// sortEdges sorts b.edges, given in position order with local endpoints
+// below n, by (u, v, pos) with two stable counting sorts.
+func (b *Builder) sortEdges(n int) {
+	k := len(b.edges)
+	if k < 2 {
+		return
+	}
+	if k <= 16 {
+		slices.SortFunc(b.edges, func(x, y edge) int {
+			if x.u != y.u {
+				return cmp.Compare(x.u, y.u)
+			}
+			if x.v != y.v {
+				return cmp.Compare(x.v, y.v)
+			}
+			return cmp.Compare(x.pos, y.pos)
+		})
+		return
+	}
+	if cap(b.edgeTmp) < k {
+		b.edgeTmp = make([]edge, k)
+	}
+	tmp := b.edgeTmp[:k]
+	cnt := resize(b.cnt, n+1)
+	b.cnt = cnt
+	clear(cnt)
+	for i := range b.edges {
+		cnt[b.edges[i].v+1]++
+	}
+	for i := 1; i <= n; i++ {
+		cnt[i] += cnt[i-1]
+	}
+	for _, e := range b.edges {
+		tmp[cnt[e.v]] = e
+		cnt[e.v]++
+	}
+	clear(cnt)
+	for i := range tmp {
+		cnt[tmp[i].u+1]++
+	}
+	for i := 1; i <= n; i++ {
+		cnt[i] += cnt[i-1]
+	}
+	for _, e := range tmp {
+		b.edges[cnt[e.u]] = e
+		cnt[e.u]++
+	}
+}
+
+// sortIDs sorts wallet ids (each below 2^33) increasingly: pdqsort for short
+// lists, an LSD radix sort of three 11-bit digits for long ones.
+func sortIDs(ids []int64, tmp *[]int64) {
+	if len(ids) < 512 {
+		slices.Sort(ids)
+		return
+	}
+	if cap(*tmp) < len(ids) {
+		*tmp = make([]int64, len(ids))
+	}
+	src, dst := ids, (*tmp)[:len(ids)]
+	var cnt [1 << 11]int
+	for shift := 0; shift < 33; shift += 11 {
+		clear(cnt[:])
+		for _, x := range src {
+			cnt[(x>>shift)&(1<<11-1)]++
+		}
+		sum := 0
+		for i, c := range cnt {
+			cnt[i] = sum
+			sum += c
+		}
+		for _, x := range src {
+			d := (x >> shift) & (1<<11 - 1)
+			dst[cnt[d]] = x
+			cnt[d]++
+		}
+		src, dst = dst, src
+	}
+	// Three passes: the result is in tmp; copy back.
+	copy(ids, src)
+}
 
 // Build returns the graph of rows: an edge from[r] → to[r] for each row r
 // of rows whose endpoints are both known (non-zero) and different. from and
@@ -138,7 +224,7 @@ func (b *Builder) Build(rows []int32, from, to []uint32) *Graph {
 		}
 		b.edges = append(b.edges, edge{int32(u), int32(v), int32(pos), r})
 	}
-	slices.Sort(g.ids)
+	sortIDs(g.ids, &b.tmp)
 	for i, id := range g.ids {
 		b.local[id] = int32(i) + 1
 	}
@@ -150,16 +236,10 @@ func (b *Builder) Build(rows []int32, from, to []uint32) *Graph {
 	for _, id := range g.ids {
 		b.local[id] = 0
 	}
-	// Sort by (u, v, position): the given row order within an arc.
-	slices.SortFunc(b.edges, func(x, y edge) int {
-		if x.u != y.u {
-			return cmp.Compare(x.u, y.u)
-		}
-		if x.v != y.v {
-			return cmp.Compare(x.v, y.v)
-		}
-		return cmp.Compare(x.pos, y.pos)
-	})
+	// Sort by (u, v, position): edges are in position order, so two stable
+	// counting sorts, by v then by u, give the given row order within an
+	// arc. Time O(k + n).
+	b.sortEdges(len(g.ids))
 	n := len(g.ids)
 	g.outStart = resize(g.outStart, n+1)
 	clear(g.outStart)

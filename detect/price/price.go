@@ -3,8 +3,11 @@ package price
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
@@ -74,12 +77,11 @@ func run(p *detect.Pass) (any, error) {
 		seqs[g] = append(seqs[g], sale{r, unitPrice(t, r)})
 	}
 
-	var anomalies []anomaly
-	sorted := make([]float64, 0, window)
-	for gi, seq := range seqs {
-		if gi%1024 == 0 && p.Context.Err() != nil {
-			return nil, p.Context.Err()
-		}
+	// Rolling medians per group, the groups split across goroutines; the
+	// anomalies are concatenated in group order.
+	per := make([][]anomaly, len(seqs))
+	scan := func(gi int, sorted []float64) []float64 {
+		seq := seqs[gi]
 		sorted = sorted[:0]
 		lo := 0 // seq[lo:i] are in sorted
 		for i, sl := range seq {
@@ -93,12 +95,43 @@ func run(p *detect.Pass) (any, error) {
 				m := median(sorted)
 				ratio := max(pr/m, m/pr)
 				if ratio >= factor && features.Known(f.Seller[r]) && features.Known(f.Buyer[r]) && f.Seller[r] != f.Buyer[r] {
-					anomalies = append(anomalies, anomaly{row: r, median: m, ratio: ratio})
+					per[gi] = append(per[gi], anomaly{row: r, median: m, ratio: ratio})
 				}
 			}
 			j, _ := slices.BinarySearch(sorted, pr)
 			sorted = slices.Insert(sorted, j, pr)
 		}
+		return sorted
+	}
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+	)
+	workers := 1
+	if f.N >= 1<<16 {
+		workers = min(runtime.GOMAXPROCS(0), max(len(seqs), 1))
+	}
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sorted := make([]float64, 0, min(window, 1<<16))
+			for {
+				gi := int(next.Add(1) - 1)
+				if gi >= len(seqs) || p.Context.Err() != nil {
+					return
+				}
+				sorted = scan(gi, sorted)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := p.Context.Err(); err != nil {
+		return nil, err
+	}
+	var anomalies []anomaly
+	for _, a := range per {
+		anomalies = append(anomalies, a...)
 	}
 	if len(anomalies) == 0 {
 		return nil, nil

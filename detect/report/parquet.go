@@ -27,6 +27,10 @@ var dictColumns = []string{
 	"platform", "is_wash", "score", "level", "reasons",
 }
 
+// noStatsColumns are random hex and free text, whose min/max statistics
+// would never prune a row group.
+var noStatsColumns = []string{"tx_hash", "seller", "buyer", "evidence"}
+
 // parquetProps are the writer properties of a flags file: zstd at its fastest
 // level (hex strings compress about 2× at any level), dictionaries only where
 // they pay.
@@ -40,6 +44,9 @@ func parquetProps() *parquet.WriterProperties {
 	}
 	for _, c := range dictColumns {
 		opts = append(opts, parquet.WithDictionaryFor(c, true))
+	}
+	for _, c := range noStatsColumns {
+		opts = append(opts, parquet.WithStatsFor(c, false))
 	}
 	return parquet.NewWriterProperties(opts...)
 }

@@ -1,11 +1,12 @@
 package report
 
 import (
-	"bufio"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"math"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -95,34 +96,149 @@ func appendField(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// csvChunkRows is the number of rows one goroutine formats at a time.
+const csvChunkRows = 32 << 10
+
 func writeCSV(path string, t *datasets.Trades, sc *detect.Scores, threshold float64) error {
 	a, err := datasets.CreateAtomic(path)
 	if err != nil {
 		return fmt.Errorf("flags: %w", err)
 	}
-	w := bufio.NewWriterSize(a, 1<<20)
-	b := make([]byte, 0, 1024)
-	b = append(b, strings.Join(Columns, ",")...)
-	b = append(b, '\n')
-	var werr error
-	for i := 0; i < t.Len() && werr == nil; i++ {
-		b = appendRow(b, t, sc, threshold, i)
-		if len(b) >= 1<<16 {
-			_, werr = w.Write(b)
-			b = b[:0]
-		}
-	}
-	if werr == nil {
-		_, werr = w.Write(b)
-	}
-	if werr == nil {
-		werr = w.Flush()
-	}
+	werr := writeCSVTo(a, t, sc, threshold)
 	if werr != nil {
 		a.Abort()
 		return fmt.Errorf("write flags %s: %w", path, werr)
 	}
 	return a.Commit()
+}
+
+// writeCSVTo formats chunks of rows on GOMAXPROCS goroutines and writes them
+// to w in row order.
+func writeCSVTo(w io.Writer, t *datasets.Trades, sc *detect.Scores, threshold float64) error {
+	head := append([]byte(strings.Join(Columns, ",")), '\n')
+	if _, err := w.Write(head); err != nil {
+		return err
+	}
+	f := newRowFormatter(t, sc, threshold)
+	n := t.Len()
+	chunks := (n + csvChunkRows - 1) / csvChunkRows
+	workers := max(1, min(runtime.GOMAXPROCS(0), chunks))
+	// Chunk k is formatted by worker k%workers into out[k%workers] slot k/workers.
+	outs := make([]chan []byte, workers)
+	free := make(chan []byte, 2*workers)
+	stop := make(chan struct{})
+	for w := range outs {
+		outs[w] = make(chan []byte, 1)
+		go func(w int) {
+			defer close(outs[w])
+			for k := w; k < chunks; k += workers {
+				var b []byte
+				select {
+				case b = <-free:
+				default:
+				}
+				lo := k * csvChunkRows
+				b = f.appendRows(b[:0], lo, min(n, lo+csvChunkRows))
+				select {
+				case outs[w] <- b:
+				case <-stop:
+					return
+				}
+			}
+		}(w)
+	}
+	var err error
+	for k := 0; k < chunks; k++ {
+		b := <-outs[k%workers]
+		if err == nil {
+			if _, err = w.Write(b); err != nil {
+				close(stop)
+			}
+		}
+		select {
+		case free <- b:
+		default:
+		}
+	}
+	if err != nil {
+		for _, o := range outs { // let the workers finish
+			for range o {
+			}
+		}
+	}
+	return err
+}
+
+// rowFormatter formats flags rows as CSV, with the dictionary columns
+// pre-quoted once per distinct value.
+type rowFormatter struct {
+	t         *datasets.Trades
+	sc        *detect.Scores
+	threshold float64
+	chains    [][]byte
+	currs     [][]byte
+	plats     [][]byte
+}
+
+func quoteDict(d *datasets.Dict) [][]byte {
+	out := make([][]byte, d.Len())
+	for i := range out {
+		out[i] = appendField(nil, d.Value(uint32(i)))
+	}
+	return out
+}
+
+func newRowFormatter(t *datasets.Trades, sc *detect.Scores, threshold float64) *rowFormatter {
+	return &rowFormatter{t: t, sc: sc, threshold: threshold,
+		chains: quoteDict(t.Chains), currs: quoteDict(t.Currencies), plats: quoteDict(t.Platforms)}
+}
+
+func (f *rowFormatter) appendRows(b []byte, lo, hi int) []byte {
+	for i := lo; i < hi; i++ {
+		b = f.appendRow(b, i)
+	}
+	return b
+}
+
+// appendTime appends unix seconds u as 2006-01-02T15:04:05Z, like
+// datasets.FormatTime, for years 0–9999; others through package time.
+func appendTime(b []byte, u int64) []byte {
+	const minU, maxU = -62135596800, 253402300799 // 0001-01-01 .. 9999-12-31T23:59:59
+	if u < minU || u > maxU {
+		return time.Unix(u, 0).UTC().AppendFormat(b, "2006-01-02T15:04:05Z")
+	}
+	days := floorDiv(u, 86400)
+	secs := u - days*86400
+	// Civil from days (H. Hinnant), days since 1970-01-01.
+	z := days + 719468
+	era := floorDiv(z, 146097)
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y := yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d := doy - (153*mp+2)/5 + 1
+	m := mp + 3
+	if m > 12 {
+		m -= 12
+	}
+	if m <= 2 {
+		y++
+	}
+	hh, mm, ss := secs/3600, secs/60%60, secs%60
+	return append(b,
+		byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d/10), byte('0'+d%10), 'T',
+		byte('0'+hh/10), byte('0'+hh%10), ':', byte('0'+mm/10), byte('0'+mm%10), ':',
+		byte('0'+ss/10), byte('0'+ss%10), 'Z')
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }
 
 // appendHex appends 0x and the lower-case hex digits of p.
@@ -138,10 +254,11 @@ func appendAddr(b []byte, d *datasets.Addresses, id datasets.AddrID) []byte {
 }
 
 // appendRow appends row i as a CSV line.
-func appendRow(b []byte, t *datasets.Trades, sc *detect.Scores, threshold float64, i int) []byte {
-	b = appendField(b, t.Chains.Value(t.Chain[i]))
+func (f *rowFormatter) appendRow(b []byte, i int) []byte {
+	t, sc, threshold := f.t, f.sc, f.threshold
+	b = append(b, f.chains[t.Chain[i]]...)
 	b = append(b, ',')
-	b = time.Unix(t.Time[i], 0).UTC().AppendFormat(b, "2006-01-02T15:04:05Z") // as datasets.FormatTime
+	b = appendTime(b, t.Time[i]) // as datasets.FormatTime
 	b = append(b, ',')
 	if t.Block[i] != 0 {
 		b = strconv.AppendUint(b, t.Block[i], 10)
@@ -165,17 +282,21 @@ func appendRow(b []byte, t *datasets.Trades, sc *detect.Scores, threshold float6
 	b = append(b, ',')
 	b = appendFloat(b, t.Price[i])
 	b = append(b, ',')
-	b = appendField(b, t.Currencies.Value(t.Currency[i]))
+	b = append(b, f.currs[t.Currency[i]]...)
 	b = append(b, ',')
 	if !math.IsNaN(t.PriceUSD[i]) {
 		b = appendFloat(b, t.PriceUSD[i])
 	}
 	b = append(b, ',')
-	b = appendField(b, t.Platforms.Value(t.Platform[i]))
+	b = append(b, f.plats[t.Platform[i]]...)
 	b = append(b, ',')
 	b = strconv.AppendBool(b, sc.Score[i] >= threshold)
 	b = append(b, ',')
-	b = appendFloat(b, round6(sc.Score[i]))
+	if s := sc.Score[i]; s == 0 {
+		b = append(b, '0')
+	} else {
+		b = appendFloat(b, round6(s))
+	}
 	b = append(b, ',')
 	b = strconv.AppendUint(b, uint64(sc.Level[i]), 10)
 	b = append(b, ',')
