@@ -22,7 +22,10 @@ GETH="$CACHE/geth"
 GETH_DIR="${GETH_DIR:-${TMPDIR:-/tmp}/washscan-geth-$$}"
 
 install() {
-	if [[ -x "$GETH" ]] && "$GETH" version 2>/dev/null | grep -q "${GETH_VERSION#v}"; then
+	# Capture first: with pipefail, grep -q closing the pipe early would fail the check.
+	local have=""
+	[[ -x "$GETH" ]] && have=$("$GETH" version 2>/dev/null || true)
+	if [[ "$have" == *"${GETH_VERSION#v}"* ]]; then
 		return 0
 	fi
 	mkdir -p "$CACHE"

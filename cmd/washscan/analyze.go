@@ -132,9 +132,32 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 		}
 
 		fset := features.Compute(in.trades)
+		// The market tests read only the features: run them while the
+		// detectors run.
+		testsDone := make(chan *markettest.Report, 1)
+		go func() {
+			testsDone <- markettest.Run(fset, markettest.Options{Include: metrics.InWindow(fset, mopt)})
+		}()
 		res, err := pipeline.Run(e.ctx, &detect.Input{Features: fset, Funders: in.funders, DenyFunders: in.denyFunders}, p, dp, w)
 		if err != nil {
+			<-testsDone
 			return err
+		}
+		// The metrics file is created (not yet committed) before the flags
+		// file, so an unwritable --out leaves no flags file either.
+		var outFile *datasets.AtomicFile
+		if *out != "-" {
+			if outFile, err = datasets.CreateAtomic(*out); err != nil {
+				return err
+			}
+			defer outFile.Abort()
+		}
+		// The flags file is written while the metrics are computed.
+		flagsDone := make(chan error, 1)
+		if *flagsOut != "" {
+			go func() { flagsDone <- report.Write(*flagsOut, in.trades, res.Scores, *threshold) }()
+		} else {
+			flagsDone <- nil
 		}
 		verdicts := report.Verdicts(res.Scores.Score, *threshold)
 		mopt.Provenance = metrics.Provenance{
@@ -144,21 +167,13 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 			Weights:   weightsSource(w),
 			Params:    dp.Values(p.Detectors),
 		}
-		mopt.Tests = markettest.Run(fset, markettest.Options{Include: metrics.InWindow(fset, mopt)})
+		mopt.Tests = <-testsDone
 		rep := metrics.Compute(fset, verdicts, mopt)
 
-		// Write the flags file first, then the metrics; a failure leaves neither.
-		var outFile *datasets.AtomicFile
-		if *out != "-" {
-			if outFile, err = datasets.CreateAtomic(*out); err != nil {
-				return err
-			}
-			defer outFile.Abort()
-		}
-		if *flagsOut != "" {
-			if err := report.Write(*flagsOut, in.trades, res.Scores, *threshold); err != nil {
-				return err
-			}
+		// The flags file is complete before the metrics are written; a
+		// failure leaves neither.
+		if err := <-flagsDone; err != nil {
+			return err
 		}
 		if outFile == nil {
 			return rep.WriteJSON(e.stdout)

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -321,8 +322,22 @@ func (tc *testChain) send(t testing.TB, to *common.Address, value *big.Int, data
 		ChainID: tc.chain, Nonce: tc.nonce, GasTipCap: big.NewInt(1e9), GasFeeCap: fee, Gas: 5_000_000,
 		To: to, Value: value, Data: data,
 	})
-	if err := tc.client.SendTransaction(ctx, tx); err != nil {
-		t.Fatalf("send: %v", err)
+	// geth --dev's transaction pool can lag a block behind the receipt of
+	// the funding transaction and refuse with "insufficient funds" for a
+	// moment: retry that (only that) briefly.
+	for {
+		err := tc.client.SendTransaction(ctx, tx)
+		if err == nil {
+			break
+		}
+		if !strings.Contains(err.Error(), "insufficient funds") || ctx.Err() != nil {
+			t.Fatalf("send: %v", err)
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("send: %v", err)
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 	tc.nonce++
 	tc.commit()

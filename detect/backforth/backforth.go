@@ -1,12 +1,14 @@
 package backforth
 
 import (
+	"math"
 	"runtime"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/detect/hubs"
 	"github.com/washscan/washscan/features"
 )
 
@@ -16,15 +18,23 @@ var Detector = &detect.Detector{
 	Name: "back_and_forth",
 	Doc: `flags an asset sent A→B and back B→A within a window
 
-For every asset, a row moving it A→B is flagged, with strength 1, when another
-row moves it B→A no more than window before or after it: both legs of a round
-trip are flagged. Unknown addresses never count; A→A rows are left to
+For every asset, a row moving it A→B is flagged when another row moves it
+B→A no more than window before or after it: both legs of a round trip are
+flagged. Strength 1 when the legs are at most tight apart, falling with the
+logarithm of the gap to 0.3 at window. Unknown addresses and the hubs of
+fungible tokens (detector hubs) never count; A→A rows are left to
 self_trade.`,
+	Requires: []*detect.Detector{hubs.Detector},
 	Params: []detect.Param{{
 		Name:    "window",
 		Doc:     "longest time between the two legs of a round trip",
 		Kind:    detect.Duration,
 		Default: "30d",
+	}, {
+		Name:    "tight",
+		Doc:     "gap between the legs up to which a round trip has strength 1",
+		Kind:    detect.Duration,
+		Default: "1d",
 	}},
 	Run: run,
 }
@@ -39,6 +49,7 @@ type pair struct{ from, to uint32 }
 
 type finding struct {
 	row      int32
+	strength float64
 	evidence string
 }
 
@@ -46,13 +57,20 @@ type finding struct {
 type worker struct {
 	fs     *features.Set
 	window int64
-	last   map[pair]int32 // latest position in the sequence of each pair
-	out    []finding
+	tight  int64
+	// seller and buyer are the wallet columns with fungible hubs removed
+	// (detect/hubs).
+	seller, buyer []uint32
+	last          map[pair]int32 // latest position in the sequence of each pair
+	out           []finding
 }
 
 func run(p *detect.Pass) (any, error) {
 	fs := p.Features
 	window := p.Duration("window")
+	tight := p.Duration("tight")
+	tbl, _ := p.ResultOf[hubs.Detector].(*hubs.Table)
+	seller, buyer := tbl.Columns(fs)
 	na := len(fs.AssetStart) - 1
 	if na <= 0 {
 		return nil, nil
@@ -75,7 +93,7 @@ func run(p *detect.Pass) (any, error) {
 	errs := make([]error, nw)
 	var wg sync.WaitGroup
 	for w := 0; w < nw; w++ {
-		workers[w] = &worker{fs: fs, window: window}
+		workers[w] = &worker{fs: fs, window: window, tight: tight, seller: seller, buyer: buyer}
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
@@ -99,7 +117,7 @@ func run(p *detect.Pass) (any, error) {
 	}
 	for _, wk := range workers {
 		for _, f := range wk.out {
-			p.Report(f.row, 1, f.evidence)
+			p.Report(f.row, f.strength, f.evidence)
 		}
 	}
 	return nil, nil
@@ -107,7 +125,7 @@ func run(p *detect.Pass) (any, error) {
 
 // valid reports whether row r is a move between two distinct known wallets.
 func (w *worker) valid(r int32) bool {
-	s, b := w.fs.Seller[r], w.fs.Buyer[r]
+	s, b := w.seller[r], w.buyer[r]
 	return s != features.NoWallet && b != features.NoWallet && s != b
 }
 
@@ -154,13 +172,13 @@ func (w *worker) pass(seq []int32, backward bool) {
 			if !w.valid(r) {
 				continue
 			}
-			s, b := w.fs.Seller[r], w.fs.Buyer[r]
+			s, b := w.seller[r], w.buyer[r]
 			for j := k - 1; j >= 0; j-- {
 				q := at(j)
 				if gap(q, r) > w.window {
 					break
 				}
-				if w.fs.Seller[q] == b && w.fs.Buyer[q] == s {
+				if w.seller[q] == b && w.buyer[q] == s {
 					report(r, q)
 					break
 				}
@@ -179,7 +197,7 @@ func (w *worker) pass(seq []int32, backward bool) {
 		for ; head < k && gap(at(head), r) > w.window; head++ {
 			q := at(head)
 			if w.valid(q) {
-				key := pair{w.fs.Seller[q], w.fs.Buyer[q]}
+				key := pair{w.seller[q], w.buyer[q]}
 				if w.last[key] == int32(head) {
 					delete(w.last, key)
 				}
@@ -188,7 +206,7 @@ func (w *worker) pass(seq []int32, backward bool) {
 		if !w.valid(r) {
 			continue
 		}
-		s, b := w.fs.Seller[r], w.fs.Buyer[r]
+		s, b := w.seller[r], w.buyer[r]
 		if j, ok := w.last[pair{b, s}]; ok {
 			report(r, at(int(j)))
 		}
@@ -203,7 +221,29 @@ func (w *worker) match(first, second, row int32) {
 	a, b := addrs.String(fs.Seller[first]), addrs.String(fs.Buyer[first])
 	t1, t2 := fs.T.Time[first], fs.T.Time[second]
 	ev := a + "→" + b + " at " + stamp(t1) + ", back " + b + "→" + a + " at " + stamp(t2) + " (" + Gap(t2-t1) + ")"
-	w.out = append(w.out, finding{row, ev})
+	w.out = append(w.out, finding{row, Strength(t2-t1, w.tight, w.window), ev})
+}
+
+// MinStrength is the strength of a round trip whose legs are a whole window
+// apart.
+const MinStrength = 0.3
+
+// Strength is the strength of a round trip whose legs are gap seconds apart:
+// 1 for gap ≤ tight, then falling with the logarithm of the gap,
+//
+//	1 − (1 − MinStrength) · ln(gap/tight) / ln(window/tight),
+//
+// to MinStrength at gap = window. With window ≤ tight it is 1.
+func Strength(gap, tight, window int64) float64 {
+	if gap < 0 {
+		gap = -gap
+	}
+	tight = max(tight, 1)
+	if gap <= tight || window <= tight {
+		return 1
+	}
+	x := math.Log(float64(gap)/float64(tight)) / math.Log(float64(window)/float64(tight))
+	return max(MinStrength, 1-(1-MinStrength)*min(1, x))
 }
 
 func stamp(t int64) string { return time.Unix(t, 0).UTC().Format(time.RFC3339) }

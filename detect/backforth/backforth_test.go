@@ -93,21 +93,23 @@ func TestBackAndForth(t *testing.T) {
 		window string
 		allow  []string
 		want   []int32
+		// strength of every finding
+		strength float64
 	}{
-		{"round trip", []trade{{0, "1", "A", "B"}, {3 * day, "1", "B", "A"}}, "", nil, []int32{0, 1}},
-		{"outside window", []trade{{0, "1", "A", "B"}, {31 * day, "1", "B", "A"}}, "", nil, nil},
-		{"window edge inclusive", []trade{{0, "1", "A", "B"}, {30 * day, "1", "B", "A"}}, "", nil, []int32{0, 1}},
-		{"custom window", []trade{{0, "1", "A", "B"}, {3 * day, "1", "B", "A"}}, "2d", nil, nil},
-		{"other asset", []trade{{0, "1", "A", "B"}, {day, "2", "B", "A"}}, "", nil, nil},
-		{"same direction", []trade{{0, "1", "A", "B"}, {day, "1", "A", "B"}}, "", nil, nil},
-		{"chain no return", []trade{{0, "1", "A", "B"}, {day, "1", "B", "C"}, {2 * day, "1", "C", "D"}}, "", nil, nil},
-		{"unknown seller", []trade{{0, "1", "", "B"}, {day, "1", "B", ""}}, "", nil, nil},
-		{"zero address", []trade{{0, "1", "0", "B"}, {day, "1", "B", "0"}}, "", nil, nil},
-		{"allow-listed", []trade{{0, "1", "E", "B"}, {day, "1", "B", "E"}}, "", []string{"E"}, nil},
-		{"self trade ignored", []trade{{0, "1", "A", "A"}, {day, "1", "A", "A"}}, "", nil, nil},
-		{"input order differs from time", []trade{{5 * day, "1", "B", "A"}, {0, "1", "A", "B"}, {40 * day, "1", "A", "B"}}, "", nil, []int32{0, 1}},
-		{"ping pong", []trade{{0, "1", "A", "B"}, {day, "1", "B", "A"}, {2 * day, "1", "A", "B"}, {3 * day, "1", "B", "A"}}, "", nil, []int32{0, 1, 2, 3}},
-		{"reverse before forward only", []trade{{0, "1", "B", "A"}, {day, "1", "C", "B"}, {2 * day, "1", "A", "B"}}, "", nil, []int32{0, 2}},
+		{"round trip", []trade{{0, "1", "A", "B"}, {3 * day, "1", "B", "A"}}, "", nil, []int32{0, 1}, backforth.Strength(3*day, day, 30*day)},
+		{"outside window", []trade{{0, "1", "A", "B"}, {31 * day, "1", "B", "A"}}, "", nil, nil, 1},
+		{"window edge inclusive", []trade{{0, "1", "A", "B"}, {30 * day, "1", "B", "A"}}, "", nil, []int32{0, 1}, 0.3},
+		{"custom window", []trade{{0, "1", "A", "B"}, {3 * day, "1", "B", "A"}}, "2d", nil, nil, 1},
+		{"other asset", []trade{{0, "1", "A", "B"}, {day, "2", "B", "A"}}, "", nil, nil, 1},
+		{"same direction", []trade{{0, "1", "A", "B"}, {day, "1", "A", "B"}}, "", nil, nil, 1},
+		{"chain no return", []trade{{0, "1", "A", "B"}, {day, "1", "B", "C"}, {2 * day, "1", "C", "D"}}, "", nil, nil, 1},
+		{"unknown seller", []trade{{0, "1", "", "B"}, {day, "1", "B", ""}}, "", nil, nil, 1},
+		{"zero address", []trade{{0, "1", "0", "B"}, {day, "1", "B", "0"}}, "", nil, nil, 1},
+		{"allow-listed", []trade{{0, "1", "E", "B"}, {day, "1", "B", "E"}}, "", []string{"E"}, nil, 1},
+		{"self trade ignored", []trade{{0, "1", "A", "A"}, {day, "1", "A", "A"}}, "", nil, nil, 1},
+		{"input order differs from time", []trade{{5 * day, "1", "B", "A"}, {0, "1", "A", "B"}, {40 * day, "1", "A", "B"}}, "", nil, []int32{0, 1}, backforth.Strength(5*day, day, 30*day)},
+		{"ping pong", []trade{{0, "1", "A", "B"}, {day, "1", "B", "A"}, {2 * day, "1", "A", "B"}, {3 * day, "1", "B", "A"}}, "", nil, []int32{0, 1, 2, 3}, 1},
+		{"reverse before forward only", []trade{{0, "1", "B", "A"}, {day, "1", "C", "B"}, {2 * day, "1", "A", "B"}}, "", nil, []int32{0, 2}, backforth.Strength(2*day, day, 30*day)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -121,8 +123,8 @@ func TestBackAndForth(t *testing.T) {
 				t.Fatalf("flagged rows %v, want %v", rows(got), tc.want)
 			}
 			for _, f := range got {
-				if f.Strength != 1 || f.Evidence == "" {
-					t.Errorf("finding %+v: want strength 1 and evidence", f)
+				if math.Abs(f.Strength-tc.strength) > 1e-9 || f.Evidence == "" {
+					t.Errorf("finding %+v: want strength %v and evidence", f, tc.strength)
 				}
 			}
 		})
@@ -219,4 +221,51 @@ func BenchmarkBackAndForth(b *testing.B) {
 		runBF(b, fs, nil)
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "trades/s")
+}
+
+func TestStrength(t *testing.T) {
+	const w = 30 * day
+	tests := []struct {
+		gap, tight, window int64
+		want               float64
+	}{
+		{0, day, w, 1},
+		{day, day, w, 1},
+		{-day / 2, day, w, 1},
+		{w, day, w, 0.3},
+		{2 * w, day, w, 0.3},
+		{7 * day, day, w, 1 - 0.7*math.Log(7)/math.Log(30)},
+		{5 * day, day, day, 1}, // window ≤ tight: no decay
+		{10, 0, 100, 1 - 0.7*1/2.0},
+	}
+	for _, tc := range tests {
+		if got := backforth.Strength(tc.gap, tc.tight, tc.window); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("Strength(%d, %d, %d) = %v, want %v", tc.gap, tc.tight, tc.window, got, tc.want)
+		}
+	}
+	// Monotone non-increasing in the gap.
+	prev := 2.0
+	for g := int64(0); g <= w; g += 3600 {
+		s := backforth.Strength(g, day, w)
+		if s > prev || s < backforth.MinStrength || s > 1 {
+			t.Fatalf("Strength(%d) = %v after %v", g, s, prev)
+		}
+		prev = s
+	}
+}
+
+func TestNearestMatchWins(t *testing.T) {
+	// Row 1 (B→A) returns row 0 after 20 days and is returned by row 2 after
+	// 2 hours: it keeps the tight match.
+	fs := build([]trade{{0, "1", "A", "B"}, {20 * day, "1", "B", "A"}, {20*day + 7200, "1", "A", "B"}})
+	got := runBF(t, fs, nil)
+	if len(got) != 3 {
+		t.Fatalf("findings %+v, want 3", got)
+	}
+	if want := backforth.Strength(20*day, day, 30*day); math.Abs(got[0].Strength-want) > 1e-12 {
+		t.Errorf("row 0 strength %v, want %v", got[0].Strength, want)
+	}
+	if got[1].Strength != 1 || got[2].Strength != 1 {
+		t.Errorf("rows 1, 2 strengths %v, %v, want 1", got[1].Strength, got[2].Strength)
+	}
 }

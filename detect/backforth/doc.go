@@ -9,15 +9,24 @@
 //	|time(j) − time(i)| ≤ window   (parameter back_and_forth.window, default 30d).
 //
 // So both legs of a round trip are flagged, and every leg of a ping-pong. The
-// strength is 1; the evidence names the nearest matching leg, earlier one
-// first: "0xA→0xB at T1, back 0xB→0xA at T2 (3d later)". A row that both
-// returns an earlier move and is returned by a later one keeps the smaller
-// evidence string, so the output is deterministic. The strength does not decay
-// with the gap: the window is the only cut-off, and the detector's weight is
-// fitted by calibrate.
+// strength reflects how tight the round trip is: with g the gap between the
+// two legs,
 //
-// Unknown parties (empty, zero or allow-listed addresses) never count, and a
-// self-trade (A→A) is left to the self_trade detector.
+//	strength = 1                                              g ≤ tight (default 1d)
+//	strength = 1 − 0.7 · ln(g/tight) / ln(window/tight)       tight < g ≤ window
+//
+// so a return within a day scores 1, one a week later (30d window) about 0.6,
+// one at the window's end 0.3 ([MinStrength]). A wash ping-pong returns within
+// hours; an honest trader who sells and later buys back an item usually waits
+// longer. The evidence names the nearest matching leg, earlier one first:
+// "0xA→0xB at T1, back 0xB→0xA at T2 (3d later)". A row that both returns an
+// earlier move and is returned by a later one keeps the stronger (nearer)
+// match, ties by the smaller evidence string, so the output is deterministic.
+//
+// Unknown parties (empty, zero or allow-listed addresses) never count, nor
+// does a hub of a fungible token on that token (a DEX pool or market maker,
+// see detect/hubs): a trader buying from a pool and selling back to it is not
+// a wash round trip. A self-trade (A→A) is left to the self_trade detector.
 //
 // Complexity: O(L) expected time per asset sequence of length L: one forward
 // and one backward pass, each with a hash map keyed by the (from, to) pair

@@ -12,6 +12,7 @@ import (
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
 	"github.com/washscan/washscan/detect/graph"
+	"github.com/washscan/washscan/detect/hubs"
 	"github.com/washscan/washscan/features"
 )
 
@@ -26,7 +27,7 @@ windows; strongly connected components; elementary cycles of min_len..max_len
 legs inside components of at most max_component wallets, under a work budget.
 Flags every row on a cycle. Large components are re-examined in windows a
 quarter as long, down to min_window.`,
-	Requires: []*detect.Detector{graph.Partners},
+	Requires: []*detect.Detector{graph.Partners, hubs.Detector},
 	Params: []detect.Param{
 		{Name: "window", Kind: detect.Duration, Default: "30d", Doc: "time within which a ring must close"},
 		{Name: "window_fungible", Kind: detect.Duration, Default: "1d", Doc: "time within which a ring of an ERC-20 token must close (organic swaps close loops over weeks)"},
@@ -84,6 +85,8 @@ func run(pass *detect.Pass) (any, error) {
 	if partners == nil {
 		partners = graph.ComputePartners(f.Seller, f.Buyer, f.T.Addrs.Len())
 	}
+	tbl, _ := pass.ResultOf[hubs.Detector].(*hubs.Table)
+	seller, buyer := tbl.Columns(f)
 	groups := Groups(f, cfg.minLen)
 	var (
 		next    atomic.Int64
@@ -97,6 +100,7 @@ func run(pass *detect.Pass) (any, error) {
 		go func() {
 			defer wg.Done()
 			s := newScanner(pass, f, partners, cfg)
+			s.seller, s.buyer = seller, buyer
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(groups) || pass.Context.Err() != nil {
@@ -178,10 +182,12 @@ type scanner struct {
 	found    map[int32]best
 	wallets  []uint32
 	sb       strings.Builder
+	// seller and buyer are the wallet columns with fungible hubs removed.
+	seller, buyer []uint32
 }
 
 func newScanner(pass *detect.Pass, f *features.Set, p *graph.PartnerTable, cfg config) *scanner {
-	return &scanner{pass: pass, f: f, partners: p, cfg: cfg, found: map[int32]best{}}
+	return &scanner{pass: pass, f: f, partners: p, cfg: cfg, found: map[int32]best{}, seller: f.Seller, buyer: f.Buyer}
 }
 
 func (s *scanner) scanGroup(g group) error {
@@ -234,7 +240,7 @@ func (s *scanner) scanRows(g group, rows []int32, width int64) error {
 // rows (canonical order) of each component too large to enumerate.
 func (s *scanner) scanWindow(g group, rows []int32, width int64) (big [][]int32, err error) {
 	f := s.f
-	gr := s.b.Build(rows, f.Seller, f.Buyer)
+	gr := s.b.Build(rows, s.seller, s.buyer)
 	if gr.Arcs() < s.cfg.minLen {
 		return nil, nil
 	}

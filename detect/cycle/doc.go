@@ -28,6 +28,10 @@
 // swaps among many wallets close loops over weeks, while fungible churn
 // closes within hours.
 //
+// The hubs of a fungible token (detect/hubs: DEX pools, routers, market
+// makers with very many counterparties on it) are not graph nodes for that
+// token, so no ring closes through a pool.
+//
 // Overlap: cycles of two legs (A→B→A) are back-and-forth, which the
 // back_and_forth detector covers; they are left out unless min_len is set
 // to 2.

@@ -4,9 +4,12 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/stat/distuv"
 
@@ -113,7 +116,11 @@ func Run(set *features.Set, opt Options) *Report {
 		}
 	}
 	rep := &Report{MinSales: opt.MinSales, Collections: []*Scope{}, Marketplaces: []*Scope{}}
-	rep.Market = test(all, opt)
+	// Every scope's tests are independent: run them on GOMAXPROCS goroutines,
+	// largest first, and assemble the report in key order below.
+	var jobs []*job
+	market := &job{xs: all}
+	jobs = append(jobs, market)
 
 	collKeys := make([][2]uint32, 0, len(byColl))
 	for k := range byColl {
@@ -125,32 +132,76 @@ func Run(set *features.Set, opt Options) *Report {
 		}
 		return cmp.Compare(t.Chains.Value(a[1]), t.Chains.Value(b[1]))
 	})
-	for _, k := range collKeys {
-		xs := byColl[k]
-		if len(xs) < opt.MinSales {
-			rep.CollectionsSkipped++
-			continue
+	collJobs := make([]*job, len(collKeys))
+	for i, k := range collKeys {
+		if xs := byColl[k]; len(xs) >= opt.MinSales {
+			collJobs[i] = &job{xs: xs}
+			jobs = append(jobs, collJobs[i])
 		}
-		s := test(xs, opt)
-		s.Blockchain, s.ContractAddress = t.Chains.Value(k[1]), t.Addrs.String(k[0])
-		rep.Collections = append(rep.Collections, s)
 	}
 	platKeys := make([]uint32, 0, len(byPlat))
 	for k := range byPlat {
 		platKeys = append(platKeys, k)
 	}
 	slices.SortFunc(platKeys, func(a, b uint32) int { return cmp.Compare(t.Platforms.Value(a), t.Platforms.Value(b)) })
-	for _, k := range platKeys {
-		xs := byPlat[k]
-		if len(xs) < opt.MinSales {
+	platJobs := make([]*job, len(platKeys))
+	for i, k := range platKeys {
+		if xs := byPlat[k]; len(xs) >= opt.MinSales {
+			platJobs[i] = &job{xs: xs}
+			jobs = append(jobs, platJobs[i])
+		}
+	}
+	runJobs(jobs, opt)
+	rep.Market = market.out
+	for i, k := range collKeys {
+		j := collJobs[i]
+		if j == nil {
+			rep.CollectionsSkipped++
+			continue
+		}
+		j.out.Blockchain, j.out.ContractAddress = t.Chains.Value(k[1]), t.Addrs.String(k[0])
+		rep.Collections = append(rep.Collections, j.out)
+	}
+	for i, k := range platKeys {
+		j := platJobs[i]
+		if j == nil {
 			rep.MarketplacesSkipped++
 			continue
 		}
-		s := test(xs, opt)
-		s.Platform = t.Platforms.Value(k)
-		rep.Marketplaces = append(rep.Marketplaces, s)
+		j.out.Platform = t.Platforms.Value(k)
+		rep.Marketplaces = append(rep.Marketplaces, j.out)
 	}
 	return rep
+}
+
+// job is the tests of one scope: its sale prices and, once run, the result.
+type job struct {
+	xs  []float64
+	out *Scope
+}
+
+// runJobs runs test on every job, largest first, on GOMAXPROCS goroutines.
+func runJobs(jobs []*job, opt Options) {
+	order := slices.Clone(jobs)
+	slices.SortStableFunc(order, func(a, b *job) int { return cmp.Compare(len(b.xs), len(a.xs)) })
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+	)
+	for w := 0; w < max(1, min(runtime.GOMAXPROCS(0), len(order))); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(order) {
+					return
+				}
+				order[i].out = test(order[i].xs, opt)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // test runs the three tests on xs (positive, finite), or marks the scope skipped.
@@ -326,30 +377,78 @@ func FitPowerLaw(xs []float64, minTail int) *PowerLaw {
 			last = v[i]
 		}
 	}
+	// ζ of every candidate: independent sums, split across goroutines for
+	// long inputs. Equal values (a sorted run) reuse their logarithm, which
+	// leaves every sum bit-for-bit as written out in full.
+	zetas := make([]float64, len(cands))
+	fit := func(ci int) {
+		i := cands[ci]
+		xmin := v[i]
+		tail := v[i:]
+		var sum, term float64
+		prev := math.NaN()
+		for _, x := range tail {
+			if x != prev {
+				term, prev = math.Log(x/xmin), x
+			}
+			sum += term
+		}
+		zetas[ci] = -1
+		if sum > 0 {
+			zetas[ci] = float64(len(tail)) / sum
+		}
+	}
+	if workers := min(runtime.GOMAXPROCS(0), len(cands)); n >= 1<<15 && workers > 1 {
+		var (
+			next atomic.Int64
+			wg   sync.WaitGroup
+		)
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for ci := int(next.Add(1) - 1); ci < len(cands); ci = int(next.Add(1) - 1) {
+					fit(ci)
+				}
+			}()
+		}
+		wg.Wait()
+	} else {
+		for ci := range cands {
+			fit(ci)
+		}
+	}
+	// The fit is the candidate of least KS distance, the earliest among
+	// equals. Candidates are visited from the last (the best fits tend to
+	// have a high x_min, and their tails are short), so a candidate stops as
+	// soon as its running maximum exceeds the best distance so far; on a tie
+	// the earlier candidate, visited later, wins.
 	var best *PowerLaw
-	for _, i := range cands {
+	for ci := len(cands) - 1; ci >= 0; ci-- {
+		i := cands[ci]
 		xmin := v[i]
 		tail := v[i:]
 		nt := len(tail)
-		if nt < minTail {
+		if nt < minTail || zetas[ci] < 0 {
 			continue
 		}
-		var sum float64
-		for _, x := range tail {
-			sum += math.Log(x / xmin)
-		}
-		if sum <= 0 {
-			continue
-		}
-		zeta := float64(nt) / sum
+		zeta := zetas[ci]
 		// KS distance between the empirical CCDF and (x/xmin)^−ζ.
-		var ks float64
+		var ks, fit float64
+		prev := math.NaN()
+		lost := false
 		for j, x := range tail {
-			fit := 1 - math.Pow(x/xmin, -zeta)
+			if x != prev {
+				fit, prev = 1-math.Pow(x/xmin, -zeta), x
+			}
 			lo, hi := float64(j)/float64(nt), float64(j+1)/float64(nt)
 			ks = max(ks, math.Abs(fit-lo), math.Abs(fit-hi))
+			if best != nil && ks > best.KS {
+				lost = true
+				break
+			}
 		}
-		if best == nil || ks < best.KS {
+		if !lost && (best == nil || ks <= best.KS) {
 			best = &PowerLaw{Xmin: xmin, NTail: nt, Zeta: zeta, KS: ks}
 		}
 	}

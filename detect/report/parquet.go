@@ -1,17 +1,27 @@
 package report
 
 import (
+	"context"
+	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/washscan/washscan/datasets"
@@ -51,6 +61,9 @@ func parquetProps() *parquet.WriterProperties {
 	return parquet.NewWriterProperties(opts...)
 }
 
+// parquetRowGroupRows is the number of rows per row group of a flags file.
+const parquetRowGroupRows = datasets.ParquetBatchRows
+
 func writeParquet(path string, t *datasets.Trades, sc *detect.Scores, threshold float64) (err error) {
 	a, err := datasets.CreateAtomic(path)
 	if err != nil {
@@ -63,19 +76,35 @@ func writeParquet(path string, t *datasets.Trades, sc *detect.Scores, threshold 
 			err = fmt.Errorf("write flags %s: %w", path, err)
 		}
 	}()
-	fw, err := pqarrow.NewFileWriter(Schema, a, parquetProps(), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	props := parquetProps()
+	arrProps := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema())
+	pqSchema, err := pqarrow.ToParquet(Schema, props, arrProps)
 	if err != nil {
 		return err
 	}
-	// One goroutine builds the record of the next row group while this one
-	// encodes and compresses the current: the two stages take about equal time.
+	// The Arrow schema is stored as pqarrow.FileWriter stores it, so readers
+	// get block_time back in seconds.
+	meta := metadata.KeyValueMetadata{}
+	if err := meta.Append("ARROW:schema", base64.StdEncoding.EncodeToString(flight.SerializeSchema(Schema, memory.DefaultAllocator))); err != nil {
+		return err
+	}
+	aw := newAsyncWriter(a)
+	fw, err := file.NewParquetWriterWithError(aw, pqSchema.Root(), file.WithWriterProps(props), file.WithWriteMetadata(meta))
+	if err != nil {
+		aw.close()
+		return err
+	}
+	// One goroutine builds the record of the next row group while the
+	// current one's columns are encoded and compressed in parallel, each into
+	// its own buffer; closing the row group writes them out in column order,
+	// so the file does not depend on the schedule.
 	n := t.Len()
 	recs := make(chan arrow.RecordBatch, 1)
 	stop := make(chan struct{})
 	go func() {
 		defer close(recs)
-		for lo := 0; lo < n; lo += datasets.ParquetBatchRows {
-			rec := flagsRecord(t, sc, threshold, lo, min(n, lo+datasets.ParquetBatchRows))
+		for lo := 0; lo < n; lo += parquetRowGroupRows {
+			rec := flagsRecord(t, sc, threshold, lo, min(n, lo+parquetRowGroupRows))
 			select {
 			case recs <- rec:
 			case <-stop:
@@ -84,10 +113,10 @@ func writeParquet(path string, t *datasets.Trades, sc *detect.Scores, threshold 
 			}
 		}
 	}()
+	enc := newColumnEncoder(arrProps)
 	for rec := range recs {
 		if err == nil {
-			err = fw.Write(rec)
-			if err != nil {
+			if err = enc.writeRowGroup(fw, rec); err != nil {
 				close(stop)
 			}
 		}
@@ -95,13 +124,106 @@ func writeParquet(path string, t *datasets.Trades, sc *detect.Scores, threshold 
 	}
 	if err != nil {
 		fw.Close()
+		aw.close()
 		return err
 	}
 	if err := fw.Close(); err != nil {
+		aw.close()
+		return err
+	}
+	if err := aw.close(); err != nil {
 		return err
 	}
 	committed = true
 	return a.Commit()
+}
+
+// columnEncoder writes the columns of a record into a buffered row group on
+// GOMAXPROCS goroutines.
+type columnEncoder struct {
+	ctxs  []context.Context // one Arrow write context per goroutine
+	order []int             // columns, costliest first
+}
+
+func newColumnEncoder(props pqarrow.ArrowWriterProperties) *columnEncoder {
+	e := &columnEncoder{}
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		e.ctxs = append(e.ctxs, pqarrow.NewArrowWriteContext(context.Background(), &props))
+	}
+	// Hex strings and free text first, so no goroutine is left with one
+	// long column at the end.
+	heavy := map[string]int{"tx_hash": 0, "seller": 1, "buyer": 2, "evidence": 3, "contract": 4, "token_id": 5}
+	for i := range Schema.Fields() {
+		e.order = append(e.order, i)
+	}
+	rank := func(i int) int {
+		if r, ok := heavy[Schema.Field(i).Name]; ok {
+			return r
+		}
+		return len(heavy) + i
+	}
+	slices.SortFunc(e.order, func(x, y int) int { return rank(x) - rank(y) })
+	return e
+}
+
+func (e *columnEncoder) writeRowGroup(fw *file.Writer, rec arrow.RecordBatch) error {
+	rgw, err := fw.AppendBufferedRowGroupChecked()
+	if err != nil {
+		return err
+	}
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+		errs = make([]error, len(e.order))
+	)
+	for _, ctx := range e.ctxs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= len(e.order) {
+					return
+				}
+				i := e.order[k]
+				errs[k] = writeColumn(ctx, rgw, i, rec.Column(i))
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return rgw.Close()
+}
+
+// writeColumn writes arr, flat, as column i of the row group; a nullable
+// column gets definition levels from arr's validity.
+func writeColumn(ctx context.Context, rgw file.BufferedRowGroupWriter, i int, arr arrow.Array) error {
+	cw, err := rgw.Column(i)
+	if err != nil {
+		return err
+	}
+	var def []int16
+	nullable := Schema.Field(i).Nullable
+	if nullable {
+		def = make([]int16, arr.Len())
+		for k := range def {
+			if arr.IsValid(k) {
+				def[k] = 1
+			}
+		}
+	}
+	if err := pqarrow.WriteArrowToColumn(ctx, cw, arr, def, nil, nullable); err != nil {
+		return err
+	}
+	// Compress the last page here, in parallel, rather than when the row
+	// group closes. Only for plain columns: a dictionary column's data pages
+	// must follow its dictionary page, which is written on close.
+	if f, ok := cw.(interface{ FlushBufferedDataPages() error }); ok && !slices.Contains(dictColumns, Schema.Field(i).Name) {
+		return f.FlushBufferedDataPages()
+	}
+	return nil
 }
 
 // bytesOf views a fixed-width slice as bytes, without copying.

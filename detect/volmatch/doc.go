@@ -19,6 +19,11 @@
 // max_component wallets are only tested whole. The trades inside a matching
 // set are flagged.
 //
+// The hubs of a fungible token (detect/hubs: DEX pools, routers, market
+// makers with very many counterparties on it) are not wallets for that token:
+// a trader who buys from a pool and sells the same amount back is not matched
+// with the pool.
+//
 // Strength in (0,1] is 0.25 + 0.35·c + 0.25·(1 − 1/√n) + 0.15·(1 − imb/m)
 // for n trades, imbalance imb = max |net|, and c the mean share of the
 // group's wallets' counterparties (graph_partners) that lie inside the group.

@@ -14,6 +14,7 @@ import (
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
 	"github.com/washscan/washscan/detect/graph"
+	"github.com/washscan/washscan/detect/hubs"
 	"github.com/washscan/washscan/features"
 )
 
@@ -28,7 +29,7 @@ window_short, window_mid and window_long: within each strongly connected
 component of the seller→buyer graph, the largest set of ≥ 2 wallets (found by
 removing the most unbalanced wallet until the rest balance) whose net
 positions all stay within margin × the mean trade amount. Flags its trades.`,
-	Requires: []*detect.Detector{graph.Partners},
+	Requires: []*detect.Detector{graph.Partners, hubs.Detector},
 	Params: []detect.Param{
 		{Name: "window_short", Kind: detect.Duration, Default: "1h", Doc: "shortest tumbling window (0 disables)"},
 		{Name: "window_mid", Kind: detect.Duration, Default: "1d", Doc: "middle tumbling window (0 disables)"},
@@ -65,7 +66,9 @@ func run(pass *detect.Pass) (any, error) {
 			widths = append(widths, w)
 		}
 	}
-	items := Items(f, widths)
+	tbl, _ := pass.ResultOf[hubs.Detector].(*hubs.Table)
+	seller, buyer := tbl.Columns(f)
+	items := itemsOf(f, seller, buyer, widths)
 	var (
 		next   atomic.Int64
 		wg     sync.WaitGroup
@@ -77,7 +80,7 @@ func run(pass *detect.Pass) (any, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := &scanner{pass: pass, f: f, partners: partners, cfg: cfg}
+			s := &scanner{pass: pass, f: f, partners: partners, cfg: cfg, seller: seller, buyer: buyer}
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(items) {
@@ -106,11 +109,16 @@ func run(pass *detect.Pass) (any, error) {
 // collection, its rows cut into tumbling windows of each width, largest
 // first, ties in a fixed order.
 func Items(f *features.Set, widths []int64) []item {
+	return itemsOf(f, f.Seller, f.Buyer, widths)
+}
+
+// itemsOf is Items over the wallet columns seller and buyer.
+func itemsOf(f *features.Set, seller, buyer []uint32, widths []int64) []item {
 	t := f.T
 	groups := make(map[[2]uint32][]int32) // (contract, fungible) → rows
 	var keys [][2]uint32
 	for _, r := range f.Order {
-		if f.Seller[r] == features.NoWallet || f.Buyer[r] == features.NoWallet || f.Seller[r] == f.Buyer[r] {
+		if seller[r] == features.NoWallet || buyer[r] == features.NoWallet || seller[r] == buyer[r] {
 			continue
 		}
 		fung := uint32(0)
@@ -150,6 +158,8 @@ type scanner struct {
 	cfg      config
 	b        graph.Builder
 	ws       graph.Workspace
+	// seller and buyer are the wallet columns with fungible hubs removed.
+	seller, buyer []uint32
 
 	net    []float64
 	gross  []float64
@@ -161,7 +171,7 @@ type scanner struct {
 // scan tests one window.
 func (s *scanner) scan(it item) {
 	t := s.f.T
-	g := s.b.Build(it.rows, s.f.Seller, s.f.Buyer)
+	g := s.b.Build(it.rows, s.seller, s.buyer)
 	if g.Arcs() < 2 {
 		return
 	}

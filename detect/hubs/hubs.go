@@ -1,0 +1,133 @@
+package hubs
+
+import (
+	"cmp"
+	"reflect"
+	"slices"
+
+	"github.com/washscan/washscan/datasets"
+	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/features"
+)
+
+// Table is the result of the hubs detector.
+type Table struct {
+	// Seller and Buyer are the feature set's wallet columns with the hub
+	// party of each row of a hub's asset replaced by features.NoWallet. They
+	// are the feature set's own slices when there is no hub; never modify
+	// them.
+	Seller, Buyer []uint32
+	// Hubs lists the hubs found, by asset then wallet.
+	Hubs []Hub
+}
+
+// Hub is a wallet that trades an asset with very many counterparties.
+type Hub struct {
+	Asset          datasets.AssetID
+	Wallet         uint32
+	Counterparties int32
+}
+
+// Columns returns t's Seller and Buyer, or f's when t is nil (the hubs
+// detector did not run).
+func (t *Table) Columns(f *features.Set) (seller, buyer []uint32) {
+	if t == nil {
+		return f.Seller, f.Buyer
+	}
+	return t.Seller, t.Buyer
+}
+
+// Detector finds the hubs of fungible assets. It reports no findings; its
+// result is a *[Table].
+var Detector = &detect.Detector{
+	Name: "hubs",
+	Doc: `liquidity hubs of fungible tokens (shared computation)
+
+A wallet that trades an ERC-20 token (an ERC-1155 token too when erc1155 is
+1) with at least max_counterparties distinct counterparties (a DEX pool,
+router or market maker) is a hub of that asset: back_and_forth,
+volume_matching and cycle treat it as an unknown party on that asset, so no
+round trip, matched set or ring is formed through it. NFTs (erc721) are never
+affected.`,
+	Params: []detect.Param{
+		{Name: "max_counterparties", Kind: detect.Number, Default: "50", Doc: "distinct counterparties on one fungible asset from which a wallet is a hub of it (0 disables)"},
+		{Name: "erc1155", Kind: detect.Number, Default: "0", Doc: "1 to apply the rule to erc1155 tokens as well as erc20"},
+	},
+	ResultType: reflect.TypeOf((*Table)(nil)),
+	Run: func(pass *detect.Pass) (any, error) {
+		return Compute(pass.Features, pass.Int("max_counterparties"), pass.Int("erc1155") != 0), nil
+	},
+}
+
+// Compute returns the hub table of f: wallets with at least limit distinct
+// counterparties on one erc20 asset (erc1155 too when withERC1155). limit ≤ 0
+// finds no hub. Time O(F log F) for F fungible rows.
+func Compute(f *features.Set, limit int, withERC1155 bool) *Table {
+	t := &Table{Seller: f.Seller, Buyer: f.Buyer}
+	if limit <= 0 {
+		return t
+	}
+	std := f.T.Standard
+	fungible := func(r int) bool {
+		return std[r] == datasets.ERC20 || (withERC1155 && std[r] == datasets.ERC1155)
+	}
+	// One key per (asset, wallet, counterparty), both directions.
+	type key struct {
+		asset    datasets.AssetID
+		w, other uint32
+	}
+	var keys []key
+	for r := 0; r < f.N; r++ {
+		s, b := f.Seller[r], f.Buyer[r]
+		if s == features.NoWallet || b == features.NoWallet || s == b || !fungible(r) {
+			continue
+		}
+		a := f.T.Asset[r]
+		keys = append(keys, key{a, s, b}, key{a, b, s})
+	}
+	if len(keys) < 2*limit {
+		return t
+	}
+	slices.SortFunc(keys, func(x, y key) int {
+		if c := cmp.Compare(x.asset, y.asset); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.w, y.w); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.other, y.other)
+	})
+	keys = slices.Compact(keys)
+	for i := 0; i < len(keys); {
+		j := i + 1
+		for j < len(keys) && keys[j].asset == keys[i].asset && keys[j].w == keys[i].w {
+			j++
+		}
+		if j-i >= limit {
+			t.Hubs = append(t.Hubs, Hub{keys[i].asset, keys[i].w, int32(j - i)})
+		}
+		i = j
+	}
+	if len(t.Hubs) == 0 {
+		return t
+	}
+	isHub := make(map[[2]uint32]bool, len(t.Hubs))
+	for _, h := range t.Hubs {
+		isHub[[2]uint32{uint32(h.Asset), h.Wallet}] = true
+	}
+	t.Seller = slices.Clone(f.Seller)
+	t.Buyer = slices.Clone(f.Buyer)
+	for r := 0; r < f.N; r++ {
+		if !fungible(r) {
+			continue
+		}
+		a := uint32(f.T.Asset[r])
+		if isHub[[2]uint32{a, t.Seller[r]}] {
+			t.Seller[r] = features.NoWallet
+		}
+		if isHub[[2]uint32{a, t.Buyer[r]}] {
+			t.Buyer[r] = features.NoWallet
+		}
+	}
+	return t
+}
