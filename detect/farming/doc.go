@@ -18,6 +18,8 @@
 // is the mean share of each member's trades in the window (on that
 // platform) that stay inside the group and n the number of distinct tokens.
 //
-// Only NFT rows (erc721, erc1155) count. Work per window is O(A log A) for A
+// Only NFT rows (erc721, erc1155) with a platform count: rewards are paid
+// per marketplace, so trades whose marketplace is unknown (an export without
+// a platform column, such as the CryptoPunks sales file) never form a group. Work per window is O(A log A) for A
 // rows; windows are spread over all cores.
 package farming

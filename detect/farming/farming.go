@@ -78,14 +78,16 @@ func run(pass *detect.Pass) (any, error) {
 	return nil, pass.Context.Err()
 }
 
-// Items returns the windows to scan: per platform, the NFT rows with two
-// known, different parties in sliding windows of width (step width/2),
+// Items returns the windows to scan: per platform, the NFT rows with a
+// platform and two known, different parties in sliding windows of width (step width/2),
 // largest first.
 func Items(f *features.Set, width int64) []item {
 	t := f.T
 	byPlat := make([][]int32, t.Platforms.Len())
 	for _, r := range f.Order {
-		if t.Standard[r] == datasets.ERC20 || f.Seller[r] == features.NoWallet || f.Buyer[r] == features.NoWallet || f.Seller[r] == f.Buyer[r] {
+		// Rewards are paid by a marketplace: a row without a platform cannot
+		// be attributed to one, so it never forms a farming group.
+		if t.Platform[r] == 0 || t.Standard[r] == datasets.ERC20 || f.Seller[r] == features.NoWallet || f.Buyer[r] == features.NoWallet || f.Seller[r] == f.Buyer[r] {
 			continue
 		}
 		byPlat[t.Platform[r]] = append(byPlat[t.Platform[r]], r)
@@ -242,9 +244,6 @@ func (s *scanner) group(it item, g *graph.Graph, root int32, size int) {
 	share /= float64(size)
 	strength := 0.3 + 0.4*share + 0.3*min(1, float64(nt)/float64(2*s.cfg.minTokens))
 	plat := t.Platforms.Value(it.platform)
-	if plat == "" {
-		plat = "an unnamed platform"
-	}
 	ev := fmt.Sprintf("%d wallets traded %d tokens among themselves on %s within %s", size, nt, plat, graph.Human(hi-lo))
 	for _, r := range s.rows {
 		s.pass.Report(r, strength, ev)

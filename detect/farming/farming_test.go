@@ -57,6 +57,7 @@ func TestRewardFarming(t *testing.T) {
 		}()},
 		{"different platforms do not combine", append(pass([]string{"a", "b"}, 1, 3, 0, "blur", false), pass([]string{"a", "b"}, 4, 3, h, "looksrare", false)...)},
 		{"active flipper with many counterparties", flipper},
+		{"no platform", pass([]string{"a", "b", "c"}, 1, 9, 0, "", false)},
 		{"group too large", pass([]string{"a", "b", "c", "d", "e", "f"}, 1, 18, 0, "x2y2", false)},
 	}
 	for _, tc := range tests {
