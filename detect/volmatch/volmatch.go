@@ -68,7 +68,55 @@ func run(pass *detect.Pass) (any, error) {
 	}
 	tbl, _ := pass.ResultOf[hubs.Detector].(*hubs.Table)
 	seller, buyer := tbl.Columns(f)
-	items := itemsOf(f, seller, buyer, widths)
+	groups := groupsOf(f, seller, buyer)
+	// The widths run longest first. A tumbling window of width w lies
+	// inside one window of every width that is a multiple of w (all are
+	// aligned to the epoch), so its graph is a subgraph of that window's:
+	// a trade whose arc is not inside a strongly connected component of
+	// the larger window is not inside one of the smaller window either,
+	// and dropping such trades changes neither the components nor the
+	// arcs inside them. Each width keeps, per row, whether its arc was
+	// inside a component, and the next nested width tests only those rows.
+	levels := slices.Clone(widths)
+	slices.SortStableFunc(levels, func(a, b int64) int { return cmp.Compare(b, a) })
+	type kept struct {
+		width int64
+		keep  []bool
+	}
+	var done []kept
+	for li, w := range levels {
+		var parent []bool
+		for j := len(done) - 1; j >= 0; j-- {
+			if done[j].keep != nil && done[j].width%w == 0 {
+				parent = done[j].keep
+				break
+			}
+		}
+		// needed reports whether a later width nests in this one.
+		needed := false
+		for _, w2 := range levels[li+1:] {
+			if w%w2 == 0 {
+				needed = true
+			}
+		}
+		var keep []bool
+		if needed {
+			keep = make([]bool, len(f.T.Time))
+		}
+		items := levelItems(f.T.Time, groups, w, parent)
+		if err := scanAll(pass, items, keep, func() *scanner {
+			return &scanner{pass: pass, f: f, partners: partners, cfg: cfg, seller: seller, buyer: buyer}
+		}); err != nil {
+			return nil, err
+		}
+		done = append(done, kept{w, keep})
+	}
+	return nil, pass.Context.Err()
+}
+
+// scanAll scans items on every core, marking in keep (if not nil) the rows
+// whose arcs lie inside a component.
+func scanAll(pass *detect.Pass, items []item, keep []bool, newScanner func() *scanner) error {
 	var (
 		next   atomic.Int64
 		wg     sync.WaitGroup
@@ -80,7 +128,8 @@ func run(pass *detect.Pass) (any, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := &scanner{pass: pass, f: f, partners: partners, cfg: cfg, seller: seller, buyer: buyer}
+			s := newScanner()
+			s.keep = keep
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(items) {
@@ -99,10 +148,71 @@ func run(pass *detect.Pass) (any, error) {
 		}()
 	}
 	wg.Wait()
-	if runErr != nil {
-		return nil, runErr
+	return runErr
+}
+
+// group is the rows of one token or collection, in canonical order.
+type group struct {
+	rows     []int32
+	fungible bool
+}
+
+// groupsOf returns the rows of every ERC-20 token and NFT collection with
+// two or more trades between distinct wallets, in order of first trade.
+func groupsOf(f *features.Set, seller, buyer []uint32) []group {
+	t := f.T
+	idx := make(map[[2]uint32]int) // (contract, fungible) → group
+	var out []group
+	for _, r := range f.Order {
+		if seller[r] == features.NoWallet || buyer[r] == features.NoWallet || seller[r] == buyer[r] {
+			continue
+		}
+		fung := uint32(0)
+		if t.Standard[r] == datasets.ERC20 {
+			fung = 1
+		}
+		k := [2]uint32{f.Contract[r], fung}
+		i, ok := idx[k]
+		if !ok {
+			i = len(out)
+			idx[k] = i
+			out = append(out, group{fungible: fung == 1})
+		}
+		out[i].rows = append(out[i].rows, r)
 	}
-	return nil, pass.Context.Err()
+	return out
+}
+
+// levelItems returns the tumbling windows of width w of every group, only
+// rows with parent[r] set when parent is not nil, largest first.
+func levelItems(time []int64, groups []group, w int64, parent []bool) []item {
+	var items []item
+	var buf []int32
+	for _, g := range groups {
+		if len(g.rows) < 2 {
+			continue
+		}
+		rows := g.rows
+		if parent != nil {
+			lo := len(buf)
+			for _, r := range rows {
+				if parent[r] {
+					buf = append(buf, r)
+				}
+			}
+			rows = buf[lo:len(buf):len(buf)]
+			if len(rows) < 2 {
+				continue
+			}
+		}
+		for _, sp := range graph.Sliding(rows, time, w, w) {
+			if sp.Hi-sp.Lo >= 2 {
+				items = append(items, item{rows[sp.Lo:sp.Hi], w, sp.Start, g.fungible})
+			}
+		}
+	}
+	slices.SortStableFunc(items, func(a, b item) int { return cmp.Compare(len(b.rows), len(a.rows)) })
+	return items
 }
 
 // Items returns the windows to test: for every ERC-20 token and every NFT
@@ -161,6 +271,9 @@ type scanner struct {
 	// seller and buyer are the wallet columns with fungible hubs removed.
 	seller, buyer []uint32
 
+	// keep, if not nil, marks the rows whose arcs lie inside a component.
+	keep []bool
+
 	net    []float64
 	gross  []float64
 	alive  []bool
@@ -195,6 +308,18 @@ func (s *scanner) scan(it item) {
 		m := members[start[c]:start[c+1]]
 		if len(m) < 2 {
 			continue
+		}
+		if s.keep != nil {
+			for _, u := range m {
+				lo, hi := g.Out(u)
+				for k := lo; k < hi; k++ {
+					if comp[g.ArcTo(k)] == int32(c) {
+						for _, r := range g.ArcRows(k) {
+							s.keep[r] = true
+						}
+					}
+				}
+			}
 		}
 		s.component(it, g, comp, int32(c), m)
 	}

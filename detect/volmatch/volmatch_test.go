@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/washscan/washscan/datasets"
+	"github.com/washscan/washscan/detect"
 	"github.com/washscan/washscan/detect/graph/graphtest"
 	"github.com/washscan/washscan/features"
 )
@@ -163,4 +164,38 @@ func BenchmarkVolumeMatching(b *testing.B) {
 		graphtest.RunFeatures(b, fs, Detector, nil)
 	}
 	b.ReportMetric(float64(bigT.Len())*float64(b.N)/b.Elapsed().Seconds(), "trades/s")
+}
+
+// TestNestedPruning checks that running nested widths together (each width
+// testing only the rows its enclosing width found inside a component) gives
+// exactly the findings of running each width on its own, best per row.
+func TestNestedPruning(t *testing.T) {
+	tr := market()
+	cases := []map[string]string{
+		{"window_short": "1h", "window_mid": "1d", "window_long": "1w"},
+		{"window_short": "2h", "window_mid": "5h", "window_long": "1d"}, // 5h nests in neither
+	}
+	for _, widths := range cases {
+		_, got := graphtest.Run(t, tr, Detector, widths)
+		best := map[int32]detect.Finding{}
+		for _, name := range []string{"window_short", "window_mid", "window_long"} {
+			one := map[string]string{"window_short": "0", "window_mid": "0", "window_long": "0"}
+			one[name] = widths[name]
+			_, fs := graphtest.Run(t, tr, Detector, one)
+			for _, f := range fs {
+				b, ok := best[f.Row]
+				if !ok || f.Strength > b.Strength || (f.Strength == b.Strength && f.Evidence < b.Evidence) {
+					best[f.Row] = f
+				}
+			}
+		}
+		if len(got) != len(best) || len(got) == 0 {
+			t.Fatalf("%v: %d findings, want %d (> 0)", widths, len(got), len(best))
+		}
+		for _, f := range got {
+			if best[f.Row] != f {
+				t.Fatalf("%v: row %d: %+v, want %+v", widths, f.Row, f, best[f.Row])
+			}
+		}
+	}
 }
