@@ -413,12 +413,13 @@ func (b *builder) addB(p *prow, c *chunk) error {
 		return b.reject(p.err)
 	case rowSame:
 		found := int(p.cand)
-		if b.sameContent(found, p) {
+		col := b.differingColumn(found, p)
+		if col == "" {
 			t.Stats.RowsDuplicate++
 			return nil
 		}
 		return b.reject(&RowError{
-			File: b.file, Line: p.line, Parquet: b.parquet, Raw: rawOf(c, p),
+			File: b.file, Line: p.line, Column: col, Parquet: b.parquet, Raw: rawOf(c, p),
 			Err: &conflictError{file: t.Files[t.Source[found]], line: t.Line[found], parquet: b.fileParquet[t.Source[found]]},
 		})
 	}
@@ -469,33 +470,48 @@ func (b *builder) lookAddr(a Address, has bool) (AddrID, bool) {
 
 func lookStr(d *Dict, s string) (uint32, bool) { return d.Lookup(s) }
 
-// sameContent reports whether row i holds exactly the fields of p.
-func (b *builder) sameContent(i int, p *prow) bool {
+// differingColumn returns the first canonical column in which p differs from
+// row i, "" when p holds exactly the fields of row i (a duplicate).
+func (b *builder) differingColumn(i int, p *prow) string {
 	t := b.t
 	eqf := func(x, y float64) bool { return x == y || (math.IsNaN(x) && math.IsNaN(y)) }
-	if t.Time[i] != p.time || t.Block[i] != p.block || t.Standard[i] != p.std || t.Label[i] != p.label ||
-		!eqf(t.Amount[i], p.amount) || !eqf(t.Price[i], p.price) || !eqf(t.PriceUSD[i], p.usd) {
-		return false
+	addrEq := func(a Address, has bool, id AddrID) bool {
+		got, ok := b.lookAddr(a, has)
+		return ok && got == id
 	}
-	if id, ok := b.lookAddr(p.seller, p.hasSeller); !ok || id != t.Seller[i] {
-		return false
+	strEq := func(d *Dict, s string, id uint32) bool {
+		got, ok := lookStr(d, s)
+		return ok && got == id
 	}
-	if id, ok := b.lookAddr(p.buyer, p.hasBuyer); !ok || id != t.Buyer[i] {
-		return false
+	switch {
+	case !strEq(t.Chains, p.chain, t.Chain[i]):
+		return "chain"
+	case t.Time[i] != p.time:
+		return "block_time"
+	case t.Block[i] != p.block:
+		return "block_number"
+	case t.Standard[i] != p.std:
+		return "token_standard"
+	case !addrEq(p.seller, p.hasSeller, t.Seller[i]):
+		return "seller"
+	case !addrEq(p.buyer, p.hasBuyer, t.Buyer[i]):
+		return "buyer"
+	case !eqf(t.Amount[i], p.amount):
+		return "amount"
+	case !eqf(t.Price[i], p.price):
+		return "price"
+	case !strEq(t.Currencies, p.currency, t.Currency[i]):
+		return "currency"
+	case !eqf(t.PriceUSD[i], p.usd):
+		return "price_usd"
+	case !strEq(t.Platforms, p.platform, t.Platform[i]):
+		return "platform"
+	case !addrEq(p.txFrom, p.hasTxFrom, t.TxFrom[i]):
+		return "tx_from"
+	case t.Label[i] != p.label:
+		return "is_wash"
 	}
-	if id, ok := b.lookAddr(p.txFrom, p.hasTxFrom); !ok || id != t.TxFrom[i] {
-		return false
-	}
-	if id, ok := lookStr(t.Chains, p.chain); !ok || id != t.Chain[i] {
-		return false
-	}
-	if id, ok := lookStr(t.Currencies, p.currency); !ok || id != t.Currency[i] {
-		return false
-	}
-	if id, ok := lookStr(t.Platforms, p.platform); !ok || id != t.Platform[i] {
-		return false
-	}
-	return true
+	return ""
 }
 
 // chunk is a unit of parallel work: raw input in, parsed rows out.

@@ -65,7 +65,9 @@ func TestLoadBadRows(t *testing.T) {
 		{"second line", good + "\n" + "2022-06-30," + tx2 + "," + con + ",1," + sA + "," + sB + ",-5", 3, "price", ErrNegative},
 		{"after quoted newline", "\"2022-06-30\n\"," + tx1 + "," + con + ",1," + sA + "," + sB + ",1\n" +
 			"2022-06-30," + tx2 + "," + con + ",1," + sA + "," + sB + ",x", 4, "price", ErrBadNumber},
-		{"conflict", good + "\n" + strings.Replace(good, "1.5", "2", 1), 3, "", ErrConflict},
+		// A conflict names the first column that differs (SPEC §2: FILE:LINE: column C: reason).
+		{"conflict", good + "\n" + strings.Replace(good, "1.5", "2", 1), 3, "price", ErrConflict},
+		{"conflict buyer", good + "\n" + strings.Replace(good, sB, sA, 1), 3, "buyer", ErrConflict},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -100,7 +102,7 @@ func TestConflictMessage(t *testing.T) {
 	a := writeFile(t, dir, "a.csv", hdr+row+"1\n")
 	b := writeFile(t, dir, "b.csv", hdr+"\n"+row+"1\n"+row+"2\n")
 	tr, err := Load([]string{a, b}, LoadOptions{SkipBadRows: true, OnReject: func(e *RowError) {
-		want := b + ":4: conflicts with " + a + ":2"
+		want := b + ":4: column price: conflicts with " + a + ":2"
 		if e.Error() != want {
 			t.Errorf("got %q, want %q", e.Error(), want)
 		}

@@ -16,7 +16,8 @@ import (
 //	score = σ(Bias + Σ_d Weights[d] · strength_d),  σ(z) = 1/(1+e^(−z)),
 //
 // summed over the detectors d that reported the row; a row no detector
-// reported scores 0. This is a logistic model whose coefficients
+// reported scores 0. Scores are rounded to 6 decimals, the precision the
+// flags file prints. This is a logistic model whose coefficients
 // `washscan calibrate` fits on labeled data.
 type Weights struct {
 	Bias    float64            `json:"bias"`
@@ -142,7 +143,9 @@ func Score(n int, res *Result, order []*Detector, w *Weights) *Scores {
 					evLen += len(order[r.d].Name) + 2 + len(f.Evidence) + 2
 				}
 			}
-			sc := Sigmoid(w.Bias + z)
+			// Rounded to the 6 decimals the flags file prints, so the
+			// verdict, the level and the published score always agree.
+			sc := math.Round(Sigmoid(w.Bias+z)*1e6) / 1e6
 			s.Score[i] = sc
 			s.Level[i] = Level(sc)
 			reason, ok := "", false

@@ -88,6 +88,16 @@ func (l *loadFlags) load(e *env) (in *input, ok bool, err error) {
 // sideTables loads --allow, --funders and --deny-funders against t.
 func (l *loadFlags) sideTables(t *datasets.Trades) (*input, error) {
 	in := &input{trades: t, denyFunders: map[datasets.AddrID]bool{}}
+	// Funders first: LoadFunders interns funder addresses that no trade
+	// names, and an allow-listed funder must be unknown too (SPEC §1.3:
+	// never a wallet, node or link).
+	if l.funders != "" {
+		f, err := datasets.LoadFunders(l.funders, t)
+		if err != nil {
+			return nil, err
+		}
+		in.funders = f
+	}
 	if l.allow != "" {
 		list, err := datasets.ReadAddressList(l.allow)
 		if err != nil {
@@ -98,13 +108,6 @@ func (l *loadFlags) sideTables(t *datasets.Trades) (*input, error) {
 				t.Addrs.MarkUnknown(id)
 			}
 		}
-	}
-	if l.funders != "" {
-		f, err := datasets.LoadFunders(l.funders, t)
-		if err != nil {
-			return nil, err
-		}
-		in.funders = f
 	}
 	if l.denyFunders != "" {
 		list, err := datasets.ReadAddressList(l.denyFunders)

@@ -357,7 +357,7 @@ func flagsRecord(t *datasets.Trades, sc *detect.Scores, threshold float64, lo, h
 	for k := 0; k < m; k++ {
 		i := lo + k
 		s := sc.Score[i]
-		if s >= threshold {
+		if Flagged(s, threshold) {
 			bitutil.SetBit(wash, k)
 		}
 		score[k] = round6(s)

@@ -48,13 +48,26 @@ var Schema = arrow.NewSchema([]arrow.Field{
 	{Name: "evidence", Type: arrow.BinaryTypes.String},
 }, nil)
 
-// Verdicts returns, per row, whether score ≥ threshold: washscan's flag.
+// Verdicts returns, per row, Flagged(score, threshold): washscan's flag.
 func Verdicts(score []float64, threshold float64) []bool {
 	out := make([]bool, len(score))
 	for i, s := range score {
-		out[i] = s >= threshold
+		out[i] = Flagged(s, threshold)
 	}
 	return out
+}
+
+// Flagged reports whether a row of score s is flagged: s, rounded to the 6
+// decimals the flags file shows, is ≥ threshold. Comparing the published
+// score keeps the file consistent: is_wash = (score ≥ threshold) holds for
+// every row as written, also for a threshold copied from a score column.
+func Flagged(s, threshold float64) bool {
+	// Rounding moves s by at most 5e-7: only scores that close to the
+	// threshold need it.
+	if d := s - threshold; d >= 1e-6 || d <= -1e-6 {
+		return d > 0
+	}
+	return round6(s) >= threshold
 }
 
 // Write writes the flags file for every row of t to path (.csv or .parquet),
@@ -290,7 +303,7 @@ func (f *rowFormatter) appendRow(b []byte, i int) []byte {
 	b = append(b, ',')
 	b = append(b, f.plats[t.Platform[i]]...)
 	b = append(b, ',')
-	b = strconv.AppendBool(b, sc.Score[i] >= threshold)
+	b = strconv.AppendBool(b, Flagged(sc.Score[i], threshold))
 	b = append(b, ',')
 	if s := sc.Score[i]; s == 0 {
 		b = append(b, '0')
