@@ -2,12 +2,10 @@ package cycle
 
 import (
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect/graph/graphtest"
-	"github.com/washscan/washscan/features"
 )
 
 const (
@@ -145,17 +143,7 @@ func TestStrengthOrdersClosedRingsAboveStrangers(t *testing.T) {
 }
 
 func TestDeterministic(t *testing.T) {
-	tr := market()
-	_, a := graphtest.Run(t, tr, Detector, nil)
-	_, b := graphtest.Run(t, tr, Detector, nil)
-	if len(a) != len(b) {
-		t.Fatalf("%d vs %d findings", len(a), len(b))
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			t.Fatalf("finding %d differs: %+v vs %+v", i, a[i], b[i])
-		}
-	}
+	graphtest.CheckDeterministic(t, market(), Detector)
 }
 
 // TestMarket measures precision and recall of the cycle detector alone on a
@@ -189,24 +177,6 @@ func TestMarket(t *testing.T) {
 	}
 }
 
-var (
-	marketOnce sync.Once
-	marketT    *datasets.Trades
-	bigOnce    sync.Once
-	bigT       *datasets.Trades
-)
+func market() *datasets.Trades { return graphtest.TestMarket() }
 
-func market() *datasets.Trades {
-	marketOnce.Do(func() { marketT = graphtest.Market(graphtest.MarketConfig{Seed: 1, Trades: 60000}) })
-	return marketT
-}
-
-func BenchmarkCycle(b *testing.B) {
-	bigOnce.Do(func() { bigT = graphtest.Market(graphtest.MarketConfig{Seed: 7, Trades: 1_000_000}) })
-	fs := features.Compute(bigT)
-	b.ResetTimer()
-	for b.Loop() {
-		graphtest.RunFeatures(b, fs, Detector, nil)
-	}
-	b.ReportMetric(float64(bigT.Len())*float64(b.N)/b.Elapsed().Seconds(), "trades/s")
-}
+func BenchmarkCycle(b *testing.B) { graphtest.Bench(b, Detector) }

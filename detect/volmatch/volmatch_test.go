@@ -2,13 +2,11 @@ package volmatch
 
 import (
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
 	"github.com/washscan/washscan/detect/graph/graphtest"
-	"github.com/washscan/washscan/features"
 )
 
 const (
@@ -131,40 +129,12 @@ func TestMarket(t *testing.T) {
 }
 
 func TestDeterministic(t *testing.T) {
-	tr := market()
-	_, a := graphtest.Run(t, tr, Detector, nil)
-	_, b := graphtest.Run(t, tr, Detector, nil)
-	if len(a) != len(b) {
-		t.Fatalf("%d vs %d findings", len(a), len(b))
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			t.Fatalf("finding %d differs: %+v vs %+v", i, a[i], b[i])
-		}
-	}
+	graphtest.CheckDeterministic(t, market(), Detector)
 }
 
-var (
-	marketOnce sync.Once
-	marketT    *datasets.Trades
-	bigOnce    sync.Once
-	bigT       *datasets.Trades
-)
+func market() *datasets.Trades { return graphtest.TestMarket() }
 
-func market() *datasets.Trades {
-	marketOnce.Do(func() { marketT = graphtest.Market(graphtest.MarketConfig{Seed: 1, Trades: 60000}) })
-	return marketT
-}
-
-func BenchmarkVolumeMatching(b *testing.B) {
-	bigOnce.Do(func() { bigT = graphtest.Market(graphtest.MarketConfig{Seed: 7, Trades: 1_000_000}) })
-	fs := features.Compute(bigT)
-	b.ResetTimer()
-	for b.Loop() {
-		graphtest.RunFeatures(b, fs, Detector, nil)
-	}
-	b.ReportMetric(float64(bigT.Len())*float64(b.N)/b.Elapsed().Seconds(), "trades/s")
-}
+func BenchmarkVolumeMatching(b *testing.B) { graphtest.Bench(b, Detector) }
 
 // TestNestedPruning checks that running nested widths together (each width
 // testing only the rows its enclosing width found inside a component) gives

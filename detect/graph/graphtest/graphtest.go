@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/washscan/washscan/datasets"
@@ -172,4 +173,44 @@ func (c Confusion) Recall() float64 {
 		return 1
 	}
 	return float64(c.TP) / float64(c.TP+c.FN)
+}
+
+var (
+	testOnce, benchOnce   sync.Once
+	testMarket, benchMark *datasets.Trades
+)
+
+// TestMarket returns the seeded 60k-row labeled market the detector tests
+// share, built once per test binary.
+func TestMarket() *datasets.Trades {
+	testOnce.Do(func() { testMarket = Market(MarketConfig{Seed: 1, Trades: 60000}) })
+	return testMarket
+}
+
+// CheckDeterministic runs d twice over t and fails tb unless both runs give
+// the same findings.
+func CheckDeterministic(tb testing.TB, t *datasets.Trades, d *detect.Detector) {
+	tb.Helper()
+	_, a := Run(tb, t, d, nil)
+	_, b := Run(tb, t, d, nil)
+	if len(a) != len(b) {
+		tb.Fatalf("%d vs %d findings", len(a), len(b))
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			tb.Fatalf("finding %d differs: %+v vs %+v", i, a[i], b[i])
+		}
+	}
+}
+
+// Bench runs d b.N times over a seeded 1M-row market (built once per
+// binary, features computed outside the timer) and reports trades/s.
+func Bench(b *testing.B, d *detect.Detector) {
+	benchOnce.Do(func() { benchMark = Market(MarketConfig{Seed: 7, Trades: 1_000_000}) })
+	fs := features.Compute(benchMark)
+	b.ResetTimer()
+	for b.Loop() {
+		RunFeatures(b, fs, d, nil)
+	}
+	b.ReportMetric(float64(benchMark.Len())*float64(b.N)/b.Elapsed().Seconds(), "trades/s")
 }
