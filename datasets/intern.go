@@ -100,6 +100,7 @@ func (x *addrIndex) grow(want int) {
 	}
 	old := x.slots
 	x.slots = make([]addrSlot, n)
+	adviseHuge(x.slots)
 	mask := uint64(n - 1)
 	for j := range old {
 		s := &old[j]
@@ -233,6 +234,7 @@ func (a *Assets) growIndex(want int) {
 		return
 	}
 	a.slots = make([]uint64, n)
+	adviseHuge(a.slots)
 	mask := uint64(n - 1)
 	for id := range a.rec {
 		r := &a.rec[id]

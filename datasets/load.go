@@ -203,6 +203,8 @@ type builder struct {
 
 	pcontracts *Addresses     // stage A: private contract numbering
 	pcache     *contractCache // stage A
+
+	sink uint32 // keeps the cache-touching loads of resolveAddrs
 }
 
 func newBuilder(opt *LoadOptions) *builder {
@@ -283,6 +285,7 @@ func (b *builder) hash(k *idKey) uint64 {
 func (b *builder) rehash(n int) {
 	old := b.slots
 	b.slots = make([]uint64, n)
+	adviseHuge(b.slots)
 	mask := uint64(n - 1)
 	t := b.t
 	for _, s := range old {
@@ -431,25 +434,89 @@ func (b *builder) addB(p *prow, c *chunk) error {
 	t.Time = append(t.Time, p.time)
 	t.Block = append(t.Block, p.block)
 	t.Standard = append(t.Standard, p.std)
-	t.Seller = append(t.Seller, b.addr(p.seller, p.hasSeller))
-	t.Buyer = append(t.Buyer, b.addr(p.buyer, p.hasBuyer))
+	t.Seller = append(t.Seller, b.addrID(&p.seller, p.hasSeller, p.sellerID))
+	t.Buyer = append(t.Buyer, b.addrID(&p.buyer, p.hasBuyer, p.buyerID))
 	t.Amount = append(t.Amount, p.amount)
 	t.Price = append(t.Price, p.price)
 	t.Currency = append(t.Currency, internStr(t.Currencies, p.currency))
 	t.PriceUSD = append(t.PriceUSD, p.usd)
 	t.Platform = append(t.Platform, internStr(t.Platforms, p.platform))
-	t.TxFrom = append(t.TxFrom, b.addr(p.txFrom, p.hasTxFrom))
+	t.TxFrom = append(t.TxFrom, b.addrID(&p.txFrom, p.hasTxFrom, p.txFromID))
 	t.Label = append(t.Label, p.label)
 	t.Source = append(t.Source, b.src)
 	t.Line = append(t.Line, p.line)
 	return nil
 }
 
-func (b *builder) addr(a Address, has bool) AddrID {
+// addrID is the id of a (NoAddr when !has): id when resolveAddrs found it,
+// else interned now, so new addresses get ids in row order.
+func (b *builder) addrID(a *Address, has bool, id AddrID) AddrID {
 	if !has {
 		return NoAddr
 	}
-	return b.t.Addrs.intern(&a, hashAddr(&a))
+	if id != 0 {
+		return id
+	}
+	return b.t.Addrs.intern(a, hashAddr(a))
+}
+
+// resolveBlock is the number of rows whose address lookups resolveAddrs overlaps.
+const resolveBlock = 32
+
+// resolveAddrs sets the seller, buyer and tx_from ids of the new rows (state
+// rowNew) whose addresses are already in the dictionary, before stage B
+// appends them; an address not yet known gets id 0 and is interned by addB
+// in row order, so ids are the same as when every row interns its own. The
+// dictionary is far larger than the processor's caches, so a lookup is a
+// cache miss: here the lookups of a block of rows are independent of each
+// other (first a pass that only touches each home slot, then the probes),
+// so the processor overlaps their misses instead of paying them one by one.
+func (b *builder) resolveAddrs(rows []prow) {
+	x := &b.t.Addrs.index
+	if len(x.slots) == 0 {
+		for i := range rows {
+			rows[i].sellerID, rows[i].buyerID, rows[i].txFromID = 0, 0, 0
+		}
+		return
+	}
+	mask := uint64(len(x.slots) - 1)
+	var (
+		hs   [3 * resolveBlock]uint64
+		sink uint32
+	)
+	for lo := 0; lo < len(rows); lo += resolveBlock {
+		blk := rows[lo:min(lo+resolveBlock, len(rows))]
+		for i := range blk {
+			p := &blk[i]
+			if p.state != rowNew {
+				continue
+			}
+			h := hs[3*i : 3*i+3 : 3*i+3]
+			h[0], h[1], h[2] = hashAddr(&p.seller), hashAddr(&p.buyer), hashAddr(&p.txFrom)
+			for _, hv := range h {
+				s := &x.slots[hv&mask]
+				sink += uint32(s.a[0]) + s.id
+			}
+		}
+		for i := range blk {
+			p := &blk[i]
+			if p.state != rowNew {
+				continue
+			}
+			h := hs[3*i : 3*i+3 : 3*i+3]
+			p.sellerID, p.buyerID, p.txFromID = 0, 0, 0
+			if p.hasSeller {
+				p.sellerID, _ = x.find(&p.seller, h[0])
+			}
+			if p.hasBuyer {
+				p.buyerID, _ = x.find(&p.buyer, h[1])
+			}
+			if p.hasTxFrom {
+				p.txFromID, _ = x.find(&p.txFrom, h[2])
+			}
+		}
+	}
+	b.sink = sink
 }
 
 // tokRawBytes is the token text of p when it is not a small number.

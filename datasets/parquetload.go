@@ -156,6 +156,7 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 			return c.err
 		}
 		defer c.release()
+		b.resolveAddrs(c.rows)
 		for i := range c.rows {
 			if err := b.addB(&c.rows[i], c); err != nil {
 				return err

@@ -27,6 +27,9 @@ type prow struct {
 	aid       AssetID // merge stage A → B: asset id (rowNew)
 	cand      uint32  // merge stage A → B: the loaded row of the same identity (rowSame)
 	state     uint8   // merge stage A → B: rowNew, rowSame or rowBad
+	sellerID  AddrID  // stage B: ids resolved by resolveAddrs (0: not yet interned)
+	buyerID   AddrID
+	txFromID  AddrID
 	currency  string
 	platform  string
 	logIndex  uint32

@@ -272,6 +272,7 @@ func (b *builder) runText(r io.Reader, name string, cfg *loadConfig, jsonl bool)
 			firstB = false
 			b.reserveB(estimateRows(c, b.sizeHint))
 		}
+		b.resolveAddrs(c.rows)
 		for i := range c.rows {
 			if err := b.addB(&c.rows[i], c); err != nil {
 				return err
