@@ -64,20 +64,32 @@ func (osOpener) open(name string) (inputFile, int64, error) {
 	if err != nil {
 		return nil, 0, fileErr(name, err)
 	}
-	st, err := f.Stat()
+	st, err := statFile(name, f)
 	if err != nil {
-		f.Close()
-		return nil, 0, fileErr(name, err)
-	}
-	if st.IsDir() {
-		f.Close()
-		return nil, 0, &FileError{File: name, Err: errors.New("is a directory")}
+		return nil, 0, err
 	}
 	size := int64(-1)
 	if st.Mode().IsRegular() {
 		size = st.Size()
 	}
 	return f, size, nil
+}
+
+// statFile stats an opened input and refuses a directory, closing f on error.
+func statFile(name string, f interface {
+	Stat() (fs.FileInfo, error)
+	Close() error
+}) (fs.FileInfo, error) {
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fileErr(name, err)
+	}
+	if st.IsDir() {
+		f.Close()
+		return nil, &FileError{File: name, Err: errors.New("is a directory")}
+	}
+	return st, nil
 }
 
 type fsOpener struct{ fsys fs.FS }
@@ -87,14 +99,9 @@ func (o fsOpener) open(name string) (inputFile, int64, error) {
 	if err != nil {
 		return nil, 0, fileErr(name, err)
 	}
-	st, err := f.Stat()
+	st, err := statFile(name, f)
 	if err != nil {
-		f.Close()
-		return nil, 0, fileErr(name, err)
-	}
-	if st.IsDir() {
-		f.Close()
-		return nil, 0, &FileError{File: name, Err: errors.New("is a directory")}
+		return nil, 0, err
 	}
 	return f, st.Size(), nil
 }
