@@ -7,9 +7,9 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
 	"github.com/washscan/washscan/detect/backforth"
+	"github.com/washscan/washscan/detect/internal/tradetest"
 	"github.com/washscan/washscan/features"
 )
 
@@ -19,48 +19,16 @@ type trade struct {
 	seller, buyer string
 }
 
-func addr(name string) datasets.Address {
-	var a datasets.Address
-	if name == "" || name == "0" {
-		return a
-	}
-	a[0] = 0xab
-	copy(a[20-len(name):], name)
-	return a
-}
-
+// build returns the features of trades (times in unix seconds), with the
+// allow-listed names marked unknown.
 func build(trades []trade, allow ...string) *features.Set {
-	t := datasets.NewTrades()
-	eth := t.Chains.Intern("ethereum")
-	c := t.Addrs.Intern(addr("C0"))
-	id := func(n string) datasets.AddrID {
-		if n == "" {
-			return datasets.NoAddr
-		}
-		return t.Addrs.Intern(addr(n))
-	}
+	rows := make([]tradetest.Row, len(trades))
 	for i, tr := range trades {
-		t.Chain = append(t.Chain, eth)
-		t.Time = append(t.Time, tr.t)
-		t.Block = append(t.Block, 0)
-		t.TxHash = append(t.TxHash, datasets.Hash{byte(i), byte(i >> 8), byte(i >> 16)})
-		t.LogIndex = append(t.LogIndex, 0)
-		t.Asset = append(t.Asset, t.Assets.Intern(c, tr.token))
-		t.Standard = append(t.Standard, datasets.ERC721)
-		t.Seller = append(t.Seller, id(tr.seller))
-		t.Buyer = append(t.Buyer, id(tr.buyer))
-		t.Amount = append(t.Amount, 1)
-		t.Price = append(t.Price, 1)
-		t.Currency = append(t.Currency, 0)
-		t.PriceUSD = append(t.PriceUSD, math.NaN())
-		t.Platform = append(t.Platform, 0)
-		t.TxFrom = append(t.TxFrom, 0)
-		t.Label = append(t.Label, datasets.LabelNone)
-		t.Source = append(t.Source, 0)
-		t.Line = append(t.Line, int64(i+2))
+		rows[i] = tradetest.Row{Day: float64(tr.t-tradetest.T0) / tradetest.Day, Token: tr.token, Seller: tr.seller, Buyer: tr.buyer, Price: 1}
 	}
+	t := tradetest.Build(rows)
 	for _, n := range allow {
-		if id, ok := t.Addrs.Lookup(addr(n)); ok {
+		if id, ok := t.Addrs.Lookup(tradetest.Addr(n)); ok {
 			t.Addrs.MarkUnknown(id)
 		}
 	}
@@ -134,7 +102,7 @@ func TestBackAndForth(t *testing.T) {
 func TestEvidence(t *testing.T) {
 	fs := build([]trade{{1656547200, "1", "A", "B"}, {1656547200 + 3*day + 7, "1", "B", "A"}})
 	got := runBF(t, fs, nil)
-	a, b := addr("A").String(), addr("B").String()
+	a, b := tradetest.Addr("A").String(), tradetest.Addr("B").String()
 	want := a + "→" + b + " at 2022-06-30T00:00:00Z, back " + b + "→" + a + " at 2022-07-03T00:00:07Z (3d later)"
 	if len(got) != 2 || got[0].Evidence != want || got[1].Evidence != want {
 		t.Fatalf("findings %+v\nwant evidence %q on both legs", got, want)

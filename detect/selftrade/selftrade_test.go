@@ -3,63 +3,32 @@ package selftrade_test
 import (
 	"context"
 	"fmt"
-	"math"
 	"testing"
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/detect/internal/tradetest"
 	"github.com/washscan/washscan/detect/selftrade"
 	"github.com/washscan/washscan/features"
 )
 
-// addr maps a test name to an address: "" is empty, "0" the zero address,
-// any other name a fixed non-zero address.
-func addr(name string) datasets.Address {
-	var a datasets.Address
-	if name == "" || name == "0" {
-		return a
+// build returns the features of one row per (seller, buyer) pair, all of
+// token 1, with the allow-listed names marked unknown.
+func build(pairs [][2]string, allow ...string) *features.Set {
+	rows := make([]tradetest.Row, len(pairs))
+	for i, p := range pairs {
+		rows[i] = tradetest.Row{Day: float64(i) / 86400, Token: "1", Seller: p[0], Buyer: p[1], Price: 1}
 	}
-	a[0] = 0xab
-	copy(a[20-len(name):], name)
-	return a
+	return features.Compute(allowListed(tradetest.Build(rows), allow))
 }
 
-func build(pairs [][2]string, allow ...string) *features.Set {
-	t := datasets.NewTrades()
-	eth := t.Chains.Intern("ethereum")
-	c := t.Addrs.Intern(addr("C"))
-	for i, p := range pairs {
-		t.Chain = append(t.Chain, eth)
-		t.Time = append(t.Time, int64(1000+i))
-		t.Block = append(t.Block, uint64(i))
-		t.TxHash = append(t.TxHash, datasets.Hash{byte(i)})
-		t.LogIndex = append(t.LogIndex, 0)
-		t.Asset = append(t.Asset, t.Assets.Intern(c, "1"))
-		t.Standard = append(t.Standard, datasets.ERC721)
-		id := func(n string) datasets.AddrID {
-			if n == "" {
-				return datasets.NoAddr
-			}
-			return t.Addrs.Intern(addr(n))
-		}
-		t.Seller = append(t.Seller, id(p[0]))
-		t.Buyer = append(t.Buyer, id(p[1]))
-		t.Amount = append(t.Amount, 1)
-		t.Price = append(t.Price, 1)
-		t.Currency = append(t.Currency, 0)
-		t.PriceUSD = append(t.PriceUSD, math.NaN())
-		t.Platform = append(t.Platform, 0)
-		t.TxFrom = append(t.TxFrom, 0)
-		t.Label = append(t.Label, datasets.LabelNone)
-		t.Source = append(t.Source, 0)
-		t.Line = append(t.Line, int64(i+2))
-	}
-	for _, n := range allow {
-		if id, ok := t.Addrs.Lookup(addr(n)); ok {
+func allowListed(t *datasets.Trades, names []string) *datasets.Trades {
+	for _, n := range names {
+		if id, ok := t.Addrs.Lookup(tradetest.Addr(n)); ok {
 			t.Addrs.MarkUnknown(id)
 		}
 	}
-	return features.Compute(t)
+	return t
 }
 
 func TestSelfTrade(t *testing.T) {
