@@ -114,6 +114,7 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 			}
 		}
 
+		timer := newStageTimer(e.stderr)
 		in, ok, err := lf.load(e)
 		if err != nil {
 			return err
@@ -131,7 +132,9 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 			}
 		}
 
+		timer.lap("load")
 		fset := features.Compute(in.trades)
+		timer.lap("features")
 		// The market tests read only the features: run them while the
 		// detectors run.
 		testsDone := make(chan *markettest.Report, 1)
@@ -143,6 +146,7 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 			<-testsDone
 			return err
 		}
+		timer.lap("detect")
 		// The metrics file is created (not yet committed) before the flags
 		// file, so an unwritable --out leaves no flags file either.
 		var outFile *datasets.AtomicFile
@@ -168,13 +172,16 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 			Params:    dp.Values(p.Detectors),
 		}
 		mopt.Tests = <-testsDone
+		timer.lap("market_tests")
 		rep := metrics.Compute(fset, verdicts, mopt)
+		timer.lap("metrics")
 
 		// The flags file is complete before the metrics are written; a
 		// failure leaves neither.
 		if err := <-flagsDone; err != nil {
 			return err
 		}
+		timer.lap("flags")
 		if outFile == nil {
 			return rep.WriteJSON(e.stdout)
 		}

@@ -6,10 +6,10 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"gonum.org/v1/gonum/stat/distuv"
 
@@ -229,12 +229,40 @@ var benfordP = func() (p [9]float64) {
 // not finite). It reads the shortest decimal form of x, so 0.3 gives 3 even
 // though 0.3/0.1 < 3 in binary.
 func FirstDigit(x float64) int {
-	var buf [32]byte
-	m := mantissa(buf[:0], x)
-	if len(m) == 0 {
-		return 0
+	d, _ := sigDigits(x)
+	return d
+}
+
+// sigDigits returns the first significant digit of x's shortest decimal
+// form and, when that form has at most two significant digits k·10^e, k in
+// [10, 99] (else 0). Most sizes are far from such a round number: scaled to
+// [10, 100), they are not within 10⁻⁶ relative of an integer, and then the
+// digit is read off the scaled value (the scaling errs by a few ulps) and
+// the form has more than two digits; the rest go through strconv.
+func sigDigits(x float64) (first, two int) {
+	if !(x > 0) || math.IsInf(x, 0) {
+		return 0, 0
 	}
-	return int(m[0] - '0')
+	if e := int(math.Floor(math.Log10(x))) - 1; e > -300 && e < 300 {
+		var m float64
+		if e >= 0 {
+			m = x / math.Pow10(e)
+		} else {
+			m = x * math.Pow10(-e)
+		}
+		if m >= 10 && m < 100 && math.Abs(m-math.Round(m)) > 1e-6*m {
+			return int(m) / 10, 0
+		}
+	}
+	var buf [32]byte
+	d := mantissa(buf[:0], x)
+	switch len(d) {
+	case 1:
+		return int(d[0] - '0'), int(d[0]-'0') * 10
+	case 2:
+		return int(d[0] - '0'), int(d[0]-'0')*10 + int(d[1]-'0')
+	}
+	return int(d[0] - '0'), 0
 }
 
 // mantissa appends the significant digits of x's shortest decimal form
@@ -306,15 +334,8 @@ func conformity(mad float64) string {
 // twoDigits returns k in [10, 99] when x = k·10^e with at most two
 // significant digits in x's shortest decimal form, else 0.
 func twoDigits(x float64) int {
-	var buf [32]byte
-	m := mantissa(buf[:0], x)
-	switch len(m) {
-	case 1:
-		return int(m[0]-'0') * 10
-	case 2:
-		return int(m[0]-'0')*10 + int(m[1]-'0')
-	}
-	return 0
+	_, k := sigDigits(x)
+	return k
 }
 
 // RoundTest is the round-size clustering test of xs. Time O(n).
@@ -347,9 +368,23 @@ func RoundTest(xs []float64) *Round {
 }
 
 // FitPowerLaw fits the tail exponent of xs (positive values) by the Hill
-// estimator with x_min chosen by the Kolmogorov–Smirnov criterion. It
+// estimator with x_min chosen by the Kolmogorov–Smirnov criterion (Clauset,
+// Shalizi and Newman 2009). Candidates for x_min are the distinct values at
+// up to 100 quantiles in [0, 0.9], each leaving at least minTail values at
+// or above it. For a candidate x_min with tail x_1 ≤ … ≤ x_m:
+//
+//	ζ  = m / Σ (ln x_j − ln x_min)
+//	KS = max_j max(|F(x_j) − (j−1)/m|, |F(x_j) − j/m|),  F(x) = 1 − e^(−ζ(ln x − ln x_min))
+//
+// and the fit is the candidate of least KS, the first among equals. It
 // returns nil when fewer than minTail values are positive. xs is not
-// changed. Time O(n log n + C·n), C ≤ 100.
+// changed.
+//
+// Time O(n log n) for the sort, then O(n) for every candidate's sum (one
+// pass from the largest value) and, for the KS distances, F at O(log n)
+// points per place where the empirical and fitted curves come close to the
+// running maximum: F is monotone, so a span of the tail whose end points
+// bound its distance below the maximum found so far is never evaluated.
 func FitPowerLaw(xs []float64, minTail int) *PowerLaw {
 	v := make([]float64, 0, len(xs))
 	for _, x := range xs {
@@ -360,10 +395,46 @@ func FitPowerLaw(xs []float64, minTail int) *PowerLaw {
 	if len(v) < minTail || minTail < 2 {
 		return nil
 	}
-	sort.Float64s(v)
+	sortPositive(v)
+	cands := powerLawCandidates(v, minTail)
+	sums := tailLogSums(v, cands)
+	// Candidates are visited from the last (the best fits tend to have a
+	// high x_min, and their tails are short), so a candidate stops as soon
+	// as its distance exceeds the best so far; on a tie the earlier
+	// candidate, visited later, wins.
+	var best *PowerLaw
+	for ci := len(cands) - 1; ci >= 0; ci-- {
+		i := cands[ci]
+		tail := v[i:]
+		nt := len(tail)
+		lmin := math.Log(v[i])
+		sum := sums[ci] - float64(nt)*lmin
+		if nt < minTail || !(sum > 0) {
+			continue
+		}
+		zeta := float64(nt) / sum
+		stop := math.Inf(1)
+		if best != nil {
+			stop = best.KS
+		}
+		if ks := ksDistance(tail, lmin, zeta, stop); ks <= stop {
+			best = &PowerLaw{Xmin: v[i], NTail: nt, Zeta: zeta, KS: ks}
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	best.StdErr = round6(best.Zeta / math.Sqrt(float64(best.NTail)))
+	best.ParetoLevy = best.Zeta > 1 && best.Zeta < 2
+	best.Zeta, best.KS = round6(best.Zeta), round6(best.KS)
+	return best
+}
+
+// powerLawCandidates returns the indices into sorted v of the candidate
+// x_min values: the first index of each distinct value at up to 100
+// quantiles in [0, 0.9], each leaving at least minTail values from it on.
+func powerLawCandidates(v []float64, minTail int) []int {
 	n := len(v)
-	// Candidate x_min: distinct values at up to 100 quantiles in [0, 0.9],
-	// each leaving at least minTail values at or above it.
 	var cands []int
 	last := -1.0
 	hi := min(int(0.9*float64(n)), n-minTail)
@@ -377,88 +448,129 @@ func FitPowerLaw(xs []float64, minTail int) *PowerLaw {
 			last = v[i]
 		}
 	}
-	// ζ of every candidate: independent sums, split across goroutines for
-	// long inputs. Equal values (a sorted run) reuse their logarithm, which
-	// leaves every sum bit-for-bit as written out in full.
-	zetas := make([]float64, len(cands))
-	fit := func(ci int) {
-		i := cands[ci]
-		xmin := v[i]
-		tail := v[i:]
-		var sum, term float64
-		prev := math.NaN()
-		for _, x := range tail {
-			if x != prev {
-				term, prev = math.Log(x/xmin), x
-			}
-			sum += term
+	return cands
+}
+
+// tailLogSums returns, for each index i in cands (ascending), Σ_{j≥i} ln v[j],
+// summed from the end of v with Neumaier's compensation so that the
+// difference with m·ln x_min keeps its precision. Equal neighbours share one
+// logarithm. Time O(len(v)).
+func tailLogSums(v []float64, cands []int) []float64 {
+	sums := make([]float64, len(cands))
+	var sum, comp, term float64
+	prev := math.NaN()
+	ci := len(cands) - 1
+	for j := len(v) - 1; j >= 0 && ci >= 0; j-- {
+		if x := v[j]; x != prev {
+			term, prev = math.Log(x), x
 		}
-		zetas[ci] = -1
-		if sum > 0 {
-			zetas[ci] = float64(len(tail)) / sum
+		t := sum + term
+		if math.Abs(sum) >= math.Abs(term) {
+			comp += (sum - t) + term
+		} else {
+			comp += (term - t) + sum
 		}
-	}
-	if workers := min(runtime.GOMAXPROCS(0), len(cands)); n >= 1<<15 && workers > 1 {
-		var (
-			next atomic.Int64
-			wg   sync.WaitGroup
-		)
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for ci := int(next.Add(1) - 1); ci < len(cands); ci = int(next.Add(1) - 1) {
-					fit(ci)
-				}
-			}()
-		}
-		wg.Wait()
-	} else {
-		for ci := range cands {
-			fit(ci)
+		sum = t
+		for ci >= 0 && cands[ci] == j {
+			sums[ci] = sum + comp
+			ci--
 		}
 	}
-	// The fit is the candidate of least KS distance, the earliest among
-	// equals. Candidates are visited from the last (the best fits tend to
-	// have a high x_min, and their tails are short), so a candidate stops as
-	// soon as its running maximum exceeds the best distance so far; on a tie
-	// the earlier candidate, visited later, wins.
-	var best *PowerLaw
-	for ci := len(cands) - 1; ci >= 0; ci-- {
-		i := cands[ci]
-		xmin := v[i]
-		tail := v[i:]
-		nt := len(tail)
-		if nt < minTail || zetas[ci] < 0 {
+	return sums
+}
+
+// powerLawCDF is the fitted CDF F(x) = 1 − e^(−ζ(ln x − ln x_min)).
+func powerLawCDF(x, lmin, zeta float64) float64 {
+	return 1 - math.Exp(-zeta*(math.Log(x)-lmin))
+}
+
+// ksSlack absorbs rounding in the span bounds of ksDistance (and any
+// non-monotone last bit of Log and Exp): a span is skipped only when its
+// bound is this far below the running maximum.
+const ksSlack = 1e-9
+
+// ksDistance returns the KS distance between the empirical CDF of tail
+// (sorted ascending) and powerLawCDF, exactly as a loop over every value
+// would; once the distance exceeds stop it returns early with a value above
+// stop. Time O(k log n) evaluations of F, k the places where the distance
+// nears its maximum.
+func ksDistance(tail []float64, lmin, zeta, stop float64) float64 {
+	nt := len(tail)
+	fn := float64(nt)
+	var ks float64
+	at := func(j int) float64 {
+		f := powerLawCDF(tail[j], lmin, zeta)
+		ks = max(ks, math.Abs(f-float64(j)/fn), math.Abs(f-float64(j+1)/fn))
+		return f
+	}
+	// A span (a, b) has its end points evaluated; for a < j < b,
+	// F(x_a) ≤ F(x_j) ≤ F(x_b) and a/m ≤ j/m < (j+1)/m ≤ (b+1)/m bound
+	// the distance at j by max(F(x_b) − a/m, (b+1)/m − F(x_a)).
+	type span struct {
+		a, b   int
+		fa, fb float64
+	}
+	fa := at(0)
+	fb := at(nt - 1)
+	stack := []span{{0, nt - 1, fa, fb}}
+	for len(stack) > 0 {
+		if ks > stop {
+			return ks
+		}
+		s := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if s.b-s.a < 2 {
 			continue
 		}
-		zeta := zetas[ci]
-		// KS distance between the empirical CCDF and (x/xmin)^−ζ.
-		var ks, fit float64
-		prev := math.NaN()
-		lost := false
-		for j, x := range tail {
-			if x != prev {
-				fit, prev = 1-math.Pow(x/xmin, -zeta), x
-			}
-			lo, hi := float64(j)/float64(nt), float64(j+1)/float64(nt)
-			ks = max(ks, math.Abs(fit-lo), math.Abs(fit-hi))
-			if best != nil && ks > best.KS {
-				lost = true
-				break
-			}
+		if max(s.fb-float64(s.a)/fn, float64(s.b+1)/fn-s.fa)+ksSlack < ks {
+			continue
 		}
-		if !lost && (best == nil || ks <= best.KS) {
-			best = &PowerLaw{Xmin: xmin, NTail: nt, Zeta: zeta, KS: ks}
+		if s.b-s.a <= 16 {
+			for j := s.a + 1; j < s.b; j++ {
+				at(j)
+			}
+			continue
 		}
+		m := int(uint(s.a+s.b) >> 1)
+		fm := at(m)
+		stack = append(stack, span{m, s.b, fm, s.fb}, span{s.a, m, s.fa, fm})
 	}
-	if best == nil {
-		return nil
+	return ks
+}
+
+// sortPositive sorts v, positive finite values, ascending: an LSD radix sort
+// of the IEEE bits (which order positive floats) for long inputs.
+func sortPositive(v []float64) {
+	if len(v) < 1<<12 {
+		slices.Sort(v)
+		return
 	}
-	best.StdErr = round6(best.Zeta / math.Sqrt(float64(best.NTail)))
-	best.ParetoLevy = best.Zeta > 1 && best.Zeta < 2
-	best.Zeta, best.KS = round6(best.Zeta), round6(best.KS)
-	return best
+	keys := unsafe.Slice((*uint64)(unsafe.Pointer(&v[0])), len(v))
+	buf := make([]uint64, len(v))
+	src, dst := keys, buf
+	for shift := uint(0); shift < 64; shift += 16 {
+		var count [1 << 16]int
+		for _, k := range src {
+			count[(k>>shift)&0xffff]++
+		}
+		if count[(src[0]>>shift)&0xffff] == len(src) {
+			continue // every key has this digit
+		}
+		pos := 0
+		for d, c := range count {
+			count[d] = pos
+			pos += c
+		}
+		for _, k := range src {
+			d := (k >> shift) & 0xffff
+			dst[count[d]] = k
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &keys[0] {
+		copy(keys, src)
+	}
 }
 
 func round6(x float64) float64 {

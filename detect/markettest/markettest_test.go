@@ -2,6 +2,7 @@ package markettest
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -111,4 +112,86 @@ func TestPowerLaw(t *testing.T) {
 	if p := FitPowerLaw(make([]float64, 100), 50); p != nil {
 		t.Errorf("all zero: %+v, want nil", p)
 	}
+}
+
+// TestSigDigitsMatchesStrconv checks the scaled fast path of sigDigits
+// against the shortest decimal form on sizes of every shape: random,
+// rounded to a few decimals, near digit boundaries, tiny and huge.
+func TestSigDigitsMatchesStrconv(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	slow := func(x float64) (int, int) {
+		var buf [32]byte
+		m := mantissa(buf[:0], x)
+		if len(m) == 0 {
+			return 0, 0
+		}
+		two := 0
+		switch len(m) {
+		case 1:
+			two = int(m[0]-'0') * 10
+		case 2:
+			two = int(m[0]-'0')*10 + int(m[1]-'0')
+		}
+		return int(m[0] - '0'), two
+	}
+	for i := 0; i < 300000; i++ {
+		var x float64
+		switch i % 6 {
+		case 0:
+			x = math.Exp(20 * r.NormFloat64())
+		case 1:
+			x = math.Round(math.Exp(3*r.NormFloat64())*1000) / 1000
+		case 2:
+			x = float64(1+r.IntN(99)) * math.Pow10(r.IntN(40)-20)
+		case 3:
+			x = math.Nextafter(float64(1+r.IntN(9))*math.Pow10(r.IntN(20)-10), 0)
+		case 4:
+			x = math.Nextafter(float64(1+r.IntN(99))*math.Pow10(r.IntN(20)-10), math.Inf(1))
+		default:
+			x = math.Float64frombits(r.Uint64() &^ (1 << 63))
+		}
+		f1, t1 := sigDigits(x)
+		f2, t2 := slow(x)
+		if f1 != f2 || t1 != t2 {
+			t.Fatalf("sigDigits(%v) = %d, %d; shortest form gives %d, %d", x, f1, t1, f2, t2)
+		}
+	}
+}
+
+// BenchmarkFitPowerLaw fits 1M lognormal sizes with a Pareto tail (the
+// shape of NFT prices); reports values/s.
+func BenchmarkFitPowerLaw(b *testing.B) {
+	r := rand.New(rand.NewPCG(11, 12))
+	xs := make([]float64, 1_000_000)
+	for i := range xs {
+		if i%5 == 0 {
+			xs[i] = math.Pow(1-r.Float64(), -1/1.7)
+		} else {
+			xs[i] = math.Exp(r.NormFloat64())
+		}
+	}
+	for b.Loop() {
+		if FitPowerLaw(xs, 50) == nil {
+			b.Fatal("no fit")
+		}
+	}
+	b.ReportMetric(float64(len(xs))*float64(b.N)/b.Elapsed().Seconds(), "values/s")
+}
+
+// BenchmarkBenfordRound runs the first-digit and round-size tests on 1M
+// sizes, a tenth of them round; reports values/s.
+func BenchmarkBenfordRound(b *testing.B) {
+	r := rand.New(rand.NewPCG(13, 14))
+	xs := make([]float64, 1_000_000)
+	for i := range xs {
+		xs[i] = math.Exp(2 * r.NormFloat64())
+		if i%10 == 0 {
+			xs[i] = math.Round(xs[i]*10) / 10
+		}
+	}
+	for b.Loop() {
+		BenfordTest(xs)
+		RoundTest(xs)
+	}
+	b.ReportMetric(float64(len(xs))*float64(b.N)/b.Elapsed().Seconds(), "values/s")
 }

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// stageTimer prints the wall time of each stage of a command to w when
+// $WASHSCAN_TIMINGS is set (for performance work; not part of the
+// command-line interface). The zero value and a nil *stageTimer are silent.
+type stageTimer struct {
+	w     io.Writer
+	start time.Time
+	last  time.Time
+}
+
+// newStageTimer returns a timer writing to w, or nil when $WASHSCAN_TIMINGS
+// is unset.
+func newStageTimer(w io.Writer) *stageTimer {
+	if os.Getenv("WASHSCAN_TIMINGS") == "" {
+		return nil
+	}
+	now := time.Now()
+	return &stageTimer{w: w, start: now, last: now}
+}
+
+// lap prints the time since the previous lap (or the start) under name.
+func (s *stageTimer) lap(name string) {
+	if s == nil {
+		return
+	}
+	now := time.Now()
+	fmt.Fprintf(s.w, "timing %-14s %7.3fs  (total %7.3fs)\n", name, now.Sub(s.last).Seconds(), now.Sub(s.start).Seconds())
+	s.last = now
+}
