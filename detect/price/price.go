@@ -56,25 +56,41 @@ func run(p *detect.Pass) (any, error) {
 	maxAge := p.Duration("max_age")
 	linker, _ := p.ResultOf[funder.Detector].(*funder.Linker)
 
-	// Group sales by (contract, currency), in canonical order.
+	// Group sales by (contract, currency), in canonical order. A sale
+	// carries its time so the rolling window never reads the (scattered)
+	// time column again. Most contracts trade in one currency: byContract
+	// holds the group of a contract's first currency, the map the rest.
 	type sale struct {
 		row   int32
 		price float64 // per item
+		time  int64
 	}
+	byContract := make([]int32, t.Addrs.Len())
 	group := map[[2]uint32]int{}
-	var seqs [][]sale
+	var (
+		seqs     [][]sale
+		groupCur []uint32 // currency of each group
+	)
 	for _, r := range f.Order {
 		if !f.Sale[r] || t.Standard[r] == datasets.ERC20 || !(t.Amount[r] > 0) || math.IsInf(t.Price[r], 0) {
 			continue
 		}
-		k := [2]uint32{f.Contract[r], t.Currency[r]}
-		g, ok := group[k]
-		if !ok {
-			g = len(seqs)
-			group[k] = g
-			seqs = append(seqs, nil)
+		c, cur := f.Contract[r], t.Currency[r]
+		g := int(byContract[c]) - 1
+		if g < 0 || groupCur[g] != cur {
+			k := [2]uint32{c, cur}
+			var ok bool
+			if g, ok = group[k]; !ok {
+				g = len(seqs)
+				group[k] = g
+				seqs = append(seqs, nil)
+				groupCur = append(groupCur, cur)
+				if byContract[c] == 0 {
+					byContract[c] = int32(g + 1)
+				}
+			}
 		}
-		seqs[g] = append(seqs[g], sale{r, unitPrice(t, r)})
+		seqs[g] = append(seqs[g], sale{r, unitPrice(t, r), t.Time[r]})
 	}
 
 	// Rolling medians per group, the groups split across goroutines; the
@@ -86,7 +102,7 @@ func run(p *detect.Pass) (any, error) {
 		lo := 0 // seq[lo:i] are in sorted
 		for i, sl := range seq {
 			r, pr := sl.row, sl.price
-			for lo < i && (i-lo >= window || (maxAge > 0 && t.Time[r]-t.Time[seq[lo].row] > maxAge)) {
+			for lo < i && (i-lo >= window || (maxAge > 0 && sl.time-seq[lo].time > maxAge)) {
 				j, _ := slices.BinarySearch(sorted, seq[lo].price)
 				sorted = slices.Delete(sorted, j, j+1)
 				lo++
@@ -145,12 +161,15 @@ func run(p *detect.Pass) (any, error) {
 		return [2]uint32{a, b}
 	}
 	pairs := map[[2]uint32][]int32{}
+	inPair := make([]bool, t.Addrs.Len()) // wallets of an anomalous pair
 	for _, a := range anomalies {
-		pairs[pairKey(f.Seller[a.row], f.Buyer[a.row])] = nil
+		s, b := f.Seller[a.row], f.Buyer[a.row]
+		pairs[pairKey(s, b)] = nil
+		inPair[s], inPair[b] = true, true
 	}
 	for _, r := range f.Order {
 		s, b := f.Seller[r], f.Buyer[r]
-		if !features.Known(s) || !features.Known(b) {
+		if !features.Known(s) || !features.Known(b) || !inPair[s] || !inPair[b] {
 			continue
 		}
 		k := pairKey(s, b)
