@@ -115,6 +115,9 @@ type scanner struct {
 	inside []int32 // rows per local wallet inside its group
 	tokens []uint32
 	rows   []int32
+	// rootOf is each local wallet's root; members holds the wallets of each
+	// group, ascending, ending at start[root].
+	rootOf, start, members []int32
 }
 
 func (s *scanner) find(x int32) int32 {
@@ -200,33 +203,52 @@ func (s *scanner) scan(it item) {
 			s.inside[v] += c
 		}
 	}
+	// Each wallet's root once, then the wallets of every group by a
+	// counting sort on the root (stable, so ascending within a group):
+	// O(n) for all groups together.
+	s.rootOf = slices.Grow(s.rootOf[:0], n)[:n]
+	s.start = slices.Grow(s.start[:0], n+1)[:n+1]
+	s.members = slices.Grow(s.members[:0], n)[:n]
+	clear(s.start)
+	for u := range s.rootOf {
+		s.rootOf[u] = s.find(int32(u))
+		s.start[s.rootOf[u]+1]++
+	}
+	for i := 1; i <= n; i++ {
+		s.start[i] += s.start[i-1]
+	}
+	for u, r := range s.rootOf {
+		s.members[s.start[r]] = int32(u)
+		s.start[r]++ // ends as the end of r's wallets
+	}
 	// Visit groups by root in increasing local order.
 	for root := int32(0); root < int32(n); root++ {
-		if s.find(root) != root {
+		if s.rootOf[root] != root {
 			continue
 		}
 		size := int(s.size[root])
 		if size < s.cfg.minWallets || size > s.cfg.maxWallets {
 			continue
 		}
-		s.group(it, g, root, size)
+		end := s.start[root]
+		s.group(it, g, root, s.members[end-int32(size):end])
 	}
 }
 
-func (s *scanner) group(it item, g *graph.Graph, root int32, size int) {
+// group reports the rows among members (local wallets of one group,
+// ascending) when they traded enough distinct tokens.
+func (s *scanner) group(it item, g *graph.Graph, root int32, members []int32) {
 	t := s.f.T
+	size := len(members)
 	s.tokens = s.tokens[:0]
 	s.rows = s.rows[:0]
 	var share float64
 	lo, hi := int64(1<<62), int64(-1<<62)
-	for u := int32(0); u < int32(g.Len()); u++ {
-		if s.find(u) != root {
-			continue
-		}
+	for _, u := range members {
 		share += float64(s.inside[u]) / float64(max(s.total[u], 1))
 		a, b := g.Out(u)
 		for k := a; k < b; k++ {
-			if s.find(g.ArcTo(k)) != root {
+			if s.rootOf[g.ArcTo(k)] != root {
 				continue
 			}
 			for _, r := range g.ArcRows(k) {
