@@ -108,6 +108,9 @@ func benchRows() int {
 	return 200000
 }
 
+// benchLoad times Load on generated rows in format ext, or on the file
+// $WASHSCAN_BENCH_FILE when it is set and has extension ext (e.g. a market
+// written by `washscan synth --trades 10000000 --collections 10000`).
 func benchLoad(b *testing.B, ext string) {
 	n := benchRows()
 	dir := os.Getenv("WASHSCAN_BENCH_DIR")
@@ -115,7 +118,12 @@ func benchLoad(b *testing.B, ext string) {
 		dir = b.TempDir()
 	}
 	path := filepath.Join(dir, fmt.Sprintf("bench-%d-seed1%s", n, ext))
-	if _, err := os.Stat(path); err != nil {
+	if p := os.Getenv("WASHSCAN_BENCH_FILE"); p != "" {
+		if filepath.Ext(p) != ext {
+			b.Skipf("$WASHSCAN_BENCH_FILE %s is not %s", p, ext)
+		}
+		path, n = p, -1
+	} else if _, err := os.Stat(path); err != nil {
 		writeGenerated(b, path, n, 1)
 	}
 	st, _ := os.Stat(path)
@@ -127,7 +135,9 @@ func benchLoad(b *testing.B, ext string) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if t.Len() != n {
+		if n < 0 {
+			n = t.Len()
+		} else if t.Len() != n {
 			b.Fatalf("%d rows, want %d", t.Len(), n)
 		}
 		var ms runtime.MemStats

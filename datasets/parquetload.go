@@ -12,7 +12,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
@@ -20,6 +19,10 @@ import (
 
 // parquetBatch is the record batch size read from Parquet files.
 const parquetBatch = 64 << 10
+
+// parquetPoolLimit is the most memory a Parquet load keeps for reuse: a few
+// batches' worth of decoded columns.
+const parquetPoolLimit = 256 << 20
 
 // readerAtSeeker is what the Parquet reader needs.
 type readerAtSeeker interface {
@@ -55,7 +58,7 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 		return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
 	}
 	defer rdr.Close()
-	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{Parallel: true, BatchSize: parquetBatch}, memory.DefaultAllocator)
+	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{Parallel: true, BatchSize: parquetBatch}, newBufPool(parquetPoolLimit))
 	if err != nil {
 		return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
 	}
