@@ -2,10 +2,10 @@ package cycle
 
 import (
 	"cmp"
-	"fmt"
+	"encoding/hex"
 	"runtime"
 	"slices"
-	"strings"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -87,6 +87,7 @@ func run(pass *detect.Pass) (any, error) {
 	}
 	tbl, _ := pass.ResultOf[hubs.Detector].(*hubs.Table)
 	seller, buyer := tbl.Columns(f)
+	packed := pack(f.T.Time, seller, buyer)
 	groups := Groups(f, cfg.minLen)
 	var (
 		next    atomic.Int64
@@ -100,7 +101,7 @@ func run(pass *detect.Pass) (any, error) {
 		go func() {
 			defer wg.Done()
 			s := newScanner(pass, f, partners, cfg)
-			s.seller, s.buyer = seller, buyer
+			s.packed = packed
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(groups) || pass.Context.Err() != nil {
@@ -127,7 +128,7 @@ func Groups(f *features.Set, minLen int) []group {
 	t := f.T
 	var gs []group
 	na := t.Assets.Len()
-	tokens := make(map[uint32]int) // contract → number of tokens with rows
+	tokens := make([]int32, t.Addrs.Len()+1) // contract → number of tokens with rows
 	for a := 0; a < na; a++ {
 		rows := f.AssetTrades(datasets.AssetID(a))
 		if len(rows) == 0 {
@@ -136,22 +137,38 @@ func Groups(f *features.Set, minLen int) []group {
 		if len(rows) >= minLen {
 			gs = append(gs, group{perToken, t.Standard[rows[0]] == datasets.ERC20, rows})
 		}
-		if t.Standard[rows[0]] != datasets.ERC20 {
-			tokens[t.Assets.Contract[a]]++
+		if c := t.Assets.Contract[a]; t.Standard[rows[0]] != datasets.ERC20 && int(c) < len(tokens) {
+			tokens[c]++
 		}
 	}
-	// Collection rows in canonical order.
-	byContract := make(map[uint32][]int32)
-	for _, r := range f.Order {
+	// Collection rows in canonical order, by a counting sort on contract.
+	collection := func(r int32) (uint32, bool) {
 		c := f.Contract[r]
-		if tokens[c] >= 2 && t.Standard[r] != datasets.ERC20 {
-			byContract[c] = append(byContract[c], r)
+		return c, int(c) < len(tokens) && tokens[c] >= 2 && t.Standard[r] != datasets.ERC20
+	}
+	end := make([]int32, len(tokens)+1) // rows of contract c: flat[end[c]:end[c+1]]
+	for _, r := range f.Order {
+		if c, ok := collection(r); ok {
+			end[c+1]++
 		}
 	}
-	for _, rows := range byContract {
-		if len(rows) >= minLen {
-			gs = append(gs, group{perCollection, false, rows})
+	for c := 1; c < len(end); c++ {
+		end[c] += end[c-1]
+	}
+	flat := make([]int32, end[len(end)-1])
+	for _, r := range f.Order {
+		if c, ok := collection(r); ok {
+			flat[end[c]] = r
+			end[c]++
 		}
+	}
+	// end[c] is now the end of contract c's rows and the start of c+1's.
+	lo := int32(0)
+	for c := 0; c < len(tokens); c++ {
+		if n := end[c] - lo; n > 0 && int(n) >= minLen {
+			gs = append(gs, group{perCollection, false, flat[lo:end[c]:end[c]]})
+		}
+		lo = end[c]
 	}
 	slices.SortFunc(gs, func(a, b group) int {
 		if c := cmp.Compare(len(b.rows), len(a.rows)); c != 0 {
@@ -165,61 +182,235 @@ func Groups(f *features.Set, minLen int) []group {
 	return gs
 }
 
-// best is the strongest finding so far for a row within one group.
+// best is the strongest finding so far for a row within one group; the
+// zero value (strength 0) means none (strengths are at least 0.3).
 type best struct {
 	strength float64
 	evidence string
 }
 
 // scanner holds one worker's buffers.
+//
+// A group is scanned on group-local copies of its columns: position i of
+// the group (its i-th row in canonical order) has time gTime[i] and
+// endpoints gFrom[i] → gTo[i], renumbered to group-local wallet ids 1..D in
+// increasing wallet id order (0: no edge, the row has an unknown party or is
+// a self-trade). Windows are position lists, so the graphs are built from
+// contiguous arrays and small ids, not from rows scattered across the table
+// and wallet ids over the whole address space; because the renumbering keeps
+// wallet order, every graph has the same nodes, arcs and orders as the graph
+// of the same rows built from the table's columns.
 type scanner struct {
 	pass     *detect.Pass
+	report   func(row int32, strength float64, evidence string) // pass.Report
 	f        *features.Set
 	partners *graph.PartnerTable
 	cfg      config
 	b        graph.Builder
 	ws       graph.Workspace
-	found    map[int32]best
 	wallets  []uint32
-	sb       strings.Builder
-	// seller and buyer are the wallet columns with fungible hubs removed.
-	seller, buyer []uint32
+	buf      []byte
+	// packed holds, by row, the time and the wallets with fungible hubs
+	// removed.
+	packed []packedRow
+
+	// The current group, by position.
+	rows         []int32  // position → row
+	gTime        []int64  // position → time
+	gFrom, gTo   []uint32 // position → local wallet id (0: none)
+	gIDs         []uint32 // local wallet id − 1 → wallet id
+	found        []best   // position → best finding
+	touched      []int32  // positions with a finding
+	live         []int32  // prefix counts of live positions (see prune)
+	iota         []int32  // 0, 1, 2, …
+	mark         []int32  // wallet id → local id during gather (0 = unseen)
+	set          []uint64 // bitset for graph.SortDistinct
+	start, membs []int32  // components' members
+	ids          []string // token ids of a collection ring
 }
 
 func newScanner(pass *detect.Pass, f *features.Set, p *graph.PartnerTable, cfg config) *scanner {
-	return &scanner{pass: pass, f: f, partners: p, cfg: cfg, found: map[int32]best{}, seller: f.Seller, buyer: f.Buyer}
+	return &scanner{pass: pass, f: f, partners: p, cfg: cfg, report: pass.Report}
+}
+
+// packedRow is what the scan reads of a row, in one cache line: groups
+// visit rows scattered across the table, and reading the time, seller and
+// buyer columns separately would cost three cache misses per row.
+type packedRow struct {
+	time          int64
+	seller, buyer uint32
+}
+
+// pack interleaves the columns the scan reads. Time O(rows).
+func pack(time []int64, seller, buyer []uint32) []packedRow {
+	p := make([]packedRow, len(time))
+	for r := range p {
+		p[r] = packedRow{time[r], seller[r], buyer[r]}
+	}
+	return p
+}
+
+// gather loads group g into the scanner's position arrays. Time O(n log D)
+// for n rows and D distinct wallets.
+func (s *scanner) gather(g group) {
+	n := len(g.rows)
+	s.rows = g.rows
+	s.gTime = resize(s.gTime, n)
+	s.gFrom = resize(s.gFrom, n)
+	s.gTo = resize(s.gTo, n)
+	s.found = resize(s.found, n)
+	if len(s.iota) < n {
+		s.iota = make([]int32, n+n/4)
+		for i := range s.iota {
+			s.iota[i] = int32(i)
+		}
+	}
+	if len(s.mark) == 0 {
+		s.mark = make([]int32, s.f.T.Addrs.Len()+1)
+	}
+	packed, mark := s.packed, s.mark
+	ids := s.gIDs[:0]
+	lo, hi := uint32(1<<32-1), uint32(0) // range of ids
+	for i, r := range g.rows {
+		p := &packed[r]
+		s.gTime[i] = p.time
+		u, v := p.seller, p.buyer
+		if u == 0 || v == 0 || u == v || int(u) >= len(mark) || int(v) >= len(mark) {
+			s.gFrom[i], s.gTo[i] = 0, 0
+			continue
+		}
+		s.gFrom[i], s.gTo[i] = u, v
+		if mark[u] == 0 {
+			mark[u] = -1
+			ids = append(ids, u)
+			lo, hi = min(lo, u), max(hi, u)
+		}
+		if mark[v] == 0 {
+			mark[v] = -1
+			ids = append(ids, v)
+			lo, hi = min(lo, v), max(hi, v)
+		}
+	}
+	if !graph.SortDistinct(ids, lo, hi, &s.set) {
+		slices.Sort(ids)
+	}
+	for i, w := range ids {
+		mark[w] = int32(i) + 1
+	}
+	for i, u := range s.gFrom {
+		if u != 0 {
+			s.gFrom[i], s.gTo[i] = uint32(mark[u]), uint32(mark[s.gTo[i]])
+		}
+	}
+	for _, w := range ids {
+		mark[w] = 0
+	}
+	s.gIDs = ids
+}
+
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n, n+n/4)
+	}
+	return s[:n]
 }
 
 func (s *scanner) scanGroup(g group) error {
-	clear(s.found)
+	s.gather(g)
 	width := s.cfg.window
 	if g.fungible {
 		width = s.cfg.fungibleWindow
 	}
-	if err := s.scanRows(g, g.rows, width); err != nil {
-		return err
+	var err error
+	if s.prune() {
+		err = s.scanRows(g, s.iota[:len(g.rows)], width)
 	}
-	rows := make([]int32, 0, len(s.found))
-	for r := range s.found {
-		rows = append(rows, r)
+	slices.Sort(s.touched)
+	for _, p := range s.touched {
+		b := s.found[p]
+		s.found[p] = best{}
+		if err == nil {
+			s.report(s.rows[p], b.strength, b.evidence)
+		}
 	}
-	slices.Sort(rows)
-	for _, r := range rows {
-		b := s.found[r]
-		s.pass.Report(r, b.strength, b.evidence)
-	}
-	return nil
+	s.touched = s.touched[:0]
+	return err
 }
 
-// scanRows looks for cycles in rows (canonical order) in sliding windows of
-// the given width.
-func (s *scanner) scanRows(g group, rows []int32, width int64) error {
-	t := s.f.T
-	for _, sp := range graph.Sliding(rows, t.Time, width, width/2) {
-		if sp.Hi-sp.Lo < s.cfg.minLen {
+// prune finds the group's rows that can lie on a reported cycle in some
+// window and reports whether there are enough of them to form one.
+//
+// Every window's graph is a subgraph of the graph of the whole group, so a
+// strongly connected component of a window lies inside one component of the
+// group graph. A window component examined by scanWindow (at least minComp
+// = 3 wallets, 2 when min_len is 2) therefore has at least minComp arcs,
+// each a row joining two wallets of one group component of at least minComp
+// wallets: a live row. A window with fewer than minComp live rows has no
+// such component, so skipping it changes nothing (no cycle, no re-examined
+// component, no enumeration work). prune sets s.live to the prefix counts
+// of live rows by position. Time O(n + D) after gather.
+func (s *scanner) prune() bool {
+	n := len(s.rows)
+	minComp := s.minComp()
+	gr := s.b.Build(s.iota[:n], s.gFrom, s.gTo)
+	if gr.Arcs() < minComp {
+		return false
+	}
+	comp, count := gr.SCC(&s.ws)
+	size := resize(s.start, count)
+	clear(size)
+	for _, c := range comp {
+		size[c]++
+	}
+	s.start = size
+	live := resize(s.live, n+1)
+	live[0] = 0
+	// Group graph nodes are the local ids 1..D in order: node = id − 1.
+	for i, u := range s.gFrom {
+		l := live[i]
+		if u != 0 {
+			if c := comp[u-1]; c == comp[s.gTo[i]-1] && int(size[c]) >= minComp {
+				l++
+			}
+		}
+		live[i+1] = l
+	}
+	s.live = live
+	return int(live[n]) >= minComp
+}
+
+// minComp is the fewest wallets of a component scanWindow examines.
+func (s *scanner) minComp() int {
+	if s.cfg.minLen > 2 {
+		return 3
+	}
+	return 2
+}
+
+// liveIn counts the live rows at positions pos (increasing).
+func (s *scanner) liveIn(pos []int32) int {
+	if len(pos) == 0 {
+		return 0
+	}
+	lo, hi := pos[0], pos[len(pos)-1]
+	if int(hi-lo) == len(pos)-1 { // contiguous
+		return int(s.live[hi+1] - s.live[lo])
+	}
+	k := 0
+	for _, p := range pos {
+		k += int(s.live[p+1] - s.live[p])
+	}
+	return k
+}
+
+// scanRows looks for cycles in the group positions pos (increasing) in
+// sliding windows of the given width.
+func (s *scanner) scanRows(g group, pos []int32, width int64) error {
+	for _, sp := range graph.Sliding(pos, s.gTime, width, width/2) {
+		if sp.Hi-sp.Lo < s.cfg.minLen || s.liveIn(pos[sp.Lo:sp.Hi]) < s.minComp() {
 			continue
 		}
-		big, err := s.scanWindow(g, rows[sp.Lo:sp.Hi], width)
+		big, err := s.scanWindow(g, pos[sp.Lo:sp.Hi], width)
 		if err != nil {
 			return err
 		}
@@ -236,16 +427,16 @@ func (s *scanner) scanRows(g group, rows []int32, width int64) error {
 	return nil
 }
 
-// scanWindow enumerates the cycles of the window's graph and returns the
-// rows (canonical order) of each component too large to enumerate.
-func (s *scanner) scanWindow(g group, rows []int32, width int64) (big [][]int32, err error) {
-	f := s.f
-	gr := s.b.Build(rows, s.seller, s.buyer)
+// scanWindow enumerates the cycles of the graph of the window's positions
+// and returns the positions (increasing) of each component too large to
+// enumerate.
+func (s *scanner) scanWindow(g group, pos []int32, width int64) (big [][]int32, err error) {
+	gr := s.b.Build(pos, s.gFrom, s.gTo)
 	if gr.Arcs() < s.cfg.minLen {
 		return nil, nil
 	}
 	comp, count := gr.SCC(&s.ws)
-	start, members := graph.Members(comp, count)
+	start, members := s.members(comp, count)
 	lim := graph.CycleLimits{MinLen: s.cfg.minLen, MaxLen: s.cfg.maxLen, Budget: s.cfg.budget, Context: s.pass.Context}
 	for c := 0; c < count; c++ {
 		m := members[start[c]:start[c+1]]
@@ -262,7 +453,7 @@ func (s *scanner) scanWindow(g group, rows []int32, width int64) (big [][]int32,
 					}
 				}
 			}
-			slices.SortFunc(br, func(a, b int32) int { return cmp.Compare(f.Rank[a], f.Rank[b]) })
+			slices.Sort(br)
 			big = append(big, br)
 			continue
 		}
@@ -277,9 +468,30 @@ func (s *scanner) scanWindow(g group, rows []int32, width int64) (big [][]int32,
 	return big, nil
 }
 
-// cycle scores one found cycle and records it on its rows.
+// members is [graph.Members] into the scanner's buffers.
+func (s *scanner) members(comp []int32, count int) (start, members []int32) {
+	start = resize(s.start, count+1)
+	clear(start)
+	for _, c := range comp {
+		start[c+1]++
+	}
+	for c := 0; c < count; c++ {
+		start[c+1] += start[c]
+	}
+	members = resize(s.membs, len(comp))
+	for u, c := range comp {
+		members[start[c]] = int32(u)
+		start[c]++
+	}
+	// start[c] is now the end of c: shift back.
+	copy(start[1:], start[:count])
+	start[0] = 0
+	s.start, s.membs = start, members
+	return start, members
+}
+
+// cycle scores one found cycle and records it on its positions.
 func (s *scanner) cycle(g group, gr *graph.Graph, arcs []int32, _ int64) {
-	t := s.f.T
 	k := len(arcs)
 	var conc float64
 	lo, hi := int64(1<<62), int64(-1<<62)
@@ -287,16 +499,16 @@ func (s *scanner) cycle(g group, gr *graph.Graph, arcs []int32, _ int64) {
 	nrows := 0
 	s.wallets = s.wallets[:0]
 	for _, a := range arcs {
-		w := uint32(gr.ID(gr.ArcFrom(a)))
+		w := s.gIDs[gr.ID(gr.ArcFrom(a))-1]
 		s.wallets = append(s.wallets, w)
 		conc += s.partners.Concentration(w, k)
-		rs := gr.ArcRows(a)
-		if len(rs) > 1 {
+		ps := gr.ArcRows(a)
+		if len(ps) > 1 {
 			repeated = 1
 		}
-		nrows += len(rs)
-		for _, r := range rs {
-			lo, hi = min(lo, t.Time[r]), max(hi, t.Time[r])
+		nrows += len(ps)
+		for _, p := range ps {
+			lo, hi = min(lo, s.gTime[p]), max(hi, s.gTime[p])
 		}
 	}
 	conc /= float64(k)
@@ -314,8 +526,9 @@ func (s *scanner) cycle(g group, gr *graph.Graph, arcs []int32, _ int64) {
 	strength = min(1, strength)
 	ev := ""
 	for _, a := range arcs {
-		for _, r := range gr.ArcRows(a) {
-			b, ok := s.found[r]
+		for _, p := range gr.ArcRows(a) {
+			b := &s.found[p]
+			ok := b.strength != 0
 			if ok && b.strength > strength {
 				continue
 			}
@@ -325,7 +538,10 @@ func (s *scanner) cycle(g group, gr *graph.Graph, arcs []int32, _ int64) {
 			if ok && b.strength == strength && b.evidence <= ev {
 				continue
 			}
-			s.found[r] = best{strength, ev}
+			if !ok {
+				s.touched = append(s.touched, p)
+			}
+			*b = best{strength, ev}
 		}
 	}
 }
@@ -333,35 +549,62 @@ func (s *scanner) cycle(g group, gr *graph.Graph, arcs []int32, _ int64) {
 // evidence renders a cycle as 0xa→0xb→0xc→0xa (token 12, 3 legs in 2d).
 func (s *scanner) evidence(g group, gr *graph.Graph, arcs []int32, nrows int, span int64) string {
 	t := s.f.T
-	sb := &s.sb
-	sb.Reset()
+	b := s.buf[:0]
 	for _, w := range s.wallets {
-		sb.WriteString(t.Addrs.String(datasets.AddrID(w)))
-		sb.WriteString("→")
+		b = appendAddr(b, t.Addrs, datasets.AddrID(w))
+		b = append(b, "→"...)
 	}
-	sb.WriteString(t.Addrs.String(datasets.AddrID(s.wallets[0])))
-	first := gr.ArcRows(arcs[0])[0]
+	b = appendAddr(b, t.Addrs, datasets.AddrID(s.wallets[0]))
+	first := s.rows[gr.ArcRows(arcs[0])[0]]
 	a := t.Asset[first]
 	if g.kind == perToken {
+		b = append(b, " (token "...)
 		if id := t.Assets.TokenID[a]; id != "" {
-			fmt.Fprintf(sb, " (token %s, ", id)
+			b = append(b, id...)
 		} else {
-			fmt.Fprintf(sb, " (token %s, ", t.Addrs.String(t.Assets.Contract[a]))
+			b = appendAddr(b, t.Addrs, t.Assets.Contract[a])
 		}
+		b = append(b, ", "...)
 	} else {
-		var ids []string
+		ids := s.ids[:0]
 		for _, arc := range arcs {
-			for _, r := range gr.ArcRows(arc) {
-				ids = append(ids, t.Assets.TokenID[t.Asset[r]])
+			for _, p := range gr.ArcRows(arc) {
+				ids = append(ids, t.Assets.TokenID[t.Asset[s.rows[p]]])
 			}
 		}
 		slices.SortFunc(ids, datasets.CompareTokenIDs)
 		ids = slices.Compact(ids)
-		if len(ids) > 6 {
-			ids = append(ids[:6], "…")
+		s.ids = ids
+		b = append(b, " (collection "...)
+		b = appendAddr(b, t.Addrs, t.Assets.Contract[a])
+		b = append(b, ", tokens "...)
+		for i, id := range ids {
+			if i == 6 {
+				b = append(b, ",…"...)
+				break
+			}
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, id...)
 		}
-		fmt.Fprintf(sb, " (collection %s, tokens %s, ", t.Addrs.String(t.Assets.Contract[a]), strings.Join(ids, ","))
+		b = append(b, ", "...)
 	}
-	fmt.Fprintf(sb, "%d legs in %s)", nrows, graph.Human(span))
-	return sb.String()
+	b = strconv.AppendInt(b, int64(nrows), 10)
+	b = append(b, " legs in "...)
+	b = append(b, graph.Human(span)...)
+	b = append(b, ')')
+	s.buf = b
+	return string(b)
+}
+
+// appendAddr appends the 0x form of id (nothing for NoAddr), as
+// datasets.Addresses.String renders it.
+func appendAddr(b []byte, addrs *datasets.Addresses, id datasets.AddrID) []byte {
+	if id == datasets.NoAddr {
+		return b
+	}
+	a := addrs.Addr(id)
+	b = append(b, "0x"...)
+	return hex.AppendEncode(b, a[:])
 }

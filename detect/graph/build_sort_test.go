@@ -66,3 +66,42 @@ func TestBuildLarge(t *testing.T) {
 		}
 	}
 }
+
+// TestSortDistinct checks the bitset sort against slices.Sort on dense and
+// sparse sets, with and without an offset.
+func TestSortDistinct(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var set []uint64
+	for _, tc := range []struct{ n, span, off int }{{1, 1, 0}, {3, 10, 5}, {64, 64, 0}, {100, 1000, 77}, {1000, 300000, 9}, {50, 1 << 20, 1 << 30}} {
+		seen := map[uint32]bool{}
+		var ids []uint32
+		for len(ids) < tc.n {
+			x := uint32(tc.off + r.IntN(tc.span))
+			if !seen[x] {
+				seen[x] = true
+				ids = append(ids, x)
+			}
+		}
+		want := slices.Sorted(slices.Values(ids))
+		lo, hi := slices.Min(ids), slices.Max(ids)
+		got := slices.Clone(ids)
+		if SortDistinct(got, lo, hi, &set) {
+			if !slices.Equal(got, want) {
+				t.Errorf("%+v: got %v, want %v", tc, got, want)
+			}
+		} else if uint64(hi-lo)/64 <= 4*uint64(len(ids)) || !slices.Equal(got, ids) {
+			t.Errorf("%+v: declined a dense set or changed ids", tc)
+		}
+		ids64 := make([]int64, len(ids))
+		for i, x := range ids {
+			ids64[i] = int64(x)
+		}
+		if SortDistinct(ids64, int64(lo), int64(hi), &set) {
+			for i := range want {
+				if ids64[i] != int64(want[i]) {
+					t.Fatalf("%+v: int64 ids differ", tc)
+				}
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"cmp"
+	"math/bits"
 	"slices"
 
 	gg "gonum.org/v1/gonum/graph"
@@ -113,6 +114,7 @@ type Builder struct {
 	edgeTmp []edge
 	cnt     []int32
 	tmp     []int64
+	set     []uint64 // bitset over a range of wallet ids
 }
 
 type edge struct{ u, v, pos, row int32 }
@@ -166,6 +168,33 @@ func (b *Builder) sortEdges(n int) {
 	}
 }
 
+// SortDistinct sorts ids, distinct values within [lo, hi], increasingly
+// through a bitset over [lo, hi] (set holds its buffer) in time O(len(ids) +
+// (hi − lo)/64), when that range is at most 256 values per id; otherwise it
+// leaves ids alone and returns false. Dense ids, such as wallets renumbered
+// per group, are sorted this way much faster than by comparisons.
+func SortDistinct[T ~int64 | ~uint32](ids []T, lo, hi T, set *[]uint64) bool {
+	k := len(ids)
+	if k == 0 || hi < lo || uint64(hi-lo)/64 > 4*uint64(k) {
+		return k == 0
+	}
+	bs := resize(*set, int(uint64(hi-lo)/64)+1)
+	clear(bs)
+	for _, id := range ids {
+		x := uint64(id - lo)
+		bs[x/64] |= 1 << (x % 64)
+	}
+	ids = ids[:0]
+	for i, word := range bs {
+		for word != 0 {
+			ids = append(ids, lo+T(i*64+bits.TrailingZeros64(word)))
+			word &= word - 1
+		}
+	}
+	*set = bs
+	return true
+}
+
 // sortIDs sorts wallet ids (each below 2^33) increasingly: pdqsort for short
 // lists, an LSD radix sort of three 11-bit digits for long ones.
 func sortIDs(ids []int64, tmp *[]int64) {
@@ -202,12 +231,14 @@ func sortIDs(ids []int64, tmp *[]int64) {
 // Build returns the graph of rows: an edge from[r] → to[r] for each row r
 // of rows whose endpoints are both known (non-zero) and different. from and
 // to are indexed by row (features.Set.Seller and Buyer). Within an arc, rows
-// keep the order of rows. Time O(k log k) for k rows; no allocation once the
-// builder's buffers have grown.
+// keep the order of rows. Time O(k log k) for k rows, O(k + span/64) when
+// the wallet ids seen span at most 256 ids per wallet; no allocation once
+// the builder's buffers have grown.
 func (b *Builder) Build(rows []int32, from, to []uint32) *Graph {
 	g := &b.g
 	g.ids = g.ids[:0]
 	b.edges = b.edges[:0]
+	lo, hi := uint32(1<<32-1), uint32(0) // range of the wallet ids seen
 	for pos, r := range rows {
 		u, v := from[r], to[r]
 		if u == 0 || v == 0 || u == v {
@@ -220,11 +251,14 @@ func (b *Builder) Build(rows []int32, from, to []uint32) *Graph {
 			if b.local[w] == 0 {
 				b.local[w] = -1 // mark seen
 				g.ids = append(g.ids, int64(w))
+				lo, hi = min(lo, w), max(hi, w)
 			}
 		}
 		b.edges = append(b.edges, edge{int32(u), int32(v), int32(pos), r})
 	}
-	sortIDs(g.ids, &b.tmp)
+	if !SortDistinct(g.ids, int64(lo), int64(hi), &b.set) {
+		sortIDs(g.ids, &b.tmp)
+	}
 	for i, id := range g.ids {
 		b.local[id] = int32(i) + 1
 	}
@@ -268,7 +302,8 @@ func (b *Builder) Build(rows []int32, from, to []uint32) *Graph {
 		g.inStart[v+1] += g.inStart[v]
 	}
 	g.inArc = resize(g.inArc, len(g.arcTo))
-	next := resize(nil, n)
+	next := resize(b.cnt, n)
+	b.cnt = next
 	copy(next, g.inStart[:n])
 	for k, v := range g.arcTo {
 		g.inArc[next[v]] = int32(k)
@@ -277,9 +312,9 @@ func (b *Builder) Build(rows []int32, from, to []uint32) *Graph {
 	return g
 }
 
-func resize(s []int32, n int) []int32 {
+func resize[T any](s []T, n int) []T {
 	if cap(s) < n {
-		return make([]int32, n)
+		return make([]T, n)
 	}
 	return s[:n]
 }
