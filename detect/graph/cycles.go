@@ -65,9 +65,18 @@ func (g *Graph) Cycles(comp []int32, c int32, members []int32, lim CycleLimits, 
 		}
 		return nil
 	}
+	// Every return leaves dist at -1 on the nodes it set, so a stopped
+	// search (budget, context, emit) never leaks state into the next call
+	// on this workspace: what a search finds depends only on its input.
+	var queue []int32
+	defer func() {
+		for _, v := range queue {
+			dist[v] = -1
+		}
+	}()
 	for _, s := range members {
 		// Reverse BFS from s over nodes > s of the component.
-		queue := append(ws.queue[:0], s)
+		queue = append(ws.queue[:0], s)
 		dist[s] = 0
 		for qi := 0; qi < len(queue); qi++ {
 			v := queue[qi]
@@ -122,7 +131,7 @@ func (g *Graph) Cycles(comp []int32, c int32, members []int32, lim CycleLimits, 
 					}
 					continue
 				}
-				if w < s || onPath[w] || dist[w] < 0 || d+int(dist[w]) > maxLen {
+				if w < s || comp[w] != c || onPath[w] || dist[w] < 0 || d+int(dist[w]) > maxLen {
 					continue
 				}
 				onPath[w] = true
@@ -135,6 +144,7 @@ func (g *Graph) Cycles(comp []int32, c int32, members []int32, lim CycleLimits, 
 		for _, v := range queue {
 			dist[v] = -1
 		}
+		queue = queue[:0]
 	}
 	return steps, nil
 }
