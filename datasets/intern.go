@@ -261,10 +261,14 @@ func (a *Assets) reserve(n int) {
 // for tokRaw keys. It does not extend Contract (the caller does) nor TokenID
 // (see materialize).
 func (a *Assets) internKey(c AddrID, k tokKey, raw []byte) AssetID {
+	return a.internHash(c, k, raw, assetHash(c, k.kind, k.v, raw))
+}
+
+// internHash is internKey with h = assetHash(c, k.kind, k.v, raw) given.
+func (a *Assets) internHash(c AddrID, k tokKey, raw []byte, h uint64) AssetID {
 	if len(a.rec)+1 > len(a.slots)*5/8 {
 		a.growIndex(len(a.rec) + 1)
 	}
-	h := assetHash(c, k.kind, k.v, raw)
 	id, ok, slot := a.find(c, &k, raw, h)
 	if ok {
 		return id
@@ -281,10 +285,15 @@ func (a *Assets) internKey(c AddrID, k tokKey, raw []byte) AssetID {
 
 // lookupKey returns the id of (c, k) if interned.
 func (a *Assets) lookupKey(c AddrID, k *tokKey, raw []byte) (AssetID, bool) {
+	return a.lookupHash(c, k, raw, assetHash(c, k.kind, k.v, raw))
+}
+
+// lookupHash is lookupKey with h = assetHash(c, k.kind, k.v, raw) given.
+func (a *Assets) lookupHash(c AddrID, k *tokKey, raw []byte, h uint64) (AssetID, bool) {
 	if len(a.slots) == 0 {
 		return 0, false
 	}
-	id, ok, _ := a.find(c, k, raw, assetHash(c, k.kind, k.v, raw))
+	id, ok, _ := a.find(c, k, raw, h)
 	return id, ok
 }
 

@@ -211,7 +211,8 @@ type builder struct {
 	pcontracts *Addresses     // stage A: private contract numbering
 	pcache     *contractCache // stage A
 
-	sink uint32 // keeps the cache-touching loads of resolveAddrs
+	sink  uint32 // keeps the cache-touching loads of resolveAddrs
+	sinkA uint64 // and of addRowsA
 }
 
 func newBuilder(opt *LoadOptions) *builder {
@@ -360,26 +361,91 @@ const (
 	rowBad               // p.err is set
 )
 
-// addA is stage A for one row.
-func (b *builder) addA(p *prow) {
+// addRowsA is stage A for the rows of a chunk, in order. The asset index and
+// the identity table are far larger than the processor's caches, so each
+// lookup is a cache miss; as in resolveAddrs, the rows go in blocks whose
+// lookups are independent of each other: a pass that computes every row's
+// asset hash and touches its home slot, a pass that resolves the assets in
+// row order (interning new ones, so ids are as if each row were added alone)
+// and touches each identity's home slot, then the identity probes in row
+// order. The processor overlaps the misses of a pass instead of paying them
+// one by one.
+func (b *builder) addRowsA(rows []prow) {
+	t := b.t
+	var (
+		ah, kh [resolveBlock]uint64 // asset and identity hashes
+		pc     [resolveBlock]AddrID // private contract ids
+		known  [resolveBlock]bool   // asset seen before the row
+		sink   uint64
+	)
+	for lo := 0; lo < len(rows); lo += resolveBlock {
+		blk := rows[lo:min(lo+resolveBlock, len(rows))]
+		if n := len(t.Assets.slots); n > 0 {
+			mask := uint64(n - 1)
+			for i := range blk {
+				p := &blk[i]
+				if p.err != nil {
+					continue
+				}
+				pc[i] = b.privateContract(&p.contract)
+				ah[i] = assetHash(pc[i], p.tk.kind, p.tk.v, tokRawBytes(p))
+				sink += t.Assets.slots[ah[i]&mask]
+			}
+		} else {
+			for i := range blk {
+				p := &blk[i]
+				if p.err == nil {
+					pc[i] = b.privateContract(&p.contract)
+					ah[i] = assetHash(pc[i], p.tk.kind, p.tk.v, tokRawBytes(p))
+				}
+			}
+		}
+		if b.used+len(blk) > len(b.slots)*6/10 {
+			b.rehash(len(b.slots) * 2)
+		}
+		smask := uint64(len(b.slots) - 1)
+		for i := range blk {
+			p := &blk[i]
+			if p.err != nil {
+				continue
+			}
+			raw := tokRawBytes(p)
+			aid, ok := t.Assets.lookupHash(pc[i], &p.tk, raw, ah[i])
+			if !ok {
+				aid = t.Assets.internHash(pc[i], p.tk, raw, ah[i])
+			}
+			p.aid, known[i] = aid, ok
+			k := idKey{p.tx, p.logIndex, aid}
+			kh[i] = b.hash(&k)
+			sink += b.slots[kh[i]&smask]
+		}
+		for i := range blk {
+			b.addIdentity(&blk[i], kh[i], known[i])
+		}
+	}
+	b.sinkA = sink
+}
+
+// privateContract is stage A's id of contract a.
+func (b *builder) privateContract(a *Address) AddrID {
+	h := hashAddr(a)
+	pcid, ok := b.pcache.get(a, h)
+	if !ok {
+		pcid = b.pcontracts.intern(a, h)
+		b.pcache.put(a, h, pcid)
+	}
+	return pcid
+}
+
+// addIdentity ends stage A for row p, whose asset p.aid is resolved (known:
+// it existed before the row) and whose identity hashes to kh: a new identity
+// is appended, a repeated one marked rowSame with the row it repeats.
+func (b *builder) addIdentity(p *prow, kh uint64, known bool) {
 	if p.err != nil {
 		p.state = rowBad
 		return
 	}
 	t := b.t
-	h := hashAddr(&p.contract)
-	pcid, ok := b.pcache.get(&p.contract, h)
-	if !ok {
-		pcid = b.pcontracts.intern(&p.contract, h)
-		b.pcache.put(&p.contract, h, pcid)
-	}
-	raw := tokRawBytes(p)
-	aid, known := t.Assets.lookupKey(pcid, &p.tk, raw)
-	if !known {
-		aid = t.Assets.internKey(pcid, p.tk, raw)
-	}
-	k := idKey{p.tx, p.logIndex, aid}
-	kh := b.hash(&k)
 	if b.used+1 > len(b.slots)*6/10 {
 		b.rehash(len(b.slots) * 2)
 	}
@@ -395,7 +461,7 @@ func (b *builder) addA(p *prow) {
 				continue
 			}
 			row := uint32(s) - 1
-			if t.TxHash[row] == k.tx && t.LogIndex[row] == k.log && t.Asset[row] == k.asset {
+			if t.TxHash[row] == p.tx && t.LogIndex[row] == p.logIndex && t.Asset[row] == p.aid {
 				p.state, p.cand = rowSame, row
 				return
 			}
@@ -408,10 +474,10 @@ func (b *builder) addA(p *prow) {
 	row := len(t.TxHash)
 	b.slots[i] = kh&^0xffffffff | uint64(row+1)
 	b.used++
-	p.state, p.aid = rowNew, aid
+	p.state = rowNew
 	t.TxHash = append(t.TxHash, p.tx)
 	t.LogIndex = append(t.LogIndex, p.logIndex)
-	t.Asset = append(t.Asset, aid)
+	t.Asset = append(t.Asset, p.aid)
 }
 
 // addB is stage B for one row of chunk c.

@@ -150,8 +150,8 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 				p.err.File, p.err.Line, p.err.Parquet = name, p.line, true
 				p.err.Raw = parquetRawOf(c, i)
 			}
-			b.addA(p)
 		}
+		b.addRowsA(c.rows)
 		rowBase += c.lines
 	}
 	stageB := func(c *chunk) error {

@@ -260,8 +260,8 @@ func (b *builder) runText(r io.Reader, name string, cfg *loadConfig, jsonl bool)
 			if p.err != nil {
 				p.err.File, p.err.Line = name, p.line
 			}
-			b.addA(p)
 		}
+		b.addRowsA(c.rows)
 		base += c.lines
 	}
 	stageB := func(c *chunk) error {
