@@ -28,13 +28,15 @@ import (
 	"github.com/washscan/washscan/detect"
 )
 
-// dictColumns are the flags columns with few distinct values, which Parquet
-// stores dictionary-encoded; the others (hashes, addresses, token ids, times,
-// prices, evidence) are nearly unique per row and are stored plain, where a
-// dictionary would only cost hashing before it overflows.
+// dictColumns are the flags columns stored dictionary-encoded: strings with
+// few distinct values per row group, which the writer hands over as
+// dictionary arrays (see flagsBuilder.batch), and numbers with few distinct
+// values, which Parquet hashes. The others (hashes, times, prices) are
+// nearly unique per row and stored plain, where a dictionary would only cost
+// hashing.
 var dictColumns = []string{
-	"chain", "log_index", "contract", "token_standard", "amount", "currency",
-	"platform", "is_wash", "score", "level", "reasons",
+	"chain", "log_index", "contract", "token_id", "token_standard", "seller", "buyer", "amount",
+	"currency", "platform", "is_wash", "score", "level", "reasons", "evidence",
 }
 
 // noStatsColumns are random hex and free text, whose min/max statistics
@@ -43,13 +45,15 @@ var noStatsColumns = []string{"tx_hash", "seller", "buyer", "evidence"}
 
 // parquetProps are the writer properties of a flags file: zstd at its fastest
 // level (hex strings compress about 2× at any level), dictionaries only where
-// they pay.
+// they pay, and a dictionary page limit (1 GiB) above any dictionary of a
+// row group, so that a dictionary column never falls back to plain.
 func parquetProps() *parquet.WriterProperties {
 	opts := []parquet.WriterProperty{
 		parquet.WithCompression(compress.Codecs.Zstd),
 		parquet.WithCompressionLevel(1),
 		parquet.WithDictionaryDefault(false),
 		parquet.WithMaxRowGroupLength(datasets.ParquetBatchRows),
+		parquet.WithDictionaryPageSizeLimit(1 << 30),
 		parquet.WithCreatedBy("washscan"),
 	}
 	for _, c := range dictColumns {
@@ -99,28 +103,29 @@ func writeParquet(path string, t *datasets.Trades, sc *detect.Scores, threshold 
 	// its own buffer; closing the row group writes them out in column order,
 	// so the file does not depend on the schedule.
 	n := t.Len()
-	recs := make(chan arrow.RecordBatch, 1)
+	batches := make(chan []arrow.Array, 1)
 	stop := make(chan struct{})
 	go func() {
-		defer close(recs)
+		defer close(batches)
+		b := newFlagsBuilder(t, sc, threshold)
 		for lo := 0; lo < n; lo += parquetRowGroupRows {
-			rec := flagsRecord(t, sc, threshold, lo, min(n, lo+parquetRowGroupRows))
+			cols := b.batch(lo, min(n, lo+parquetRowGroupRows))
 			select {
-			case recs <- rec:
+			case batches <- cols:
 			case <-stop:
-				rec.Release()
+				release(cols)
 				return
 			}
 		}
 	}()
 	enc := newColumnEncoder(arrProps)
-	for rec := range recs {
+	for cols := range batches {
 		if err == nil {
-			if err = enc.writeRowGroup(fw, rec); err != nil {
+			if err = enc.writeRowGroup(fw, cols); err != nil {
 				close(stop)
 			}
 		}
-		rec.Release()
+		release(cols)
 	}
 	if err != nil {
 		fw.Close()
@@ -166,7 +171,8 @@ func newColumnEncoder(props pqarrow.ArrowWriterProperties) *columnEncoder {
 	return e
 }
 
-func (e *columnEncoder) writeRowGroup(fw *file.Writer, rec arrow.RecordBatch) error {
+// writeRowGroup writes cols, the columns of Schema, as one row group.
+func (e *columnEncoder) writeRowGroup(fw *file.Writer, cols []arrow.Array) error {
 	rgw, err := fw.AppendBufferedRowGroupChecked()
 	if err != nil {
 		return err
@@ -186,7 +192,7 @@ func (e *columnEncoder) writeRowGroup(fw *file.Writer, rec arrow.RecordBatch) er
 					return
 				}
 				i := e.order[k]
-				errs[k] = writeColumn(ctx, rgw, i, rec.Column(i))
+				errs[k] = writeColumn(ctx, rgw, i, cols[i])
 			}
 		}()
 	}
@@ -217,6 +223,9 @@ func writeColumn(ctx context.Context, rgw file.BufferedRowGroupWriter, i int, ar
 	if err := pqarrow.WriteArrowToColumn(ctx, cw, arr, def, nil, nullable); err != nil {
 		return err
 	}
+	if d, ok := arr.(*array.Dictionary); ok {
+		fixEmptyStats(cw, d)
+	}
 	// Compress the last page here, in parallel, rather than when the row
 	// group closes. Only for plain columns: a dictionary column's data pages
 	// must follow its dictionary page, which is written on close.
@@ -224,6 +233,30 @@ func writeColumn(ctx context.Context, rgw file.BufferedRowGroupWriter, i int, ar
 		return f.FlushBufferedDataPages()
 	}
 	return nil
+}
+
+// fixEmptyStats puts "" into the statistics of a dictionary column whose
+// dictionary holds it: pqarrow computes the statistics of a dictionary array
+// from its dictionary but skips empty strings there, where the same strings
+// written plain count (min ""). Only the open page's statistics can be
+// amended, which is the whole column chunk: the RLE indices of a row group
+// (at most 16 bits × parquetRowGroupRows = 128 KiB) fit in one data page
+// (1 MiB by default).
+func fixEmptyStats(cw file.ColumnChunkWriter, d *array.Dictionary) {
+	st, ok := cw.PageStatistics().(*metadata.ByteArrayStatistics)
+	if !ok || st == nil {
+		return
+	}
+	dict, ok := d.Dictionary().(*array.String)
+	if !ok {
+		return
+	}
+	for i := range dict.Len() {
+		if dict.ValueLen(i) == 0 {
+			st.SetMinMax(parquet.ByteArray{}, parquet.ByteArray{})
+			return
+		}
+	}
 }
 
 // bytesOf views a fixed-width slice as bytes, without copying.
@@ -279,20 +312,156 @@ func fixed[T any](dt arrow.DataType, s []T, valid []byte, nulls int) arrow.Array
 	return array.MakeFromData(d)
 }
 
-// flagsRecord builds rows [lo, hi) of the flags file as one record, column by
-// column. Fixed-width trade columns are shared with t, not copied.
-func flagsRecord(t *datasets.Trades, sc *detect.Scores, threshold float64, lo, hi int) arrow.RecordBatch {
+// dictType is the Arrow type in which the flags writer hands a
+// dictionary-encoded string column to pqarrow: pqarrow then writes the
+// dictionary page and the indices as given (PutDictionary, WriteDictIndices)
+// instead of hashing every row. The file's Arrow schema still says utf8, so
+// readers get plain strings back.
+var dictType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+
+// dictArray wraps indices into the string dictionary dict.
+func dictArray(idx []int32, dict *strCol) arrow.Array {
+	ia := fixed(arrow.PrimitiveTypes.Int32, idx, nil, 0)
+	da := dict.array()
+	a := array.NewDictionaryArray(dictType, ia, da)
+	ia.Release()
+	da.Release()
+	return a
+}
+
+// idDict dictionary-encodes one row group of a column whose value is a
+// function of a dense id (an address, a Dict entry, an asset), without
+// hashing: stamp[id] records the generation (one per column of a row group)
+// that last saw id and slot[id] its index in that generation's dictionary,
+// so each row costs two array reads and each distinct id is formatted once,
+// in order of first use. Memory is O(largest id); starting a generation is
+// O(1).
+type idDict struct {
+	stamp []uint32
+	slot  []int32
+	gen   uint32
+}
+
+// encode returns the dictionary array of ids: put appends the value of an
+// id (exactly one) to the dictionary. Distinct ids must have distinct
+// values; where they might not, put may return an earlier index of the same
+// value instead of appending (and return -1 when it appended).
+func (d *idDict) encode(ids []uint32, space int, width int, put func(id uint32, dict *strCol) int32) arrow.Array {
+	if len(d.stamp) < space {
+		d.stamp = make([]uint32, space+space/4)
+		d.slot = make([]int32, len(d.stamp))
+		d.gen = 0
+	}
+	d.gen++
+	if d.gen == 0 { // wrapped: every stamp is stale again
+		clear(d.stamp)
+		d.gen = 1
+	}
+	stamp, slot, gen := d.stamp[:space], d.slot[:space], d.gen
+	idx := make([]int32, len(ids))
+	dict := newStrCol(min(len(ids), space), width)
+	for k, id := range ids {
+		if stamp[id] != gen {
+			stamp[id] = gen
+			s := int32(len(dict.off) - 1)
+			if j := put(id, dict); j >= 0 {
+				s = j
+			}
+			slot[id] = s
+		}
+		idx[k] = slot[id]
+	}
+	return dictArray(idx, dict)
+}
+
+// strDict dictionary-encodes a string column by hashing: a row equal to
+// the previous one (most often "") skips the lookup.
+func strDict(vals []string) arrow.Array {
+	idx := make([]int32, len(vals))
+	dict := newStrCol(0, 0)
+	seen := map[string]int32{}
+	last, lastIdx := "", int32(-1)
+	for k, s := range vals {
+		if lastIdx < 0 || s != last {
+			j, ok := seen[s]
+			if !ok {
+				j = int32(len(dict.off) - 1)
+				dict.add(s)
+				seen[s] = j
+			}
+			last, lastIdx = s, j
+		}
+		idx[k] = lastIdx
+	}
+	return dictArray(idx, dict)
+}
+
+// flagsBuilder builds the columns of the flags file's row groups; it keeps
+// scratch state across row groups, so one goroutine owns it.
+type flagsBuilder struct {
+	t         *datasets.Trades
+	sc        *detect.Scores
+	threshold float64
+	ids       idDict
+	scratch   []uint32
+	tokenKey  []uint32 // by asset: index of its token id in tokens
+	tokens    []string // the distinct token ids
+}
+
+// newFlagsBuilder returns a builder of the flags rows of t. Distinct assets
+// may share a token id (the same number in two collections), so the
+// token_id dictionary is keyed by the distinct token ids, numbered here
+// once: O(assets) expected time.
+func newFlagsBuilder(t *datasets.Trades, sc *detect.Scores, threshold float64) *flagsBuilder {
+	b := &flagsBuilder{t: t, sc: sc, threshold: threshold, tokenKey: make([]uint32, t.Assets.Len())}
+	seen := make(map[string]uint32)
+	for a, s := range t.Assets.TokenID {
+		k, ok := seen[s]
+		if !ok {
+			k = uint32(len(b.tokens))
+			b.tokens = append(b.tokens, s)
+			seen[s] = k
+		}
+		b.tokenKey[a] = k
+	}
+	return b
+}
+
+// batch builds rows [lo, hi) of the flags file, column by column, in the
+// order of Schema. String columns with few distinct values per row group
+// (chain, contract, token_id, token_standard, seller, buyer, currency,
+// platform, reasons, evidence) are dictionary arrays; fixed-width trade
+// columns are shared with t, not copied.
+func (b *flagsBuilder) batch(lo, hi int) []arrow.Array {
+	t, sc := b.t, b.sc
 	m := hi - lo
 	cols := make([]arrow.Array, len(Schema.Fields()))
 
-	// Dictionary-coded strings: resolve each distinct id once.
 	dictCol := func(ids []uint32, d *datasets.Dict) arrow.Array {
-		c := newStrCol(m, 8)
-		for _, id := range ids {
+		return b.ids.encode(ids, d.Len(), 8, func(id uint32, c *strCol) int32 {
 			c.add(d.Value(id))
-		}
-		return c.array()
+			return -1
+		})
 	}
+	addrCol := func(ids []uint32) arrow.Array {
+		return b.ids.encode(ids, t.Addrs.Len(), 42, func(id uint32, c *strCol) int32 {
+			if id != datasets.NoAddr {
+				p := t.Addrs.Addr(id)
+				c.addHex(p[:])
+			} else {
+				c.end()
+			}
+			return -1
+		})
+	}
+	scratch := func(f func(i int) uint32) []uint32 {
+		b.scratch = slices.Grow(b.scratch[:0], m)[:m]
+		for k := range b.scratch {
+			b.scratch[k] = f(lo + k)
+		}
+		return b.scratch
+	}
+
 	cols[0] = dictCol(t.Chain[lo:hi], t.Chains)
 	cols[1] = fixed(Schema.Field(1).Type, t.Time[lo:hi], nil, 0)
 
@@ -317,32 +486,18 @@ func flagsRecord(t *datasets.Trades, sc *detect.Scores, threshold float64, lo, h
 	}
 	cols[3] = tx.array()
 	cols[4] = fixed(arrow.PrimitiveTypes.Uint32, t.LogIndex[lo:hi], nil, 0)
+	cols[5] = addrCol(scratch(func(i int) uint32 { return t.Contract(i) }))
 
-	addrCol := func(id func(i int) datasets.AddrID) arrow.Array {
-		c := newStrCol(m, 42)
-		for i := lo; i < hi; i++ {
-			if a := id(i); a != datasets.NoAddr {
-				p := t.Addrs.Addr(a)
-				c.addHex(p[:])
-			} else {
-				c.end()
-			}
-		}
-		return c.array()
-	}
-	cols[5] = addrCol(t.Contract)
-	tok := newStrCol(m, 8)
-	for _, a := range t.Asset[lo:hi] {
-		tok.add(t.Assets.TokenID[a])
-	}
-	cols[6] = tok.array()
-	std := newStrCol(m, 6)
-	for _, s := range t.Standard[lo:hi] {
-		std.add(s.String())
-	}
-	cols[7] = std.array()
-	cols[8] = addrCol(func(i int) datasets.AddrID { return t.Seller[i] })
-	cols[9] = addrCol(func(i int) datasets.AddrID { return t.Buyer[i] })
+	cols[6] = b.ids.encode(scratch(func(i int) uint32 { return b.tokenKey[t.Asset[i]] }), len(b.tokens), 8, func(k uint32, c *strCol) int32 {
+		c.add(b.tokens[k])
+		return -1
+	})
+	cols[7] = b.ids.encode(scratch(func(i int) uint32 { return uint32(t.Standard[i]) }), 256, 6, func(s uint32, c *strCol) int32 {
+		c.add(datasets.Standard(s).String())
+		return -1
+	})
+	cols[8] = addrCol(t.Seller[lo:hi])
+	cols[9] = addrCol(t.Buyer[lo:hi])
 	cols[10] = fixed(arrow.PrimitiveTypes.Float64, t.Amount[lo:hi], nil, 0)
 	cols[11] = fixed(arrow.PrimitiveTypes.Float64, t.Price[lo:hi], nil, 0)
 	cols[12] = dictCol(t.Currency[lo:hi], t.Currencies)
@@ -353,29 +508,28 @@ func flagsRecord(t *datasets.Trades, sc *detect.Scores, threshold float64, lo, h
 	wash := make([]byte, bitutil.BytesForBits(int64(m)))
 	score := make([]float64, m)
 	level := make([]int32, m)
-	reasons, evidence := newStrCol(m, 0), newStrCol(m, 0)
 	for k := 0; k < m; k++ {
 		i := lo + k
 		s := sc.Score[i]
-		if Flagged(s, threshold) {
+		if Flagged(s, b.threshold) {
 			bitutil.SetBit(wash, k)
 		}
 		score[k] = round6(s)
 		level[k] = int32(sc.Level[i])
-		reasons.add(sc.Reasons[i])
-		evidence.add(sc.Evidence[i])
 	}
 	bd := array.NewData(arrow.FixedWidthTypes.Boolean, m, []*memory.Buffer{nil, memory.NewBufferBytes(wash)}, nil, 0, 0)
 	cols[15] = array.MakeFromData(bd)
 	bd.Release()
 	cols[16] = fixed(arrow.PrimitiveTypes.Float64, score, nil, 0)
 	cols[17] = fixed(arrow.PrimitiveTypes.Int32, level, nil, 0)
-	cols[18] = reasons.array()
-	cols[19] = evidence.array()
+	cols[18] = strDict(sc.Reasons[lo:hi])
+	cols[19] = strDict(sc.Evidence[lo:hi])
+	return cols
+}
 
-	rec := array.NewRecordBatch(Schema, cols, int64(m))
+// release releases the arrays of a batch.
+func release(cols []arrow.Array) {
 	for _, c := range cols {
 		c.Release()
 	}
-	return rec
 }

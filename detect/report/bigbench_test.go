@@ -1,0 +1,83 @@
+package report_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/washscan/washscan/datasets"
+	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/detect/pipeline"
+	"github.com/washscan/washscan/detect/registry"
+	"github.com/washscan/washscan/detect/report"
+	"github.com/washscan/washscan/features"
+)
+
+// cpuTime returns the process's user+system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkWriteParquetFile writes the flags file of a large input named by
+// $WASHSCAN_BENCH_TRADES (and optionally $WASHSCAN_BENCH_FUNDERS), loaded and
+// scored once, as Parquet; it reports CPU seconds per write beside wall time,
+// since wall time is noisy on a shared machine. $WASHSCAN_BENCH_FLAGS_OUT
+// keeps the last file written there; $WASHSCAN_BENCH_CPUPROFILE profiles the
+// writes alone into that file. Skipped when unset.
+func BenchmarkWriteParquetFile(b *testing.B) {
+	path := os.Getenv("WASHSCAN_BENCH_TRADES")
+	if path == "" {
+		b.Skip("set WASHSCAN_BENCH_TRADES to a trades file")
+	}
+	t, err := datasets.Load([]string{path}, datasets.LoadOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var f *datasets.Funders
+	if fp := os.Getenv("WASHSCAN_BENCH_FUNDERS"); fp != "" {
+		if f, err = datasets.LoadFunders(fp, t); err != nil {
+			b.Fatal(err)
+		}
+	}
+	out, err := pipeline.Run(context.Background(), &detect.Input{Features: features.Compute(t), Funders: f}, registry.Default, nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dst := os.Getenv("WASHSCAN_BENCH_FLAGS_OUT")
+	if dst == "" {
+		dst = filepath.Join(b.TempDir(), "flags.parquet")
+	}
+	if pp := os.Getenv("WASHSCAN_BENCH_CPUPROFILE"); pp != "" {
+		pf, err := os.Create(pp)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			b.Fatal(err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			pf.Close()
+		}()
+	}
+	b.ResetTimer()
+	cpu := cpuTime()
+	for b.Loop() {
+		if err := report.Write(dst, t, out.Scores, 0.5); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric((cpuTime()-cpu).Seconds()/float64(b.N), "cpu-s/op")
+	if st, err := os.Stat(dst); err == nil {
+		b.ReportMetric(float64(st.Size())/1e6, "MB")
+	}
+	b.ReportMetric(float64(t.Len()), "rows")
+}

@@ -1,0 +1,193 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/washscan/washscan/datasets"
+	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/detect/report"
+)
+
+// dictMarket builds n rows whose string columns mix repeated values, empty
+// values (NoAddr, ERC-20 token ids, no reasons) and values seen once:
+// sellers and buyers come from a small pool, from fresh addresses or are
+// missing; token ids repeat across collections.
+func dictMarket(seed uint64, n int) (*datasets.Trades, *detect.Scores) {
+	r := rand.New(rand.NewPCG(seed, 17))
+	t := datasets.NewTrades()
+	sc := &detect.Scores{}
+	fresh := 0
+	party := func() datasets.AddrID {
+		switch k := r.IntN(10); {
+		case k == 0:
+			return datasets.NoAddr
+		case k < 5:
+			return t.Addrs.Intern(addr(1 + r.IntN(50))) // a pool of 50
+		case k == 5:
+			return t.Addrs.Intern(datasets.Address{}) // the zero address prints
+		default:
+			fresh++
+			var a datasets.Address
+			a[0], a[1], a[2], a[3] = 0xcd, byte(fresh), byte(fresh>>8), byte(fresh>>16)
+			return t.Addrs.Intern(a)
+		}
+	}
+	chains := []string{"ethereum", "polygon", "base"}
+	evidence := []string{"", "", "", `self_trade: seller = buyer, "q"`, "back_and_forth: x\ny"}
+	for i := range n {
+		t.Chain = append(t.Chain, t.Chains.Intern(chains[r.IntN(len(chains))]))
+		t.Time = append(t.Time, 1656547200+int64(r.IntN(90*86400)))
+		t.Block = append(t.Block, uint64(r.IntN(3)*1000))
+		t.TxHash = append(t.TxHash, datasets.Hash{byte(r.IntN(256)), byte(i), byte(i >> 8), byte(i >> 16)})
+		t.LogIndex = append(t.LogIndex, uint32(i))
+		contract := datasets.NoAddr
+		if r.IntN(20) > 0 {
+			contract = t.Addrs.Intern(addr(1000 + r.IntN(40)))
+		}
+		tok, std := strconv.Itoa(r.IntN(300)), datasets.ERC721
+		switch r.IntN(10) {
+		case 0:
+			tok, std = "", datasets.ERC20
+		case 1:
+			std = datasets.ERC1155
+		case 2:
+			tok = strconv.Itoa(i) + "000000000000000000000000" // long, fresh
+		}
+		t.Asset = append(t.Asset, t.Assets.Intern(contract, tok))
+		t.Standard = append(t.Standard, std)
+		t.Seller = append(t.Seller, party())
+		t.Buyer = append(t.Buyer, party())
+		t.Amount = append(t.Amount, 1)
+		t.Price = append(t.Price, float64(r.IntN(4))/3)
+		t.Currency = append(t.Currency, t.Currencies.Intern([]string{"", "WETH", "USDC"}[r.IntN(3)]))
+		t.PriceUSD = append(t.PriceUSD, float64(r.IntN(100)))
+		t.Platform = append(t.Platform, t.Platforms.Intern([]string{"", "opensea", "blur"}[r.IntN(3)]))
+		t.TxFrom = append(t.TxFrom, 0)
+		t.Label = append(t.Label, datasets.LabelNone)
+		t.Source = append(t.Source, 0)
+		t.Line = append(t.Line, int64(i+2))
+		s, reasons, ev := 0.0, "", evidence[r.IntN(len(evidence))]
+		if ev != "" {
+			s, reasons = 0.9, "self_trade"
+		}
+		if r.IntN(50) == 0 {
+			ev, reasons = fmt.Sprintf("unique evidence %d", i), "repeat_trade|unique"+strconv.Itoa(i)
+		}
+		sc.Score = append(sc.Score, s)
+		sc.Level = append(sc.Level, detect.Level(s))
+		sc.Reasons = append(sc.Reasons, reasons)
+		sc.Evidence = append(sc.Evidence, ev)
+	}
+	t.Files = []string{"in.csv"}
+	return t, sc
+}
+
+// TestParquetDictionaryColumns writes string columns as per-row-group
+// dictionaries; the file must read back, through pqarrow, as the same plain
+// strings the CSV flags file holds, row by row across several row groups,
+// and each row group's min/max statistics must be those of its values
+// (including "", which pqarrow leaves out of a dictionary's statistics).
+func TestParquetDictionaryColumns(t *testing.T) {
+	n := 3*65536 + 1234
+	if testing.Short() {
+		n = 70000
+	}
+	tr, sc := dictMarket(5, n)
+	dir := t.TempDir()
+	pq, cs := filepath.Join(dir, "flags.parquet"), filepath.Join(dir, "flags.csv")
+	for _, p := range []string{pq, cs} {
+		if err := report.Write(p, tr, sc, 0.5); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := readCSV(t, cs)[1:]
+
+	rdr, err := file.OpenParquetFile(pq, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdr.Close()
+	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	if int(tbl.NumRows()) != n {
+		t.Fatalf("%d rows, want %d", tbl.NumRows(), n)
+	}
+	if rdr.NumRowGroups() < 2 {
+		t.Fatalf("%d row groups", rdr.NumRowGroups())
+	}
+	for c, f := range report.Schema.Fields() {
+		if f.Type.ID() != arrow.STRING {
+			continue
+		}
+		if got := tbl.Schema().Field(c).Type; !arrow.TypeEqual(got, f.Type) {
+			t.Fatalf("column %s reads back as %s, want %s", f.Name, got, f.Type)
+		}
+		row := 0
+		for _, chunk := range tbl.Column(c).Data().Chunks() {
+			s := chunk.(*array.String)
+			for k := range s.Len() {
+				if got := s.Value(k); got != want[row][c] {
+					t.Fatalf("column %s row %d: %q, want %q", f.Name, row, got, want[row][c])
+				}
+				row++
+			}
+		}
+	}
+
+	// Statistics: per row group, min and max of the values written.
+	md := rdr.MetaData()
+	lo := 0
+	for rg := range md.NumRowGroups() {
+		rgm := md.RowGroup(rg)
+		hi := lo + int(rgm.NumRows())
+		for c, f := range report.Schema.Fields() {
+			if f.Type.ID() != arrow.STRING {
+				continue
+			}
+			cc, err := rgm.ColumnChunk(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := cc.Statistics()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st == nil || !st.HasMinMax() {
+				continue // statistics off for this column
+			}
+			minV, maxV := want[lo][c], want[lo][c]
+			for _, r := range want[lo:hi] {
+				minV, maxV = min(minV, r[c]), max(maxV, r[c])
+			}
+			if got := st.EncodeMin(); !bytes.Equal(got, []byte(minV)) {
+				t.Errorf("row group %d column %s: min %q, want %q", rg, f.Name, got, minV)
+			}
+			if got := st.EncodeMax(); !bytes.Equal(got, []byte(maxV)) {
+				t.Errorf("row group %d column %s: max %q, want %q", rg, f.Name, got, maxV)
+			}
+			if st.NullCount() != 0 || st.NumValues() != int64(hi-lo) {
+				t.Errorf("row group %d column %s: %d nulls %d values", rg, f.Name, st.NullCount(), st.NumValues())
+			}
+		}
+		lo = hi
+	}
+}
