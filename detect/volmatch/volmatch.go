@@ -2,7 +2,6 @@ package volmatch
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"runtime"
 	"slices"
@@ -48,11 +47,9 @@ type config struct {
 // item is one tumbling window of one group: positions (increasing) of the
 // layout.
 type item struct {
-	pos      []int32
-	width    int64
-	start    int64
-	ids      []uint32 // the group's wallets: ids[local id − 1]
-	fungible bool
+	pos   []int32
+	start int64
+	group int32 // index in layout.groups
 }
 
 func run(pass *detect.Pass) (any, error) {
@@ -124,7 +121,7 @@ func scanLevels(pass *detect.Pass, cfg config, partners *graph.PartnerTable, wid
 		}
 		items := levelItems(lay, iota, w, parent)
 		if err := scanAll(pass, items, keep, func() *scanner {
-			return &scanner{pass: pass, report: report, f: pass.Features, partners: partners, cfg: cfg, lay: lay}
+			return &scanner{pass: pass, report: report, f: pass.Features, partners: partners, cfg: cfg, lay: lay, human: graph.Human(w)}
 		}); err != nil {
 			return err
 		}
@@ -326,11 +323,12 @@ func resize[T any](s []T, n int) []T {
 
 // levelItems returns the tumbling windows of width w of every group of the
 // layout, only positions p with parent[p] set when parent is not nil,
-// largest first. iota maps each position to itself.
+// largest first. iota maps each position to itself. Time O(positions +
+// windows log windows).
 func levelItems(lay *layout, iota []int32, w int64, parent []bool) []item {
 	var items []item
 	var buf []int32
-	for _, g := range lay.groups {
+	for gi, g := range lay.groups {
 		pos := iota[g.lo:g.hi]
 		if parent != nil {
 			lo := len(buf)
@@ -346,11 +344,13 @@ func levelItems(lay *layout, iota []int32, w int64, parent []bool) []item {
 		}
 		for _, sp := range graph.Sliding(pos, lay.time, w, w) {
 			if sp.Hi-sp.Lo >= 2 {
-				items = append(items, item{pos[sp.Lo:sp.Hi], w, sp.Start, g.ids, g.fungible})
+				items = append(items, item{pos[sp.Lo:sp.Hi], sp.Start, int32(gi)})
 			}
 		}
 	}
-	slices.SortStableFunc(items, func(a, b item) int { return cmp.Compare(len(b.pos), len(a.pos)) })
+	// Largest first, for the balance of the workers; the order does not
+	// change the findings.
+	slices.SortFunc(items, func(a, b item) int { return cmp.Compare(len(b.pos), len(a.pos)) })
 	return items
 }
 
@@ -363,6 +363,8 @@ type scanner struct {
 	b        graph.Builder
 	ws       graph.Workspace
 	lay      *layout
+	human    string // graph.Human(width)
+	buf      []byte
 
 	// keep, if not nil, marks the positions whose arcs lie inside a
 	// component.
@@ -547,10 +549,11 @@ func (s *scanner) component(it item, g *graph.Graph, comp []int32, c int32, m []
 func (s *scanner) flag(it item, g *graph.Graph, comp []int32, c int32, m []int32, live, trades int, total, imb, mean float64) {
 	t := s.f.T
 	lay := s.lay
+	ids := lay.groups[it.group].ids
 	var conc float64
 	for _, u := range m {
 		if s.alive[u] {
-			conc += s.partners.Concentration(it.ids[g.ID(u)-1], live)
+			conc += s.partners.Concentration(ids[g.ID(u)-1], live)
 		}
 	}
 	conc /= float64(live)
@@ -560,7 +563,7 @@ func (s *scanner) flag(it item, g *graph.Graph, comp []int32, c int32, m []int32
 	}
 	strength := 0.25 + 0.35*conc + 0.25*(1-1/math.Sqrt(float64(trades))) + 0.15*max(0, min(1, tight))
 	volume := total
-	if !it.fungible {
+	if !lay.groups[it.group].fungible {
 		volume = 0
 		for _, u := range m {
 			if !s.alive[u] {
@@ -580,9 +583,21 @@ func (s *scanner) flag(it item, g *graph.Graph, comp []int32, c int32, m []int32
 	if mean > 0 {
 		pct = imb / mean * 100
 	}
-	ev := fmt.Sprintf("%d wallets, %d trades, volume %s matched within %s%% in %s window from %s",
-		live, trades, strconv.FormatFloat(math.Round(volume*1e6)/1e6, 'f', -1, 64), strconv.FormatFloat(pct, 'f', 1, 64),
-		graph.Human(it.width), time.Unix(it.start, 0).UTC().Format(time.RFC3339))
+	// "%d wallets, %d trades, volume %s matched within %s%% in %s window
+	// from %s" without fmt.
+	b := strconv.AppendInt(s.buf[:0], int64(live), 10)
+	b = append(b, " wallets, "...)
+	b = strconv.AppendInt(b, int64(trades), 10)
+	b = append(b, " trades, volume "...)
+	b = strconv.AppendFloat(b, math.Round(volume*1e6)/1e6, 'f', -1, 64)
+	b = append(b, " matched within "...)
+	b = strconv.AppendFloat(b, pct, 'f', 1, 64)
+	b = append(b, "% in "...)
+	b = append(b, s.human...)
+	b = append(b, " window from "...)
+	b = time.Unix(it.start, 0).UTC().AppendFormat(b, time.RFC3339)
+	s.buf = b
+	ev := string(b)
 	for _, u := range m {
 		if !s.alive[u] {
 			continue
