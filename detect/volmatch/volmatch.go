@@ -259,59 +259,20 @@ func newLayout(pass *detect.Pass, seller, buyer []uint32) (*layout, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rn := &renumberer{mark: make([]int32, t.Addrs.Len()+1)}
+			var rn graph.Renumberer
+			rn.Grow(t.Addrs.Len() + 1)
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(order) || pass.Context.Err() != nil {
 					return
 				}
 				g := &lay.groups[order[i]]
-				g.ids = rn.renumber(lay.from[g.lo:g.hi], lay.to[g.lo:g.hi])
+				g.ids = rn.Renumber(lay.from[g.lo:g.hi], lay.to[g.lo:g.hi])
 			}
 		}()
 	}
 	wg.Wait()
 	return lay, pass.Context.Err()
-}
-
-// renumberer holds one worker's buffers for renumber.
-type renumberer struct {
-	mark []int32 // wallet id → local id (0: unseen; all 0 between calls)
-	set  []uint64
-}
-
-// renumber replaces the wallet ids of from and to (known, non-zero) by
-// local ids 1..D in increasing wallet id and returns the wallet id of each
-// local id − 1.
-func (rn *renumberer) renumber(from, to []uint32) []uint32 {
-	var ids []uint32
-	lo, hi := uint32(1<<32-1), uint32(0) // range of ids
-	for _, col := range [2][]uint32{from, to} {
-		for _, w := range col {
-			if int(w) >= len(rn.mark) {
-				rn.mark = append(rn.mark, make([]int32, int(w)+1-len(rn.mark))...)
-			}
-			if rn.mark[w] == 0 {
-				rn.mark[w] = -1
-				ids = append(ids, w)
-				lo, hi = min(lo, w), max(hi, w)
-			}
-		}
-	}
-	if !graph.SortDistinct(ids, lo, hi, &rn.set) {
-		slices.Sort(ids)
-	}
-	mark := rn.mark
-	for i, w := range ids {
-		mark[w] = int32(i) + 1
-	}
-	for i := range from {
-		from[i], to[i] = uint32(mark[from[i]]), uint32(mark[to[i]])
-	}
-	for _, w := range ids {
-		mark[w] = 0
-	}
-	return slices.Clip(ids)
 }
 
 func resize[T any](s []T, n int) []T {
