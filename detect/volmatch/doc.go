@@ -28,7 +28,12 @@
 // for n trades, imbalance imb = max |net|, and c the mean share of the
 // group's wallets' counterparties (graph_partners) that lie inside the group.
 //
-// Work per window is O(A log A) for A rows plus O(k²) peeling per component
-// of k ≤ max_component wallets, windows are spread over all cores, and the
-// result does not depend on scheduling.
+// Each token or collection is laid out once (a counting sort of the rows in
+// canonical order) in contiguous arrays of times and wallet ids renumbered
+// per group in increasing wallet order, so windows are position ranges and
+// their graphs are built from contiguous memory with the same nodes, arcs
+// and orders as from the table's columns. Work per window is O(A log A) for
+// A rows plus O(k²) peeling per component of k ≤ max_component wallets,
+// windows are spread over all cores, and the result does not depend on
+// scheduling.
 package volmatch

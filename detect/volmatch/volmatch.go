@@ -2,7 +2,6 @@ package volmatch
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"runtime"
 	"slices"
@@ -45,12 +44,12 @@ type config struct {
 	maxComp int
 }
 
-// item is one window of one token or collection.
+// item is one tumbling window of one group: positions (increasing) of the
+// layout.
 type item struct {
-	rows     []int32 // canonical order
-	width    int64
-	start    int64
-	fungible bool
+	pos   []int32
+	start int64
+	group int32 // index in layout.groups
 }
 
 func run(pass *detect.Pass) (any, error) {
@@ -68,15 +67,32 @@ func run(pass *detect.Pass) (any, error) {
 	}
 	tbl, _ := pass.ResultOf[hubs.Detector].(*hubs.Table)
 	seller, buyer := tbl.Columns(f)
-	groups := groupsOf(f, seller, buyer)
+	return nil, scanLevels(pass, cfg, partners, widths, seller, buyer, pass.Report)
+}
+
+// scanLevels tests the tumbling windows of every width over the wallet
+// columns seller and buyer, reporting the rows of matching sets through
+// report (called from several goroutines).
+func scanLevels(pass *detect.Pass, cfg config, partners *graph.PartnerTable, widths []int64, seller, buyer []uint32, report func(int32, float64, string)) error {
+	if len(widths) == 0 {
+		return pass.Context.Err()
+	}
+	lay, err := newLayout(pass, seller, buyer)
+	if err != nil {
+		return err
+	}
+	iota := make([]int32, len(lay.rows))
+	for i := range iota {
+		iota[i] = int32(i)
+	}
 	// The widths run longest first. A tumbling window of width w lies
 	// inside one window of every width that is a multiple of w (all are
 	// aligned to the epoch), so its graph is a subgraph of that window's:
 	// a trade whose arc is not inside a strongly connected component of
 	// the larger window is not inside one of the smaller window either,
 	// and dropping such trades changes neither the components nor the
-	// arcs inside them. Each width keeps, per row, whether its arc was
-	// inside a component, and the next nested width tests only those rows.
+	// arcs inside them. Each width keeps, per position, whether its arc
+	// was inside a component, and the next nested width tests only those.
 	levels := slices.Clone(widths)
 	slices.SortStableFunc(levels, func(a, b int64) int { return cmp.Compare(b, a) })
 	type kept struct {
@@ -101,21 +117,21 @@ func run(pass *detect.Pass) (any, error) {
 		}
 		var keep []bool
 		if needed {
-			keep = make([]bool, len(f.T.Time))
+			keep = make([]bool, len(lay.rows))
 		}
-		items := levelItems(f.T.Time, groups, w, parent)
+		items := levelItems(lay, iota, w, parent)
 		if err := scanAll(pass, items, keep, func() *scanner {
-			return &scanner{pass: pass, f: f, partners: partners, cfg: cfg, seller: seller, buyer: buyer}
+			return &scanner{pass: pass, report: report, f: pass.Features, partners: partners, cfg: cfg, lay: lay, human: graph.Human(w)}
 		}); err != nil {
-			return nil, err
+			return err
 		}
 		done = append(done, kept{w, keep})
 	}
-	return nil, pass.Context.Err()
+	return pass.Context.Err()
 }
 
-// scanAll scans items on every core, marking in keep (if not nil) the rows
-// whose arcs lie inside a component.
+// scanAll scans items on every core, marking in keep (if not nil) the
+// positions whose arcs lie inside a component.
 func scanAll(pass *detect.Pass, items []item, keep []bool, newScanner func() *scanner) error {
 	var (
 		next   atomic.Int64
@@ -151,151 +167,200 @@ func scanAll(pass *detect.Pass, items []item, keep []bool, newScanner func() *sc
 	return runErr
 }
 
-// group is the rows of one token or collection, in canonical order.
-type group struct {
-	rows     []int32
+// layout holds the rows the windows are cut from, group by group: every
+// ERC-20 token and NFT collection (contract, and whether the row is ERC-20)
+// with two or more trades between distinct known wallets is a contiguous
+// range of positions, its rows in canonical order. Wallets are renumbered
+// per group to local ids 1..D in increasing wallet id, so a window's graph
+// built from positions has the same nodes, arcs and row orders as the graph
+// of its rows built from the table's columns; windows then read contiguous
+// arrays and small ids instead of rows scattered across the table and
+// wallet ids over the whole address space.
+type layout struct {
+	rows     []int32  // position → row
+	time     []int64  // position → time
+	from, to []uint32 // position → local wallet id
+	groups   []lgroup
+}
+
+// lgroup is one group of a layout.
+type lgroup struct {
+	lo, hi   int32    // positions
+	ids      []uint32 // local id − 1 → wallet id
 	fungible bool
 }
 
-// groupsOf returns the rows of every ERC-20 token and NFT collection with
-// two or more trades between distinct wallets, in order of first trade.
-func groupsOf(f *features.Set, seller, buyer []uint32) []group {
+// newLayout lays out the groups: a counting sort on the group key over the
+// rows in canonical order (reading the table's columns in that order and
+// writing one stream per group), then per group, on every core, the wallet
+// renumbering. Time O(rows + contracts) plus O(n log D) per group of n rows
+// and D wallets (O(n + D) when graph.SortDistinct applies).
+func newLayout(pass *detect.Pass, seller, buyer []uint32) (*layout, error) {
+	f := pass.Features
 	t := f.T
-	idx := make(map[[2]uint32]int) // (contract, fungible) → group
-	var out []group
-	for _, r := range f.Order {
+	// key[i] is 2·contract + fungible of the i-th row in canonical order,
+	// or -1 when the row has no trade between two distinct known wallets.
+	key := make([]int32, len(f.Order))
+	maxKey := int32(-1)
+	for i, r := range f.Order {
 		if seller[r] == features.NoWallet || buyer[r] == features.NoWallet || seller[r] == buyer[r] {
+			key[i] = -1
 			continue
 		}
-		fung := uint32(0)
+		k := int32(f.Contract[r]) * 2
 		if t.Standard[r] == datasets.ERC20 {
-			fung = 1
+			k++
 		}
-		k := [2]uint32{f.Contract[r], fung}
-		i, ok := idx[k]
-		if !ok {
-			i = len(out)
-			idx[k] = i
-			out = append(out, group{fungible: fung == 1})
-		}
-		out[i].rows = append(out[i].rows, r)
+		key[i] = k
+		maxKey = max(maxKey, k)
 	}
-	return out
+	end := make([]int32, int(maxKey)+2) // rows of key k: positions end[k]:end[k+1]
+	for _, k := range key {
+		if k >= 0 {
+			end[k+1]++
+		}
+	}
+	for k := 1; k < len(end); k++ {
+		end[k] += end[k-1]
+	}
+	n := int(end[len(end)-1])
+	lay := &layout{rows: make([]int32, n), time: make([]int64, n), from: make([]uint32, n), to: make([]uint32, n)}
+	for i, k := range key {
+		if k >= 0 {
+			r := f.Order[i]
+			p := end[k]
+			end[k]++
+			lay.rows[p], lay.time[p], lay.from[p], lay.to[p] = r, t.Time[r], seller[r], buyer[r]
+		}
+	}
+	// end[k] is now the end of key k's positions and the start of k+1's.
+	lo := int32(0)
+	for k := 0; k+1 < len(end); k++ {
+		if end[k]-lo >= 2 {
+			lay.groups = append(lay.groups, lgroup{lo: lo, hi: end[k], fungible: k%2 == 1})
+		}
+		lo = end[k]
+	}
+	// Renumber the largest groups first.
+	order := make([]int32, len(lay.groups))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int {
+		ga, gb := lay.groups[a], lay.groups[b]
+		return cmp.Compare(gb.hi-gb.lo, ga.hi-ga.lo)
+	})
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+	)
+	workers := min(runtime.GOMAXPROCS(0), max(len(order), 1))
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var rn graph.Renumberer
+			rn.Grow(t.Addrs.Len() + 1)
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(order) || pass.Context.Err() != nil {
+					return
+				}
+				g := &lay.groups[order[i]]
+				g.ids = rn.Renumber(lay.from[g.lo:g.hi], lay.to[g.lo:g.hi])
+			}
+		}()
+	}
+	wg.Wait()
+	return lay, pass.Context.Err()
 }
 
-// levelItems returns the tumbling windows of width w of every group, only
-// rows with parent[r] set when parent is not nil, largest first.
-func levelItems(time []int64, groups []group, w int64, parent []bool) []item {
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n, n+n/4)
+	}
+	return s[:n]
+}
+
+// levelItems returns the tumbling windows of width w of every group of the
+// layout, only positions p with parent[p] set when parent is not nil,
+// largest first. iota maps each position to itself. Time O(positions +
+// windows log windows).
+func levelItems(lay *layout, iota []int32, w int64, parent []bool) []item {
 	var items []item
 	var buf []int32
-	for _, g := range groups {
-		if len(g.rows) < 2 {
-			continue
-		}
-		rows := g.rows
+	for gi, g := range lay.groups {
+		pos := iota[g.lo:g.hi]
 		if parent != nil {
 			lo := len(buf)
-			for _, r := range rows {
-				if parent[r] {
-					buf = append(buf, r)
+			for _, p := range pos {
+				if parent[p] {
+					buf = append(buf, p)
 				}
 			}
-			rows = buf[lo:len(buf):len(buf)]
-			if len(rows) < 2 {
-				continue
-			}
+			pos = buf[lo:len(buf):len(buf)]
 		}
-		for _, sp := range graph.Sliding(rows, time, w, w) {
+		if len(pos) < 2 {
+			continue
+		}
+		for _, sp := range graph.Sliding(pos, lay.time, w, w) {
 			if sp.Hi-sp.Lo >= 2 {
-				items = append(items, item{rows[sp.Lo:sp.Hi], w, sp.Start, g.fungible})
+				items = append(items, item{pos[sp.Lo:sp.Hi], sp.Start, int32(gi)})
 			}
 		}
 	}
-	slices.SortStableFunc(items, func(a, b item) int { return cmp.Compare(len(b.rows), len(a.rows)) })
-	return items
-}
-
-// Items returns the windows to test: for every ERC-20 token and every NFT
-// collection, its rows cut into tumbling windows of each width, largest
-// first, ties in a fixed order.
-func Items(f *features.Set, widths []int64) []item {
-	return itemsOf(f, f.Seller, f.Buyer, widths)
-}
-
-// itemsOf is Items over the wallet columns seller and buyer.
-func itemsOf(f *features.Set, seller, buyer []uint32, widths []int64) []item {
-	t := f.T
-	groups := make(map[[2]uint32][]int32) // (contract, fungible) → rows
-	var keys [][2]uint32
-	for _, r := range f.Order {
-		if seller[r] == features.NoWallet || buyer[r] == features.NoWallet || seller[r] == buyer[r] {
-			continue
-		}
-		fung := uint32(0)
-		if t.Standard[r] == datasets.ERC20 {
-			fung = 1
-		}
-		k := [2]uint32{f.Contract[r], fung}
-		if _, ok := groups[k]; !ok {
-			keys = append(keys, k)
-		}
-		groups[k] = append(groups[k], r)
-	}
-	// An ERC-20 contract is one asset; its rows form one group. (Rows of an
-	// ERC-20 contract with token ids are grouped per contract as well.)
-	var items []item
-	for _, k := range keys {
-		rows := groups[k]
-		if len(rows) < 2 {
-			continue
-		}
-		for _, w := range widths {
-			for _, sp := range graph.Sliding(rows, t.Time, w, w) {
-				if sp.Hi-sp.Lo >= 2 {
-					items = append(items, item{rows[sp.Lo:sp.Hi], w, sp.Start, k[1] == 1})
-				}
-			}
-		}
-	}
-	slices.SortStableFunc(items, func(a, b item) int { return cmp.Compare(len(b.rows), len(a.rows)) })
+	// Largest first, for the balance of the workers; the order does not
+	// change the findings.
+	slices.SortFunc(items, func(a, b item) int { return cmp.Compare(len(b.pos), len(a.pos)) })
 	return items
 }
 
 type scanner struct {
 	pass     *detect.Pass
+	report   func(row int32, strength float64, evidence string) // pass.Report
 	f        *features.Set
 	partners *graph.PartnerTable
 	cfg      config
 	b        graph.Builder
 	ws       graph.Workspace
-	// seller and buyer are the wallet columns with fungible hubs removed.
-	seller, buyer []uint32
+	lay      *layout
+	human    string // graph.Human(width)
+	buf      []byte
 
-	// keep, if not nil, marks the rows whose arcs lie inside a component.
+	// keep, if not nil, marks the positions whose arcs lie inside a
+	// component.
 	keep []bool
 
-	net    []float64
-	gross  []float64
-	alive  []bool
-	deg    []int32
-	arcAmt []float64
+	net          []float64
+	gross        []float64
+	alive        []bool
+	deg          []int32
+	arcAmt       []float64
+	start, membs []int32
+	queue        []int32
 }
 
 // scan tests one window.
 func (s *scanner) scan(it item) {
-	t := s.f.T
-	g := s.b.Build(it.rows, s.seller, s.buyer)
+	lay := s.lay
+	g := s.b.Build(it.pos, lay.from, lay.to)
 	if g.Arcs() < 2 {
 		return
 	}
 	comp, count := g.SCC(&s.ws)
-	start, members := graph.Members(comp, count)
+	start, members := s.members(comp, count)
+	// Only arcs inside a component are ever used (see internal): sum the
+	// amounts of those, reading the table's column for their rows only.
+	amount := s.f.T.Amount
 	na := g.Arcs()
 	s.arcAmt = slices.Grow(s.arcAmt[:0], na)[:na]
 	for k := int32(0); k < int32(na); k++ {
+		if comp[g.ArcFrom(k)] != comp[g.ArcTo(k)] {
+			continue
+		}
 		var a float64
-		for _, r := range g.ArcRows(k) {
-			a += t.Amount[r]
+		for _, p := range g.ArcRows(k) {
+			a += amount[lay.rows[p]]
 		}
 		s.arcAmt[k] = a
 	}
@@ -314,8 +379,8 @@ func (s *scanner) scan(it item) {
 				lo, hi := g.Out(u)
 				for k := lo; k < hi; k++ {
 					if comp[g.ArcTo(k)] == int32(c) {
-						for _, r := range g.ArcRows(k) {
-							s.keep[r] = true
+						for _, p := range g.ArcRows(k) {
+							s.keep[p] = true
 						}
 					}
 				}
@@ -323,6 +388,28 @@ func (s *scanner) scan(it item) {
 		}
 		s.component(it, g, comp, int32(c), m)
 	}
+}
+
+// members is [graph.Members] into the scanner's buffers.
+func (s *scanner) members(comp []int32, count int) (start, members []int32) {
+	start = resize(s.start, count+1)
+	clear(start)
+	for _, c := range comp {
+		start[c+1]++
+	}
+	for c := 0; c < count; c++ {
+		start[c+1] += start[c]
+	}
+	members = resize(s.membs, len(comp))
+	for u, c := range comp {
+		members[start[c]] = int32(u)
+		start[c]++
+	}
+	// start[c] is now the end of c: shift back.
+	copy(start[1:], start[:count])
+	start[0] = 0
+	s.start, s.membs = start, members
+	return start, members
 }
 
 // internal reports whether arc k lies inside the live set of component c.
@@ -386,25 +473,25 @@ func (s *scanner) component(it item, g *graph.Graph, comp []int32, c int32, m []
 			return
 		}
 		// Remove worst and every wallet left without trades in the set.
-		queue := []int32{worst}
+		queue := append(s.queue[:0], worst)
+		drop := func(k int32, other int32, sign float64) {
+			if !s.internal(g, comp, c, k) {
+				return
+			}
+			s.net[other] += sign * s.arcAmt[k]
+			s.gross[other] -= s.arcAmt[k]
+			total -= s.arcAmt[k]
+			trades -= len(g.ArcRows(k))
+			s.deg[other]--
+			if s.deg[other] == 0 {
+				queue = append(queue, other)
+			}
+		}
 		for len(queue) > 0 {
 			u := queue[len(queue)-1]
 			queue = queue[:len(queue)-1]
 			if !s.alive[u] {
 				continue
-			}
-			drop := func(k int32, other int32, sign float64) {
-				if !s.internal(g, comp, c, k) {
-					return
-				}
-				s.net[other] += sign * s.arcAmt[k]
-				s.gross[other] -= s.arcAmt[k]
-				total -= s.arcAmt[k]
-				trades -= len(g.ArcRows(k))
-				s.deg[other]--
-				if s.deg[other] == 0 {
-					queue = append(queue, other)
-				}
 			}
 			lo, hi := g.Out(u)
 			for k := lo; k < hi; k++ {
@@ -416,15 +503,18 @@ func (s *scanner) component(it item, g *graph.Graph, comp []int32, c int32, m []
 			s.alive[u] = false
 			live--
 		}
+		s.queue = queue
 	}
 }
 
 func (s *scanner) flag(it item, g *graph.Graph, comp []int32, c int32, m []int32, live, trades int, total, imb, mean float64) {
 	t := s.f.T
+	lay := s.lay
+	ids := lay.groups[it.group].ids
 	var conc float64
 	for _, u := range m {
 		if s.alive[u] {
-			conc += s.partners.Concentration(uint32(g.ID(u)), live)
+			conc += s.partners.Concentration(ids[g.ID(u)-1], live)
 		}
 	}
 	conc /= float64(live)
@@ -434,7 +524,7 @@ func (s *scanner) flag(it item, g *graph.Graph, comp []int32, c int32, m []int32
 	}
 	strength := 0.25 + 0.35*conc + 0.25*(1-1/math.Sqrt(float64(trades))) + 0.15*max(0, min(1, tight))
 	volume := total
-	if !it.fungible {
+	if !lay.groups[it.group].fungible {
 		volume = 0
 		for _, u := range m {
 			if !s.alive[u] {
@@ -443,8 +533,8 @@ func (s *scanner) flag(it item, g *graph.Graph, comp []int32, c int32, m []int32
 			lo, hi := g.Out(u)
 			for k := lo; k < hi; k++ {
 				if s.internal(g, comp, c, k) {
-					for _, r := range g.ArcRows(k) {
-						volume += t.Price[r]
+					for _, p := range g.ArcRows(k) {
+						volume += t.Price[lay.rows[p]]
 					}
 				}
 			}
@@ -454,9 +544,21 @@ func (s *scanner) flag(it item, g *graph.Graph, comp []int32, c int32, m []int32
 	if mean > 0 {
 		pct = imb / mean * 100
 	}
-	ev := fmt.Sprintf("%d wallets, %d trades, volume %s matched within %s%% in %s window from %s",
-		live, trades, strconv.FormatFloat(math.Round(volume*1e6)/1e6, 'f', -1, 64), strconv.FormatFloat(pct, 'f', 1, 64),
-		graph.Human(it.width), time.Unix(it.start, 0).UTC().Format(time.RFC3339))
+	// "%d wallets, %d trades, volume %s matched within %s%% in %s window
+	// from %s" without fmt.
+	b := strconv.AppendInt(s.buf[:0], int64(live), 10)
+	b = append(b, " wallets, "...)
+	b = strconv.AppendInt(b, int64(trades), 10)
+	b = append(b, " trades, volume "...)
+	b = strconv.AppendFloat(b, math.Round(volume*1e6)/1e6, 'f', -1, 64)
+	b = append(b, " matched within "...)
+	b = strconv.AppendFloat(b, pct, 'f', 1, 64)
+	b = append(b, "% in "...)
+	b = append(b, s.human...)
+	b = append(b, " window from "...)
+	b = time.Unix(it.start, 0).UTC().AppendFormat(b, time.RFC3339)
+	s.buf = b
+	ev := string(b)
 	for _, u := range m {
 		if !s.alive[u] {
 			continue
@@ -464,8 +566,8 @@ func (s *scanner) flag(it item, g *graph.Graph, comp []int32, c int32, m []int32
 		lo, hi := g.Out(u)
 		for k := lo; k < hi; k++ {
 			if s.internal(g, comp, c, k) {
-				for _, r := range g.ArcRows(k) {
-					s.pass.Report(r, strength, ev)
+				for _, p := range g.ArcRows(k) {
+					s.report(lay.rows[p], strength, ev)
 				}
 			}
 		}
