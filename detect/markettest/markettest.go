@@ -211,8 +211,9 @@ func test(xs []float64, opt Options) *Scope {
 		s.Skipped = fmt.Sprintf("%d sales, fewer than %d", len(xs), opt.MinSales)
 		return s
 	}
-	s.Benford = BenfordTest(xs)
-	s.Round = RoundTest(xs)
+	c := countDigits(xs)
+	s.Benford = c.benford()
+	s.Round = c.roundSizes()
 	s.PowerLaw = FitPowerLaw(xs, opt.MinTail)
 	return s
 }
@@ -290,14 +291,44 @@ func mantissa(dst []byte, x float64) []byte {
 // BenfordTest is the first-digit test of xs (non-positive values ignored).
 // It returns nil when no value is positive. Time O(n).
 func BenfordTest(xs []float64) *Benford {
-	var count [9]int
-	n := 0
+	return countDigits(xs).benford()
+}
+
+// digitCounts are the counts both digit tests read: first significant
+// digits, and sizes of at most two significant digits k by k mod 10.
+type digitCounts struct {
+	first [9]int
+	n     int // sizes with a first digit (positive, finite)
+	round int // k mod 10 = 0
+	near  int // k mod 10 in {1, 2, 8, 9}
+}
+
+// countDigits reads each size's significant digits once for both tests.
+func countDigits(xs []float64) *digitCounts {
+	c := &digitCounts{}
 	for _, x := range xs {
-		if d := FirstDigit(x); d > 0 {
-			count[d-1]++
-			n++
+		d, k := sigDigits(x)
+		if d == 0 {
+			continue
+		}
+		c.first[d-1]++
+		c.n++
+		if k == 0 {
+			continue
+		}
+		switch k % 10 {
+		case 0:
+			c.round++
+		case 1, 2, 8, 9:
+			c.near++
 		}
 	}
+	return c
+}
+
+// benford is the first-digit test of the counts (nil when n = 0).
+func (c *digitCounts) benford() *Benford {
+	count, n := c.first, c.n
 	if n == 0 {
 		return nil
 	}
@@ -340,19 +371,12 @@ func twoDigits(x float64) int {
 
 // RoundTest is the round-size clustering test of xs. Time O(n).
 func RoundTest(xs []float64) *Round {
-	r := &Round{Expected: 0.2}
-	for _, x := range xs {
-		k := twoDigits(x)
-		if k == 0 {
-			continue
-		}
-		switch k % 10 {
-		case 0:
-			r.Round++
-		case 1, 2, 8, 9:
-			r.NearRound++
-		}
-	}
+	return countDigits(xs).roundSizes()
+}
+
+// roundSizes is the round-size clustering test of the counts.
+func (c *digitCounts) roundSizes() *Round {
+	r := &Round{Expected: 0.2, Round: c.round, NearRound: c.near}
 	n := float64(r.Round + r.NearRound)
 	if n == 0 {
 		r.PValue = 1
@@ -397,17 +421,17 @@ func FitPowerLaw(xs []float64, minTail int) *PowerLaw {
 	}
 	sortPositive(v)
 	cands := powerLawCandidates(v, minTail)
-	sums := tailLogSums(v, cands)
+	lv, sums := tailLogSums(v, cands)
 	// Candidates are visited from the last (the best fits tend to have a
 	// high x_min, and their tails are short), so a candidate stops as soon
 	// as its distance exceeds the best so far; on a tie the earlier
 	// candidate, visited later, wins.
 	var best *PowerLaw
+	hint := -1 // index in v where the last candidate's distance peaked
 	for ci := len(cands) - 1; ci >= 0; ci-- {
 		i := cands[ci]
-		tail := v[i:]
-		nt := len(tail)
-		lmin := math.Log(v[i])
+		nt := len(v) - i
+		lmin := lv[i]
 		sum := sums[ci] - float64(nt)*lmin
 		if nt < minTail || !(sum > 0) {
 			continue
@@ -417,7 +441,9 @@ func FitPowerLaw(xs []float64, minTail int) *PowerLaw {
 		if best != nil {
 			stop = best.KS
 		}
-		if ks := ksDistance(tail, lmin, zeta, stop); ks <= stop {
+		ks, at := ksDistance(lv[i:], lmin, zeta, stop, hint-i)
+		hint = i + at
+		if ks <= stop {
 			best = &PowerLaw{Xmin: v[i], NTail: nt, Zeta: zeta, KS: ks}
 		}
 	}
@@ -451,18 +477,23 @@ func powerLawCandidates(v []float64, minTail int) []int {
 	return cands
 }
 
-// tailLogSums returns, for each index i in cands (ascending), Σ_{j≥i} ln v[j],
-// summed from the end of v with Neumaier's compensation so that the
-// difference with m·ln x_min keeps its precision. Equal neighbours share one
-// logarithm. Time O(len(v)).
-func tailLogSums(v []float64, cands []int) []float64 {
-	sums := make([]float64, len(cands))
+// tailLogSums returns lv[j] = ln v[j] and, for each index i in cands
+// (ascending), Σ_{j≥i} ln v[j], summed from the end of v with Neumaier's
+// compensation so that the difference with m·ln x_min keeps its precision.
+// Equal neighbours share one logarithm. Time O(len(v)).
+func tailLogSums(v []float64, cands []int) (lv, sums []float64) {
+	lv = make([]float64, len(v))
+	sums = make([]float64, len(cands))
 	var sum, comp, term float64
 	prev := math.NaN()
 	ci := len(cands) - 1
-	for j := len(v) - 1; j >= 0 && ci >= 0; j-- {
+	for j := len(v) - 1; j >= 0; j-- {
 		if x := v[j]; x != prev {
 			term, prev = math.Log(x), x
+		}
+		lv[j] = term
+		if ci < 0 {
+			continue
 		}
 		t := sum + term
 		if math.Abs(sum) >= math.Abs(term) {
@@ -476,53 +507,65 @@ func tailLogSums(v []float64, cands []int) []float64 {
 			ci--
 		}
 	}
-	return sums
+	return lv, sums
 }
 
 // powerLawCDF is the fitted CDF F(x) = 1 − e^(−ζ(ln x − ln x_min)).
-func powerLawCDF(x, lmin, zeta float64) float64 {
-	return 1 - math.Exp(-zeta*(math.Log(x)-lmin))
-}
+func powerLawCDF(x, lmin, zeta float64) float64 { return cdfAtLog(math.Log(x), lmin, zeta) }
+
+// cdfAtLog is powerLawCDF given lx = ln x.
+func cdfAtLog(lx, lmin, zeta float64) float64 { return 1 - math.Exp(-zeta*(lx-lmin)) }
 
 // ksSlack absorbs rounding in the span bounds of ksDistance (and any
 // non-monotone last bit of Log and Exp): a span is skipped only when its
 // bound is this far below the running maximum.
 const ksSlack = 1e-9
 
-// ksDistance returns the KS distance between the empirical CDF of tail
-// (sorted ascending) and powerLawCDF, exactly as a loop over every value
-// would; once the distance exceeds stop it returns early with a value above
-// stop. Time O(k log n) evaluations of F, k the places where the distance
-// nears its maximum.
-func ksDistance(tail []float64, lmin, zeta, stop float64) float64 {
-	nt := len(tail)
+// ksSpan is a run (a, b) of tail positions whose end points are evaluated
+// (F values fa, fb).
+type ksSpan struct {
+	a, b   int
+	fa, fb float64
+}
+
+// ksDistance returns the KS distance between the empirical CDF of a sorted
+// tail, given as lx = the logarithms of its values, and the fitted CDF
+// (cdfAtLog), exactly as a loop over every value would, and the position
+// where it peaks; once the distance exceeds stop it returns early with a
+// value above stop. hint, when a valid position, is evaluated first: the
+// peak of a neighbouring candidate's fit, which usually settles a losing
+// candidate at once.
+//
+// F is monotone, so for a < j < b, F(x_a) ≤ F(x_j) ≤ F(x_b) and
+// a/m ≤ j/m < (j+1)/m ≤ (b+1)/m bound the distance inside a span by
+// max(F(x_b) − a/m, (b+1)/m − F(x_a)); a span whose bound is below the
+// maximum found so far is never evaluated, the others are halved, depth
+// first. (Best first, by largest bound, evaluates a little less but its heap
+// costs more than it saves.) Time O(k log n) evaluations of F, k the places
+// where the distance nears its maximum.
+func ksDistance(lx []float64, lmin, zeta, stop float64, hint int) (ks float64, peak int) {
+	nt := len(lx)
 	fn := float64(nt)
-	var ks float64
 	at := func(j int) float64 {
-		f := powerLawCDF(tail[j], lmin, zeta)
-		ks = max(ks, math.Abs(f-float64(j)/fn), math.Abs(f-float64(j+1)/fn))
+		f := cdfAtLog(lx[j], lmin, zeta)
+		if d := max(math.Abs(f-float64(j)/fn), math.Abs(f-float64(j+1)/fn)); d > ks {
+			ks, peak = d, j
+		}
 		return f
 	}
-	// A span (a, b) has its end points evaluated; for a < j < b,
-	// F(x_a) ≤ F(x_j) ≤ F(x_b) and a/m ≤ j/m < (j+1)/m ≤ (b+1)/m bound
-	// the distance at j by max(F(x_b) − a/m, (b+1)/m − F(x_a)).
-	type span struct {
-		a, b   int
-		fa, fb float64
+	if hint > 0 && hint < nt-1 {
+		if at(hint); ks > stop {
+			return ks, peak
+		}
 	}
+	// Spans to refine, depth first.
 	fa := at(0)
 	fb := at(nt - 1)
-	stack := []span{{0, nt - 1, fa, fb}}
-	for len(stack) > 0 {
-		if ks > stop {
-			return ks
-		}
+	stack := []ksSpan{{a: 0, b: nt - 1, fa: fa, fb: fb}}
+	for len(stack) > 0 && ks <= stop {
 		s := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if s.b-s.a < 2 {
-			continue
-		}
-		if max(s.fb-float64(s.a)/fn, float64(s.b+1)/fn-s.fa)+ksSlack < ks {
+		if s.b-s.a < 2 || max(s.fb-float64(s.a)/fn, float64(s.b+1)/fn-s.fa)+ksSlack < ks {
 			continue
 		}
 		if s.b-s.a <= 16 {
@@ -533,9 +576,9 @@ func ksDistance(tail []float64, lmin, zeta, stop float64) float64 {
 		}
 		m := int(uint(s.a+s.b) >> 1)
 		fm := at(m)
-		stack = append(stack, span{m, s.b, fm, s.fb}, span{s.a, m, s.fa, fm})
+		stack = append(stack, ksSpan{a: m, b: s.b, fa: fm, fb: s.fb}, ksSpan{a: s.a, b: m, fa: s.fa, fb: fm})
 	}
-	return ks
+	return ks, peak
 }
 
 // sortPositive sorts v, positive finite values, ascending: an LSD radix sort

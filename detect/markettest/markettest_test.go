@@ -195,3 +195,28 @@ func BenchmarkBenfordRound(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(xs))*float64(b.N)/b.Elapsed().Seconds(), "values/s")
 }
+
+// BenchmarkFitPowerLawScopes fits 2,000 scopes of 1,000 sizes each (a
+// market of many collections); reports values/s.
+func BenchmarkFitPowerLawScopes(b *testing.B) {
+	r := rand.New(rand.NewPCG(15, 16))
+	scopes := make([][]float64, 2000)
+	for i := range scopes {
+		xs := make([]float64, 1000)
+		zeta := 1 + 2*r.Float64()
+		for j := range xs {
+			if j%3 == 0 {
+				xs[j] = math.Pow(1-r.Float64(), -1/zeta)
+			} else {
+				xs[j] = math.Exp(r.NormFloat64())
+			}
+		}
+		scopes[i] = xs
+	}
+	for b.Loop() {
+		for _, xs := range scopes {
+			FitPowerLaw(xs, 50)
+		}
+	}
+	b.ReportMetric(2e6*float64(b.N)/b.Elapsed().Seconds(), "values/s")
+}
