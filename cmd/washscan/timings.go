@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"time"
 )
 
@@ -26,12 +27,16 @@ func newStageTimer(w io.Writer) *stageTimer {
 	return &stageTimer{w: w, start: now, last: now}
 }
 
-// lap prints the time since the previous lap (or the start) under name.
+// lap prints the time since the previous lap (or the start) under name,
+// with the live heap and the memory obtained from the system so far.
 func (s *stageTimer) lap(name string) {
 	if s == nil {
 		return
 	}
 	now := time.Now()
-	fmt.Fprintf(s.w, "timing %-14s %7.3fs  (total %7.3fs)\n", name, now.Sub(s.last).Seconds(), now.Sub(s.start).Seconds())
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Fprintf(s.w, "timing %-14s %7.3fs  (total %7.3fs)  heap %6.0f MiB  sys %6.0f MiB\n", name,
+		now.Sub(s.last).Seconds(), now.Sub(s.start).Seconds(), float64(ms.HeapAlloc)/(1<<20), float64(ms.Sys)/(1<<20))
 	s.last = now
 }
