@@ -22,7 +22,7 @@
 // The format follows the extension: .csv (RFC 4180, header line) or .parquet
 // (the canonical Arrow types of datasets.CanonicalSchema for the trade columns;
 // is_wash bool, score float64, level int32, reasons and evidence strings;
-// zstd-compressed, written in row groups of datasets.ParquetBatchRows rows so
-// memory stays bounded). Either is written atomically: the file appears only
+// zstd-compressed, string columns dictionary-encoded, written in row groups
+// of 256 Ki rows so memory stays bounded). Either is written atomically: the file appears only
 // when complete. Time O(N).
 package report
