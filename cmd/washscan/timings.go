@@ -12,9 +12,10 @@ import (
 // $WASHSCAN_TIMINGS is set (for performance work; not part of the
 // command-line interface). The zero value and a nil *stageTimer are silent.
 type stageTimer struct {
-	w     io.Writer
-	start time.Time
-	last  time.Time
+	w       io.Writer
+	start   time.Time
+	last    time.Time
+	lastCPU time.Duration
 }
 
 // newStageTimer returns a timer writing to w, or nil when $WASHSCAN_TIMINGS
@@ -24,19 +25,20 @@ func newStageTimer(w io.Writer) *stageTimer {
 		return nil
 	}
 	now := time.Now()
-	return &stageTimer{w: w, start: now, last: now}
+	return &stageTimer{w: w, start: now, last: now, lastCPU: cpuTime()}
 }
 
-// lap prints the time since the previous lap (or the start) under name,
-// with the live heap and the memory obtained from the system so far.
+// lap prints the wall and CPU time since the previous lap (or the start)
+// under name, with the live heap and the memory obtained from the system.
 func (s *stageTimer) lap(name string) {
 	if s == nil {
 		return
 	}
-	now := time.Now()
+	now, cpu := time.Now(), cpuTime()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	fmt.Fprintf(s.w, "timing %-14s %7.3fs  (total %7.3fs)  heap %6.0f MiB  sys %6.0f MiB\n", name,
-		now.Sub(s.last).Seconds(), now.Sub(s.start).Seconds(), float64(ms.HeapAlloc)/(1<<20), float64(ms.Sys)/(1<<20))
-	s.last = now
+	fmt.Fprintf(s.w, "timing %-14s %7.3fs  cpu %7.3fs  (total %7.3fs)  heap %6.0f MiB  sys %6.0f MiB\n", name,
+		now.Sub(s.last).Seconds(), (cpu - s.lastCPU).Seconds(), now.Sub(s.start).Seconds(),
+		float64(ms.HeapAlloc)/(1<<20), float64(ms.Sys)/(1<<20))
+	s.last, s.lastCPU = now, cpu
 }
