@@ -97,9 +97,17 @@ func Run(set *features.Set, opt Options) *Report {
 		opt.MinTail = 50
 	}
 	t := set.T
-	var all []float64
-	byColl := map[[2]uint32][]float64{}
-	byPlat := map[uint32][]float64{}
+	// The sales in canonical order, then grouped by collection and by
+	// platform with counting sorts (one exact allocation each, no growing
+	// per-scope slices). Most contracts trade on one chain: byContract holds
+	// a contract's first (contract, chain) group, the map the others.
+	var (
+		all        []float64
+		coll, plat []int32
+		collKeyOf  [][2]uint32
+		byContract = make([]int32, t.Addrs.Len())
+		more       = map[[2]uint32]int32{}
+	)
 	for _, r := range set.Order {
 		if !set.Sale[r] || !set.Native[r] || (opt.Include != nil && !opt.Include[r]) {
 			continue
@@ -108,11 +116,31 @@ func Run(set *features.Set, opt Options) *Report {
 		if math.IsInf(x, 0) || math.IsNaN(x) {
 			continue
 		}
-		all = append(all, x)
 		k := [2]uint32{set.Contract[r], t.Chain[r]}
-		byColl[k] = append(byColl[k], x)
-		if p := t.Platform[r]; p != 0 {
-			byPlat[p] = append(byPlat[p], x)
+		g := byContract[k[0]] - 1
+		if g < 0 || collKeyOf[g] != k {
+			var ok bool
+			if g, ok = more[k]; !ok {
+				g = int32(len(collKeyOf))
+				more[k] = g
+				collKeyOf = append(collKeyOf, k)
+				if byContract[k[0]] == 0 {
+					byContract[k[0]] = g + 1
+				}
+			}
+		}
+		all = append(all, x)
+		coll = append(coll, g)
+		plat = append(plat, int32(t.Platform[r])-1) // -1: no platform
+	}
+	byColl := make(map[[2]uint32][]float64, len(collKeyOf))
+	for g, xs := range groupPrices(all, coll, len(collKeyOf)) {
+		byColl[collKeyOf[g]] = xs
+	}
+	byPlat := map[uint32][]float64{}
+	for p, xs := range groupPrices(all, plat, t.Platforms.Len()) {
+		if len(xs) > 0 {
+			byPlat[uint32(p)+1] = xs
 		}
 	}
 	rep := &Report{MinSales: opt.MinSales, Collections: []*Scope{}, Marketplaces: []*Scope{}}
@@ -172,6 +200,34 @@ func Run(set *features.Set, opt Options) *Report {
 		rep.Marketplaces = append(rep.Marketplaces, j.out)
 	}
 	return rep
+}
+
+// groupPrices returns the prices of each group g in [0, n), in their order
+// in xs, as sub-slices of one array (a counting sort on group; group -1 is
+// left out). Time O(len(xs) + n).
+func groupPrices(xs []float64, group []int32, n int) [][]float64 {
+	start := make([]int, n+1)
+	for _, g := range group {
+		if g >= 0 {
+			start[g+1]++
+		}
+	}
+	for g := 0; g < n; g++ {
+		start[g+1] += start[g]
+	}
+	out := make([]float64, start[n])
+	pos := slices.Clone(start[:n])
+	for i, g := range group {
+		if g >= 0 {
+			out[pos[g]] = xs[i]
+			pos[g]++
+		}
+	}
+	groups := make([][]float64, n)
+	for g := range groups {
+		groups[g] = out[start[g]:start[g+1]:start[g+1]]
+	}
+	return groups
 }
 
 // job is the tests of one scope: its sale prices and, once run, the result.
