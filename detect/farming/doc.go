@@ -20,6 +20,15 @@
 //
 // Only NFT rows (erc721, erc1155) with a platform count: rewards are paid
 // per marketplace, so trades whose marketplace is unknown (an export without
-// a platform column, such as the CryptoPunks sales file) never form a group. Work per window is O(A log A) for A
-// rows; windows are spread over all cores.
+// a platform column, such as the CryptoPunks sales file) never form a group.
+//
+// Layout: the qualifying rows of each platform are laid out once, in
+// canonical order, as contiguous arrays of time, asset and both parties
+// (a counting sort on the platform), with wallets renumbered per platform
+// to 1..D in increasing wallet id (graph.Renumberer). A window is a range
+// of positions; its graph is built by graph.Builder.BuildDense, which
+// gives the same nodes, arcs and row orders as building from the table's
+// columns while its per-wallet state is a bitset over D instead of a table
+// over every wallet. Work per window is O(A log A) for A rows (O(A + D/64)
+// to build its graph); windows are spread over all cores.
 package farming

@@ -115,6 +115,7 @@ type Builder struct {
 	cnt     []int32
 	tmp     []int64
 	set     []uint64 // bitset over a range of wallet ids
+	rank    []int32  // BuildDense: set bits before each word of set
 }
 
 type edge struct{ u, v, pos, row int32 }
@@ -270,6 +271,13 @@ func (b *Builder) Build(rows []int32, from, to []uint32) *Graph {
 	for _, id := range g.ids {
 		b.local[id] = 0
 	}
+	return b.assemble()
+}
+
+// assemble builds the CSR form of b.g from b.edges (in position order,
+// endpoints local indices below len(b.g.ids)). Time O(k + n).
+func (b *Builder) assemble() *Graph {
+	g := &b.g
 	// Sort by (u, v, position): edges are in position order, so two stable
 	// counting sorts, by v then by u, give the given row order within an
 	// arc. Time O(k + n).
