@@ -713,7 +713,16 @@ func pipeline(produce func(emit func(*chunk) bool), stageA func(*chunk), stageB 
 	go func() {
 		defer close(ab)
 		for c := range order {
-			c = <-c.out
+			// After stop the producer may have queued c in order without
+			// handing it to a worker: waiting for it would never end.
+			select {
+			case done := <-c.out:
+				c = done
+			case <-stop:
+				for range order { // let the producer finish
+				}
+				return
+			}
 			if c.err == nil {
 				stageA(c)
 			}

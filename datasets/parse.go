@@ -106,6 +106,52 @@ func ParseTokenID(s string) (string, error) {
 // underscores are rejected, and so is a value that overflows float64. "-0"
 // reads as 0.
 func parseDecimal(s string) (float64, error) {
+	if v, ok := parsePlainDecimal(s); ok {
+		return v, nil
+	}
+	return parseDecimalSlow(s)
+}
+
+// pow10 holds the powers of ten that float64 represents exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// parsePlainDecimal is the fast path of parseDecimal for the common form: no
+// sign, no exponent, digits with an optional fraction, at most 19 digits in
+// all whose value m is below 2^53. Then m and 10^k (k fraction digits, at
+// most 19) are exact float64s, so m / 10^k, one IEEE division, is the
+// correctly rounded value of s: what strconv.ParseFloat (correctly rounded
+// too) returns. ok is false for anything else, which parseDecimalSlow
+// decides. O(len(s)).
+func parsePlainDecimal(s string) (float64, bool) {
+	if len(s) == 0 || len(s) > 20 {
+		return 0, false
+	}
+	var m uint64
+	digits, frac, dot := 0, 0, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			m = m*10 + uint64(c-'0')
+			digits++
+			if dot {
+				frac++
+			}
+		case c == '.' && !dot:
+			dot = true
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 || digits > 19 || m >= 1<<53 {
+		return 0, false
+	}
+	return float64(m) / pow10[frac], true
+}
+
+// parseDecimalSlow is parseDecimal for every form.
+func parseDecimalSlow(s string) (float64, error) {
 	if !isDecimal(s) {
 		return 0, fmt.Errorf("%w: %q", ErrBadNumber, clip(s))
 	}
@@ -174,6 +220,18 @@ func isDecimal(s string) bool {
 
 // parseUint parses a decimal unsigned integer that fits in bits.
 func parseUint(s string, bits int) (uint64, error) {
+	// Fast path: 1 to 19 digits cannot overflow uint64 (what strconv accepts
+	// for base 10: digits only, leading zeros allowed).
+	if len(s) > 0 && len(s) <= 19 {
+		var v uint64
+		i := 0
+		for ; i < len(s) && s[i]-'0' <= 9; i++ {
+			v = v*10 + uint64(s[i]-'0')
+		}
+		if i == len(s) && (bits == 64 || v>>bits == 0) {
+			return v, nil
+		}
+	}
 	if s == "" || s[0] == '+' || s[0] == '-' {
 		if strings.HasPrefix(s, "-") {
 			return 0, fmt.Errorf("%w: %s", ErrNegative, clip(s))

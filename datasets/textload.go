@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // chunkSize is the size of the text blocks parsed in parallel.
@@ -70,6 +72,62 @@ func recordEnd(text string, pos int) (end, next int, nl int64) {
 			return i + j, i + j + 1, nl
 		}
 		i += j + 1
+	}
+}
+
+const (
+	ones64 = 0x0101010101010101
+	high64 = 0x8080808080808080
+)
+
+// le64 loads s[i:i+8] as a little-endian word (one load on amd64/arm64).
+func le64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// nextComma returns the index of the first ',' of s at or after i, or len(s).
+// It tests eight bytes per step (SWAR): for x = word ^ ",,,,,,,,",
+// (x-0x01..)&^x&0x80.. flags every zero byte of x, and possibly bytes above
+// a zero byte, so its lowest flag is exact. Fields are short, so this beats
+// a call to strings.IndexByte per field.
+func nextComma(s string, i int) int {
+	const comma = ',' * ones64
+	for ; i+8 <= len(s); i += 8 {
+		x := le64(s, i) ^ comma
+		if m := (x - ones64) &^ x & high64; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(s) && s[i] != ','; i++ {
+	}
+	return i
+}
+
+// splitPlain splits the record of text that starts at pos when the record
+// holds no quote: it appends the fields to dst and returns the end of the
+// record (the index of its newline, or len(text)). A trailing '\r' stays in
+// the last field; the caller strips it. ok is false, and fields unusable,
+// when the line holds a quote: then the record needs recordEnd and
+// splitFields. One vectorized search for the newline, one for a quote, then
+// the commas: O(record length).
+func splitPlain(text string, pos int, dst []string) (fields []string, end int, ok bool) {
+	end = len(text)
+	if j := strings.IndexByte(text[pos:], '\n'); j >= 0 {
+		end = pos + j
+	}
+	rec := text[pos:end]
+	if strings.IndexByte(rec, '"') >= 0 {
+		return dst, 0, false
+	}
+	for s := 0; ; {
+		k := nextComma(rec, s)
+		dst = append(dst, rec[s:k])
+		if k == len(rec) {
+			return dst, end, true
+		}
+		s = k + 1
 	}
 }
 
@@ -137,6 +195,10 @@ func splitFields(rec string, dst []string) ([]string, error) {
 		}
 	}
 }
+
+// generalSplit makes parse split every record with recordEnd and splitFields
+// (tests compare it with the one-pass splitPlain).
+var generalSplit = false
 
 // textFile is the state of one CSV or JSON Lines file being loaded.
 type textFile struct {
@@ -236,6 +298,8 @@ func (b *builder) runText(r io.Reader, name string, cfg *loadConfig, jsonl bool)
 					continue
 				}
 			}
+			// The chunk owns buf[:cut] from here on (parse turns it into a
+			// string without copying): the rest moves to a new buffer.
 			c := &chunk{data: buf[:cut], work: tf.parse}
 			rest := buf[cut:]
 			target = chunkSize
@@ -309,7 +373,9 @@ func rawOf(c *chunk, p *prow) string {
 
 // parse turns a chunk of text into rows (worker side).
 func (tf *textFile) parse(c *chunk) {
-	c.text = string(c.data)
+	// The producer hands each chunk a buffer it never writes again, so the
+	// text can share it instead of copying (1 byte per input byte).
+	c.text = unsafe.String(unsafe.SliceData(c.data), len(c.data))
 	c.data = c.data[:0:0]
 	if tf.jsonl {
 		tf.parseJSONL(c)
@@ -321,22 +387,46 @@ func (tf *textFile) parse(c *chunk) {
 	var line int64
 	for pos := 0; pos < len(text); {
 		start := pos
-		end, next, nl := recordEnd(text, pos)
 		recLine := line
-		line += nl
-		pos = next
-		rec := text[start:end]
-		if len(rec) > 0 && rec[len(rec)-1] == '\r' {
-			rec = rec[:len(rec)-1]
-			end--
-		}
-		if len(rec) == 0 {
-			continue // a blank line holds no row
+		var (
+			err error
+			rec string
+		)
+		plain, end, ok := splitPlain(text, pos, fields[:0])
+		if ok && !generalSplit {
+			// No quote: the record ends at the first newline.
+			fields, pos = plain, end
+			if end < len(text) {
+				pos++
+				line++
+			}
+			if end > start && text[end-1] == '\r' {
+				end--
+				last := &fields[len(fields)-1]
+				*last = (*last)[:len(*last)-1]
+			}
+			rec = text[start:end]
+			if len(rec) == 0 {
+				continue // a blank line holds no row
+			}
+		} else {
+			var next int
+			var nl int64
+			end, next, nl = recordEnd(text, pos)
+			line += nl
+			pos = next
+			rec = text[start:end]
+			if len(rec) > 0 && rec[len(rec)-1] == '\r' {
+				rec = rec[:len(rec)-1]
+				end--
+			}
+			if len(rec) == 0 {
+				continue // a blank line holds no row
+			}
+			fields, err = splitFields(rec, fields[:0])
 		}
 		c.rows = append(c.rows, prow{})
 		p := &c.rows[len(c.rows)-1]
-		var err error
-		fields, err = splitFields(rec, fields[:0])
 		var col int = -1
 		switch {
 		case err != nil:
