@@ -344,13 +344,14 @@ type idDict struct {
 	stamp []uint32
 	slot  []int32
 	gen   uint32
+	order []uint32 // the distinct ids of the current column, by first use
 }
 
-// encode returns the dictionary array of ids: put appends the value of an
-// id (exactly one) to the dictionary. Distinct ids must have distinct
-// values; where they might not, put may return an earlier index of the same
-// value instead of appending (and return -1 when it appended).
-func (d *idDict) encode(ids []uint32, space int, width int, put func(id uint32, dict *strCol) int32) arrow.Array {
+// encode returns the dictionary array of ids, whose values are at most
+// width bytes each (longer ones only cost a regrowth): a first pass numbers
+// the distinct ids in order of first use, then put appends the value of
+// each (exactly one) to a dictionary sized for them.
+func (d *idDict) encode(ids []uint32, space int, width int, put func(id uint32, dict *strCol)) arrow.Array {
 	if len(d.stamp) < space {
 		d.stamp = make([]uint32, space+space/4)
 		d.slot = make([]int32, len(d.stamp))
@@ -363,39 +364,47 @@ func (d *idDict) encode(ids []uint32, space int, width int, put func(id uint32, 
 	}
 	stamp, slot, gen := d.stamp[:space], d.slot[:space], d.gen
 	idx := make([]int32, len(ids))
-	dict := newStrCol(min(len(ids), space), width)
+	d.order = d.order[:0]
 	for k, id := range ids {
 		if stamp[id] != gen {
 			stamp[id] = gen
-			s := int32(len(dict.off) - 1)
-			if j := put(id, dict); j >= 0 {
-				s = j
-			}
-			slot[id] = s
+			slot[id] = int32(len(d.order))
+			d.order = append(d.order, id)
 		}
 		idx[k] = slot[id]
+	}
+	dict := newStrCol(len(d.order), width)
+	for _, id := range d.order {
+		put(id, dict)
 	}
 	return dictArray(idx, dict)
 }
 
 // strDict dictionary-encodes a string column by hashing: a row equal to
-// the previous one (most often "") skips the lookup.
+// the previous one (most often "") skips the lookup. The dictionary is
+// allocated once, at its exact size.
 func strDict(vals []string) arrow.Array {
 	idx := make([]int32, len(vals))
-	dict := newStrCol(0, 0)
+	var distinct []string
+	size := 0
 	seen := map[string]int32{}
 	last, lastIdx := "", int32(-1)
 	for k, s := range vals {
 		if lastIdx < 0 || s != last {
 			j, ok := seen[s]
 			if !ok {
-				j = int32(len(dict.off) - 1)
-				dict.add(s)
+				j = int32(len(distinct))
+				distinct = append(distinct, s)
+				size += len(s)
 				seen[s] = j
 			}
 			last, lastIdx = s, j
 		}
 		idx[k] = lastIdx
+	}
+	dict := &strCol{off: make([]int32, 1, len(distinct)+1), data: make([]byte, 0, size)}
+	for _, s := range distinct {
+		dict.add(s)
 	}
 	return dictArray(idx, dict)
 }
@@ -442,20 +451,16 @@ func (b *flagsBuilder) batch(lo, hi int) []arrow.Array {
 	cols := make([]arrow.Array, len(Schema.Fields()))
 
 	dictCol := func(ids []uint32, d *datasets.Dict) arrow.Array {
-		return b.ids.encode(ids, d.Len(), 8, func(id uint32, c *strCol) int32 {
-			c.add(d.Value(id))
-			return -1
-		})
+		return b.ids.encode(ids, d.Len(), 8, func(id uint32, c *strCol) { c.add(d.Value(id)) })
 	}
 	addrCol := func(ids []uint32) arrow.Array {
-		return b.ids.encode(ids, t.Addrs.Len(), 42, func(id uint32, c *strCol) int32 {
+		return b.ids.encode(ids, t.Addrs.Len(), 42, func(id uint32, c *strCol) {
 			if id != datasets.NoAddr {
 				p := t.Addrs.Addr(id)
 				c.addHex(p[:])
 			} else {
 				c.end()
 			}
-			return -1
 		})
 	}
 	scratch := func(f func(i int) uint32) []uint32 {
@@ -492,13 +497,11 @@ func (b *flagsBuilder) batch(lo, hi int) []arrow.Array {
 	cols[4] = fixed(arrow.PrimitiveTypes.Uint32, t.LogIndex[lo:hi], nil, 0)
 	cols[5] = addrCol(scratch(func(i int) uint32 { return t.Contract(i) }))
 
-	cols[6] = b.ids.encode(scratch(func(i int) uint32 { return b.tokenKey[t.Asset[i]] }), len(b.tokens), 8, func(k uint32, c *strCol) int32 {
+	cols[6] = b.ids.encode(scratch(func(i int) uint32 { return b.tokenKey[t.Asset[i]] }), len(b.tokens), 8, func(k uint32, c *strCol) {
 		c.add(b.tokens[k])
-		return -1
 	})
-	cols[7] = b.ids.encode(scratch(func(i int) uint32 { return uint32(t.Standard[i]) }), 256, 6, func(s uint32, c *strCol) int32 {
+	cols[7] = b.ids.encode(scratch(func(i int) uint32 { return uint32(t.Standard[i]) }), 256, 6, func(s uint32, c *strCol) {
 		c.add(datasets.Standard(s).String())
-		return -1
 	})
 	cols[8] = addrCol(t.Seller[lo:hi])
 	cols[9] = addrCol(t.Buyer[lo:hi])
