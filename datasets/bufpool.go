@@ -102,3 +102,10 @@ func (p *bufPool) Free(b []byte) {
 }
 
 var _ memory.Allocator = (*bufPool)(nil)
+
+// NewBufferPool returns an Arrow allocator that recycles buffers of at
+// least 64 KiB (keeping at most limit bytes for reuse), for one bulk job
+// such as writing a large Parquet file: like memory.GoAllocator, but freed
+// buffers are handed out again instead of left to the garbage collector
+// and new pages of memory. Safe for concurrent use.
+func NewBufferPool(limit int) memory.Allocator { return newBufPool(limit) }

@@ -47,8 +47,9 @@ var noStatsColumns = []string{"tx_hash", "seller", "buyer", "evidence"}
 // level (hex strings compress about 2× at any level), dictionaries only where
 // they pay, and a dictionary page limit (1 GiB) above any dictionary of a
 // row group, so that a dictionary column never falls back to plain.
-func parquetProps() *parquet.WriterProperties {
+func parquetProps(mem memory.Allocator) *parquet.WriterProperties {
 	opts := []parquet.WriterProperty{
+		parquet.WithAllocator(mem),
 		parquet.WithCompression(compress.Codecs.Zstd),
 		parquet.WithCompressionLevel(1),
 		parquet.WithDictionaryDefault(false),
@@ -84,8 +85,11 @@ func writeParquet(path string, t *datasets.Trades, sc *detect.Scores, threshold 
 			err = fmt.Errorf("write flags %s: %w", path, err)
 		}
 	}()
-	props := parquetProps()
-	arrProps := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema())
+	// The encoders' page and dictionary buffers come from a pool, reused
+	// from row group to row group instead of allocated (and zeroed) anew.
+	mem := datasets.NewBufferPool(256 << 20)
+	props := parquetProps(mem)
+	arrProps := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(mem))
 	pqSchema, err := pqarrow.ToParquet(Schema, props, arrProps)
 	if err != nil {
 		return err
