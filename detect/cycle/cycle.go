@@ -470,24 +470,8 @@ func (s *scanner) scanWindow(g group, pos []int32, width int64) (big [][]int32, 
 
 // members is [graph.Members] into the scanner's buffers.
 func (s *scanner) members(comp []int32, count int) (start, members []int32) {
-	start = resize(s.start, count+1)
-	clear(start)
-	for _, c := range comp {
-		start[c+1]++
-	}
-	for c := 0; c < count; c++ {
-		start[c+1] += start[c]
-	}
-	members = resize(s.membs, len(comp))
-	for u, c := range comp {
-		members[start[c]] = int32(u)
-		start[c]++
-	}
-	// start[c] is now the end of c: shift back.
-	copy(start[1:], start[:count])
-	start[0] = 0
-	s.start, s.membs = start, members
-	return start, members
+	s.start, s.membs = graph.MembersInto(comp, count, s.start, s.membs)
+	return s.start, s.membs
 }
 
 // cycle scores one found cycle and records it on its positions.

@@ -163,38 +163,10 @@ func newLayout(pass *detect.Pass) (*layout, error) {
 		}
 		lo = end[p]
 	}
-	// Renumber the largest platforms first.
-	order := make([]int32, len(lay.plats))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortStableFunc(order, func(a, b int32) int {
-		pa, pb := lay.plats[a], lay.plats[b]
-		return cmp.Compare(pb.hi-pb.lo, pa.hi-pa.lo)
-	})
-	var (
-		next atomic.Int64
-		wg   sync.WaitGroup
-	)
-	workers := min(runtime.GOMAXPROCS(0), max(len(order), 1))
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var rn graph.Renumberer
-			rn.Grow(t.Addrs.Len() + 1)
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(order) || pass.Context.Err() != nil {
-					return
-				}
-				pl := &lay.plats[order[i]]
-				pl.wallets = len(rn.Renumber(lay.from[pl.lo:pl.hi], lay.to[pl.lo:pl.hi]))
-			}
-		}()
-	}
-	wg.Wait()
-	return lay, pass.Context.Err()
+	err := graph.RenumberRanges(pass.Context, lay.from, lay.to, t.Addrs.Len()+1, len(lay.plats),
+		func(i int) (int32, int32) { return lay.plats[i].lo, lay.plats[i].hi },
+		func(i int, ids []uint32) { lay.plats[i].wallets = len(ids) })
+	return lay, err
 }
 
 // keep reports whether row r can be part of a farming group: an NFT row

@@ -1,6 +1,13 @@
 package graph
 
-import "slices"
+import (
+	"cmp"
+	"context"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
 
 // Renumberer renumbers the wallets of a group of rows to dense local ids,
 // reusing its buffers between calls. A Renumberer is not safe for
@@ -55,4 +62,45 @@ func (rn *Renumberer) Grow(n int) {
 	if len(rn.mark) < n {
 		rn.mark = append(rn.mark, make([]int32, n-len(rn.mark))...)
 	}
+}
+
+// RenumberRanges renumbers, as [Renumberer.Renumber] does, the n row ranges
+// from[lo:hi], to[lo:hi] with (lo, hi) = span(i), and hands each range's
+// wallet ids (local id − 1 → wallet id) to done(i, ids). The ranges are
+// disjoint, so they are renumbered on GOMAXPROCS goroutines, largest first;
+// done is called concurrently, for distinct i. space bounds the wallet ids.
+// It stops early, leaving ranges undone, once ctx is cancelled, and returns
+// ctx's error then.
+func RenumberRanges(ctx context.Context, from, to []uint32, space, n int, span func(i int) (lo, hi int32), done func(i int, ids []uint32)) error {
+	order := make([]int, n)
+	size := make([]int32, n)
+	for i := range order {
+		order[i] = i
+		lo, hi := span(i)
+		size[i] = hi - lo
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(size[b], size[a]) })
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+	)
+	for range min(runtime.GOMAXPROCS(0), max(n, 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var rn Renumberer
+			rn.Grow(space)
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= n || ctx.Err() != nil {
+					return
+				}
+				i := order[k]
+				lo, hi := span(i)
+				done(i, rn.Renumber(from[lo:hi], to[lo:hi]))
+			}
+		}()
+	}
+	wg.Wait()
+	return ctx.Err()
 }

@@ -110,19 +110,27 @@ func (g *Graph) SCC(ws *Workspace) (comp []int32, count int) {
 // Members groups nodes by component: the local nodes of component c, in
 // increasing order, are members[start[c]:start[c+1]]. Time O(V + count).
 func Members(comp []int32, count int) (start, members []int32) {
-	start = make([]int32, count+1)
+	return MembersInto(comp, count, nil, nil)
+}
+
+// MembersInto is [Members] reusing the buffers start and members (grown
+// when too short); callers that group many graphs keep them across calls.
+func MembersInto(comp []int32, count int, start, members []int32) ([]int32, []int32) {
+	start = resize(start, count+1)
+	clear(start)
 	for _, c := range comp {
 		start[c+1]++
 	}
 	for c := 0; c < count; c++ {
 		start[c+1] += start[c]
 	}
-	members = make([]int32, len(comp))
-	next := make([]int32, count)
-	copy(next, start[:count])
+	members = resize(members, len(comp))
 	for u, c := range comp {
-		members[next[c]] = int32(u)
-		next[c]++
+		members[start[c]] = int32(u)
+		start[c]++
 	}
+	// start[c] is now the end of c: shift back.
+	copy(start[1:], start[:count])
+	start[0] = 0
 	return start, members
 }

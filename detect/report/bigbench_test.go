@@ -5,26 +5,16 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/detect/internal/tradetest"
 	"github.com/washscan/washscan/detect/pipeline"
 	"github.com/washscan/washscan/detect/registry"
 	"github.com/washscan/washscan/detect/report"
 	"github.com/washscan/washscan/features"
 )
-
-// cpuTime returns the process's user+system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // BenchmarkWriteParquetFile writes the flags file of a large input named by
 // $WASHSCAN_BENCH_TRADES (and optionally $WASHSCAN_BENCH_FUNDERS), loaded and
@@ -69,13 +59,13 @@ func BenchmarkWriteParquetFile(b *testing.B) {
 		}()
 	}
 	b.ResetTimer()
-	cpu := cpuTime()
+	cpu := tradetest.CPUTime()
 	for b.Loop() {
 		if err := report.Write(dst, t, out.Scores, 0.5); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric((cpuTime()-cpu).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((tradetest.CPUTime()-cpu).Seconds()/float64(b.N), "cpu-s/op")
 	if st, err := os.Stat(dst); err == nil {
 		b.ReportMetric(float64(st.Size())/1e6, "MB")
 	}

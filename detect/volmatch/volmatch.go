@@ -241,38 +241,10 @@ func newLayout(pass *detect.Pass, seller, buyer []uint32) (*layout, error) {
 		}
 		lo = end[k]
 	}
-	// Renumber the largest groups first.
-	order := make([]int32, len(lay.groups))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortStableFunc(order, func(a, b int32) int {
-		ga, gb := lay.groups[a], lay.groups[b]
-		return cmp.Compare(gb.hi-gb.lo, ga.hi-ga.lo)
-	})
-	var (
-		next atomic.Int64
-		wg   sync.WaitGroup
-	)
-	workers := min(runtime.GOMAXPROCS(0), max(len(order), 1))
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var rn graph.Renumberer
-			rn.Grow(t.Addrs.Len() + 1)
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(order) || pass.Context.Err() != nil {
-					return
-				}
-				g := &lay.groups[order[i]]
-				g.ids = rn.Renumber(lay.from[g.lo:g.hi], lay.to[g.lo:g.hi])
-			}
-		}()
-	}
-	wg.Wait()
-	return lay, pass.Context.Err()
+	err := graph.RenumberRanges(pass.Context, lay.from, lay.to, t.Addrs.Len()+1, len(lay.groups),
+		func(i int) (int32, int32) { return lay.groups[i].lo, lay.groups[i].hi },
+		func(i int, ids []uint32) { lay.groups[i].ids = ids })
+	return lay, err
 }
 
 func resize[T any](s []T, n int) []T {
@@ -392,24 +364,8 @@ func (s *scanner) scan(it item) {
 
 // members is [graph.Members] into the scanner's buffers.
 func (s *scanner) members(comp []int32, count int) (start, members []int32) {
-	start = resize(s.start, count+1)
-	clear(start)
-	for _, c := range comp {
-		start[c+1]++
-	}
-	for c := 0; c < count; c++ {
-		start[c+1] += start[c]
-	}
-	members = resize(s.membs, len(comp))
-	for u, c := range comp {
-		members[start[c]] = int32(u)
-		start[c]++
-	}
-	// start[c] is now the end of c: shift back.
-	copy(start[1:], start[:count])
-	start[0] = 0
-	s.start, s.membs = start, members
-	return start, members
+	s.start, s.membs = graph.MembersInto(comp, count, s.start, s.membs)
+	return s.start, s.membs
 }
 
 // internal reports whether arc k lies inside the live set of component c.
