@@ -182,41 +182,25 @@ func TestScannerMatchesReference(t *testing.T) {
 		partners := res.ResultOf[graph.Partners].(*graph.PartnerTable)
 		seller, buyer := res.ResultOf[hubs.Detector].(*hubs.Table).Columns(fs)
 		for ci, cfg := range cfgs {
-			type finding struct {
-				row      int32
-				strength float64
-				evidence string
-			}
-			var want, got []finding
+			var want, got graphtest.Findings
 			ref := &refScanner{f: fs, partners: partners, cfg: cfg, found: map[int32]best{}, seller: seller, buyer: buyer}
 			pass := &detect.Pass{Detector: Detector, Input: in, Context: context.Background()}
 			s := newScanner(pass, fs, partners, cfg)
 			s.packed = pack(tr.Time, seller, buyer)
-			s.report = func(r int32, st float64, ev string) { got = append(got, finding{r, st, ev}) }
+			s.report = got.Add
 			for _, g := range Groups(fs, cfg.minLen) {
-				ref.scanGroup(g, func(r int32, st float64, ev string) { want = append(want, finding{r, st, ev}) })
+				ref.scanGroup(g, want.Add)
 			}
 			for _, g := range Groups(fs, cfg.minLen) {
 				if err := s.scanGroup(g); err != nil {
 					t.Fatal(err)
 				}
 			}
-			order := func(a, b finding) int {
-				if c := cmp.Compare(a.row, b.row); c != 0 {
-					return c
-				}
-				if c := cmp.Compare(a.strength, b.strength); c != 0 {
-					return c
-				}
-				return strings.Compare(a.evidence, b.evidence)
-			}
-			slices.SortFunc(want, order)
-			slices.SortFunc(got, order)
-			if len(want) == 0 {
+			if want.Len() == 0 {
 				t.Errorf("seed %d cfg %d: reference found nothing", seed, ci)
 			}
-			if !slices.Equal(got, want) {
-				t.Errorf("seed %d cfg %d: %d findings, reference %d (or they differ)", seed, ci, len(got), len(want))
+			if !got.Equal(&want) {
+				t.Errorf("seed %d cfg %d: %d findings, reference %d (or they differ)", seed, ci, got.Len(), want.Len())
 			}
 		}
 	}

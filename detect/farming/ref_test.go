@@ -4,9 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"math"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 
@@ -227,47 +225,27 @@ func TestScanMatchesReference(t *testing.T) {
 		{window: 7 * d, minWallets: 2, maxWallets: 1000, minTokens: 1, minPairTokens: 9},
 		{window: 0, minWallets: 2, maxWallets: 5, minTokens: 5, minPairTokens: 2},
 	}
-	type finding struct {
-		row      int32
-		strength float64
-		evidence string
-	}
-	order := func(a, b finding) int {
-		if c := cmp.Compare(a.row, b.row); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.strength, b.strength); c != 0 {
-			return c
-		}
-		return strings.Compare(a.evidence, b.evidence)
-	}
 	for _, seed := range []uint64{1, 2, 3} {
 		tr := graphtest.Market(graphtest.MarketConfig{Seed: seed, Trades: 20000})
 		fs := features.Compute(tr)
 		in := &detect.Input{Features: fs}
 		for pi, cfg := range ps {
-			var want, got []finding
+			var want, got graphtest.Findings
 			var mu sync.Mutex
-			refScan(fs, cfg, func(r int32, st float64, ev string) {
-				want = append(want, finding{r, st, ev})
-			})
+			refScan(fs, cfg, want.Add)
 			pass := &detect.Pass{Detector: Detector, Input: in, Context: context.Background()}
 			if err := scanAll(pass, cfg, func(r int32, st float64, ev string) {
 				mu.Lock()
-				got = append(got, finding{r, st, ev})
+				got.Add(r, st, ev)
 				mu.Unlock()
 			}); err != nil {
 				t.Fatal(err)
 			}
-			slices.SortFunc(want, order)
-			slices.SortFunc(got, order)
-			if len(want) == 0 {
+			if want.Len() == 0 {
 				t.Errorf("seed %d params %d: reference found nothing", seed, pi)
 			}
-			if !slices.EqualFunc(got, want, func(a, b finding) bool {
-				return a.row == b.row && math.Float64bits(a.strength) == math.Float64bits(b.strength) && a.evidence == b.evidence
-			}) {
-				t.Errorf("seed %d params %d: %d findings, reference %d (or they differ)", seed, pi, len(got), len(want))
+			if !got.Equal(&want) {
+				t.Errorf("seed %d params %d: %d findings, reference %d (or they differ)", seed, pi, got.Len(), want.Len())
 			}
 		}
 	}

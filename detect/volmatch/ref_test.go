@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -362,20 +361,6 @@ func TestScanMatchesReference(t *testing.T) {
 		{[]int64{600}, config{margin: 0.5, maxComp: 2}},
 		{[]int64{7 * 86400, 3600}, config{margin: 0, maxComp: 1000}},
 	}
-	type finding struct {
-		row      int32
-		strength float64
-		evidence string
-	}
-	order := func(a, b finding) int {
-		if c := cmp.Compare(a.row, b.row); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.strength, b.strength); c != 0 {
-			return c
-		}
-		return strings.Compare(a.evidence, b.evidence)
-	}
 	for _, seed := range []uint64{1, 2, 3} {
 		tr := graphtest.Market(graphtest.MarketConfig{Seed: seed, Trades: 20000})
 		fs := features.Compute(tr)
@@ -390,28 +375,22 @@ func TestScanMatchesReference(t *testing.T) {
 		cols = append(cols, [2][]uint32{seller, buyer})
 		for pi, p := range ps {
 			for ci, col := range cols {
-				var want, got []finding
+				var want, got graphtest.Findings
 				var mu sync.Mutex
-				refScanLevels(fs, p.cfg, partners, p.widths, col[0], col[1], func(r int32, st float64, ev string) {
-					want = append(want, finding{r, st, ev})
-				})
+				refScanLevels(fs, p.cfg, partners, p.widths, col[0], col[1], want.Add)
 				pass := &detect.Pass{Detector: Detector, Input: in, Context: context.Background()}
 				if err := scanLevels(pass, p.cfg, partners, p.widths, col[0], col[1], func(r int32, st float64, ev string) {
 					mu.Lock()
-					got = append(got, finding{r, st, ev})
+					got.Add(r, st, ev)
 					mu.Unlock()
 				}); err != nil {
 					t.Fatal(err)
 				}
-				slices.SortFunc(want, order)
-				slices.SortFunc(got, order)
-				if len(want) == 0 {
+				if want.Len() == 0 {
 					t.Errorf("seed %d params %d columns %d: reference found nothing", seed, pi, ci)
 				}
-				if !slices.EqualFunc(got, want, func(a, b finding) bool {
-					return a.row == b.row && math.Float64bits(a.strength) == math.Float64bits(b.strength) && a.evidence == b.evidence
-				}) {
-					t.Errorf("seed %d params %d columns %d: %d findings, reference %d (or they differ)", seed, pi, ci, len(got), len(want))
+				if !got.Equal(&want) {
+					t.Errorf("seed %d params %d columns %d: %d findings, reference %d (or they differ)", seed, pi, ci, got.Len(), want.Len())
 				}
 			}
 		}
