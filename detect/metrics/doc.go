@@ -63,6 +63,7 @@
 // # Cost
 //
 // Time O(N + F log F) for N rows of which F are flagged (the log factor only
-// to sort the output lists), memory O(N) in dense arrays indexed by row,
-// address, asset and scope ids; no string is built per row.
+// to sort the output lists; with a --top cap only the entries that may
+// make the cut are built and sorted), memory O(N) in dense arrays indexed by
+// row, address, asset and scope ids; no string is built per row.
 package metrics

@@ -173,37 +173,45 @@ const (
 	none = 2
 )
 
-// acc accumulates one scope in one window.
+// acc accumulates one scope in one window. It is 64 bytes, one cache line:
+// counts are int32 (a scope has at most N < 2^31 rows, rows being int32
+// ids), so the per-row updates of sums touch one line per scope.
 type acc struct {
-	rows, sales, fsales  int64
 	vol, wvol, usd, wusd float64
-	assets, txs, wallets int64
+	rows, sales, fsales  int32
+	assets, txs, wallets int32
 	chain                uint32 // first chain id + 1; 0 none yet
 	mixed, hasUSD        bool
 }
 
 // pairIndex gives dense ids to (key, chain) pairs, keys being dense ids
-// themselves: an array for each key's first chain, a map for the rare others.
+// themselves: an array for each key's first chain (chain+1 and id side by
+// side, one cache miss per lookup), a map for the rare others.
 type pairIndex struct {
-	first []uint32 // chain+1 of the first pair of each key; 0 none
-	id    []int32
+	first []pairFirst
 	more  map[uint64]int32
 	keys  [][2]uint32 // (key, chain) of each id
 }
 
+type pairFirst struct {
+	chain uint32 // chain+1 of the first pair of the key; 0 none
+	id    int32
+}
+
 func newPairIndex(n int) *pairIndex {
-	return &pairIndex{first: make([]uint32, n), id: make([]int32, n)}
+	return &pairIndex{first: make([]pairFirst, n)}
 }
 
 func (p *pairIndex) get(key, chain uint32) int32 {
-	switch p.first[key] {
+	f := &p.first[key]
+	switch f.chain {
 	case 0:
-		p.first[key] = chain + 1
-		p.id[key] = int32(len(p.keys))
+		f.chain = chain + 1
+		f.id = int32(len(p.keys))
 		p.keys = append(p.keys, [2]uint32{key, chain})
-		return p.id[key]
+		return f.id
 	case chain + 1:
-		return p.id[key]
+		return f.id
 	}
 	if p.more == nil {
 		p.more = map[uint64]int32{}
@@ -230,7 +238,7 @@ type computer struct {
 	nftScope           []int32 // by nft id
 	walletScope        []int32 // by address id
 	nScopes            int
-	acc                []acc // [scope*2 + window]
+	acc                [2][]acc // [window][scope]
 }
 
 // scopes appends to buf the scope indices of row r.
@@ -327,7 +335,7 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 		}
 	}
 	c.nScopes = int(next)
-	c.acc = make([]acc, 2*c.nScopes)
+	c.acc = [2][]acc{make([]acc, c.nScopes), make([]acc, c.nScopes)}
 
 	c.sums()
 	c.distinct()
@@ -356,8 +364,9 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 		rep.Tests = struct{}{}
 	}
 	all := opt.Range.Seconds <= 0
-	m := func(g int32) Metrics { return metricsOf(&c.acc[2*g+cur], &c.acc[2*g+prev], all) }
-	listed := func(g int32) bool { return c.acc[2*g+cur].rows > 0 || c.acc[2*g+prev].rows > 0 }
+	cw, pw := c.acc[cur], c.acc[prev]
+	m := func(g int32) Metrics { return metricsOf(&cw[g], &pw[g], all) }
+	listed := func(g int32) bool { return cw[g].rows > 0 || pw[g].rows > 0 }
 
 	rep.Market = m(0)
 	for p := 1; p < t.Platforms.Len(); p++ {
@@ -373,7 +382,11 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 				Blockchain: t.Chains.Value(k[1]), ContractAddress: t.Addrs.String(k[0]), Metrics: m(g)})
 		}
 	}
-	for _, id := range nftList {
+	// Only the candidates for the top entries of the capped lists are
+	// built and sorted (see topCandidates).
+	nftVol := func(i int) (float64, bool) { a := &cw[c.nftScope[nftList[i]]]; return a.wvol, a.mixed }
+	for _, i := range topCandidates(len(nftList), opt.Top, nftVol) {
+		id := nftList[i]
 		k := nfts.keys[id]
 		rep.NFTs = append(rep.NFTs, NFT{
 			Blockchain:      t.Chains.Value(k[1]),
@@ -382,7 +395,9 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 			Metrics:         m(c.nftScope[id]),
 		})
 	}
-	for _, w := range walletList {
+	walletVol := func(i int) (float64, bool) { a := &cw[c.walletScope[walletList[i]]]; return a.wvol, a.mixed }
+	for _, i := range topCandidates(len(walletList), opt.Top, walletVol) {
+		w := walletList[i]
 		rep.Wallets = append(rep.Wallets, Wallet{Wallet: t.Addrs.String(w), Metrics: m(c.walletScope[w])})
 	}
 
@@ -411,6 +426,88 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 	return rep
 }
 
+// topCandidates returns, in increasing order, indices among the n entries of
+// a list capped at top (0: no cap) that include every entry of the capped
+// list: all of them when there is no cap to apply, else those whose raw
+// washtrade volume vol(i) may still round into the top ones. Sorting the
+// candidates by the list order and keeping the first top gives the same
+// entries as sorting all n, since that order is total (the keys are
+// unique) and so independent of the algorithm.
+//
+// Rounding to 9 decimals is non-decreasing and moves a value x by at most
+// 5e-10 + 2^-53·|x|. Let v be the top-th largest raw volume among the
+// non-null entries: at least top entries round to ≥ round(v) ≥ v − 5e-10 −
+// 2^-53·v, so an entry with raw volume below v − margin, margin = 1e-8 +
+// 1e-12·v, rounds strictly lower and cannot be listed; null volumes sort
+// last, so they cannot be listed either. The shortcut needs finite,
+// non-negative volumes (sums of sale prices, which are > 0) and at least
+// top non-null entries; otherwise every entry is a candidate. Time
+// O(n log top), and only the candidates have their metrics built.
+func topCandidates(n, top int, vol func(i int) (v float64, null bool)) []int {
+	all := func() []int {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	}
+	if top <= 0 || n <= top {
+		return all()
+	}
+	// h: min-heap of the top largest non-null volumes seen so far.
+	h := make([]float64, 0, top)
+	for i := 0; i < n; i++ {
+		v, null := vol(i)
+		if null {
+			continue
+		}
+		if !(v >= 0) || math.IsInf(v, 1) {
+			return all()
+		}
+		if len(h) < top {
+			h = append(h, v)
+			for j := len(h) - 1; j > 0; {
+				p := (j - 1) / 2
+				if h[p] <= h[j] {
+					break
+				}
+				h[p], h[j] = h[j], h[p]
+				j = p
+			}
+			continue
+		}
+		if v <= h[0] {
+			continue
+		}
+		h[0] = v
+		for j := 0; ; {
+			k := 2*j + 1
+			if k >= len(h) {
+				break
+			}
+			if k+1 < len(h) && h[k+1] < h[k] {
+				k++
+			}
+			if h[j] <= h[k] {
+				break
+			}
+			h[j], h[k] = h[k], h[j]
+			j = k
+		}
+	}
+	if len(h) < top {
+		return all()
+	}
+	cut := h[0] - (1e-8 + 1e-12*h[0])
+	var out []int
+	for i := 0; i < n; i++ {
+		if v, null := vol(i); !null && v >= cut {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 // byVolume orders by washtrade_volume descending, null last.
 func byVolume(a, b *Metrics) int {
 	switch {
@@ -424,7 +521,8 @@ func byVolume(a, b *Metrics) int {
 	return cmp.Compare(*b.WashtradeVolume, *a.WashtradeVolume)
 }
 
-// sums adds every windowed row, in canonical order, to its scopes.
+// sums adds every windowed row, in canonical order, to its scopes: the
+// float sums of each scope run in canonical order.
 func (c *computer) sums() {
 	fs, t := c.fs, c.fs.T
 	var buf [6]int32
@@ -433,6 +531,7 @@ func (c *computer) sums() {
 		if w == none {
 			continue
 		}
+		accs := c.acc[w]
 		f := c.flagged[r]
 		sale := fs.Sale[r]
 		native := sale && fs.Native[r]
@@ -442,7 +541,7 @@ func (c *computer) sums() {
 		chain := t.Chain[r] + 1
 		k := c.scopes(r, &buf)
 		for _, g := range buf[:k] {
-			a := &c.acc[2*int(g)+int(w)]
+			a := &accs[g]
 			a.rows++
 			if a.chain == 0 {
 				a.chain = chain
@@ -476,81 +575,84 @@ func (c *computer) sums() {
 }
 
 // distinct counts, per scope and window, the distinct assets, transactions
-// and wallets of flagged rows. Rows are visited grouped by the counted value
-// so that a stamp per (scope, window) detects the first sighting: O(F).
+// and wallets of flagged rows. The scopes of each counted row (flagged, in
+// a window) are listed once; then, for each counted value, the rows are
+// visited grouped by value (a counting sort) so that a stamp per (window,
+// scope) detects the first sighting: O(F + assets + addresses) for F
+// counted rows.
 func (c *computer) distinct() {
 	fs, t := c.fs, c.fs.T
-	stamp := make([]int32, len(c.acc))
-	var buf [6]int32
-	visit := func(key int32, r int32, field func(*acc) *int64) {
-		k := c.scopes(r, &buf)
-		w := int(c.win[r])
-		for _, g := range buf[:k] {
-			i := 2*int(g) + w
-			if stamp[i] != key {
-				stamp[i] = key
-				*field(&c.acc[i])++
-			}
-		}
-	}
-	counted := func(r int32) bool { return c.flagged[r] && c.win[r] != none }
-
-	// Assets: the CSR index already groups rows by asset.
-	assets := func(a *acc) *int64 { return &a.assets }
-	for a := 0; a < t.Assets.Len(); a++ {
-		for _, r := range fs.AssetTrades(datasets.AssetID(a)) {
-			if counted(r) {
-				visit(int32(a)+1, r, assets)
-			}
-		}
-	}
-
-	// Transactions: intern the hashes of counted rows, then group by them.
 	var rows []int32
 	for i := 0; i < fs.N; i++ {
-		if counted(int32(i)) {
+		if c.flagged[i] && c.win[i] != none {
 			rows = append(rows, int32(i))
 		}
 	}
+	// sc[j]: the scopes of rows[j], nsc[j] of them; win[j] its window.
+	sc := make([][6]int32, len(rows))
+	nsc := make([]uint8, len(rows))
+	win := make([]uint8, len(rows))
+	for j, r := range rows {
+		nsc[j] = uint8(c.scopes(r, &sc[j]))
+		win[j] = c.win[r]
+	}
+	stamp := [2][]int32{make([]int32, c.nScopes), make([]int32, c.nScopes)}
+	count := func(idx, keys []int32, nkeys int, field func(*acc) *int32) {
+		clear(stamp[cur])
+		clear(stamp[prev])
+		for _, kj := range groupBy(idx, keys, nkeys) {
+			key, j := kj[0]+1, kj[1]
+			w := win[j]
+			st, accs := stamp[w], c.acc[w]
+			for _, g := range sc[j][:nsc[j]] {
+				if st[g] != key {
+					st[g] = key
+					*field(&accs[g])++
+				}
+			}
+		}
+	}
+
+	// Assets.
+	idx := make([]int32, len(rows))
+	keys := make([]int32, len(rows))
+	for j, r := range rows {
+		idx[j] = int32(j)
+		keys[j] = int32(t.Asset[r])
+	}
+	count(idx, keys, t.Assets.Len(), func(a *acc) *int32 { return &a.assets })
+
+	// Transactions: intern the hashes of counted rows.
 	txID := make(map[datasets.Hash]int32, len(rows))
-	ids := make([]int32, len(rows))
 	for j, r := range rows {
 		id, ok := txID[t.TxHash[r]]
 		if !ok {
 			id = int32(len(txID))
 			txID[t.TxHash[r]] = id
 		}
-		ids[j] = id
+		keys[j] = id
 	}
-	clear(stamp)
-	txs := func(a *acc) *int64 { return &a.txs }
-	for _, r := range groupBy(rows, ids, len(txID)) {
-		visit(r[0]+1, r[1], txs)
-	}
+	count(idx, keys, len(txID), func(a *acc) *int32 { return &a.txs })
 
 	// Wallets: each counted row once per distinct known party.
 	var parties, owners []int32
-	for _, r := range rows {
+	for j, r := range rows {
 		s, b := fs.Seller[r], fs.Buyer[r]
 		if s != features.NoWallet {
-			parties = append(parties, r)
+			parties = append(parties, int32(j))
 			owners = append(owners, int32(s))
 		}
 		if b != features.NoWallet && b != s {
-			parties = append(parties, r)
+			parties = append(parties, int32(j))
 			owners = append(owners, int32(b))
 		}
 	}
-	clear(stamp)
-	wallets := func(a *acc) *int64 { return &a.wallets }
-	for _, r := range groupBy(parties, owners, t.Addrs.Len()) {
-		visit(r[0]+1, r[1], wallets)
-	}
+	count(parties, owners, t.Addrs.Len(), func(a *acc) *int32 { return &a.wallets })
 }
 
-// groupBy returns the (key, row) pairs of rows ordered by key (a counting
-// sort; keys in [0, nkeys)), rows in their given order within a key.
-func groupBy(rows, keys []int32, nkeys int) [][2]int32 {
+// groupBy returns the (key, item) pairs of items ordered by key (a counting
+// sort; keys in [0, nkeys)), items in their given order within a key.
+func groupBy(items, keys []int32, nkeys int) [][2]int32 {
 	start := make([]int32, nkeys+1)
 	for _, k := range keys {
 		start[k+1]++
@@ -558,8 +660,8 @@ func groupBy(rows, keys []int32, nkeys int) [][2]int32 {
 	for k := 0; k < nkeys; k++ {
 		start[k+1] += start[k]
 	}
-	out := make([][2]int32, len(rows))
-	for j, r := range rows {
+	out := make([][2]int32, len(items))
+	for j, r := range items {
 		k := keys[j]
 		out[start[k]] = [2]int32{k, r}
 		start[k]++
@@ -597,15 +699,15 @@ func ratio(a *acc) float64 {
 func metricsOf(a, p *acc, all bool) Metrics {
 	ch := !all
 	m := Metrics{
-		WashtradeAssets:              a.assets,
+		WashtradeAssets:              int64(a.assets),
 		WashtradeAssetsChange:        change(float64(a.assets), float64(p.assets), ch),
-		WashtradeSuspectSales:        a.fsales,
+		WashtradeSuspectSales:        int64(a.fsales),
 		WashtradeSuspectSalesChange:  change(float64(a.fsales), float64(p.fsales), ch),
 		WashtradeSuspectSalesRatio:   round(ratio(a), 6),
-		WashtradeSuspectTransactions: a.txs,
-		WashtradeWallets:             a.wallets,
+		WashtradeSuspectTransactions: int64(a.txs),
+		WashtradeWallets:             int64(a.wallets),
 		WashtradeWalletsChange:       change(float64(a.wallets), float64(p.wallets), ch),
-		TotalSales:                   a.sales,
+		TotalSales:                   int64(a.sales),
 	}
 	m.WashtradeSuspectSalesRatioChange = change(ratio(a), ratio(p), ch)
 	m.WashtradeSuspectTransactionsChg = change(float64(a.txs), float64(p.txs), ch)

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -554,4 +556,43 @@ func BenchmarkCompute(b *testing.B) {
 		metrics.Compute(fs, flagged, metrics.Options{Range: metrics.Ranges[2], Top: 100})
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "trades/s")
+}
+
+// TestTopMatchesFullSort: the capped wallets and nfts lists are the first
+// entries of the uncapped ones, on markets full of equal and nearly equal
+// volumes (which round to the same 9 decimals or not) and of mixed-chain
+// (null) volumes, so that the top cut falls inside ties.
+func TestTopMatchesFullSort(t *testing.T) {
+	for seed := uint64(1); seed <= 40; seed++ {
+		r := rand.New(rand.NewPCG(seed, 7))
+		n := 1 + r.IntN(400)
+		prices := []float64{1, 1 + 1e-10, 1 + 4e-10, 1 + 6e-10, 1 - 3e-10, 2, 0.5, 1e-9, 3e-10, 1e7 + 1e-9, 1e7}
+		rows := make([]row, n)
+		for i := range rows {
+			chain := "ethereum"
+			if r.IntN(8) == 0 {
+				chain = "polygon"
+			}
+			rows[i] = row{
+				chain: chain, t: int64(r.IntN(10 * day)), tx: i,
+				contract: []string{"C1", "C2", "C3"}[r.IntN(3)], token: strconv.Itoa(r.IntN(40)),
+				seller: strconv.Itoa(1 + r.IntN(60)), buyer: strconv.Itoa(1 + r.IntN(60)),
+				price: prices[r.IntN(len(prices))], usd: nan, flagged: r.IntN(2) == 0,
+			}
+		}
+		fs, flagged := build(rows)
+		for _, rng := range metrics.Ranges {
+			full := metrics.Compute(fs, flagged, metrics.Options{Range: rng})
+			for _, top := range []int{1, 2, 3, 5, 10, 30} {
+				capped := metrics.Compute(fs, flagged, metrics.Options{Range: rng, Top: top})
+				wantW, wantN := full.Wallets[:min(top, len(full.Wallets))], full.NFTs[:min(top, len(full.NFTs))]
+				if !reflect.DeepEqual(capped.Wallets, wantW) {
+					t.Fatalf("seed %d range %s top %d: wallets\n%+v\nwant\n%+v", seed, rng.Name, top, capped.Wallets, wantW)
+				}
+				if !reflect.DeepEqual(capped.NFTs, wantN) {
+					t.Fatalf("seed %d range %s top %d: nfts\n%+v\nwant\n%+v", seed, rng.Name, top, capped.NFTs, wantN)
+				}
+			}
+		}
+	}
 }
