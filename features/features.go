@@ -5,7 +5,9 @@ package features
 
 import (
 	"cmp"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/washscan/washscan/datasets"
 )
@@ -41,6 +43,69 @@ type Set struct {
 	// canonical order, are AssetRows[AssetStart[a]:AssetStart[a+1]].
 	AssetStart []int32
 	AssetRows  []int32
+
+	tradesOnce sync.Once
+	trades     []Trade
+}
+
+// Trade is what the per-asset scans read of one trade: its time and its
+// wallets (Set.Seller, Set.Buyer). The trades of an asset are stored
+// contiguously by position in the AssetRows index (see Set.Trades), so a
+// scan over one asset reads them sequentially, one cache line for four
+// trades, instead of missing the cache at every row of three columns.
+type Trade struct {
+	Time          int64
+	Seller, Buyer uint32
+}
+
+// Trades returns the trades by AssetRows position: Trades()[p] is row
+// AssetRows[p]'s time, seller and buyer, so the trades of asset a in
+// canonical order are Trades()[AssetStart[a]:AssetStart[a+1]] (see
+// AssetTradesAt). It is built on first use, on all cores (a gather of three
+// columns through AssetRows: time O(N), 16 bytes per row), and shared;
+// never modify it. Safe for concurrent use.
+func (s *Set) Trades() []Trade {
+	s.tradesOnce.Do(func() { s.trades = Gather(s.AssetRows, s.T.Time, s.Seller, s.Buyer) })
+	return s.trades
+}
+
+// AssetTradesAt returns the trades of asset a in canonical order, aligned
+// with AssetTrades(a).
+func (s *Set) AssetTradesAt(a datasets.AssetID) []Trade {
+	return s.Trades()[s.AssetStart[a]:s.AssetStart[a+1]]
+}
+
+// gatherMin is the row count from which Gather splits its work between
+// goroutines.
+const gatherMin = 1 << 16
+
+// Gather returns, for each row rows[p], its time and its seller and buyer
+// from the given columns (indexed by row), in the order of rows. Callers
+// pass wallet columns other than Set.Seller and Set.Buyer to gather
+// adjusted ones (detect/hubs). GOMAXPROCS goroutines fill equal slices of
+// positions. Time O(len(rows)).
+func Gather(rows []int32, time []int64, seller, buyer []uint32) []Trade {
+	out := make([]Trade, len(rows))
+	fill := func(lo, hi int) {
+		for p, r := range rows[lo:hi] {
+			out[lo+p] = Trade{time[r], seller[r], buyer[r]}
+		}
+	}
+	n := len(rows)
+	nw := 1
+	if n >= gatherMin {
+		nw = runtime.GOMAXPROCS(0)
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < nw; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fill(w*n/nw, (w+1)*n/nw)
+		}()
+	}
+	wg.Wait()
+	return out
 }
 
 // Compute derives the feature set of t. It reads t and never changes it.

@@ -3,6 +3,8 @@ package features_test
 import (
 	"math"
 	"reflect"
+	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/washscan/washscan/datasets"
@@ -120,5 +122,84 @@ func TestComputeEmpty(t *testing.T) {
 	s := features.Compute(datasets.NewTrades())
 	if s.N != 0 || len(s.Order) != 0 || len(s.AssetStart) != 1 {
 		t.Errorf("empty set: %+v", s)
+	}
+}
+
+// TestTrades compares Trades with a plain gather through AssetRows, on
+// inputs large enough for the parallel path and on an empty one.
+func TestTrades(t *testing.T) {
+	for _, n := range []int{0, 1, 100, 200_000} {
+		tr := datasets.NewTrades()
+		var contract datasets.Address
+		contract[0] = 0xcc
+		c := tr.Addrs.Intern(contract)
+		for i := 0; i < n; i++ {
+			var a datasets.Address
+			a[18], a[19] = byte(i*7919>>8), byte(i*7919)
+			tr.Time = append(tr.Time, int64((i*104729)%5000))
+			tr.Block = append(tr.Block, 0)
+			tr.LogIndex = append(tr.LogIndex, uint32(i))
+			tr.Asset = append(tr.Asset, tr.Assets.Intern(c, strconv.Itoa(i*31%997)))
+			tr.Seller = append(tr.Seller, tr.Addrs.Intern(a))
+			tr.Buyer = append(tr.Buyer, addr(tr, string(rune('a'+i%20))))
+			tr.Price = append(tr.Price, 1)
+			tr.Chain = append(tr.Chain, tr.Chains.Intern("ethereum"))
+			tr.Currency = append(tr.Currency, tr.Currencies.Intern("ETH"))
+		}
+		f := features.Compute(tr)
+		got := f.Trades()
+		if len(got) != n {
+			t.Fatalf("n=%d: %d trades", n, len(got))
+		}
+		for a := 0; a < tr.Assets.Len(); a++ {
+			rows, at := f.AssetTrades(datasets.AssetID(a)), f.AssetTradesAt(datasets.AssetID(a))
+			if len(rows) != len(at) {
+				t.Fatalf("n=%d asset %d: %d rows, %d trades", n, a, len(rows), len(at))
+			}
+			for i, r := range rows {
+				if want := (features.Trade{Time: tr.Time[r], Seller: f.Seller[r], Buyer: f.Buyer[r]}); at[i] != want {
+					t.Fatalf("n=%d asset %d position %d: %+v, want %+v", n, a, i, at[i], want)
+				}
+			}
+		}
+		if n > 0 && &f.Trades()[0] != &got[0] {
+			t.Fatal("Trades is rebuilt on every call")
+		}
+	}
+}
+
+// BenchmarkTrades times building the trades by position on a 1M-row table
+// of 100k assets whose rows are in time order.
+func BenchmarkTrades(b *testing.B) {
+	const n = 1 << 20
+	tr := datasets.NewTrades()
+	var contract datasets.Address
+	c := tr.Addrs.Intern(contract)
+	assets := make([]datasets.AssetID, 100_000)
+	for i := range assets {
+		assets[i] = tr.Assets.Intern(c, strconv.Itoa(i))
+	}
+	tr.Time = make([]int64, n)
+	tr.Asset = make([]datasets.AssetID, n)
+	for i := range tr.Time {
+		tr.Time[i] = int64(i)
+		tr.Asset[i] = assets[(i*7919)%len(assets)]
+	}
+	f := &features.Set{T: tr, N: n, Seller: make([]uint32, n), Buyer: make([]uint32, n)}
+	f.AssetStart = make([]int32, len(assets)+1)
+	for _, a := range tr.Asset {
+		f.AssetStart[a+1]++
+	}
+	for a := range assets {
+		f.AssetStart[a+1] += f.AssetStart[a]
+	}
+	f.AssetRows = make([]int32, n)
+	next := slices.Clone(f.AssetStart)
+	for r, a := range tr.Asset {
+		f.AssetRows[next[a]] = int32(r)
+		next[a]++
+	}
+	for b.Loop() {
+		features.Gather(f.AssetRows, tr.Time, f.Seller, f.Buyer)
 	}
 }

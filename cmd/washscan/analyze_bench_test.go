@@ -97,6 +97,7 @@ func BenchmarkDetect(b *testing.B) {
 	for _, p := range []*detect.Preset{registry.Default, registry.Dune} {
 		b.Run(p.Name, func(b *testing.B) {
 			elapsed := map[string]time.Duration{}
+			cpu0 := cpuTime()
 			for b.Loop() {
 				fs := features.Compute(t)
 				out, err := pipeline.Run(context.Background(), &detect.Input{Features: fs, Funders: f}, p, nil, nil)
@@ -110,6 +111,7 @@ func BenchmarkDetect(b *testing.B) {
 			for name, d := range elapsed {
 				b.ReportMetric(d.Seconds()/float64(b.N), "det_"+name+"-s")
 			}
+			b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s")
 			b.ReportMetric(float64(t.Len())*float64(b.N)/b.Elapsed().Seconds(), "trades/s")
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
 	"github.com/washscan/washscan/features"
 )
@@ -30,16 +31,19 @@ type RoundTrip struct {
 	Legs []int32
 }
 
-// FindRoundTrips appends to dst the round trips among rows, the rows of one
-// asset in canonical order (features.Set.AssetTrades), and returns it.
-// Group and Legs are allocated per transaction and stay valid after later
-// calls. Time O(len(rows)) when transactions of one block do not interleave,
-// O(g log g) for a block's g rows otherwise.
-func FindRoundTrips(f *features.Set, rows []int32, dst []RoundTrip) []RoundTrip {
+// FindRoundTrips appends to dst the round trips among the rows of asset a
+// (features.Set.AssetTrades, canonical order), and returns it. Runs of rows
+// in one second are found on the asset's contiguous trades
+// (features.Set.AssetTradesAt), so an asset without any costs one sequential
+// read per row. Group and Legs are allocated per transaction and stay valid
+// after later calls. Time O(rows) when transactions of one block do not
+// interleave, O(g log g) for a block's g rows otherwise.
+func FindRoundTrips(f *features.Set, a datasets.AssetID, dst []RoundTrip) []RoundTrip {
 	t := f.T
+	rows, tr := f.AssetTrades(a), f.AssetTradesAt(a)
 	for i := 0; i < len(rows); {
 		j := i + 1
-		for j < len(rows) && t.Time[rows[j]] == t.Time[rows[i]] {
+		for j < len(rows) && tr[j].Time == tr[i].Time {
 			j++
 		}
 		if j-i >= 2 {
@@ -113,7 +117,7 @@ func run(p *detect.Pass) (any, error) {
 		if a%4096 == 0 && p.Context.Err() != nil {
 			return nil, p.Context.Err()
 		}
-		trips = FindRoundTrips(f, f.AssetTrades(uint32(a)), trips[:0])
+		trips = FindRoundTrips(f, datasets.AssetID(a), trips[:0])
 		for _, rt := range trips {
 			ev := fmt.Sprintf("%d-leg loop %s → … → %s in tx %s", len(rt.Legs),
 				f.T.Addrs.String(rt.Wallet), f.T.Addrs.String(rt.Wallet), f.T.TxHash[rt.Legs[0]])

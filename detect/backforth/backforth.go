@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
 	"github.com/washscan/washscan/detect/hubs"
 	"github.com/washscan/washscan/features"
@@ -58,23 +59,20 @@ type worker struct {
 	fs     *features.Set
 	window int64
 	tight  int64
-	// seller and buyer are the wallet columns with fungible hubs removed
-	// (detect/hubs).
-	seller, buyer []uint32
-	last          map[pair]int32 // latest position in the sequence of each pair
-	out           []finding
+	last   map[pair]int32 // latest position in the sequence of each pair
+	out    []finding
 }
 
 func run(p *detect.Pass) (any, error) {
 	fs := p.Features
 	window := p.Duration("window")
 	tight := p.Duration("tight")
-	tbl, _ := p.ResultOf[hubs.Detector].(*hubs.Table)
-	seller, buyer := tbl.Columns(fs)
 	na := len(fs.AssetStart) - 1
 	if na <= 0 {
 		return nil, nil
 	}
+	// The assets' trades are read with fungible hubs removed (detect/hubs).
+	tbl, _ := p.ResultOf[hubs.Detector].(*hubs.Table)
 	nw := 1
 	if fs.N >= parallelMin {
 		nw = max(1, runtime.GOMAXPROCS(0))
@@ -93,7 +91,7 @@ func run(p *detect.Pass) (any, error) {
 	errs := make([]error, nw)
 	var wg sync.WaitGroup
 	for w := 0; w < nw; w++ {
-		workers[w] = &worker{fs: fs, window: window, tight: tight, seller: seller, buyer: buyer}
+		workers[w] = &worker{fs: fs, window: window, tight: tight}
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
@@ -105,7 +103,8 @@ func run(p *detect.Pass) (any, error) {
 						return
 					}
 				}
-				wk.sequence(fs.AssetRows[fs.AssetStart[a]:fs.AssetStart[a+1]])
+				lo, hi := fs.AssetStart[a], fs.AssetStart[a+1]
+				wk.sequence(fs.AssetRows[lo:hi], tbl.AssetTrades(fs, datasets.AssetID(a)))
 			}
 		}(w)
 	}
@@ -123,43 +122,45 @@ func run(p *detect.Pass) (any, error) {
 	return nil, nil
 }
 
-// valid reports whether row r is a move between two distinct known wallets.
-func (w *worker) valid(r int32) bool {
-	s, b := w.seller[r], w.buyer[r]
-	return s != features.NoWallet && b != features.NoWallet && s != b
+// valid reports whether t is a move between two distinct known wallets.
+func valid(t *features.Trade) bool {
+	return t.Seller != features.NoWallet && t.Buyer != features.NoWallet && t.Seller != t.Buyer
 }
 
 // sequence finds the round trips in the rows of one asset, in canonical
-// order: a forward pass reports each row that returns an earlier move, a
-// backward pass each row that a later move returns.
-func (w *worker) sequence(seq []int32) {
+// order, given their trades (tr[i] is row seq[i]'s): a forward pass reports
+// each row that returns an earlier move, a backward pass each row that a
+// later move returns.
+func (w *worker) sequence(seq []int32, tr []features.Trade) {
 	if len(seq) < 2 {
 		return
 	}
-	w.pass(seq, false)
-	w.pass(seq, true)
+	w.pass(seq, tr, false)
+	w.pass(seq, tr, true)
 }
 
 // pass matches every valid row of seq with the nearest reverse row before it
 // (after it when backward is set) no further than the window away, and reports
-// the row itself.
-func (w *worker) pass(seq []int32, backward bool) {
-	tm := w.fs.T.Time
+// the row itself. It reads the contiguous trades tr, not the table's columns.
+func (w *worker) pass(seq []int32, tr []features.Trade, backward bool) {
 	n := len(seq)
-	// at returns the row at step k of the pass; gap is the time between two steps.
-	at := func(k int) int32 {
+	tr = tr[:n]
+	// at returns the position of step k of the pass; gap is the time between
+	// two steps.
+	at := func(k int) int {
 		if backward {
-			return seq[n-1-k]
+			return n - 1 - k
 		}
-		return seq[k]
+		return k
 	}
-	gap := func(near, far int32) int64 {
+	gap := func(near, far int) int64 {
 		if backward {
-			return tm[near] - tm[far]
+			return tr[near].Time - tr[far].Time
 		}
-		return tm[far] - tm[near]
+		return tr[far].Time - tr[near].Time
 	}
-	report := func(r, q int32) {
+	report := func(i, j int) {
+		r, q := seq[i], seq[j]
 		if backward {
 			w.match(r, q, r)
 		} else {
@@ -168,18 +169,19 @@ func (w *worker) pass(seq []int32, backward bool) {
 	}
 	if n <= shortSeq {
 		for k := 1; k < n; k++ {
-			r := at(k)
-			if !w.valid(r) {
+			i := at(k)
+			t := &tr[i]
+			if !valid(t) {
 				continue
 			}
-			s, b := w.seller[r], w.buyer[r]
+			s, b := t.Seller, t.Buyer
 			for j := k - 1; j >= 0; j-- {
 				q := at(j)
-				if gap(q, r) > w.window {
+				if gap(q, i) > w.window {
 					break
 				}
-				if w.seller[q] == b && w.buyer[q] == s {
-					report(r, q)
+				if tr[q].Seller == b && tr[q].Buyer == s {
+					report(i, q)
 					break
 				}
 			}
@@ -193,22 +195,23 @@ func (w *worker) pass(seq []int32, backward bool) {
 	}
 	head := 0
 	for k := 0; k < n; k++ {
-		r := at(k)
-		for ; head < k && gap(at(head), r) > w.window; head++ {
-			q := at(head)
-			if w.valid(q) {
-				key := pair{w.seller[q], w.buyer[q]}
+		i := at(k)
+		for ; head < k && gap(at(head), i) > w.window; head++ {
+			q := &tr[at(head)]
+			if valid(q) {
+				key := pair{q.Seller, q.Buyer}
 				if w.last[key] == int32(head) {
 					delete(w.last, key)
 				}
 			}
 		}
-		if !w.valid(r) {
+		t := &tr[i]
+		if !valid(t) {
 			continue
 		}
-		s, b := w.seller[r], w.buyer[r]
+		s, b := t.Seller, t.Buyer
 		if j, ok := w.last[pair{b, s}]; ok {
-			report(r, at(int(j)))
+			report(i, at(int(j)))
 		}
 		w.last[pair{s, b}] = int32(k)
 	}

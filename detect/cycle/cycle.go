@@ -3,6 +3,7 @@ package cycle
 import (
 	"cmp"
 	"encoding/hex"
+	"math"
 	"runtime"
 	"slices"
 	"strconv"
@@ -57,11 +58,14 @@ const (
 )
 
 // group is one unit of work: the rows of a token or of a collection, in
-// canonical order.
+// canonical order, and their trades (time and wallets with fungible hubs
+// removed), trades[i] being row rows[i]'s, contiguous so that the scan reads
+// them sequentially.
 type group struct {
 	kind     kind
 	fungible bool
 	rows     []int32
+	trades   []features.Trade
 }
 
 func run(pass *detect.Pass) (any, error) {
@@ -86,9 +90,7 @@ func run(pass *detect.Pass) (any, error) {
 		partners = graph.ComputePartners(f.Seller, f.Buyer, f.T.Addrs.Len())
 	}
 	tbl, _ := pass.ResultOf[hubs.Detector].(*hubs.Table)
-	seller, buyer := tbl.Columns(f)
-	packed := pack(f.T.Time, seller, buyer)
-	groups := Groups(f, cfg.minLen)
+	groups := Groups(f, tbl, cfg.minLen)
 	var (
 		next    atomic.Int64
 		wg      sync.WaitGroup
@@ -101,7 +103,6 @@ func run(pass *detect.Pass) (any, error) {
 		go func() {
 			defer wg.Done()
 			s := newScanner(pass, f, partners, cfg)
-			s.packed = packed
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(groups) || pass.Context.Err() != nil {
@@ -123,19 +124,25 @@ func run(pass *detect.Pass) (any, error) {
 
 // Groups returns the work units: every token with at least minLen rows, and
 // every non-ERC-20 contract with at least two tokens and minLen rows, largest
-// first (for load balance), ties by kind then first row.
-func Groups(f *features.Set, minLen int) []group {
+// first (for load balance), ties by kind then first row. The wallets are
+// tbl's (hubs.Table.Columns; f's when tbl is nil). A token's trades are
+// tbl.AssetTrades; a collection's are gathered here, in one pass over
+// the rows in canonical order (sequential reads when the input is in time
+// order). Time O(N + G log G) for G groups; 16 bytes per collection row.
+func Groups(f *features.Set, tbl *hubs.Table, minLen int) []group {
 	t := f.T
+	seller, buyer := tbl.Columns(f)
 	var gs []group
 	na := t.Assets.Len()
 	tokens := make([]int32, t.Addrs.Len()+1) // contract → number of tokens with rows
 	for a := 0; a < na; a++ {
-		rows := f.AssetTrades(datasets.AssetID(a))
-		if len(rows) == 0 {
+		lo, hi := f.AssetStart[a], f.AssetStart[a+1]
+		if lo == hi {
 			continue
 		}
+		rows := f.AssetRows[lo:hi:hi]
 		if len(rows) >= minLen {
-			gs = append(gs, group{perToken, t.Standard[rows[0]] == datasets.ERC20, rows})
+			gs = append(gs, group{perToken, t.Standard[rows[0]] == datasets.ERC20, rows, tbl.AssetTrades(f, datasets.AssetID(a))})
 		}
 		if c := t.Assets.Contract[a]; t.Standard[rows[0]] != datasets.ERC20 && int(c) < len(tokens) {
 			tokens[c]++
@@ -156,9 +163,11 @@ func Groups(f *features.Set, minLen int) []group {
 		end[c] += end[c-1]
 	}
 	flat := make([]int32, end[len(end)-1])
+	flatTrades := make([]features.Trade, len(flat))
 	for _, r := range f.Order {
 		if c, ok := collection(r); ok {
 			flat[end[c]] = r
+			flatTrades[end[c]] = features.Trade{Time: t.Time[r], Seller: seller[r], Buyer: buyer[r]}
 			end[c]++
 		}
 	}
@@ -166,20 +175,34 @@ func Groups(f *features.Set, minLen int) []group {
 	lo := int32(0)
 	for c := 0; c < len(tokens); c++ {
 		if n := end[c] - lo; n > 0 && int(n) >= minLen {
-			gs = append(gs, group{perCollection, false, flat[lo:end[c]:end[c]]})
+			gs = append(gs, group{perCollection, false, flat[lo:end[c]:end[c]], flatTrades[lo:end[c]:end[c]]})
 		}
 		lo = end[c]
 	}
-	slices.SortFunc(gs, func(a, b group) int {
-		if c := cmp.Compare(len(b.rows), len(a.rows)); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.kind, b.kind); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.rows[0], b.rows[0])
-	})
-	return gs
+	return sortGroups(gs)
+}
+
+// sortGroups orders gs by decreasing length, then kind, then first row.
+// No two groups tie (the rows of two tokens, or of two collections, are
+// disjoint), so the order is total. The groups are sorted by a 64-bit key
+// per group, (2³¹−1 − length)·2³³ + kind·2³² + first row, then permuted:
+// sorting the 56-byte groups themselves moved them and read each one's
+// first row from scattered memory at every comparison. Time O(G log G).
+func sortGroups(gs []group) []group {
+	type keyed struct {
+		key uint64
+		i   int32
+	}
+	keys := make([]keyed, len(gs))
+	for i, g := range gs {
+		keys[i] = keyed{uint64(math.MaxInt32-len(g.rows))<<33 | uint64(g.kind)<<32 | uint64(uint32(g.rows[0])), int32(i)}
+	}
+	slices.SortFunc(keys, func(a, b keyed) int { return cmp.Compare(a.key, b.key) })
+	out := make([]group, len(gs))
+	for k, e := range keys {
+		out[k] = gs[e.i]
+	}
+	return out
 }
 
 // best is the strongest finding so far for a row within one group; the
@@ -210,9 +233,6 @@ type scanner struct {
 	ws       graph.Workspace
 	wallets  []uint32
 	buf      []byte
-	// packed holds, by row, the time and the wallets with fungible hubs
-	// removed.
-	packed []packedRow
 
 	// The current group, by position.
 	rows         []int32  // position → row
@@ -233,23 +253,6 @@ func newScanner(pass *detect.Pass, f *features.Set, p *graph.PartnerTable, cfg c
 	return &scanner{pass: pass, f: f, partners: p, cfg: cfg, report: pass.Report}
 }
 
-// packedRow is what the scan reads of a row, in one cache line: groups
-// visit rows scattered across the table, and reading the time, seller and
-// buyer columns separately would cost three cache misses per row.
-type packedRow struct {
-	time          int64
-	seller, buyer uint32
-}
-
-// pack interleaves the columns the scan reads. Time O(rows).
-func pack(time []int64, seller, buyer []uint32) []packedRow {
-	p := make([]packedRow, len(time))
-	for r := range p {
-		p[r] = packedRow{time[r], seller[r], buyer[r]}
-	}
-	return p
-}
-
 // gather loads group g into the scanner's position arrays. Time O(n log D)
 // for n rows and D distinct wallets.
 func (s *scanner) gather(g group) {
@@ -268,13 +271,13 @@ func (s *scanner) gather(g group) {
 	if len(s.mark) == 0 {
 		s.mark = make([]int32, s.f.T.Addrs.Len()+1)
 	}
-	packed, mark := s.packed, s.mark
+	mark := s.mark
 	ids := s.gIDs[:0]
 	lo, hi := uint32(1<<32-1), uint32(0) // range of ids
-	for i, r := range g.rows {
-		p := &packed[r]
-		s.gTime[i] = p.time
-		u, v := p.seller, p.buyer
+	for i := range g.trades[:n] {
+		p := &g.trades[i]
+		s.gTime[i] = p.Time
+		u, v := p.Seller, p.Buyer
 		if u == 0 || v == 0 || u == v || int(u) >= len(mark) || int(v) >= len(mark) {
 			s.gFrom[i], s.gTo[i] = 0, 0
 			continue

@@ -180,18 +180,18 @@ func TestScannerMatchesReference(t *testing.T) {
 			t.Fatal(err)
 		}
 		partners := res.ResultOf[graph.Partners].(*graph.PartnerTable)
-		seller, buyer := res.ResultOf[hubs.Detector].(*hubs.Table).Columns(fs)
+		tbl := res.ResultOf[hubs.Detector].(*hubs.Table)
+		seller, buyer := tbl.Columns(fs)
 		for ci, cfg := range cfgs {
 			var want, got graphtest.Findings
 			ref := &refScanner{f: fs, partners: partners, cfg: cfg, found: map[int32]best{}, seller: seller, buyer: buyer}
 			pass := &detect.Pass{Detector: Detector, Input: in, Context: context.Background()}
 			s := newScanner(pass, fs, partners, cfg)
-			s.packed = pack(tr.Time, seller, buyer)
 			s.report = got.Add
-			for _, g := range Groups(fs, cfg.minLen) {
+			for _, g := range Groups(fs, tbl, cfg.minLen) {
 				ref.scanGroup(g, want.Add)
 			}
-			for _, g := range Groups(fs, cfg.minLen) {
+			for _, g := range Groups(fs, tbl, cfg.minLen) {
 				if err := s.scanGroup(g); err != nil {
 					t.Fatal(err)
 				}

@@ -101,10 +101,10 @@ func runBackAndForth(p *detect.Pass) (any, error) {
 			return nil, p.Context.Err()
 		}
 		pairs = pairs[:0]
-		for _, r := range rows {
-			s, b := f.Seller[r], f.Buyer[r]
+		for i, tr := range f.AssetTradesAt(datasets.AssetID(a)) {
+			s, b := tr.Seller, tr.Buyer
 			if features.Known(s) && features.Known(b) {
-				pairs = append(pairs, pairRow{uint64(s)<<32 | uint64(b), r})
+				pairs = append(pairs, pairRow{uint64(s)<<32 | uint64(b), rows[i]})
 			}
 		}
 		// Stable: the first row of equal pairs, in canonical order, is found.
@@ -136,18 +136,19 @@ func runRepeat(p *detect.Pass) (any, error) {
 		if a%4096 == 0 && p.Context.Err() != nil {
 			return nil, p.Context.Err()
 		}
-		for _, r := range rows {
+		trs := f.AssetTradesAt(datasets.AssetID(a))
+		for i, r := range rows {
 			if !repeatStd(t.Standard[r]) {
 				continue
 			}
-			buys[f.Buyer[r]]++
-			sells[f.Seller[r]]++
+			buys[trs[i].Buyer]++
+			sells[trs[i].Seller]++
 		}
-		for _, r := range rows {
+		for i, r := range rows {
 			if !repeatStd(t.Standard[r]) {
 				continue
 			}
-			b, s := f.Buyer[r], f.Seller[r]
+			b, s := trs[i].Buyer, trs[i].Seller
 			switch {
 			case features.Known(b) && buys[b] > 2:
 				p.Report(r, 1, fmt.Sprintf("%s bought it %d times", t.Addrs.String(b), buys[b]))
@@ -155,9 +156,9 @@ func runRepeat(p *detect.Pass) (any, error) {
 				p.Report(r, 1, fmt.Sprintf("%s sold it %d times", t.Addrs.String(s), sells[s]))
 			}
 		}
-		for _, r := range rows {
-			buys[f.Buyer[r]] = 0
-			sells[f.Seller[r]] = 0
+		for _, tr := range trs {
+			buys[tr.Buyer] = 0
+			sells[tr.Seller] = 0
 		}
 	}
 	return nil, nil
@@ -200,8 +201,7 @@ func runFlashLoan(p *detect.Pass) (any, error) {
 	f := p.Features
 	var roundTrips []atomic.RoundTrip
 	for a := 0; a < f.T.Assets.Len(); a++ {
-		rows := f.AssetTrades(datasets.AssetID(a))
-		roundTrips = atomic.FindRoundTrips(f, rows, roundTrips[:0])
+		roundTrips = atomic.FindRoundTrips(f, datasets.AssetID(a), roundTrips[:0])
 		for _, rt := range roundTrips {
 			ev := fmt.Sprintf("token left and returned to %s in tx %s", f.T.Addrs.String(rt.Wallet), f.T.TxHash[rt.Group[0]])
 			for _, r := range rt.Group {

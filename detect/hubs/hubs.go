@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"reflect"
 	"slices"
+	"sync"
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
@@ -19,6 +20,10 @@ type Table struct {
 	Seller, Buyer []uint32
 	// Hubs lists the hubs found, by asset then wallet.
 	Hubs []Hub
+
+	tradesOnce sync.Once
+	hubAsset   []uint64                              // bitset of the assets with a hub
+	trades     map[datasets.AssetID][]features.Trade // their trades, patched
 }
 
 // Hub is a wallet that trades an asset with very many counterparties.
@@ -35,6 +40,43 @@ func (t *Table) Columns(f *features.Set) (seller, buyer []uint32) {
 		return f.Seller, f.Buyer
 	}
 	return t.Seller, t.Buyer
+}
+
+// AssetTrades returns the trades of asset a in canonical order
+// (features.Set.AssetTradesAt) with t's wallet columns: the hub party of each
+// row of a hub's asset is features.NoWallet. It is f's own slice when t is
+// nil or a has no hub; the trades of the hubs' assets are copied and patched
+// from t.Seller and t.Buyer on first use (time and 16 bytes per row of those
+// assets only; O(1) per call after that). t must be the table computed from
+// f. Never modify the result; safe for concurrent use.
+func (t *Table) AssetTrades(f *features.Set, a datasets.AssetID) []features.Trade {
+	if t == nil || len(t.Hubs) == 0 {
+		return f.AssetTradesAt(a)
+	}
+	t.tradesOnce.Do(func() { t.patch(f) })
+	if int(a>>6) >= len(t.hubAsset) || t.hubAsset[a>>6]&(1<<(a&63)) == 0 {
+		return f.AssetTradesAt(a)
+	}
+	return t.trades[a]
+}
+
+// patch builds the trades of the hubs' assets (see AssetTrades).
+func (t *Table) patch(f *features.Set) {
+	t.hubAsset = make([]uint64, (len(f.AssetStart)+62)/64)
+	t.trades = make(map[datasets.AssetID][]features.Trade)
+	for _, h := range t.Hubs {
+		a := h.Asset
+		if t.trades[a] != nil {
+			continue
+		}
+		lo, hi := f.AssetStart[a], f.AssetStart[a+1]
+		tr := slices.Clone(f.Trades()[lo:hi])
+		for i, r := range f.AssetRows[lo:hi] {
+			tr[i].Seller, tr[i].Buyer = t.Seller[r], t.Buyer[r]
+		}
+		t.hubAsset[a>>6] |= 1 << (a & 63)
+		t.trades[a] = tr
+	}
 }
 
 // Detector finds the hubs of fungible assets. It reports no findings; its

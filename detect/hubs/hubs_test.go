@@ -123,4 +123,17 @@ func TestCompute(t *testing.T) {
 	if s, _ := nilTab.Columns(f); &s[0] != &f.Seller[0] {
 		t.Fatal("nil table should give the feature set's columns")
 	}
+	// Trades by asset: the table's columns gathered through AssetRows.
+	for a := datasets.AssetID(0); int(a) < tb.Assets.Len(); a++ {
+		rows := f.AssetTrades(a)
+		if got, want := tab.AssetTrades(f, a), features.Gather(rows, tb.Time, tab.Seller, tab.Buyer); !slices.Equal(got, want) {
+			t.Fatalf("asset %d: AssetTrades differs from the gathered hub columns", a)
+		}
+		if got, want := f.AssetTradesAt(a), features.Gather(rows, tb.Time, f.Seller, f.Buyer); !slices.Equal(got, want) {
+			t.Fatalf("asset %d: AssetTrades modified the feature set's trades", a)
+		}
+	}
+	if &none.AssetTrades(f, 0)[0] != &f.Trades()[0] || &nilTab.AssetTrades(f, 0)[0] != &f.Trades()[0] {
+		t.Fatal("no hub should give the feature set's trades")
+	}
 }

@@ -1,7 +1,6 @@
 package repeat
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -30,37 +29,49 @@ func run(p *detect.Pass) (any, error) {
 	t := f.T
 	minCount := max(2, p.Int("min_count"))
 	window := p.Duration("window")
-	var buf []int32
-	var mark []bool
+	trades := f.Trades()
+	var (
+		keys []uint64
+		pos  []int32
+		mark []bool
+	)
 	for a := 0; a < t.Assets.Len(); a++ {
 		if a%4096 == 0 && p.Context.Err() != nil {
 			return nil, p.Context.Err()
 		}
-		rows := f.AssetTrades(datasets.AssetID(a))
+		lo, hi := f.AssetStart[a], f.AssetStart[a+1]
+		rows := f.AssetRows[lo:hi]
 		if len(rows) < minCount || t.Standard[rows[0]] != datasets.ERC721 {
 			continue
 		}
+		tr := trades[lo:hi]
 		for side := 0; side < 2; side++ {
-			who := f.Buyer
-			if side == 1 {
-				who = f.Seller
-			}
-			buf = buf[:0]
-			for _, r := range rows {
-				if features.Known(who[r]) && t.Standard[r] == datasets.ERC721 {
-					buf = append(buf, r)
+			// keys holds wallet<<32 | position for the side's known wallet
+			// of every erc721 row; sorted, each wallet's positions are
+			// consecutive and in canonical order.
+			keys = keys[:0]
+			for i, r := range rows {
+				w := tr[i].Buyer
+				if side == 1 {
+					w = tr[i].Seller
+				}
+				if features.Known(w) && t.Standard[r] == datasets.ERC721 {
+					keys = append(keys, uint64(w)<<32|uint64(i))
 				}
 			}
-			// Stable by wallet: each wallet's rows stay in canonical order.
-			slices.SortStableFunc(buf, func(x, y int32) int { return cmp.Compare(who[x], who[y]) })
-			for i := 0; i < len(buf); {
+			slices.Sort(keys)
+			for i := 0; i < len(keys); {
 				j := i + 1
-				for j < len(buf) && who[buf[j]] == who[buf[i]] {
+				for j < len(keys) && keys[j]>>32 == keys[i]>>32 {
 					j++
 				}
 				if j-i >= minCount {
-					mark = bursts(t, buf[i:j], minCount, window, mark)
-					report(p, buf[i:j], mark, side, minCount)
+					pos = pos[:0]
+					for _, k := range keys[i:j] {
+						pos = append(pos, int32(uint32(k)))
+					}
+					mark = bursts(tr, pos, minCount, window, mark)
+					report(p, rows, tr, pos, mark, side, minCount)
 				}
 				i = j
 			}
@@ -69,18 +80,19 @@ func run(p *detect.Pass) (any, error) {
 	return nil, nil
 }
 
-// bursts marks the rows (one wallet's, in time order) that lie in a window
-// of length window holding at least minCount of them. Two pointers: O(len).
-func bursts(t *datasets.Trades, rows []int32, minCount int, window int64, mark []bool) []bool {
-	mark = slices.Grow(mark[:0], len(rows))[:len(rows)]
+// bursts marks the positions pos (one wallet's, increasing, so in time
+// order) of an asset's trades tr that lie in a window of length window
+// holding at least minCount of them. Two pointers: O(len(pos)).
+func bursts(tr []features.Trade, pos []int32, minCount int, window int64, mark []bool) []bool {
+	mark = slices.Grow(mark[:0], len(pos))[:len(pos)]
 	clear(mark)
-	covered := -1 // rows[..covered] already marked
+	covered := -1 // pos[..covered] already marked
 	e := 0
-	for j := range rows {
+	for j := range pos {
 		if e < j {
 			e = j
 		}
-		for e+1 < len(rows) && t.Time[rows[e+1]]-t.Time[rows[j]] <= window {
+		for e+1 < len(pos) && tr[pos[e+1]].Time-tr[pos[j]].Time <= window {
 			e++
 		}
 		if e-j+1 >= minCount {
@@ -93,35 +105,35 @@ func bursts(t *datasets.Trades, rows []int32, minCount int, window int64, mark [
 	return mark
 }
 
-// report flags each burst (a maximal run of marked rows) but its entry buy
-// (side 0) or exit sale (side 1).
-func report(p *detect.Pass, rows []int32, mark []bool, side, minCount int) {
+// report flags each burst (a maximal run of marked positions) but its entry
+// buy (side 0) or exit sale (side 1). rows and tr are the asset's rows and
+// trades by position.
+func report(p *detect.Pass, rows []int32, tr []features.Trade, pos []int32, mark []bool, side, minCount int) {
 	t := p.Features.T
-	for i := 0; i < len(rows); {
+	for i := 0; i < len(pos); {
 		if !mark[i] {
 			i++
 			continue
 		}
 		j := i + 1
-		for j < len(rows) && mark[j] {
+		for j < len(pos) && mark[j] {
 			j++
 		}
 		c := j - i
 		strength := 1 - math.Exp2(-float64(c-minCount+1))
-		days := float64(t.Time[rows[j-1]]-t.Time[rows[i]]) / 86400
-		var w uint32
+		first, last := pos[i], pos[j-1]
+		days := float64(tr[last].Time-tr[first].Time) / 86400
+		w := tr[first].Buyer
 		verb := "bought"
 		lo, hi := i+1, j
-		if side == 0 {
-			w = p.Features.Buyer[rows[i]]
-		} else {
-			w = p.Features.Seller[rows[i]]
+		if side == 1 {
+			w = tr[first].Seller
 			verb = "sold"
 			lo, hi = i, j-1
 		}
-		ev := fmt.Sprintf("%s %s token %s %d times in %.1f days", t.Addrs.String(w), verb, t.Assets.TokenID[t.Asset[rows[i]]], c, days)
+		ev := fmt.Sprintf("%s %s token %s %d times in %.1f days", t.Addrs.String(w), verb, t.Assets.TokenID[t.Asset[rows[first]]], c, days)
 		for k := lo; k < hi; k++ {
-			p.Report(rows[k], strength, ev)
+			p.Report(rows[pos[k]], strength, ev)
 		}
 		i = j
 	}
