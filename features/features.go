@@ -118,7 +118,7 @@ func Compute(t *datasets.Trades) *Set {
 	for i := range s.Order {
 		s.Order[i] = int32(i)
 	}
-	slices.SortFunc(s.Order, func(a, b int32) int {
+	canon := func(a, b int32) int {
 		if c := cmp.Compare(t.Time[a], t.Time[b]); c != 0 {
 			return c
 		}
@@ -129,7 +129,20 @@ func Compute(t *datasets.Trades) *Set {
 			return c
 		}
 		return cmp.Compare(a, b)
-	})
+	}
+	// The order is total (ties broken by row), so input already in
+	// canonical order — most exports are sorted by time — is its own sorted
+	// order: one linear check spares the sort.
+	inOrder := true
+	for i := 1; i < n; i++ {
+		if canon(int32(i-1), int32(i)) > 0 {
+			inOrder = false
+			break
+		}
+	}
+	if !inOrder {
+		slices.SortFunc(s.Order, canon)
+	}
 	s.Rank = make([]int32, n)
 	for k, r := range s.Order {
 		s.Rank[r] = int32(k)
@@ -140,24 +153,44 @@ func Compute(t *datasets.Trades) *Set {
 	s.Contract = make([]uint32, n)
 	s.Sale = make([]bool, n)
 	s.Native = make([]bool, n)
+	// Per-row columns: independent rows, so halves on two cores for big
+	// inputs. Native is a function of (chain, currency), few pairs.
 	addrs := t.Addrs
-	nativeOf := make(map[[2]uint32]bool)
-	for i := 0; i < n; i++ {
-		if id := t.Seller[i]; !addrs.Unknown(id) {
-			s.Seller[i] = id
+	rowCols := func(lo, hi int) {
+		nativeOf := make(map[[2]uint32]bool)
+		lastK, lastNat := [2]uint32{^uint32(0), ^uint32(0)}, false
+		for i := lo; i < hi; i++ {
+			if id := t.Seller[i]; !addrs.Unknown(id) {
+				s.Seller[i] = id
+			}
+			if id := t.Buyer[i]; !addrs.Unknown(id) {
+				s.Buyer[i] = id
+			}
+			s.Contract[i] = t.Assets.Contract[t.Asset[i]]
+			s.Sale[i] = t.Price[i] > 0
+			k := [2]uint32{t.Chain[i], t.Currency[i]}
+			if k != lastK {
+				nat, ok := nativeOf[k]
+				if !ok {
+					nat = datasets.IsNative(t.Chains.Value(k[0]), t.Currencies.Value(k[1]))
+					nativeOf[k] = nat
+				}
+				lastK, lastNat = k, nat
+			}
+			s.Native[i] = lastNat
 		}
-		if id := t.Buyer[i]; !addrs.Unknown(id) {
-			s.Buyer[i] = id
-		}
-		s.Contract[i] = t.Assets.Contract[t.Asset[i]]
-		s.Sale[i] = t.Price[i] > 0
-		k := [2]uint32{t.Chain[i], t.Currency[i]}
-		nat, ok := nativeOf[k]
-		if !ok {
-			nat = datasets.IsNative(t.Chains.Value(k[0]), t.Currencies.Value(k[1]))
-			nativeOf[k] = nat
-		}
-		s.Native[i] = nat
+	}
+	if n < 1<<16 {
+		rowCols(0, n)
+	} else {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rowCols(n/2, n)
+		}()
+		rowCols(0, n/2)
+		wg.Wait()
 	}
 
 	na := t.Assets.Len()

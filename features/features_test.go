@@ -203,3 +203,52 @@ func BenchmarkTrades(b *testing.B) {
 		features.Gather(f.AssetRows, tr.Time, f.Seller, f.Buyer)
 	}
 }
+
+// TestOrderSortedAndShuffled checks the canonical order on a big table both
+// as given in canonical order (the linear check skips the sort) and
+// shuffled, with ties on time and block broken by log index and row, and
+// the per-row columns on the two-goroutine path (≥ 65,536 rows).
+func TestOrderSortedAndShuffled(t *testing.T) {
+	const n = 70000
+	rows := make([]row, n)
+	for i := range rows {
+		rows[i] = row{time: int64(i / 7), block: uint64(i / 3), log: uint32(i % 3), token: strconv.Itoa(i % 50),
+			seller: "A", buyer: "B", price: float64(i % 5), chain: []string{"ethereum", "polygon"}[i%2], currency: []string{"ETH", "POL", "USDC"}[i%3]}
+	}
+	check := func(name string, rs []row) {
+		tr := build(rs)
+		s := features.Compute(tr)
+		want := make([]int32, n)
+		for i := range want {
+			want[i] = int32(i)
+		}
+		slices.SortFunc(want, func(a, b int32) int {
+			x, y := rs[a], rs[b]
+			switch {
+			case x.time != y.time:
+				return int(x.time - y.time)
+			case x.block != y.block:
+				return int(x.block) - int(y.block)
+			case x.log != y.log:
+				return int(x.log) - int(y.log)
+			}
+			return int(a - b)
+		})
+		if !slices.Equal(s.Order, want) {
+			t.Errorf("%s: Order differs from the reference sort", name)
+		}
+		for i, r := range rs {
+			nat := datasets.IsNative(r.chain, r.currency)
+			if s.Native[i] != nat || s.Sale[i] != (r.price > 0) {
+				t.Fatalf("%s: row %d native %v sale %v", name, i, s.Native[i], s.Sale[i])
+			}
+		}
+	}
+	check("in order", rows)
+	shuffled := slices.Clone(rows)
+	for i := range shuffled {
+		j := (i * 7919) % n
+		shuffled[i], shuffled[j] = shuffled[j], shuffled[i]
+	}
+	check("shuffled", shuffled)
+}
