@@ -418,13 +418,6 @@ func conformity(mad float64) string {
 	return "nonconformity"
 }
 
-// twoDigits returns k in [10, 99] when x = k·10^e with at most two
-// significant digits in x's shortest decimal form, else 0.
-func twoDigits(x float64) int {
-	_, k := sigDigits(x)
-	return k
-}
-
 // RoundTest is the round-size clustering test of xs. Time O(n).
 func RoundTest(xs []float64) *Round {
 	return countDigits(xs).roundSizes()
@@ -566,10 +559,7 @@ func tailLogSums(v []float64, cands []int) (lv, sums []float64) {
 	return lv, sums
 }
 
-// powerLawCDF is the fitted CDF F(x) = 1 − e^(−ζ(ln x − ln x_min)).
-func powerLawCDF(x, lmin, zeta float64) float64 { return cdfAtLog(math.Log(x), lmin, zeta) }
-
-// cdfAtLog is powerLawCDF given lx = ln x.
+// cdfAtLog is the fitted CDF F(x) = 1 − e^(−ζ(ln x − ln x_min)) given lx = ln x.
 func cdfAtLog(lx, lmin, zeta float64) float64 { return 1 - math.Exp(-zeta*(lx-lmin)) }
 
 // ksSlack absorbs rounding in the span bounds of ksDistance (and any

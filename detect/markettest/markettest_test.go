@@ -220,3 +220,10 @@ func BenchmarkFitPowerLawScopes(b *testing.B) {
 	}
 	b.ReportMetric(2e6*float64(b.N)/b.Elapsed().Seconds(), "values/s")
 }
+
+// twoDigits returns k in [10, 99] when x = k·10^e with at most two
+// significant digits in x's shortest decimal form, else 0.
+func twoDigits(x float64) int {
+	_, k := sigDigits(x)
+	return k
+}

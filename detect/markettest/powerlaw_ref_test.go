@@ -186,3 +186,6 @@ func TestSortPositive(t *testing.T) {
 		}
 	}
 }
+
+// powerLawCDF is the fitted CDF F(x) = 1 − e^(−ζ(ln x − ln x_min)).
+func powerLawCDF(x, lmin, zeta float64) float64 { return cdfAtLog(math.Log(x), lmin, zeta) }
