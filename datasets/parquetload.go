@@ -58,7 +58,9 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 		return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
 	}
 	defer rdr.Close()
-	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{Parallel: true, BatchSize: parquetBatch}, newBufPool(parquetPoolLimit))
+	// Not Parallel: pqarrow would decode columns on goroutines of its own,
+	// where a panic on a malformed page could not be recovered.
+	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: parquetBatch}, newBufPool(parquetPoolLimit))
 	if err != nil {
 		return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
 	}
@@ -108,40 +110,25 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 		}
 	}
 	total := rdr.NumRows()
-	b.reserve(int(min(total, 1<<31)))
+	// The row count is the file's word: a damaged file may claim billions
+	// of rows in a few bytes, so the reservation is bounded by its size.
+	b.reserve(int(max(0, min(total, size, 1<<31))))
 	prog.file(name, total, false)
-	rr, err := fr.GetRecordReader(context.Background(), cols, nil)
-	if err != nil {
-		return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
+	var produce func(emit func(*chunk) bool)
+	if fp := planParquetFast(rdr, sc, &idx, cfg); fp != nil && !parquetFastOff {
+		produce = fp.producer(fr, cols, name)
+		if parquetFastHook != nil {
+			parquetFastHook()
+		}
+	} else {
+		rr, err := fr.GetRecordReader(context.Background(), cols, nil)
+		if err != nil {
+			return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
+		}
+		defer rr.Release()
+		produce = arrowProducer(rr, &pos, cfg, name)
 	}
-	defer rr.Release()
-
 	var rowBase int64
-	produce := func(emit func(*chunk) bool) {
-		defer func() {
-			if r := recover(); r != nil {
-				emit(&chunk{err: &FileError{File: name, Err: fmt.Errorf("%w: malformed Parquet: %v", errNotFormat, r)}})
-			}
-		}()
-		for rr.Next() {
-			rec := rr.RecordBatch()
-			rec.Retain()
-			c := &chunk{lines: rec.NumRows()}
-			c.work = func(c *chunk) { parquetRows(c, rec, &pos, cfg) }
-			c.raw = func(i int) string { return parquetRaw(rec, i) }
-			c.data = nil
-			c.text = ""
-			c.rows = nil
-			c.release = rec.Release
-			if !emit(c) {
-				rec.Release()
-				return
-			}
-		}
-		if err := rr.Err(); err != nil && err != io.EOF {
-			emit(&chunk{err: &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}})
-		}
-	}
 	stageA := func(c *chunk) {
 		for i := range c.rows {
 			p := &c.rows[i]
@@ -197,24 +184,108 @@ func supportedType(k int, t arrow.DataType) bool {
 
 // parquetRaw renders row i of rec as a JSON object (for rejects).
 func parquetRaw(rec arrow.RecordBatch, i int) string {
+	return rowJSON(rec.Schema(), func(c int) (arrow.Array, int) { return rec.Column(c), i })
+}
+
+// tableRaw renders row i of tbl as parquetRaw renders a record's row.
+func tableRaw(tbl arrow.Table, i int64) string {
+	return rowJSON(tbl.Schema(), func(c int) (arrow.Array, int) {
+		j := i
+		for _, a := range tbl.Column(c).Data().Chunks() {
+			if j < int64(a.Len()) {
+				return a, int(j)
+			}
+			j -= int64(a.Len())
+		}
+		return nil, 0
+	})
+}
+
+// rowJSON renders one row as a JSON object of sc's fields; cell(c) is the
+// array holding the row's value of field c and its index there.
+func rowJSON(sc *arrow.Schema, cell func(c int) (arrow.Array, int)) string {
 	var buf bytes.Buffer
 	buf.WriteByte('{')
-	for c, f := range rec.Schema().Fields() {
+	for c, f := range sc.Fields() {
 		if c > 0 {
 			buf.WriteByte(',')
 		}
 		k, _ := json.Marshal(f.Name)
 		buf.Write(k)
 		buf.WriteByte(':')
-		v, err := json.Marshal(rec.Column(c).GetOneForMarshal(i))
-		if err != nil {
-			v = []byte("null")
+		v := []byte("null")
+		if a, i := cell(c); a != nil {
+			if m, err := json.Marshal(a.GetOneForMarshal(i)); err == nil {
+				v = m
+			}
 		}
 		buf.Write(v)
 	}
 	buf.WriteByte('}')
 	return buf.String()
 }
+
+// arrowProducer emits the record batches of rr as chunks.
+func arrowProducer(rr pqarrow.RecordReader, pos *[numCols]int, cfg *loadConfig, name string) func(emit func(*chunk) bool) {
+	return func(emit func(*chunk) bool) {
+		defer func() {
+			if r := recover(); r != nil {
+				emit(&chunk{err: &FileError{File: name, Err: fmt.Errorf("%w: malformed Parquet: %v", errNotFormat, r)}})
+			}
+		}()
+		for rr.Next() {
+			rec := rr.RecordBatch()
+			rec.Retain()
+			c := &chunk{lines: rec.NumRows()}
+			c.work = func(c *chunk) { parquetRows(c, rec, pos, cfg) }
+			c.raw = func(i int) string { return parquetRaw(rec, i) }
+			c.data = nil
+			c.text = ""
+			c.rows = nil
+			c.release = rec.Release
+			if !emit(c) {
+				rec.Release()
+				return
+			}
+		}
+		if err := rr.Err(); err != nil && err != io.EOF {
+			emit(&chunk{err: &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}})
+		}
+	}
+}
+
+// producer emits the row groups of the file as chunks, each decoded by the
+// fast path on a worker.
+func (fp *pqFast) producer(fr *pqarrow.FileReader, cols []int, name string) func(emit func(*chunk) bool) {
+	return func(emit func(*chunk) bool) {
+		md := fp.rdr.MetaData()
+		for g := range md.NumRowGroups() {
+			r := &rowGroupRaw{fr: fr, cols: cols, g: g}
+			c := &chunk{lines: md.RowGroup(g).NumRows(), raw: r.raw, release: r.release}
+			c.work = func(c *chunk) {
+				defer func() {
+					// The page reader panics on some malformed files.
+					if r := recover(); r != nil {
+						c.err = &FileError{File: name, Err: fmt.Errorf("%w: malformed Parquet: %v", errNotFormat, r)}
+					}
+				}()
+				if err := fp.decode(c, g); err != nil {
+					c.err = &FileError{File: name, Err: err}
+				}
+			}
+			if !emit(c) {
+				return
+			}
+		}
+	}
+}
+
+// parquetFastOff turns the fast path off, and parquetFastHook, when set, is
+// called when a file takes it (tests compare both paths).
+var (
+	parquetFastOff  bool
+	parquetFastHook func()
+)
 
 // converter reads column k of one row from an Arrow array.
 type converter func(i int, p *prow) error

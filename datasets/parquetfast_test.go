@@ -1,0 +1,373 @@
+package datasets
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+// loadParquetBoth loads path through pqarrow and through the fast path, with
+// and without --skip-bad-rows, and fails unless rows, rejects, errors and
+// stats are identical. It reports whether the fast path took the file.
+func loadParquetBoth(t *testing.T, path string) bool {
+	t.Helper()
+	fast := false
+	run := func(off bool) string {
+		old := parquetFastOff
+		parquetFastOff = off
+		defer func() { parquetFastOff = old }()
+		var sb strings.Builder
+		for _, skip := range []bool{true, false} {
+			tr, err := Load([]string{path}, LoadOptions{SkipBadRows: skip, OnReject: func(e *RowError) {
+				fmt.Fprintf(&sb, "reject %d %s %q %v\n", e.Line, e.Column, e.Raw, e)
+			}})
+			fmt.Fprintf(&sb, "err %v\n", err)
+			if tr != nil {
+				fmt.Fprintf(&sb, "stats %+v\n", tr.Stats)
+				for i := 0; i < tr.Len(); i++ {
+					fmt.Fprintf(&sb, "%d %+v\n", tr.Line[i], tr.Row(i))
+				}
+			}
+		}
+		return sb.String()
+	}
+	want := run(true)
+	parquetFastHook = func() { fast = true }
+	defer func() { parquetFastHook = nil }()
+	if got := run(false); got != want {
+		t.Fatalf("%s: the fast path differs from pqarrow:\n%s\nwant\n%s", path, got, want)
+	}
+	return fast
+}
+
+// pqGenColumn is one column of a generated file: its Arrow type and how to
+// append row i.
+type pqGenColumn struct {
+	name     string
+	typ      arrow.DataType
+	nullable bool
+	add      func(b array.Builder, i int)
+}
+
+// randomParquet writes a file of n rows whose columns take random Arrow
+// types, with bad values, nulls and blanks sprinkled in, under random writer
+// properties (dictionary or plain, dictionary fallback, many small pages,
+// data page v1 or v2, small row groups, codecs).
+func randomParquet(t testing.TB, rng *rand.Rand, path string, n int) {
+	t.Helper()
+	bad := func(ok string) string {
+		switch rng.IntN(40) {
+		case 0:
+			return ""
+		case 1:
+			return " " + ok + "\t"
+		case 2:
+			return []string{"x", "-1", "0x", "1e999", "4294967296", "NaN", "0xZZ"}[rng.IntN(7)]
+		case 3:
+			return strings.ToUpper(ok)
+		}
+		return ok
+	}
+	hexOf := func(w, v int) string { return fmt.Sprintf("0x%0*x", w, v) }
+	dictStr := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+	strTypes := []arrow.DataType{arrow.BinaryTypes.String, arrow.BinaryTypes.Binary, arrow.BinaryTypes.LargeString, dictStr}
+	text := func(name string, val func(i int) string) pqGenColumn {
+		typ := strTypes[rng.IntN(len(strTypes))]
+		nullable := rng.IntN(3) > 0
+		return pqGenColumn{name, typ, nullable, func(b array.Builder, i int) {
+			if nullable && rng.IntN(30) == 0 {
+				b.AppendNull()
+				return
+			}
+			s := bad(val(i))
+			switch b := b.(type) {
+			case *array.StringBuilder:
+				b.Append(s)
+			case *array.LargeStringBuilder:
+				b.Append(s)
+			case *array.BinaryBuilder:
+				b.AppendString(s)
+			case *array.BinaryDictionaryBuilder:
+				if err := b.AppendString(s); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}}
+	}
+	// number picks a numeric Arrow type for a column, or text.
+	number := func(name string, val func(i int) float64, types ...arrow.DataType) pqGenColumn {
+		typ := types[rng.IntN(len(types))]
+		if typ == nil {
+			return text(name, func(i int) string { return strconv.FormatFloat(val(i), 'f', -1, 64) })
+		}
+		nullable := rng.IntN(3) > 0
+		return pqGenColumn{name, typ, nullable, func(b array.Builder, i int) {
+			if nullable && rng.IntN(30) == 0 {
+				b.AppendNull()
+				return
+			}
+			v := val(i)
+			if rng.IntN(40) == 0 {
+				v = -v - 1
+			}
+			switch b := b.(type) {
+			case *array.Int32Builder:
+				b.Append(int32(v))
+			case *array.Uint32Builder:
+				b.Append(uint32(v))
+			case *array.Int64Builder:
+				b.Append(int64(v))
+			case *array.Uint64Builder:
+				b.Append(uint64(math.Abs(v)))
+			case *array.Float32Builder:
+				b.Append(float32(v))
+			case *array.Float64Builder:
+				if rng.IntN(60) == 0 {
+					v = math.NaN()
+				}
+				b.Append(v)
+			case *array.BooleanBuilder:
+				b.Append(int(v)%2 == 1)
+			case *array.TimestampBuilder:
+				unit := b.Type().(*arrow.TimestampType).Unit
+				b.Append(arrow.Timestamp(int64(v) * int64(1e9/unit.Multiplier())))
+			case *array.Date32Builder:
+				b.Append(arrow.Date32(int32(v / 86400)))
+			case *array.Date64Builder:
+				b.Append(arrow.Date64(int64(v) * 1000))
+			}
+		}}
+	}
+	ts := func(u arrow.TimeUnit) arrow.DataType { return &arrow.TimestampType{Unit: u} }
+	p := arrow.PrimitiveTypes
+	cols := []pqGenColumn{
+		text("chain", func(i int) string { return []string{"ethereum", "Polygon", ""}[i%3] }),
+		number("block_time", func(i int) float64 { return 1.6e9 + float64(i%50)*3600 },
+			p.Int64, p.Uint64, p.Float64, ts(arrow.Second), ts(arrow.Millisecond), ts(arrow.Microsecond), p.Date32, p.Date64, nil),
+		number("block_number", func(i int) float64 { return 15e6 + float64(i) }, p.Int64, p.Uint64, p.Int32, p.Uint32, p.Float64, nil),
+		text("tx_hash", func(i int) string { return hexOf(64, rng.IntN(n/3+1)) }),
+		number("log_index", func(i int) float64 { return float64(rng.IntN(4)) }, p.Int32, p.Uint32, p.Int64, nil),
+		text("contract", func(i int) string { return hexOf(40, rng.IntN(3)) }),
+		number("token_id", func(i int) float64 { return float64(rng.IntN(30)) }, p.Int64, p.Uint64, nil),
+		text("token_standard", func(i int) string { return []string{"erc721", "erc1155", "ERC721", "erc20"}[rng.IntN(4)] }),
+		text("seller", func(i int) string { return hexOf(40, rng.IntN(20)) }),
+		text("buyer", func(i int) string { return hexOf(40, rng.IntN(20)) }),
+		number("amount", func(i int) float64 { return float64(1 + rng.IntN(3)) }, p.Float64, p.Float32, p.Int64, nil),
+		number("price", func(i int) float64 { return float64(rng.IntN(1000)) / 8 }, p.Float64, p.Float32, nil),
+		text("currency", func(i int) string { return []string{"ETH", "weth", ""}[rng.IntN(3)] }),
+		number("price_usd", func(i int) float64 { return float64(rng.IntN(100000)) / 4 }, p.Float64, nil),
+		text("platform", func(i int) string { return []string{"OpenSea", "blur", ""}[rng.IntN(3)] }),
+		text("tx_from", func(i int) string { return hexOf(40, rng.IntN(20)) }),
+		number("is_wash", func(i int) float64 { return float64(rng.IntN(2)) }, arrow.FixedWidthTypes.Boolean, p.Int32, nil),
+	}
+	if rng.IntN(4) == 0 { // a column the file lacks, filled by default
+		cols = append(cols[:13], cols[14:]...)
+	}
+	fields := make([]arrow.Field, len(cols))
+	for i, c := range cols {
+		fields[i] = arrow.Field{Name: c.name, Type: c.typ, Nullable: c.nullable}
+	}
+	sc := arrow.NewSchema(fields, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
+	defer b.Release()
+	for i := range n {
+		for j, c := range cols {
+			c.add(b.Field(j), i)
+		}
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	codecs := []compress.Compression{compress.Codecs.Uncompressed, compress.Codecs.Snappy, compress.Codecs.Zstd}
+	opts := []parquet.WriterProperty{
+		parquet.WithDictionaryDefault(rng.IntN(3) > 0),
+		parquet.WithCompression(codecs[rng.IntN(len(codecs))]),
+		parquet.WithMaxRowGroupLength(int64(5 + rng.IntN(300))),
+	}
+	if rng.IntN(2) == 0 {
+		opts = append(opts, parquet.WithDictionaryPageSizeLimit(int64(64+rng.IntN(512))))
+	}
+	if rng.IntN(2) == 0 {
+		opts = append(opts, parquet.WithDataPageSize(int64(64+rng.IntN(2048))))
+	}
+	if rng.IntN(2) == 0 {
+		opts = append(opts, parquet.WithDataPageVersion(parquet.DataPageV2))
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := pqarrow.NewFileWriter(sc, f, parquet.NewWriterProperties(opts...), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestParquetFastMatchesArrow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	dir := t.TempDir()
+	fastN := 0
+	const files = 60
+	for i := range files {
+		path := filepath.Join(dir, fmt.Sprintf("r%d.parquet", i))
+		randomParquet(t, rng, path, 50+rng.IntN(600))
+		if loadParquetBoth(t, path) {
+			fastN++
+		}
+	}
+	// Every generated type and encoding is one the fast path reads.
+	if fastN != files {
+		t.Errorf("the fast path took %d of %d files", fastN, files)
+	}
+}
+
+// TestParquetFastFallback: files the fast path does not cover load through
+// pqarrow, with the same result as before.
+func TestParquetFastFallback(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	path := filepath.Join(t.TempDir(), "big.parquet")
+	randomParquet(t, rng, path, 400)
+	old := pqFastMaxRows
+	pqFastMaxRows = 4 // every row group is too large
+	defer func() { pqFastMaxRows = old }()
+	if loadParquetBoth(t, path) {
+		t.Error("the fast path took a file with row groups over its limit")
+	}
+}
+
+// rleEncode is a reference encoder of the RLE/bit-packing hybrid: runs of
+// equal values longer than 8 become RLE runs, the rest bit-packed groups of 8
+// (the last padded with zeros).
+func rleEncode(vals []uint32, bw uint) []byte {
+	var out []byte
+	for i := 0; i < len(vals); {
+		j := i
+		for j < len(vals) && vals[j] == vals[i] {
+			j++
+		}
+		if j-i >= 8 {
+			out = binary.AppendUvarint(out, uint64(j-i)<<1)
+			for b := uint(0); b < bw; b += 8 {
+				out = append(out, byte(vals[i]>>b))
+			}
+			i = j
+			continue
+		}
+		groups := min(len(vals)-i+7, 8*8) / 8
+		out = binary.AppendUvarint(out, uint64(groups)<<1|1)
+		var acc uint64
+		var nb uint
+		for k := 0; k < groups*8; k++ {
+			var v uint32
+			if i+k < len(vals) {
+				v = vals[i+k]
+			}
+			acc |= uint64(v) << nb
+			nb += bw
+			for nb >= 8 {
+				out = append(out, byte(acc))
+				acc >>= 8
+				nb -= 8
+			}
+		}
+		i += groups * 8
+	}
+	return out
+}
+
+func TestRLEDecoder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 500 {
+		bw := uint(rng.IntN(33))
+		vals := make([]uint32, rng.IntN(300))
+		for i := range vals {
+			if i > 0 && rng.IntN(3) > 0 {
+				vals[i] = vals[i-1]
+			} else if bw > 0 {
+				vals[i] = uint32(rng.Uint64() & (1<<bw - 1))
+			}
+		}
+		enc := rleEncode(vals, bw)
+		got := make([]uint32, len(vals))
+		d := newRLEDecoder(enc, bw)
+		if err := d.fill(got); err != nil {
+			t.Fatalf("bw %d: %v", bw, err)
+		}
+		if !slices.Equal(got, vals) {
+			t.Fatalf("bw %d: decoded %v, want %v", bw, got, vals)
+		}
+		if len(enc) > 0 {
+			d := newRLEDecoder(enc[:len(enc)-1], bw)
+			if d.fill(make([]uint32, len(vals)+9)) == nil {
+				t.Fatalf("bw %d: a truncated stream decoded without error", bw)
+			}
+		}
+	}
+}
+
+// FuzzRLEDecoder: any bytes decode without a panic, and encoded values come back.
+func FuzzRLEDecoder(f *testing.F) {
+	f.Add([]byte{0x03, 0xff}, uint8(1), uint16(8))
+	f.Add(rleEncode([]uint32{1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 3}, 2), uint8(2), uint16(11))
+	f.Fuzz(func(t *testing.T, data []byte, bw uint8, n uint16) {
+		d := newRLEDecoder(data, uint(bw%33))
+		_ = d.fill(make([]uint32, n))
+	})
+}
+
+// FuzzLoadParquet: a damaged Parquet file never crashes the load, and when
+// both paths accept it they agree.
+func FuzzLoadParquet(f *testing.F) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	dir := f.TempDir()
+	for i := range 4 {
+		path := filepath.Join(dir, fmt.Sprintf("s%d.parquet", i))
+		randomParquet(f, rng, path, 20+10*i)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		load := func(off bool) (string, error) {
+			old := parquetFastOff
+			parquetFastOff = off
+			defer func() { parquetFastOff = old }()
+			tr, err := LoadFS(fstest.MapFS{"f.parquet": {Data: data}}, []string{"f.parquet"}, LoadOptions{SkipBadRows: true})
+			if err != nil {
+				return "", err
+			}
+			var sb strings.Builder
+			for i := 0; i < tr.Len(); i++ {
+				fmt.Fprintf(&sb, "%d %+v\n", tr.Line[i], tr.Row(i))
+			}
+			return sb.String(), nil
+		}
+		got, err1 := load(false)
+		want, err2 := load(true)
+		if err1 == nil && err2 == nil && got != want {
+			t.Fatalf("the fast path differs from pqarrow:\n%s\nwant\n%s", got, want)
+		}
+	})
+}
