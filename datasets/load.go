@@ -380,24 +380,20 @@ func (b *builder) addRowsA(rows []prow) {
 	)
 	for lo := 0; lo < len(rows); lo += resolveBlock {
 		blk := rows[lo:min(lo+resolveBlock, len(rows))]
+		// Hashes first, then the table slots touched in a loop of bare
+		// loads, so the block's cache misses are in flight together; the
+		// lookups that follow find the slots in cache.
+		for i := range blk {
+			p := &blk[i]
+			if p.err == nil {
+				pc[i] = b.privateContract(&p.contract)
+				ah[i] = assetHash(pc[i], p.tk.kind, p.tk.v, tokRawBytes(p))
+			}
+		}
 		if n := len(t.Assets.slots); n > 0 {
 			mask := uint64(n - 1)
 			for i := range blk {
-				p := &blk[i]
-				if p.err != nil {
-					continue
-				}
-				pc[i] = b.privateContract(&p.contract)
-				ah[i] = assetHash(pc[i], p.tk.kind, p.tk.v, tokRawBytes(p))
 				sink += t.Assets.slots[ah[i]&mask]
-			}
-		} else {
-			for i := range blk {
-				p := &blk[i]
-				if p.err == nil {
-					pc[i] = b.privateContract(&p.contract)
-					ah[i] = assetHash(pc[i], p.tk.kind, p.tk.v, tokRawBytes(p))
-				}
 			}
 		}
 		if b.used+len(blk) > len(b.slots)*6/10 {
@@ -417,6 +413,8 @@ func (b *builder) addRowsA(rows []prow) {
 			p.aid, known[i] = aid, ok
 			k := idKey{p.tx, p.logIndex, aid}
 			kh[i] = b.hash(&k)
+		}
+		for i := range blk {
 			sink += b.slots[kh[i]&smask]
 		}
 		for i := range blk {
@@ -561,15 +559,12 @@ func (b *builder) resolveAddrs(rows []prow) {
 		blk := rows[lo:min(lo+resolveBlock, len(rows))]
 		for i := range blk {
 			p := &blk[i]
-			if p.state != rowNew {
-				continue
-			}
 			h := hs[3*i : 3*i+3 : 3*i+3]
 			h[0], h[1], h[2] = hashAddr(&p.seller), hashAddr(&p.buyer), hashAddr(&p.txFrom)
-			for _, hv := range h {
-				s := &x.slots[hv&mask]
-				sink += uint32(s.a[0]) + s.id
-			}
+		}
+		for _, hv := range hs[:3*len(blk)] {
+			s := &x.slots[hv&mask]
+			sink += uint32(s.a[0]) + s.id
 		}
 		for i := range blk {
 			p := &blk[i]
