@@ -393,7 +393,11 @@ func (b *builder) addRowsA(rows []prow) {
 		if n := len(t.Assets.slots); n > 0 {
 			mask := uint64(n - 1)
 			for i := range blk {
-				sink += t.Assets.slots[ah[i]&mask]
+				s := t.Assets.slots[ah[i]&mask]
+				if s != 0 { // and the record the lookup compares with
+					s += t.Assets.rec[uint32(s)-1].v
+				}
+				sink += s
 			}
 		}
 		if b.used+len(blk) > len(b.slots)*6/10 {
