@@ -83,6 +83,8 @@ type pqFast struct {
 	nullErr [numCols]error     // … and its error
 	set     [numCols]prow      // column k from --set …
 	setErr  [numCols]error
+	// decoders are the workers' decoding states, reused.
+	decoders sync.Pool
 }
 
 // planParquetFast returns the fast-path plan for a file whose canonical
@@ -181,49 +183,97 @@ func planParquetFast(rdr *file.Reader, sc *arrow.Schema, idx *[numCols]int, cfg 
 // errPageFormat marks a page the fast path cannot read.
 var errPageFormat = errors.New("malformed Parquet page")
 
+// pqBlock is the number of rows decoded together, one column after another:
+// a block of parsed rows (~300 bytes each) stays in the core's L2 cache
+// while every column is written into it, where whole row groups would be
+// streamed through memory once per column. (A variable for tests.)
+var pqBlock = 1024
+
 // decode parses row group g into c.rows, as parquetRows parses a record
-// batch.
+// batch, in blocks of pqBlock rows.
 func (fp *pqFast) decode(c *chunk, g int) error {
+	d, _ := fp.decoders.Get().(*pqDecoder)
+	if d == nil {
+		d = new(pqDecoder)
+	}
+	defer fp.decoders.Put(d)
 	rg := fp.rdr.RowGroup(g)
 	n := int(rg.NumRows())
 	c.rows = getRows(n)[:n]
 	rows := c.rows
-	for i := range rows {
-		rows[i].reset()
+	fail := func(k int, err error) error {
+		return fmt.Errorf("%w: row group %d, column %s: %v", errNotFormat, g, CanonicalColumns[k], err)
 	}
-	var d pqDecoder
-	for k := range numCols {
-		switch {
-		case fp.cols[k] != nil:
-			if err := d.column(fp, rg, fp.cols[k], rows); err != nil {
-				return fmt.Errorf("%w: row group %d, column %s: %v", errNotFormat, g, CanonicalColumns[k], err)
+	for k, col := range fp.cols {
+		if col != nil {
+			pr, err := rg.GetColumnPageReader(col.leaf)
+			if err != nil {
+				return fail(k, err)
 			}
-		case fp.cfg.hasSet[k]:
-			for i := range rows {
-				d.apply(k, &rows[i], &fp.set[k], fp.setErr[k])
-			}
+			d.cur[k].start(col, pr)
 		}
 	}
-	for i := range rows {
-		p := &rows[i]
-		if p.err == nil {
-			if ce := finish(p); ce != nil {
-				p.err = &RowError{Err: ce.err, Column: CanonicalColumns[ce.col]}
+	for lo := 0; lo < n; lo += pqBlock {
+		blk := rows[lo:min(lo+pqBlock, n)]
+		for i := range blk {
+			blk[i].reset()
+		}
+		for k := range numCols {
+			switch {
+			case fp.cols[k] != nil:
+				if err := d.cur[k].fill(fp, blk); err != nil {
+					return fail(k, err)
+				}
+			case fp.cfg.hasSet[k]:
+				for i := range blk {
+					applyTmpl(k, &blk[i], &fp.set[k], fp.setErr[k])
+				}
 			}
 		}
-		if p.err != nil {
-			*p = prow{err: p.err}
+		for i := range blk {
+			p := &blk[i]
+			if p.err == nil {
+				if ce := finish(p); ce != nil {
+					p.err = &RowError{Err: ce.err, Column: CanonicalColumns[ce.col]}
+				}
+			}
+			if p.err != nil {
+				*p = prow{err: p.err}
+			}
+			p.raw0 = int32(lo + i)
 		}
-		p.raw0 = int32(i)
+	}
+	for k, col := range fp.cols {
+		if col != nil {
+			if err := d.cur[k].end(fp); err != nil {
+				return fail(k, err)
+			}
+		}
 	}
 	return nil
 }
 
-// pqDecoder is one worker's decoding state and scratch space.
+// pqDecoder is one worker's decoding state: a cursor per column, whose
+// buffers are reused from row group to row group.
 type pqDecoder struct {
-	defs []uint32 // definition levels of a page
-	idx  []uint32 // dictionary indices of a page
-	// The dictionary of the current column chunk.
+	cur [numCols]colCursor
+}
+
+// colCursor reads one column chunk, page by page, a block of rows at a time.
+// The page's buffers belong to the page reader and stay valid until its
+// next page is read.
+type colCursor struct {
+	col *pqColumn
+	pr  file.PageReader
+	// The current data page.
+	enc   parquet.Encoding
+	n, at int      // values (rows) in the page; the next one
+	def   []uint32 // definition levels; nil when every value is present
+	idx   []uint32 // dictionary indices (or RLE booleans) of the present values
+	vals  []byte   // PLAIN values: text not yet read, or the fixed-width values
+	j     int      // present values read
+	defs  []uint32 // def's buffer
+	// The column chunk's dictionary (dictN < 0: none yet).
 	dictN    int
 	dictText []prow // pqText: each entry parsed …
 	dictErr  []error
@@ -232,9 +282,303 @@ type pqDecoder struct {
 	dictBool []bool
 }
 
-// apply copies column k of tmpl (or its error) into p, unless p failed at an
-// earlier column.
-func (d *pqDecoder) apply(k int, p, tmpl *prow, err error) {
+func (d *colCursor) start(col *pqColumn, pr file.PageReader) {
+	d.col, d.pr = col, pr
+	d.n, d.at, d.j, d.dictN = 0, 0, 0, -1
+}
+
+// fill decodes the next len(rows) values into rows.
+func (d *colCursor) fill(fp *pqFast, rows []prow) error {
+	for len(rows) > 0 {
+		if d.at == d.n {
+			ok, err := d.nextPage(fp)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("%w: fewer values than the row group has rows", errPageFormat)
+			}
+		}
+		m := min(d.n-d.at, len(rows))
+		if err := d.decode(fp, rows[:m]); err != nil {
+			return err
+		}
+		rows = rows[m:]
+	}
+	return nil
+}
+
+// end checks that the column chunk holds no more values.
+func (d *colCursor) end(fp *pqFast) error {
+	if d.at < d.n {
+		return fmt.Errorf("%w: more values than the row group has rows", errPageFormat)
+	}
+	ok, err := d.nextPage(fp)
+	if err != nil {
+		return err
+	}
+	if ok {
+		return fmt.Errorf("%w: more values than the row group has rows", errPageFormat)
+	}
+	d.pr = nil
+	return nil
+}
+
+// nextPage reads the next data page that has values (decoding dictionary
+// pages on the way); false at the end of the column chunk. Levels and
+// dictionary indices are decoded and checked here, whole pages at a time.
+func (d *colCursor) nextPage(fp *pqFast) (bool, error) {
+	col := d.col
+	for d.pr.Next() {
+		pg := d.pr.Page()
+		var (
+			defs, vals []byte
+			defEnc     = parquet.Encodings.RLE
+			v1         bool
+		)
+		switch p := pg.(type) {
+		case *file.DictionaryPage:
+			if err := d.dictionary(fp, col, p.Data(), int(p.NumValues())); err != nil {
+				return false, err
+			}
+			continue
+		case *file.DataPageV1:
+			vals, defEnc, v1 = p.Data(), p.DefinitionLevelEncoding(), true
+		case *file.DataPageV2:
+			data := p.Data()
+			rl, dl := int(p.RepetitionLevelByteLen()), int(p.DefinitionLevelByteLen())
+			if rl < 0 || dl < 0 || rl+dl > len(data) {
+				return false, errPageFormat
+			}
+			defs, vals = data[rl:rl+dl], data[rl+dl:]
+		default:
+			continue
+		}
+		n := int(pg.NumValues())
+		if n < 0 || n > int(pqFastMaxRows) {
+			return false, fmt.Errorf("%w: %d values in a page", errPageFormat, n)
+		}
+		if n == 0 {
+			continue
+		}
+		if col.maxDef > 0 && v1 {
+			if len(vals) < 4 {
+				return false, errPageFormat
+			}
+			l := int(binary.LittleEndian.Uint32(vals))
+			if l < 0 || l > len(vals)-4 {
+				return false, errPageFormat
+			}
+			defs, vals = vals[4:4+l], vals[4+l:]
+		}
+		present := n
+		d.def = nil
+		if col.maxDef > 0 {
+			if defEnc != parquet.Encodings.RLE {
+				return false, fmt.Errorf("%w: definition levels in %s", errPageFormat, defEnc)
+			}
+			d.defs = sized(d.defs, n)
+			r := newRLEDecoder(defs, 1)
+			if err := r.fill(d.defs); err != nil {
+				return false, err
+			}
+			d.def = d.defs
+			present = 0
+			for _, v := range d.def {
+				present += int(v)
+			}
+		}
+		enc := parquet.Encoding(pg.Encoding())
+		switch enc {
+		case parquet.Encodings.RLEDict, parquet.Encodings.PlainDict:
+			if d.dictN < 0 {
+				return false, fmt.Errorf("%w: dictionary-encoded page without a dictionary", errPageFormat)
+			}
+			if len(vals) < 1 || vals[0] > 32 {
+				return false, errPageFormat
+			}
+			d.idx = sized(d.idx, present)
+			r := newRLEDecoder(vals[1:], uint(vals[0]))
+			if err := r.fill(d.idx); err != nil {
+				return false, err
+			}
+			for _, e := range d.idx {
+				if int(e) >= d.dictN {
+					return false, fmt.Errorf("%w: dictionary index %d of %d entries", errPageFormat, e, d.dictN)
+				}
+			}
+			enc = parquet.Encodings.RLEDict
+		case parquet.Encodings.RLE:
+			// RLE booleans (data page v2): a 4-byte length, then bit width 1.
+			if col.kind != pqBool || len(vals) < 4 {
+				return false, fmt.Errorf("%w: %s values", errPageFormat, enc)
+			}
+			d.idx = sized(d.idx, present)
+			r := newRLEDecoder(vals[4:], 1)
+			if err := r.fill(d.idx); err != nil {
+				return false, err
+			}
+		case parquet.Encodings.Plain:
+			switch col.kind {
+			case pqText:
+				if col.retain {
+					vals = bytes.Clone(vals) // rows keep strings of it
+				}
+			case pqBool:
+				if len(vals)*8 < present {
+					return false, errPageFormat
+				}
+			case pqFloat32:
+				if len(vals) < 4*present {
+					return false, errPageFormat
+				}
+			case pqFloat64:
+				if len(vals) < 8*present {
+					return false, errPageFormat
+				}
+			default:
+				if len(vals) < col.width()*present {
+					return false, errPageFormat
+				}
+			}
+			d.vals = vals
+		default:
+			return false, fmt.Errorf("%w: %s values", errPageFormat, enc)
+		}
+		d.enc, d.n, d.at, d.j = enc, n, 0, 0
+		return true, nil
+	}
+	return false, d.pr.Err()
+}
+
+// decode writes the page's next len(rows) values into rows. A value that
+// does not parse marks its row bad; a PLAIN string cut short by the end of
+// the page (only a malformed page has one) is an error.
+func (d *colCursor) decode(fp *pqFast, rows []prow) error {
+	col, k := d.col, d.col.k
+	var def []uint32
+	if d.def != nil {
+		def = d.def[d.at : d.at+len(rows)]
+	}
+	d.at += len(rows)
+	null, nullErr := &fp.null[k], fp.nullErr[k]
+	switch {
+	case d.enc == parquet.Encodings.RLEDict:
+		for i := range rows {
+			p := &rows[i]
+			if def != nil && def[i] == 0 {
+				applyTmpl(k, p, null, nullErr)
+				continue
+			}
+			e := d.idx[d.j]
+			d.j++
+			if p.err != nil {
+				continue
+			}
+			switch col.kind {
+			case pqText:
+				applyTmpl(k, p, &d.dictText[e], d.dictErr[e])
+			case pqFloat32, pqFloat64:
+				if err := fp.cfg.setFloat(k, d.dictF[e], p); err != nil {
+					fail(k, p, err)
+				}
+			case pqBool:
+				setBool(p, d.dictBool[e])
+			default:
+				if err := col.setInt(fp.cfg, d.dictInt[e], p); err != nil {
+					fail(k, p, err)
+				}
+			}
+		}
+	case d.enc == parquet.Encodings.RLE: // booleans
+		for i := range rows {
+			p := &rows[i]
+			if def != nil && def[i] == 0 {
+				applyTmpl(k, p, null, nullErr)
+				continue
+			}
+			if p.err == nil {
+				setBool(p, d.idx[d.j] == 1)
+			}
+			d.j++
+		}
+	case col.kind == pqText:
+		vals := d.vals
+		for i := range rows {
+			p := &rows[i]
+			if def != nil && def[i] == 0 {
+				applyTmpl(k, p, null, nullErr)
+				continue
+			}
+			l := -1
+			if len(vals) >= 4 {
+				l = int(binary.LittleEndian.Uint32(vals))
+			}
+			if l < 0 || l > len(vals)-4 {
+				return errPageFormat
+			}
+			if p.err == nil {
+				s := trimSpace(unsafe.String(unsafe.SliceData(vals[4:]), l))
+				if err := fp.cfg.setText(k, s, p); err != nil {
+					fail(k, p, err)
+				}
+			}
+			vals = vals[4+l:]
+		}
+		d.vals = vals
+	case col.kind == pqBool:
+		for i := range rows {
+			p := &rows[i]
+			if def != nil && def[i] == 0 {
+				applyTmpl(k, p, null, nullErr)
+				continue
+			}
+			if p.err == nil {
+				setBool(p, d.vals[d.j>>3]>>(d.j&7)&1 == 1)
+			}
+			d.j++
+		}
+	case col.kind == pqFloat32 || col.kind == pqFloat64:
+		for i := range rows {
+			p := &rows[i]
+			if def != nil && def[i] == 0 {
+				applyTmpl(k, p, null, nullErr)
+				continue
+			}
+			if p.err == nil {
+				var v float64
+				if col.kind == pqFloat32 {
+					v = float64(math.Float32frombits(binary.LittleEndian.Uint32(d.vals[4*d.j:])))
+				} else {
+					v = math.Float64frombits(binary.LittleEndian.Uint64(d.vals[8*d.j:]))
+				}
+				if err := fp.cfg.setFloat(k, v, p); err != nil {
+					fail(k, p, err)
+				}
+			}
+			d.j++
+		}
+	default:
+		for i := range rows {
+			p := &rows[i]
+			if def != nil && def[i] == 0 {
+				applyTmpl(k, p, null, nullErr)
+				continue
+			}
+			if p.err == nil {
+				if err := col.setInt(fp.cfg, col.intAt(d.vals, d.j), p); err != nil {
+					fail(k, p, err)
+				}
+			}
+			d.j++
+		}
+	}
+	return nil
+}
+
+// applyTmpl copies column k of tmpl (or its error) into p, unless p failed
+// at an earlier column.
+func applyTmpl(k int, p, tmpl *prow, err error) {
 	if p.err != nil {
 		return
 	}
@@ -292,71 +636,8 @@ func fail(k int, p *prow, err error) {
 	}
 }
 
-// column decodes one column chunk into rows.
-func (d *pqDecoder) column(fp *pqFast, rg *file.RowGroupReader, col *pqColumn, rows []prow) error {
-	pr, err := rg.GetColumnPageReader(col.leaf)
-	if err != nil {
-		return err
-	}
-	d.dictN = -1
-	at := 0
-	for pr.Next() {
-		pg := pr.Page()
-		var (
-			defs, vals []byte
-			defEnc     = parquet.Encodings.RLE
-			v1         bool
-		)
-		switch p := pg.(type) {
-		case *file.DictionaryPage:
-			if err := d.dictionary(fp, col, p.Data(), int(p.NumValues())); err != nil {
-				return err
-			}
-			continue
-		case *file.DataPageV1:
-			vals, defEnc, v1 = p.Data(), p.DefinitionLevelEncoding(), true
-		case *file.DataPageV2:
-			data := p.Data()
-			rl, dl := int(p.RepetitionLevelByteLen()), int(p.DefinitionLevelByteLen())
-			if rl < 0 || dl < 0 || rl+dl > len(data) {
-				return errPageFormat
-			}
-			defs, vals = data[rl:rl+dl], data[rl+dl:]
-		default:
-			continue
-		}
-		n := int(pg.NumValues())
-		if n < 0 || n > len(rows)-at {
-			return fmt.Errorf("%w: more values than the row group's %d rows", errPageFormat, len(rows))
-		}
-		if col.maxDef > 0 && v1 {
-			if len(vals) < 4 {
-				return errPageFormat
-			}
-			l := int(binary.LittleEndian.Uint32(vals))
-			if l < 0 || l > len(vals)-4 {
-				return errPageFormat
-			}
-			defs, vals = vals[4:4+l], vals[4+l:]
-		}
-		// The page and its buffer belong to the reader, which releases
-		// or reuses them on Next.
-		if err := d.page(fp, col, parquet.Encoding(pg.Encoding()), defEnc, defs, vals, rows[at:at+n]); err != nil {
-			return err
-		}
-		at += n
-	}
-	if err := pr.Err(); err != nil {
-		return err
-	}
-	if at != len(rows) {
-		return fmt.Errorf("%w: %d values for %d rows", errPageFormat, at, len(rows))
-	}
-	return nil
-}
-
 // dictionary decodes a dictionary page of n PLAIN values.
-func (d *pqDecoder) dictionary(fp *pqFast, col *pqColumn, data []byte, n int) error {
+func (d *colCursor) dictionary(fp *pqFast, col *pqColumn, data []byte, n int) error {
 	if n < 0 || n > len(data)*8+1 {
 		return errPageFormat
 	}
@@ -442,194 +723,6 @@ func sized[T any](s []T, n int) []T {
 		return make([]T, n)
 	}
 	return s[:n]
-}
-
-// page decodes one data page of len(rows) values into rows.
-func (d *pqDecoder) page(fp *pqFast, col *pqColumn, enc, defEnc parquet.Encoding, defs, vals []byte, rows []prow) error {
-	n := len(rows)
-	present := n // non-null values
-	var def []uint32
-	if col.maxDef > 0 {
-		if defEnc != parquet.Encodings.RLE {
-			return fmt.Errorf("%w: definition levels in %s", errPageFormat, defEnc)
-		}
-		d.defs = sized(d.defs, n)
-		def = d.defs
-		r := newRLEDecoder(defs, 1)
-		if err := r.fill(def); err != nil {
-			return err
-		}
-		present = 0
-		for _, v := range def {
-			present += int(v)
-		}
-	}
-	k := col.k
-	switch enc {
-	case parquet.Encodings.RLEDict, parquet.Encodings.PlainDict:
-		if d.dictN < 0 {
-			return fmt.Errorf("%w: dictionary-encoded page without a dictionary", errPageFormat)
-		}
-		if len(vals) < 1 || vals[0] > 32 {
-			return errPageFormat
-		}
-		d.idx = sized(d.idx, present)
-		r := newRLEDecoder(vals[1:], uint(vals[0]))
-		if err := r.fill(d.idx); err != nil {
-			return err
-		}
-		j := 0
-		for i := range rows {
-			p := &rows[i]
-			if def != nil && def[i] == 0 {
-				d.apply(k, p, &fp.null[k], fp.nullErr[k])
-				continue
-			}
-			e := int(d.idx[j])
-			j++
-			if e >= d.dictN {
-				return fmt.Errorf("%w: dictionary index %d of %d entries", errPageFormat, e, d.dictN)
-			}
-			if p.err != nil {
-				continue
-			}
-			switch col.kind {
-			case pqText:
-				d.apply(k, p, &d.dictText[e], d.dictErr[e])
-			case pqFloat32, pqFloat64:
-				if err := fp.cfg.setFloat(k, d.dictF[e], p); err != nil {
-					fail(k, p, err)
-				}
-			case pqBool:
-				setBool(p, d.dictBool[e])
-			default:
-				if err := col.setInt(fp.cfg, d.dictInt[e], p); err != nil {
-					fail(k, p, err)
-				}
-			}
-		}
-		return nil
-	case parquet.Encodings.Plain:
-	case parquet.Encodings.RLE:
-		if col.kind != pqBool {
-			return fmt.Errorf("%w: %s values", errPageFormat, enc)
-		}
-		// RLE booleans (data page v2): a 4-byte length, then bit width 1.
-		if len(vals) < 4 {
-			return errPageFormat
-		}
-		d.idx = sized(d.idx, present)
-		r := newRLEDecoder(vals[4:], 1)
-		if err := r.fill(d.idx); err != nil {
-			return err
-		}
-		j := 0
-		for i := range rows {
-			p := &rows[i]
-			if def != nil && def[i] == 0 {
-				d.apply(k, p, &fp.null[k], fp.nullErr[k])
-				continue
-			}
-			if p.err == nil {
-				setBool(p, d.idx[j] == 1)
-			}
-			j++
-		}
-		return nil
-	default:
-		return fmt.Errorf("%w: %s values", errPageFormat, enc)
-	}
-	// PLAIN values.
-	switch col.kind {
-	case pqText:
-		if col.retain {
-			vals = bytes.Clone(vals) // rows keep strings of it
-		}
-		for i := range rows {
-			p := &rows[i]
-			if def != nil && def[i] == 0 {
-				d.apply(k, p, &fp.null[k], fp.nullErr[k])
-				continue
-			}
-			if len(vals) < 4 {
-				return errPageFormat
-			}
-			l := int(binary.LittleEndian.Uint32(vals))
-			if l < 0 || l > len(vals)-4 {
-				return errPageFormat
-			}
-			if p.err == nil {
-				s := trimSpace(unsafe.String(unsafe.SliceData(vals[4:]), l))
-				if err := fp.cfg.setText(k, s, p); err != nil {
-					fail(k, p, err)
-				}
-			}
-			vals = vals[4+l:]
-		}
-	case pqBool:
-		if len(vals)*8 < present {
-			return errPageFormat
-		}
-		j := 0
-		for i := range rows {
-			p := &rows[i]
-			if def != nil && def[i] == 0 {
-				d.apply(k, p, &fp.null[k], fp.nullErr[k])
-				continue
-			}
-			if p.err == nil {
-				setBool(p, vals[j>>3]>>(j&7)&1 == 1)
-			}
-			j++
-		}
-	case pqFloat32, pqFloat64:
-		w := 8
-		if col.kind == pqFloat32 {
-			w = 4
-		}
-		if len(vals) < present*w {
-			return errPageFormat
-		}
-		j := 0
-		for i := range rows {
-			p := &rows[i]
-			if def != nil && def[i] == 0 {
-				d.apply(k, p, &fp.null[k], fp.nullErr[k])
-				continue
-			}
-			if p.err == nil {
-				var v float64
-				if w == 4 {
-					v = float64(math.Float32frombits(binary.LittleEndian.Uint32(vals[4*j:])))
-				} else {
-					v = math.Float64frombits(binary.LittleEndian.Uint64(vals[8*j:]))
-				}
-				if err := fp.cfg.setFloat(k, v, p); err != nil {
-					fail(k, p, err)
-				}
-			}
-			j++
-		}
-	default:
-		if len(vals) < present*col.width() {
-			return errPageFormat
-		}
-		j := 0
-		for i := range rows {
-			p := &rows[i]
-			if def != nil && def[i] == 0 {
-				d.apply(k, p, &fp.null[k], fp.nullErr[k])
-				continue
-			}
-			if p.err == nil {
-				if err := col.setInt(fp.cfg, col.intAt(vals, j), p); err != nil {
-					fail(k, p, err)
-				}
-			}
-			j++
-		}
-	}
-	return nil
 }
 
 // setBool stores an is_wash boolean.
