@@ -127,6 +127,7 @@ func load(op opener, names []string, opt LoadOptions) (*Trades, error) {
 	// often keeps the garbage of parsed chunks from doubling the peak memory.
 	defer debug.SetGCPercent(debug.SetGCPercent(loadGCPercent))
 	b := newBuilder(&opt)
+	defer dropRows()
 	prog := newProgress(opt.Progress)
 	defer prog.finish()
 	for i, name := range names {
@@ -204,7 +205,7 @@ type builder struct {
 	sizeHint    int64
 
 	slots []uint64 // open addressing: hash high bits << 32 | row+1; 0 empty
-	used  int
+	used  int      // slots in use, at most maxIdentityLoad/10 of them
 
 	contracts *contractCache // stage B: global contract ids
 
@@ -225,6 +226,11 @@ func (b *builder) reserve(n int) {
 	b.reserveB(n)
 }
 
+// maxIdentityLoad is the most tenths of the identity table in use: at 7/10
+// a 10M-row load fits in 2^24 slots (128 MiB) where 6/10 needed 2^25, and
+// linear probing still finds a row in ~2 probes.
+const maxIdentityLoad = 7
+
 // reserveA grows the columns of merge stage A.
 func (b *builder) reserveA(n int) {
 	t := b.t
@@ -235,8 +241,11 @@ func (b *builder) reserveA(n int) {
 	t.TxHash = growSlice(t.TxHash, want-len(t.TxHash))
 	t.LogIndex = growSlice(t.LogIndex, want-len(t.LogIndex))
 	t.Asset = growSlice(t.Asset, want-len(t.Asset))
-	for b.used+n > len(b.slots)*6/10 {
-		b.rehash(len(b.slots) * 2)
+	if size := len(b.slots); b.used+n > size*maxIdentityLoad/10 {
+		for b.used+n > size*maxIdentityLoad/10 {
+			size *= 2
+		}
+		b.rehash(size)
 	}
 	t.Assets.reserve(n) // at most one asset per row
 }
@@ -400,7 +409,7 @@ func (b *builder) addRowsA(rows []prow) {
 				sink += s
 			}
 		}
-		if b.used+len(blk) > len(b.slots)*6/10 {
+		if b.used+len(blk) > len(b.slots)*maxIdentityLoad/10 {
 			b.rehash(len(b.slots) * 2)
 		}
 		smask := uint64(len(b.slots) - 1)
@@ -448,7 +457,7 @@ func (b *builder) addIdentity(p *prow, kh uint64, known bool) {
 		return
 	}
 	t := b.t
-	if b.used+1 > len(b.slots)*6/10 {
+	if b.used+1 > len(b.slots)*maxIdentityLoad/10 {
 		b.rehash(len(b.slots) * 2)
 	}
 	mask := uint64(len(b.slots) - 1)
@@ -747,20 +756,50 @@ func pipeline(produce func(emit func(*chunk) bool), stageA func(*chunk), stageB 
 	return err
 }
 
-// rowPool recycles the parsed-row buffers of chunks.
-var rowPool sync.Pool
+// rowFree recycles the parsed-row buffers of chunks during a load. A
+// sync.Pool would be emptied by every collection, and a load collects often
+// (loadGCPercent); dropRows empties the list when the load ends.
+var rowFree struct {
+	sync.Mutex
+	bufs [][]prow
+}
+
+// rowFreeMax is the most buffers rowFree keeps: more than a load has in
+// flight.
+const rowFreeMax = 32
 
 // getRows returns an empty row buffer of capacity at least n.
 func getRows(n int) []prow {
-	if v, ok := rowPool.Get().(*[]prow); ok && cap(*v) >= n {
-		return (*v)[:0]
+	rowFree.Lock()
+	defer rowFree.Unlock()
+	for i := len(rowFree.bufs) - 1; i >= 0; i-- {
+		if b := rowFree.bufs[i]; cap(b) >= n {
+			last := len(rowFree.bufs) - 1
+			rowFree.bufs[i] = rowFree.bufs[last]
+			rowFree.bufs[last] = nil
+			rowFree.bufs = rowFree.bufs[:last]
+			return b[:0]
+		}
 	}
 	return make([]prow, 0, n)
 }
 
 // putRows recycles rows.
 func putRows(rows []prow) {
-	if cap(rows) > 0 {
-		rowPool.Put(&rows)
+	if cap(rows) == 0 {
+		return
 	}
+	rowFree.Lock()
+	if len(rowFree.bufs) < rowFreeMax {
+		rowFree.bufs = append(rowFree.bufs, rows[:0])
+	}
+	rowFree.Unlock()
+}
+
+// dropRows lets the recycled row buffers go.
+func dropRows() {
+	rowFree.Lock()
+	clear(rowFree.bufs)
+	rowFree.bufs = rowFree.bufs[:0]
+	rowFree.Unlock()
 }

@@ -83,8 +83,29 @@ type pqFast struct {
 	nullErr [numCols]error     // … and its error
 	set     [numCols]prow      // column k from --set …
 	setErr  [numCols]error
-	// decoders are the workers' decoding states, reused.
-	decoders sync.Pool
+	// decoders are the workers' decoding states, kept for reuse.
+	decMu    sync.Mutex
+	decoders []*pqDecoder
+}
+
+func (fp *pqFast) getDecoder() *pqDecoder {
+	fp.decMu.Lock()
+	defer fp.decMu.Unlock()
+	if n := len(fp.decoders); n > 0 {
+		d := fp.decoders[n-1]
+		fp.decoders = fp.decoders[:n-1]
+		return d
+	}
+	return new(pqDecoder)
+}
+
+func (fp *pqFast) putDecoder(d *pqDecoder) {
+	for k := range d.cur {
+		d.cur[k].close()
+	}
+	fp.decMu.Lock()
+	fp.decoders = append(fp.decoders, d)
+	fp.decMu.Unlock()
 }
 
 // planParquetFast returns the fast-path plan for a file whose canonical
@@ -192,11 +213,8 @@ var pqBlock = 1024
 // decode parses row group g into c.rows, as parquetRows parses a record
 // batch, in blocks of pqBlock rows.
 func (fp *pqFast) decode(c *chunk, g int) error {
-	d, _ := fp.decoders.Get().(*pqDecoder)
-	if d == nil {
-		d = new(pqDecoder)
-	}
-	defer fp.decoders.Put(d)
+	d := fp.getDecoder()
+	defer fp.putDecoder(d)
 	rg := fp.rdr.RowGroup(g)
 	n := int(rg.NumRows())
 	c.rows = getRows(n)[:n]
@@ -320,8 +338,16 @@ func (d *colCursor) end(fp *pqFast) error {
 	if ok {
 		return fmt.Errorf("%w: more values than the row group has rows", errPageFormat)
 	}
-	d.pr = nil
+	d.close()
 	return nil
+}
+
+// close hands the page reader's buffers back to the pool.
+func (d *colCursor) close() {
+	if d.pr != nil {
+		d.pr.Close()
+		d.pr = nil
+	}
 }
 
 // nextPage reads the next data page that has values (decoding dictionary
@@ -717,10 +743,11 @@ func (col *pqColumn) intAt(data []byte, j int) int64 {
 	return int64(binary.LittleEndian.Uint64(data[8*j:]))
 }
 
-// sized returns s resized to n elements, reallocated (zeroed) when too small.
+// sized returns s resized to n elements, reallocated (zeroed, with room to
+// grow) when too small.
 func sized[T any](s []T, n int) []T {
 	if cap(s) < n {
-		return make([]T, n)
+		return make([]T, n, max(n, 2*cap(s)))
 	}
 	return s[:n]
 }

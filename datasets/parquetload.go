@@ -53,14 +53,21 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 			err = &FileError{File: name, Err: fmt.Errorf("%w: malformed Parquet: %v", errNotFormat, r)}
 		}
 	}()
-	rdr, err := file.NewParquetReader(ras)
+	// Column chunks are read through a small buffer, and the readers'
+	// page buffers come from a pool, instead of a new allocation per
+	// column chunk of every row group.
+	pool := newBufPool(parquetPoolLimit)
+	props := parquet.NewReaderProperties(pool)
+	props.BufferedStreamEnabled = true
+	props.BufferSize = 64 << 10
+	rdr, err := file.NewParquetReader(ras, file.WithReadProps(props))
 	if err != nil {
 		return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
 	}
 	defer rdr.Close()
 	// Not Parallel: pqarrow would decode columns on goroutines of its own,
 	// where a panic on a malformed page could not be recovered.
-	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: parquetBatch}, newBufPool(parquetPoolLimit))
+	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: parquetBatch}, pool)
 	if err != nil {
 		return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
 	}
