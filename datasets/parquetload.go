@@ -65,6 +65,15 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 		return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
 	}
 	defer rdr.Close()
+	// The Arrow schema a writer may store in the footer is ignored: it is a
+	// flatbuffer that arrow-go trusts, and a damaged one makes it allocate
+	// without bound (a crash no recover catches). The Parquet logical types
+	// give every column type the loader reads.
+	for _, kv := range rdr.MetaData().KeyValueMetadata() {
+		if kv != nil && kv.Key == "ARROW:schema" {
+			kv.Key = "washscan:ignored:ARROW:schema"
+		}
+	}
 	// Not Parallel: pqarrow would decode columns on goroutines of its own,
 	// where a panic on a malformed page could not be recovered.
 	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: parquetBatch}, pool)
