@@ -293,9 +293,13 @@ type colCursor struct {
 	defs  []uint32 // def's buffer
 	// The column chunk's dictionary (dictN < 0: none yet).
 	dictN    int
-	dictText []prow // pqText: each entry parsed …
-	dictErr  []error
-	dictInt  []int64 // integer kinds
+	dictErr  []error   // pqText: each entry's parse error, and its value:
+	dictAddr []Address // addresses
+	dictHas  []bool    // … and whether given
+	dictHash []Hash    // tx hashes
+	dictStr  []string  // chain, token id, currency, platform
+	dictText []prow    // other columns: the parsed row
+	dictInt  []int64   // integer kinds
 	dictF    []float64
 	dictBool []bool
 }
@@ -489,6 +493,25 @@ func (d *colCursor) decode(fp *pqFast, rows []prow) error {
 	d.at += len(rows)
 	null, nullErr := &fp.null[k], fp.nullErr[k]
 	switch {
+	case d.enc == parquet.Encodings.RLEDict && col.kind == pqText:
+		set := d.textSetter(k)
+		for i := range rows {
+			p := &rows[i]
+			if def != nil && def[i] == 0 {
+				applyTmpl(k, p, null, nullErr)
+				continue
+			}
+			e := d.idx[d.j]
+			d.j++
+			if p.err != nil {
+				continue
+			}
+			if err := d.dictErr[e]; err != nil {
+				fail(k, p, err)
+				continue
+			}
+			set(p, e)
+		}
 	case d.enc == parquet.Encodings.RLEDict:
 		for i := range rows {
 			p := &rows[i]
@@ -502,8 +525,6 @@ func (d *colCursor) decode(fp *pqFast, rows []prow) error {
 				continue
 			}
 			switch col.kind {
-			case pqText:
-				applyTmpl(k, p, &d.dictText[e], d.dictErr[e])
 			case pqFloat32, pqFloat64:
 				if err := fp.cfg.setFloat(k, d.dictF[e], p); err != nil {
 					fail(k, p, err)
@@ -602,6 +623,33 @@ func (d *colCursor) decode(fp *pqFast, rows []prow) error {
 	return nil
 }
 
+// textSetter returns what stores dictionary entry e of text column k in a
+// row: one field from a compact array (addresses, hashes, strings), which
+// stays in cache where whole parsed rows per entry would not.
+func (d *colCursor) textSetter(k int) func(p *prow, e uint32) {
+	switch k {
+	case colContract:
+		return func(p *prow, e uint32) { p.contract = d.dictAddr[e] }
+	case colSeller:
+		return func(p *prow, e uint32) { p.seller, p.hasSeller = d.dictAddr[e], d.dictHas[e] }
+	case colBuyer:
+		return func(p *prow, e uint32) { p.buyer, p.hasBuyer = d.dictAddr[e], d.dictHas[e] }
+	case colTxFrom:
+		return func(p *prow, e uint32) { p.txFrom, p.hasTxFrom = d.dictAddr[e], d.dictHas[e] }
+	case colTxHash:
+		return func(p *prow, e uint32) { p.tx = d.dictHash[e] }
+	case colChain:
+		return func(p *prow, e uint32) { p.chain = d.dictStr[e] }
+	case colTokenID:
+		return func(p *prow, e uint32) { p.token = d.dictStr[e] }
+	case colCurrency:
+		return func(p *prow, e uint32) { p.currency = d.dictStr[e] }
+	case colPlatform:
+		return func(p *prow, e uint32) { p.platform = d.dictStr[e] }
+	}
+	return func(p *prow, e uint32) { copyColumn(k, p, &d.dictText[e]) }
+}
+
 // applyTmpl copies column k of tmpl (or its error) into p, unless p failed
 // at an earlier column.
 func applyTmpl(k int, p, tmpl *prow, err error) {
@@ -670,8 +718,19 @@ func (d *colCursor) dictionary(fp *pqFast, col *pqColumn, data []byte, n int) er
 	d.dictN = n
 	switch col.kind {
 	case pqText:
-		d.dictText = sized(d.dictText, n)
 		d.dictErr = sized(d.dictErr, n)
+		switch col.k {
+		case colContract, colSeller, colBuyer, colTxFrom:
+			d.dictAddr = sized(d.dictAddr, n)
+			d.dictHas = sized(d.dictHas, n)
+		case colTxHash:
+			d.dictHash = sized(d.dictHash, n)
+		case colChain, colTokenID, colCurrency, colPlatform:
+			d.dictStr = sized(d.dictStr, n)
+		default:
+			d.dictText = sized(d.dictText, n)
+		}
+		var t prow
 		for j := range n {
 			if len(data) < 4 {
 				return errPageFormat
@@ -684,9 +743,30 @@ func (d *colCursor) dictionary(fp *pqFast, col *pqColumn, data []byte, n int) er
 			if col.retain {
 				s = strings.Clone(s)
 			}
-			t := &d.dictText[j]
 			t.reset()
-			d.dictErr[j] = fp.cfg.setText(col.k, s, t)
+			d.dictErr[j] = fp.cfg.setText(col.k, s, &t)
+			switch col.k {
+			case colContract:
+				d.dictAddr[j], d.dictHas[j] = t.contract, true
+			case colSeller:
+				d.dictAddr[j], d.dictHas[j] = t.seller, t.hasSeller
+			case colBuyer:
+				d.dictAddr[j], d.dictHas[j] = t.buyer, t.hasBuyer
+			case colTxFrom:
+				d.dictAddr[j], d.dictHas[j] = t.txFrom, t.hasTxFrom
+			case colTxHash:
+				d.dictHash[j] = t.tx
+			case colChain:
+				d.dictStr[j] = t.chain
+			case colTokenID:
+				d.dictStr[j] = t.token
+			case colCurrency:
+				d.dictStr[j] = t.currency
+			case colPlatform:
+				d.dictStr[j] = t.platform
+			default:
+				d.dictText[j] = t
+			}
 			data = data[4+l:]
 		}
 	case pqFloat32, pqFloat64:
