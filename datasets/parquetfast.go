@@ -31,19 +31,11 @@ import (
 //   - PLAIN strings are parsed where they lie in the decompressed page,
 //     without being copied into an Arrow array first.
 //
-// The row groups are the pipeline's chunks, decoded on every core. Files the
-// fast path does not cover — nested columns, other encodings (DELTA_*,
-// BYTE_STREAM_SPLIT), decimals and other logical types, row groups of more
-// than pqFastMaxRows rows (whose parsed rows would take too much memory at
-// once) — go through pqarrow. Both paths give the same rows and the same
-// errors; TestParquetFastMatchesArrow checks it.
-
-// pqFastMaxRows is the most rows a row group may have for the fast path:
-// the parsed rows of a chunk take ~300 bytes each and a few chunks are in
-// flight, so 256 Ki rows bound the transient memory to a few hundred MB.
-// Our writer, DuckDB (122,880) and Polars (256 Ki) stay under it; pyarrow's
-// default (1 Mi rows) does not.
-var pqFastMaxRows int64 = 256 << 10
+// Row groups (in parts of at most pqPartRows rows) are the pipeline's
+// chunks, decoded on every core. Files the fast path does not cover —
+// nested columns, other encodings (DELTA_*, BYTE_STREAM_SPLIT), decimals and
+// other logical types — go through pqarrow. Both paths give the same rows
+// and the same errors; TestParquetFastMatchesArrow checks it.
 
 // pqKind is how a column's physical values become canonical values.
 type pqKind uint8
@@ -170,7 +162,7 @@ func planParquetFast(rdr *file.Reader, sc *arrow.Schema, idx *[numCols]int, cfg 
 	}
 	for g := range md.NumRowGroups() {
 		rg := md.RowGroup(g)
-		if rg.NumRows() < 0 || rg.NumRows() > pqFastMaxRows {
+		if rg.NumRows() < 0 || rg.NumRows() > math.MaxInt32 {
 			return nil
 		}
 		for _, col := range fp.cols {
@@ -210,27 +202,67 @@ var errPageFormat = errors.New("malformed Parquet page")
 // streamed through memory once per column. (A variable for tests.)
 var pqBlock = 1024
 
-// decode parses row group g into c.rows, as parquetRows parses a record
+// pqPartRows is the most rows of a chunk: a larger row group is parsed in
+// parts of this many rows, each a chunk of its own, so that the parsed rows
+// in flight stay small (~300 bytes a row) whatever the writer's row group
+// size (pyarrow's is 1 Mi rows). A variable for tests.
+var pqPartRows = 64 << 10
+
+// pqPart is one chunk's share of a row group: rows [lo, hi). The parts of a
+// row group are parsed in order, each continuing the column cursors the
+// previous one left: a part waits for its predecessor's word on prev (nil
+// for the first part) and passes its own on next (nil for the last part),
+// error or not, so no part ever waits forever.
+type pqPart struct {
+	g, lo, hi  int
+	rg         *pqRowGroup
+	prev, next chan error
+}
+
+// pqRowGroup is the state the parts of one row group share.
+type pqRowGroup struct {
+	rg *file.RowGroupReader
+	d  *pqDecoder
+}
+
+// decode parses the rows of part into c.rows, as parquetRows parses a record
 // batch, in blocks of pqBlock rows.
-func (fp *pqFast) decode(c *chunk, g int) error {
-	d := fp.getDecoder()
-	defer fp.putDecoder(d)
-	rg := fp.rdr.RowGroup(g)
-	n := int(rg.NumRows())
-	c.rows = getRows(n)[:n]
-	rows := c.rows
+func (fp *pqFast) decode(c *chunk, part *pqPart) (err error) {
+	if part.prev != nil {
+		if err := <-part.prev; err != nil {
+			return err // reported by the part that failed
+		}
+	}
+	defer func() {
+		// The page reader panics on some malformed files.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: malformed Parquet: %v", errNotFormat, r)
+		}
+		if part.next != nil {
+			part.next <- err
+		}
+	}()
+	g, st := part.g, part.rg
 	fail := func(k int, err error) error {
 		return fmt.Errorf("%w: row group %d, column %s: %v", errNotFormat, g, CanonicalColumns[k], err)
 	}
-	for k, col := range fp.cols {
-		if col != nil {
-			pr, err := rg.GetColumnPageReader(col.leaf)
-			if err != nil {
-				return fail(k, err)
+	if part.lo == 0 {
+		st.d = fp.getDecoder()
+		st.rg = fp.rdr.RowGroup(g)
+		for k, col := range fp.cols {
+			if col != nil {
+				pr, err := st.rg.GetColumnPageReader(col.leaf)
+				if err != nil {
+					return fail(k, err)
+				}
+				st.d.cur[k].start(col, pr, st.rg.NumRows())
 			}
-			d.cur[k].start(col, pr)
 		}
 	}
+	d := st.d
+	n := part.hi - part.lo
+	c.rows = getRows(n)[:n]
+	rows := c.rows
 	for lo := 0; lo < n; lo += pqBlock {
 		blk := rows[lo:min(lo+pqBlock, n)]
 		for i := range blk {
@@ -261,12 +293,16 @@ func (fp *pqFast) decode(c *chunk, g int) error {
 			p.raw0 = int32(lo + i)
 		}
 	}
-	for k, col := range fp.cols {
-		if col != nil {
-			if err := d.cur[k].end(fp); err != nil {
-				return fail(k, err)
+	if part.next == nil { // the last part
+		for k, col := range fp.cols {
+			if col != nil {
+				if err := d.cur[k].end(fp); err != nil {
+					return fail(k, err)
+				}
 			}
 		}
+		st.d = nil
+		fp.putDecoder(d)
 	}
 	return nil
 }
@@ -281,8 +317,9 @@ type pqDecoder struct {
 // The page's buffers belong to the page reader and stay valid until its
 // next page is read.
 type colCursor struct {
-	col *pqColumn
-	pr  file.PageReader
+	col  *pqColumn
+	pr   file.PageReader
+	rows int // in the row group: no page holds more values
 	// The current data page.
 	enc   parquet.Encoding
 	n, at int      // values (rows) in the page; the next one
@@ -304,8 +341,8 @@ type colCursor struct {
 	dictBool []bool
 }
 
-func (d *colCursor) start(col *pqColumn, pr file.PageReader) {
-	d.col, d.pr = col, pr
+func (d *colCursor) start(col *pqColumn, pr file.PageReader, rows int64) {
+	d.col, d.pr, d.rows = col, pr, int(rows)
 	d.n, d.at, d.j, d.dictN = 0, 0, 0, -1
 }
 
@@ -385,7 +422,7 @@ func (d *colCursor) nextPage(fp *pqFast) (bool, error) {
 			continue
 		}
 		n := int(pg.NumValues())
-		if n < 0 || n > int(pqFastMaxRows) {
+		if n < 0 || n > d.rows {
 			return false, fmt.Errorf("%w: %d values in a page", errPageFormat, n)
 		}
 		if n == 0 {
@@ -866,6 +903,7 @@ type rowGroupRaw struct {
 	fr   *pqarrow.FileReader
 	cols []int
 	g    int
+	lo   int // row i of the chunk is row lo+i of the row group
 	tbl  arrow.Table
 	err  error
 }
@@ -877,7 +915,7 @@ func (r *rowGroupRaw) raw(i int) string {
 	if r.err != nil {
 		return ""
 	}
-	return tableRaw(r.tbl, int64(i))
+	return tableRaw(r.tbl, int64(r.lo+i))
 }
 
 func (r *rowGroupRaw) release() {

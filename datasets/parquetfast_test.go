@@ -15,6 +15,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
@@ -245,17 +246,93 @@ func TestParquetFastMatchesArrow(t *testing.T) {
 	}
 }
 
-// TestParquetFastFallback: files the fast path does not cover load through
-// pqarrow, with the same result as before.
+// TestParquetFastFallback: files the fast path does not cover (here a
+// decimal column, and DELTA encodings) load through pqarrow.
 func TestParquetFastFallback(t *testing.T) {
+	dir := t.TempDir()
+	sc := arrow.NewSchema([]arrow.Field{
+		{Name: "block_time", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "tx_hash", Type: arrow.BinaryTypes.String},
+		{Name: "contract", Type: arrow.BinaryTypes.String},
+		{Name: "token_id", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "seller", Type: arrow.BinaryTypes.String},
+		{Name: "buyer", Type: arrow.BinaryTypes.String},
+		{Name: "price", Type: &arrow.Decimal128Type{Precision: 20, Scale: 4}},
+	}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
+	defer b.Release()
+	for i := range 300 {
+		b.Field(0).(*array.Int64Builder).Append(1.6e9 + int64(i))
+		b.Field(1).(*array.StringBuilder).Append(fmt.Sprintf("0x%064x", i))
+		b.Field(2).(*array.StringBuilder).Append(fmt.Sprintf("0x%040x", i%3))
+		b.Field(3).(*array.Int64Builder).Append(int64(i % 7))
+		b.Field(4).(*array.StringBuilder).Append(fmt.Sprintf("0x%040x", i%5))
+		b.Field(5).(*array.StringBuilder).Append(fmt.Sprintf("0x%040x", i%11))
+		b.Field(6).(*array.Decimal128Builder).Append(decimal128.FromI64(int64(i * 125)))
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	write := func(name string, props *parquet.WriterProperties) string {
+		path := filepath.Join(dir, name)
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := pqarrow.NewFileWriter(sc, f, props, pqarrow.DefaultWriterProps())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	dec := write("decimal.parquet", parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(100)))
+	if loadParquetBoth(t, dec) {
+		t.Error("the fast path took a file with a decimal column")
+	}
+	// With the price as text, the same rows in DELTA encodings.
+	sc2 := arrow.NewSchema(append(sc.Fields()[:6:6], arrow.Field{Name: "price", Type: arrow.PrimitiveTypes.Float64}), nil)
+	b2 := array.NewRecordBuilder(memory.DefaultAllocator, sc2)
+	defer b2.Release()
+	for i := range 6 {
+		for j := range rec.NumRows() {
+			if err := b2.Field(i).AppendValueFromString(rec.Column(i).ValueStr(int(j))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for j := range rec.NumRows() {
+		b2.Field(6).(*array.Float64Builder).Append(float64(j) / 8)
+	}
+	rec2 := b2.NewRecordBatch()
+	defer rec2.Release()
+	rec, sc = rec2, sc2
+	delta := write("delta.parquet", parquet.NewWriterProperties(parquet.WithDictionaryDefault(false),
+		parquet.WithEncodingFor("tx_hash", parquet.Encodings.DeltaLengthByteArray),
+		parquet.WithEncodingFor("block_time", parquet.Encodings.DeltaBinaryPacked)))
+	if loadParquetBoth(t, delta) {
+		t.Error("the fast path took a file with DELTA pages")
+	}
+}
+
+// TestParquetFastParts: row groups larger than a chunk are parsed in parts
+// that continue each other's column cursors.
+func TestParquetFastParts(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 5))
-	path := filepath.Join(t.TempDir(), "big.parquet")
-	randomParquet(t, rng, path, 400)
-	old := pqFastMaxRows
-	pqFastMaxRows = 4 // every row group is too large
-	defer func() { pqFastMaxRows = old }()
-	if loadParquetBoth(t, path) {
-		t.Error("the fast path took a file with row groups over its limit")
+	dir := t.TempDir()
+	old := pqPartRows
+	defer func() { pqPartRows = old }()
+	for i, part := range []int{1, 7, 64, 100} {
+		path := filepath.Join(dir, fmt.Sprintf("p%d.parquet", i))
+		randomParquet(t, rng, path, 300+rng.IntN(300))
+		pqPartRows = part
+		if !loadParquetBoth(t, path) {
+			t.Errorf("part size %d: the fast path did not take the file", part)
+		}
 	}
 }
 

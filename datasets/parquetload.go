@@ -270,27 +270,31 @@ func arrowProducer(rr pqarrow.RecordReader, pos *[numCols]int, cfg *loadConfig, 
 	}
 }
 
-// producer emits the row groups of the file as chunks, each decoded by the
-// fast path on a worker.
+// producer emits the row groups of the file as chunks (large ones in
+// parts), each decoded by the fast path on a worker.
 func (fp *pqFast) producer(fr *pqarrow.FileReader, cols []int, name string) func(emit func(*chunk) bool) {
 	return func(emit func(*chunk) bool) {
 		md := fp.rdr.MetaData()
 		for g := range md.NumRowGroups() {
-			r := &rowGroupRaw{fr: fr, cols: cols, g: g}
-			c := &chunk{lines: md.RowGroup(g).NumRows(), raw: r.raw, release: r.release}
-			c.work = func(c *chunk) {
-				defer func() {
-					// The page reader panics on some malformed files.
-					if r := recover(); r != nil {
-						c.err = &FileError{File: name, Err: fmt.Errorf("%w: malformed Parquet: %v", errNotFormat, r)}
-					}
-				}()
-				if err := fp.decode(c, g); err != nil {
-					c.err = &FileError{File: name, Err: err}
+			n := int(md.RowGroup(g).NumRows())
+			st := &pqRowGroup{}
+			var prev chan error
+			for lo := 0; lo < n || lo == 0; lo += pqPartRows {
+				part := &pqPart{g: g, lo: lo, hi: min(n, lo+pqPartRows), rg: st, prev: prev}
+				if part.hi < n {
+					part.next = make(chan error, 1)
 				}
-			}
-			if !emit(c) {
-				return
+				prev = part.next
+				r := &rowGroupRaw{fr: fr, cols: cols, g: g, lo: lo}
+				c := &chunk{lines: int64(part.hi - lo), raw: r.raw, release: r.release}
+				c.work = func(c *chunk) {
+					if err := fp.decode(c, part); err != nil {
+						c.err = &FileError{File: name, Err: err}
+					}
+				}
+				if !emit(c) {
+					return
+				}
 			}
 		}
 	}
