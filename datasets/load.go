@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"math/bits"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -212,6 +213,8 @@ type builder struct {
 	pcontracts *Addresses     // stage A: private contract numbering
 	pcache     *contractCache // stage A
 
+	strs [3]strCache // stage B: chains, currencies, platforms
+
 	sink  uint32 // keeps the cache-touching loads of resolveAddrs
 	sinkA uint64 // and of addRowsA
 }
@@ -319,6 +322,38 @@ func (b *builder) rehash(n int) {
 			}
 		}
 	}
+}
+
+// strCache is a direct-mapped cache in front of a Dict: a row's chain,
+// currency and platform are among a few values, which it finds with a hash
+// of the length and the first and last 8 bytes and one comparison, where
+// the map hashes every byte. An empty slot holds "", id 0, which is right
+// for "" (a Dict's id 0).
+type strCache struct {
+	slots [256]struct {
+		s  string
+		id uint32
+	}
+}
+
+// intern interns s in d through the cache.
+func (c *strCache) intern(d *Dict, s string) uint32 {
+	var h uint64
+	if n := len(s); n >= 8 {
+		p := unsafe.StringData(s)
+		h = binary.LittleEndian.Uint64(unsafe.Slice(p, 8)) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(p), n-8)), 8)), 29)
+	} else {
+		for i := range n {
+			h = h<<8 | uint64(s[i])
+		}
+	}
+	e := &c.slots[mix(h^uint64(len(s)), mixK1)>>56]
+	if e.s == s {
+		return e.id
+	}
+	id := internStr(d, s)
+	e.s, e.id = d.list[id], id
+	return id
 }
 
 // internStr interns s in d, cloning it when new (s may share an input buffer).
@@ -514,7 +549,7 @@ func (b *builder) addB(p *prow, c *chunk) error {
 	if int(p.aid) == len(t.Assets.Contract) {
 		t.Assets.Contract = append(t.Assets.Contract, cid)
 	}
-	t.Chain = append(t.Chain, internStr(t.Chains, p.chain))
+	t.Chain = append(t.Chain, b.strs[0].intern(t.Chains, p.chain))
 	t.Time = append(t.Time, p.time)
 	t.Block = append(t.Block, p.block)
 	t.Standard = append(t.Standard, p.std)
@@ -522,9 +557,9 @@ func (b *builder) addB(p *prow, c *chunk) error {
 	t.Buyer = append(t.Buyer, b.addrID(&p.buyer, p.hasBuyer, p.buyerID))
 	t.Amount = append(t.Amount, p.amount)
 	t.Price = append(t.Price, p.price)
-	t.Currency = append(t.Currency, internStr(t.Currencies, p.currency))
+	t.Currency = append(t.Currency, b.strs[1].intern(t.Currencies, p.currency))
 	t.PriceUSD = append(t.PriceUSD, p.usd)
-	t.Platform = append(t.Platform, internStr(t.Platforms, p.platform))
+	t.Platform = append(t.Platform, b.strs[2].intern(t.Platforms, p.platform))
 	t.TxFrom = append(t.TxFrom, b.addrID(&p.txFrom, p.hasTxFrom, p.txFromID))
 	t.Label = append(t.Label, p.label)
 	t.Source = append(t.Source, b.src)
