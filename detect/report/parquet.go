@@ -3,7 +3,6 @@ package report
 import (
 	"context"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -237,11 +236,7 @@ func writeColumn(ctx context.Context, rgw file.BufferedRowGroupWriter, i int, ar
 		return err
 	}
 	if d, ok := arr.(*array.Dictionary); ok {
-		if err := writeDict(ctx, cw, d); err != nil {
-			return err
-		}
-		fixEmptyStats(cw, d)
-		return nil
+		return writeDict(ctx, cw, d)
 	}
 	var def []int16
 	nullable := Schema.Field(i).Nullable
@@ -265,6 +260,10 @@ func writeColumn(ctx context.Context, rgw file.BufferedRowGroupWriter, i int, ar
 	return nil
 }
 
+// directDict enables writeDict's and smallInts' direct paths; a variable
+// only so tests can compare them with pqarrow's.
+var directDict = true
+
 // dictSeeder is the part of a column's Parquet dictionary encoder that
 // writeDict drives: the methods pqarrow calls to hand a dictionary over.
 type dictSeeder interface {
@@ -275,20 +274,25 @@ type dictSeeder interface {
 
 // writeDict writes d, a non-nullable dictionary array whose dictionary
 // holds distinct values and whose indices use every one of them (as
-// idDict.encode and strDict build them: values numbered by first use), as
+// idDict and strDict build them: values numbered by first use), as
 // column cw. It does what pqarrow.WriteArrowToColumn does with a dictionary
 // array, less its hash pass over the indices (compute.Unique, to find the
 // values referenced for the min/max statistics), which that invariant makes
 // needless: the dictionary seeds the column's dictionary encoder, the
-// statistics are updated from the whole dictionary, and the indices are
-// written as given. O(len(dictionary)) hashing plus O(rows) to encode the
-// indices. When the column is not (or no longer) dictionary-encoded, or the
-// dictionary has duplicates, pqarrow writes d, dense if need be.
+// statistics are updated from the whole dictionary (and get "" when it holds
+// it, see fixEmptyStats), and the indices are written as given.
+// O(len(dictionary)) hashing plus O(rows) to encode the indices. When the
+// column is not (or no longer) dictionary-encoded, or the dictionary has
+// duplicates, pqarrow writes d, dense if need be.
 func writeDict(ctx context.Context, cw file.ColumnChunkWriter, d *array.Dictionary) error {
 	enc := cw.CurrentEncoder()
 	seed, ok := enc.(dictSeeder)
-	if !ok || enc.Encoding() != parquet.Encodings.PlainDict || seed.NumEntries() != 0 || d.NullN() != 0 {
-		return pqarrow.WriteArrowToColumn(ctx, cw, d, nil, nil, false)
+	if !directDict || !ok || enc.Encoding() != parquet.Encodings.PlainDict || seed.NumEntries() != 0 || d.NullN() != 0 {
+		if err := pqarrow.WriteArrowToColumn(ctx, cw, d, nil, nil, false); err != nil {
+			return err
+		}
+		fixEmptyStats(cw, d)
+		return nil
 	}
 	dict, err := seed.NormalizeDict(d.Dictionary())
 	if err != nil {
@@ -310,17 +314,20 @@ func writeDict(ctx context.Context, cw file.ColumnChunkWriter, d *array.Dictiona
 		if err := st.UpdateFromArrow(dict, false); err != nil {
 			return err
 		}
+		fixEmptyStats(cw, d)
 	}
 	return cw.WriteDictIndices(d.Indices(), nil, nil)
 }
 
-// fixEmptyStats puts "" into the statistics of a dictionary column whose
-// dictionary holds it: pqarrow computes the statistics of a dictionary array
-// from its dictionary but skips empty strings there, where the same strings
-// written plain count (min ""). Only the open page's statistics can be
-// amended, which is the whole column chunk: the RLE indices of a row group
-// (at most 18 bits × parquetRowGroupRows = 576 KiB) fit in one data page
-// (1 MiB by default).
+// fixEmptyStats puts "" into the open page's statistics of a dictionary
+// column whose dictionary holds it: ByteArrayStatistics.UpdateFromArrow, by
+// which pqarrow and writeDict compute the statistics of a dictionary array
+// from its dictionary, skips empty strings, where the same strings written
+// plain count (min ""). writeDict calls it before writing the indices, so
+// the page amended is the one the dictionary's statistics went to; after
+// pqarrow's write, the open page is the whole column chunk as long as the
+// RLE indices of a row group (at most 18 bits × parquetRowGroupRows = 576
+// KiB) fit in one data page (1 MiB by default).
 func fixEmptyStats(cw file.ColumnChunkWriter, d *array.Dictionary) {
 	st, ok := cw.PageStatistics().(*metadata.ByteArrayStatistics)
 	if !ok || st == nil {
@@ -366,7 +373,7 @@ func (c *strCol) add(s string) {
 }
 
 func (c *strCol) addHex(p []byte) {
-	c.data = hex.AppendEncode(append(c.data, '0', 'x'), p)
+	c.data = appendHex(c.data, p)
 	c.end()
 }
 
@@ -409,45 +416,58 @@ func dictArray(idx []int32, dict *strCol) arrow.Array {
 }
 
 // idDict dictionary-encodes one row group of a column whose value is a
-// function of a dense id (an address, a Dict entry, an asset), without
-// hashing: stamp[id] records the generation (one per column of a row group)
-// that last saw id and slot[id] its index in that generation's dictionary,
-// so each row costs two array reads and each distinct id is formatted once,
-// in order of first use. Memory is O(largest id); starting a generation is
-// O(1).
+// function of a dense id (an address, a Dict entry, an asset, a small
+// number), without hashing: seen[id] records the generation (one per column
+// of a row group) that last saw id and id's index in that generation's
+// dictionary, so each row costs one array read (8 bytes, one cache line)
+// and each distinct id is formatted once, in order of first use. Memory is
+// O(largest id); starting a generation is O(1).
 type idDict struct {
-	stamp []uint32
-	slot  []int32
+	seen  []idSlot
 	gen   uint32
 	order []uint32 // the distinct ids of the current column, by first use
 }
 
-// encode returns the dictionary array of ids, whose values are at most
-// width bytes each (longer ones only cost a regrowth): a first pass numbers
-// the distinct ids in order of first use, then put appends the value of
-// each (exactly one) to a dictionary sized for them.
-func (d *idDict) encode(ids []uint32, space int, width int, put func(id uint32, dict *strCol)) arrow.Array {
-	if len(d.stamp) < space {
-		d.stamp = make([]uint32, space+space/4)
-		d.slot = make([]int32, len(d.stamp))
+// idSlot is an id's entry in idDict: the generation that last saw it and
+// its dictionary index in that generation.
+type idSlot struct {
+	gen  uint32
+	slot int32
+}
+
+// number returns, for each of ids (all < space), its index among the
+// distinct ids in order of first use, which it leaves in d.order. O(len(ids))
+// time.
+func (d *idDict) number(ids []uint32, space int) []int32 {
+	if len(d.seen) < space {
+		d.seen = make([]idSlot, space+space/4)
 		d.gen = 0
 	}
 	d.gen++
 	if d.gen == 0 { // wrapped: every stamp is stale again
-		clear(d.stamp)
+		clear(d.seen)
 		d.gen = 1
 	}
-	stamp, slot, gen := d.stamp[:space], d.slot[:space], d.gen
+	seen, gen := d.seen[:space], d.gen
 	idx := make([]int32, len(ids))
 	d.order = d.order[:0]
 	for k, id := range ids {
-		if stamp[id] != gen {
-			stamp[id] = gen
-			slot[id] = int32(len(d.order))
+		e := &seen[id]
+		if e.gen != gen {
+			e.gen, e.slot = gen, int32(len(d.order))
 			d.order = append(d.order, id)
 		}
-		idx[k] = slot[id]
+		idx[k] = e.slot
 	}
+	return idx
+}
+
+// encode returns the dictionary array of ids, whose values are at most
+// width bytes each (longer ones only cost a regrowth): number numbers the
+// distinct ids in order of first use, then put appends the value of each
+// (exactly one) to a dictionary sized for them.
+func (d *idDict) encode(ids []uint32, space int, width int, put func(id uint32, dict *strCol)) arrow.Array {
+	idx := d.number(ids, space)
 	dict := newStrCol(len(d.order), width)
 	for _, id := range d.order {
 		put(id, dict)
@@ -455,32 +475,78 @@ func (d *idDict) encode(ids []uint32, space int, width int, put func(id uint32, 
 	return dictArray(idx, dict)
 }
 
-// strDict dictionary-encodes a string column by hashing: a row equal to
-// the previous one (most often "") skips the lookup. The dictionary is
-// allocated once, at its exact size.
-func strDict(vals []string) arrow.Array {
+// smallInts returns the column of vals (of Arrow type dt, 4 bytes wide) as a
+// dictionary array numbered by idDict when every value is below
+// smallIntLimit, and as a plain array (of a copy) otherwise, which Parquet
+// then dictionary-encodes by hashing every row into the same dictionary.
+// The dictionary holds the values' bits as int32, the physical type Parquet
+// stores them in. O(len(vals)).
+func (d *idDict) smallInts(dt arrow.DataType, vals []uint32) arrow.Array {
+	top := uint32(0)
+	for _, v := range vals {
+		top = max(top, v)
+	}
+	if top >= smallIntLimit || !directDict {
+		return fixed(dt, slices.Clone(vals), nil, 0)
+	}
+	idx := d.number(vals, int(top)+1)
+	dict := make([]int32, len(d.order))
+	for k, v := range d.order {
+		dict[k] = int32(v)
+	}
+	ia := fixed(arrow.PrimitiveTypes.Int32, idx, nil, 0)
+	da := fixed(arrow.PrimitiveTypes.Int32, dict, nil, 0)
+	a := array.NewDictionaryArray(intDictType, ia, da)
+	ia.Release()
+	da.Release()
+	return a
+}
+
+// smallIntLimit bounds the values smallInts numbers directly (an idDict of
+// 8 bytes per possible value); log indices and levels are far below it.
+const smallIntLimit = 1 << 20
+
+// intDictType is the Arrow type of smallInts' dictionary arrays.
+var intDictType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.PrimitiveTypes.Int32}
+
+// strDict dictionary-encodes string columns by hashing; its map and list
+// are kept from column to column.
+type strDict struct {
+	seen     map[string]int32
+	distinct []string
+}
+
+// encode returns the dictionary array of vals, numbered in order of first
+// use: a row equal to the previous one (most often "") skips the lookup.
+// The dictionary is allocated once, at its exact size. O(len(vals))
+// expected time.
+func (d *strDict) encode(vals []string) arrow.Array {
+	if d.seen == nil {
+		d.seen = map[string]int32{}
+	}
+	clear(d.seen)
+	d.distinct = d.distinct[:0]
 	idx := make([]int32, len(vals))
-	var distinct []string
 	size := 0
-	seen := map[string]int32{}
 	last, lastIdx := "", int32(-1)
 	for k, s := range vals {
 		if lastIdx < 0 || s != last {
-			j, ok := seen[s]
+			j, ok := d.seen[s]
 			if !ok {
-				j = int32(len(distinct))
-				distinct = append(distinct, s)
+				j = int32(len(d.distinct))
+				d.distinct = append(d.distinct, s)
 				size += len(s)
-				seen[s] = j
+				d.seen[s] = j
 			}
 			last, lastIdx = s, j
 		}
 		idx[k] = lastIdx
 	}
-	dict := &strCol{off: make([]int32, 1, len(distinct)+1), data: make([]byte, 0, size)}
-	for _, s := range distinct {
+	dict := &strCol{off: make([]int32, 1, len(d.distinct)+1), data: make([]byte, 0, size)}
+	for _, s := range d.distinct {
 		dict.add(s)
 	}
+	clear(d.distinct) // drop the references to vals
 	return dictArray(idx, dict)
 }
 
@@ -491,6 +557,7 @@ type flagsBuilder struct {
 	sc        *detect.Scores
 	threshold float64
 	ids       idDict
+	strs      strDict
 	scratch   []uint32
 	tokenKey  []uint32 // by asset: index of its token id in tokens
 	tokens    []string // the distinct token ids
@@ -569,7 +636,7 @@ func (b *flagsBuilder) batch(lo, hi int) []arrow.Array {
 		tx.addHex(t.TxHash[i][:])
 	}
 	cols[3] = tx.array()
-	cols[4] = fixed(arrow.PrimitiveTypes.Uint32, t.LogIndex[lo:hi], nil, 0)
+	cols[4] = b.ids.smallInts(arrow.PrimitiveTypes.Uint32, t.LogIndex[lo:hi])
 	cols[5] = addrCol(scratch(func(i int) uint32 { return t.Contract(i) }))
 
 	cols[6] = b.ids.encode(scratch(func(i int) uint32 { return b.tokenKey[t.Asset[i]] }), len(b.tokens), 8, func(k uint32, c *strCol) {
@@ -587,25 +654,27 @@ func (b *flagsBuilder) batch(lo, hi int) []arrow.Array {
 	cols[13] = fixed(arrow.PrimitiveTypes.Float64, t.PriceUSD[lo:hi], v, nulls)
 	cols[14] = dictCol(t.Platform[lo:hi], t.Platforms)
 
+	// Scores repeat (most are 0), so a row with the previous row's score
+	// reuses its rounding and verdict. NaN, never equal, is recomputed.
 	wash := make([]byte, bitutil.BytesForBits(int64(m)))
 	score := make([]float64, m)
-	level := make([]int32, m)
-	for k := 0; k < m; k++ {
-		i := lo + k
-		s := sc.Score[i]
-		if Flagged(s, b.threshold) {
+	prev, rounded, flagged := math.NaN(), 0.0, false
+	for k, s := range sc.Score[lo:hi] {
+		if s != prev {
+			prev, rounded, flagged = s, round6(s), Flagged(s, b.threshold)
+		}
+		if flagged {
 			bitutil.SetBit(wash, k)
 		}
-		score[k] = round6(s)
-		level[k] = int32(sc.Level[i])
+		score[k] = rounded
 	}
 	bd := array.NewData(arrow.FixedWidthTypes.Boolean, m, []*memory.Buffer{nil, memory.NewBufferBytes(wash)}, nil, 0, 0)
 	cols[15] = array.MakeFromData(bd)
 	bd.Release()
 	cols[16] = fixed(arrow.PrimitiveTypes.Float64, score, nil, 0)
-	cols[17] = fixed(arrow.PrimitiveTypes.Int32, level, nil, 0)
-	cols[18] = strDict(sc.Reasons[lo:hi])
-	cols[19] = strDict(sc.Evidence[lo:hi])
+	cols[17] = b.ids.smallInts(arrow.PrimitiveTypes.Int32, scratch(func(i int) uint32 { return uint32(sc.Level[i]) }))
+	cols[18] = b.strs.encode(sc.Reasons[lo:hi])
+	cols[19] = b.strs.encode(sc.Evidence[lo:hi])
 	return cols
 }
 
