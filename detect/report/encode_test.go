@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"testing"
+	"unsafe"
 )
 
 // TestAppendHex compares appendHex with hex.AppendEncode on random bytes
@@ -44,7 +45,7 @@ func TestIDDictNumber(t *testing.T) {
 		for k := range ids {
 			ids[k] = uint32(r.IntN(space))
 		}
-		got := d.number(ids, space)
+		got := d.number(nil, ids, space)
 		seen := map[uint32]int32{}
 		var order []uint32
 		for k, id := range ids {
@@ -83,5 +84,35 @@ func TestRound6(t *testing.T) {
 		if got := round6(v); math.Float64bits(got) != math.Float64bits(want) {
 			t.Fatalf("round6(%v) = %v, want %v", v, got, want)
 		}
+	}
+}
+
+// TestArena: slices are 8-byte aligned, disjoint, of capacity n; a full
+// block falls back to the heap and the next reset grows the block.
+func TestArena(t *testing.T) {
+	a := newArena(100)
+	x := arenaSlice[byte](a, 3)
+	y := arenaSlice[float64](a, 4)
+	if uintptr(unsafe.Pointer(&y[0]))%8 != 0 || cap(x) != 3 || len(y) != 4 || cap(y) != 4 {
+		t.Fatalf("x %d/%d, y %d/%d at %p", len(x), cap(x), len(y), cap(y), &y[0])
+	}
+	for i := range x {
+		x[i] = 0xff
+	}
+	x = append(x, 1) // reallocates rather than overwrite y
+	if y[0] != 0 {
+		t.Fatal("append past the capacity overwrote the next slice")
+	}
+	z := arenaSlice[int32](a, 100) // does not fit: heap
+	z[99] = 1
+	if a.off != 40 || a.need != 40+400 {
+		t.Fatalf("off %d need %d", a.off, a.need)
+	}
+	a.reset()
+	if len(a.buf) < 440 || a.off != 0 || a.need != 0 {
+		t.Fatalf("after reset: %d bytes, off %d need %d", len(a.buf), a.off, a.need)
+	}
+	if w := arenaSlice[uint32](a, 0); w == nil || len(w) != 0 {
+		t.Fatal("empty slice")
 	}
 }

@@ -127,30 +127,46 @@ func writeParquet(path string, t *datasets.Trades, sc *detect.Scores, threshold 
 	// current one's columns are encoded and compressed in parallel, each into
 	// its own buffer; closing the row group writes them out in column order,
 	// so the file does not depend on the schedule.
+	// A batch's memory is recycled once its row group is written: at most
+	// three batches are alive at a time (one written, one queued, one
+	// being built).
 	n := t.Len()
-	batches := make(chan []arrow.Array, 1)
+	batches := make(chan flagsBatch, 1)
+	free := make(chan *arena, 3)
 	stop := make(chan struct{})
 	go func() {
 		defer close(batches)
 		b := newFlagsBuilder(t, sc, threshold)
 		for lo := 0; lo < n; lo += parquetRowGroupRows {
-			cols := b.batch(lo, min(n, lo+parquetRowGroupRows))
+			hi := min(n, lo+parquetRowGroupRows)
+			var mem *arena
 			select {
-			case batches <- cols:
+			case mem = <-free:
+			default:
+				mem = newArena((hi - lo) * batchBytesPerRow)
+			}
+			fb := flagsBatch{b.batch(lo, hi, mem), mem}
+			select {
+			case batches <- fb:
 			case <-stop:
-				release(cols)
+				release(fb.cols)
 				return
 			}
 		}
 	}()
 	enc := newColumnEncoder(arrProps)
-	for cols := range batches {
+	for fb := range batches {
 		if err == nil {
-			if err = enc.writeRowGroup(fw, cols); err != nil {
+			if err = enc.writeRowGroup(fw, fb.cols); err != nil {
 				close(stop)
 			}
 		}
-		release(cols)
+		release(fb.cols)
+		fb.mem.reset()
+		select {
+		case free <- fb.mem:
+		default:
+		}
 	}
 	if err != nil {
 		fw.Close()
@@ -354,14 +370,80 @@ func bytesOf[T any](s []T) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*int(unsafe.Sizeof(z)))
 }
 
+// flagsBatch is the columns of one row group and the arena that holds
+// their memory.
+type flagsBatch struct {
+	cols []arrow.Array
+	mem  *arena
+}
+
+// batchBytesPerRow is about the arena memory a row of the flags takes: its
+// tx hash (66 bytes and an offset), twelve dictionary indices, its score,
+// and its share of the dictionaries. An estimate for the first arenas; the
+// arena learns the size it needs.
+const batchBytesPerRow = 192
+
+// arena hands out the pointer-free slices of one batch's columns from one
+// block of memory, recycled from batch to batch, so that the builder does
+// not allocate (and the runtime zero, fault in and collect) about 50 MB per
+// row group anew. Its slices are not zeroed: every user overwrites all of
+// its slice. When the block is full, alloc falls back to the Go heap and
+// the next reset grows the block to what the batch needed.
+type arena struct {
+	buf  []byte
+	off  int
+	need int // bytes asked for since the last reset
+}
+
+func newArena(size int) *arena { return &arena{buf: make([]byte, size)} }
+
+// reset makes the whole block free again, for a batch whose slices are no
+// longer used, growing it first if the last batch did not fit.
+func (a *arena) reset() {
+	if a.need > len(a.buf) {
+		a.buf = make([]byte, a.need+a.need/8)
+	}
+	a.off, a.need = 0, 0
+}
+
+// alloc returns n bytes, 8-byte aligned, not zeroed, whose capacity is n
+// (appending beyond it reallocates, never overwriting other slices).
+func (a *arena) alloc(n int) []byte {
+	n8 := (n + 7) &^ 7
+	a.need += n8
+	if a.off+n8 > len(a.buf) {
+		return make([]byte, n, n8)
+	}
+	b := a.buf[a.off : a.off+n : a.off+n]
+	a.off += n8
+	return b
+}
+
+// arenaSlice returns a slice of n Ts from a (a's own slices when a is nil,
+// from the Go heap): T must hold no pointers.
+func arenaSlice[T int32 | uint32 | float64 | byte](a *arena, n int) []T {
+	if a == nil {
+		return make([]T, n)
+	}
+	var z T
+	b := a.alloc(n * int(unsafe.Sizeof(z)))
+	if n == 0 {
+		return []T{}
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(b))), n)
+}
+
 // strCol accumulates an Arrow string column: offsets and bytes.
 type strCol struct {
 	off  []int32
 	data []byte
 }
 
-func newStrCol(rows, width int) *strCol {
-	c := &strCol{off: make([]int32, 1, rows+1), data: make([]byte, 0, rows*width)}
+// newStrCol returns an empty column with room for rows values of width
+// bytes each, in memory from mem.
+func newStrCol(mem *arena, rows, width int) *strCol {
+	c := &strCol{off: arenaSlice[int32](mem, rows+1)[:1], data: arenaSlice[byte](mem, rows*width)[:0]}
+	c.off[0] = 0
 	return c
 }
 
@@ -436,9 +518,9 @@ type idSlot struct {
 }
 
 // number returns, for each of ids (all < space), its index among the
-// distinct ids in order of first use, which it leaves in d.order. O(len(ids))
-// time.
-func (d *idDict) number(ids []uint32, space int) []int32 {
+// distinct ids in order of first use, which it leaves in d.order; the
+// indices are in memory from mem. O(len(ids)) time.
+func (d *idDict) number(mem *arena, ids []uint32, space int) []int32 {
 	if len(d.seen) < space {
 		d.seen = make([]idSlot, space+space/4)
 		d.gen = 0
@@ -449,7 +531,7 @@ func (d *idDict) number(ids []uint32, space int) []int32 {
 		d.gen = 1
 	}
 	seen, gen := d.seen[:space], d.gen
-	idx := make([]int32, len(ids))
+	idx := arenaSlice[int32](mem, len(ids))
 	d.order = d.order[:0]
 	for k, id := range ids {
 		e := &seen[id]
@@ -466,9 +548,9 @@ func (d *idDict) number(ids []uint32, space int) []int32 {
 // width bytes each (longer ones only cost a regrowth): number numbers the
 // distinct ids in order of first use, then put appends the value of each
 // (exactly one) to a dictionary sized for them.
-func (d *idDict) encode(ids []uint32, space int, width int, put func(id uint32, dict *strCol)) arrow.Array {
-	idx := d.number(ids, space)
-	dict := newStrCol(len(d.order), width)
+func (d *idDict) encode(mem *arena, ids []uint32, space int, width int, put func(id uint32, dict *strCol)) arrow.Array {
+	idx := d.number(mem, ids, space)
+	dict := newStrCol(mem, len(d.order), width)
 	for _, id := range d.order {
 		put(id, dict)
 	}
@@ -481,7 +563,7 @@ func (d *idDict) encode(ids []uint32, space int, width int, put func(id uint32, 
 // then dictionary-encodes by hashing every row into the same dictionary.
 // The dictionary holds the values' bits as int32, the physical type Parquet
 // stores them in. O(len(vals)).
-func (d *idDict) smallInts(dt arrow.DataType, vals []uint32) arrow.Array {
+func (d *idDict) smallInts(mem *arena, dt arrow.DataType, vals []uint32) arrow.Array {
 	top := uint32(0)
 	for _, v := range vals {
 		top = max(top, v)
@@ -489,8 +571,8 @@ func (d *idDict) smallInts(dt arrow.DataType, vals []uint32) arrow.Array {
 	if top >= smallIntLimit || !directDict {
 		return fixed(dt, slices.Clone(vals), nil, 0)
 	}
-	idx := d.number(vals, int(top)+1)
-	dict := make([]int32, len(d.order))
+	idx := d.number(mem, vals, int(top)+1)
+	dict := arenaSlice[int32](mem, len(d.order))
 	for k, v := range d.order {
 		dict[k] = int32(v)
 	}
@@ -518,15 +600,15 @@ type strDict struct {
 
 // encode returns the dictionary array of vals, numbered in order of first
 // use: a row equal to the previous one (most often "") skips the lookup.
-// The dictionary is allocated once, at its exact size. O(len(vals))
-// expected time.
-func (d *strDict) encode(vals []string) arrow.Array {
+// The dictionary is allocated once, at its exact size; memory comes from
+// mem. O(len(vals)) expected time.
+func (d *strDict) encode(mem *arena, vals []string) arrow.Array {
 	if d.seen == nil {
 		d.seen = map[string]int32{}
 	}
 	clear(d.seen)
 	d.distinct = d.distinct[:0]
-	idx := make([]int32, len(vals))
+	idx := arenaSlice[int32](mem, len(vals))
 	size := 0
 	last, lastIdx := "", int32(-1)
 	for k, s := range vals {
@@ -542,13 +624,70 @@ func (d *strDict) encode(vals []string) arrow.Array {
 		}
 		idx[k] = lastIdx
 	}
-	dict := &strCol{off: make([]int32, 1, len(d.distinct)+1), data: make([]byte, 0, size)}
+	dict := newStrCol(mem, len(d.distinct), 0)
+	dict.data = arenaSlice[byte](mem, size)[:0]
 	for _, s := range d.distinct {
 		dict.add(s)
 	}
 	clear(d.distinct) // drop the references to vals
 	return dictArray(idx, dict)
 }
+
+// floatDict dictionary-encodes float64 columns by hashing their bits; its
+// map and list are kept from column to column.
+type floatDict struct {
+	seen     map[uint64]int32
+	distinct []float64
+}
+
+// encode returns the dictionary array of vals, numbered in order of first
+// use, as Parquet's own dictionary encoder would number them (it hashes
+// every row): a row equal to the previous one (most often 0 or 1) skips the
+// lookup; NaNs, which Parquet takes for one value, are one entry, and 0 and
+// −0 two. The min/max statistics of the distinct values are those of the
+// rows: NaNs are left out of both, and a zero min or max is written as −0
+// or 0 whichever zero it was. Memory comes from mem; O(len(vals)) expected
+// time.
+func (d *floatDict) encode(mem *arena, vals []float64) arrow.Array {
+	if d.seen == nil {
+		d.seen = map[uint64]int32{}
+	}
+	clear(d.seen)
+	d.distinct = d.distinct[:0]
+	idx := arenaSlice[int32](mem, len(vals))
+	nan := math.Float64bits(math.NaN())
+	last, lastIdx := uint64(0), int32(-1)
+	for k, v := range vals {
+		bits := math.Float64bits(v)
+		if v != v {
+			bits = nan
+		}
+		if lastIdx < 0 || bits != last {
+			j, ok := d.seen[bits]
+			if !ok {
+				j = int32(len(d.distinct))
+				d.distinct = append(d.distinct, v)
+				d.seen[bits] = j
+			}
+			last, lastIdx = bits, j
+		}
+		idx[k] = lastIdx
+	}
+	if !directDict {
+		return fixed(arrow.PrimitiveTypes.Float64, slices.Clone(vals), nil, 0)
+	}
+	dict := arenaSlice[float64](mem, len(d.distinct))
+	copy(dict, d.distinct)
+	ia := fixed(arrow.PrimitiveTypes.Int32, idx, nil, 0)
+	da := fixed(arrow.PrimitiveTypes.Float64, dict, nil, 0)
+	a := array.NewDictionaryArray(floatDictType, ia, da)
+	ia.Release()
+	da.Release()
+	return a
+}
+
+// floatDictType is the Arrow type of floatDict's dictionary arrays.
+var floatDictType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.PrimitiveTypes.Float64}
 
 // flagsBuilder builds the columns of the flags file's row groups; it keeps
 // scratch state across row groups, so one goroutine owns it.
@@ -558,6 +697,7 @@ type flagsBuilder struct {
 	threshold float64
 	ids       idDict
 	strs      strDict
+	floats    floatDict
 	scratch   []uint32
 	tokenKey  []uint32 // by asset: index of its token id in tokens
 	tokens    []string // the distinct token ids
@@ -586,17 +726,17 @@ func newFlagsBuilder(t *datasets.Trades, sc *detect.Scores, threshold float64) *
 // order of Schema. String columns with few distinct values per row group
 // (chain, contract, token_id, token_standard, seller, buyer, currency,
 // platform, reasons, evidence) are dictionary arrays; fixed-width trade
-// columns are shared with t, not copied.
-func (b *flagsBuilder) batch(lo, hi int) []arrow.Array {
+// columns are shared with t, not copied; the rest is in memory from mem.
+func (b *flagsBuilder) batch(lo, hi int, mem *arena) []arrow.Array {
 	t, sc := b.t, b.sc
 	m := hi - lo
 	cols := make([]arrow.Array, len(Schema.Fields()))
 
 	dictCol := func(ids []uint32, d *datasets.Dict) arrow.Array {
-		return b.ids.encode(ids, d.Len(), 8, func(id uint32, c *strCol) { c.add(d.Value(id)) })
+		return b.ids.encode(mem, ids, d.Len(), 8, func(id uint32, c *strCol) { c.add(d.Value(id)) })
 	}
 	addrCol := func(ids []uint32) arrow.Array {
-		return b.ids.encode(ids, t.Addrs.Len(), 42, func(id uint32, c *strCol) {
+		return b.ids.encode(mem, ids, t.Addrs.Len(), 42, func(id uint32, c *strCol) {
 			if id != datasets.NoAddr {
 				p := t.Addrs.Addr(id)
 				c.addHex(p[:])
@@ -631,23 +771,23 @@ func (b *flagsBuilder) batch(lo, hi int) []arrow.Array {
 	v, nulls := bits(func(i int) bool { return t.Block[i] != 0 })
 	cols[2] = fixed(arrow.PrimitiveTypes.Uint64, t.Block[lo:hi], v, nulls)
 
-	tx := newStrCol(m, 66)
+	tx := newStrCol(mem, m, 66)
 	for i := lo; i < hi; i++ {
 		tx.addHex(t.TxHash[i][:])
 	}
 	cols[3] = tx.array()
-	cols[4] = b.ids.smallInts(arrow.PrimitiveTypes.Uint32, t.LogIndex[lo:hi])
+	cols[4] = b.ids.smallInts(mem, arrow.PrimitiveTypes.Uint32, t.LogIndex[lo:hi])
 	cols[5] = addrCol(scratch(func(i int) uint32 { return t.Contract(i) }))
 
-	cols[6] = b.ids.encode(scratch(func(i int) uint32 { return b.tokenKey[t.Asset[i]] }), len(b.tokens), 8, func(k uint32, c *strCol) {
+	cols[6] = b.ids.encode(mem, scratch(func(i int) uint32 { return b.tokenKey[t.Asset[i]] }), len(b.tokens), 8, func(k uint32, c *strCol) {
 		c.add(b.tokens[k])
 	})
-	cols[7] = b.ids.encode(scratch(func(i int) uint32 { return uint32(t.Standard[i]) }), 256, 6, func(s uint32, c *strCol) {
+	cols[7] = b.ids.encode(mem, scratch(func(i int) uint32 { return uint32(t.Standard[i]) }), 256, 6, func(s uint32, c *strCol) {
 		c.add(datasets.Standard(s).String())
 	})
 	cols[8] = addrCol(t.Seller[lo:hi])
 	cols[9] = addrCol(t.Buyer[lo:hi])
-	cols[10] = fixed(arrow.PrimitiveTypes.Float64, t.Amount[lo:hi], nil, 0)
+	cols[10] = b.floats.encode(mem, t.Amount[lo:hi])
 	cols[11] = fixed(arrow.PrimitiveTypes.Float64, t.Price[lo:hi], nil, 0)
 	cols[12] = dictCol(t.Currency[lo:hi], t.Currencies)
 	v, nulls = bits(func(i int) bool { return !math.IsNaN(t.PriceUSD[i]) })
@@ -657,7 +797,7 @@ func (b *flagsBuilder) batch(lo, hi int) []arrow.Array {
 	// Scores repeat (most are 0), so a row with the previous row's score
 	// reuses its rounding and verdict. NaN, never equal, is recomputed.
 	wash := make([]byte, bitutil.BytesForBits(int64(m)))
-	score := make([]float64, m)
+	score := arenaSlice[float64](mem, m)
 	prev, rounded, flagged := math.NaN(), 0.0, false
 	for k, s := range sc.Score[lo:hi] {
 		if s != prev {
@@ -671,10 +811,10 @@ func (b *flagsBuilder) batch(lo, hi int) []arrow.Array {
 	bd := array.NewData(arrow.FixedWidthTypes.Boolean, m, []*memory.Buffer{nil, memory.NewBufferBytes(wash)}, nil, 0, 0)
 	cols[15] = array.MakeFromData(bd)
 	bd.Release()
-	cols[16] = fixed(arrow.PrimitiveTypes.Float64, score, nil, 0)
-	cols[17] = b.ids.smallInts(arrow.PrimitiveTypes.Int32, scratch(func(i int) uint32 { return uint32(sc.Level[i]) }))
-	cols[18] = b.strs.encode(sc.Reasons[lo:hi])
-	cols[19] = b.strs.encode(sc.Evidence[lo:hi])
+	cols[16] = b.floats.encode(mem, score)
+	cols[17] = b.ids.smallInts(mem, arrow.PrimitiveTypes.Int32, scratch(func(i int) uint32 { return uint32(sc.Level[i]) }))
+	cols[18] = b.strs.encode(mem, sc.Reasons[lo:hi])
+	cols[19] = b.strs.encode(mem, sc.Evidence[lo:hi])
 	return cols
 }
 
