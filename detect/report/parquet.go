@@ -27,15 +27,16 @@ import (
 	"github.com/washscan/washscan/detect"
 )
 
-// dictColumns are the flags columns stored dictionary-encoded: strings with
-// few distinct values per row group, which the writer hands over as
-// dictionary arrays (see flagsBuilder.batch), and numbers with few distinct
-// values, which Parquet hashes. The others (hashes, times, prices) are
-// nearly unique per row and stored plain, where a dictionary would only cost
-// hashing.
+// dictColumns are the flags columns stored dictionary-encoded: strings and
+// numbers with few distinct values per row group, which the builder hands
+// over as dictionary arrays numbered without Parquet's per-row hashing (see
+// flagsBuilder.batch and writeDict); price only in row groups where at most
+// a quarter of the prices are distinct, else plain (plainArray). The others
+// (hashes, times, USD prices) are nearly unique per row and stored plain,
+// where a dictionary would only cost hashing.
 var dictColumns = []string{
 	"chain", "log_index", "contract", "token_id", "token_standard", "seller", "buyer", "amount",
-	"currency", "platform", "is_wash", "score", "level", "reasons", "evidence",
+	"price", "currency", "platform", "is_wash", "score", "level", "reasons", "evidence",
 }
 
 // noStatsColumns are random hex and free text, whose min/max statistics
@@ -254,6 +255,12 @@ func writeColumn(ctx context.Context, rgw file.BufferedRowGroupWriter, i int, ar
 	if d, ok := arr.(*array.Dictionary); ok {
 		return writeDict(ctx, cw, d)
 	}
+	if p, ok := arr.(plainArray); ok {
+		// Nothing is written yet, so there is no dictionary page: the
+		// column chunk is plain, as if the column were.
+		cw.FallbackToPlain()
+		arr = p.Array
+	}
 	var def []int16
 	nullable := Schema.Field(i).Nullable
 	if nullable {
@@ -270,11 +277,16 @@ func writeColumn(ctx context.Context, rgw file.BufferedRowGroupWriter, i int, ar
 	// Compress the last page here, in parallel, rather than when the row
 	// group closes. Only for plain columns: a dictionary column's data pages
 	// must follow its dictionary page, which is written on close.
-	if f, ok := cw.(interface{ FlushBufferedDataPages() error }); ok && !slices.Contains(dictColumns, Schema.Field(i).Name) {
+	if f, ok := cw.(interface{ FlushBufferedDataPages() error }); ok && cw.CurrentEncoder().Encoding() != parquet.Encodings.PlainDict {
 		return f.FlushBufferedDataPages()
 	}
 	return nil
 }
+
+// plainArray marks the array of a dictionary column that the builder found
+// not worth a dictionary in this row group (too many distinct values):
+// writeColumn writes that column chunk plain.
+type plainArray struct{ arrow.Array }
 
 // directDict enables writeDict's and smallInts' direct paths; a variable
 // only so tests can compare them with pqarrow's.
@@ -646,9 +658,11 @@ type floatDict struct {
 // lookup; NaNs, which Parquet takes for one value, are one entry, and 0 and
 // −0 two. The min/max statistics of the distinct values are those of the
 // rows: NaNs are left out of both, and a zero min or max is written as −0
-// or 0 whichever zero it was. Memory comes from mem; O(len(vals)) expected
-// time.
-func (d *floatDict) encode(mem *arena, vals []float64) arrow.Array {
+// or 0 whichever zero it was. With maxDistinct ≥ 0 and more distinct
+// values than that, encode stops and returns vals as a plainArray (shared,
+// not copied), to be written plain. Memory comes from mem; O(len(vals))
+// expected time.
+func (d *floatDict) encode(mem *arena, vals []float64, maxDistinct int) arrow.Array {
 	if d.seen == nil {
 		d.seen = map[uint64]int32{}
 	}
@@ -665,6 +679,9 @@ func (d *floatDict) encode(mem *arena, vals []float64) arrow.Array {
 		if lastIdx < 0 || bits != last {
 			j, ok := d.seen[bits]
 			if !ok {
+				if maxDistinct >= 0 && len(d.distinct) == maxDistinct {
+					return plainArray{fixed(arrow.PrimitiveTypes.Float64, vals, nil, 0)}
+				}
 				j = int32(len(d.distinct))
 				d.distinct = append(d.distinct, v)
 				d.seen[bits] = j
@@ -723,10 +740,12 @@ func newFlagsBuilder(t *datasets.Trades, sc *detect.Scores, threshold float64) *
 }
 
 // batch builds rows [lo, hi) of the flags file, column by column, in the
-// order of Schema. String columns with few distinct values per row group
-// (chain, contract, token_id, token_standard, seller, buyer, currency,
-// platform, reasons, evidence) are dictionary arrays; fixed-width trade
-// columns are shared with t, not copied; the rest is in memory from mem.
+// order of Schema. The columns of dictColumns (chain, log_index, contract,
+// token_id, token_standard, seller, buyer, amount, price, currency,
+// platform, score, level, reasons, evidence) are dictionary arrays, values
+// numbered in order of first use (price may be a plainArray); fixed-width
+// trade columns are shared with t, not copied; the rest is in memory from
+// mem. O(rows) time plus the formatting of each dictionary value.
 func (b *flagsBuilder) batch(lo, hi int, mem *arena) []arrow.Array {
 	t, sc := b.t, b.sc
 	m := hi - lo
@@ -787,8 +806,11 @@ func (b *flagsBuilder) batch(lo, hi int, mem *arena) []arrow.Array {
 	})
 	cols[8] = addrCol(t.Seller[lo:hi])
 	cols[9] = addrCol(t.Buyer[lo:hi])
-	cols[10] = b.floats.encode(mem, t.Amount[lo:hi])
-	cols[11] = fixed(arrow.PrimitiveTypes.Float64, t.Price[lo:hi], nil, 0)
+	cols[10] = b.floats.encode(mem, t.Amount[lo:hi], -1)
+	// Prices repeat (collection floors, round numbers) but are not bound
+	// to: a dictionary only while at most a quarter of the row group's
+	// prices are distinct.
+	cols[11] = b.floats.encode(mem, t.Price[lo:hi], m/4)
 	cols[12] = dictCol(t.Currency[lo:hi], t.Currencies)
 	v, nulls = bits(func(i int) bool { return !math.IsNaN(t.PriceUSD[i]) })
 	cols[13] = fixed(arrow.PrimitiveTypes.Float64, t.PriceUSD[lo:hi], v, nulls)
@@ -811,7 +833,7 @@ func (b *flagsBuilder) batch(lo, hi int, mem *arena) []arrow.Array {
 	bd := array.NewData(arrow.FixedWidthTypes.Boolean, m, []*memory.Buffer{nil, memory.NewBufferBytes(wash)}, nil, 0, 0)
 	cols[15] = array.MakeFromData(bd)
 	bd.Release()
-	cols[16] = b.floats.encode(mem, score)
+	cols[16] = b.floats.encode(mem, score, -1)
 	cols[17] = b.ids.smallInts(mem, arrow.PrimitiveTypes.Int32, scratch(func(i int) uint32 { return uint32(sc.Level[i]) }))
 	cols[18] = b.strs.encode(mem, sc.Reasons[lo:hi])
 	cols[19] = b.strs.encode(mem, sc.Evidence[lo:hi])

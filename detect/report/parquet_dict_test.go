@@ -252,6 +252,11 @@ func TestParquetDirectDictionaries(t *testing.T) {
 			tr.Amount[i] = negZero
 		}
 	}
+	// Prices: a few values, but distinct in the second row group, which is
+	// then written plain.
+	for i := 65536; i < min(n, 2*65536); i++ {
+		tr.Price[i] = float64(i) / 7
+	}
 	dir := t.TempDir()
 	write := func(name string, direct bool) []byte {
 		defer report.SetDirectDict(direct)()
@@ -268,5 +273,43 @@ func TestParquetDirectDictionaries(t *testing.T) {
 	direct, hashed := write("direct.parquet", true), write("hashed.parquet", false)
 	if !bytes.Equal(direct, hashed) {
 		t.Fatalf("direct dictionaries give a different file (%d bytes) from pqarrow's (%d bytes)", len(direct), len(hashed))
+	}
+
+	// The prices read back, and only the second row group's are plain.
+	rdr, err := file.OpenParquetFile(filepath.Join(dir, "direct.parquet"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdr.Close()
+	price := report.Schema.FieldIndices("price")[0]
+	for rg := range rdr.NumRowGroups() {
+		cc, err := rdr.MetaData().RowGroup(rg).ColumnChunk(price)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := rg != 1; cc.HasDictionaryPage() != want {
+			t.Errorf("row group %d: price dictionary page %v, want %v", rg, cc.HasDictionaryPage(), want)
+		}
+	}
+	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	row := 0
+	for _, chunk := range tbl.Column(price).Data().Chunks() {
+		for _, v := range chunk.(*array.Float64).Float64Values() {
+			if v != tr.Price[row] {
+				t.Fatalf("price row %d: %v, want %v", row, v, tr.Price[row])
+			}
+			row++
+		}
+	}
+	if row != n {
+		t.Fatalf("%d prices, want %d", row, n)
 	}
 }
