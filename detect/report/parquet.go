@@ -265,9 +265,17 @@ func writeColumn(ctx context.Context, rgw file.BufferedRowGroupWriter, i int, ar
 	nullable := Schema.Field(i).Nullable
 	if nullable {
 		def = make([]int16, arr.Len())
-		for k := range def {
-			if arr.IsValid(k) {
+		if arr.NullN() == 0 {
+			for k := range def {
 				def[k] = 1
+			}
+		} else {
+			valid := arr.NullBitmapBytes()
+			off := arr.Data().Offset()
+			for k := range def {
+				if bitutil.BitIsSet(valid, off+k) {
+					def[k] = 1
+				}
 			}
 		}
 	}
