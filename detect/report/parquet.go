@@ -127,10 +127,9 @@ func writeParquet(path string, t *datasets.Trades, sc *detect.Scores, threshold 
 	// One goroutine builds the record of the next row group while the
 	// current one's columns are encoded and compressed in parallel, each into
 	// its own buffer; closing the row group writes them out in column order,
-	// so the file does not depend on the schedule.
-	// A batch's memory is recycled once its row group is written: at most
-	// three batches are alive at a time (one written, one queued, one
-	// being built).
+	// so the file does not depend on the schedule. A batch's memory is
+	// recycled once its row group is written: at most three batches are
+	// alive at a time (one written, one queued, one being built).
 	n := t.Len()
 	batches := make(chan flagsBatch, 1)
 	free := make(chan *arena, 3)
@@ -309,8 +308,8 @@ type dictSeeder interface {
 }
 
 // writeDict writes d, a non-nullable dictionary array whose dictionary
-// holds distinct values and whose indices use every one of them (as
-// idDict and strDict build them: values numbered by first use), as
+// holds distinct values and whose indices use every one of them (as idDict,
+// strDict and floatDict build them: values numbered by first use), as
 // column cw. It does what pqarrow.WriteArrowToColumn does with a dictionary
 // array, less its hash pass over the indices (compute.Unique, to find the
 // values referenced for the min/max statistics), which that invariant makes
@@ -432,7 +431,7 @@ func (a *arena) alloc(n int) []byte {
 	n8 := (n + 7) &^ 7
 	a.need += n8
 	if a.off+n8 > len(a.buf) {
-		return make([]byte, n, n8)
+		return make([]byte, n)
 	}
 	b := a.buf[a.off : a.off+n : a.off+n]
 	a.off += n8
@@ -815,8 +814,8 @@ func (b *flagsBuilder) batch(lo, hi int, mem *arena) []arrow.Array {
 	cols[8] = addrCol(t.Seller[lo:hi])
 	cols[9] = addrCol(t.Buyer[lo:hi])
 	cols[10] = b.floats.encode(mem, t.Amount[lo:hi], -1)
-	// Prices repeat (collection floors, round numbers) but are not bound
-	// to: a dictionary only while at most a quarter of the row group's
+	// Prices often repeat (collection floors, round numbers), but need
+	// not: a dictionary only while at most a quarter of the row group's
 	// prices are distinct.
 	cols[11] = b.floats.encode(mem, t.Price[lo:hi], m/4)
 	cols[12] = dictCol(t.Currency[lo:hi], t.Currencies)
