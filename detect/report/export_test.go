@@ -7,3 +7,11 @@ func SetRowGroupRows(n int) (restore func()) {
 	parquetRowGroupRows = n
 	return func() { parquetRowGroupRows = old }
 }
+
+// SetDirectDict turns the direct dictionary paths (writeDict, smallInts) on
+// or off for a test and returns the function that restores them.
+func SetDirectDict(on bool) (restore func()) {
+	old := directDict
+	directDict = on
+	return func() { directDict = old }
+}

@@ -3,7 +3,6 @@ package report
 import (
 	"context"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -28,20 +27,36 @@ import (
 	"github.com/washscan/washscan/detect"
 )
 
-// dictColumns are the flags columns stored dictionary-encoded: strings with
-// few distinct values per row group, which the writer hands over as
-// dictionary arrays (see flagsBuilder.batch), and numbers with few distinct
-// values, which Parquet hashes. The others (hashes, times, prices) are
-// nearly unique per row and stored plain, where a dictionary would only cost
-// hashing.
+// dictColumns are the flags columns stored dictionary-encoded: strings and
+// numbers with few distinct values per row group, which the builder hands
+// over as dictionary arrays numbered without Parquet's per-row hashing (see
+// flagsBuilder.batch and writeDict); price only in row groups where at most
+// a quarter of the prices are distinct, else plain (plainArray). The others
+// (hashes, times, USD prices) are nearly unique per row and stored plain,
+// where a dictionary would only cost hashing.
 var dictColumns = []string{
 	"chain", "log_index", "contract", "token_id", "token_standard", "seller", "buyer", "amount",
-	"currency", "platform", "is_wash", "score", "level", "reasons", "evidence",
+	"price", "currency", "platform", "is_wash", "score", "level", "reasons", "evidence",
 }
 
 // noStatsColumns are random hex and free text, whose min/max statistics
 // would never prune a row group.
 var noStatsColumns = []string{"tx_hash", "seller", "buyer", "evidence"}
+
+// plainEncodings are the non-PLAIN encodings of plain (not dictionary)
+// columns. tx_hash, unique per row, is DELTA_LENGTH_BYTE_ARRAY: its lengths
+// (all 66) pack into a few bits per block, and its hex digits follow each
+// other without the 4-byte length before every value, whose repeats every
+// 70 bytes make zstd emit one match per row; without them zstd finds no
+// matches and only entropy-codes the digits, about three times faster for
+// a page 1% bigger. block_time, in time order in most inputs, is
+// DELTA_BINARY_PACKED: a few bits per row before zstd instead of 8 bytes,
+// which halves its compressed size at no extra CPU (block_number, whose
+// plain pages zstd compresses better than the deltas, stays plain).
+var plainEncodings = map[string]parquet.Encoding{
+	"tx_hash":    parquet.Encodings.DeltaLengthByteArray,
+	"block_time": parquet.Encodings.DeltaBinaryPacked,
+}
 
 // parquetProps are the writer properties of a flags file: zstd at its fastest
 // level (hex strings compress about 2× at any level), dictionaries only where
@@ -62,6 +77,9 @@ func parquetProps(mem memory.Allocator) *parquet.WriterProperties {
 	}
 	for _, c := range noStatsColumns {
 		opts = append(opts, parquet.WithStatsFor(c, false))
+	}
+	for c, e := range plainEncodings {
+		opts = append(opts, parquet.WithEncodingFor(c, e))
 	}
 	return parquet.NewWriterProperties(opts...)
 }
@@ -109,31 +127,46 @@ func writeParquet(path string, t *datasets.Trades, sc *detect.Scores, threshold 
 	// One goroutine builds the record of the next row group while the
 	// current one's columns are encoded and compressed in parallel, each into
 	// its own buffer; closing the row group writes them out in column order,
-	// so the file does not depend on the schedule.
+	// so the file does not depend on the schedule. A batch's memory is
+	// recycled once its row group is written: at most three batches are
+	// alive at a time (one written, one queued, one being built).
 	n := t.Len()
-	batches := make(chan []arrow.Array, 1)
+	batches := make(chan flagsBatch, 1)
+	free := make(chan *arena, 3)
 	stop := make(chan struct{})
 	go func() {
 		defer close(batches)
 		b := newFlagsBuilder(t, sc, threshold)
 		for lo := 0; lo < n; lo += parquetRowGroupRows {
-			cols := b.batch(lo, min(n, lo+parquetRowGroupRows))
+			hi := min(n, lo+parquetRowGroupRows)
+			var mem *arena
 			select {
-			case batches <- cols:
+			case mem = <-free:
+			default:
+				mem = newArena((hi - lo) * batchBytesPerRow)
+			}
+			fb := flagsBatch{b.batch(lo, hi, mem), mem}
+			select {
+			case batches <- fb:
 			case <-stop:
-				release(cols)
+				release(fb.cols)
 				return
 			}
 		}
 	}()
 	enc := newColumnEncoder(arrProps)
-	for cols := range batches {
+	for fb := range batches {
 		if err == nil {
-			if err = enc.writeRowGroup(fw, cols); err != nil {
+			if err = enc.writeRowGroup(fw, fb.cols); err != nil {
 				close(stop)
 			}
 		}
-		release(cols)
+		release(fb.cols)
+		fb.mem.reset()
+		select {
+		case free <- fb.mem:
+		default:
+		}
 	}
 	if err != nil {
 		fw.Close()
@@ -218,38 +251,118 @@ func writeColumn(ctx context.Context, rgw file.BufferedRowGroupWriter, i int, ar
 	if err != nil {
 		return err
 	}
+	if d, ok := arr.(*array.Dictionary); ok {
+		return writeDict(ctx, cw, d)
+	}
+	if p, ok := arr.(plainArray); ok {
+		// Nothing is written yet, so there is no dictionary page: the
+		// column chunk is plain, as if the column were.
+		cw.FallbackToPlain()
+		arr = p.Array
+	}
 	var def []int16
 	nullable := Schema.Field(i).Nullable
 	if nullable {
 		def = make([]int16, arr.Len())
-		for k := range def {
-			if arr.IsValid(k) {
+		if arr.NullN() == 0 {
+			for k := range def {
 				def[k] = 1
+			}
+		} else {
+			valid := arr.NullBitmapBytes()
+			off := arr.Data().Offset()
+			for k := range def {
+				if bitutil.BitIsSet(valid, off+k) {
+					def[k] = 1
+				}
 			}
 		}
 	}
 	if err := pqarrow.WriteArrowToColumn(ctx, cw, arr, def, nil, nullable); err != nil {
 		return err
 	}
-	if d, ok := arr.(*array.Dictionary); ok {
-		fixEmptyStats(cw, d)
-	}
 	// Compress the last page here, in parallel, rather than when the row
 	// group closes. Only for plain columns: a dictionary column's data pages
 	// must follow its dictionary page, which is written on close.
-	if f, ok := cw.(interface{ FlushBufferedDataPages() error }); ok && !slices.Contains(dictColumns, Schema.Field(i).Name) {
+	if f, ok := cw.(interface{ FlushBufferedDataPages() error }); ok && cw.CurrentEncoder().Encoding() != parquet.Encodings.PlainDict {
 		return f.FlushBufferedDataPages()
 	}
 	return nil
 }
 
-// fixEmptyStats puts "" into the statistics of a dictionary column whose
-// dictionary holds it: pqarrow computes the statistics of a dictionary array
-// from its dictionary but skips empty strings there, where the same strings
-// written plain count (min ""). Only the open page's statistics can be
-// amended, which is the whole column chunk: the RLE indices of a row group
-// (at most 18 bits × parquetRowGroupRows = 576 KiB) fit in one data page
-// (1 MiB by default).
+// plainArray marks the array of a dictionary column that the builder found
+// not worth a dictionary in this row group (too many distinct values):
+// writeColumn writes that column chunk plain.
+type plainArray struct{ arrow.Array }
+
+// directDict enables writeDict's and smallInts' direct paths; a variable
+// only so tests can compare them with pqarrow's.
+var directDict = true
+
+// dictSeeder is the part of a column's Parquet dictionary encoder that
+// writeDict drives: the methods pqarrow calls to hand a dictionary over.
+type dictSeeder interface {
+	NormalizeDict(arrow.Array) (arrow.Array, error)
+	PutDictionary(arrow.Array) error
+	NumEntries() int
+}
+
+// writeDict writes d, a non-nullable dictionary array whose dictionary
+// holds distinct values and whose indices use every one of them (as idDict,
+// strDict and floatDict build them: values numbered by first use), as
+// column cw. It does what pqarrow.WriteArrowToColumn does with a dictionary
+// array, less its hash pass over the indices (compute.Unique, to find the
+// values referenced for the min/max statistics), which that invariant makes
+// needless: the dictionary seeds the column's dictionary encoder, the
+// statistics are updated from the whole dictionary (and get "" when it holds
+// it, see fixEmptyStats), and the indices are written as given.
+// O(len(dictionary)) hashing plus O(rows) to encode the indices. When the
+// column is not (or no longer) dictionary-encoded, or the dictionary has
+// duplicates, pqarrow writes d, dense if need be.
+func writeDict(ctx context.Context, cw file.ColumnChunkWriter, d *array.Dictionary) error {
+	enc := cw.CurrentEncoder()
+	seed, ok := enc.(dictSeeder)
+	if !directDict || !ok || enc.Encoding() != parquet.Encodings.PlainDict || seed.NumEntries() != 0 || d.NullN() != 0 {
+		if err := pqarrow.WriteArrowToColumn(ctx, cw, d, nil, nil, false); err != nil {
+			return err
+		}
+		fixEmptyStats(cw, d)
+		return nil
+	}
+	dict, err := seed.NormalizeDict(d.Dictionary())
+	if err != nil {
+		return err
+	}
+	defer dict.Release()
+	if err := seed.PutDictionary(dict); err != nil {
+		return err
+	}
+	if seed.NumEntries() != dict.Len() {
+		// Duplicates: the encoder's dictionary no longer matches the
+		// indices. As pqarrow does, write this column plain.
+		cw.FallbackToPlain()
+		return pqarrow.WriteArrowToColumn(ctx, cw, d, nil, nil, false)
+	}
+	if st := cw.PageStatistics(); st != nil {
+		st.IncNulls(0)
+		st.IncNumValues(int64(d.Len()))
+		if err := st.UpdateFromArrow(dict, false); err != nil {
+			return err
+		}
+		fixEmptyStats(cw, d)
+	}
+	return cw.WriteDictIndices(d.Indices(), nil, nil)
+}
+
+// fixEmptyStats puts "" into the open page's statistics of a dictionary
+// column whose dictionary holds it: ByteArrayStatistics.UpdateFromArrow, by
+// which pqarrow and writeDict compute the statistics of a dictionary array
+// from its dictionary, skips empty strings, where the same strings written
+// plain count (min ""). writeDict calls it before writing the indices, so
+// the page amended is the one the dictionary's statistics went to; after
+// pqarrow's write, the open page is the whole column chunk as long as the
+// RLE indices of a row group (at most 18 bits × parquetRowGroupRows = 576
+// KiB) fit in one data page (1 MiB by default).
 func fixEmptyStats(cw file.ColumnChunkWriter, d *array.Dictionary) {
 	st, ok := cw.PageStatistics().(*metadata.ByteArrayStatistics)
 	if !ok || st == nil {
@@ -276,14 +389,80 @@ func bytesOf[T any](s []T) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*int(unsafe.Sizeof(z)))
 }
 
+// flagsBatch is the columns of one row group and the arena that holds
+// their memory.
+type flagsBatch struct {
+	cols []arrow.Array
+	mem  *arena
+}
+
+// batchBytesPerRow is about the arena memory a row of the flags takes: its
+// tx hash (66 bytes and an offset), twelve dictionary indices, its score,
+// and its share of the dictionaries. An estimate for the first arenas; the
+// arena learns the size it needs.
+const batchBytesPerRow = 192
+
+// arena hands out the pointer-free slices of one batch's columns from one
+// block of memory, recycled from batch to batch, so that the builder does
+// not allocate (and the runtime zero, fault in and collect) about 50 MB per
+// row group anew. Its slices are not zeroed: every user overwrites all of
+// its slice. When the block is full, alloc falls back to the Go heap and
+// the next reset grows the block to what the batch needed.
+type arena struct {
+	buf  []byte
+	off  int
+	need int // bytes asked for since the last reset
+}
+
+func newArena(size int) *arena { return &arena{buf: make([]byte, size)} }
+
+// reset makes the whole block free again, for a batch whose slices are no
+// longer used, growing it first if the last batch did not fit.
+func (a *arena) reset() {
+	if a.need > len(a.buf) {
+		a.buf = make([]byte, a.need+a.need/8)
+	}
+	a.off, a.need = 0, 0
+}
+
+// alloc returns n bytes, 8-byte aligned, not zeroed, whose capacity is n
+// (appending beyond it reallocates, never overwriting other slices).
+func (a *arena) alloc(n int) []byte {
+	n8 := (n + 7) &^ 7
+	a.need += n8
+	if a.off+n8 > len(a.buf) {
+		return make([]byte, n)
+	}
+	b := a.buf[a.off : a.off+n : a.off+n]
+	a.off += n8
+	return b
+}
+
+// arenaSlice returns a slice of n Ts from a (a's own slices when a is nil,
+// from the Go heap): T must hold no pointers.
+func arenaSlice[T int32 | uint32 | float64 | byte](a *arena, n int) []T {
+	if a == nil {
+		return make([]T, n)
+	}
+	var z T
+	b := a.alloc(n * int(unsafe.Sizeof(z)))
+	if n == 0 {
+		return []T{}
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(b))), n)
+}
+
 // strCol accumulates an Arrow string column: offsets and bytes.
 type strCol struct {
 	off  []int32
 	data []byte
 }
 
-func newStrCol(rows, width int) *strCol {
-	c := &strCol{off: make([]int32, 1, rows+1), data: make([]byte, 0, rows*width)}
+// newStrCol returns an empty column with room for rows values of width
+// bytes each, in memory from mem.
+func newStrCol(mem *arena, rows, width int) *strCol {
+	c := &strCol{off: arenaSlice[int32](mem, rows+1)[:1], data: arenaSlice[byte](mem, rows*width)[:0]}
+	c.off[0] = 0
 	return c
 }
 
@@ -295,7 +474,7 @@ func (c *strCol) add(s string) {
 }
 
 func (c *strCol) addHex(p []byte) {
-	c.data = hex.AppendEncode(append(c.data, '0', 'x'), p)
+	c.data = appendHex(c.data, p)
 	c.end()
 }
 
@@ -338,80 +517,201 @@ func dictArray(idx []int32, dict *strCol) arrow.Array {
 }
 
 // idDict dictionary-encodes one row group of a column whose value is a
-// function of a dense id (an address, a Dict entry, an asset), without
-// hashing: stamp[id] records the generation (one per column of a row group)
-// that last saw id and slot[id] its index in that generation's dictionary,
-// so each row costs two array reads and each distinct id is formatted once,
-// in order of first use. Memory is O(largest id); starting a generation is
-// O(1).
+// function of a dense id (an address, a Dict entry, an asset, a small
+// number), without hashing: seen[id] records the generation (one per column
+// of a row group) that last saw id and id's index in that generation's
+// dictionary, so each row costs one array read (8 bytes, one cache line)
+// and each distinct id is formatted once, in order of first use. Memory is
+// O(largest id); starting a generation is O(1).
 type idDict struct {
-	stamp []uint32
-	slot  []int32
+	seen  []idSlot
 	gen   uint32
 	order []uint32 // the distinct ids of the current column, by first use
 }
 
-// encode returns the dictionary array of ids, whose values are at most
-// width bytes each (longer ones only cost a regrowth): a first pass numbers
-// the distinct ids in order of first use, then put appends the value of
-// each (exactly one) to a dictionary sized for them.
-func (d *idDict) encode(ids []uint32, space int, width int, put func(id uint32, dict *strCol)) arrow.Array {
-	if len(d.stamp) < space {
-		d.stamp = make([]uint32, space+space/4)
-		d.slot = make([]int32, len(d.stamp))
+// idSlot is an id's entry in idDict: the generation that last saw it and
+// its dictionary index in that generation.
+type idSlot struct {
+	gen  uint32
+	slot int32
+}
+
+// number returns, for each of ids (all < space), its index among the
+// distinct ids in order of first use, which it leaves in d.order; the
+// indices are in memory from mem. O(len(ids)) time.
+func (d *idDict) number(mem *arena, ids []uint32, space int) []int32 {
+	if len(d.seen) < space {
+		d.seen = make([]idSlot, space+space/4)
 		d.gen = 0
 	}
 	d.gen++
 	if d.gen == 0 { // wrapped: every stamp is stale again
-		clear(d.stamp)
+		clear(d.seen)
 		d.gen = 1
 	}
-	stamp, slot, gen := d.stamp[:space], d.slot[:space], d.gen
-	idx := make([]int32, len(ids))
+	seen, gen := d.seen[:space], d.gen
+	idx := arenaSlice[int32](mem, len(ids))
 	d.order = d.order[:0]
 	for k, id := range ids {
-		if stamp[id] != gen {
-			stamp[id] = gen
-			slot[id] = int32(len(d.order))
+		e := &seen[id]
+		if e.gen != gen {
+			e.gen, e.slot = gen, int32(len(d.order))
 			d.order = append(d.order, id)
 		}
-		idx[k] = slot[id]
+		idx[k] = e.slot
 	}
-	dict := newStrCol(len(d.order), width)
+	return idx
+}
+
+// encode returns the dictionary array of ids, whose values are at most
+// width bytes each (longer ones only cost a regrowth): number numbers the
+// distinct ids in order of first use, then put appends the value of each
+// (exactly one) to a dictionary sized for them.
+func (d *idDict) encode(mem *arena, ids []uint32, space int, width int, put func(id uint32, dict *strCol)) arrow.Array {
+	idx := d.number(mem, ids, space)
+	dict := newStrCol(mem, len(d.order), width)
 	for _, id := range d.order {
 		put(id, dict)
 	}
 	return dictArray(idx, dict)
 }
 
-// strDict dictionary-encodes a string column by hashing: a row equal to
-// the previous one (most often "") skips the lookup. The dictionary is
-// allocated once, at its exact size.
-func strDict(vals []string) arrow.Array {
-	idx := make([]int32, len(vals))
-	var distinct []string
+// smallInts returns the column of vals (of Arrow type dt, 4 bytes wide) as a
+// dictionary array numbered by idDict when every value is below
+// smallIntLimit, and as a plain array (of a copy) otherwise, which Parquet
+// then dictionary-encodes by hashing every row into the same dictionary.
+// The dictionary holds the values' bits as int32, the physical type Parquet
+// stores them in. O(len(vals)).
+func (d *idDict) smallInts(mem *arena, dt arrow.DataType, vals []uint32) arrow.Array {
+	top := uint32(0)
+	for _, v := range vals {
+		top = max(top, v)
+	}
+	if top >= smallIntLimit || !directDict {
+		return fixed(dt, slices.Clone(vals), nil, 0)
+	}
+	idx := d.number(mem, vals, int(top)+1)
+	dict := arenaSlice[int32](mem, len(d.order))
+	for k, v := range d.order {
+		dict[k] = int32(v)
+	}
+	ia := fixed(arrow.PrimitiveTypes.Int32, idx, nil, 0)
+	da := fixed(arrow.PrimitiveTypes.Int32, dict, nil, 0)
+	a := array.NewDictionaryArray(intDictType, ia, da)
+	ia.Release()
+	da.Release()
+	return a
+}
+
+// smallIntLimit bounds the values smallInts numbers directly (an idDict of
+// 8 bytes per possible value); log indices and levels are far below it.
+const smallIntLimit = 1 << 20
+
+// intDictType is the Arrow type of smallInts' dictionary arrays.
+var intDictType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.PrimitiveTypes.Int32}
+
+// strDict dictionary-encodes string columns by hashing; its map and list
+// are kept from column to column.
+type strDict struct {
+	seen     map[string]int32
+	distinct []string
+}
+
+// encode returns the dictionary array of vals, numbered in order of first
+// use: a row equal to the previous one (most often "") skips the lookup.
+// The dictionary is allocated once, at its exact size; memory comes from
+// mem. O(len(vals)) expected time.
+func (d *strDict) encode(mem *arena, vals []string) arrow.Array {
+	if d.seen == nil {
+		d.seen = map[string]int32{}
+	}
+	clear(d.seen)
+	d.distinct = d.distinct[:0]
+	idx := arenaSlice[int32](mem, len(vals))
 	size := 0
-	seen := map[string]int32{}
 	last, lastIdx := "", int32(-1)
 	for k, s := range vals {
 		if lastIdx < 0 || s != last {
-			j, ok := seen[s]
+			j, ok := d.seen[s]
 			if !ok {
-				j = int32(len(distinct))
-				distinct = append(distinct, s)
+				j = int32(len(d.distinct))
+				d.distinct = append(d.distinct, s)
 				size += len(s)
-				seen[s] = j
+				d.seen[s] = j
 			}
 			last, lastIdx = s, j
 		}
 		idx[k] = lastIdx
 	}
-	dict := &strCol{off: make([]int32, 1, len(distinct)+1), data: make([]byte, 0, size)}
-	for _, s := range distinct {
+	dict := newStrCol(mem, len(d.distinct), 0)
+	dict.data = arenaSlice[byte](mem, size)[:0]
+	for _, s := range d.distinct {
 		dict.add(s)
 	}
+	clear(d.distinct) // drop the references to vals
 	return dictArray(idx, dict)
 }
+
+// floatDict dictionary-encodes float64 columns by hashing their bits; its
+// map and list are kept from column to column.
+type floatDict struct {
+	seen     map[uint64]int32
+	distinct []float64
+}
+
+// encode returns the dictionary array of vals, numbered in order of first
+// use, as Parquet's own dictionary encoder would number them (it hashes
+// every row): a row equal to the previous one (most often 0 or 1) skips the
+// lookup; NaNs, which Parquet takes for one value, are one entry, and 0 and
+// −0 two. The min/max statistics of the distinct values are those of the
+// rows: NaNs are left out of both, and a zero min or max is written as −0
+// or 0 whichever zero it was. With maxDistinct ≥ 0 and more distinct
+// values than that, encode stops and returns vals as a plainArray (shared,
+// not copied), to be written plain. Memory comes from mem; O(len(vals))
+// expected time.
+func (d *floatDict) encode(mem *arena, vals []float64, maxDistinct int) arrow.Array {
+	if d.seen == nil {
+		d.seen = map[uint64]int32{}
+	}
+	clear(d.seen)
+	d.distinct = d.distinct[:0]
+	idx := arenaSlice[int32](mem, len(vals))
+	nan := math.Float64bits(math.NaN())
+	last, lastIdx := uint64(0), int32(-1)
+	for k, v := range vals {
+		bits := math.Float64bits(v)
+		if v != v {
+			bits = nan
+		}
+		if lastIdx < 0 || bits != last {
+			j, ok := d.seen[bits]
+			if !ok {
+				if maxDistinct >= 0 && len(d.distinct) == maxDistinct {
+					return plainArray{fixed(arrow.PrimitiveTypes.Float64, vals, nil, 0)}
+				}
+				j = int32(len(d.distinct))
+				d.distinct = append(d.distinct, v)
+				d.seen[bits] = j
+			}
+			last, lastIdx = bits, j
+		}
+		idx[k] = lastIdx
+	}
+	if !directDict {
+		return fixed(arrow.PrimitiveTypes.Float64, slices.Clone(vals), nil, 0)
+	}
+	dict := arenaSlice[float64](mem, len(d.distinct))
+	copy(dict, d.distinct)
+	ia := fixed(arrow.PrimitiveTypes.Int32, idx, nil, 0)
+	da := fixed(arrow.PrimitiveTypes.Float64, dict, nil, 0)
+	a := array.NewDictionaryArray(floatDictType, ia, da)
+	ia.Release()
+	da.Release()
+	return a
+}
+
+// floatDictType is the Arrow type of floatDict's dictionary arrays.
+var floatDictType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.PrimitiveTypes.Float64}
 
 // flagsBuilder builds the columns of the flags file's row groups; it keeps
 // scratch state across row groups, so one goroutine owns it.
@@ -420,6 +720,8 @@ type flagsBuilder struct {
 	sc        *detect.Scores
 	threshold float64
 	ids       idDict
+	strs      strDict
+	floats    floatDict
 	scratch   []uint32
 	tokenKey  []uint32 // by asset: index of its token id in tokens
 	tokens    []string // the distinct token ids
@@ -445,20 +747,22 @@ func newFlagsBuilder(t *datasets.Trades, sc *detect.Scores, threshold float64) *
 }
 
 // batch builds rows [lo, hi) of the flags file, column by column, in the
-// order of Schema. String columns with few distinct values per row group
-// (chain, contract, token_id, token_standard, seller, buyer, currency,
-// platform, reasons, evidence) are dictionary arrays; fixed-width trade
-// columns are shared with t, not copied.
-func (b *flagsBuilder) batch(lo, hi int) []arrow.Array {
+// order of Schema. The columns of dictColumns (chain, log_index, contract,
+// token_id, token_standard, seller, buyer, amount, price, currency,
+// platform, score, level, reasons, evidence) are dictionary arrays, values
+// numbered in order of first use (price may be a plainArray); fixed-width
+// trade columns are shared with t, not copied; the rest is in memory from
+// mem. O(rows) time plus the formatting of each dictionary value.
+func (b *flagsBuilder) batch(lo, hi int, mem *arena) []arrow.Array {
 	t, sc := b.t, b.sc
 	m := hi - lo
 	cols := make([]arrow.Array, len(Schema.Fields()))
 
 	dictCol := func(ids []uint32, d *datasets.Dict) arrow.Array {
-		return b.ids.encode(ids, d.Len(), 8, func(id uint32, c *strCol) { c.add(d.Value(id)) })
+		return b.ids.encode(mem, ids, d.Len(), 8, func(id uint32, c *strCol) { c.add(d.Value(id)) })
 	}
 	addrCol := func(ids []uint32) arrow.Array {
-		return b.ids.encode(ids, t.Addrs.Len(), 42, func(id uint32, c *strCol) {
+		return b.ids.encode(mem, ids, t.Addrs.Len(), 42, func(id uint32, c *strCol) {
 			if id != datasets.NoAddr {
 				p := t.Addrs.Addr(id)
 				c.addHex(p[:])
@@ -493,48 +797,53 @@ func (b *flagsBuilder) batch(lo, hi int) []arrow.Array {
 	v, nulls := bits(func(i int) bool { return t.Block[i] != 0 })
 	cols[2] = fixed(arrow.PrimitiveTypes.Uint64, t.Block[lo:hi], v, nulls)
 
-	tx := newStrCol(m, 66)
+	tx := newStrCol(mem, m, 66)
 	for i := lo; i < hi; i++ {
 		tx.addHex(t.TxHash[i][:])
 	}
 	cols[3] = tx.array()
-	cols[4] = fixed(arrow.PrimitiveTypes.Uint32, t.LogIndex[lo:hi], nil, 0)
+	cols[4] = b.ids.smallInts(mem, arrow.PrimitiveTypes.Uint32, t.LogIndex[lo:hi])
 	cols[5] = addrCol(scratch(func(i int) uint32 { return t.Contract(i) }))
 
-	cols[6] = b.ids.encode(scratch(func(i int) uint32 { return b.tokenKey[t.Asset[i]] }), len(b.tokens), 8, func(k uint32, c *strCol) {
+	cols[6] = b.ids.encode(mem, scratch(func(i int) uint32 { return b.tokenKey[t.Asset[i]] }), len(b.tokens), 8, func(k uint32, c *strCol) {
 		c.add(b.tokens[k])
 	})
-	cols[7] = b.ids.encode(scratch(func(i int) uint32 { return uint32(t.Standard[i]) }), 256, 6, func(s uint32, c *strCol) {
+	cols[7] = b.ids.encode(mem, scratch(func(i int) uint32 { return uint32(t.Standard[i]) }), 256, 6, func(s uint32, c *strCol) {
 		c.add(datasets.Standard(s).String())
 	})
 	cols[8] = addrCol(t.Seller[lo:hi])
 	cols[9] = addrCol(t.Buyer[lo:hi])
-	cols[10] = fixed(arrow.PrimitiveTypes.Float64, t.Amount[lo:hi], nil, 0)
-	cols[11] = fixed(arrow.PrimitiveTypes.Float64, t.Price[lo:hi], nil, 0)
+	cols[10] = b.floats.encode(mem, t.Amount[lo:hi], -1)
+	// Prices often repeat (collection floors, round numbers), but need
+	// not: a dictionary only while at most a quarter of the row group's
+	// prices are distinct.
+	cols[11] = b.floats.encode(mem, t.Price[lo:hi], m/4)
 	cols[12] = dictCol(t.Currency[lo:hi], t.Currencies)
 	v, nulls = bits(func(i int) bool { return !math.IsNaN(t.PriceUSD[i]) })
 	cols[13] = fixed(arrow.PrimitiveTypes.Float64, t.PriceUSD[lo:hi], v, nulls)
 	cols[14] = dictCol(t.Platform[lo:hi], t.Platforms)
 
+	// Scores repeat (most are 0), so a row with the previous row's score
+	// reuses its rounding and verdict. NaN, never equal, is recomputed.
 	wash := make([]byte, bitutil.BytesForBits(int64(m)))
-	score := make([]float64, m)
-	level := make([]int32, m)
-	for k := 0; k < m; k++ {
-		i := lo + k
-		s := sc.Score[i]
-		if Flagged(s, b.threshold) {
+	score := arenaSlice[float64](mem, m)
+	prev, rounded, flagged := math.NaN(), 0.0, false
+	for k, s := range sc.Score[lo:hi] {
+		if s != prev {
+			prev, rounded, flagged = s, round6(s), Flagged(s, b.threshold)
+		}
+		if flagged {
 			bitutil.SetBit(wash, k)
 		}
-		score[k] = round6(s)
-		level[k] = int32(sc.Level[i])
+		score[k] = rounded
 	}
 	bd := array.NewData(arrow.FixedWidthTypes.Boolean, m, []*memory.Buffer{nil, memory.NewBufferBytes(wash)}, nil, 0, 0)
 	cols[15] = array.MakeFromData(bd)
 	bd.Release()
-	cols[16] = fixed(arrow.PrimitiveTypes.Float64, score, nil, 0)
-	cols[17] = fixed(arrow.PrimitiveTypes.Int32, level, nil, 0)
-	cols[18] = strDict(sc.Reasons[lo:hi])
-	cols[19] = strDict(sc.Evidence[lo:hi])
+	cols[16] = b.floats.encode(mem, score, -1)
+	cols[17] = b.ids.smallInts(mem, arrow.PrimitiveTypes.Int32, scratch(func(i int) uint32 { return uint32(sc.Level[i]) }))
+	cols[18] = b.strs.encode(mem, sc.Reasons[lo:hi])
+	cols[19] = b.strs.encode(mem, sc.Evidence[lo:hi])
 	return cols
 }
 

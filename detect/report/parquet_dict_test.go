@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -99,8 +101,16 @@ func dictMarket(seed uint64, n int) (*datasets.Trades, *detect.Scores) {
 // strings the CSV flags file holds, row by row across several row groups,
 // and each row group's min/max statistics must be those of its values
 // (including "", which pqarrow leaves out of a dictionary's statistics).
+//
+// With small row groups, the builder's arenas are recycled many times.
 func TestParquetDictionaryColumns(t *testing.T) {
-	defer report.SetRowGroupRows(65536)() // the logic does not depend on the size
+	for _, rows := range []int{65536, 4096} {
+		t.Run(strconv.Itoa(rows), func(t *testing.T) { testParquetDictionaryColumns(t, rows) })
+	}
+}
+
+func testParquetDictionaryColumns(t *testing.T, rowGroupRows int) {
+	defer report.SetRowGroupRows(rowGroupRows)() // the logic does not depend on the size
 	n := 3*65536 + 1234
 	if testing.Short() {
 		n = 70000
@@ -190,5 +200,116 @@ func TestParquetDictionaryColumns(t *testing.T) {
 			}
 		}
 		lo = hi
+	}
+}
+
+// TestParquetDirectDictionaries writes the same flags twice, with the
+// direct dictionary paths (dictionaries handed to the encoder without
+// hashing the indices; log_index, level, amount and score numbered by the
+// builder) and with pqarrow's (which hashes every row): the files must be
+// byte-identical, dictionaries, indices and statistics alike. (They are as
+// long as a row group's indices fit one data page: with more, Parquet's
+// hashing starts its first pages at the bit width of a dictionary still
+// growing, the direct path at the final one.) One row group has log
+// indices too large to number directly, so smallInts' fallback is covered
+// too.
+func TestParquetDirectDictionaries(t *testing.T) {
+	defer report.SetRowGroupRows(65536)()
+	n := 3*65536 + 1234
+	if testing.Short() {
+		n = 70000
+	}
+	tr, sc := dictMarket(9, n)
+	for i := 65536; i < min(n, 2*65536); i += 7 {
+		tr.LogIndex[i] = 1<<31 + uint32(i) // needs all 32 bits, unsigned
+	}
+	// Amounts: runs, a pool, fresh values, NaNs with different payloads;
+	// 0 and −0 together in the first row group, −0 alone in the third.
+	r := rand.New(rand.NewPCG(9, 10))
+	negZero := math.Copysign(0, -1)
+	for i := range tr.Amount {
+		switch k := r.IntN(20); {
+		case k < 10:
+			// keep the previous row's amount (1 on the first row)
+			if i > 0 {
+				tr.Amount[i] = tr.Amount[i-1]
+			}
+		case k < 15:
+			tr.Amount[i] = float64(r.IntN(30)) / 4
+		case k < 18:
+			tr.Amount[i] = r.Float64() * 1e6
+		case k == 18:
+			tr.Amount[i] = math.Float64frombits(0x7ff8000000000000 | uint64(r.IntN(4)))
+		default:
+			tr.Amount[i] = negZero
+			if i < 65536 && r.IntN(2) == 0 {
+				tr.Amount[i] = 0
+			}
+		}
+	}
+	for i := 2 * 65536; i < min(n, 3*65536); i++ {
+		if tr.Amount[i] == 0 {
+			tr.Amount[i] = negZero
+		}
+	}
+	// Prices: a few values, but distinct in the second row group, which is
+	// then written plain.
+	for i := 65536; i < min(n, 2*65536); i++ {
+		tr.Price[i] = float64(i) / 7
+	}
+	dir := t.TempDir()
+	write := func(name string, direct bool) []byte {
+		defer report.SetDirectDict(direct)()
+		p := filepath.Join(dir, name)
+		if err := report.Write(p, tr, sc, 0.5); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	direct, hashed := write("direct.parquet", true), write("hashed.parquet", false)
+	if !bytes.Equal(direct, hashed) {
+		t.Fatalf("direct dictionaries give a different file (%d bytes) from pqarrow's (%d bytes)", len(direct), len(hashed))
+	}
+
+	// The prices read back, and only the second row group's are plain.
+	rdr, err := file.OpenParquetFile(filepath.Join(dir, "direct.parquet"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdr.Close()
+	price := report.Schema.FieldIndices("price")[0]
+	for rg := range rdr.NumRowGroups() {
+		cc, err := rdr.MetaData().RowGroup(rg).ColumnChunk(price)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := rg != 1; cc.HasDictionaryPage() != want {
+			t.Errorf("row group %d: price dictionary page %v, want %v", rg, cc.HasDictionaryPage(), want)
+		}
+	}
+	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	row := 0
+	for _, chunk := range tbl.Column(price).Data().Chunks() {
+		for _, v := range chunk.(*array.Float64).Float64Values() {
+			if v != tr.Price[row] {
+				t.Fatalf("price row %d: %v, want %v", row, v, tr.Price[row])
+			}
+			row++
+		}
+	}
+	if row != n {
+		t.Fatalf("%d prices, want %d", row, n)
 	}
 }

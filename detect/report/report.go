@@ -1,12 +1,13 @@
 package report
 
 import (
-	"encoding/hex"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -88,6 +89,9 @@ func Write(path string, t *datasets.Trades, sc *detect.Scores, threshold float64
 
 // round6 rounds a score to 6 decimals through its decimal form.
 func round6(v float64) float64 {
+	if v == 0 { // most scores, and −0 → 0
+		return 0
+	}
 	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'f', 6, 64), 64)
 	return r + 0 // −0 → 0
 }
@@ -254,8 +258,35 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// appendHex appends 0x and the lower-case hex digits of p.
-func appendHex(b, p []byte) []byte { return hex.AppendEncode(append(b, '0', 'x'), p) }
+// appendHex appends 0x and the lower-case hex digits of p, as
+// hex.AppendEncode would, but a byte pair at a time from hexPairs: about
+// twice as fast for hashes and addresses.
+func appendHex(b, p []byte) []byte {
+	n := 2 + 2*len(p)
+	b = slices.Grow(b, n)
+	d := b[len(b) : len(b)+n]
+	d[0], d[1] = '0', 'x'
+	d = d[2:]
+	for len(p) >= 4 && len(d) >= 8 {
+		binary.LittleEndian.PutUint64(d, uint64(hexPairs[p[0]])|uint64(hexPairs[p[1]])<<16|
+			uint64(hexPairs[p[2]])<<32|uint64(hexPairs[p[3]])<<48)
+		p, d = p[4:], d[8:]
+	}
+	for i, c := range p {
+		binary.LittleEndian.PutUint16(d[2*i:], hexPairs[c])
+	}
+	return b[:len(b)+n]
+}
+
+// hexPairs holds, for each byte, its two lower-case hex digits as a
+// little-endian uint16 (first digit in the low byte).
+var hexPairs = func() (t [256]uint16) {
+	const digits = "0123456789abcdef"
+	for i := range t {
+		t[i] = uint16(digits[i>>4]) | uint16(digits[i&15])<<8
+	}
+	return t
+}()
 
 // appendAddr appends the 0x form of address id, nothing for NoAddr.
 func appendAddr(b []byte, d *datasets.Addresses, id datasets.AddrID) []byte {
