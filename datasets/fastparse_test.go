@@ -290,3 +290,48 @@ func TestPipelineStopNoHang(t *testing.T) {
 		}
 	}
 }
+
+// TestRecycledChunkText: chunk buffers are reused once merged, so nothing a
+// load hands out (rejects kept by OnReject, the table's strings) may point
+// into them: kept rejects read at the end as they did when handed out, and
+// the table is the one a single-chunk load gives.
+func TestRecycledChunkText(t *testing.T) {
+	old := chunkSize
+	chunkSize = 97
+	defer func() { chunkSize = old }()
+	rng := rand.New(rand.NewPCG(4, 4))
+	for range 20 {
+		data := csvMutations(rng, 300)
+		type kept struct {
+			e        *RowError
+			msg, raw string
+		}
+		var ks []kept
+		tr, err := LoadFS(fstest.MapFS{"f.csv": {Data: data}}, []string{"f.csv"}, LoadOptions{SkipBadRows: true, OnReject: func(e *RowError) {
+			ks = append(ks, kept{e, e.Error(), strings.Clone(e.Raw)}) // copies: a string shares its bytes
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range ks {
+			if k.e.Error() != k.msg || k.e.Raw != k.raw {
+				t.Fatalf("a kept reject changed after the load: %q / %q, was %q / %q", k.e.Error(), k.e.Raw, k.msg, k.raw)
+			}
+		}
+		// The table matches a load in one chunk, whose buffer is never reused.
+		chunkSize = 4 << 20
+		ref, err := LoadFS(fstest.MapFS{"f.csv": {Data: data}}, []string{"f.csv"}, LoadOptions{SkipBadRows: true})
+		chunkSize = 97
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr.Len() != ref.Len() {
+			t.Fatalf("%d rows, want %d", tr.Len(), ref.Len())
+		}
+		for i := 0; i < tr.Len(); i++ {
+			if got, want := fmt.Sprintf("%+v", tr.Row(i)), fmt.Sprintf("%+v", ref.Row(i)); got != want {
+				t.Fatalf("row %d: %s, want %s", i, got, want)
+			}
+		}
+	}
+}

@@ -700,6 +700,7 @@ func (b *builder) differingColumn(i int, p *prow) string {
 // chunk is a unit of parallel work: raw input in, parsed rows out.
 type chunk struct {
 	data    []byte // input (text formats)
+	own     []byte // the buffer behind data, recycled after stage B
 	text    string // data as a string, shared by the parsed rows
 	rows    []prow
 	lines   int64 // newlines in data (text) or rows (Parquet): the line base of the next chunk
