@@ -34,9 +34,14 @@ func loadParquetBoth(t *testing.T, path string) bool {
 		defer func() { parquetFastOff = old }()
 		var sb strings.Builder
 		for _, skip := range []bool{true, false} {
-			tr, err := Load([]string{path}, LoadOptions{SkipBadRows: skip, OnReject: func(e *RowError) {
+			opt := LoadOptions{SkipBadRows: skip, OnReject: func(e *RowError) {
 				fmt.Fprintf(&sb, "reject %d %s %q %v\n", e.Line, e.Column, e.Raw, e)
-			}})
+			}}
+			if skip { // --set fills a column the file may lack; --map renames one
+				opt.Set = map[string]string{"price_usd": "12.5", "platform": "x"}
+				opt.Map = map[string]string{"currency": "platform"}
+			}
+			tr, err := Load([]string{path}, opt)
 			fmt.Fprintf(&sb, "err %v\n", err)
 			if tr != nil {
 				fmt.Fprintf(&sb, "stats %+v\n", tr.Stats)
