@@ -15,13 +15,14 @@
 package detect
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -281,17 +282,30 @@ func Run(ctx context.Context, in *Input, ds []*Detector, params *Params) (*Resul
 }
 
 // normalize sorts findings by row and keeps one per row: the strongest, ties
-// broken by the smaller evidence.
+// broken by the smaller evidence. The comparison orders findings totally
+// (equal ones are identical), so the result does not depend on the order
+// they were reported in. Findings already in row order with one per row,
+// as most detectors report them, are checked in one pass and kept as they
+// are; otherwise time O(k log k).
 func normalize(fs []Finding) []Finding {
-	sort.Slice(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
+	sorted := true
+	for i := 1; i < len(fs); i++ {
+		if fs[i].Row <= fs[i-1].Row {
+			sorted = false
+			break
+		}
+	}
+	if sorted {
+		return fs
+	}
+	slices.SortFunc(fs, func(a, b Finding) int {
 		if a.Row != b.Row {
-			return a.Row < b.Row
+			return cmp.Compare(a.Row, b.Row)
 		}
 		if a.Strength != b.Strength {
-			return a.Strength > b.Strength
+			return -cmp.Compare(a.Strength, b.Strength)
 		}
-		return a.Evidence < b.Evidence
+		return strings.Compare(a.Evidence, b.Evidence)
 	})
 	out := fs[:0]
 	for i, f := range fs {

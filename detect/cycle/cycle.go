@@ -244,7 +244,10 @@ type scanner struct {
 	live         []int32  // prefix counts of live positions (see prune)
 	iota         []int32  // 0, 1, 2, …
 	mark         []int32  // wallet id → local id during gather (0 = unseen)
-	set          []uint64 // bitset for graph.SortDistinct
+	set          []uint64 // bitset for graph.SortWallets
+	sortTmp      []uint32 // buffer for graph.SortWallets
+	cStart, cAdj []int32  // the group graph in CSR form (prune)
+	cNext        []int32
 	start, membs []int32  // components' members
 	ids          []string // token ids of a collection ring
 }
@@ -294,9 +297,7 @@ func (s *scanner) gather(g group) {
 			lo, hi = min(lo, v), max(hi, v)
 		}
 	}
-	if !graph.SortDistinct(ids, lo, hi, &s.set) {
-		slices.Sort(ids)
-	}
+	graph.SortWallets(ids, lo, hi, &s.set, &s.sortTmp)
 	for i, w := range ids {
 		mark[w] = int32(i) + 1
 	}
@@ -351,15 +352,41 @@ func (s *scanner) scanGroup(g group) error {
 // wallets: a live row. A window with fewer than minComp live rows has no
 // such component, so skipping it changes nothing (no cycle, no re-examined
 // component, no enumeration work). prune sets s.live to the prefix counts
-// of live rows by position. Time O(n + D) after gather.
+// of live rows by position.
+//
+// The group graph's components come from [graph.SCCOf] on its arcs in CSR
+// form, one counting sort of the positions' targets by source (local ids
+// are the nodes, repeated arcs kept): no rows per arc, no reverse index.
+// Time O(n + D) after gather.
 func (s *scanner) prune() bool {
 	n := len(s.rows)
+	d := len(s.gIDs)
 	minComp := s.minComp()
-	gr := s.b.Build(s.iota[:n], s.gFrom, s.gTo)
-	if gr.Arcs() < minComp {
+	if d < minComp {
 		return false
 	}
-	comp, count := gr.SCC(&s.ws)
+	// Node u−1 is local id u; its targets are adj[start[u−1]:start[u]].
+	start := resize(s.cStart, d+1)
+	clear(start)
+	for _, u := range s.gFrom {
+		if u != 0 {
+			start[u]++
+		}
+	}
+	for u := 1; u <= d; u++ {
+		start[u] += start[u-1]
+	}
+	adj := resize(s.cAdj, int(start[d]))
+	next := resize(s.cNext, d)
+	copy(next, start[:d])
+	for i, u := range s.gFrom {
+		if u != 0 {
+			adj[next[u-1]] = int32(s.gTo[i] - 1)
+			next[u-1]++
+		}
+	}
+	s.cStart, s.cAdj, s.cNext = start, adj, next
+	comp, count := graph.SCCOf(start, adj, &s.ws)
 	size := resize(s.start, count)
 	clear(size)
 	for _, c := range comp {

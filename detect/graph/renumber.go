@@ -15,6 +15,7 @@ import (
 type Renumberer struct {
 	mark []int32 // wallet id → local id (0: unseen; all 0 between calls)
 	set  []uint64
+	tmp  []uint32
 }
 
 // Renumber replaces the wallet ids of from and to (both known, non-zero,
@@ -40,9 +41,7 @@ func (rn *Renumberer) Renumber(from, to []uint32) []uint32 {
 			}
 		}
 	}
-	if !SortDistinct(ids, lo, hi, &rn.set) {
-		slices.Sort(ids)
-	}
+	SortWallets(ids, lo, hi, &rn.set, &rn.tmp)
 	mark := rn.mark
 	for i, w := range ids {
 		mark[w] = int32(i) + 1
