@@ -66,10 +66,10 @@ func run(p *detect.Pass) (any, error) {
 	second := make([]int32, t.Addrs.Len())
 	more := map[[2]uint32]int32{}
 	var (
-		groupCur []uint32 // currency of each group
-		size     []int32  // sales of each group
-		rows     []int32  // the sales in canonical order
-		gid      []int32  // and their groups
+		groupCur []uint32                         // currency of each group
+		size     []int32                          // sales of each group
+		rows     = make([]int32, 0, len(f.Order)) // the sales in canonical order
+		gid      = make([]int32, 0, len(f.Order)) // and their groups
 	)
 	for _, r := range f.Order {
 		if !f.Sale[r] || t.Standard[r] == datasets.ERC20 || !(t.Amount[r] > 0) || math.IsInf(t.Price[r], 0) {
