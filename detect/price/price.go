@@ -3,6 +3,7 @@ package price
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
 	"strconv"
 	"sync"
@@ -165,7 +166,7 @@ func run(p *detect.Pass) (any, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := &rolling{sorted: make([]float64, 0, min(window, 1<<16))}
+			w := &rolling{sorted: make([]uint64, 0, min(window, 1<<16))}
 			for {
 				gi := int(next.Add(1) - 1)
 				if gi >= len(seqs) || p.Context.Err() != nil {
@@ -257,24 +258,25 @@ func run(p *detect.Pass) (any, error) {
 func unitPrice(t *datasets.Trades, r int32) float64 { return t.Price[r] / t.Amount[r] }
 
 // rolling is the rolling median's multiset of prices (positive or zero,
-// never NaN), kept sorted. A price about to leave can be marked by its
-// index (find) instead of removed: len and median then read the window
-// without it, and replace overwrites it with the entering price, shifting
-// only the prices between the two places. In the steady state (one price
-// leaves, one enters) that is one binary search and one move of the prices
-// between them instead of a removal and an insertion that each move half
-// the window. Equal prices are interchangeable, so which of them a removal
-// takes does not matter.
-type rolling struct{ sorted []float64 }
+// never NaN), kept sorted as their IEEE bits, which order such prices as
+// the prices themselves and compare as integers (see lowerBound). A price
+// about to leave can be marked by its index (find) instead of removed: len
+// and median then read the window without it, and replace overwrites it
+// with the entering price, shifting only the prices between the two
+// places. In the steady state (one price leaves, one enters) that is one
+// binary search and one move of the prices between them instead of a
+// removal and an insertion that each move half the window. Equal prices
+// are interchangeable, so which of them a removal takes does not matter.
+type rolling struct{ sorted []uint64 }
 
 func (w *rolling) reset() { w.sorted = w.sorted[:0] }
 
 // find returns the index of a price equal to x (which must be present).
-func (w *rolling) find(x float64) int { return lowerBound(w.sorted, x) }
+func (w *rolling) find(x float64) int { return lowerBound(w.sorted, math.Float64bits(x)) }
 
 // remove removes a price equal to x (which must be present).
 func (w *rolling) remove(x float64) {
-	j := lowerBound(w.sorted, x)
+	j := w.find(x)
 	w.sorted = append(w.sorted[:j], w.sorted[j+1:]...)
 }
 
@@ -293,7 +295,7 @@ func (w *rolling) median(out int) float64 {
 		if out >= 0 && i >= out {
 			i++
 		}
-		return w.sorted[i]
+		return math.Float64frombits(w.sorted[i])
 	}
 	n := w.len(out)
 	if n%2 == 1 {
@@ -305,7 +307,8 @@ func (w *rolling) median(out int) float64 {
 // replace inserts x in order, in place of the price at out (-1: none).
 func (w *rolling) replace(out int, x float64) {
 	s := w.sorted
-	k := lowerBound(s, x)
+	b := math.Float64bits(x)
+	k := lowerBound(s, b)
 	switch {
 	case out < 0:
 		s = append(s, 0)
@@ -316,22 +319,24 @@ func (w *rolling) replace(out int, x float64) {
 		k--
 		copy(s[out:k], s[out+1:k+1])
 	}
-	s[k] = x
+	s[k] = b
 	w.sorted = s
 }
 
-// lowerBound returns the first index of sorted (ascending, no NaN) whose
-// value is at least x, len(sorted) if none. The search halves the range
-// without an early exit, so the loop has a fixed trip count and its one
-// data-dependent step compiles to a conditional move rather than a branch
-// that random prices would mispredict half the time. Time O(log n).
-func lowerBound(sorted []float64, x float64) int {
+// lowerBound returns the first index of sorted (ascending) whose value is
+// at least x, len(sorted) if none. The search halves the range without an
+// early exit, so the loop has a fixed trip count, and its one
+// data-dependent step is arithmetic on the borrow of an integer
+// subtraction rather than a branch that random prices would mispredict
+// half the time. Time O(log n).
+func lowerBound(sorted []uint64, x uint64) int {
 	base, n := 0, len(sorted)
 	for n > 1 {
 		half := n / 2
-		if sorted[base+half-1] < x { // sorted[base:base+half] are all below x
-			base += half
-		}
+		// lt is 1 when sorted[base+half-1] < x, then sorted[base:base+half]
+		// are all below x: the borrow of the subtraction, no branch.
+		_, lt := bits.Sub64(sorted[base+half-1], x, 0)
+		base += int(uint(half) & -uint(lt))
 		n -= half
 	}
 	if n == 1 && sorted[base] < x {
