@@ -88,7 +88,8 @@ type PowerLaw struct {
 	ParetoLevy bool    `json:"pareto_levy"` // 1 < ζ < 2
 }
 
-// Run tests the sales (price > 0, native currency) of set. Time O(N log N).
+// Run tests the sales (price > 0, native currency) of set. Time O(N) for
+// the sort and split of the sales (splitSales) plus the tests.
 func Run(set *features.Set, opt Options) *Report {
 	if opt.MinSales <= 0 {
 		opt.MinSales = 100
