@@ -7,7 +7,6 @@ import (
 	"os"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 )
 
@@ -127,6 +126,21 @@ func Score(n int, res *Result, order []*Detector, w *Weights) *Scores {
 	score := func(lo, hi int) {
 		reasonOf := map[uint64]string{}
 		var buf []byte
+		// Evidence strings are written one after another into a chunk of
+		// about evChunk bytes; a full chunk becomes one string and each
+		// row's evidence a substring of it: one allocation per chunk
+		// instead of one per row.
+		var (
+			chunk   []byte
+			pending []evSpan
+		)
+		flush := func() {
+			str := string(chunk)
+			for _, p := range pending {
+				s.Evidence[p.row] = str[p.lo:p.hi]
+			}
+			chunk, pending = chunk[:0], pending[:0]
+		}
 		for i := lo; i < hi; i++ {
 			rs := refs[start[i]:start[i+1]]
 			if len(rs) == 0 {
@@ -167,23 +181,26 @@ func Score(n int, res *Result, order []*Detector, w *Weights) *Scores {
 			}
 			s.Reasons[i] = reason
 			if evLen > 0 {
-				var sb strings.Builder
-				sb.Grow(evLen - 2)
+				if len(chunk) > 0 && len(chunk)+evLen > evChunk {
+					flush()
+				}
+				lo := len(chunk)
 				for _, r := range rs {
 					f := finding(r)
 					if f.Evidence == "" {
 						continue
 					}
-					if sb.Len() > 0 {
-						sb.WriteString("; ")
+					if len(chunk) > lo {
+						chunk = append(chunk, "; "...)
 					}
-					sb.WriteString(order[r.d].Name)
-					sb.WriteString(": ")
-					sb.WriteString(f.Evidence)
+					chunk = append(chunk, order[r.d].Name...)
+					chunk = append(chunk, ": "...)
+					chunk = append(chunk, f.Evidence...)
 				}
-				s.Evidence[i] = sb.String()
+				pending = append(pending, evSpan{int32(i), int32(lo), int32(len(chunk))})
 			}
 		}
+		flush()
 	}
 	// Rows are independent: two halves on two goroutines for big inputs.
 	if n < 1<<16 {
@@ -203,6 +220,12 @@ func Score(n int, res *Result, order []*Detector, w *Weights) *Scores {
 	wg.Wait()
 	return s
 }
+
+// evChunk is the size of Score's evidence chunks.
+const evChunk = 1 << 20
+
+// evSpan is a row's evidence in the current chunk: chunk[lo:hi].
+type evSpan struct{ row, lo, hi int32 }
 
 // FeatureMatrix returns, for the rows with at least one finding among order,
 // their row numbers and a row-major matrix of strengths (one column per

@@ -204,9 +204,9 @@ func BenchmarkTrades(b *testing.B) {
 	}
 }
 
-// TestOrderSortedAndShuffled checks the canonical order on a big table both
-// as given in canonical order (the linear check skips the sort) and
-// shuffled, with ties on time and block broken by log index and row, and
+// TestOrderSortedAndShuffled checks the canonical order on a big table as
+// given in canonical order, nearly so (the insertion sort), shuffled and
+// reversed (the full sort), with ties on time and block broken by log index and row, and
 // the per-row columns on the two-goroutine path (≥ 65,536 rows).
 func TestOrderSortedAndShuffled(t *testing.T) {
 	const n = 70000
@@ -251,4 +251,34 @@ func TestOrderSortedAndShuffled(t *testing.T) {
 		shuffled[i], shuffled[j] = shuffled[j], shuffled[i]
 	}
 	check("shuffled", shuffled)
+	// Nearly sorted, as exports often are: every 50th row a few places
+	// late (the insertion sort), and reversed (past its move budget).
+	nearly := slices.Clone(rows)
+	for i := 50; i+3 < n; i += 50 {
+		nearly[i], nearly[i+3] = nearly[i+3], nearly[i]
+	}
+	check("nearly in order", nearly)
+	reversed := slices.Clone(rows)
+	slices.Reverse(reversed)
+	check("reversed", reversed)
+}
+
+// BenchmarkComputeNearlySorted computes the features of a 1M-row table in
+// time order but for every 50th row, three places late (an export sorted by
+// time with a little jitter); reports rows/s.
+func BenchmarkComputeNearlySorted(b *testing.B) {
+	const n = 1 << 20
+	rows := make([]row, n)
+	for i := range rows {
+		rows[i] = row{time: int64(i), block: uint64(i / 3), log: uint32(i % 3), token: strconv.Itoa(i % 5000),
+			seller: "A", buyer: "B", price: 1, chain: "ethereum", currency: "ETH"}
+	}
+	for i := 50; i+3 < n; i += 50 {
+		rows[i], rows[i+3] = rows[i+3], rows[i]
+	}
+	tr := build(rows)
+	for b.Loop() {
+		features.Compute(tr)
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }

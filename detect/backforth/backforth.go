@@ -1,6 +1,7 @@
 package backforth
 
 import (
+	"encoding/hex"
 	"math"
 	"runtime"
 	"strconv"
@@ -61,6 +62,7 @@ type worker struct {
 	tight  int64
 	last   map[pair]int32 // latest position in the sequence of each pair
 	out    []finding
+	buf    []byte // evidence being built
 }
 
 func run(p *detect.Pass) (any, error) {
@@ -217,14 +219,46 @@ func (w *worker) pass(seq []int32, tr []features.Trade, backward bool) {
 	}
 }
 
-// match records the round trip first (A→B) then second (B→A) on row.
+// match records the round trip first (A→B) then second (B→A) on row. The
+// evidence, "A→B at T1, back B→A at T2 (gap)", is appended into one buffer
+// (hex addresses, RFC 3339 times) and copied out once.
 func (w *worker) match(first, second, row int32) {
 	fs := w.fs
 	addrs := fs.T.Addrs
-	a, b := addrs.String(fs.Seller[first]), addrs.String(fs.Buyer[first])
+	a, b := datasets.AddrID(fs.Seller[first]), datasets.AddrID(fs.Buyer[first])
 	t1, t2 := fs.T.Time[first], fs.T.Time[second]
-	ev := a + "→" + b + " at " + stamp(t1) + ", back " + b + "→" + a + " at " + stamp(t2) + " (" + Gap(t2-t1) + ")"
-	w.out = append(w.out, finding{row, Strength(t2-t1, w.tight, w.window), ev})
+	e := appendAddr(w.buf[:0], addrs, a)
+	e = append(e, "→"...)
+	e = appendAddr(e, addrs, b)
+	e = append(e, " at "...)
+	e = appendStamp(e, t1)
+	e = append(e, ", back "...)
+	e = appendAddr(e, addrs, b)
+	e = append(e, "→"...)
+	e = appendAddr(e, addrs, a)
+	e = append(e, " at "...)
+	e = appendStamp(e, t2)
+	e = append(e, " ("...)
+	e = append(e, Gap(t2-t1)...)
+	e = append(e, ')')
+	w.buf = e
+	w.out = append(w.out, finding{row, Strength(t2-t1, w.tight, w.window), string(e)})
+}
+
+// appendAddr appends the 0x form of id (nothing for NoAddr), as
+// datasets.Addresses.String renders it.
+func appendAddr(b []byte, addrs *datasets.Addresses, id datasets.AddrID) []byte {
+	if id == datasets.NoAddr {
+		return b
+	}
+	x := addrs.Addr(id)
+	b = append(b, "0x"...)
+	return hex.AppendEncode(b, x[:])
+}
+
+// appendStamp appends t (unix seconds) as stamp renders it.
+func appendStamp(b []byte, t int64) []byte {
+	return time.Unix(t, 0).UTC().AppendFormat(b, time.RFC3339)
 }
 
 // MinStrength is the strength of a round trip whose legs are a whole window
@@ -248,8 +282,6 @@ func Strength(gap, tight, window int64) float64 {
 	x := math.Log(float64(gap)/float64(tight)) / math.Log(float64(window)/float64(tight))
 	return max(MinStrength, 1-(1-MinStrength)*min(1, x))
 }
-
-func stamp(t int64) string { return time.Unix(t, 0).UTC().Format(time.RFC3339) }
 
 // Gap describes a non-negative gap in seconds in its largest whole unit:
 // "same second", "45s later", "12m later", "5h later", "3d later".

@@ -4,7 +4,9 @@ import (
 	"context"
 	"reflect"
 	"testing"
+	"time"
 
+	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
 	"github.com/washscan/washscan/detect/hubs"
 	"github.com/washscan/washscan/detect/internal/tradetest"
@@ -100,6 +102,31 @@ func TestMatchesReference(t *testing.T) {
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("seed %d %v: %d findings, reference %d (or they differ)", seed, params, len(got), len(want))
 			}
+		}
+	}
+}
+
+// TestMatchEvidence checks the evidence match appends against the string
+// concatenation it replaced, on every pair of rows of a random market
+// (unknown parties included).
+func TestMatchEvidence(t *testing.T) {
+	tr, _ := tradetest.Market(3000, 9)
+	fs := features.Compute(tr)
+	w := &worker{fs: fs, window: 30 * 86400, tight: 3600}
+	addrs := fs.T.Addrs
+	stamp := func(t int64) string { return time.Unix(t, 0).UTC().Format(time.RFC3339) }
+	for i := int32(0); i+1 < int32(fs.N); i += 7 {
+		first, second := i, i+1+i%5
+		if int(second) >= fs.N {
+			break
+		}
+		w.out = w.out[:0]
+		w.match(first, second, second)
+		a, b := addrs.String(datasets.AddrID(fs.Seller[first])), addrs.String(datasets.AddrID(fs.Buyer[first]))
+		t1, t2 := fs.T.Time[first], fs.T.Time[second]
+		want := a + "→" + b + " at " + stamp(t1) + ", back " + b + "→" + a + " at " + stamp(t2) + " (" + Gap(t2-t1) + ")"
+		if got := w.out[0].evidence; got != want {
+			t.Fatalf("rows %d, %d: evidence %q, want %q", first, second, got, want)
 		}
 	}
 }

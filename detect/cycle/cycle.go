@@ -244,7 +244,14 @@ type scanner struct {
 	live         []int32  // prefix counts of live positions (see prune)
 	iota         []int32  // 0, 1, 2, …
 	mark         []int32  // wallet id → local id during gather (0 = unseen)
-	set          []uint64 // bitset for graph.SortDistinct
+	set          []uint64 // bitset for graph.SortWallets
+	sortTmp      []uint32 // buffer for graph.SortWallets
+	cStart, cAdj []int32  // the group graph in CSR form (prune)
+	cNext        []int32
+	small        [256]smallSlot // gatherSmall's hash table
+	gen          uint32         // its current generation
+	perm, order  []int32        // orderLocal's buffers
+	idsTmp       []uint32
 	start, membs []int32  // components' members
 	ids          []string // token ids of a collection ring
 }
@@ -253,9 +260,15 @@ func newScanner(pass *detect.Pass, f *features.Set, p *graph.PartnerTable, cfg c
 	return &scanner{pass: pass, f: f, partners: p, cfg: cfg, report: pass.Report}
 }
 
-// gather loads group g into the scanner's position arrays. Time O(n log D)
-// for n rows and D distinct wallets.
-func (s *scanner) gather(g group) {
+// gather loads group g into the scanner's position arrays. Wallets are
+// numbered 1..D in increasing wallet id through s.mark, a table over the
+// whole address space; a small group (at most smallGroup rows) is numbered
+// in first-seen order through a small hash table instead, which stays in
+// cache, and ordered only if it survives prune (orderLocal): most groups
+// are small tokens that never do, and their wallets' entries in the big
+// table would be cache misses. It reports whether the numbering is ordered.
+// Time O(n + D) (O(n log D) when the wallet ids are sparse).
+func (s *scanner) gather(g group) (ordered bool) {
 	n := len(g.rows)
 	s.rows = g.rows
 	s.gTime = resize(s.gTime, n)
@@ -267,6 +280,10 @@ func (s *scanner) gather(g group) {
 		for i := range s.iota {
 			s.iota[i] = int32(i)
 		}
+	}
+	if n <= smallGroup {
+		s.gatherSmall(g)
+		return false
 	}
 	if len(s.mark) == 0 {
 		s.mark = make([]int32, s.f.T.Addrs.Len()+1)
@@ -294,9 +311,7 @@ func (s *scanner) gather(g group) {
 			lo, hi = min(lo, v), max(hi, v)
 		}
 	}
-	if !graph.SortDistinct(ids, lo, hi, &s.set) {
-		slices.Sort(ids)
-	}
+	graph.SortWallets(ids, lo, hi, &s.set, &s.sortTmp)
 	for i, w := range ids {
 		mark[w] = int32(i) + 1
 	}
@@ -309,6 +324,82 @@ func (s *scanner) gather(g group) {
 		mark[w] = 0
 	}
 	s.gIDs = ids
+	return true
+}
+
+// smallGroup is the most rows of a group gather numbers through the small
+// hash table; at most 2·smallGroup wallets then fill at most half of it.
+const smallGroup = 64
+
+// smallSlot is an entry of the small hash table: valid when gen is the
+// scanner's current generation, so the table is never cleared.
+type smallSlot struct {
+	gen, wallet uint32
+	local       int32
+}
+
+// gatherSmall is gather for a group of at most smallGroup rows: local ids
+// 1..D in first-seen order through an open-addressing table of 256 slots
+// (multiplicative hash, linear probing).
+func (s *scanner) gatherSmall(g group) {
+	s.gen++
+	if s.gen == 0 { // wrapped: forget every slot
+		clear(s.small[:])
+		s.gen = 1
+	}
+	ids := s.gIDs[:0]
+	local := func(w uint32) uint32 {
+		h := (w * 0x9e3779b1) >> 24
+		for {
+			e := &s.small[h]
+			if e.gen != s.gen {
+				ids = append(ids, w)
+				*e = smallSlot{s.gen, w, int32(len(ids))}
+				return uint32(len(ids))
+			}
+			if e.wallet == w {
+				return uint32(e.local)
+			}
+			h = (h + 1) & 255
+		}
+	}
+	for i := range g.trades[:len(g.rows)] {
+		p := &g.trades[i]
+		s.gTime[i] = p.Time
+		u, v := p.Seller, p.Buyer
+		if u == 0 || v == 0 || u == v || int(u) > s.f.T.Addrs.Len() || int(v) > s.f.T.Addrs.Len() {
+			s.gFrom[i], s.gTo[i] = 0, 0
+			continue
+		}
+		s.gFrom[i] = local(u)
+		s.gTo[i] = local(v)
+	}
+	s.gIDs = ids
+}
+
+// orderLocal renumbers a group numbered in first-seen order (gatherSmall)
+// to local ids in increasing wallet id, the numbering the windows need.
+// Time O(D log D + n).
+func (s *scanner) orderLocal() {
+	d := len(s.gIDs)
+	perm := resize(s.perm, d) // first-seen id − 1 → ordered id
+	order := resize(s.order, d)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(s.gIDs[a], s.gIDs[b]) })
+	ids := resize(s.idsTmp, d)
+	for k, i := range order {
+		perm[i] = int32(k) + 1
+		ids[k] = s.gIDs[i]
+	}
+	copy(s.gIDs, ids)
+	for i, u := range s.gFrom {
+		if u != 0 {
+			s.gFrom[i], s.gTo[i] = uint32(perm[u-1]), uint32(perm[s.gTo[i]-1])
+		}
+	}
+	s.perm, s.order, s.idsTmp = perm, order, ids
 }
 
 func resize[T any](s []T, n int) []T {
@@ -319,13 +410,16 @@ func resize[T any](s []T, n int) []T {
 }
 
 func (s *scanner) scanGroup(g group) error {
-	s.gather(g)
+	ordered := s.gather(g)
 	width := s.cfg.window
 	if g.fungible {
 		width = s.cfg.fungibleWindow
 	}
 	var err error
 	if s.prune() {
+		if !ordered {
+			s.orderLocal()
+		}
 		err = s.scanRows(g, s.iota[:len(g.rows)], width)
 	}
 	slices.Sort(s.touched)
@@ -351,15 +445,41 @@ func (s *scanner) scanGroup(g group) error {
 // wallets: a live row. A window with fewer than minComp live rows has no
 // such component, so skipping it changes nothing (no cycle, no re-examined
 // component, no enumeration work). prune sets s.live to the prefix counts
-// of live rows by position. Time O(n + D) after gather.
+// of live rows by position.
+//
+// The group graph's components come from [graph.SCCOf] on its arcs in CSR
+// form, one counting sort of the positions' targets by source (local ids
+// are the nodes, repeated arcs kept): no rows per arc, no reverse index.
+// Time O(n + D) after gather.
 func (s *scanner) prune() bool {
 	n := len(s.rows)
+	d := len(s.gIDs)
 	minComp := s.minComp()
-	gr := s.b.Build(s.iota[:n], s.gFrom, s.gTo)
-	if gr.Arcs() < minComp {
+	if d < minComp {
 		return false
 	}
-	comp, count := gr.SCC(&s.ws)
+	// Node u−1 is local id u; its targets are adj[start[u−1]:start[u]].
+	start := resize(s.cStart, d+1)
+	clear(start)
+	for _, u := range s.gFrom {
+		if u != 0 {
+			start[u]++
+		}
+	}
+	for u := 1; u <= d; u++ {
+		start[u] += start[u-1]
+	}
+	adj := resize(s.cAdj, int(start[d]))
+	next := resize(s.cNext, d)
+	copy(next, start[:d])
+	for i, u := range s.gFrom {
+		if u != 0 {
+			adj[next[u-1]] = int32(s.gTo[i] - 1)
+			next[u-1]++
+		}
+	}
+	s.cStart, s.cAdj, s.cNext = start, adj, next
+	comp, count := graph.SCCOf(start, adj, &s.ws)
 	size := resize(s.start, count)
 	clear(size)
 	for _, c := range comp {

@@ -39,11 +39,15 @@
 // Speed: a group's times and wallets are gathered once into contiguous
 // arrays with wallets renumbered per group (order kept), so windows do not
 // re-read rows scattered across the table; and the graph of the whole group
-// is reduced to its strongly connected components first: a window with
-// fewer than three rows inside one such component of three or more wallets
-// (two rows and two wallets when min_len is 2) cannot hold a reported ring,
-// so it is skipped, and so is a group with none. Both are exact: findings
-// are those of scanning every window (TestScannerMatchesReference).
+// is reduced to its strongly connected components first (a counting sort
+// of its arcs and graph.SCCOf, no full graph): a window with fewer than
+// three rows inside one such component of three or more wallets (two rows
+// and two wallets when min_len is 2) cannot hold a reported ring, so it is
+// skipped, and so is a group with none. Small groups (most tokens, which
+// mostly have no such component) are numbered through a small hash table in
+// first-seen order, and put in wallet order only when they survive. All of
+// this is exact: findings are those of scanning every window
+// (TestScannerMatchesReference).
 //
 // Work is split by token and by collection over all cores; every
 // enumeration is bounded by budget steps and checks cancellation, so no

@@ -11,6 +11,9 @@
 // the hot paths the package also has array-based versions: [Graph.SCC]
 // (iterative Tarjan, O(V+E), no recursion) and [Graph.Cycles], a
 // length-bounded, budgeted, cancellable enumeration of elementary cycles.
+// [SCCOf] is the same Tarjan on bare CSR arrays, for callers that only need
+// the components and build the arrays with one counting sort, far cheaper
+// than a Graph.
 //
 // Unknown parties (features.NoWallet) and self-trades are never edges.
 //

@@ -52,23 +52,54 @@ almost only with each other) from honest traders with many counterparties.`,
 }
 
 // ComputePartners returns the partner table of the rows given by seller and
-// buyer wallet ids (0 = unknown); nWallets bounds the ids. Time O(N log N).
+// buyer wallet ids (0 = unknown); nWallets bounds the ids (the table grows
+// to cover larger ones).
+//
+// Each row is an unordered pair {lo, hi}, lo < hi. A counting sort by lo
+// gathers every lo's partners hi; a stamp per wallet (the last lo + 1 that
+// counted it) drops repeated pairs, and each distinct pair counts once for
+// both of its wallets. Time O(N + W) for N rows and W wallets, no sort;
+// memory 4 bytes per row and 12 per wallet.
 func ComputePartners(seller, buyer []uint32, nWallets int) *PartnerTable {
-	keys := make([]uint64, 0, len(seller))
+	nw := nWallets
+	for i, s := range seller {
+		nw = max(nw, int(s)+1, int(buyer[i])+1)
+	}
+	start := make([]int32, nw+1) // partners of lo: his[start[lo]:start[lo+1]]
 	for i, s := range seller {
 		b := buyer[i]
 		if s == 0 || b == 0 || s == b {
 			continue
 		}
-		lo, hi := min(s, b), max(s, b)
-		keys = append(keys, uint64(lo)<<32|uint64(hi))
+		start[min(s, b)+1]++
 	}
-	slices.Sort(keys)
-	keys = slices.Compact(keys)
-	t := &PartnerTable{Count: make([]int32, nWallets)}
-	for _, k := range keys {
-		t.Count[k>>32]++
-		t.Count[uint32(k)]++
+	for w := 1; w <= nw; w++ {
+		start[w] += start[w-1]
 	}
-	return t
+	his := make([]uint32, start[nw])
+	next := slices.Clone(start[:nw])
+	for i, s := range seller {
+		b := buyer[i]
+		if s == 0 || b == 0 || s == b {
+			continue
+		}
+		lo := min(s, b)
+		his[next[lo]] = max(s, b)
+		next[lo]++
+	}
+	count := make([]int32, nw)
+	stamp := next[:nw] // reused: stamp[w] = lo + 1 of the last lo that counted w
+	clear(stamp)
+	for lo := 0; lo < nw; lo++ {
+		k := int32(0)
+		for _, h := range his[start[lo]:start[lo+1]] {
+			if stamp[h] != int32(lo)+1 {
+				stamp[h] = int32(lo) + 1
+				count[h]++
+				k++
+			}
+		}
+		count[lo] += k
+	}
+	return &PartnerTable{Count: count}
 }

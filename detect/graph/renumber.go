@@ -15,6 +15,7 @@ import (
 type Renumberer struct {
 	mark []int32 // wallet id → local id (0: unseen; all 0 between calls)
 	set  []uint64
+	tmp  []uint32
 }
 
 // Renumber replaces the wallet ids of from and to (both known, non-zero,
@@ -23,8 +24,9 @@ type Renumberer struct {
 // wallet order, [Builder.Build] over the renumbered columns gives the same
 // nodes, arcs and row orders as over the original ones, while its
 // per-wallet accesses stay within D entries. Time O(n + D + span/64) when
-// [SortDistinct] applies (ids spanning at most 256 per wallet), O(n + D log
-// D) otherwise, for n rows; memory O(largest wallet id) once.
+// [SortDistinct] applies (ids spanning at most 256 per wallet), O(n + D)
+// otherwise ([SortWallets]' radix sort; O(n + D log D) below 512 wallets),
+// for n rows; memory O(largest wallet id) once.
 func (rn *Renumberer) Renumber(from, to []uint32) []uint32 {
 	var ids []uint32
 	lo, hi := uint32(1<<32-1), uint32(0) // range of ids
@@ -40,9 +42,7 @@ func (rn *Renumberer) Renumber(from, to []uint32) []uint32 {
 			}
 		}
 	}
-	if !SortDistinct(ids, lo, hi, &rn.set) {
-		slices.Sort(ids)
-	}
+	SortWallets(ids, lo, hi, &rn.set, &rn.tmp)
 	mark := rn.mark
 	for i, w := range ids {
 		mark[w] = int32(i) + 1

@@ -35,6 +35,9 @@
 // says so. Lists are ordered by key (collections by contract address then
 // chain, marketplaces by name), so the report is deterministic.
 //
-// Time O(N log N) for the sorts and O(C·N) for the x_min search with C ≤ 100
+// The sales are sorted once, by a radix sort of their prices' bits, and
+// split into the scopes in that order, so every scope's prices come out
+// sorted; each distinct price's significant digits are read once. Time O(N)
+// for the sort and split and O(C·N) for the x_min search with C ≤ 100
 // candidates; memory O(N).
 package markettest

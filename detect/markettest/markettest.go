@@ -88,7 +88,8 @@ type PowerLaw struct {
 	ParetoLevy bool    `json:"pareto_levy"` // 1 < ζ < 2
 }
 
-// Run tests the sales (price > 0, native currency) of set. Time O(N log N).
+// Run tests the sales (price > 0, native currency) of set. Time O(N) for
+// the sort and split of the sales (splitSales) plus the tests.
 func Run(set *features.Set, opt Options) *Report {
 	if opt.MinSales <= 0 {
 		opt.MinSales = 100
@@ -102,8 +103,7 @@ func Run(set *features.Set, opt Options) *Report {
 	// per-scope slices). Most contracts trade on one chain: byContract holds
 	// a contract's first (contract, chain) group, the map the others.
 	var (
-		all        []float64
-		coll, plat []int32
+		sales      []sale
 		collKeyOf  [][2]uint32
 		byContract = make([]int32, t.Addrs.Len())
 		more       = map[[2]uint32]int32{}
@@ -113,7 +113,7 @@ func Run(set *features.Set, opt Options) *Report {
 			continue
 		}
 		x := t.Price[r]
-		if math.IsInf(x, 0) || math.IsNaN(x) {
+		if !(x > 0) || math.IsInf(x, 0) {
 			continue
 		}
 		k := [2]uint32{set.Contract[r], t.Chain[r]}
@@ -129,25 +129,24 @@ func Run(set *features.Set, opt Options) *Report {
 				}
 			}
 		}
-		all = append(all, x)
-		coll = append(coll, g)
-		plat = append(plat, int32(t.Platform[r])-1) // -1: no platform
+		sales = append(sales, sale{math.Float64bits(x), g, int32(t.Platform[r]) - 1}) // -1: no platform
 	}
-	byColl := make(map[[2]uint32][]float64, len(collKeyOf))
-	for g, xs := range groupPrices(all, coll, len(collKeyOf)) {
-		byColl[collKeyOf[g]] = xs
+	sp := splitSales(sales, len(collKeyOf), t.Platforms.Len())
+	byColl := make(map[[2]uint32]int, len(collKeyOf))
+	for g, k := range collKeyOf {
+		byColl[k] = g
 	}
-	byPlat := map[uint32][]float64{}
-	for p, xs := range groupPrices(all, plat, t.Platforms.Len()) {
+	byPlat := map[uint32]int{}
+	for p, xs := range sp.plat {
 		if len(xs) > 0 {
-			byPlat[uint32(p)+1] = xs
+			byPlat[uint32(p)+1] = p
 		}
 	}
 	rep := &Report{MinSales: opt.MinSales, Collections: []*Scope{}, Marketplaces: []*Scope{}}
 	// Every scope's tests are independent: run them on GOMAXPROCS goroutines,
 	// largest first, and assemble the report in key order below.
 	var jobs []*job
-	market := &job{xs: all}
+	market := &job{xs: sp.all, digits: &sp.allDigits}
 	jobs = append(jobs, market)
 
 	collKeys := make([][2]uint32, 0, len(byColl))
@@ -162,8 +161,8 @@ func Run(set *features.Set, opt Options) *Report {
 	})
 	collJobs := make([]*job, len(collKeys))
 	for i, k := range collKeys {
-		if xs := byColl[k]; len(xs) >= opt.MinSales {
-			collJobs[i] = &job{xs: xs}
+		if g := byColl[k]; len(sp.coll[g]) >= opt.MinSales {
+			collJobs[i] = &job{xs: sp.coll[g], digits: &sp.collDigits[g]}
 			jobs = append(jobs, collJobs[i])
 		}
 	}
@@ -174,8 +173,8 @@ func Run(set *features.Set, opt Options) *Report {
 	slices.SortFunc(platKeys, func(a, b uint32) int { return cmp.Compare(t.Platforms.Value(a), t.Platforms.Value(b)) })
 	platJobs := make([]*job, len(platKeys))
 	for i, k := range platKeys {
-		if xs := byPlat[k]; len(xs) >= opt.MinSales {
-			platJobs[i] = &job{xs: xs}
+		if p := byPlat[k]; len(sp.plat[p]) >= opt.MinSales {
+			platJobs[i] = &job{xs: sp.plat[p], digits: &sp.platDigits[p]}
 			jobs = append(jobs, platJobs[i])
 		}
 	}
@@ -202,38 +201,138 @@ func Run(set *features.Set, opt Options) *Report {
 	return rep
 }
 
-// groupPrices returns the prices of each group g in [0, n), in their order
-// in xs, as sub-slices of one array (a counting sort on group; group -1 is
-// left out). Time O(len(xs) + n).
-func groupPrices(xs []float64, group []int32, n int) [][]float64 {
-	start := make([]int, n+1)
-	for _, g := range group {
-		if g >= 0 {
-			start[g+1]++
+// sale is one sale of Run: the IEEE bits of its price (positive and
+// finite, so the bits order the prices), its collection group and its
+// platform group (-1: none).
+type sale struct {
+	key        uint64
+	coll, plat int32
+}
+
+// scopes are the sale prices of every scope, each ascending, and their digit
+// counts.
+type scopes struct {
+	all        []float64
+	allDigits  digitCounts
+	coll, plat [][]float64 // by group
+	collDigits []digitCounts
+	platDigits []digitCounts
+}
+
+// splitSales sorts sales by price and splits them into the market's, each
+// collection's (groups 0..ncoll−1) and each platform's (0..nplat−1) prices,
+// each ascending: the groups are filled by walking the sorted sales once,
+// so one sort orders every scope (a scope's prices are a subsequence of the
+// market's). Each distinct price's significant digits are read once
+// (sigDigits) and counted into the digit counts of its scopes. sales is
+// reordered. Time O(N) for N sales beyond the radix sort's O(N) passes.
+func splitSales(sales []sale, ncoll, nplat int) *scopes {
+	sortSales(sales)
+	sp := &scopes{
+		all:        make([]float64, len(sales)),
+		collDigits: make([]digitCounts, ncoll),
+		platDigits: make([]digitCounts, nplat),
+	}
+	collStart := make([]int, ncoll+1)
+	platStart := make([]int, nplat+1)
+	for _, s := range sales {
+		collStart[s.coll+1]++
+		if s.plat >= 0 {
+			platStart[s.plat+1]++
 		}
 	}
-	for g := 0; g < n; g++ {
-		start[g+1] += start[g]
+	for g := 0; g < ncoll; g++ {
+		collStart[g+1] += collStart[g]
 	}
-	out := make([]float64, start[n])
-	pos := slices.Clone(start[:n])
-	for i, g := range group {
-		if g >= 0 {
-			out[pos[g]] = xs[i]
-			pos[g]++
+	for p := 0; p < nplat; p++ {
+		platStart[p+1] += platStart[p]
+	}
+	collVals := make([]float64, collStart[ncoll])
+	platVals := make([]float64, platStart[nplat])
+	sp.coll = cutGroups(collVals, collStart)
+	sp.plat = cutGroups(platVals, platStart)
+	collPos := collStart[:ncoll]
+	platPos := platStart[:nplat]
+	var (
+		prev = ^uint64(0) // not a positive float's bits
+		code digitCode
+	)
+	for i, s := range sales {
+		x := math.Float64frombits(s.key)
+		if s.key != prev {
+			prev, code = s.key, codeOf(x)
+		}
+		sp.all[i] = x
+		sp.allDigits.add(code)
+		collVals[collPos[s.coll]] = x
+		collPos[s.coll]++
+		sp.collDigits[s.coll].add(code)
+		if s.plat >= 0 {
+			platVals[platPos[s.plat]] = x
+			platPos[s.plat]++
+			sp.platDigits[s.plat].add(code)
 		}
 	}
-	groups := make([][]float64, n)
-	for g := range groups {
-		groups[g] = out[start[g]:start[g+1]:start[g+1]]
+	return sp
+}
+
+// cutGroups returns the groups of vals, group g being vals[start[g]:start[g+1]]
+// (start has one entry more than there are groups).
+func cutGroups(vals []float64, start []int) [][]float64 {
+	out := make([][]float64, len(start)-1)
+	for g := range out {
+		out[g] = vals[start[g]:start[g+1]:start[g+1]]
 	}
-	return groups
+	return out
+}
+
+// sortSales sorts sales by key: pdqsort for short lists, otherwise an LSD
+// radix sort of 16-bit digits (one counting pass for all four digits;
+// digits every key shares are skipped). Equal keys are equal prices, so the
+// order among them does not matter. Time O(N + 2^16) per digit.
+func sortSales(sales []sale) {
+	if len(sales) < 1<<12 {
+		slices.SortFunc(sales, func(a, b sale) int { return cmp.Compare(a.key, b.key) })
+		return
+	}
+	var count [4][1 << 16]uint32
+	for _, s := range sales {
+		k := s.key
+		count[0][k&0xffff]++
+		count[1][(k>>16)&0xffff]++
+		count[2][(k>>32)&0xffff]++
+		count[3][k>>48]++
+	}
+	buf := make([]sale, len(sales))
+	src, dst := sales, buf
+	for d := range count {
+		shift := uint(16 * d)
+		c := &count[d]
+		if c[(src[0].key>>shift)&0xffff] == uint32(len(src)) {
+			continue // every key has this digit
+		}
+		pos := uint32(0)
+		for i, n := range c {
+			c[i] = pos
+			pos += n
+		}
+		for _, s := range src {
+			j := (s.key >> shift) & 0xffff
+			dst[c[j]] = s
+			c[j]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &sales[0] {
+		copy(sales, src)
+	}
 }
 
 // job is the tests of one scope: its sale prices and, once run, the result.
 type job struct {
-	xs  []float64
-	out *Scope
+	xs     []float64 // ascending
+	digits *digitCounts
+	out    *Scope
 }
 
 // runJobs runs test on every job, largest first, on GOMAXPROCS goroutines.
@@ -253,24 +352,24 @@ func runJobs(jobs []*job, opt Options) {
 				if i >= len(order) {
 					return
 				}
-				order[i].out = test(order[i].xs, opt)
+				order[i].out = test(order[i].xs, order[i].digits, opt)
 			}
 		}()
 	}
 	wg.Wait()
 }
 
-// test runs the three tests on xs (positive, finite), or marks the scope skipped.
-func test(xs []float64, opt Options) *Scope {
+// test runs the three tests on xs (positive, finite, ascending) whose digit
+// counts are c, or marks the scope skipped.
+func test(xs []float64, c *digitCounts, opt Options) *Scope {
 	s := &Scope{Sales: len(xs)}
 	if len(xs) < opt.MinSales {
 		s.Skipped = fmt.Sprintf("%d sales, fewer than %d", len(xs), opt.MinSales)
 		return s
 	}
-	c := countDigits(xs)
 	s.Benford = c.benford()
 	s.Round = c.roundSizes()
-	s.PowerLaw = FitPowerLaw(xs, opt.MinTail)
+	s.PowerLaw = fitSorted(xs, opt.MinTail)
 	return s
 }
 
@@ -363,23 +462,51 @@ type digitCounts struct {
 func countDigits(xs []float64) *digitCounts {
 	c := &digitCounts{}
 	for _, x := range xs {
-		d, k := sigDigits(x)
-		if d == 0 {
-			continue
-		}
-		c.first[d-1]++
-		c.n++
-		if k == 0 {
-			continue
-		}
-		switch k % 10 {
-		case 0:
-			c.round++
-		case 1, 2, 8, 9:
-			c.near++
-		}
+		c.add(codeOf(x))
 	}
 	return c
+}
+
+// digitCode is what the digit tests read of one size: its first significant
+// digit (0: none) in the low four bits, and whether it is round (16) or
+// near-round (32).
+type digitCode uint8
+
+const (
+	codeRound digitCode = 16
+	codeNear  digitCode = 32
+)
+
+// codeOf returns x's digitCode (sigDigits).
+func codeOf(x float64) digitCode {
+	d, k := sigDigits(x)
+	c := digitCode(d)
+	if d == 0 || k == 0 {
+		return c
+	}
+	switch k % 10 {
+	case 0:
+		c |= codeRound
+	case 1, 2, 8, 9:
+		c |= codeNear
+	}
+	return c
+}
+
+// add counts one size of code c.
+func (c *digitCounts) add(code digitCode) {
+	d := code & 15
+	if d == 0 {
+		return
+	}
+	c.first[d-1]++
+	c.n++
+	switch {
+	case code&codeRound != 0:
+		c.round++
+	case code&codeNear != 0:
+		c.near++
+	}
 }
 
 // benford is the first-digit test of the counts (nil when n = 0).
@@ -469,6 +596,15 @@ func FitPowerLaw(xs []float64, minTail int) *PowerLaw {
 		return nil
 	}
 	sortPositive(v)
+	return fitSorted(v, minTail)
+}
+
+// fitSorted is [FitPowerLaw] of v, positive finite values in ascending
+// order.
+func fitSorted(v []float64, minTail int) *PowerLaw {
+	if len(v) < minTail || minTail < 2 {
+		return nil
+	}
 	cands := powerLawCandidates(v, minTail)
 	lv, sums := tailLogSums(v, cands)
 	// Candidates are visited from the last (the best fits tend to have a

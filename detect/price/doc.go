@@ -19,6 +19,7 @@
 // 0.5 + 0.5·log(r/factor)/log(factor) to 1 at r = factor².
 //
 // Time O(N·window) for the rolling medians (a sorted window updated by
-// binary search and one shift per sale), plus O(N) hashing for the pair
-// check; memory O(N).
+// binary search and one shift per sale: the leaving price is replaced by
+// the entering one), plus O(N) hashing for the pair check, which reads only
+// the reverse pairs of anomalies not linked by funders; memory O(N).
 package price

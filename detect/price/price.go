@@ -3,8 +3,8 @@ package price
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -56,68 +56,103 @@ func run(p *detect.Pass) (any, error) {
 	maxAge := p.Duration("max_age")
 	linker, _ := p.ResultOf[funder.Detector].(*funder.Linker)
 
-	// Group sales by (contract, currency), in canonical order. A sale
-	// carries its time so the rolling window never reads the (scattered)
-	// time column again. Most contracts trade in one currency: byContract
-	// holds the group of a contract's first currency, the map the rest.
-	type sale struct {
-		row   int32
-		price float64 // per item
-		time  int64
-	}
-	byContract := make([]int32, t.Addrs.Len())
-	group := map[[2]uint32]int{}
+	// Group sales by (contract, currency), in canonical order, numbered by
+	// first appearance. A sale carries its time so the rolling window never
+	// reads the (scattered) time column again. Most contracts trade in one
+	// or two currencies (ETH and WETH): first and second hold the groups of
+	// a contract's first two currencies, the map the rest. A first pass
+	// numbers every sale's group, a second lays the groups out contiguously
+	// (a counting sort), with no growing per-group slices.
+	first := make([]int32, t.Addrs.Len()) // contract → group + 1 (0: none yet)
+	second := make([]int32, t.Addrs.Len())
+	more := map[[2]uint32]int32{}
 	var (
-		seqs     [][]sale
-		groupCur []uint32 // currency of each group
+		groupCur []uint32                         // currency of each group
+		size     []int32                          // sales of each group
+		rows     = make([]int32, 0, len(f.Order)) // the sales in canonical order
+		gid      = make([]int32, 0, len(f.Order)) // and their groups
 	)
 	for _, r := range f.Order {
 		if !f.Sale[r] || t.Standard[r] == datasets.ERC20 || !(t.Amount[r] > 0) || math.IsInf(t.Price[r], 0) {
 			continue
 		}
 		c, cur := f.Contract[r], t.Currency[r]
-		g := int(byContract[c]) - 1
+		g := first[c] - 1
 		if g < 0 || groupCur[g] != cur {
-			k := [2]uint32{c, cur}
-			var ok bool
-			if g, ok = group[k]; !ok {
-				g = len(seqs)
-				group[k] = g
-				seqs = append(seqs, nil)
-				groupCur = append(groupCur, cur)
-				if byContract[c] == 0 {
-					byContract[c] = int32(g + 1)
+			if g2 := second[c] - 1; g2 >= 0 && groupCur[g2] == cur {
+				g = g2
+			} else if g < 0 || g2 < 0 {
+				g = int32(len(groupCur))
+				groupCur, size = append(groupCur, cur), append(size, 0)
+				if first[c] == 0 {
+					first[c] = g + 1
+				} else {
+					second[c] = g + 1
+				}
+			} else {
+				k := [2]uint32{c, cur}
+				var ok bool
+				if g, ok = more[k]; !ok {
+					g = int32(len(groupCur))
+					groupCur, size = append(groupCur, cur), append(size, 0)
+					more[k] = g
 				}
 			}
 		}
+		size[g]++
+		rows = append(rows, r)
+		gid = append(gid, g)
+	}
+	type sale struct {
+		row   int32
+		price float64 // per item
+		time  int64
+	}
+	seqs := make([][]sale, len(size))
+	flat := make([]sale, len(rows))
+	at := 0
+	for g, n := range size {
+		seqs[g] = flat[at : at : at+int(n)]
+		at += int(n)
+	}
+	for i, r := range rows {
+		g := gid[i]
 		seqs[g] = append(seqs[g], sale{r, unitPrice(t, r), t.Time[r]})
 	}
+	rows, gid = nil, nil
 
 	// Rolling medians per group, the groups split across goroutines; the
 	// anomalies are concatenated in group order.
 	per := make([][]anomaly, len(seqs))
-	scan := func(gi int, sorted []float64) []float64 {
+	scan := func(gi int, w *rolling) {
 		seq := seqs[gi]
-		sorted = sorted[:0]
-		lo := 0 // seq[lo:i] are in sorted
+		w.reset()
+		lo := 0 // seq[lo:i] are in the window
 		for i, sl := range seq {
 			r, pr := sl.row, sl.price
-			for lo < i && (i-lo >= window || (maxAge > 0 && sl.time-seq[lo].time > maxAge)) {
-				j, _ := slices.BinarySearch(sorted, seq[lo].price)
-				sorted = slices.Delete(sorted, j, j+1)
+			// The sales that leave before this one is compared, the last
+			// of them (usually the only one) left with the insertion.
+			leave := lo
+			for leave < i && (i-leave >= window || (maxAge > 0 && sl.time-seq[leave].time > maxAge)) {
+				leave++
+			}
+			for ; lo+1 < leave; lo++ {
+				w.remove(seq[lo].price)
+			}
+			out := -1
+			if lo < leave {
+				out = w.find(seq[lo].price)
 				lo++
 			}
-			if len(sorted) >= minSamples {
-				m := median(sorted)
+			if w.len(out) >= minSamples {
+				m := w.median(out)
 				ratio := max(pr/m, m/pr)
 				if ratio >= factor && features.Known(f.Seller[r]) && features.Known(f.Buyer[r]) && f.Seller[r] != f.Buyer[r] {
 					per[gi] = append(per[gi], anomaly{row: r, median: m, ratio: ratio})
 				}
 			}
-			j, _ := slices.BinarySearch(sorted, pr)
-			sorted = slices.Insert(sorted, j, pr)
+			w.replace(out, pr)
 		}
-		return sorted
 	}
 	var (
 		next atomic.Int64
@@ -131,13 +166,13 @@ func run(p *detect.Pass) (any, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sorted := make([]float64, 0, min(window, 1<<16))
+			w := &rolling{sorted: make([]uint64, 0, min(window, 1<<16))}
 			for {
 				gi := int(next.Add(1) - 1)
 				if gi >= len(seqs) || p.Context.Err() != nil {
 					return
 				}
-				sorted = scan(gi, sorted)
+				scan(gi, w)
 			}
 		}()
 	}
@@ -153,47 +188,50 @@ func run(p *detect.Pass) (any, error) {
 		return nil, nil
 	}
 
-	// Times at which each anomalous pair traded with each other.
-	pairKey := func(a, b uint32) [2]uint32 {
-		if a > b {
-			a, b = b, a
-		}
-		return [2]uint32{a, b}
-	}
-	pairs := map[[2]uint32][]int32{}
-	inPair := make([]bool, t.Addrs.Len()) // wallets of an anomalous pair
-	for _, a := range anomalies {
+	// An anomaly not linked by funders is linked by a trade the other way
+	// (the buyer selling to the seller) within link_window: buying from the
+	// same dealer again is ordinary. The rows of each such reverse pair
+	// (seller b, buyer s) are gathered in one pass over the rows, looking
+	// up only rows whose seller and buyer are both wanted.
+	kinds := make([]funder.Kind, len(anomalies))
+	vias := make([]uint32, len(anomalies))
+	reverse := map[uint64][]int32{} // seller<<32 | buyer → rows
+	wantSeller := make([]bool, t.Addrs.Len())
+	wantBuyer := make([]bool, t.Addrs.Len())
+	for i, a := range anomalies {
 		s, b := f.Seller[a.row], f.Buyer[a.row]
-		pairs[pairKey(s, b)] = nil
-		inPair[s], inPair[b] = true, true
-	}
-	for _, r := range f.Order {
-		s, b := f.Seller[r], f.Buyer[r]
-		if !features.Known(s) || !features.Known(b) || !inPair[s] || !inPair[b] {
-			continue
+		if kinds[i], vias[i] = linker.Link(s, b); kinds[i] == funder.None {
+			reverse[uint64(b)<<32|uint64(s)] = nil
+			wantSeller[b], wantBuyer[s] = true, true
 		}
-		k := pairKey(s, b)
-		if l, ok := pairs[k]; ok {
-			pairs[k] = append(l, r)
+	}
+	if len(reverse) > 0 {
+		for _, r := range f.Order {
+			s, b := f.Seller[r], f.Buyer[r]
+			if !wantSeller[s] || !wantBuyer[b] {
+				continue
+			}
+			k := uint64(s)<<32 | uint64(b)
+			if l, ok := reverse[k]; ok {
+				reverse[k] = append(l, r)
+			}
 		}
 	}
 
-	for _, a := range anomalies {
+	for i, a := range anomalies {
 		r := a.row
 		s, b := f.Seller[r], f.Buyer[r]
 		link := ""
-		if k, via := linker.Link(s, b); k != funder.None {
+		if k, via := kinds[i], vias[i]; k != funder.None {
 			if k == funder.Shared {
 				link = "counterparties linked by funder " + t.Addrs.String(via)
 			} else {
 				link = "counterparties linked: " + linker.Evidence(k, s, b, via)
 			}
 		} else {
-			// Only a trade the other way (the buyer selling to the seller)
-			// links them: buying from the same dealer again is ordinary.
 			n := 0
-			for _, o := range pairs[pairKey(s, b)] {
-				if f.Seller[o] == b && abs(t.Time[o]-t.Time[r]) <= linkWindow {
+			for _, o := range reverse[uint64(b)<<32|uint64(s)] {
+				if abs(t.Time[o]-t.Time[r]) <= linkWindow {
 					n++
 				}
 			}
@@ -219,13 +257,92 @@ func run(p *detect.Pass) (any, error) {
 // unitPrice is the price of one item of row r (erc1155 rows may move several).
 func unitPrice(t *datasets.Trades, r int32) float64 { return t.Price[r] / t.Amount[r] }
 
-// median returns the median of sorted (non-empty); O(1).
-func median(sorted []float64) float64 {
-	n := len(sorted)
-	if n%2 == 1 {
-		return sorted[n/2]
+// rolling is the rolling median's multiset of prices (positive or zero,
+// never NaN), kept sorted as their IEEE bits, which order such prices as
+// the prices themselves and compare as integers (see lowerBound). A price
+// about to leave can be marked by its index (find) instead of removed: len
+// and median then read the window without it, and replace overwrites it
+// with the entering price, shifting only the prices between the two
+// places. In the steady state (one price leaves, one enters) that is one
+// binary search and one move of the prices between them instead of a
+// removal and an insertion that each move half the window. Equal prices
+// are interchangeable, so which of them a removal takes does not matter.
+type rolling struct{ sorted []uint64 }
+
+func (w *rolling) reset() { w.sorted = w.sorted[:0] }
+
+// find returns the index of a price equal to x (which must be present).
+func (w *rolling) find(x float64) int { return lowerBound(w.sorted, math.Float64bits(x)) }
+
+// remove removes a price equal to x (which must be present).
+func (w *rolling) remove(x float64) {
+	j := w.find(x)
+	w.sorted = append(w.sorted[:j], w.sorted[j+1:]...)
+}
+
+// len is the number of prices without the one at out (-1: none).
+func (w *rolling) len(out int) int {
+	if out >= 0 {
+		return len(w.sorted) - 1
 	}
-	return (sorted[n/2-1] + sorted[n/2]) / 2
+	return len(w.sorted)
+}
+
+// median returns the median of the prices without the one at out (-1:
+// none), which must not be empty; O(1).
+func (w *rolling) median(out int) float64 {
+	at := func(i int) float64 { // i-th price without out
+		if out >= 0 && i >= out {
+			i++
+		}
+		return math.Float64frombits(w.sorted[i])
+	}
+	n := w.len(out)
+	if n%2 == 1 {
+		return at(n / 2)
+	}
+	return (at(n/2-1) + at(n/2)) / 2
+}
+
+// replace inserts x in order, in place of the price at out (-1: none).
+func (w *rolling) replace(out int, x float64) {
+	s := w.sorted
+	b := math.Float64bits(x)
+	k := lowerBound(s, b)
+	switch {
+	case out < 0:
+		s = append(s, 0)
+		copy(s[k+1:], s[k:])
+	case k <= out:
+		copy(s[k+1:out+1], s[k:out])
+	default: // x goes after out: the prices between move down
+		k--
+		copy(s[out:k], s[out+1:k+1])
+	}
+	s[k] = b
+	w.sorted = s
+}
+
+// lowerBound returns the first index of sorted (ascending) whose value is
+// at least x, len(sorted) if none. The search halves the range without an
+// early exit, so the loop has a fixed trip count, and its one
+// data-dependent step is arithmetic on the borrow of an integer
+// subtraction rather than a branch that random prices would mispredict
+// half the time. Time O(log n).
+func lowerBound(sorted []uint64, x uint64) int {
+	base, n := 0, len(sorted)
+	for n > 1 {
+		half := n / 2
+		// lt is 1 when sorted[base+half-1] < x, then sorted[base:base+half]
+		// are all below x: the borrow of the subtraction, no branch.
+		_, lt := bits.Sub64(sorted[base+half-1], x, 0)
+		base += int(uint(half) & -uint(lt))
+		n -= half
+	}
+	if n == 1 && sorted[base] < x {
+		base++
+	}
+	return base
 }
 
 func abs(x int64) int64 {

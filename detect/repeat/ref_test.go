@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"testing"
@@ -123,5 +124,35 @@ func TestMatchesReference(t *testing.T) {
 				t.Errorf("seed %d %v: %d findings, reference %d (or they differ)", seed, params, len(got), len(want))
 			}
 		}
+	}
+}
+
+// TestMatchesReferenceMixedStandards compares the detector with refDetector
+// on a market whose tokens mix erc721 and erc1155 rows (the per-row
+// standard check the mixed assets still need).
+func TestMatchesReferenceMixedStandards(t *testing.T) {
+	r := rand.New(rand.NewPCG(61, 62))
+	var rows []tt.Row
+	for i := 0; i < 5000; i++ {
+		row := tt.Row{Day: float64(i) / 40, Contract: fmt.Sprint("K", r.IntN(3)), Token: fmt.Sprint(r.IntN(60)),
+			Seller: fmt.Sprint("w", r.IntN(12)), Buyer: fmt.Sprint("w", r.IntN(12)), Price: 1, Std: datasets.ERC721}
+		if r.IntN(8) == 0 {
+			row.Std = datasets.ERC1155
+		}
+		rows = append(rows, row)
+	}
+	in := &detect.Input{Features: features.Compute(tt.Build(rows))}
+	p := detect.NewParams()
+	for _, d := range []*detect.Detector{Detector, refDetector} {
+		p.Set(d.Name+".min_count", "2")
+		p.Set(d.Name+".window", "30d")
+	}
+	res, err := detect.Run(context.Background(), in, []*detect.Detector{Detector, refDetector}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, want := res.Findings[Detector.Name], res.Findings[refDetector.Name]
+	if len(want) == 0 || !reflect.DeepEqual(got, want) {
+		t.Errorf("%d findings, reference %d (or they differ)", len(got), len(want))
 	}
 }

@@ -30,6 +30,15 @@ func run(p *detect.Pass) (any, error) {
 	minCount := max(2, p.Int("min_count"))
 	window := p.Duration("window")
 	trades := f.Trades()
+	// mixed[a]: asset a has a row that is not erc721. One sequential pass
+	// over the standard column spares the per-row check, a read scattered
+	// across the table, for the assets (nearly all) whose rows all are.
+	mixed := make([]bool, t.Assets.Len())
+	for r, std := range t.Standard {
+		if std != datasets.ERC721 {
+			mixed[t.Asset[r]] = true
+		}
+	}
 	var (
 		keys []uint64
 		pos  []int32
@@ -55,7 +64,7 @@ func run(p *detect.Pass) (any, error) {
 				if side == 1 {
 					w = tr[i].Seller
 				}
-				if features.Known(w) && t.Standard[r] == datasets.ERC721 {
+				if features.Known(w) && (!mixed[a] || t.Standard[r] == datasets.ERC721) {
 					keys = append(keys, uint64(w)<<32|uint64(i))
 				}
 			}

@@ -32,7 +32,10 @@
 // canonical order) in contiguous arrays of times and wallet ids renumbered
 // per group in increasing wallet order, so windows are position ranges and
 // their graphs are built from contiguous memory with the same nodes, arcs
-// and orders as from the table's columns. Work per window is O(A log A) for
+// and orders as from the table's columns. A window's strongly connected
+// components are found first on a CSR of its arcs (graph.SCCOf), and its
+// graph is built from the trades inside components of two or more wallets
+// only, the only ones the test reads. Work per window is O(A log A) for
 // A rows plus O(k²) peeling per component of k ≤ max_component wallets,
 // windows are spread over all cores, and the result does not depend on
 // scheduling.

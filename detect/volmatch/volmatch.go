@@ -310,12 +310,31 @@ type scanner struct {
 	arcAmt       []float64
 	start, membs []int32
 	queue        []int32
+
+	// inComponents' buffers; loc is all zero between calls.
+	loc                        []int32
+	winIDs                     []uint32
+	cStart, cAdj, cNext, cSize []int32
+	inPos                      []int32
 }
 
 // scan tests one window.
+//
+// Only trades whose arc lies inside a strongly connected component of two
+// or more wallets are ever read (component, flag and keep see internal arcs
+// only), so the window's graph is built from those trades alone: their
+// components are the window's components of two or more wallets, with the
+// same internal arcs, and the graph keeps wallet and position order, so
+// every sum and every peeling step runs in the same order. inComponents
+// finds those trades on a CSR of the window's arcs, much cheaper than a
+// full graph; most windows have few or none.
 func (s *scanner) scan(it item) {
 	lay := s.lay
-	g := s.b.Build(it.pos, lay.from, lay.to)
+	pos := s.inComponents(it.pos)
+	if len(pos) < 2 {
+		return
+	}
+	g := s.b.Build(pos, lay.from, lay.to)
 	if g.Arcs() < 2 {
 		return
 	}
@@ -360,6 +379,63 @@ func (s *scanner) scan(it item) {
 		}
 		s.component(it, g, comp, int32(c), m)
 	}
+}
+
+// inComponents returns the positions pos (increasing) whose arc lies inside
+// a strongly connected component of at least two wallets of the graph of
+// pos, in order, in a buffer of the scanner. The group's local wallet ids
+// are numbered 0..D−1 for the window through s.loc (left all zero), the
+// arcs put in CSR form by a counting sort, and the components found by
+// graph.SCCOf. Time O(n + D) for n positions and D wallets.
+func (s *scanner) inComponents(pos []int32) []int32 {
+	lay := s.lay
+	ids := s.winIDs[:0]
+	for _, p := range pos {
+		for _, w := range [2]uint32{lay.from[p], lay.to[p]} {
+			if int(w) >= len(s.loc) {
+				s.loc = append(s.loc, make([]int32, int(w)+1-len(s.loc)+len(s.loc)/2)...)
+			}
+			if s.loc[w] == 0 {
+				ids = append(ids, w)
+				s.loc[w] = int32(len(ids))
+			}
+		}
+	}
+	loc := s.loc
+	d := len(ids)
+	start := resize(s.cStart, d+1)
+	clear(start)
+	for _, p := range pos {
+		start[loc[lay.from[p]]]++
+	}
+	for u := 1; u <= d; u++ {
+		start[u] += start[u-1]
+	}
+	adj := resize(s.cAdj, len(pos))
+	next := resize(s.cNext, d)
+	copy(next, start[:d])
+	for _, p := range pos {
+		u := loc[lay.from[p]] - 1
+		adj[next[u]] = loc[lay.to[p]] - 1
+		next[u]++
+	}
+	comp, count := graph.SCCOf(start, adj, &s.ws)
+	size := resize(s.cSize, count)
+	clear(size)
+	for _, c := range comp {
+		size[c]++
+	}
+	out := s.inPos[:0]
+	for _, p := range pos {
+		if c := comp[loc[lay.from[p]]-1]; size[c] >= 2 && c == comp[loc[lay.to[p]]-1] {
+			out = append(out, p)
+		}
+	}
+	for _, w := range ids {
+		loc[w] = 0
+	}
+	s.winIDs, s.cStart, s.cAdj, s.cNext, s.cSize, s.inPos = ids, start, adj, next, size, out
+	return out
 }
 
 // members is [graph.Members] into the scanner's buffers.
