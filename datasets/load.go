@@ -208,7 +208,7 @@ type builder struct {
 	slots []uint64 // open addressing: hash high bits << 32 | row+1; 0 empty
 	used  int      // slots in use, at most maxIdentityLoad/10 of them
 
-	contracts *contractCache // stage B: global contract ids
+	pc2g []AddrID // stage B: global contract id by stage A's private id (0: not yet)
 
 	pcontracts *Addresses     // stage A: private contract numbering
 	pcache     *contractCache // stage A
@@ -220,7 +220,7 @@ type builder struct {
 }
 
 func newBuilder(opt *LoadOptions) *builder {
-	return &builder{t: NewTrades(), contracts: new(contractCache), pcontracts: NewAddresses(), pcache: new(contractCache), opt: opt, slots: make([]uint64, 1<<10)}
+	return &builder{t: NewTrades(), pcontracts: NewAddresses(), pcache: new(contractCache), opt: opt, slots: make([]uint64, 1<<10)}
 }
 
 // reserve grows every column to hold n more rows (before the merge starts).
@@ -364,19 +364,22 @@ func internStr(d *Dict, s string) uint32 {
 	return d.Intern(strings.Clone(s))
 }
 
-func (b *builder) contractID(a *Address, intern bool) (AddrID, bool) {
-	h := hashAddr(a)
-	if id, ok := b.contracts.get(a, h); ok {
-		return id, true
+// globalContract is the address id of p's contract. Stage A numbered the
+// contracts privately (p.pcid, in its own first-seen order); stage B maps
+// those numbers to dictionary ids through a slice, interning a contract when
+// the first of its rows reaches it, so ids come out as if every row interned
+// its contract in order.
+func (b *builder) globalContract(p *prow) AddrID {
+	if int(p.pcid) < len(b.pc2g) {
+		if id := b.pc2g[p.pcid]; id != 0 {
+			return id
+		}
+	} else {
+		b.pc2g = append(b.pc2g, make([]AddrID, int(p.pcid)+1-len(b.pc2g))...)
 	}
-	var id AddrID
-	if intern {
-		id = b.t.Addrs.intern(a, h)
-	} else if id, _ = b.t.Addrs.index.find(a, h); id == 0 {
-		return 0, false
-	}
-	b.contracts.put(a, h, id)
-	return id, true
+	id := b.t.Addrs.intern(&p.contract, hashAddr(&p.contract))
+	b.pc2g[p.pcid] = id
+	return id
 }
 
 // reject hands e to OnReject (or returns it to stop the load).
@@ -431,6 +434,7 @@ func (b *builder) addRowsA(rows []prow) {
 			p := &blk[i]
 			if p.err == nil {
 				pc[i] = b.privateContract(&p.contract)
+				p.pcid = pc[i]
 				ah[i] = assetHash(pc[i], p.tk.kind, p.tk.v, tokRawBytes(p))
 			}
 		}
@@ -545,7 +549,7 @@ func (b *builder) addB(p *prow, c *chunk) error {
 			Err: &conflictError{file: t.Files[t.Source[found]], line: t.Line[found], parquet: b.fileParquet[t.Source[found]]},
 		})
 	}
-	cid, _ := b.contractID(&p.contract, true)
+	cid := b.globalContract(p)
 	if int(p.aid) == len(t.Assets.Contract) {
 		t.Assets.Contract = append(t.Assets.Contract, cid)
 	}

@@ -25,6 +25,7 @@ type prow struct {
 	token     string
 	tk        tokKey  // token in compact form, set by finish
 	aid       AssetID // merge stage A → B: asset id (rowNew)
+	pcid      AddrID  // merge stage A → B: stage A's private contract id
 	cand      uint32  // merge stage A → B: the loaded row of the same identity (rowSame)
 	state     uint8   // merge stage A → B: rowNew, rowSame or rowBad
 	sellerID  AddrID  // stage B: ids resolved by resolveAddrs (0: not yet interned)
