@@ -571,6 +571,74 @@ func (b *builder) addB(p *prow, c *chunk) error {
 	return nil
 }
 
+// addRowsB ends the merge for the rows of c, in order: runs of new rows
+// through addNew, the others (rejects, duplicates, conflicts) through addB.
+func (b *builder) addRowsB(c *chunk) error {
+	rows := c.rows
+	for i := 0; i < len(rows); {
+		if rows[i].state != rowNew {
+			if err := b.addB(&rows[i], c); err != nil {
+				return err
+			}
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(rows) && rows[j].state == rowNew {
+			j++
+		}
+		b.addNew(rows[i:j])
+		i = j
+	}
+	return nil
+}
+
+// addNew appends new rows (state rowNew) as addB does, one column slice at
+// a time held in a local, so that an append does not write the table's
+// slice headers back for every row. Nothing here reads the columns.
+func (b *builder) addNew(rows []prow) {
+	t := b.t
+	t.Stats.RowsRead += int64(len(rows))
+	// Contracts and parties share the address dictionary: interned in
+	// one loop, in addB's order, so new addresses get the same ids.
+	contract, seller, buyer, txFrom := t.Assets.Contract, t.Seller, t.Buyer, t.TxFrom
+	for i := range rows {
+		p := &rows[i]
+		cid := b.globalContract(p)
+		if int(p.aid) == len(contract) {
+			contract = append(contract, cid)
+		}
+		seller = append(seller, b.addrID(&p.seller, p.hasSeller, p.sellerID))
+		buyer = append(buyer, b.addrID(&p.buyer, p.hasBuyer, p.buyerID))
+		txFrom = append(txFrom, b.addrID(&p.txFrom, p.hasTxFrom, p.txFromID))
+	}
+	t.Assets.Contract, t.Seller, t.Buyer, t.TxFrom = contract, seller, buyer, txFrom
+	chain, cur, plat := t.Chain, t.Currency, t.Platform
+	for i := range rows {
+		p := &rows[i]
+		chain = append(chain, b.strs[0].intern(t.Chains, p.chain))
+		cur = append(cur, b.strs[1].intern(t.Currencies, p.currency))
+		plat = append(plat, b.strs[2].intern(t.Platforms, p.platform))
+	}
+	t.Chain, t.Currency, t.Platform = chain, cur, plat
+	tm, block, std, label, line := t.Time, t.Block, t.Standard, t.Label, t.Line
+	amount, price, usd, src := t.Amount, t.Price, t.PriceUSD, t.Source
+	for i := range rows {
+		p := &rows[i]
+		tm = append(tm, p.time)
+		block = append(block, p.block)
+		std = append(std, p.std)
+		amount = append(amount, p.amount)
+		price = append(price, p.price)
+		usd = append(usd, p.usd)
+		label = append(label, p.label)
+		src = append(src, b.src)
+		line = append(line, p.line)
+	}
+	t.Time, t.Block, t.Standard, t.Label, t.Line = tm, block, std, label, line
+	t.Amount, t.Price, t.PriceUSD, t.Source = amount, price, usd, src
+}
+
 // addrID is the id of a (NoAddr when !has): id when resolveAddrs found it,
 // else interned now, so new addresses get ids in row order.
 func (b *builder) addrID(a *Address, has bool, id AddrID) AddrID {

@@ -586,6 +586,49 @@ func (d *colCursor) decode(fp *pqFast, rows []prow) error {
 			}
 			d.j++
 		}
+	case col.kind == pqText && (k == colSeller || k == colBuyer || k == colTxFrom || k == colTxHash):
+		// The big hex columns, parsed straight into their fields; an
+		// empty value or a bad one takes setText's path, for its rules
+		// and messages.
+		vals := d.vals
+		for i := range rows {
+			p := &rows[i]
+			if def != nil && def[i] == 0 {
+				applyTmpl(k, p, null, nullErr)
+				continue
+			}
+			l := -1
+			if len(vals) >= 4 {
+				l = int(binary.LittleEndian.Uint32(vals))
+			}
+			if l < 0 || l > len(vals)-4 {
+				return errPageFormat
+			}
+			if p.err == nil {
+				s := unsafe.String(unsafe.SliceData(vals[4:]), l)
+				ok := false
+				switch k {
+				case colSeller:
+					ok = decodeHex0x(p.seller[:], s)
+					p.hasSeller = ok
+				case colBuyer:
+					ok = decodeHex0x(p.buyer[:], s)
+					p.hasBuyer = ok
+				case colTxFrom:
+					ok = decodeHex0x(p.txFrom[:], s)
+					p.hasTxFrom = ok
+				case colTxHash:
+					ok = decodeHex0x(p.tx[:], s)
+				}
+				if !ok {
+					if err := fp.cfg.setText(k, trimSpace(s), p); err != nil {
+						fail(k, p, err)
+					}
+				}
+			}
+			vals = vals[4+l:]
+		}
+		d.vals = vals
 	case col.kind == pqText:
 		vals := d.vals
 		for i := range rows {

@@ -163,10 +163,8 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 		}
 		defer c.release()
 		b.resolveAddrs(c.rows)
-		for i := range c.rows {
-			if err := b.addB(&c.rows[i], c); err != nil {
-				return err
-			}
+		if err := b.addRowsB(c); err != nil {
+			return err
 		}
 		prog.add(c.lines)
 		putRows(c.rows)

@@ -352,10 +352,8 @@ func (b *builder) runText(r io.Reader, name string, cfg *loadConfig, jsonl bool)
 			b.reserveB(estimateRows(c, b.sizeHint))
 		}
 		b.resolveAddrs(c.rows)
-		for i := range c.rows {
-			if err := b.addB(&c.rows[i], c); err != nil {
-				return err
-			}
+		if err := b.addRowsB(c); err != nil {
+			return err
 		}
 		putRows(c.rows)
 		c.rows = nil
