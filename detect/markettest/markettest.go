@@ -103,7 +103,7 @@ func Run(set *features.Set, opt Options) *Report {
 	// per-scope slices). Most contracts trade on one chain: byContract holds
 	// a contract's first (contract, chain) group, the map the others.
 	var (
-		sales      []sale
+		sales      = make([]sale, 0, len(set.Order)) // at most one a row: no regrowth
 		collKeyOf  [][2]uint32
 		byContract = make([]int32, t.Addrs.Len())
 		more       = map[[2]uint32]int32{}

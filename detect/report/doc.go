@@ -23,7 +23,8 @@
 // (the canonical Arrow types of datasets.CanonicalSchema for the trade columns;
 // is_wash bool, score float64, level int32, reasons and evidence strings;
 // zstd-compressed; strings and repeated numbers dictionary-encoded per row
-// group, tx_hash DELTA_LENGTH_BYTE_ARRAY, block_time DELTA_BINARY_PACKED;
+// group, tx_hash, seller and buyer DELTA_LENGTH_BYTE_ARRAY, block_time
+// DELTA_BINARY_PACKED;
 // written in row groups of 256 Ki rows so memory stays bounded). Either is
 // written atomically: the file appears only when complete. Time O(N).
 package report
