@@ -162,7 +162,7 @@ func planParquetFast(rdr *file.Reader, sc *arrow.Schema, idx *[numCols]int, cfg 
 	}
 	for g := range md.NumRowGroups() {
 		rg := md.RowGroup(g)
-		if rg.NumRows() < 0 || rg.NumRows() > math.MaxInt32 {
+		if rg.NumRows() < 0 || rg.NumRows() > pqFastMaxGroup {
 			return nil
 		}
 		for _, col := range fp.cols {
@@ -201,6 +201,13 @@ var errPageFormat = errors.New("malformed Parquet page")
 // while every column is written into it, where whole row groups would be
 // streamed through memory once per column. (A variable for tests.)
 var pqBlock = 1024
+
+// pqFastMaxGroup is the most rows a row group may claim for the fast path,
+// which sizes a page's level and index buffers by the page's value count
+// (at most the row group's rows): a damaged footer or page header must not
+// make it allocate gigabytes. Larger row groups (none of the usual writers
+// makes them) go through pqarrow, which reads in batches.
+const pqFastMaxGroup = 1 << 24
 
 // pqPartRows is the most rows of a chunk: a larger row group is parsed in
 // parts of this many rows, each a chunk of its own, so that the parsed rows
