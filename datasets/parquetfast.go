@@ -593,50 +593,11 @@ func (d *colCursor) decode(fp *pqFast, rows []prow) error {
 			}
 			d.j++
 		}
-	case col.kind == pqText && (k == colSeller || k == colBuyer || k == colTxFrom || k == colTxHash):
-		// The big hex columns, parsed straight into their fields; an
-		// empty value or a bad one takes setText's path, for its rules
-		// and messages.
-		vals := d.vals
-		for i := range rows {
-			p := &rows[i]
-			if def != nil && def[i] == 0 {
-				applyTmpl(k, p, null, nullErr)
-				continue
-			}
-			l := -1
-			if len(vals) >= 4 {
-				l = int(binary.LittleEndian.Uint32(vals))
-			}
-			if l < 0 || l > len(vals)-4 {
-				return errPageFormat
-			}
-			if p.err == nil {
-				s := unsafe.String(unsafe.SliceData(vals[4:]), l)
-				ok := false
-				switch k {
-				case colSeller:
-					ok = decodeHex0x(p.seller[:], s)
-					p.hasSeller = ok
-				case colBuyer:
-					ok = decodeHex0x(p.buyer[:], s)
-					p.hasBuyer = ok
-				case colTxFrom:
-					ok = decodeHex0x(p.txFrom[:], s)
-					p.hasTxFrom = ok
-				case colTxHash:
-					ok = decodeHex0x(p.tx[:], s)
-				}
-				if !ok {
-					if err := fp.cfg.setText(k, trimSpace(s), p); err != nil {
-						fail(k, p, err)
-					}
-				}
-			}
-			vals = vals[4+l:]
-		}
-		d.vals = vals
 	case col.kind == pqText:
+		// The big hex columns are parsed straight into their fields; an
+		// empty or bad value takes setText's path, for its rules and
+		// messages.
+		hex := k == colSeller || k == colBuyer || k == colTxFrom || k == colTxHash
 		vals := d.vals
 		for i := range rows {
 			p := &rows[i]
@@ -644,20 +605,17 @@ func (d *colCursor) decode(fp *pqFast, rows []prow) error {
 				applyTmpl(k, p, null, nullErr)
 				continue
 			}
-			l := -1
-			if len(vals) >= 4 {
-				l = int(binary.LittleEndian.Uint32(vals))
-			}
-			if l < 0 || l > len(vals)-4 {
+			s, rest, ok := plainBytes(vals)
+			if !ok {
 				return errPageFormat
 			}
-			if p.err == nil {
-				s := trimSpace(unsafe.String(unsafe.SliceData(vals[4:]), l))
-				if err := fp.cfg.setText(k, s, p); err != nil {
-					fail(k, p, err)
-				}
+			vals = rest
+			if p.err != nil || hex && setHex(k, p, s) {
+				continue
 			}
-			vals = vals[4+l:]
+			if err := fp.cfg.setText(k, trimSpace(s), p); err != nil {
+				fail(k, p, err)
+			}
 		}
 		d.vals = vals
 	case col.kind == pqBool:
@@ -735,6 +693,39 @@ func (d *colCursor) textSetter(k int) func(p *prow, e uint32) {
 		return func(p *prow, e uint32) { p.platform = d.dictStr[e] }
 	}
 	return func(p *prow, e uint32) { copyColumn(k, p, &d.dictText[e]) }
+}
+
+// plainBytes splits the next PLAIN BYTE_ARRAY value (a 4-byte little-endian
+// length, then the bytes) off vals, as a string sharing vals' memory.
+func plainBytes(vals []byte) (string, []byte, bool) {
+	if len(vals) < 4 {
+		return "", vals, false
+	}
+	l := int(binary.LittleEndian.Uint32(vals))
+	if l > len(vals)-4 {
+		return "", vals, false
+	}
+	return unsafe.String(unsafe.SliceData(vals[4:]), l), vals[4+l:], true
+}
+
+// setHex stores s, when it is exactly 0x and the digits of an address (k
+// seller, buyer or tx_from) or a hash (tx_hash), as setText would, and
+// reports whether it did.
+func setHex(k int, p *prow, s string) bool {
+	switch k {
+	case colSeller:
+		p.hasSeller = decodeHex0x(p.seller[:], s)
+		return p.hasSeller
+	case colBuyer:
+		p.hasBuyer = decodeHex0x(p.buyer[:], s)
+		return p.hasBuyer
+	case colTxFrom:
+		p.hasTxFrom = decodeHex0x(p.txFrom[:], s)
+		return p.hasTxFrom
+	case colTxHash:
+		return decodeHex0x(p.tx[:], s)
+	}
+	return false
 }
 
 // applyTmpl copies column k of tmpl (or its error) into p, unless p failed
@@ -819,14 +810,12 @@ func (d *colCursor) dictionary(fp *pqFast, col *pqColumn, data []byte, n int) er
 		}
 		var t prow
 		for j := range n {
-			if len(data) < 4 {
+			v, rest, ok := plainBytes(data)
+			if !ok {
 				return errPageFormat
 			}
-			l := int(binary.LittleEndian.Uint32(data))
-			if l < 0 || l > len(data)-4 {
-				return errPageFormat
-			}
-			s := trimSpace(unsafe.String(unsafe.SliceData(data[4:]), l))
+			data = rest
+			s := trimSpace(v)
 			if col.retain {
 				s = strings.Clone(s)
 			}
@@ -854,7 +843,6 @@ func (d *colCursor) dictionary(fp *pqFast, col *pqColumn, data []byte, n int) er
 			default:
 				d.dictText[j] = t
 			}
-			data = data[4+l:]
 		}
 	case pqFloat32, pqFloat64:
 		w := 8

@@ -421,6 +421,23 @@ func FuzzRLEDecoder(f *testing.F) {
 	})
 }
 
+// loadBytes loads Parquet bytes with --skip-bad-rows, through pqarrow when
+// viaArrow is set, and renders the rows.
+func loadBytes(data []byte, viaArrow bool) (string, error) {
+	old := parquetFastOff
+	parquetFastOff = viaArrow
+	defer func() { parquetFastOff = old }()
+	tr, err := LoadFS(fstest.MapFS{"f.parquet": {Data: data}}, []string{"f.parquet"}, LoadOptions{SkipBadRows: true})
+	if err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	for i := 0; i < tr.Len(); i++ {
+		fmt.Fprintf(&sb, "%d %+v\n", tr.Line[i], tr.Row(i))
+	}
+	return sb.String(), nil
+}
+
 // FuzzLoadParquet: a damaged Parquet file never crashes the load, and when
 // both paths accept it they agree. Not in CI's short fuzz pass: with arrow-go
 // and its codecs instrumented, Go's fuzzing engine spends seconds on its
@@ -440,22 +457,8 @@ func FuzzLoadParquet(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		load := func(off bool) (string, error) {
-			old := parquetFastOff
-			parquetFastOff = off
-			defer func() { parquetFastOff = old }()
-			tr, err := LoadFS(fstest.MapFS{"f.parquet": {Data: data}}, []string{"f.parquet"}, LoadOptions{SkipBadRows: true})
-			if err != nil {
-				return "", err
-			}
-			var sb strings.Builder
-			for i := 0; i < tr.Len(); i++ {
-				fmt.Fprintf(&sb, "%d %+v\n", tr.Line[i], tr.Row(i))
-			}
-			return sb.String(), nil
-		}
-		got, err1 := load(false)
-		want, err2 := load(true)
+		got, err1 := loadBytes(data, false)
+		want, err2 := loadBytes(data, true)
 		if err1 == nil && err2 == nil && got != want {
 			t.Fatalf("the fast path differs from pqarrow:\n%s\nwant\n%s", got, want)
 		}
@@ -495,22 +498,8 @@ func TestParquetDamaged(t *testing.T) {
 				data = data[:i+1]
 			}
 		}
-		load := func(off bool) (string, error) {
-			old := parquetFastOff
-			parquetFastOff = off
-			defer func() { parquetFastOff = old }()
-			tr, err := LoadFS(fstest.MapFS{"f.parquet": {Data: data}}, []string{"f.parquet"}, LoadOptions{SkipBadRows: true})
-			if err != nil {
-				return "", err
-			}
-			var sb strings.Builder
-			for i := 0; i < tr.Len(); i++ {
-				fmt.Fprintf(&sb, "%d %+v\n", tr.Line[i], tr.Row(i))
-			}
-			return sb.String(), nil
-		}
-		got, err1 := load(false)
-		want, err2 := load(true)
+		got, err1 := loadBytes(data, false)
+		want, err2 := loadBytes(data, true)
 		if err1 == nil && err2 == nil && got != want {
 			t.Fatalf("the fast path differs from pqarrow on a damaged file:\n%s\nwant\n%s", got, want)
 		}
