@@ -45,6 +45,7 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 			return &FileError{File: name, Err: err}
 		}
 		ras = bytes.NewReader(data)
+		size = int64(len(data))
 	}
 	defer func() {
 		// The Parquet reader panics on some malformed files; a bad file must
