@@ -12,7 +12,6 @@ type asyncWriter struct {
 	queue chan []byte
 	free  chan []byte
 	done  chan error
-	err   error
 }
 
 const asyncChunk = 8 << 20
