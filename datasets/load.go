@@ -571,10 +571,36 @@ func (b *builder) addB(p *prow, c *chunk) error {
 	return nil
 }
 
-// addRowsB ends the merge for the rows of c, in order: runs of new rows
-// through addNew, the others (rejects, duplicates, conflicts) through addB.
+// mergeBlock is the number of rows each pass of a merge stage goes over
+// before the next pass starts: a chunk's rows (up to ~18 MB) are far larger
+// than a core's L2 cache, a block of them (~300 KB) is not, so the passes
+// after the first find the rows in cache.
+const mergeBlock = 1024
+
+// inBlocks calls f for the consecutive blocks of at most mergeBlock rows,
+// lo being the index of the block's first row.
+func inBlocks(rows []prow, f func(lo int, blk []prow)) {
+	for lo := 0; lo < len(rows); lo += mergeBlock {
+		f(lo, rows[lo:min(lo+mergeBlock, len(rows))])
+	}
+}
+
+// addRowsB ends the merge for the rows of c, in order, a block at a time:
+// resolveAddrs, then runs of new rows through addNew, the others (rejects,
+// duplicates, conflicts) through addB.
 func (b *builder) addRowsB(c *chunk) error {
-	rows := c.rows
+	for lo := 0; lo < len(c.rows); lo += mergeBlock {
+		blk := c.rows[lo:min(lo+mergeBlock, len(c.rows))]
+		b.resolveAddrs(blk)
+		if err := b.addRunsB(c, blk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addRunsB is addRowsB for rows, a block of c's rows.
+func (b *builder) addRunsB(c *chunk, rows []prow) error {
 	for i := 0; i < len(rows); {
 		if rows[i].state != rowNew {
 			if err := b.addB(&rows[i], c); err != nil {
@@ -651,6 +677,14 @@ func (b *builder) addrID(a *Address, has bool, id AddrID) AddrID {
 	return b.t.Addrs.intern(a, hashAddr(a))
 }
 
+// How resolveAddrs finds a row's tx_from id.
+const (
+	txFromOwn    uint8 = iota // looked up
+	txFromNone                // no tx_from
+	txFromBuyer               // the buyer's
+	txFromSeller              // the seller's
+)
+
 // resolveBlock is the number of rows whose address lookups resolveAddrs overlaps.
 const resolveBlock = 32
 
@@ -673,6 +707,7 @@ func (b *builder) resolveAddrs(rows []prow) {
 	mask := uint64(len(x.slots) - 1)
 	var (
 		hs   [3 * resolveBlock]uint64
+		txf  [resolveBlock]uint8
 		sink uint32
 	)
 	for lo := 0; lo < len(rows); lo += resolveBlock {
@@ -680,7 +715,22 @@ func (b *builder) resolveAddrs(rows []prow) {
 		for i := range blk {
 			p := &blk[i]
 			h := hs[3*i : 3*i+3 : 3*i+3]
-			h[0], h[1], h[2] = hashAddr(&p.seller), hashAddr(&p.buyer), hashAddr(&p.txFrom)
+			h[0], h[1] = hashAddr(&p.seller), hashAddr(&p.buyer)
+			// tx_from is most often the buyer or the seller (who sent the
+			// transaction): then its id is theirs, found without a lookup.
+			txf[i] = txFromOwn
+			switch {
+			case !p.hasTxFrom:
+				txf[i] = txFromNone
+			case p.hasBuyer && p.txFrom == p.buyer:
+				txf[i] = txFromBuyer
+			case p.hasSeller && p.txFrom == p.seller:
+				txf[i] = txFromSeller
+			}
+			h[2] = h[1]
+			if txf[i] == txFromOwn {
+				h[2] = hashAddr(&p.txFrom)
+			}
 		}
 		for _, hv := range hs[:3*len(blk)] {
 			s := &x.slots[hv&mask]
@@ -699,8 +749,13 @@ func (b *builder) resolveAddrs(rows []prow) {
 			if p.hasBuyer {
 				p.buyerID, _ = x.find(&p.buyer, h[1])
 			}
-			if p.hasTxFrom {
+			switch txf[i] {
+			case txFromOwn:
 				p.txFromID, _ = x.find(&p.txFrom, h[2])
+			case txFromBuyer:
+				p.txFromID = p.buyerID
+			case txFromSeller:
+				p.txFromID = p.sellerID
 			}
 		}
 	}

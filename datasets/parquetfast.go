@@ -338,6 +338,7 @@ type colCursor struct {
 	// The column chunk's dictionary (dictN < 0: none yet).
 	dictN    int
 	dictErr  []error   // pqText: each entry's parse error, and its value:
+	dictBad  bool      // some entry of dictErr is not nil
 	dictAddr []Address // addresses
 	dictHas  []bool    // … and whether given
 	dictHash []Hash    // tx hashes
@@ -550,9 +551,11 @@ func (d *colCursor) decode(fp *pqFast, rows []prow) error {
 			if p.err != nil {
 				continue
 			}
-			if err := d.dictErr[e]; err != nil {
-				fail(k, p, err)
-				continue
+			if d.dictBad {
+				if err := d.dictErr[e]; err != nil {
+					fail(k, p, err)
+					continue
+				}
 			}
 			set(p, e)
 		}
@@ -797,6 +800,7 @@ func (d *colCursor) dictionary(fp *pqFast, col *pqColumn, data []byte, n int) er
 	switch col.kind {
 	case pqText:
 		d.dictErr = sized(d.dictErr, n)
+		d.dictBad = false
 		switch col.k {
 		case colContract, colSeller, colBuyer, colTxFrom:
 			d.dictAddr = sized(d.dictAddr, n)
@@ -821,6 +825,9 @@ func (d *colCursor) dictionary(fp *pqFast, col *pqColumn, data []byte, n int) er
 			}
 			t.reset()
 			d.dictErr[j] = fp.cfg.setText(col.k, s, &t)
+			if d.dictErr[j] != nil {
+				d.dictBad = true
+			}
 			switch col.k {
 			case colContract:
 				d.dictAddr[j], d.dictHas[j] = t.contract, true

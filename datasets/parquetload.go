@@ -147,15 +147,17 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 	}
 	var rowBase int64
 	stageA := func(c *chunk) {
-		for i := range c.rows {
-			p := &c.rows[i]
-			p.line = rowBase + int64(i) + 1
-			if p.err != nil {
-				p.err.File, p.err.Line, p.err.Parquet = name, p.line, true
-				p.err.Raw = parquetRawOf(c, i)
+		inBlocks(c.rows, func(lo int, blk []prow) {
+			for i := range blk {
+				p := &blk[i]
+				p.line = rowBase + int64(lo+i) + 1
+				if p.err != nil {
+					p.err.File, p.err.Line, p.err.Parquet = name, p.line, true
+					p.err.Raw = parquetRawOf(c, lo+i)
+				}
 			}
-		}
-		b.addRowsA(c.rows)
+			b.addRowsA(blk)
+		})
 		rowBase += c.lines
 	}
 	stageB := func(c *chunk) error {
@@ -163,7 +165,6 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 			return c.err
 		}
 		defer c.release()
-		b.resolveAddrs(c.rows)
 		if err := b.addRowsB(c); err != nil {
 			return err
 		}

@@ -7,38 +7,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/washscan/washscan/datasets/internal/hexdec"
 )
 
-// unhex maps an ASCII byte to its hex value, or 0xff.
-var unhex = func() (t [256]byte) {
-	for i := range t {
-		t[i] = 0xff
-	}
-	for c := '0'; c <= '9'; c++ {
-		t[c] = byte(c - '0')
-	}
-	for c := 'a'; c <= 'f'; c++ {
-		t[c] = byte(c - 'a' + 10)
-		t[c-'a'+'A'] = byte(c - 'a' + 10)
-	}
-	return t
-}()
-
 // decodeHex0x decodes "0x" (or "0X") followed by exactly 2*len(dst) hex digits of any case.
-func decodeHex0x(dst []byte, s string) bool {
-	if len(s) != 2+2*len(dst) || s[0] != '0' || (s[1] != 'x' && s[1] != 'X') {
-		return false
-	}
-	s = s[2:]
-	for i := range dst {
-		hi, lo := unhex[s[2*i]], unhex[s[2*i+1]]
-		if hi|lo == 0xff {
-			return false
-		}
-		dst[i] = hi<<4 | lo
-	}
-	return true
-}
+func decodeHex0x(dst []byte, s string) bool { return hexdec.Decode0x(dst, s) }
 
 // ParseAddress parses 0x followed by 40 hex digits (any case).
 func ParseAddress(s string) (Address, error) {

@@ -333,14 +333,16 @@ func (b *builder) runText(r io.Reader, name string, cfg *loadConfig, jsonl bool)
 			firstChunk = false
 			b.reserveA(estimateRows(c, b.sizeHint))
 		}
-		for i := range c.rows {
-			p := &c.rows[i]
-			p.line += base + 1
-			if p.err != nil {
-				p.err.File, p.err.Line = name, p.line
+		inBlocks(c.rows, func(lo int, blk []prow) {
+			for i := range blk {
+				p := &blk[i]
+				p.line += base + 1
+				if p.err != nil {
+					p.err.File, p.err.Line = name, p.line
+				}
 			}
-		}
-		b.addRowsA(c.rows)
+			b.addRowsA(blk)
+		})
 		base += c.lines
 	}
 	stageB := func(c *chunk) error {
@@ -351,7 +353,6 @@ func (b *builder) runText(r io.Reader, name string, cfg *loadConfig, jsonl bool)
 			firstB = false
 			b.reserveB(estimateRows(c, b.sizeHint))
 		}
-		b.resolveAddrs(c.rows)
 		if err := b.addRowsB(c); err != nil {
 			return err
 		}
