@@ -9,6 +9,7 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+	"unsafe"
 )
 
 // The fast paths of the CSV loader (plain decimals and integers, the
@@ -333,5 +334,40 @@ func TestRecycledChunkText(t *testing.T) {
 				t.Fatalf("row %d: %s, want %s", i, got, want)
 			}
 		}
+	}
+}
+
+// TestStrCacheStable checks that a string cache keeps a caller's string
+// only when told the strings are stable: a CSV row's string lies in a
+// chunk buffer that is recycled, and a slot keeping it would later match
+// other text by its pointer.
+func TestStrCacheStable(t *testing.T) {
+	keeps := func(c *strCache, s string) bool {
+		for _, e := range c.slots {
+			if len(e.s) > 0 && unsafe.StringData(e.s) == unsafe.StringData(s) {
+				return true
+			}
+		}
+		return false
+	}
+	d := NewDict()
+	var c strCache
+	buf := []byte("ETH")
+	s := unsafe.String(&buf[0], len(buf))
+	eth := c.intern(d, s)
+	if c.intern(d, s) != eth || keeps(&c, s) {
+		t.Fatal("an unstable cache kept the caller's string")
+	}
+	copy(buf, "USD")
+	if got, want := c.intern(d, s), d.Intern("USD"); got != want || got == eth {
+		t.Fatalf("after the buffer changed to USD: id %d, want %d (ETH is %d)", got, want, eth)
+	}
+	c.stable = true
+	row := strings.Clone("ETH")
+	if got := c.intern(d, row); got != eth || !keeps(&c, row) {
+		t.Fatalf("stable ETH: id %d, want %d, kept %v", got, eth, keeps(&c, row))
+	}
+	if got := c.intern(d, row); got != eth {
+		t.Fatalf("stable ETH again: id %d, want %d", got, eth)
 	}
 }

@@ -334,6 +334,11 @@ type strCache struct {
 		s  string
 		id uint32
 	}
+	// stable: the strings given to intern are immutable as long as they
+	// are referenced (not in a recycled buffer), so a slot may keep the
+	// last one it matched: the next row's string, the same dictionary
+	// entry of a Parquet page, then compares equal by its pointer alone.
+	stable bool
 }
 
 // intern interns s in d through the cache.
@@ -349,11 +354,22 @@ func (c *strCache) intern(d *Dict, s string) uint32 {
 	}
 	e := &c.slots[mix(h^uint64(len(s)), mixK1)>>56]
 	if e.s == s {
+		if c.stable {
+			e.s = s
+		}
 		return e.id
 	}
 	id := internStr(d, s)
 	e.s, e.id = d.list[id], id
 	return id
+}
+
+// setStableStrings tells the string caches whether the strings of the rows
+// to come are stable (see strCache).
+func (b *builder) setStableStrings(stable bool) {
+	for i := range b.strs {
+		b.strs[i].stable = stable
+	}
 }
 
 // internStr interns s in d, cloning it when new (s may share an input buffer).

@@ -134,6 +134,8 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 	var produce func(emit func(*chunk) bool)
 	if fp := planParquetFast(rdr, sc, &idx, cfg); fp != nil && !parquetFastOff {
 		produce = fp.producer(fr, cols, name)
+		b.setStableStrings(true)
+		defer b.setStableStrings(false)
 		if parquetFastHook != nil {
 			parquetFastHook()
 		}
