@@ -812,7 +812,8 @@ func (d *colCursor) dictionary(fp *pqFast, col *pqColumn, data []byte, n int) er
 		default:
 			d.dictText = sized(d.dictText, n)
 		}
-		var t prow
+		var t, def prow
+		def.reset()
 		for j := range n {
 			v, rest, ok := plainBytes(data)
 			if !ok {
@@ -823,7 +824,22 @@ func (d *colCursor) dictionary(fp *pqFast, col *pqColumn, data []byte, n int) er
 			if col.retain {
 				s = strings.Clone(s)
 			}
-			t.reset()
+			// Addresses and hashes, nearly all of a big dictionary's
+			// entries, are decoded in place; anything else (empty, bad)
+			// takes setText's path, for its rules and messages.
+			switch col.k {
+			case colContract, colSeller, colBuyer, colTxFrom:
+				if decodeHex0x(d.dictAddr[j][:], s) {
+					d.dictErr[j], d.dictHas[j] = nil, true
+					continue
+				}
+			case colTxHash:
+				if decodeHex0x(d.dictHash[j][:], s) {
+					d.dictErr[j] = nil
+					continue
+				}
+			}
+			copyColumn(col.k, &t, &def) // setText writes only these fields
 			d.dictErr[j] = fp.cfg.setText(col.k, s, &t)
 			if d.dictErr[j] != nil {
 				d.dictBad = true
