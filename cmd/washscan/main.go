@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -62,10 +63,23 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
 
+// defaultGCPercent is the collector's target heap growth (GOGC) unless the
+// environment sets one.
+const defaultGCPercent = 50
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	e := &env{ctx: ctx, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+	// The tables washscan builds are mostly pointer-free columns, so a
+	// collection costs little, while every page the heap grows by is a page
+	// fault (about 1 s per GB on the development VM). Collecting at 50%
+	// growth instead of 100% took a 10M-trade analysis from 6.4 to 5.0 GB
+	// and 14.7 to 7.9 s of system time, and was no slower on 3.9M. GOGC, when
+	// set, still rules.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
+	}
 	// WASHSCAN_CPUPROFILE=FILE writes a CPU profile of the whole command
 	// (for performance work; not part of the command-line interface).
 	if path := os.Getenv("WASHSCAN_CPUPROFILE"); path != "" {
