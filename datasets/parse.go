@@ -8,11 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/washscan/washscan/datasets/internal/hexdec"
+	"github.com/washscan/washscan/datasets/internal/hex0x"
 )
 
 // decodeHex0x decodes "0x" (or "0X") followed by exactly 2*len(dst) hex digits of any case.
-func decodeHex0x(dst []byte, s string) bool { return hexdec.Decode0x(dst, s) }
+func decodeHex0x(dst []byte, s string) bool { return hex0x.Decode0x(dst, s) }
 
 // ParseAddress parses 0x followed by 40 hex digits (any case).
 func ParseAddress(s string) (Address, error) {

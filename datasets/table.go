@@ -12,6 +12,8 @@ import (
 	"encoding/hex"
 	"math"
 	"strings"
+
+	"github.com/washscan/washscan/datasets/internal/hex0x"
 )
 
 // Address is a 20-byte EVM address.
@@ -28,6 +30,11 @@ func (a Address) IsZero() bool { return a == Address{} }
 
 // String returns the hash as 0x followed by 64 lower-case hex digits.
 func (h Hash) String() string { return "0x" + hex.EncodeToString(h[:]) }
+
+// AppendHex appends 0x and the lower-case hex digits of p to b: an address's
+// or a hash's String form when p is one, without a string allocation (with
+// AVX2 on amd64, about 5 ns for either).
+func AppendHex(b, p []byte) []byte { return hex0x.Append(b, p) }
 
 // AddrID is the dense id of an address within one dataset.
 // NoAddr (0) stands for a missing (empty) address.

@@ -118,15 +118,6 @@ func appendCSVField(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-func appendHex(b []byte, p []byte) []byte {
-	const digits = "0123456789abcdef"
-	b = append(b, '0', 'x')
-	for _, c := range p {
-		b = append(b, digits[c>>4], digits[c&15])
-	}
-	return b
-}
-
 // Write writes one row.
 func (w *textWriter) Write(r *Row) error {
 	if w.err != nil {
@@ -153,19 +144,19 @@ func appendCSVRow(b []byte, r *Row) []byte {
 		b = strconv.AppendUint(b, r.BlockNumber, 10)
 	}
 	b = append(b, ',')
-	b = appendHex(b, r.TxHash[:])
+	b = AppendHex(b, r.TxHash[:])
 	b = append(b, ',')
 	b = strconv.AppendUint(b, uint64(r.LogIndex), 10)
 	b = append(b, ',')
-	b = appendHex(b, r.Contract[:])
+	b = AppendHex(b, r.Contract[:])
 	b = append(b, ',')
 	b = appendCSVField(b, r.TokenID)
 	b = append(b, ',')
 	b = append(b, r.Standard.String()...)
 	b = append(b, ',')
-	b = appendHex(b, r.Seller[:])
+	b = AppendHex(b, r.Seller[:])
 	b = append(b, ',')
-	b = appendHex(b, r.Buyer[:])
+	b = AppendHex(b, r.Buyer[:])
 	b = append(b, ',')
 	b = appendCSVField(b, r.Amount)
 	b = append(b, ',')
@@ -178,7 +169,7 @@ func appendCSVRow(b []byte, r *Row) []byte {
 	b = appendCSVField(b, r.Platform)
 	b = append(b, ',')
 	if r.TxFrom != nil {
-		b = appendHex(b, r.TxFrom[:])
+		b = AppendHex(b, r.TxFrom[:])
 	}
 	b = append(b, ',')
 	switch r.Label {
@@ -207,19 +198,19 @@ func appendJSONRow(b []byte, r *Row) []byte {
 		b = append(b, "null"...)
 	}
 	b = append(b, `,"tx_hash":"`...)
-	b = appendHex(b, r.TxHash[:])
+	b = AppendHex(b, r.TxHash[:])
 	b = append(b, `","log_index":`...)
 	b = strconv.AppendUint(b, uint64(r.LogIndex), 10)
 	b = append(b, `,"contract":"`...)
-	b = appendHex(b, r.Contract[:])
+	b = AppendHex(b, r.Contract[:])
 	b = append(b, `","token_id":`...)
 	b = appendJSONString(b, r.TokenID)
 	b = append(b, `,"token_standard":"`...)
 	b = append(b, r.Standard.String()...)
 	b = append(b, `","seller":"`...)
-	b = appendHex(b, r.Seller[:])
+	b = AppendHex(b, r.Seller[:])
 	b = append(b, `","buyer":"`...)
-	b = appendHex(b, r.Buyer[:])
+	b = AppendHex(b, r.Buyer[:])
 	b = append(b, `","amount":`...)
 	b = appendJSONString(b, r.Amount)
 	b = append(b, `,"price":`...)
@@ -237,7 +228,7 @@ func appendJSONRow(b []byte, r *Row) []byte {
 	b = append(b, `,"tx_from":`...)
 	if r.TxFrom != nil {
 		b = append(b, '"')
-		b = appendHex(b, r.TxFrom[:])
+		b = AppendHex(b, r.TxFrom[:])
 		b = append(b, '"')
 	} else {
 		b = append(b, "null"...)

@@ -1,7 +1,9 @@
 package datasets
 
 import (
+	"encoding/hex"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -167,4 +169,26 @@ func TestWriterAbortAndErrors(t *testing.T) {
 		t.Error("bad price: no error")
 	}
 	w.Abort()
+}
+
+// TestAppendHex compares AppendHex with hex.AppendEncode on random bytes
+// of every length up to 40, appended to prefixes with and without room.
+func TestAppendHex(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for n := range 41 {
+		for range 200 {
+			p := make([]byte, n)
+			for i := range p {
+				p[i] = byte(r.Uint32())
+			}
+			prefix := []byte("ab")
+			if r.IntN(2) == 0 {
+				prefix = append(make([]byte, 0, 200), prefix...)
+			}
+			want := hex.AppendEncode([]byte("ab0x"), p)
+			if got := AppendHex(prefix, p); string(got) != string(want) {
+				t.Fatalf("AppendHex(%x) = %s, want %s", p, got, want)
+			}
+		}
+	}
 }

@@ -1,35 +1,12 @@
 package report
 
 import (
-	"encoding/hex"
 	"math"
 	"math/rand/v2"
 	"strconv"
 	"testing"
 	"unsafe"
 )
-
-// TestAppendHex compares appendHex with hex.AppendEncode on random bytes
-// of every length up to 40, appended to prefixes with and without room.
-func TestAppendHex(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	for n := range 41 {
-		for range 200 {
-			p := make([]byte, n)
-			for i := range p {
-				p[i] = byte(r.Uint32())
-			}
-			prefix := []byte("ab")
-			if r.IntN(2) == 0 {
-				prefix = append(make([]byte, 0, 200), prefix...)
-			}
-			want := hex.AppendEncode([]byte("ab0x"), p)
-			if got := appendHex(prefix, p); string(got) != string(want) {
-				t.Fatalf("appendHex(%x) = %s, want %s", p, got, want)
-			}
-		}
-	}
-}
 
 // TestIDDictNumber compares idDict.number, over many generations on one
 // idDict, with numbering by a map in order of first use.

@@ -480,7 +480,7 @@ func (c *strCol) add(s string) {
 }
 
 func (c *strCol) addHex(p []byte) {
-	c.data = appendHex(c.data, p)
+	c.data = datasets.AppendHex(c.data, p)
 	c.end()
 }
 

@@ -1,13 +1,11 @@
 package report
 
 import (
-	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -258,43 +256,13 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// appendHex appends 0x and the lower-case hex digits of p, as
-// hex.AppendEncode would, but a byte pair at a time from hexPairs: about
-// twice as fast for hashes and addresses.
-func appendHex(b, p []byte) []byte {
-	n := 2 + 2*len(p)
-	b = slices.Grow(b, n)
-	d := b[len(b) : len(b)+n]
-	d[0], d[1] = '0', 'x'
-	d = d[2:]
-	for len(p) >= 4 && len(d) >= 8 {
-		binary.LittleEndian.PutUint64(d, uint64(hexPairs[p[0]])|uint64(hexPairs[p[1]])<<16|
-			uint64(hexPairs[p[2]])<<32|uint64(hexPairs[p[3]])<<48)
-		p, d = p[4:], d[8:]
-	}
-	for i, c := range p {
-		binary.LittleEndian.PutUint16(d[2*i:], hexPairs[c])
-	}
-	return b[:len(b)+n]
-}
-
-// hexPairs holds, for each byte, its two lower-case hex digits as a
-// little-endian uint16 (first digit in the low byte).
-var hexPairs = func() (t [256]uint16) {
-	const digits = "0123456789abcdef"
-	for i := range t {
-		t[i] = uint16(digits[i>>4]) | uint16(digits[i&15])<<8
-	}
-	return t
-}()
-
 // appendAddr appends the 0x form of address id, nothing for NoAddr.
 func appendAddr(b []byte, d *datasets.Addresses, id datasets.AddrID) []byte {
 	if id == datasets.NoAddr {
 		return b
 	}
 	a := d.Addr(id)
-	return appendHex(b, a[:])
+	return datasets.AppendHex(b, a[:])
 }
 
 // appendRow appends row i as a CSV line.
@@ -308,7 +276,7 @@ func (f *rowFormatter) appendRow(b []byte, i int) []byte {
 		b = strconv.AppendUint(b, t.Block[i], 10)
 	}
 	b = append(b, ',')
-	b = appendHex(b, t.TxHash[i][:])
+	b = datasets.AppendHex(b, t.TxHash[i][:])
 	b = append(b, ',')
 	b = strconv.AppendUint(b, uint64(t.LogIndex[i]), 10)
 	b = append(b, ',')

@@ -1,6 +1,6 @@
 //go:build !amd64
 
-package hexdec
+package hex0x
 
 const useAVX2 = false
 

@@ -1,7 +1,8 @@
-package hexdec
+package hex0x
 
 import (
 	"bytes"
+	"encoding/hex"
 	"math/rand"
 	"testing"
 )
@@ -71,6 +72,41 @@ func TestDecode0x(t *testing.T) {
 	}
 }
 
+// checkAppend encodes p with Append after prefix and fails t unless it gives
+// prefix, "0x" and encoding/hex's digits, and round-trips through Decode0x.
+func checkAppend(t testing.TB, prefix, p []byte) {
+	t.Helper()
+	got := Append(bytes.Clone(prefix), p)
+	want := append(append(bytes.Clone(prefix), "0x"...), hex.EncodeToString(p)...)
+	if !bytes.Equal(got, want) {
+		t.Fatalf("Append(%q, %x) = %q, want %q", prefix, p, got, want)
+	}
+	back := make([]byte, len(p))
+	if !Decode0x(back, string(got[len(prefix):])) || !bytes.Equal(back, p) {
+		t.Fatalf("Decode0x(Append(%x)) = %x", p, back)
+	}
+}
+
+// TestAppendMatchesTable checks Append against encoding/hex: random bytes,
+// and every byte value at every position.
+func TestAppendMatchesTable(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	for _, n := range []int{20, 32, 0, 1, 4, 16, 33} {
+		p := make([]byte, n)
+		for range 200 {
+			r.Read(p)
+			checkAppend(t, nil, p)
+			checkAppend(t, []byte("row,"), p) // appends after existing bytes
+		}
+		for pos := range p {
+			for c := range 256 {
+				p[pos] = byte(c)
+				checkAppend(t, nil, p)
+			}
+		}
+	}
+}
+
 func FuzzDecode(f *testing.F) {
 	f.Add("0x0123456789abcdefABCDEF0123456789abcdef01")
 	f.Add("0x0123456789abcdefABCDEF0123456789abcdef010123456789abcdefABCDEF01")
@@ -81,12 +117,17 @@ func FuzzDecode(f *testing.F) {
 				check(t, n, s)
 			}
 		}
+		checkAppend(t, nil, []byte(s))
+		if len(s) >= 32 {
+			checkAppend(t, nil, []byte(s[:20]))
+			checkAppend(t, []byte(s[20:]), []byte(s[:32]))
+		}
 	})
 }
 
 var sink bool
 
-func BenchmarkDecode0x(b *testing.B) {
+func BenchmarkHex0x(b *testing.B) {
 	r := rand.New(rand.NewSource(1))
 	addrs, hashes := make([]string, 1024), make([]string, 1024)
 	for i := range addrs {
@@ -94,22 +135,33 @@ func BenchmarkDecode0x(b *testing.B) {
 	}
 	var a [20]byte
 	var h [32]byte
-	b.Run("address", func(b *testing.B) {
+	b.Run("decode/address", func(b *testing.B) {
 		for i := range b.N {
 			sink = Decode0x(a[:], addrs[i&1023])
 		}
 	})
-	b.Run("hash", func(b *testing.B) {
+	b.Run("decode/hash", func(b *testing.B) {
 		for i := range b.N {
 			sink = Decode0x(h[:], hashes[i&1023])
 		}
 	})
-	b.Run("table/address", func(b *testing.B) {
+	var out []byte
+	b.Run("append/address", func(b *testing.B) {
+		for range b.N {
+			out = Append(out[:0], a[:])
+		}
+	})
+	b.Run("append/hash", func(b *testing.B) {
+		for range b.N {
+			out = Append(out[:0], h[:])
+		}
+	})
+	b.Run("table/decode/address", func(b *testing.B) {
 		for i := range b.N {
 			sink = decodeTable(a[:], addrs[i&1023][2:])
 		}
 	})
-	b.Run("table/hash", func(b *testing.B) {
+	b.Run("table/decode/hash", func(b *testing.B) {
 		for i := range b.N {
 			sink = decodeTable(h[:], hashes[i&1023][2:])
 		}

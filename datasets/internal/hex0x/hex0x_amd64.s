@@ -105,3 +105,4 @@ TEXT ·decode40AVX2(SB), NOSPLIT, $0-17
 bad:
 	MOVB      $0, ret+16(FP)
 	RET
+
