@@ -64,6 +64,9 @@ type pqColumn struct {
 	// retain: setText keeps (a substring of) the text in the row, so the
 	// text must outlive the page buffer it was read from.
 	retain bool
+	// binary: a BYTE_ARRAY column without the string annotation, whose
+	// values of an address's or a hash's length are raw (setRaw).
+	binary bool
 }
 
 // pqFast is a planned fast-path load of one file.
@@ -125,8 +128,10 @@ func planParquetFast(rdr *file.Reader, sc *arrow.Schema, idx *[numCols]int, cfg 
 		}
 		want := parquet.Types.ByteArray
 		switch t := t.(type) {
-		case *arrow.StringType, *arrow.LargeStringType, *arrow.BinaryType, *arrow.LargeBinaryType:
+		case *arrow.StringType, *arrow.LargeStringType:
 			col.kind = pqText
+		case *arrow.BinaryType, *arrow.LargeBinaryType:
+			col.kind, col.binary = pqText, rawWidth(k) > 0
 		case *arrow.Int32Type:
 			col.kind, want = pqInt32, parquet.Types.Int32
 		case *arrow.Uint32Type:
@@ -613,7 +618,7 @@ func (d *colCursor) decode(fp *pqFast, rows []prow) error {
 				return errPageFormat
 			}
 			vals = rest
-			if p.err != nil || hex && setHex(k, p, s) {
+			if p.err != nil || col.binary && setRaw(k, p, s) || hex && setHex(k, p, s) {
 				continue
 			}
 			if err := fp.cfg.setText(k, trimSpace(s), p); err != nil {
@@ -827,13 +832,24 @@ func (d *colCursor) dictionary(fp *pqFast, col *pqColumn, data []byte, n int) er
 			// Addresses and hashes, nearly all of a big dictionary's
 			// entries, are decoded in place; anything else (empty, bad)
 			// takes setText's path, for its rules and messages.
+			raw := col.binary && len(v) == rawWidth(col.k) // setRaw's test, on the untrimmed bytes
 			switch col.k {
 			case colContract, colSeller, colBuyer, colTxFrom:
+				if raw {
+					copy(d.dictAddr[j][:], v)
+					d.dictErr[j], d.dictHas[j] = nil, true
+					continue
+				}
 				if decodeHex0x(d.dictAddr[j][:], s) {
 					d.dictErr[j], d.dictHas[j] = nil, true
 					continue
 				}
 			case colTxHash:
+				if raw {
+					copy(d.dictHash[j][:], v)
+					d.dictErr[j] = nil
+					continue
+				}
 				if decodeHex0x(d.dictHash[j][:], s) {
 					d.dictErr[j] = nil
 					continue

@@ -192,6 +192,8 @@ func supportedType(k int, t arrow.DataType) bool {
 		*arrow.Float16Type, *arrow.Float32Type, *arrow.Float64Type,
 		*arrow.Decimal32Type, *arrow.Decimal64Type, *arrow.Decimal128Type, *arrow.Decimal256Type:
 		return true
+	case *arrow.FixedSizeBinaryType:
+		return t.ByteWidth == rawWidth(k)
 	case *arrow.BooleanType:
 		return k == colIsWash
 	case *arrow.TimestampType, *arrow.Date32Type, *arrow.Date64Type:
@@ -360,6 +362,21 @@ func (cfg *loadConfig) converter(k int, arr arrow.Array) converter {
 			return cfg.setText(k, trimSpace(v(i)), p)
 		}
 	}
+	// binary reads a raw address or hash (setRaw), anything else as text.
+	binary := func(v func(i int) string) converter {
+		if rawWidth(k) == 0 {
+			return text(v)
+		}
+		return func(i int, p *prow) error {
+			if arr.IsNull(i) {
+				return cfg.setText(k, "", p)
+			}
+			if s := v(i); !setRaw(k, p, s) {
+				return cfg.setText(k, trimSpace(s), p)
+			}
+			return nil
+		}
+	}
 	nullable := func(f converter) converter {
 		if arr.NullN() == 0 {
 			return f
@@ -387,9 +404,11 @@ func (cfg *loadConfig) converter(k int, arr arrow.Array) converter {
 	case *array.StringView:
 		return text(a.Value)
 	case *array.Binary:
-		return text(a.ValueString)
+		return binary(a.ValueString)
 	case *array.LargeBinary:
-		return text(func(i int) string { return string(a.Value(i)) })
+		return binary(func(i int) string { return string(a.Value(i)) })
+	case *array.FixedSizeBinary: // supportedType: only raw addresses and hashes
+		return binary(func(i int) string { return string(a.Value(i)) })
 	case *array.Null:
 		return func(i int, p *prow) error { return cfg.setText(k, "", p) }
 	case *array.Int8:

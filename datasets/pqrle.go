@@ -12,7 +12,8 @@ var errRLE = errors.New("truncated or malformed RLE/bit-packed data")
 // rleDecoder reads Parquet's RLE/bit-packing hybrid encoding, the encoding of
 // definition levels and of dictionary indices. The stream is a sequence of
 // runs, each led by a ULEB128 header h: h&1 == 0 is a run of h>>1 copies of
-// one value stored in ⌈bw/8⌉ little-endian bytes; h&1 == 1 is h>>1 groups
+// one value stored in ⌈bw/8⌉ little-endian bytes (a value over bw bits is an
+// error); h&1 == 1 is h>>1 groups
 // of 8 values bit-packed LSB first, bw bits each. bw is at most 32. Decoding
 // n values costs O(n) and never reads past data.
 type rleDecoder struct {
@@ -48,7 +49,10 @@ func (d *rleDecoder) next() error {
 			v = v<<8 | uint32(d.data[i])
 		}
 		d.data = d.data[w:]
-		d.rleLeft, d.rleVal = int(count), v&uint32(d.mask)
+		if uint64(v) > d.mask { // a value wider than bw bits: a damaged run
+			return errRLE
+		}
+		d.rleLeft, d.rleVal = int(count), v
 		return nil
 	}
 	groups := min(h>>1, 1<<28)

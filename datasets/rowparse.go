@@ -232,6 +232,43 @@ func (c *loadConfig) setText(k int, s string, p *prow) error {
 	return err
 }
 
+// rawWidth is the length of a raw (binary) value of column k: 20 bytes for
+// an address, 32 for a transaction hash, 0 for the other columns.
+func rawWidth(k int) int {
+	switch k {
+	case colContract, colSeller, colBuyer, colTxFrom:
+		return 20
+	case colTxHash:
+		return 32
+	}
+	return 0
+}
+
+// setRaw stores b, the value of a binary column k, when it is a raw address
+// or hash (exactly rawWidth(k) bytes, as cryo and other Ethereum tools write
+// them), and reports whether it did; any other value is text for setText.
+func setRaw(k int, p *prow, b string) bool {
+	if len(b) != rawWidth(k) || len(b) == 0 {
+		return false
+	}
+	switch k {
+	case colContract:
+		copy(p.contract[:], b)
+	case colSeller:
+		copy(p.seller[:], b)
+		p.hasSeller = true
+	case colBuyer:
+		copy(p.buyer[:], b)
+		p.hasBuyer = true
+	case colTxFrom:
+		copy(p.txFrom[:], b)
+		p.hasTxFrom = true
+	case colTxHash:
+		copy(p.tx[:], b)
+	}
+	return true
+}
+
 // reset sets the defaults of every optional column.
 func (p *prow) reset() {
 	*p = prow{chain: "ethereum", amount: 1, usd: math.NaN(), label: LabelNone}
