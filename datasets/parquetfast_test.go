@@ -223,11 +223,17 @@ func randomParquet(t testing.TB, rng *rand.Rand, path string, n int) {
 	if rng.IntN(2) == 0 {
 		opts = append(opts, parquet.WithDataPageVersion(parquet.DataPageV2))
 	}
+	writeRecord(t, path, rec, parquet.NewWriterProperties(opts...), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+}
+
+// writeRecord writes rec to a new Parquet file at path.
+func writeRecord(t testing.TB, path string, rec arrow.RecordBatch, props *parquet.WriterProperties, aprops pqarrow.ArrowWriterProperties) {
+	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := pqarrow.NewFileWriter(sc, f, parquet.NewWriterProperties(opts...), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	w, err := pqarrow.NewFileWriter(rec.Schema(), f, props, aprops)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,20 +295,7 @@ func TestParquetFastFallback(t *testing.T) {
 	defer rec.Release()
 	write := func(name string, props *parquet.WriterProperties) string {
 		path := filepath.Join(dir, name)
-		f, err := os.Create(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w, err := pqarrow.NewFileWriter(sc, f, props, pqarrow.DefaultWriterProps())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Write(rec); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
+		writeRecord(t, path, rec, props, pqarrow.DefaultWriterProps())
 		return path
 	}
 	dec := write("decimal.parquet", parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(100)))
@@ -616,20 +609,7 @@ func TestParquetRawAddresses(t *testing.T) {
 		rec := b.NewRecordBatch()
 		b.Release()
 		path := filepath.Join(dir, v.name+".parquet")
-		f, err := os.Create(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w, err := pqarrow.NewFileWriter(sc, f, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(128)), pqarrow.DefaultWriterProps())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Write(rec); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
+		writeRecord(t, path, rec, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(128)), pqarrow.DefaultWriterProps())
 		rec.Release()
 		if fast := loadParquetBoth(t, path); fast != v.fast {
 			t.Errorf("%s: fast path %v, want %v", v.name, fast, v.fast)
