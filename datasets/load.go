@@ -124,6 +124,11 @@ func load(op opener, names []string, opt LoadOptions) (*Trades, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The side lists are read first: a bad one fails before the long part.
+	side, err := readSideLists(&opt)
+	if err != nil {
+		return nil, err
+	}
 	// The big columns hold no pointers, so a collection is cheap; collecting
 	// often keeps the garbage of parsed chunks from doubling the peak memory.
 	defer debug.SetGCPercent(debug.SetGCPercent(loadGCPercent))
@@ -147,7 +152,69 @@ func load(op opener, names []string, opt LoadOptions) (*Trades, error) {
 	}
 	b.t.Assets.materialize()
 	b.t.Stats.RowsLoaded = int64(b.t.Len())
+	if err := side.apply(b.t, &opt); err != nil {
+		return nil, err
+	}
 	return b.t, nil
+}
+
+// sideLists are the address lists of LoadOptions, read before the trades.
+type sideLists struct {
+	allow, deny []Address
+}
+
+func readSideLists(opt *LoadOptions) (*sideLists, error) {
+	var s sideLists
+	var err error
+	if opt.Allow != "" {
+		if s.allow, err = ReadAddressList(opt.Allow); err != nil {
+			return nil, err
+		}
+	}
+	if opt.DenyFunders != "" {
+		if s.deny, err = ReadAddressList(opt.DenyFunders); err != nil {
+			return nil, err
+		}
+	}
+	if opt.Funders != "" && opt.FundersFS == nil {
+		// Fail before the trades when the funders file cannot be opened.
+		f, err := os.Open(opt.Funders)
+		if err != nil {
+			return nil, fileErr(opt.Funders, err)
+		}
+		f.Close()
+	}
+	return &s, nil
+}
+
+// apply reads the funders into t, then marks the allow list unknown and
+// records the deny list. The order matters: funders intern funder addresses
+// that no trade names, and an allow-listed funder must be unknown too
+// (docs/contract.md §1.3: never a wallet, node or link).
+func (s *sideLists) apply(t *Trades, opt *LoadOptions) error {
+	t.DenyFunders = map[AddrID]bool{}
+	if opt.Funders != "" {
+		var err error
+		if opt.FundersFS != nil {
+			t.Funders, err = LoadFundersFS(opt.FundersFS, opt.Funders, t)
+		} else {
+			t.Funders, err = LoadFunders(opt.Funders, t)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for _, a := range s.allow {
+		if id, ok := t.Addrs.Lookup(a); ok {
+			t.Addrs.MarkUnknown(id)
+		}
+	}
+	for _, a := range s.deny {
+		if id, ok := t.Addrs.Lookup(a); ok {
+			t.DenyFunders[id] = true
+		}
+	}
+	return nil
 }
 
 func (b *builder) loadFile(op opener, name string, cfg *loadConfig, prog *progress) error {

@@ -154,7 +154,8 @@ func (d *Addresses) String(id AddrID) string {
 // Unknown reports whether id stands for an unknown party (SPEC §1.1, §1.3).
 func (d *Addresses) Unknown(id AddrID) bool { return d.unknown[id] }
 
-// MarkUnknown makes id an unknown party (used for --allow lists).
+// MarkUnknown makes id an unknown party. The loader does it for the
+// addresses of LoadOptions.Allow; tests build tables by hand with it.
 func (d *Addresses) MarkUnknown(id AddrID) { d.unknown[id] = true }
 
 // Dict interns short strings (chain, currency, platform) to dense ids; id 0 is "".
@@ -274,6 +275,13 @@ type Trades struct {
 
 	Files []string // input files, as named on the command line
 	Stats LoadStats
+
+	// Funders are the first funders of wallets (LoadOptions.Funders); nil
+	// when none were given.
+	Funders *Funders
+	// DenyFunders holds the ids of funders that never link wallets
+	// (LoadOptions.DenyFunders); empty when none were given.
+	DenyFunders map[AddrID]bool
 }
 
 // NewTrades returns an empty table with fresh dictionaries.

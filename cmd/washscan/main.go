@@ -15,19 +15,63 @@ import (
 	"runtime/pprof"
 	"sort"
 	"strings"
+	"syscall"
 
+	"github.com/washscan/washscan/analysis"
 	"github.com/washscan/washscan/datasets"
 )
 
 // Exit codes, SPEC §4.
 const (
-	exitOK       = 0
-	exitFailure  = 1
-	exitUsage    = 2
-	exitBadData  = 65
-	exitNoInput  = 66
-	exitSignaled = 130
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+	exitBadData = 65
+	exitNoInput = 66
+	exitSIGINT  = 130
+	exitSIGTERM = 143
 )
+
+// signalError is the cause of the context's cancellation by a signal: its
+// message is what the user reads ("interrupted", "terminated").
+type signalError struct {
+	msg  string
+	code int
+}
+
+func (e *signalError) Error() string { return e.msg }
+func (e *signalError) ExitCode() int { return e.code }
+
+var (
+	errInterrupted = &signalError{"interrupted", exitSIGINT}
+	errTerminated  = &signalError{"terminated", exitSIGTERM}
+)
+
+// signalContext returns a context cancelled, with errInterrupted or
+// errTerminated as its cause, by the first SIGINT or SIGTERM. The signals
+// stay caught until stop is called, so a second one does not kill a run that
+// is renaming its outputs into place.
+func signalContext() (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case s := <-ch:
+				if s == syscall.SIGTERM {
+					cancel(errTerminated)
+				} else {
+					cancel(errInterrupted)
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return ctx, func() { signal.Stop(ch); close(done); cancel(nil) }
+}
 
 // env is what a command sees of the process.
 type env struct {
@@ -68,7 +112,7 @@ func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(form
 const defaultGCPercent = 50
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signalContext()
 	defer stop()
 	e := &env{ctx: ctx, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
 	// The tables washscan builds are mostly pointer-free columns, so a
@@ -142,6 +186,7 @@ func exitCode(err error) int {
 	var re *datasets.RowError
 	var fe *datasets.FileError
 	var ec interface{ ExitCode() int } // an error that knows its exit code
+	var oe *analysis.OptionError
 	switch {
 	case errors.As(err, &ec):
 		return ec.ExitCode()
@@ -151,8 +196,10 @@ func exitCode(err error) int {
 		return exitNoInput
 	case errors.As(err, &re):
 		return exitBadData
+	case errors.As(err, &oe):
+		return exitUsage
 	case errors.Is(err, context.Canceled):
-		return exitSignaled
+		return exitSIGINT
 	}
 	return exitFailure
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"runtime"
 	"slices"
@@ -97,18 +98,20 @@ func parquetProps(mem memory.Allocator) *parquet.WriterProperties {
 // variable only so tests can make row groups small.
 var parquetRowGroupRows = 4 * datasets.ParquetBatchRows
 
-func writeParquet(path string, t *datasets.Trades, sc *detect.Scores, threshold float64) (err error) {
+func writeParquet(path string, t *datasets.Trades, sc *detect.Scores, threshold float64) error {
 	a, err := datasets.CreateAtomic(path)
 	if err != nil {
 		return fmt.Errorf("flags: %w", err)
 	}
-	committed := false
-	defer func() {
-		if err != nil && !committed {
-			a.Abort()
-			err = fmt.Errorf("write flags %s: %w", path, err)
-		}
-	}()
+	if err := writeParquetTo(a, t, sc, threshold); err != nil {
+		a.Abort()
+		return fmt.Errorf("write flags %s: %w", path, err)
+	}
+	return a.Commit()
+}
+
+// writeParquetTo writes the Parquet flags file to a.
+func writeParquetTo(a io.Writer, t *datasets.Trades, sc *detect.Scores, threshold float64) (err error) {
 	// The encoders' page and dictionary buffers come from a pool, reused
 	// from row group to row group instead of allocated (and zeroed) anew.
 	mem := datasets.NewBufferPool(256 << 20)
@@ -183,11 +186,7 @@ func writeParquet(path string, t *datasets.Trades, sc *detect.Scores, threshold 
 		aw.close()
 		return err
 	}
-	if err := aw.close(); err != nil {
-		return err
-	}
-	committed = true
-	return a.Commit()
+	return aw.close()
 }
 
 // columnEncoder writes the columns of a record into a buffered row group on

@@ -85,6 +85,34 @@ func Write(path string, t *datasets.Trades, sc *detect.Scores, threshold float64
 	return fmt.Errorf("flags %s: unknown format (want .csv or .parquet)", path)
 }
 
+// FormatOf returns the flags format a file name asks for by its extension:
+// "csv", "parquet", or "" for neither.
+func FormatOf(path string) string {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		return "csv"
+	case ".parquet":
+		return "parquet"
+	}
+	return ""
+}
+
+// WriteTo writes the flags file for every row of t to w in format ("csv" or
+// "parquet", see FormatOf); the caller makes the file atomic. sc holds the
+// scores of t's rows; a row is flagged when its score is ≥ threshold.
+func WriteTo(w io.Writer, format string, t *datasets.Trades, sc *detect.Scores, threshold float64) error {
+	if len(sc.Score) != t.Len() {
+		return fmt.Errorf("flags: %d scores for %d rows", len(sc.Score), t.Len())
+	}
+	switch format {
+	case "csv":
+		return writeCSVTo(w, t, sc, threshold)
+	case "parquet":
+		return writeParquetTo(w, t, sc, threshold)
+	}
+	return fmt.Errorf("flags: unknown format %q (want csv or parquet)", format)
+}
+
 // round6 rounds a score to 6 decimals through its decimal form.
 func round6(v float64) float64 {
 	if v == 0 { // most scores, and −0 → 0
