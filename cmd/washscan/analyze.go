@@ -76,7 +76,7 @@ func paramList() string {
 	var b strings.Builder
 	for _, d := range registry.All {
 		for _, q := range d.Params {
-			fmt.Fprintf(&b, "\n  %s.%s (default %s): %s", d.Name, q.Name, q.Default, q.Doc)
+			fmt.Fprintf(&b, "\n  %s.%s %s", d.Name, q.Name, q.Help())
 		}
 	}
 	return b.String()

@@ -16,7 +16,7 @@ import (
 	"github.com/washscan/washscan/detect"
 )
 
-// Columns are the flags file's columns, in order (SPEC §3.2).
+// Columns are the flags file's columns, in order (docs/contract.md §3.2).
 var Columns = []string{
 	"chain", "block_time", "block_number", "tx_hash", "log_index", "contract", "token_id",
 	"token_standard", "seller", "buyer", "amount", "price", "currency", "price_usd",
