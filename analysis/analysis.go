@@ -26,7 +26,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"strings"
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/datasets/sample"
@@ -102,10 +101,23 @@ func (in *Input) CheckPaths(outputs []Path) error {
 
 // Load reads in into a finished table: trades, then funders, allow and deny
 // lists (datasets.LoadOptions). Rejected rows under SkipBadRows are written
-// to the rejects file through outs, to be committed with the run's other
-// outputs. A side file that was read but is not valid is an *OptionError; one
-// that cannot be read a *datasets.FileError.
+// to the rejects file through outs, to be committed with the caller's other
+// outputs; with outs nil, Load commits the rejects file itself. A side file
+// that was read but is not valid is an *OptionError; one that cannot be read
+// a *datasets.FileError.
 func Load(ctx context.Context, in Input, outs *Outputs) (*datasets.Trades, error) {
+	if outs == nil && in.rejectsPath() != "" {
+		outs = NewOutputs(ctx, nil)
+		defer outs.Abort()
+		t, err := Load(ctx, in, outs)
+		if err == nil {
+			err = outs.Commit()
+		}
+		if err != nil {
+			return nil, err
+		}
+		return t, nil
+	}
 	opt := in.Load
 	var rej *datasets.RejectsWriter
 	if path := in.rejectsPath(); path != "" {
@@ -314,10 +326,8 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if err := checkSettings(&opt.Settings); err != nil {
 		return nil, err
 	}
-	if f := opt.Flags; f != "" {
-		if ext := strings.ToLower(f); !strings.HasSuffix(ext, ".csv") && !strings.HasSuffix(ext, ".parquet") {
-			return nil, optionErr("--flags", "%s: want a .csv or .parquet file", f)
-		}
+	if f := opt.Flags; f != "" && report.FormatOf(f) == "" {
+		return nil, optionErr("--flags", "%s: want a .csv or .parquet file", f)
 	}
 	var named []Path
 	if opt.Flags != "" {

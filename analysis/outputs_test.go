@@ -224,3 +224,25 @@ func TestResolve(t *testing.T) {
 		t.Errorf("ResolveAll: %v", err)
 	}
 }
+
+// Load with no output set commits the rejects file itself.
+func TestLoadRejectsWithoutOutputs(t *testing.T) {
+	dir := t.TempDir()
+	hdr := "block_time,tx_hash,contract,token_id,seller,buyer,price\n"
+	row := func(tx, price string) string {
+		return "2022-06-30," + tx + ",0x" + strings.Repeat("c", 40) + ",1,0x" + strings.Repeat("a", 40) + ",0x" + strings.Repeat("b", 40) + "," + price + "\n"
+	}
+	trades := writeFile(t, dir, "t.csv", hdr+row("0x"+strings.Repeat("1", 64), "1")+row("0x"+strings.Repeat("2", 64), "-5"))
+	rejects := filepath.Join(dir, "rej.csv")
+	tr, err := Load(context.Background(), Input{Trades: []string{trades}, Load: datasets.LoadOptions{SkipBadRows: true}, Rejects: rejects}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(rejects)
+	if err != nil || tr.Len() != 1 || !strings.HasPrefix(string(b), "file,line,column,reason,raw\n") || !strings.Contains(string(b), ":") {
+		t.Errorf("rows %d, rejects %q, %v", tr.Len(), b, err)
+	}
+	if got := listDir(t, dir); len(got) != 2 {
+		t.Errorf("dir holds %v", got)
+	}
+}

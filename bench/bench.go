@@ -28,7 +28,7 @@ const MaxCurvePoints = 200
 
 // ErrNoLabels is returned when a dataset has no labeled row: there is
 // nothing to score against.
-var ErrNoLabels = errors.New("no labeled rows: every is_wash value is empty (bench needs ground-truth labels, SPEC §5)")
+var ErrNoLabels = errors.New("no labeled rows: every is_wash value is empty (bench needs ground-truth labels, docs/contract.md §5)")
 
 // Config controls a benchmark run.
 type Config struct {

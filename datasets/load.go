@@ -9,13 +9,12 @@ import (
 	"math/bits"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"unsafe"
 )
 
-// Load reads trade files into one dataset (SPEC §1.1, §2). The format of each
+// Load reads trade files into one dataset (docs/contract.md §1.1, §2). The format of each
 // file follows its name: .csv, .parquet, .jsonl, .ndjson or .json (JSON
 // Lines), each optionally followed by .gz or .zst; an unknown extension reads
 // as CSV, and "-" reads CSV from opt.Stdin. Rows keep the order of the files
@@ -32,6 +31,10 @@ import (
 // counted in Stats.RowsDuplicate; one whose identity matches but content
 // differs is rejected with ErrConflict. Stats always satisfy
 // RowsRead = RowsLoaded + RowsRejected + RowsDuplicate.
+//
+// The table comes back finished: opt's side tables are read into it
+// (funders, then the allow list, then the deny list; see LoadOptions). Their
+// address lists are read before the trades, so a bad one fails first.
 //
 // Every format is split into chunks parsed on every core, then merged in
 // input order by two pipelined stages (identity and content), so ids and row
@@ -116,9 +119,6 @@ func fileErr(name string, err error) *FileError {
 	return &FileError{File: name, Err: err}
 }
 
-// loadGCPercent is the GOGC setting while loading.
-const loadGCPercent = 10
-
 func load(op opener, names []string, opt LoadOptions) (*Trades, error) {
 	cfg, err := newLoadConfig(&opt)
 	if err != nil {
@@ -129,10 +129,22 @@ func load(op opener, names []string, opt LoadOptions) (*Trades, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The big columns hold no pointers, so a collection is cheap; collecting
-	// often keeps the garbage of parsed chunks from doubling the peak memory.
-	defer debug.SetGCPercent(debug.SetGCPercent(loadGCPercent))
-	b := newBuilder(&opt)
+	t, err := loadTrades(op, names, &opt, cfg)
+	if err != nil {
+		return nil, err
+	}
+	// The side tables go in once the load's buffers are freed.
+	if err := side.apply(t, &opt); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func loadTrades(op opener, names []string, opt *LoadOptions, cfg *loadConfig) (*Trades, error) {
+	if opt.OnLoad != nil {
+		defer opt.OnLoad()()
+	}
+	b := newBuilder(opt)
 	defer dropRows()
 	prog := newProgress(opt.Progress)
 	defer prog.finish()
@@ -152,9 +164,6 @@ func load(op opener, names []string, opt LoadOptions) (*Trades, error) {
 	}
 	b.t.Assets.materialize()
 	b.t.Stats.RowsLoaded = int64(b.t.Len())
-	if err := side.apply(b.t, &opt); err != nil {
-		return nil, err
-	}
 	return b.t, nil
 }
 

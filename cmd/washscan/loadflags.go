@@ -52,6 +52,7 @@ func (l *loadFlags) input(e *env) analysis.Input {
 			Funders:     l.funders,
 			Allow:       l.allow,
 			DenyFunders: l.denyFunders,
+			OnLoad:      e.onLoad,
 		},
 		Rejects: l.rejects,
 	}
