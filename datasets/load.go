@@ -15,7 +15,9 @@ import (
 	"unsafe"
 )
 
-// Load reads trade files into one dataset (SPEC §1.1, §2). The format of each
+// Load reads trade files into one dataset (SPEC §1.1, §2). A directory among
+// paths stands for the files beneath it, with the columns its hive partition
+// directories supply (see ExpandInputs). The format of each
 // file follows its name: .csv, .parquet, .jsonl, .ndjson or .json (JSON
 // Lines), each optionally followed by .gz or .zst; an unknown extension reads
 // as CSV, and "-" reads CSV from opt.Stdin. Rows keep the order of the files
@@ -131,10 +133,19 @@ func load(op opener, names []string, opt LoadOptions) (*Trades, error) {
 	defer dropRows()
 	prog := newProgress(opt.Progress)
 	defer prog.finish()
+	files := make([]InputFile, len(names))
 	for i, name := range names {
-		b.t.Files = append(b.t.Files, name)
+		files[i].Path = name
+	}
+	if _, isOS := op.(osOpener); isOS {
+		if files, err = ExpandInputs(names); err != nil {
+			return nil, err
+		}
+	}
+	for i, in := range files {
+		b.t.Files = append(b.t.Files, in.Path)
 		b.src = uint32(i)
-		if err := b.loadFile(op, name, cfg, prog); err != nil {
+		if err := b.loadFile(op, in.Path, cfg.withPartition(in.Partition), prog); err != nil {
 			return nil, err
 		}
 	}

@@ -115,7 +115,7 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 		}
 
 		timer := newStageTimer(e.stderr)
-		in, ok, err := lf.load(e)
+		in, ok, err := lf.load(e, *out, *flagsOut)
 		if err != nil {
 			return err
 		}

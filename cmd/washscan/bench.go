@@ -89,7 +89,7 @@ var benchCmd = &command{
 				}
 				cfg.Weights = map[string]*detect.Weights{registry.Default.Name: w}
 			}
-			in, _, err := lf.load(e)
+			in, _, err := lf.load(e, *out, *plotPath)
 			if err != nil {
 				if errors.Is(err, datasets.ErrBadOption) {
 					return usagef("%v", err)

@@ -78,7 +78,7 @@ var calibrateCmd = &command{
 			if err := ps.Check(preset.Detectors); err != nil {
 				return usagef("%v", err)
 			}
-			in, _, err := lf.load(e)
+			in, _, err := lf.load(e, *out)
 			if err != nil {
 				if errors.Is(err, datasets.ErrBadOption) {
 					return usagef("%v", err)

@@ -26,7 +26,7 @@ type loadFlags struct {
 func (l *loadFlags) register(fs *flag.FlagSet) {
 	l.mapCols = kvFlag{}
 	l.setCols = kvFlag{}
-	fs.Var(&l.trades, "trades", "trades `FILE` (CSV, Parquet, JSON Lines; .gz/.zst; - for CSV on stdin); repeat for one dataset of several files")
+	fs.Var(&l.trades, "trades", "trades `FILE` (CSV, Parquet, JSON Lines; .gz/.zst; - for CSV on stdin) or directory of them (hive key=value partitions); repeat for one dataset of several files")
 	fs.StringVar(&l.funders, "funders", "", "first-funder CSV `FILE` (wallet,funder[,block_time])")
 	fs.Var(l.mapCols, "map", "rename columns: `canonical=theirs[,...]` (repeatable)")
 	fs.Var(l.setCols, "set", "constant for a missing column: `column=value[,...]` (repeatable)")
@@ -45,10 +45,19 @@ type input struct {
 }
 
 // load reads the files named by the flags. With no --trades it returns
-// ok=false and loads nothing, so the caller can choose a default.
-func (l *loadFlags) load(e *env) (in *input, ok bool, err error) {
+// ok=false and loads nothing, so the caller can choose a default. outputs are
+// the command's output files: one inside an input directory is a usage error.
+func (l *loadFlags) load(e *env, outputs ...string) (in *input, ok bool, err error) {
 	if len(l.trades) == 0 {
 		return nil, false, nil
+	}
+	if l.skipBad {
+		outputs = append(outputs, l.rejects)
+	}
+	for _, o := range outputs {
+		if dir, inside := datasets.InputDirFor(l.trades, o); inside {
+			return nil, false, usagef("output %s is inside input directory %s", o, dir)
+		}
 	}
 	opt := datasets.LoadOptions{
 		Map:         l.mapCols,
