@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"slices"
 
+	"github.com/washscan/washscan/detect/internal/radix"
 	gg "gonum.org/v1/gonum/graph"
 )
 
@@ -198,7 +199,7 @@ func SortDistinct[T ~int64 | ~uint32](ids []T, lo, hi T, set *[]uint64) bool {
 
 // SortWallets sorts distinct wallet ids within [lo, hi] increasingly: through
 // a bitset when they are dense ([SortDistinct]), by an LSD radix sort of
-// three 11-bit digits when there are many (digits every id shares skipped),
+// 11-bit digits when there are many (digits every id shares skipped),
 // by pdqsort otherwise. set and tmp hold the buffers between calls. Time
 // O(k + (hi − lo)/64) or O(k) for k ids beyond 512, O(k log k) below.
 func SortWallets(ids []uint32, lo, hi uint32, set *[]uint64, tmp *[]uint32) {
@@ -209,65 +210,18 @@ func SortWallets(ids []uint32, lo, hi uint32, set *[]uint64, tmp *[]uint32) {
 		slices.Sort(ids)
 		return
 	}
-	*tmp = resize(*tmp, len(ids))
-	src, dst := ids, *tmp
-	var cnt [1 << 11]int32
-	for shift := 0; shift < 32; shift += 11 {
-		if (lo^hi)>>shift == 0 {
-			break // every id has the same digits from here on
-		}
-		clear(cnt[:])
-		for _, x := range src {
-			cnt[(x>>shift)&(1<<11-1)]++
-		}
-		sum := int32(0)
-		for i, c := range cnt {
-			cnt[i] = sum
-			sum += c
-		}
-		for _, x := range src {
-			d := (x >> shift) & (1<<11 - 1)
-			dst[cnt[d]] = x
-			cnt[d]++
-		}
-		src, dst = dst, src
-	}
-	if &src[0] != &ids[0] {
-		copy(ids, src)
-	}
+	*tmp = radix.Sort(ids, *tmp, 0, uint(bits.Len32(hi)))
 }
 
 // sortIDs sorts wallet ids (each below 2^33) increasingly: pdqsort for short
 // lists, an LSD radix sort of three 11-bit digits for long ones.
+// (detect/internal/radix is the one radix sort of the detectors.)
 func sortIDs(ids []int64, tmp *[]int64) {
 	if len(ids) < 512 {
 		slices.Sort(ids)
 		return
 	}
-	if cap(*tmp) < len(ids) {
-		*tmp = make([]int64, len(ids))
-	}
-	src, dst := ids, (*tmp)[:len(ids)]
-	var cnt [1 << 11]int
-	for shift := 0; shift < 33; shift += 11 {
-		clear(cnt[:])
-		for _, x := range src {
-			cnt[(x>>shift)&(1<<11-1)]++
-		}
-		sum := 0
-		for i, c := range cnt {
-			cnt[i] = sum
-			sum += c
-		}
-		for _, x := range src {
-			d := (x >> shift) & (1<<11 - 1)
-			dst[cnt[d]] = x
-			cnt[d]++
-		}
-		src, dst = dst, src
-	}
-	// Three passes: the result is in tmp; copy back.
-	copy(ids, src)
+	*tmp = radix.Sort(ids, *tmp, 0, 33)
 }
 
 // Build returns the graph of rows: an edge from[r] → to[r] for each row r
