@@ -5,8 +5,9 @@ import (
 	"math/bits"
 	"slices"
 
-	"github.com/washscan/washscan/detect/internal/radix"
 	gg "gonum.org/v1/gonum/graph"
+
+	"github.com/washscan/washscan/detect/internal/radix"
 )
 
 // Node is a wallet: its id is the wallet (address) id of the dataset.
