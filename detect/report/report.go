@@ -96,7 +96,6 @@ func round6(v float64) float64 {
 
 func appendFloat(b []byte, v float64) []byte { return strconv.AppendFloat(b, v, 'f', -1, 64) }
 
-
 // csvChunkRows is the number of rows one goroutine formats at a time.
 const csvChunkRows = 32 << 10
 
