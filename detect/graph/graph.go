@@ -145,7 +145,7 @@ func (b *Builder) sortEdges(n int) {
 		b.edgeTmp = make([]edge, k)
 	}
 	tmp := b.edgeTmp[:k]
-	cnt := resize(b.cnt, n+1)
+	cnt := slices.Grow(b.cnt[:0], n+1)[:n+1]
 	b.cnt = cnt
 	clear(cnt)
 	for i := range b.edges {
@@ -181,7 +181,8 @@ func SortDistinct[T ~int64 | ~uint32](ids []T, lo, hi T, set *[]uint64) bool {
 	if k == 0 || hi < lo || uint64(hi-lo)/64 > 4*uint64(k) {
 		return k == 0
 	}
-	bs := resize(*set, int(uint64(hi-lo)/64)+1)
+	words := int(uint64(hi-lo)/64) + 1
+	bs := slices.Grow((*set)[:0], words)[:words]
 	clear(bs)
 	for _, id := range ids {
 		x := uint64(id - lo)
@@ -279,7 +280,7 @@ func (b *Builder) assemble() *Graph {
 	// arc. Time O(k + n).
 	b.sortEdges(len(g.ids))
 	n := len(g.ids)
-	g.outStart = resize(g.outStart, n+1)
+	g.outStart = slices.Grow(g.outStart[:0], n+1)[:n+1]
 	clear(g.outStart)
 	g.arcFrom, g.arcTo, g.rowStart, g.rows = g.arcFrom[:0], g.arcTo[:0], g.rowStart[:0], g.rows[:0]
 	for i, e := range b.edges {
@@ -297,7 +298,7 @@ func (b *Builder) assemble() *Graph {
 	}
 	// Reverse index by counting sort on targets; arcs are visited in (from)
 	// order, so each in-list is ordered by source.
-	g.inStart = resize(g.inStart, n+1)
+	g.inStart = slices.Grow(g.inStart[:0], n+1)[:n+1]
 	clear(g.inStart)
 	for _, v := range g.arcTo {
 		g.inStart[v+1]++
@@ -305,8 +306,8 @@ func (b *Builder) assemble() *Graph {
 	for v := 0; v < n; v++ {
 		g.inStart[v+1] += g.inStart[v]
 	}
-	g.inArc = resize(g.inArc, len(g.arcTo))
-	next := resize(b.cnt, n)
+	g.inArc = slices.Grow(g.inArc[:0], len(g.arcTo))[:len(g.arcTo)]
+	next := slices.Grow(b.cnt[:0], n)[:n]
 	b.cnt = next
 	copy(next, g.inStart[:n])
 	for k, v := range g.arcTo {
@@ -314,13 +315,6 @@ func (b *Builder) assemble() *Graph {
 		next[v]++
 	}
 	return g
-}
-
-func resize[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n)
-	}
-	return s[:n]
 }
 
 // Node returns the node with wallet id, or nil. Part of gonum's graph.Graph.
