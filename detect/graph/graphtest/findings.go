@@ -75,3 +75,20 @@ func (f *Findings) Diff(want *Findings, tol float64) string {
 	}
 	return ""
 }
+
+// Best returns, per row, the finding a detector's result keeps: the
+// strongest, then the one with the smaller evidence (detect's rule).
+func (f *Findings) Best() *Findings {
+	best := map[int32]finding{}
+	for _, x := range f.list {
+		b, ok := best[x.row]
+		if !ok || x.strength > b.strength || (x.strength == b.strength && x.evidence < b.evidence) {
+			best[x.row] = x
+		}
+	}
+	out := &Findings{}
+	for _, x := range best {
+		out.list = append(out.list, x)
+	}
+	return out
+}
