@@ -522,7 +522,7 @@ func (s *scanner) liveIn(pos []int32) int {
 // scanRows looks for cycles in the group positions pos (increasing) in
 // sliding windows of the given width.
 func (s *scanner) scanRows(g group, pos []int32, width int64) error {
-	for _, sp := range graph.Sliding(pos, s.gTime, width, width/2) {
+	for _, sp := range graph.SlidingAll(pos, s.gTime, width, width/2) {
 		if sp.Hi-sp.Lo < s.cfg.minLen || s.liveIn(pos[sp.Lo:sp.Hi]) < s.minComp() {
 			continue
 		}
