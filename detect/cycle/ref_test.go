@@ -52,7 +52,7 @@ func refGroup(f *features.Set, cfg config, partners *graph.PartnerTable, g group
 				}
 				arcs[arc{u, v}] = append(arcs[arc{u, v}], r)
 			}
-			for _, comp := range refComponents(out) {
+			for _, comp := range graphtest.Components(out) {
 				if len(comp) < 2 || (len(comp) < 3 && cfg.minLen > 2) {
 					continue
 				}
@@ -95,45 +95,6 @@ func refGroup(f *features.Set, cfg config, partners *graph.PartnerTable, g group
 	for r, b := range found {
 		report(r, b.strength, b.evidence)
 	}
-}
-
-// refComponents returns the strongly connected components of the graph out,
-// each in increasing wallet order: u and v share one when each reaches the
-// other.
-func refComponents(out map[uint32][]uint32) [][]uint32 {
-	reach := map[uint32]map[uint32]bool{}
-	var wallets []uint32
-	for u := range out {
-		seen := map[uint32]bool{u: true}
-		for stack := []uint32{u}; len(stack) > 0; {
-			v := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			for _, x := range out[v] {
-				if !seen[x] {
-					seen[x] = true
-					stack = append(stack, x)
-				}
-			}
-		}
-		reach[u] = seen
-		wallets = append(wallets, u)
-	}
-	slices.Sort(wallets) // a wallet with no arc out is in no cycle
-	done := map[uint32]bool{}
-	var comps [][]uint32
-	for _, u := range wallets {
-		if done[u] {
-			continue
-		}
-		var c []uint32
-		for _, v := range wallets {
-			if reach[u][v] && reach[v][u] {
-				c, done[v] = append(c, v), true
-			}
-		}
-		comps = append(comps, c)
-	}
-	return comps
 }
 
 // refCycles calls fn with every elementary cycle of minLen..maxLen legs

@@ -75,20 +75,12 @@ func refFarmWindow(f *features.Set, cfg config, p uint32, rows []int32, report f
 		if _, ok := group[u]; ok {
 			continue
 		}
-		g := len(groups)
-		groups = append(groups, nil)
-		group[u] = g
-		for stack := []uint32{u}; len(stack) > 0; {
-			v := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			groups[g] = append(groups[g], v)
-			for _, x := range linked[v] {
-				if _, ok := group[x]; !ok {
-					group[x] = g
-					stack = append(stack, x)
-				}
-			}
+		var members []uint32
+		for v := range graphtest.Reach(linked, u) {
+			group[v] = len(groups)
+			members = append(members, v)
 		}
+		groups = append(groups, members)
 	}
 	for g, members := range groups {
 		if len(members) < cfg.minWallets || len(members) > cfg.maxWallets {

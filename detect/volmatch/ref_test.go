@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -43,64 +42,20 @@ func refVolumeMatching(f *features.Set, cfg config, partners *graph.PartnerTable
 			rows[k] = append(rows[k], r)
 		}
 		for k, rs := range rows {
-			for _, comp := range refComponents(rs, seller, buyer) {
+			out := map[uint32][]uint32{}
+			for _, r := range rs {
+				out[seller[r]] = append(out[seller[r]], buyer[r])
+			}
+			for _, comp := range graphtest.Components(out) {
+				if len(comp) < 2 {
+					continue
+				}
 				refPeel(f, cfg, partners, rs, comp, seller, buyer, func(alive map[uint32]bool, in []int32, imb, mean float64) {
 					refFlag(f, cfg, partners, alive, in, imb, mean, k.fungible, w, k.k*w, report)
 				})
 			}
 		}
 	}
-}
-
-// refComponents returns the strongly connected components of ≥ 2 wallets of
-// the graph of rows: u and v share one when each reaches the other.
-func refComponents(rows []int32, seller, buyer []uint32) [][]uint32 {
-	out := map[uint32][]uint32{}
-	for _, r := range rows {
-		out[seller[r]] = append(out[seller[r]], buyer[r])
-	}
-	reach := func(u uint32) map[uint32]bool {
-		seen := map[uint32]bool{u: true}
-		for stack := []uint32{u}; len(stack) > 0; {
-			v := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			for _, x := range out[v] {
-				if !seen[x] {
-					seen[x] = true
-					stack = append(stack, x)
-				}
-			}
-		}
-		return seen
-	}
-	var wallets []uint32
-	reached := map[uint32]map[uint32]bool{}
-	for _, r := range rows {
-		for _, u := range []uint32{seller[r], buyer[r]} {
-			if reached[u] == nil {
-				reached[u] = reach(u)
-				wallets = append(wallets, u)
-			}
-		}
-	}
-	slices.Sort(wallets)
-	done := map[uint32]bool{}
-	var comps [][]uint32
-	for _, u := range wallets {
-		if done[u] {
-			continue
-		}
-		var c []uint32
-		for _, v := range wallets {
-			if reached[u][v] && reached[v][u] {
-				c, done[v] = append(c, v), true
-			}
-		}
-		if len(c) >= 2 {
-			comps = append(comps, c)
-		}
-	}
-	return comps
 }
 
 // refPeel tests component comp (wallets ascending): while ≥ 2 wallets and 2

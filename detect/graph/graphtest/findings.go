@@ -92,3 +92,49 @@ func (f *Findings) Best() *Findings {
 	}
 	return out
 }
+
+// Reach returns the wallets reachable from u along out (u included): a
+// plain search for reference tests.
+func Reach(out map[uint32][]uint32, u uint32) map[uint32]bool {
+	seen := map[uint32]bool{u: true}
+	for stack := []uint32{u}; len(stack) > 0; {
+		v := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, x := range out[v] {
+			if !seen[x] {
+				seen[x] = true
+				stack = append(stack, x)
+			}
+		}
+	}
+	return seen
+}
+
+// Components returns the strongly connected components of the graph out
+// among the wallets with an arc out, each in increasing wallet order, in
+// order of their lowest wallet: u and v share one when each reaches the
+// other. Quadratic, for reference tests.
+func Components(out map[uint32][]uint32) [][]uint32 {
+	reach := map[uint32]map[uint32]bool{}
+	var wallets []uint32
+	for u := range out {
+		reach[u] = Reach(out, u)
+		wallets = append(wallets, u)
+	}
+	slices.Sort(wallets)
+	done := map[uint32]bool{}
+	var comps [][]uint32
+	for _, u := range wallets {
+		if done[u] {
+			continue
+		}
+		var c []uint32
+		for _, v := range wallets {
+			if reach[u][v] && reach[v][u] {
+				c, done[v] = append(c, v), true
+			}
+		}
+		comps = append(comps, c)
+	}
+	return comps
+}
