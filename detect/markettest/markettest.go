@@ -607,6 +607,12 @@ func fitSorted(v []float64, minTail int) *PowerLaw {
 			best = &PowerLaw{Xmin: v[i], NTail: nt, Zeta: zeta, KS: ks}
 		}
 	}
+	return best.finish()
+}
+
+// finish sets the fit's standard error and Pareto–Lévy verdict and rounds
+// it as the metrics show it; nil stays nil.
+func (best *PowerLaw) finish() *PowerLaw {
 	if best == nil {
 		return nil
 	}

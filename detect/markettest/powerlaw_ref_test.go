@@ -56,13 +56,7 @@ func fitPowerLawRef(xs []float64, minTail int) *PowerLaw {
 			best = &PowerLaw{Xmin: xmin, NTail: nt, Zeta: zeta, KS: ks}
 		}
 	}
-	if best == nil {
-		return nil
-	}
-	best.StdErr = round6(best.Zeta / math.Sqrt(float64(best.NTail)))
-	best.ParetoLevy = best.Zeta > 1 && best.Zeta < 2
-	best.Zeta, best.KS = round6(best.Zeta), round6(best.KS)
-	return best
+	return best.finish()
 }
 
 // ksDistanceRef is the KS distance of tail from the fit with exponent zeta,
