@@ -152,6 +152,14 @@ func (d *Addresses) String(id AddrID) string {
 	return d.list[id].String()
 }
 
+// AppendString appends String(id) to b without allocating.
+func (d *Addresses) AppendString(b []byte, id AddrID) []byte {
+	if id == NoAddr {
+		return b
+	}
+	return AppendHex(b, d.list[id][:])
+}
+
 // Unknown reports whether id stands for an unknown party (SPEC §1.1, §1.3).
 func (d *Addresses) Unknown(id AddrID) bool { return d.unknown[id] }
 

@@ -2,7 +2,6 @@ package cycle
 
 import (
 	"cmp"
-	"encoding/hex"
 	"math"
 	"runtime"
 	"slices"
@@ -651,10 +650,10 @@ func (s *scanner) evidence(g group, gr *graph.Graph, arcs []int32, nrows int, sp
 	t := s.f.T
 	b := s.buf[:0]
 	for _, w := range s.wallets {
-		b = appendAddr(b, t.Addrs, datasets.AddrID(w))
+		b = t.Addrs.AppendString(b, datasets.AddrID(w))
 		b = append(b, "→"...)
 	}
-	b = appendAddr(b, t.Addrs, datasets.AddrID(s.wallets[0]))
+	b = t.Addrs.AppendString(b, datasets.AddrID(s.wallets[0]))
 	first := s.rows[gr.ArcRows(arcs[0])[0]]
 	a := t.Asset[first]
 	if g.kind == perToken {
@@ -662,7 +661,7 @@ func (s *scanner) evidence(g group, gr *graph.Graph, arcs []int32, nrows int, sp
 		if id := t.Assets.TokenID[a]; id != "" {
 			b = append(b, id...)
 		} else {
-			b = appendAddr(b, t.Addrs, t.Assets.Contract[a])
+			b = t.Addrs.AppendString(b, t.Assets.Contract[a])
 		}
 		b = append(b, ", "...)
 	} else {
@@ -676,7 +675,7 @@ func (s *scanner) evidence(g group, gr *graph.Graph, arcs []int32, nrows int, sp
 		ids = slices.Compact(ids)
 		s.ids = ids
 		b = append(b, " (collection "...)
-		b = appendAddr(b, t.Addrs, t.Assets.Contract[a])
+		b = t.Addrs.AppendString(b, t.Assets.Contract[a])
 		b = append(b, ", tokens "...)
 		for i, id := range ids {
 			if i == 6 {
@@ -698,13 +697,3 @@ func (s *scanner) evidence(g group, gr *graph.Graph, arcs []int32, nrows int, sp
 	return string(b)
 }
 
-// appendAddr appends the 0x form of id (nothing for NoAddr), as
-// datasets.Addresses.String renders it.
-func appendAddr(b []byte, addrs *datasets.Addresses, id datasets.AddrID) []byte {
-	if id == datasets.NoAddr {
-		return b
-	}
-	a := addrs.Addr(id)
-	b = append(b, "0x"...)
-	return hex.AppendEncode(b, a[:])
-}
