@@ -696,4 +696,3 @@ func (s *scanner) evidence(g group, gr *graph.Graph, arcs []int32, nrows int, sp
 	s.buf = b
 	return string(b)
 }
-

@@ -2,7 +2,6 @@ package price
 
 import (
 	"cmp"
-	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -138,16 +137,7 @@ func TestMatchesReference(t *testing.T) {
 		fu := tt.Funders(trades, map[string]string{"w1": "f", "w2": "f", "w3": "f", "w5": "g", "w8": "g"})
 		in := &detect.Input{Features: features.Compute(trades), Funders: fu}
 		for _, params := range []map[string]string{{}, {"window": "7", "min_samples": "3", "max_age": "2d"}, {"window": "200", "max_age": "0", "factor": "3"}, {"window": "2", "min_samples": "1", "factor": "2"}} {
-			p := detect.NewParams()
-			for k, v := range params {
-				p.Set(Detector.Name+"."+k, v)
-				p.Set(refDetector.Name+"."+k, v)
-			}
-			res, err := detect.Run(context.Background(), in, []*detect.Detector{Detector, refDetector}, p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, want := res.Findings[Detector.Name], res.Findings[refDetector.Name]
+			got, want, _ := tt.WithReference(t, in, Detector, refDetector, params)
 			byRow := func(a, b detect.Finding) int { return cmp.Compare(a.Row, b.Row) }
 			slices.SortStableFunc(got, byRow)
 			slices.SortStableFunc(want, byRow)

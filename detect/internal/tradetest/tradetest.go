@@ -155,6 +155,23 @@ func Findings(tb testing.TB, in *detect.Input, d *detect.Detector, params map[st
 	return res.Findings[d.Name]
 }
 
+// WithReference runs detector d and its reference ref (a detector with the
+// same parameters under another name) together over in, both with params
+// (name → value), and returns their findings and the run's result.
+func WithReference(tb testing.TB, in *detect.Input, d, ref *detect.Detector, params map[string]string) (got, want []detect.Finding, res *detect.Result) {
+	tb.Helper()
+	p := detect.NewParams()
+	for k, v := range params {
+		p.Set(d.Name+"."+k, v)
+		p.Set(ref.Name+"."+k, v)
+	}
+	res, err := detect.Run(context.Background(), in, []*detect.Detector{d, ref}, p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return res.Findings[d.Name], res.Findings[ref.Name], res
+}
+
 // Label shorthands.
 const (
 	None    = datasets.LabelNone
