@@ -13,7 +13,6 @@ import (
 	"github.com/washscan/washscan/detect"
 	"github.com/washscan/washscan/detect/graph"
 	"github.com/washscan/washscan/detect/graph/graphtest"
-	"github.com/washscan/washscan/detect/hubs"
 	"github.com/washscan/washscan/features"
 )
 
@@ -187,22 +186,14 @@ func TestScannerMatchesReference(t *testing.T) {
 		{window: 7 * 86400, minWindow: 3600, fungibleWindow: 7 * 86400, minLen: 2, maxLen: 4, maxComp: 12, budget: 1 << 40},
 	}
 	for _, seed := range []uint64{1, 2, 3} {
-		tr := graphtest.Market(graphtest.MarketConfig{Seed: seed, Trades: 20000})
-		fs := features.Compute(tr)
-		in := &detect.Input{Features: fs}
-		res, err := detect.Run(context.Background(), in, []*detect.Detector{hubs.Detector, graph.Partners}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		partners := res.ResultOf[graph.Partners].(*graph.PartnerTable)
-		tbl := res.ResultOf[hubs.Detector].(*hubs.Table)
-		seller, buyer := tbl.Columns(fs)
+		m := graphtest.NewGraphMarket(t, seed, 20000)
+		fs, partners, seller, buyer := m.Features, m.Partners, m.Seller, m.Buyer
 		for ci, cfg := range cfgs {
 			var want, got graphtest.Findings
-			pass := &detect.Pass{Detector: Detector, Input: in, Context: context.Background()}
+			pass := &detect.Pass{Detector: Detector, Input: m.Input, Context: context.Background()}
 			s := newScanner(pass, fs, partners, cfg)
 			s.report = got.Add
-			for _, g := range Groups(fs, tbl, cfg.minLen) {
+			for _, g := range Groups(fs, m.Hubs, cfg.minLen) {
 				refGroup(fs, cfg, partners, g, seller, buyer, want.Add)
 				if err := s.scanGroup(g); err != nil {
 					t.Fatal(err)

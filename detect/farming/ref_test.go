@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sync"
 	"testing"
 
 	"github.com/washscan/washscan/datasets"
@@ -142,14 +141,9 @@ func TestScanMatchesReference(t *testing.T) {
 		in := &detect.Input{Features: fs}
 		for pi, cfg := range ps {
 			var want, got graphtest.Findings
-			var mu sync.Mutex
 			refFarming(fs, cfg, want.Add)
 			pass := &detect.Pass{Detector: Detector, Input: in, Context: context.Background()}
-			if err := scanAll(pass, cfg, func(r int32, st float64, ev string) {
-				mu.Lock()
-				got.Add(r, st, ev)
-				mu.Unlock()
-			}); err != nil {
+			if err := scanAll(pass, cfg, got.Add); err != nil {
 				t.Fatal(err)
 			}
 			if want.Len() == 0 {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 	"github.com/washscan/washscan/detect"
 	"github.com/washscan/washscan/detect/graph"
 	"github.com/washscan/washscan/detect/graph/graphtest"
-	"github.com/washscan/washscan/detect/hubs"
 	"github.com/washscan/washscan/features"
 )
 
@@ -172,28 +170,15 @@ func TestScanMatchesReference(t *testing.T) {
 		{[]int64{7 * 86400, 3600}, config{margin: 0, maxComp: 1000}},
 	}
 	for _, seed := range []uint64{1, 2, 3} {
-		tr := graphtest.Market(graphtest.MarketConfig{Seed: seed, Trades: 20000})
-		fs := features.Compute(tr)
-		in := &detect.Input{Features: fs}
-		res, err := detect.Run(context.Background(), in, []*detect.Detector{hubs.Detector, graph.Partners}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		partners := res.ResultOf[graph.Partners].(*graph.PartnerTable)
-		cols := [][2][]uint32{{fs.Seller, fs.Buyer}}
-		seller, buyer := res.ResultOf[hubs.Detector].(*hubs.Table).Columns(fs)
-		cols = append(cols, [2][]uint32{seller, buyer})
+		m := graphtest.NewGraphMarket(t, seed, 20000)
+		fs, partners := m.Features, m.Partners
+		cols := [][2][]uint32{{fs.Seller, fs.Buyer}, {m.Seller, m.Buyer}}
 		for pi, p := range ps {
 			for ci, col := range cols {
 				var want, got graphtest.Findings
-				var mu sync.Mutex
 				refVolumeMatching(fs, p.cfg, partners, p.widths, col[0], col[1], want.Add)
-				pass := &detect.Pass{Detector: Detector, Input: in, Context: context.Background()}
-				if err := scanLevels(pass, p.cfg, partners, p.widths, col[0], col[1], func(r int32, st float64, ev string) {
-					mu.Lock()
-					got.Add(r, st, ev)
-					mu.Unlock()
-				}); err != nil {
+				pass := &detect.Pass{Detector: Detector, Input: m.Input, Context: context.Background()}
+				if err := scanLevels(pass, p.cfg, partners, p.widths, col[0], col[1], got.Add); err != nil {
 					t.Fatal(err)
 				}
 				if want.Len() == 0 {

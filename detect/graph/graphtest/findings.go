@@ -2,15 +2,24 @@ package graphtest
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
+	"sync"
+	"testing"
+
+	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/detect/graph"
+	"github.com/washscan/washscan/detect/hubs"
+	"github.com/washscan/washscan/features"
 )
 
 // Findings collects the findings of a scan for a reference test: Add is
 // the scan's report function.
 type Findings struct {
+	mu   sync.Mutex // Add may be called from several goroutines
 	list []finding
 }
 
@@ -20,8 +29,10 @@ type finding struct {
 	evidence string
 }
 
-// Add records one finding.
+// Add records one finding; it is safe for concurrent use.
 func (f *Findings) Add(row int32, strength float64, evidence string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.list = append(f.list, finding{row, strength, evidence})
 }
 
@@ -137,4 +148,30 @@ func Components(out map[uint32][]uint32) [][]uint32 {
 		comps = append(comps, c)
 	}
 	return comps
+}
+
+// GraphMarket is a seeded synthetic market of graphtest.Market with what the
+// graph detectors require computed: the partner table, the hubs table, and
+// the wallet columns with the fungible hubs removed.
+type GraphMarket struct {
+	Features      *features.Set
+	Input         *detect.Input
+	Partners      *graph.PartnerTable
+	Hubs          *hubs.Table
+	Seller, Buyer []uint32
+}
+
+// NewGraphMarket builds the GraphMarket of seed with trades rows.
+func NewGraphMarket(tb testing.TB, seed uint64, trades int) *GraphMarket {
+	tb.Helper()
+	fs := features.Compute(Market(MarketConfig{Seed: seed, Trades: trades}))
+	m := &GraphMarket{Features: fs, Input: &detect.Input{Features: fs}}
+	res, err := detect.Run(context.Background(), m.Input, []*detect.Detector{hubs.Detector, graph.Partners}, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m.Partners = res.ResultOf[graph.Partners].(*graph.PartnerTable)
+	m.Hubs = res.ResultOf[hubs.Detector].(*hubs.Table)
+	m.Seller, m.Buyer = m.Hubs.Columns(fs)
+	return m
 }
