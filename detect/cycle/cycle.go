@@ -3,11 +3,8 @@ package cycle
 import (
 	"cmp"
 	"math"
-	"runtime"
 	"slices"
 	"strconv"
-	"sync"
-	"sync/atomic"
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
@@ -90,35 +87,10 @@ func run(pass *detect.Pass) (any, error) {
 	}
 	tbl, _ := pass.ResultOf[hubs.Detector].(*hubs.Table)
 	groups := Groups(f, tbl, cfg.minLen)
-	var (
-		next    atomic.Int64
-		wg      sync.WaitGroup
-		errOnce sync.Once
-		runErr  error
-	)
-	workers := min(runtime.GOMAXPROCS(0), max(len(groups), 1))
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := newScanner(pass, f, partners, cfg)
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(groups) || pass.Context.Err() != nil {
-					return
-				}
-				if err := s.scanGroup(groups[i]); err != nil {
-					errOnce.Do(func() { runErr = err })
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if runErr != nil {
-		return nil, runErr
-	}
-	return nil, pass.Context.Err()
+	return nil, detect.Parallel(pass.Context, len(groups), 0, func() func(int) error {
+		s := newScanner(pass, f, partners, cfg)
+		return func(i int) error { return s.scanGroup(groups[i]) }
+	})
 }
 
 // Groups returns the work units: every token with at least minLen rows, and

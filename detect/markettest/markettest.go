@@ -2,17 +2,16 @@ package markettest
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"unsafe"
 
 	"gonum.org/v1/gonum/stat/distuv"
 
+	"github.com/washscan/washscan/detect"
 	"github.com/washscan/washscan/detect/internal/radix"
 	"github.com/washscan/washscan/features"
 )
@@ -314,24 +313,12 @@ type job struct {
 func runJobs(jobs []*job, opt Options) {
 	order := slices.Clone(jobs)
 	slices.SortStableFunc(order, func(a, b *job) int { return cmp.Compare(len(b.xs), len(a.xs)) })
-	var (
-		next atomic.Int64
-		wg   sync.WaitGroup
-	)
-	for w := 0; w < max(1, min(runtime.GOMAXPROCS(0), len(order))); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(order) {
-					return
-				}
-				order[i].out = test(order[i].xs, order[i].digits, opt)
-			}
-		}()
-	}
-	wg.Wait()
+	detect.Parallel(context.Background(), len(order), 0, func() func(int) error {
+		return func(i int) error {
+			order[i].out = test(order[i].xs, order[i].digits, opt)
+			return nil
+		}
+	})
 }
 
 // test runs the three tests on xs (positive, finite, ascending) whose digit

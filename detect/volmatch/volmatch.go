@@ -3,11 +3,8 @@ package volmatch
 import (
 	"cmp"
 	"math"
-	"runtime"
 	"slices"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/washscan/washscan/datasets"
@@ -133,38 +130,14 @@ func scanLevels(pass *detect.Pass, cfg config, partners *graph.PartnerTable, wid
 // scanAll scans items on every core, marking in keep (if not nil) the
 // positions whose arcs lie inside a component.
 func scanAll(pass *detect.Pass, items []item, keep []bool, newScanner func() *scanner) error {
-	var (
-		next   atomic.Int64
-		wg     sync.WaitGroup
-		mu     sync.Mutex
-		runErr error
-	)
-	workers := min(runtime.GOMAXPROCS(0), max(len(items), 1))
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := newScanner()
-			s.keep = keep
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(items) {
-					return
-				}
-				if i&63 == 0 {
-					if err := pass.Context.Err(); err != nil {
-						mu.Lock()
-						runErr = err
-						mu.Unlock()
-						return
-					}
-				}
-				s.scan(items[i])
-			}
-		}()
-	}
-	wg.Wait()
-	return runErr
+	return detect.Parallel(pass.Context, len(items), 0, func() func(int) error {
+		s := newScanner()
+		s.keep = keep
+		return func(i int) error {
+			s.scan(items[i])
+			return nil
+		}
+	})
 }
 
 // layout holds the rows the windows are cut from, group by group: every
