@@ -1,7 +1,6 @@
 package backforth
 
 import (
-	"encoding/hex"
 	"math"
 	"runtime"
 	"strconv"
@@ -223,15 +222,15 @@ func (w *worker) match(first, second, row int32) {
 	addrs := fs.T.Addrs
 	a, b := datasets.AddrID(fs.Seller[first]), datasets.AddrID(fs.Buyer[first])
 	t1, t2 := fs.T.Time[first], fs.T.Time[second]
-	e := appendAddr(w.buf[:0], addrs, a)
+	e := addrs.AppendString(w.buf[:0], a)
 	e = append(e, "→"...)
-	e = appendAddr(e, addrs, b)
+	e = addrs.AppendString(e, b)
 	e = append(e, " at "...)
 	e = appendStamp(e, t1)
 	e = append(e, ", back "...)
-	e = appendAddr(e, addrs, b)
+	e = addrs.AppendString(e, b)
 	e = append(e, "→"...)
-	e = appendAddr(e, addrs, a)
+	e = addrs.AppendString(e, a)
 	e = append(e, " at "...)
 	e = appendStamp(e, t2)
 	e = append(e, " ("...)
@@ -239,17 +238,6 @@ func (w *worker) match(first, second, row int32) {
 	e = append(e, ')')
 	w.buf = e
 	w.out = append(w.out, finding{row, Strength(t2-t1, w.tight, w.window), string(e)})
-}
-
-// appendAddr appends the 0x form of id (nothing for NoAddr), as
-// datasets.Addresses.String renders it.
-func appendAddr(b []byte, addrs *datasets.Addresses, id datasets.AddrID) []byte {
-	if id == datasets.NoAddr {
-		return b
-	}
-	x := addrs.Addr(id)
-	b = append(b, "0x"...)
-	return hex.AppendEncode(b, x[:])
 }
 
 // appendStamp appends t (unix seconds) as stamp renders it.

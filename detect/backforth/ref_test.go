@@ -1,7 +1,6 @@
 package backforth
 
 import (
-	"context"
 	"reflect"
 	"testing"
 	"time"
@@ -83,19 +82,10 @@ func TestMatchesReference(t *testing.T) {
 		tr, fu := tradetest.Market(30000, seed)
 		in := &detect.Input{Features: features.Compute(tr), Funders: fu}
 		for _, params := range []map[string]string{{}, {"window": "365d"}, {"window": "2h", "tight": "10m"}} {
-			p := detect.NewParams()
-			for k, v := range params {
-				p.Set(Detector.Name+"."+k, v)
-				p.Set(refDetector.Name+"."+k, v)
-			}
-			res, err := detect.Run(context.Background(), in, []*detect.Detector{Detector, refDetector}, p)
-			if err != nil {
-				t.Fatal(err)
-			}
+			got, want, res := tradetest.WithReference(t, in, Detector, refDetector, params)
 			if tbl := res.ResultOf[hubs.Detector].(*hubs.Table); len(tbl.Hubs) == 0 {
 				t.Errorf("seed %d: no hub, the hub path is not tested", seed)
 			}
-			got, want := res.Findings[Detector.Name], res.Findings[refDetector.Name]
 			if len(want) == 0 {
 				t.Errorf("seed %d %v: reference found nothing", seed, params)
 			}

@@ -2,13 +2,9 @@ package cycle
 
 import (
 	"cmp"
-	"encoding/hex"
 	"math"
-	"runtime"
 	"slices"
 	"strconv"
-	"sync"
-	"sync/atomic"
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
@@ -94,35 +90,10 @@ func run(pass *detect.Pass) (any, error) {
 	}
 	tbl, _ := pass.ResultOf[hubs.Detector].(*hubs.Table)
 	groups := Groups(f, tbl, cfg.minLen)
-	var (
-		next    atomic.Int64
-		wg      sync.WaitGroup
-		errOnce sync.Once
-		runErr  error
-	)
-	workers := min(runtime.GOMAXPROCS(0), max(len(groups), 1))
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := newScanner(pass, f, partners, cfg)
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(groups) || pass.Context.Err() != nil {
-					return
-				}
-				if err := s.scanGroup(groups[i]); err != nil {
-					errOnce.Do(func() { runErr = err })
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if runErr != nil {
-		return nil, runErr
-	}
-	return nil, pass.Context.Err()
+	return nil, detect.Parallel(pass.Context, len(groups), 0, func() func(int) error {
+		s := newScanner(pass, f, partners, cfg)
+		return func(i int) error { return s.scanGroup(groups[i]) }
+	})
 }
 
 // Groups returns the work units: every token with at least minLen rows, and
@@ -274,10 +245,10 @@ func newScanner(pass *detect.Pass, f *features.Set, p *graph.PartnerTable, cfg c
 func (s *scanner) gather(g group) (ordered bool) {
 	n := len(g.rows)
 	s.rows = g.rows
-	s.gTime = resize(s.gTime, n)
-	s.gFrom = resize(s.gFrom, n)
-	s.gTo = resize(s.gTo, n)
-	s.found = resize(s.found, n)
+	s.gTime = slices.Grow(s.gTime[:0], n)[:n]
+	s.gFrom = slices.Grow(s.gFrom[:0], n)[:n]
+	s.gTo = slices.Grow(s.gTo[:0], n)[:n]
+	s.found = slices.Grow(s.found[:0], n)[:n]
 	if len(s.iota) < n {
 		s.iota = make([]int32, n+n/4)
 		for i := range s.iota {
@@ -385,13 +356,13 @@ func (s *scanner) gatherSmall(g group) {
 // Time O(D log D + n).
 func (s *scanner) orderLocal() {
 	d := len(s.gIDs)
-	perm := resize(s.perm, d) // first-seen id − 1 → ordered id
-	order := resize(s.order, d)
+	perm := slices.Grow(s.perm[:0], d)[:d] // first-seen id − 1 → ordered id
+	order := slices.Grow(s.order[:0], d)[:d]
 	for i := range order {
 		order[i] = int32(i)
 	}
 	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(s.gIDs[a], s.gIDs[b]) })
-	ids := resize(s.idsTmp, d)
+	ids := slices.Grow(s.idsTmp[:0], d)[:d]
 	for k, i := range order {
 		perm[i] = int32(k) + 1
 		ids[k] = s.gIDs[i]
@@ -403,13 +374,6 @@ func (s *scanner) orderLocal() {
 		}
 	}
 	s.perm, s.order, s.idsTmp = perm, order, ids
-}
-
-func resize[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n, n+n/4)
-	}
-	return s[:n]
 }
 
 func (s *scanner) scanGroup(g group) error {
@@ -462,7 +426,7 @@ func (s *scanner) prune() bool {
 		return false
 	}
 	// Node u−1 is local id u; its targets are adj[start[u−1]:start[u]].
-	start := resize(s.cStart, d+1)
+	start := slices.Grow(s.cStart[:0], d+1)[:d+1]
 	clear(start)
 	for _, u := range s.gFrom {
 		if u != 0 {
@@ -472,8 +436,8 @@ func (s *scanner) prune() bool {
 	for u := 1; u <= d; u++ {
 		start[u] += start[u-1]
 	}
-	adj := resize(s.cAdj, int(start[d]))
-	next := resize(s.cNext, d)
+	adj := slices.Grow(s.cAdj[:0], int(start[d]))[:int(start[d])]
+	next := slices.Grow(s.cNext[:0], d)[:d]
 	copy(next, start[:d])
 	for i, u := range s.gFrom {
 		if u != 0 {
@@ -483,13 +447,13 @@ func (s *scanner) prune() bool {
 	}
 	s.cStart, s.cAdj, s.cNext = start, adj, next
 	comp, count := graph.SCCOf(start, adj, &s.ws)
-	size := resize(s.start, count)
+	size := slices.Grow(s.start[:0], count)[:count]
 	clear(size)
 	for _, c := range comp {
 		size[c]++
 	}
 	s.start = size
-	live := resize(s.live, n+1)
+	live := slices.Grow(s.live[:0], n+1)[:n+1]
 	live[0] = 0
 	// Group graph nodes are the local ids 1..D in order: node = id − 1.
 	for i, u := range s.gFrom {
@@ -532,7 +496,7 @@ func (s *scanner) liveIn(pos []int32) int {
 // scanRows looks for cycles in the group positions pos (increasing) in
 // sliding windows of the given width.
 func (s *scanner) scanRows(g group, pos []int32, width int64) error {
-	for _, sp := range graph.Sliding(pos, s.gTime, width, width/2) {
+	for _, sp := range graph.SlidingAll(pos, s.gTime, width, width/2) {
 		if sp.Hi-sp.Lo < s.cfg.minLen || s.liveIn(pos[sp.Lo:sp.Hi]) < s.minComp() {
 			continue
 		}
@@ -661,10 +625,10 @@ func (s *scanner) evidence(g group, gr *graph.Graph, arcs []int32, nrows int, sp
 	t := s.f.T
 	b := s.buf[:0]
 	for _, w := range s.wallets {
-		b = appendAddr(b, t.Addrs, datasets.AddrID(w))
+		b = t.Addrs.AppendString(b, datasets.AddrID(w))
 		b = append(b, "→"...)
 	}
-	b = appendAddr(b, t.Addrs, datasets.AddrID(s.wallets[0]))
+	b = t.Addrs.AppendString(b, datasets.AddrID(s.wallets[0]))
 	first := s.rows[gr.ArcRows(arcs[0])[0]]
 	a := t.Asset[first]
 	if g.kind == perToken {
@@ -672,7 +636,7 @@ func (s *scanner) evidence(g group, gr *graph.Graph, arcs []int32, nrows int, sp
 		if id := t.Assets.TokenID[a]; id != "" {
 			b = append(b, id...)
 		} else {
-			b = appendAddr(b, t.Addrs, t.Assets.Contract[a])
+			b = t.Addrs.AppendString(b, t.Assets.Contract[a])
 		}
 		b = append(b, ", "...)
 	} else {
@@ -686,7 +650,7 @@ func (s *scanner) evidence(g group, gr *graph.Graph, arcs []int32, nrows int, sp
 		ids = slices.Compact(ids)
 		s.ids = ids
 		b = append(b, " (collection "...)
-		b = appendAddr(b, t.Addrs, t.Assets.Contract[a])
+		b = t.Addrs.AppendString(b, t.Assets.Contract[a])
 		b = append(b, ", tokens "...)
 		for i, id := range ids {
 			if i == 6 {
@@ -706,15 +670,4 @@ func (s *scanner) evidence(g group, gr *graph.Graph, arcs []int32, nrows int, sp
 	b = append(b, ')')
 	s.buf = b
 	return string(b)
-}
-
-// appendAddr appends the 0x form of id (nothing for NoAddr), as
-// datasets.Addresses.String renders it.
-func appendAddr(b []byte, addrs *datasets.Addresses, id datasets.AddrID) []byte {
-	if id == datasets.NoAddr {
-		return b
-	}
-	a := addrs.Addr(id)
-	b = append(b, "0x"...)
-	return hex.AppendEncode(b, a[:])
 }

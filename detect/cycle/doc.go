@@ -4,7 +4,8 @@
 // it builds the directed trade graph seller → buyer of the rows inside
 // sliding time windows (width window, step window/2, so any ring closing
 // within window/2 is wholly inside one window, and most closing within window
-// are), finds the strongly connected components (Tarjan, array-based), and
+// are; every window that holds a row, also one whose rows all lie in a
+// neighbouring window, where a ring may close faster: graph.SlidingAll), finds the strongly connected components (Tarjan, array-based), and
 // inside components of at most max_component wallets enumerates the
 // elementary cycles of min_len..max_len legs under a work budget (see
 // detect/graph). A component larger than max_component (an organic market

@@ -2,11 +2,8 @@ package farming
 
 import (
 	"cmp"
-	"runtime"
 	"slices"
 	"strconv"
-	"sync"
-	"sync/atomic"
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
@@ -70,30 +67,13 @@ func scanAll(pass *detect.Pass, cfg config, report func(int32, float64, string))
 		return err
 	}
 	items := lay.items(cfg.window)
-	var (
-		next atomic.Int64
-		wg   sync.WaitGroup
-	)
-	workers := min(runtime.GOMAXPROCS(0), max(len(items), 1))
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := &scanner{report: report, t: pass.Features.T, lay: lay, cfg: cfg}
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(items) {
-					return
-				}
-				if i&63 == 0 && pass.Context.Err() != nil {
-					return
-				}
-				s.scan(items[i])
-			}
-		}()
-	}
-	wg.Wait()
-	return pass.Context.Err()
+	return detect.Parallel(pass.Context, len(items), 0, func() func(int) error {
+		s := &scanner{report: report, t: pass.Features.T, lay: lay, cfg: cfg}
+		return func(i int) error {
+			s.scan(items[i])
+			return nil
+		}
+	})
 }
 
 // layout holds the rows the windows are cut from, platform by platform:
@@ -190,7 +170,7 @@ func (lay *layout) items(width int64) []item {
 	var items []item
 	for pi, pl := range lay.plats {
 		pos := iota[pl.lo:pl.hi]
-		for _, sp := range graph.Sliding(pos, lay.time, width, width/2) {
+		for _, sp := range graph.SlidingAll(pos, lay.time, width, width/2) {
 			if sp.Hi-sp.Lo >= 2 {
 				items = append(items, item{pos[sp.Lo:sp.Hi], int32(pi)})
 			}

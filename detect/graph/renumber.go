@@ -3,10 +3,9 @@ package graph
 import (
 	"cmp"
 	"context"
-	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
+
+	"github.com/washscan/washscan/detect"
 )
 
 // Renumberer renumbers the wallets of a group of rows to dense local ids,
@@ -80,27 +79,14 @@ func RenumberRanges(ctx context.Context, from, to []uint32, space, n int, span f
 		size[i] = hi - lo
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(size[b], size[a]) })
-	var (
-		next atomic.Int64
-		wg   sync.WaitGroup
-	)
-	for range min(runtime.GOMAXPROCS(0), max(n, 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var rn Renumberer
-			rn.Grow(space)
-			for {
-				k := int(next.Add(1) - 1)
-				if k >= n || ctx.Err() != nil {
-					return
-				}
-				i := order[k]
-				lo, hi := span(i)
-				done(i, rn.Renumber(from[lo:hi], to[lo:hi]))
-			}
-		}()
-	}
-	wg.Wait()
-	return ctx.Err()
+	return detect.Parallel(ctx, n, 0, func() func(int) error {
+		var rn Renumberer
+		rn.Grow(space)
+		return func(k int) error {
+			i := order[k]
+			lo, hi := span(i)
+			done(i, rn.Renumber(from[lo:hi], to[lo:hi]))
+			return nil
+		}
+	})
 }

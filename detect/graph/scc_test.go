@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// sccRef is the plain iterative Tarjan that SCCOf replaced (separate index,
-// low link and on-stack arrays; every node pushed and popped).
+// sccRef is Tarjan's algorithm as the textbook writes it, recursive:
+// components numbered as they complete, nodes and arcs in order.
 func sccRef(outStart, to []int32) (comp []int32, count int) {
 	n := len(outStart) - 1
 	comp = make([]int32, n)
@@ -18,53 +18,37 @@ func sccRef(outStart, to []int32) (comp []int32, count int) {
 		index[i] = -1
 	}
 	var stack []int32
-	var frames []frame
-	var next int32
-	for s := int32(0); s < int32(n); s++ {
-		if index[s] >= 0 {
-			continue
-		}
-		index[s], low[s] = next, next
+	next := int32(0)
+	var visit func(u int32)
+	visit = func(u int32) {
+		index[u], low[u] = next, next
 		next++
-		stack = append(stack, s)
-		onStack[s] = true
-		frames = append(frames, frame{s, outStart[s]})
-		for len(frames) > 0 {
-			f := &frames[len(frames)-1]
-			u := f.u
-			if f.k < outStart[u+1] {
-				w := to[f.k]
-				f.k++
-				if index[w] < 0 {
-					index[w], low[w] = next, next
-					next++
-					stack = append(stack, w)
-					onStack[w] = true
-					frames = append(frames, frame{w, outStart[w]})
-				} else if onStack[w] && index[w] < low[u] {
-					low[u] = index[w]
-				}
-				continue
+		stack = append(stack, u)
+		onStack[u] = true
+		for _, w := range to[outStart[u]:outStart[u+1]] {
+			if index[w] < 0 {
+				visit(w)
+				low[u] = min(low[u], low[w])
+			} else if onStack[w] {
+				low[u] = min(low[u], index[w])
 			}
-			frames = frames[:len(frames)-1]
-			if low[u] == index[u] {
-				for {
-					w := stack[len(stack)-1]
-					stack = stack[:len(stack)-1]
-					onStack[w] = false
-					comp[w] = int32(count)
-					if w == u {
-						break
-					}
-				}
-				count++
-			}
-			if len(frames) > 0 {
-				p := frames[len(frames)-1].u
-				if low[u] < low[p] {
-					low[p] = low[u]
+		}
+		if low[u] == index[u] {
+			for {
+				w := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				onStack[w] = false
+				comp[w] = int32(count)
+				if w == u {
+					break
 				}
 			}
+			count++
+		}
+	}
+	for u := int32(0); u < int32(n); u++ {
+		if index[u] < 0 {
+			visit(u)
 		}
 	}
 	return comp, count

@@ -21,20 +21,7 @@ func fitPowerLawRef(xs []float64, minTail int) *PowerLaw {
 		return nil
 	}
 	sort.Float64s(v)
-	n := len(v)
-	var cands []int
-	last := -1.0
-	hi := min(int(0.9*float64(n)), n-minTail)
-	for q := 0; q <= 99; q++ {
-		i := q * hi / 99
-		for i > 0 && v[i-1] == v[i] {
-			i--
-		}
-		if v[i] != last {
-			cands = append(cands, i)
-			last = v[i]
-		}
-	}
+	cands := powerLawCandidates(v, minTail) // the documented x_min candidates; the fit below is the reference
 	var best *PowerLaw
 	for _, i := range cands {
 		xmin := v[i]
@@ -56,13 +43,7 @@ func fitPowerLawRef(xs []float64, minTail int) *PowerLaw {
 			best = &PowerLaw{Xmin: xmin, NTail: nt, Zeta: zeta, KS: ks}
 		}
 	}
-	if best == nil {
-		return nil
-	}
-	best.StdErr = round6(best.Zeta / math.Sqrt(float64(best.NTail)))
-	best.ParetoLevy = best.Zeta > 1 && best.Zeta < 2
-	best.Zeta, best.KS = round6(best.Zeta), round6(best.KS)
-	return best
+	return best.finish()
 }
 
 // ksDistanceRef is the KS distance of tail from the fit with exponent zeta,

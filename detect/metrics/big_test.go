@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/washscan/washscan/datasets"
-	"github.com/washscan/washscan/detect"
 	"github.com/washscan/washscan/detect/internal/tradetest"
 	"github.com/washscan/washscan/detect/metrics"
 	"github.com/washscan/washscan/detect/pipeline"
@@ -25,15 +23,8 @@ import (
 // by later runs, which saves the detection. Skips when the variable is
 // unset.
 func fileMarket(tb testing.TB) (*features.Set, []bool) {
-	path := os.Getenv("WASHSCAN_BENCH_TRADES")
-	if path == "" {
-		tb.Skip("set WASHSCAN_BENCH_TRADES to a trades file")
-	}
-	t, err := datasets.Load([]string{path}, datasets.LoadOptions{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	fs := features.Compute(t)
+	in := tradetest.BenchInput(tb)
+	fs := in.Features
 	cache := os.Getenv("WASHSCAN_BENCH_VERDICTS")
 	if cache != "" {
 		if b, err := os.ReadFile(cache); err == nil && len(b) == fs.N {
@@ -42,12 +33,6 @@ func fileMarket(tb testing.TB) (*features.Set, []bool) {
 				flagged[i] = v != 0
 			}
 			return fs, flagged
-		}
-	}
-	in := &detect.Input{Features: fs}
-	if fp := os.Getenv("WASHSCAN_BENCH_FUNDERS"); fp != "" {
-		if in.Funders, err = datasets.LoadFunders(fp, t); err != nil {
-			tb.Fatal(err)
 		}
 	}
 	p, err := registry.Preset("default")

@@ -4,10 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
-	"runtime"
 	"strconv"
-	"sync"
-	"sync/atomic"
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
@@ -136,7 +133,7 @@ func run(p *detect.Pass) (any, error) {
 			// The sales that leave before this one is compared, the last
 			// of them (usually the only one) left with the insertion.
 			leave := lo
-			for leave < i && (i-leave >= window || (maxAge > 0 && sl.time-seq[leave].time > maxAge)) {
+			for leave < i && (i-leave > window || (maxAge > 0 && sl.time-seq[leave].time > maxAge)) {
 				leave++
 			}
 			for ; lo+1 < leave; lo++ {
@@ -157,30 +154,17 @@ func run(p *detect.Pass) (any, error) {
 			w.replace(out, pr)
 		}
 	}
-	var (
-		next atomic.Int64
-		wg   sync.WaitGroup
-	)
 	workers := 1
 	if f.N >= 1<<16 {
-		workers = min(runtime.GOMAXPROCS(0), max(len(seqs), 1))
+		workers = 0 // every core
 	}
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w := &rolling{sorted: make([]uint64, 0, min(window, 1<<16))}
-			for {
-				gi := int(next.Add(1) - 1)
-				if gi >= len(seqs) || p.Context.Err() != nil {
-					return
-				}
-				scan(gi, w)
-			}
-		}()
-	}
-	wg.Wait()
-	if err := p.Context.Err(); err != nil {
+	if err := detect.Parallel(p.Context, len(seqs), workers, func() func(int) error {
+		w := &rolling{sorted: make([]uint64, 0, min(window, 1<<16))}
+		return func(gi int) error {
+			scan(gi, w)
+			return nil
+		}
+	}); err != nil {
 		return nil, err
 	}
 	var anomalies []anomaly

@@ -2,7 +2,6 @@ package repeat
 
 import (
 	"cmp"
-	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -107,16 +106,7 @@ func TestMatchesReference(t *testing.T) {
 		tr, fu := tt.Market(30000, seed)
 		in := &detect.Input{Features: features.Compute(tr), Funders: fu}
 		for _, params := range []map[string]string{{}, {"min_count": "2", "window": "365d"}, {"min_count": "2", "window": "1d"}} {
-			p := detect.NewParams()
-			for k, v := range params {
-				p.Set(Detector.Name+"."+k, v)
-				p.Set(refDetector.Name+"."+k, v)
-			}
-			res, err := detect.Run(context.Background(), in, []*detect.Detector{Detector, refDetector}, p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, want := res.Findings[Detector.Name], res.Findings[refDetector.Name]
+			got, want, _ := tt.WithReference(t, in, Detector, refDetector, params)
 			if len(want) == 0 {
 				t.Errorf("seed %d %v: reference found nothing", seed, params)
 			}
@@ -142,16 +132,7 @@ func TestMatchesReferenceMixedStandards(t *testing.T) {
 		rows = append(rows, row)
 	}
 	in := &detect.Input{Features: features.Compute(tt.Build(rows))}
-	p := detect.NewParams()
-	for _, d := range []*detect.Detector{Detector, refDetector} {
-		p.Set(d.Name+".min_count", "2")
-		p.Set(d.Name+".window", "30d")
-	}
-	res, err := detect.Run(context.Background(), in, []*detect.Detector{Detector, refDetector}, p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, want := res.Findings[Detector.Name], res.Findings[refDetector.Name]
+	got, want, _ := tt.WithReference(t, in, Detector, refDetector, map[string]string{"min_count": "2", "window": "30d"})
 	if len(want) == 0 || !reflect.DeepEqual(got, want) {
 		t.Errorf("%d findings, reference %d (or they differ)", len(got), len(want))
 	}

@@ -7,13 +7,10 @@ import (
 	"runtime/pprof"
 	"testing"
 
-	"github.com/washscan/washscan/datasets"
-	"github.com/washscan/washscan/detect"
 	"github.com/washscan/washscan/detect/internal/tradetest"
 	"github.com/washscan/washscan/detect/pipeline"
 	"github.com/washscan/washscan/detect/registry"
 	"github.com/washscan/washscan/detect/report"
-	"github.com/washscan/washscan/features"
 )
 
 // BenchmarkWriteParquetFile writes the flags file of a large input named by
@@ -23,21 +20,9 @@ import (
 // keeps the last file written there; $WASHSCAN_BENCH_CPUPROFILE profiles the
 // writes alone into that file. Skipped when unset.
 func BenchmarkWriteParquetFile(b *testing.B) {
-	path := os.Getenv("WASHSCAN_BENCH_TRADES")
-	if path == "" {
-		b.Skip("set WASHSCAN_BENCH_TRADES to a trades file")
-	}
-	t, err := datasets.Load([]string{path}, datasets.LoadOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var f *datasets.Funders
-	if fp := os.Getenv("WASHSCAN_BENCH_FUNDERS"); fp != "" {
-		if f, err = datasets.LoadFunders(fp, t); err != nil {
-			b.Fatal(err)
-		}
-	}
-	out, err := pipeline.Run(context.Background(), &detect.Input{Features: features.Compute(t), Funders: f}, registry.Default, nil, nil)
+	in := tradetest.BenchInput(b)
+	t := in.Features.T
+	out, err := pipeline.Run(context.Background(), in, registry.Default, nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

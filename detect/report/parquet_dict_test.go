@@ -130,14 +130,7 @@ func testParquetDictionaryColumns(t *testing.T, rowGroupRows int) {
 		t.Fatal(err)
 	}
 	defer rdr.Close()
-	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, memory.DefaultAllocator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := fr.ReadTable(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tbl := readTable(t, rdr)
 	defer tbl.Release()
 	if int(tbl.NumRows()) != n {
 		t.Fatalf("%d rows, want %d", tbl.NumRows(), n)
@@ -291,14 +284,7 @@ func TestParquetDirectDictionaries(t *testing.T) {
 			t.Errorf("row group %d: price dictionary page %v, want %v", rg, cc.HasDictionaryPage(), want)
 		}
 	}
-	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, memory.DefaultAllocator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := fr.ReadTable(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tbl := readTable(t, rdr)
 	defer tbl.Release()
 	row := 0
 	for _, chunk := range tbl.Column(price).Data().Chunks() {
@@ -312,4 +298,18 @@ func TestParquetDirectDictionaries(t *testing.T) {
 	if row != n {
 		t.Fatalf("%d prices, want %d", row, n)
 	}
+}
+
+// readTable reads the whole Parquet file of rdr as an Arrow table.
+func readTable(t *testing.T, rdr *file.Reader) arrow.Table {
+	t.Helper()
+	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tbl
 }

@@ -1,9 +1,7 @@
 package report_test
 
 import (
-	"encoding/csv"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -35,15 +33,7 @@ func TestVerdictMatchesPublishedScore(t *testing.T) {
 	if err := report.Write(path, tr, sc, threshold); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := readCSV(t, path)
 	col := map[string]int{}
 	for i, h := range recs[0] {
 		col[h] = i

@@ -3,11 +3,8 @@ package volmatch
 import (
 	"cmp"
 	"math"
-	"runtime"
 	"slices"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/washscan/washscan/datasets"
@@ -136,38 +133,14 @@ func scanLevels(pass *detect.Pass, cfg config, partners *graph.PartnerTable, wid
 // scanAll scans items on every core, marking in keep (if not nil) the
 // positions whose arcs lie inside a component.
 func scanAll(pass *detect.Pass, items []item, keep []bool, newScanner func() *scanner) error {
-	var (
-		next   atomic.Int64
-		wg     sync.WaitGroup
-		mu     sync.Mutex
-		runErr error
-	)
-	workers := min(runtime.GOMAXPROCS(0), max(len(items), 1))
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := newScanner()
-			s.keep = keep
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(items) {
-					return
-				}
-				if i&63 == 0 {
-					if err := pass.Context.Err(); err != nil {
-						mu.Lock()
-						runErr = err
-						mu.Unlock()
-						return
-					}
-				}
-				s.scan(items[i])
-			}
-		}()
-	}
-	wg.Wait()
-	return runErr
+	return detect.Parallel(pass.Context, len(items), 0, func() func(int) error {
+		s := newScanner()
+		s.keep = keep
+		return func(i int) error {
+			s.scan(items[i])
+			return nil
+		}
+	})
 }
 
 // layout holds the rows the windows are cut from, group by group: every
@@ -248,13 +221,6 @@ func newLayout(pass *detect.Pass, seller, buyer []uint32) (*layout, error) {
 		func(i int) (int32, int32) { return lay.groups[i].lo, lay.groups[i].hi },
 		func(i int, ids []uint32) { lay.groups[i].ids = ids })
 	return lay, err
-}
-
-func resize[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n, n+n/4)
-	}
-	return s[:n]
 }
 
 // levelItems returns the tumbling windows of width w of every group of the
@@ -406,7 +372,7 @@ func (s *scanner) inComponents(pos []int32) []int32 {
 	}
 	loc := s.loc
 	d := len(ids)
-	start := resize(s.cStart, d+1)
+	start := slices.Grow(s.cStart[:0], d+1)[:d+1]
 	clear(start)
 	for _, p := range pos {
 		start[loc[lay.from[p]]]++
@@ -414,8 +380,8 @@ func (s *scanner) inComponents(pos []int32) []int32 {
 	for u := 1; u <= d; u++ {
 		start[u] += start[u-1]
 	}
-	adj := resize(s.cAdj, len(pos))
-	next := resize(s.cNext, d)
+	adj := slices.Grow(s.cAdj[:0], len(pos))[:len(pos)]
+	next := slices.Grow(s.cNext[:0], d)[:d]
 	copy(next, start[:d])
 	for _, p := range pos {
 		u := loc[lay.from[p]] - 1
@@ -423,7 +389,7 @@ func (s *scanner) inComponents(pos []int32) []int32 {
 		next[u]++
 	}
 	comp, count := graph.SCCOf(start, adj, &s.ws)
-	size := resize(s.cSize, count)
+	size := slices.Grow(s.cSize[:0], count)[:count]
 	clear(size)
 	for _, c := range comp {
 		size[c]++

@@ -3,7 +3,6 @@
 package graphtest
 
 import (
-	"context"
 	"crypto/sha256"
 	"strconv"
 	"sync"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/detect/internal/tradetest"
 	"github.com/washscan/washscan/features"
 )
 
@@ -116,20 +116,8 @@ func Run(tb testing.TB, t *datasets.Trades, d *detect.Detector, params map[strin
 func RunFeatures(tb testing.TB, fs *features.Set, d *detect.Detector, params map[string]string) (strength []float64, findings []detect.Finding) {
 	tb.Helper()
 	t := fs.T
-	in := &detect.Input{Features: fs}
-	p := detect.NewParams()
-	for k, v := range params {
-		p.Set(d.Name+"."+k, v)
-	}
-	if err := p.Check([]*detect.Detector{d}); err != nil {
-		tb.Fatal(err)
-	}
-	res, err := detect.Run(context.Background(), in, []*detect.Detector{d}, p)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	findings = tradetest.Findings(tb, &detect.Input{Features: fs}, d, params)
 	strength = make([]float64, t.Len())
-	findings = res.Findings[d.Name]
 	for _, f := range findings {
 		strength[f.Row] = f.Strength
 	}

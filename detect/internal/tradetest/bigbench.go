@@ -11,6 +11,22 @@ import (
 	"github.com/washscan/washscan/features"
 )
 
+// BenchInput loads the trades file named by $WASHSCAN_BENCH_TRADES, with
+// the first funders of $WASHSCAN_BENCH_FUNDERS when set, as the detectors'
+// input. It skips tb when the variable is unset.
+func BenchInput(tb testing.TB) *detect.Input {
+	path := os.Getenv("WASHSCAN_BENCH_TRADES")
+	if path == "" {
+		tb.Skip("set WASHSCAN_BENCH_TRADES to a trades file")
+	}
+	t, err := datasets.Load([]string{path}, datasets.LoadOptions{Funders: os.Getenv("WASHSCAN_BENCH_FUNDERS")})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	in := &detect.Input{Features: features.Compute(t), Funders: t.Funders}
+	return in
+}
+
 // BenchFile times detector d alone on the trades file named by
 // $WASHSCAN_BENCH_TRADES (with $WASHSCAN_BENCH_FUNDERS when set): the file is
 // loaded and d's requirements are run once, outside the timing, and the
@@ -18,15 +34,7 @@ import (
 // a busy machine where wall time does not. Skipped when the variable is
 // unset.
 func BenchFile(b *testing.B, d *detect.Detector) {
-	path := os.Getenv("WASHSCAN_BENCH_TRADES")
-	if path == "" {
-		b.Skip("set WASHSCAN_BENCH_TRADES to a trades file")
-	}
-	t, err := datasets.Load([]string{path}, datasets.LoadOptions{Funders: os.Getenv("WASHSCAN_BENCH_FUNDERS")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	in := &detect.Input{Features: features.Compute(t), Funders: t.Funders}
+	in := BenchInput(b)
 	deps := map[*detect.Detector]any{}
 	if len(d.Requires) > 0 {
 		res, err := detect.Run(context.Background(), in, d.Requires, nil)
@@ -54,5 +62,5 @@ func BenchFile(b *testing.B, d *detect.Detector) {
 		}
 	}
 	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s")
-	b.ReportMetric(float64(t.Len())*float64(b.N)/b.Elapsed().Seconds(), "trades/s")
+	b.ReportMetric(float64(in.Features.N)*float64(b.N)/b.Elapsed().Seconds(), "trades/s")
 }

@@ -130,6 +130,17 @@ func Input(t *datasets.Trades, f *datasets.Funders, deny ...string) *detect.Inpu
 // its findings by row.
 func Run(tb testing.TB, in *detect.Input, d *detect.Detector, params map[string]string) map[int32]detect.Finding {
 	tb.Helper()
+	out := map[int32]detect.Finding{}
+	for _, f := range Findings(tb, in, d, params) {
+		out[f.Row] = f
+	}
+	return out
+}
+
+// Findings runs d over in with params (key "param" → value, for d), checked
+// as the command line checks them, and returns its findings.
+func Findings(tb testing.TB, in *detect.Input, d *detect.Detector, params map[string]string) []detect.Finding {
+	tb.Helper()
 	p := detect.NewParams()
 	for k, v := range params {
 		p.Set(d.Name+"."+k, v)
@@ -141,11 +152,24 @@ func Run(tb testing.TB, in *detect.Input, d *detect.Detector, params map[string]
 	if err != nil {
 		tb.Fatal(err)
 	}
-	out := map[int32]detect.Finding{}
-	for _, f := range res.Findings[d.Name] {
-		out[f.Row] = f
+	return res.Findings[d.Name]
+}
+
+// WithReference runs detector d and its reference ref (a detector with the
+// same parameters under another name) together over in, both with params
+// (name → value), and returns their findings and the run's result.
+func WithReference(tb testing.TB, in *detect.Input, d, ref *detect.Detector, params map[string]string) (got, want []detect.Finding, res *detect.Result) {
+	tb.Helper()
+	p := detect.NewParams()
+	for k, v := range params {
+		p.Set(d.Name+"."+k, v)
+		p.Set(ref.Name+"."+k, v)
 	}
-	return out
+	res, err := detect.Run(context.Background(), in, []*detect.Detector{d, ref}, p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return res.Findings[d.Name], res.Findings[ref.Name], res
 }
 
 // Label shorthands.
