@@ -51,6 +51,13 @@ const (
 	abiBlur   = `[
  {"type":"event","name":"OrdersMatched","inputs":[{"name":"maker","type":"address","indexed":true},{"name":"taker","type":"address","indexed":true},{"name":"sell","type":"tuple","indexed":false,"components":` + blurOrder + `},{"name":"sellHash","type":"bytes32","indexed":false},{"name":"buy","type":"tuple","indexed":false,"components":` + blurOrder + `},{"name":"buyHash","type":"bytes32","indexed":false}]}
 ]`
+	// Blur Exchange v2 (0xb2ec…cea5) logs ERC-721 executions as packed
+	// words; see DecodeSale for their layout.
+	abiBlurV2 = `[
+ {"type":"event","name":"Execution721Packed","inputs":[{"name":"orderHash","type":"bytes32","indexed":false},{"name":"tokenIdListingIndexTrader","type":"uint256","indexed":false},{"name":"collectionPriceSide","type":"uint256","indexed":false}]},
+ {"type":"event","name":"Execution721TakerFeePacked","inputs":[{"name":"orderHash","type":"bytes32","indexed":false},{"name":"tokenIdListingIndexTrader","type":"uint256","indexed":false},{"name":"collectionPriceSide","type":"uint256","indexed":false},{"name":"takerFeeRecipientRate","type":"uint256","indexed":false}]},
+ {"type":"event","name":"Execution721MakerFeePacked","inputs":[{"name":"orderHash","type":"bytes32","indexed":false},{"name":"tokenIdListingIndexTrader","type":"uint256","indexed":false},{"name":"collectionPriceSide","type":"uint256","indexed":false},{"name":"makerFeeRecipientRate","type":"uint256","indexed":false}]}
+]`
 	abiX2Y2 = `[
  {"type":"event","name":"EvInventory","inputs":[{"name":"itemHash","type":"bytes32","indexed":true},{"name":"maker","type":"address","indexed":false},{"name":"taker","type":"address","indexed":false},{"name":"orderSalt","type":"uint256","indexed":false},{"name":"settleSalt","type":"uint256","indexed":false},{"name":"intent","type":"uint256","indexed":false},{"name":"delegateType","type":"uint256","indexed":false},{"name":"deadline","type":"uint256","indexed":false},{"name":"currency","type":"address","indexed":false},{"name":"dataMask","type":"bytes","indexed":false},
   {"name":"item","type":"tuple","indexed":false,"components":[{"name":"price","type":"uint256"},{"name":"data","type":"bytes"}]},
@@ -65,6 +72,7 @@ var (
 	lrV1ABI     = mustABI(abiLooksRareV1)
 	lrV2ABI     = mustABI(abiLooksRareV2)
 	blurABI     = mustABI(abiBlur)
+	blurV2ABI   = mustABI(abiBlurV2)
 	x2y2ABI     = mustABI(abiX2Y2)
 	x2y2Pairs   = mustArgs(`[{"name":"pairs","type":"tuple[]","components":[{"name":"token","type":"address"},{"name":"tokenId","type":"uint256"}]}]`)
 	x2y2Pairs11 = mustArgs(`[{"name":"pairs","type":"tuple[]","components":[{"name":"token","type":"address"},{"name":"tokenId","type":"uint256"},{"name":"amount","type":"uint256"}]}]`)
@@ -83,6 +91,9 @@ var (
 	TopicLooksRareV2Bid = lrV2ABI.Events["TakerBid"].ID
 	TopicBlurMatched    = blurABI.Events["OrdersMatched"].ID
 	TopicX2Y2Inventory  = x2y2ABI.Events["EvInventory"].ID
+	TopicBlurV2Packed   = blurV2ABI.Events["Execution721Packed"].ID
+	TopicBlurV2TakerFee = blurV2ABI.Events["Execution721TakerFeePacked"].ID
+	TopicBlurV2MakerFee = blurV2ABI.Events["Execution721MakerFeePacked"].ID
 )
 
 func mustABI(s string) abi.ABI {
@@ -233,13 +244,23 @@ type Item struct {
 
 // Sale is a decoded marketplace sale event: the NFTs it settles (in the order
 // the event lists them), the total price in the smallest unit of Currency
-// (the zero address for the native coin), and the log index.
+// (the zero address for the native coin), and the log index. Seller and
+// Buyer are set when the event names them (zero otherwise); ingest takes the
+// parties from the transfers and uses these only to tell the hops of an
+// aggregated purchase apart.
 type Sale struct {
-	Items    []Item
-	Price    *big.Int
-	Currency datasets.Address
-	LogIndex uint
+	Items         []Item
+	Price         *big.Int
+	Currency      datasets.Address
+	Seller, Buyer datasets.Address
+	LogIndex      uint
 }
+
+// Blur v2 order sides (OrderType in the exchange's published structs).
+const (
+	blurV2Ask = 0 // a listing: the trader sells, the taker buys
+	blurV2Bid = 1 // a bid: the trader buys, the taker sells
+)
 
 // Seaport item types.
 const (
@@ -252,7 +273,9 @@ const (
 )
 
 // DecodeSale decodes a Seaport OrderFulfilled (1.1–1.6), LooksRare v1 and v2
-// TakerAsk/TakerBid, Blur OrdersMatched or X2Y2 EvInventory event. It never
+// TakerAsk/TakerBid, Blur OrdersMatched, Blur v2 Execution721Packed,
+// Execution721TakerFeePacked and Execution721MakerFeePacked, or X2Y2
+// EvInventory event. It never
 // panics; a log of another event returns ErrNotSale, a malformed one an
 // error wrapping ErrMalformed. A sale whose payment cannot be told (a Seaport
 // order that mixes currencies) returns a nil Price. Cost is O(len(data)).
@@ -361,6 +384,36 @@ func DecodeSale(lg *types.Log) (s *Sale, err error) {
 		s.Items = []Item{{datasets.Address(fAddr(sell, "Collection")), fBig(sell, "TokenId")}}
 		s.Price, s.Currency = fBig(sell, "Price"), datasets.Address(fAddr(sell, "PaymentToken"))
 		return s, nil
+	case TopicBlurV2Packed, TopicBlurV2TakerFee, TopicBlurV2MakerFee:
+		// Static words: orderHash, tokenIdListingIndexTrader (token id in
+		// the top 88 bits, listing index 8, trader 160), collectionPriceSide
+		// (side 8, price 88, collection 160), and in the fee variants a fee
+		// word (rate 96 | recipient 160), which does not change the price.
+		want := 96
+		if lg.Topics[0] != TopicBlurV2Packed {
+			want = 128
+		}
+		if len(lg.Topics) != 1 || len(lg.Data) != want {
+			return nil, fmt.Errorf("%w: Blur v2 execution with %d topics, %d data bytes", ErrMalformed, len(lg.Topics), len(lg.Data))
+		}
+		w1, w2 := lg.Data[32:64], lg.Data[64:96]
+		var trader, coll datasets.Address
+		copy(trader[:], w1[12:])
+		copy(coll[:], w2[12:])
+		side := w2[0]
+		if side != blurV2Ask && side != blurV2Bid {
+			return nil, fmt.Errorf("%w: Blur v2 execution with order side %d", ErrMalformed, side)
+		}
+		s.Items = []Item{{coll, new(big.Int).SetBytes(w1[:11])}}
+		s.Price = new(big.Int).SetBytes(w2[1:12])
+		// Listings are paid in ETH, bids in Blur Pool (1:1 ETH): both are ETH.
+		s.Currency = datasets.Address{}
+		if side == blurV2Ask {
+			s.Seller = trader
+		} else {
+			s.Buyer = trader
+		}
+		return s, nil
 	case TopicX2Y2Inventory:
 		if len(lg.Topics) != 2 {
 			return nil, fmt.Errorf("%w: EvInventory with %d topics", ErrMalformed, len(lg.Topics))
@@ -406,7 +459,8 @@ func DecodeSale(lg *types.Log) (s *Sale, err error) {
 func IsSaleTopic(topic common.Hash) bool {
 	switch topic {
 	case TopicOrderFulfilled, TopicLooksRareAsk, TopicLooksRareBid, TopicLooksRareV2Ask,
-		TopicLooksRareV2Bid, TopicBlurMatched, TopicX2Y2Inventory:
+		TopicLooksRareV2Bid, TopicBlurMatched, TopicX2Y2Inventory,
+		TopicBlurV2Packed, TopicBlurV2TakerFee, TopicBlurV2MakerFee:
 		return true
 	}
 	return false

@@ -1,15 +1,20 @@
 package chain
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/rpc"
+
+	"github.com/washscan/washscan/datasets"
 )
 
 func TestFormatUnits(t *testing.T) {
@@ -117,19 +122,22 @@ func TestDecodeSymbol(t *testing.T) {
 	}
 }
 
-// logFromBytes builds a log from fuzz input: the first byte picks the event
-// topic and the topic count, the next 32-byte words are topics, the rest data.
+// fuzzTopics are the event topics the fuzz input picks from.
+var fuzzTopics = []common.Hash{TopicTransfer, TopicTransferSingle, TopicTransferBatch, TopicPunkAssign, TopicPunkTransfer,
+	TopicPunkBought, TopicOrderFulfilled, TopicLooksRareAsk, TopicLooksRareBid, TopicLooksRareV2Ask, TopicLooksRareV2Bid,
+	TopicBlurMatched, TopicX2Y2Inventory, TopicBlurV2Packed, TopicBlurV2TakerFee, TopicBlurV2MakerFee, {}}
+
+// logFromBytes builds a log from fuzz input: the first byte sel picks the
+// topic count n = (sel>>4) mod 5 and the event topic (sel&15) + 16*((sel>>4)/5),
+// the next 32-byte words are topics, the rest data.
 func logFromBytes(b []byte) *types.Log {
-	topics := []common.Hash{TopicTransfer, TopicTransferSingle, TopicTransferBatch, TopicPunkAssign, TopicPunkTransfer,
-		TopicPunkBought, TopicOrderFulfilled, TopicLooksRareAsk, TopicLooksRareBid, TopicLooksRareV2Ask, TopicLooksRareV2Bid,
-		TopicBlurMatched, TopicX2Y2Inventory, {}}
 	lg := &types.Log{Address: common.Address{1}, Index: 3}
 	if len(b) == 0 {
 		return lg
 	}
 	sel, b := b[0], b[1:]
 	n := int(sel>>4) % 5
-	lg.Topics = append(lg.Topics, topics[int(sel&0x0f)%len(topics)])
+	lg.Topics = append(lg.Topics, fuzzTopics[(int(sel&0x0f)+16*int(sel>>4/5))%len(fuzzTopics)])
 	for i := 1; i < n; i++ {
 		var h common.Hash
 		if len(b) > 0 {
@@ -145,6 +153,16 @@ func logFromBytes(b []byte) *types.Log {
 	return lg
 }
 
+// fuzzSeed encodes e as logFromBytes reads it.
+func fuzzSeed(e ev) []byte {
+	idx := slices.Index(fuzzTopics, e.topics[0])
+	seed := []byte{byte(len(e.topics)+5*(idx/16))<<4 | byte(idx%16)}
+	for _, t := range e.topics[1:] {
+		seed = append(seed, t[:]...)
+	}
+	return append(seed, e.data...)
+}
+
 func FuzzDecodeLog(f *testing.F) {
 	// Seeds: each event well formed (built by the scenario's encoders).
 	a, b := common.Address{0xaa}, common.Address{0xbb}
@@ -157,19 +175,14 @@ func FuzzDecodeLog(f *testing.F) {
 		ordersMatched(f, a, a, b, a, 1, common.Address{}, big.NewInt(4)),
 		evInventory(f, a, a, b, common.Address{}, a, 3, big.NewInt(8)),
 		punkBought(a, 1, big.NewInt(2), a, b), punkTransfer(a, a, b, 3), punkAssign(a, b, 4),
-	}
-	topicIndex := map[common.Hash]byte{}
-	for i, h := range []common.Hash{TopicTransfer, TopicTransferSingle, TopicTransferBatch, TopicPunkAssign, TopicPunkTransfer,
-		TopicPunkBought, TopicOrderFulfilled, TopicLooksRareAsk, TopicLooksRareBid, TopicLooksRareV2Ask, TopicLooksRareV2Bid,
-		TopicBlurMatched, TopicX2Y2Inventory} {
-		topicIndex[h] = byte(i)
+		blurV2Exec(f, a, "", 0, a, b, big.NewInt(5), 1, big.NewInt(6)), blurV2Exec(f, a, "TakerFee", 1, a, b, big.NewInt(5), 1, big.NewInt(6)),
+		blurV2Exec(f, a, "MakerFee", 0, a, b, big.NewInt(5), 1, big.NewInt(6)),
 	}
 	for _, e := range evs {
-		seed := []byte{byte(len(e.topics))<<4 | topicIndex[e.topics[0]]}
-		for _, t := range e.topics[1:] {
-			seed = append(seed, t[:]...)
+		if got := logFromBytes(fuzzSeed(e)); !slices.Equal(got.Topics, e.topics) || !bytes.Equal(got.Data, e.data) {
+			f.Fatalf("seed of %x does not round-trip", e.topics[0])
 		}
-		f.Add(append(seed, e.data...))
+		f.Add(fuzzSeed(e))
 	}
 	f.Add([]byte{0x22, 0xff})
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -263,4 +276,52 @@ func BenchmarkDecodeSeaport(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "trades/s")
+}
+
+// TestBlurV2Layout checks the Blur v2 decoder against the exchange's
+// published event signatures and packed-word layout, on events built with
+// go-ethereum's ABI packing.
+func TestBlurV2Layout(t *testing.T) {
+	for sig, topic := range map[string]common.Hash{
+		"Execution721Packed(bytes32,uint256,uint256)":                 TopicBlurV2Packed,
+		"Execution721TakerFeePacked(bytes32,uint256,uint256,uint256)": TopicBlurV2TakerFee,
+		"Execution721MakerFeePacked(bytes32,uint256,uint256,uint256)": TopicBlurV2MakerFee,
+	} {
+		if crypto.Keccak256Hash([]byte(sig)) != topic {
+			t.Errorf("topic of %s", sig)
+		}
+	}
+	trader, coll := common.HexToAddress("0x00000000000000000000000000000000deadbeef"), common.Address{0xc0, 0x11}
+	maxID := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 88), big.NewInt(1)) // 88 bits
+	maxPrice := new(big.Int).Set(maxID)                                           // 88 bits
+	for _, tt := range []struct {
+		variant       string
+		side          uint8
+		id, price     *big.Int
+		seller, buyer common.Address
+	}{
+		{"", 0, big.NewInt(8198), ethv("0.015"), trader, common.Address{}},
+		{"TakerFee", 1, big.NewInt(3583), ethv("0.8"), common.Address{}, trader},
+		{"MakerFee", 0, maxID, maxPrice, trader, common.Address{}},
+	} {
+		e := blurV2Exec(t, common.Address{1}, tt.variant, tt.side, trader, coll, tt.id, 255, tt.price)
+		s, err := DecodeSale(&types.Log{Topics: e.topics, Data: e.data, Index: 9})
+		if err != nil {
+			t.Fatalf("%q: %v", tt.variant, err)
+		}
+		if len(s.Items) != 1 || s.Items[0].Contract != datasets.Address(coll) || s.Items[0].TokenID.Cmp(tt.id) != 0 ||
+			s.Price.Cmp(tt.price) != 0 || !s.Currency.IsZero() || s.Seller != datasets.Address(tt.seller) ||
+			s.Buyer != datasets.Address(tt.buyer) || s.LogIndex != 9 {
+			t.Errorf("%q: %+v", tt.variant, s)
+		}
+		// A side other than ask (0) or bid (1) and a short log are malformed.
+		bad := slices.Clone(e.data)
+		bad[64] = 2
+		if _, err := DecodeSale(&types.Log{Topics: e.topics, Data: bad}); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%q side 2: %v", tt.variant, err)
+		}
+		if _, err := DecodeSale(&types.Log{Topics: e.topics, Data: e.data[:len(e.data)-1]}); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%q short: %v", tt.variant, err)
+		}
+	}
 }

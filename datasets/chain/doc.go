@@ -8,7 +8,8 @@
 // (block_number, log_index, batch position). Each transaction that moved an
 // item is priced from the sale events of known marketplaces in it (Seaport
 // 1.1–1.6 OrderFulfilled, CryptoPunks PunkBought, LooksRare v1 and v2
-// TakerAsk/TakerBid, Blur OrdersMatched, X2Y2 EvInventory), decoded with
+// TakerAsk/TakerBid, Blur OrdersMatched and the Blur v2 packed executions,
+// X2Y2 EvInventory), decoded with
 // accounts/abi; a bundle's price is split evenly over its items in the
 // smallest unit, the first (price mod items) items in the event's order
 // getting one unit more. A transaction without a sale event gives its rows its

@@ -31,7 +31,7 @@ var (
 
 // DefaultMarketplaces is the built-in list of Ethereum mainnet marketplaces
 // whose sale events ingest trusts (SPEC §6): Seaport 1.1–1.6 (OpenSea), the
-// CryptoPunks market, LooksRare v1 and v2, Blur (Exchange v1) and X2Y2. A sale
+// CryptoPunks market, LooksRare v1 and v2, Blur (Exchange v1 and v2) and X2Y2. A sale
 // event from any other address is ignored, since anyone can deploy a contract
 // that emits a look-alike OrderFulfilled.
 var DefaultMarketplaces = []Marketplace{
@@ -45,6 +45,7 @@ var DefaultMarketplaces = []Marketplace{
 	{"looksrare", mustAddr("0x59728544b08ab483533076417fbbb2fd0b17ce3a")}, // LooksRare v1
 	{"looksrare", mustAddr("0x0000000000e655fae4d56241588680f86e3b2377")}, // LooksRare v2
 	{"blur", mustAddr("0x000000000000ad05ccc4f10045630fb830b95127")},      // Blur Exchange
+	{"blur", mustAddr("0xb2ecfe4e4d61f8790bbb9de2d1259b9e2410cea5")},      // Blur Exchange v2
 	{"x2y2", mustAddr("0x74312363e45dcaba76c59ec49a7aa8a65a67eed3")},      // X2Y2
 }
 

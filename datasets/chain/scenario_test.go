@@ -132,6 +132,27 @@ func ordersMatched(t testing.TB, c, seller, buyer, coll common.Address, id int64
 		pack(t, blurABI.Events["OrdersMatched"].Inputs.NonIndexed(), o(seller, 1), [32]byte{4}, o(buyer, 0), [32]byte{5})}
 }
 
+// blurV2Exec builds a Blur v2 packed execution as the exchange's published
+// layout says: tokenIdListingIndexTrader = tokenId<<168 | listingIndex<<160 |
+// trader, collectionPriceSide = side<<248 | price<<160 | collection, and for
+// the fee variants (name "TakerFee" or "MakerFee") feeRecipientRate =
+// rate<<160 | recipient.
+func blurV2Exec(t testing.TB, c common.Address, variant string, side uint8, trader, coll common.Address, id *big.Int, listing uint8, price *big.Int) ev {
+	w1 := new(big.Int).Lsh(id, 168)
+	w1.Or(w1, new(big.Int).Lsh(big.NewInt(int64(listing)), 160))
+	w1.Or(w1, new(big.Int).SetBytes(trader[:]))
+	w2 := new(big.Int).Lsh(big.NewInt(int64(side)), 248)
+	w2.Or(w2, new(big.Int).Lsh(price, 160))
+	w2.Or(w2, new(big.Int).SetBytes(coll[:]))
+	name := "Execution721" + variant + "Packed"
+	vals := []any{[32]byte{7}, w1, w2}
+	if variant != "" {
+		fee := new(big.Int).Lsh(big.NewInt(50), 160)
+		vals = append(vals, fee.Or(fee, big.NewInt(0xfee)))
+	}
+	return ev{c, []common.Hash{blurV2ABI.Events[name].ID}, pack(t, blurV2ABI.Events[name].Inputs.NonIndexed(), vals...)}
+}
+
 type x2y2Item struct {
 	Price *big.Int
 	Data  []byte
@@ -190,6 +211,7 @@ func punkAssign(c, to common.Address, idx int64) ev {
 type world struct {
 	tc                                                               *testChain
 	router, nft, tok, multi, weth, sea, fake, lr1, lr2, blur, x2, pk common.Address
+	blur2                                                            common.Address
 	usd, other                                                       common.Address
 	from, to                                                         uint64
 	want                                                             []datasets.Row
@@ -237,7 +259,7 @@ func buildWorld(t testing.TB, tc *testChain) *world {
 	w := &world{tc: tc}
 	w.router = tc.deploy(t, routerCode())
 	em := emitterCode()
-	for _, p := range []*common.Address{&w.nft, &w.tok, &w.multi, &w.weth, &w.sea, &w.fake, &w.lr1, &w.lr2, &w.blur, &w.x2, &w.pk, &w.usd, &w.other} {
+	for _, p := range []*common.Address{&w.nft, &w.tok, &w.multi, &w.weth, &w.sea, &w.fake, &w.lr1, &w.lr2, &w.blur, &w.x2, &w.pk, &w.usd, &w.other, &w.blur2} {
 		*p = tc.deploy(t, em)
 	}
 	var zero common.Address
@@ -299,6 +321,17 @@ func buildWorld(t testing.TB, tc *testChain) *world {
 	// Blur in ETH.
 	r = w.tx(t, ethv("0.3"), transfer721(w.nft, alice, bob, 2), ordersMatched(t, w.blur, alice, bob, w.nft, 2, zero, ethv("0.3")))
 	w.expect(r, 0, 0, w.nft, "2", E721, alice, bob, "1", "0.3", "ETH", "blur")
+	// Blur v2: a listing bought with ETH (taker fee variant), and a bid
+	// accepted, paid from Blur Pool (no ETH in the transaction; maker fee
+	// variant), then a plain packed listing of a token id above 2^64.
+	r = w.tx(t, ethv("0.31"), transfer721(w.nft, alice, bob, 2), blurV2Exec(t, w.blur2, "TakerFee", 0, alice, w.nft, big.NewInt(2), 3, ethv("0.3")))
+	w.expect(r, 0, 0, w.nft, "2", E721, alice, bob, "1", "0.3", "ETH", "blur")
+	r = w.tx(t, nil, transfer721(w.nft, bob, alice, 2), blurV2Exec(t, w.blur2, "MakerFee", 1, alice, w.nft, big.NewInt(2), 0, ethv("0.2")))
+	w.expect(r, 0, 0, w.nft, "2", E721, bob, alice, "1", "0.2", "ETH", "blur")
+	id80 := new(big.Int).Lsh(big.NewInt(1), 80)
+	r = w.tx(t, ethv("1"), ev{w.nft, []common.Hash{TopicTransfer, addrTopic(alice), addrTopic(bob), common.BigToHash(id80)}, nil},
+		blurV2Exec(t, w.blur2, "", 0, alice, w.nft, id80, 1, big.NewInt(1)))
+	w.expect(r, 0, 0, w.nft, id80.String(), E721, alice, bob, "1", "0.000000000000000001", "ETH", "blur")
 	// X2Y2 with a masked item.
 	r = w.tx(t, ethv("0.25"), transfer721(w.nft, bob, carol, 2), evInventory(t, w.x2, bob, carol, zero, w.nft, 2, ethv("0.25")))
 	w.expect(r, 0, 0, w.nft, "2", E721, bob, carol, "1", "0.25", "ETH", "x2y2")
@@ -335,7 +368,7 @@ func (w *world) config(out string) Config {
 		RPC:       w.tc.url,
 		Contracts: []datasets.Address{datasets.Address(w.nft), datasets.Address(w.tok), datasets.Address(w.multi), datasets.Address(w.pk)},
 		Marketplaces: []Marketplace{{"opensea", datasets.Address(w.sea)}, {"looksrare", datasets.Address(w.lr1)},
-			{"looksrare", datasets.Address(w.lr2)}, {"blur", datasets.Address(w.blur)}, {"x2y2", datasets.Address(w.x2)},
+			{"looksrare", datasets.Address(w.lr2)}, {"blur", datasets.Address(w.blur)}, {"blur", datasets.Address(w.blur2)}, {"x2y2", datasets.Address(w.x2)},
 			{"cryptopunks", datasets.Address(w.pk)}},
 		WrappedNative: datasets.Address(w.weth),
 		FromBlock:     w.from, ToBlock: w.to,
