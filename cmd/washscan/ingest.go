@@ -43,6 +43,10 @@ var ingestCmd = &command{
 		retries := fs.Int("retries", 8, "retries of a failing request (429, 5xx, timeouts, dropped connections)")
 		batch := fs.Int("batch", 100, "most calls per JSON-RPC batch")
 		resume := fs.Bool("resume", false, "continue an interrupted ingest from the checkpoint beside --out")
+		skipBad := fs.Bool("skip-bad-logs", false, "warn about a log of a watched event that does not decode and go on (default: exit 65 naming its block and log index)")
+		chainID := fs.Uint64("chain-id", 0, "chain `ID` the node's eth_chainId must report (default: the id of --chain; unknown chains are not checked)")
+		punkLookback := fs.Uint64("punk-bid-lookback", chain.DefaultPunkBidLookback, "search `BLOCKS` before an accepted CryptoPunks bid for the bid that prices it")
+		maxAnswer := fs.Int64("max-answer", chain.DefaultMaxAnswer, "most `BYTES` of one node answer (a larger log answer splits the query; other calls fail)")
 		quiet := fs.Bool("quiet", false, "do not print the summary or warnings to standard error")
 		return func(e *env, args []string) error {
 			if len(args) > 0 {
@@ -57,7 +61,14 @@ var ingestCmd = &command{
 			cfg := chain.Config{
 				RPC: *rpcURL, Chain: *chainName, FromBlock: *from, Confirmations: *confirmations,
 				ChunkBlocks: *chunk, Out: *out, Resume: *resume, Create: datasets.CreateWriter,
-				RPCOptions: chain.RPCOptions{Timeout: *timeout, Retries: *retries, BatchSize: *batch},
+				SkipBadLogs: *skipBad, ChainID: *chainID, PunkBidLookback: *punkLookback,
+				RPCOptions: chain.RPCOptions{Timeout: *timeout, Retries: *retries, BatchSize: *batch, MaxAnswer: *maxAnswer},
+			}
+			if *punkLookback == 0 {
+				return usagef("--punk-bid-lookback must be at least 1")
+			}
+			if *maxAnswer < 1<<10 {
+				return usagef("--max-answer %d: want at least 1024 bytes", *maxAnswer)
 			}
 			if *retries == 0 {
 				cfg.Retries = -1 // no retries
@@ -132,8 +143,12 @@ var ingestCmd = &command{
 				if res.Resumed {
 					resumed = ", resumed"
 				}
-				fmt.Fprintf(e.stderr, "washscan ingest: %d rows from blocks %d-%d to %s (%d requests, %d retries, %d range splits%s)\n",
-					res.Rows, res.FromBlock, res.ToBlock, *out, res.RPC.Requests, res.RPC.Retries, res.RPC.Splits, resumed)
+				skipped := ""
+				if res.Malformed > 0 {
+					skipped = fmt.Sprintf(", %d bad logs skipped", res.Malformed)
+				}
+				fmt.Fprintf(e.stderr, "washscan ingest: %d rows from blocks %d-%d to %s (%d requests, %d retries, %d range splits%s%s)\n",
+					res.Rows, res.FromBlock, res.ToBlock, *out, res.RPC.Requests, res.RPC.Retries, res.RPC.Splits, resumed, skipped)
 			}
 			return nil
 		}

@@ -26,7 +26,9 @@ const (
 	abiPunks = `[
  {"type":"event","name":"Assign","inputs":[{"name":"to","type":"address","indexed":true},{"name":"punkIndex","type":"uint256","indexed":false}]},
  {"type":"event","name":"PunkTransfer","inputs":[{"name":"from","type":"address","indexed":true},{"name":"to","type":"address","indexed":true},{"name":"punkIndex","type":"uint256","indexed":false}]},
- {"type":"event","name":"PunkBought","inputs":[{"name":"punkIndex","type":"uint256","indexed":true},{"name":"value","type":"uint256","indexed":false},{"name":"fromAddress","type":"address","indexed":true},{"name":"toAddress","type":"address","indexed":true}]}
+ {"type":"event","name":"PunkBought","inputs":[{"name":"punkIndex","type":"uint256","indexed":true},{"name":"value","type":"uint256","indexed":false},{"name":"fromAddress","type":"address","indexed":true},{"name":"toAddress","type":"address","indexed":true}]},
+ {"type":"event","name":"PunkBidEntered","inputs":[{"name":"punkIndex","type":"uint256","indexed":true},{"name":"value","type":"uint256","indexed":false},{"name":"fromAddress","type":"address","indexed":true}]},
+ {"type":"event","name":"PunkBidWithdrawn","inputs":[{"name":"punkIndex","type":"uint256","indexed":true},{"name":"value","type":"uint256","indexed":false},{"name":"fromAddress","type":"address","indexed":true}]}
 ]`
 	abiSeaport = `[
  {"type":"event","name":"OrderFulfilled","inputs":[
@@ -84,6 +86,8 @@ var (
 	TopicPunkAssign     = punksABI.Events["Assign"].ID
 	TopicPunkTransfer   = punksABI.Events["PunkTransfer"].ID
 	TopicPunkBought     = punksABI.Events["PunkBought"].ID
+	TopicPunkBidEntered = punksABI.Events["PunkBidEntered"].ID
+	TopicPunkBidWithdrn = punksABI.Events["PunkBidWithdrawn"].ID
 	TopicOrderFulfilled = seaportABI.Events["OrderFulfilled"].ID
 	TopicLooksRareAsk   = lrV1ABI.Events["TakerAsk"].ID
 	TopicLooksRareBid   = lrV1ABI.Events["TakerBid"].ID
@@ -196,19 +200,22 @@ func DecodeTransfer(lg *types.Log) (out []Transfer, err error) {
 }
 
 // PunkEvent is a CryptoPunks market event that moves a punk: Assign (a claim,
-// From zero), PunkTransfer, or PunkBought (Price > 0 or a sale at 0). To of a
-// PunkBought is zero when a bid was accepted (a bug of the contract); the
-// ingest takes the buyer from the Transfer log that precedes it.
+// From zero), PunkTransfer, or PunkBought (Price > 0 or a sale at 0); or a
+// bid: PunkBidEntered ("bid", From the bidder, Price the bid) or
+// PunkBidWithdrawn ("withdrawn"). To and Price of a PunkBought are zero when a
+// bid was accepted (the contract zeroes the bid before logging it); the
+// ingest takes the buyer from the Transfer log that precedes it and the price
+// from the latest PunkBidEntered for that punk (see Config.PunkBidLookback).
 type PunkEvent struct {
-	Kind     string // "assign", "transfer", "bought"
+	Kind     string // "assign", "transfer", "bought", "bid", "withdrawn"
 	Index    *big.Int
 	From, To datasets.Address
 	Price    *big.Int // wei; nil unless bought
 	LogIndex uint
 }
 
-// DecodePunk decodes the CryptoPunks Assign, PunkTransfer and PunkBought
-// events; the ERC-20-shaped Transfer(from, to, 1) the contract also emits
+// DecodePunk decodes the CryptoPunks Assign, PunkTransfer, PunkBought,
+// PunkBidEntered and PunkBidWithdrawn events; the ERC-20-shaped Transfer(from, to, 1) the contract also emits
 // returns ErrNotTransfer. It never panics.
 func DecodePunk(lg *types.Log) (ev *PunkEvent, err error) {
 	defer recoverDecode(&err)
@@ -232,6 +239,16 @@ func DecodePunk(lg *types.Log) (ev *PunkEvent, err error) {
 		}
 		return &PunkEvent{Kind: "bought", Index: new(big.Int).SetBytes(lg.Topics[1][:]), Price: new(big.Int).SetBytes(lg.Data),
 			From: topicAddr(lg.Topics[2]), To: topicAddr(lg.Topics[3]), LogIndex: lg.Index}, nil
+	case TopicPunkBidEntered, TopicPunkBidWithdrn:
+		if len(lg.Topics) != 3 || len(lg.Data) != 32 {
+			return nil, fmt.Errorf("%w: PunkBid event", ErrMalformed)
+		}
+		kind := "bid"
+		if lg.Topics[0] == TopicPunkBidWithdrn {
+			kind = "withdrawn"
+		}
+		return &PunkEvent{Kind: kind, Index: new(big.Int).SetBytes(lg.Topics[1][:]), Price: new(big.Int).SetBytes(lg.Data),
+			From: topicAddr(lg.Topics[2]), LogIndex: lg.Index}, nil
 	}
 	return nil, ErrNotTransfer
 }

@@ -53,6 +53,16 @@ type Config struct {
 	Progress func(done, total uint64)
 	// Warn receives warnings (undecodable logs); nil discards them.
 	Warn io.Writer
+	// SkipBadLogs warns about a log of a watched event that does not decode
+	// and goes on; without it such a log stops the ingest with a *BadLogError.
+	SkipBadLogs bool
+	// PunkBidLookback is how many blocks before an accepted CryptoPunks bid
+	// are searched for the PunkBidEntered that prices it (default
+	// DefaultPunkBidLookback).
+	PunkBidLookback uint64
+	// ChainID is the chain id the node must report (eth_chainId); 0 takes
+	// it from Chain (ChainIDs), and a chain not listed there is not checked.
+	ChainID uint64
 	RPCOptions
 }
 
@@ -92,7 +102,11 @@ func Ingest(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	defer n.close()
-	ing := &ingester{cfg: &cfg, n: n, tokens: map[datasets.Address]tokenInfo{}, markets: map[datasets.Address]string{}, punks: map[datasets.Address]string{}}
+	if err := checkChainID(ctx, n, &cfg); err != nil {
+		return nil, err
+	}
+	ing := &ingester{cfg: &cfg, n: n, tokens: map[datasets.Address]tokenInfo{}, markets: map[datasets.Address]string{},
+		punks: map[datasets.Address]string{}, bids: map[punkKey]*punkBids{}, bidWindow: cfg.PunkBidLookback}
 	for _, m := range cfg.Marketplaces {
 		ing.markets[m.Address] = m.Name
 		if m.Name == "cryptopunks" {
@@ -180,6 +194,9 @@ func (c *Config) normalize() error {
 	if c.ChunkBlocks == 0 {
 		c.ChunkBlocks = 2000
 	}
+	if c.PunkBidLookback == 0 {
+		c.PunkBidLookback = DefaultPunkBidLookback
+	}
 	if !c.ToLatest && c.ToBlock < c.FromBlock {
 		return fmt.Errorf("to-block %d is before from-block %d", c.ToBlock, c.FromBlock)
 	}
@@ -205,6 +222,8 @@ type ingester struct {
 	markets   map[datasets.Address]string // marketplace address -> platform
 	punks     map[datasets.Address]string // CryptoPunks-style contracts -> platform
 	tokens    map[datasets.Address]tokenInfo
+	bids      map[punkKey]*punkBids // accepted-bid look-ups, per punk
+	bidWindow uint64                // blocks per bid query; halves on range limits
 	malformed int64
 }
 
@@ -252,10 +271,10 @@ func (g *ingester) chunkOnce(ctx context.Context, lo, hi uint64) ([]pendingRow, 
 	for i, a := range g.cfg.Contracts {
 		addrs[i] = common.Address(a)
 	}
-	logs, err := g.n.filterLogs(ctx, ethereum.FilterQuery{
+	logs, last, err := g.n.logsAndHeader(ctx, ethereum.FilterQuery{
 		FromBlock: new(big.Int).SetUint64(lo), ToBlock: new(big.Int).SetUint64(hi),
 		Addresses: addrs, Topics: [][]common.Hash{transferTopics},
-	})
+	}, hi)
 	if err != nil {
 		return nil, err
 	}
@@ -276,6 +295,9 @@ func (g *ingester) chunkOnce(ctx context.Context, lo, hi uint64) ([]pendingRow, 
 		}
 		if lg.BlockNumber < lo || lg.BlockNumber > hi {
 			return nil, fmt.Errorf("node returned a log of block %d for a query of blocks %d-%d", lg.BlockNumber, lo, hi)
+		}
+		if lg.BlockNumber == hi && lg.BlockHash != last.Hash {
+			return nil, errReorg
 		}
 		t := byHash[lg.TxHash]
 		if t == nil {
@@ -374,18 +396,36 @@ func (g *ingester) txRows(ctx context.Context, h *rpcHeader, tx *rpcTx, logs, re
 				continue
 			}
 			if err != nil {
-				g.warn(lg, err)
+				if err := g.bad(lg, err); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if ev.Kind == "bid" || ev.Kind == "withdrawn" {
 				continue
 			}
 			r := pendingRow{Row: base, tokenID: ev.Index, punk: true}
 			r.LogIndex, r.Contract, r.Standard = uint32(lg.Index), datasets.Address(lg.Address), datasets.ERC721
 			r.TokenID, r.Seller, r.Buyer, r.Amount = ev.Index.String(), ev.From, ev.To, "1"
 			if ev.Kind == "bought" {
-				if r.Buyer.IsZero() {
-					r.Buyer = punkBuyer(receipt, lg)
+				price := ev.Price
+				if ev.To.IsZero() && price.Sign() == 0 {
+					// An accepted bid: the log's bid fields were zeroed.
+					bid, err := g.acceptedBid(ctx, r.Contract, ev.Index, lg.BlockNumber, lg.Index)
+					if err != nil {
+						return nil, err
+					}
+					if bid != nil {
+						price, r.Buyer = bid.value, bid.bidder
+					}
+				}
+				if r.Buyer.IsZero() || ev.To.IsZero() {
+					if b := punkBuyer(receipt, lg); !b.IsZero() {
+						r.Buyer = b // the Transfer just before names where the punk went
+					}
 				}
 				r.settled = true
-				r.Price, r.Currency, r.Platform = formatUnits(ev.Price, 18), g.nativeSymbol(), name
+				r.Price, r.Currency, r.Platform = formatUnits(price, 18), g.nativeSymbol(), name
 			}
 			rows = append(rows, r)
 			continue
@@ -395,7 +435,9 @@ func (g *ingester) txRows(ctx context.Context, h *rpcHeader, tx *rpcTx, logs, re
 			continue
 		}
 		if err != nil {
-			g.warn(lg, err)
+			if err := g.bad(lg, err); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		for _, t := range ts {
@@ -422,7 +464,9 @@ func (g *ingester) txRows(ctx context.Context, h *rpcHeader, tx *rpcTx, logs, re
 			continue
 		}
 		if err != nil {
-			g.warn(lg, err)
+			if err := g.bad(lg, err); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		if s.Price == nil || len(s.Items) == 0 {
@@ -519,11 +563,33 @@ func punkBuyer(receipt []*types.Log, bought *types.Log) datasets.Address {
 	return buyer
 }
 
-func (g *ingester) warn(lg *types.Log, err error) {
+// BadLogError is a log of a watched event that does not decode (exit 65).
+type BadLogError struct {
+	Block    uint64
+	Tx       common.Hash
+	LogIndex uint
+	Err      error
+}
+
+func (e *BadLogError) Error() string {
+	return fmt.Sprintf("block %d tx %s log %d: %v (--skip-bad-logs warns and goes on)", e.Block, e.Tx.Hex(), e.LogIndex, e.Err)
+}
+func (e *BadLogError) Unwrap() error { return e.Err }
+
+// ExitCode is 65: bad input data.
+func (e *BadLogError) ExitCode() int { return 65 }
+
+// bad handles a log that does not decode: an error, or with SkipBadLogs a
+// warning and a count.
+func (g *ingester) bad(lg *types.Log, err error) error {
+	if !g.cfg.SkipBadLogs {
+		return &BadLogError{lg.BlockNumber, lg.TxHash, lg.Index, err}
+	}
 	g.malformed++
 	if g.cfg.Warn != nil {
 		fmt.Fprintf(g.cfg.Warn, "washscan ingest: block %d tx %s log %d: %v (skipped)\n", lg.BlockNumber, lg.TxHash.Hex(), lg.Index, err)
 	}
+	return nil
 }
 
 func (g *ingester) nativeSymbol() string { return nativeSymbol(g.cfg.Chain) }

@@ -58,6 +58,18 @@ func TestIngestSimulated(t *testing.T) {
 	cfg.Create = func(string) (datasets.RowWriter, error) { return &memWriter{out: &got}, nil }
 	var warn bytes.Buffer
 	cfg.Warn = &warn
+	// By default the malformed Transfer stops the ingest, naming its block
+	// and log index; --skip-bad-logs warns and goes on.
+	cfg.SkipBadLogs = false
+	_, err := Ingest(context.Background(), cfg)
+	var bad *BadLogError
+	if !errors.As(err, &bad) || bad.Block != w.to || bad.ExitCode() != 65 || !strings.Contains(err.Error(), fmt.Sprintf("block %d tx", w.to)) {
+		t.Fatalf("malformed log: %v, want a BadLogError of block %d", err, w.to)
+	}
+	for _, p := range []string{cfg.Out + ".checkpoint", cfg.Out + ".checkpoint.rows"} {
+		os.Remove(p)
+	}
+	cfg.SkipBadLogs = true
 	res, err := Ingest(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -85,16 +97,16 @@ func TestIngestSimulated(t *testing.T) {
 	if _, err := Ingest(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
-	// The punks contract is no longer known as such: its ERC-20-shaped
-	// Transfer becomes the one row of it.
+	// The punks contract is no longer known as such: its four ERC-20-shaped
+	// Transfers become its rows.
 	pk, nonPunk := datasets.Address(w.pk), 0
 	for _, r := range w.want {
 		if r.Contract != pk {
 			nonPunk++
 		}
 	}
-	if len(got) != nonPunk+1 {
-		t.Fatalf("%d rows without marketplaces, want %d", len(got), nonPunk+1)
+	if len(got) != nonPunk+4 {
+		t.Fatalf("%d rows without marketplaces, want %d", len(got), nonPunk+4)
 	}
 	for i, r := range got {
 		if r.Platform != "" {

@@ -5,14 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/rpc"
@@ -29,7 +32,18 @@ type RPCOptions struct {
 	Backoff, MaxBackoff time.Duration
 	// BatchSize is the most calls sent in one JSON-RPC batch (default 100).
 	BatchSize int
+	// MaxAnswer bounds the bytes of one answer of the node (default
+	// DefaultMaxAnswer): the HTTP body reader, or the websocket message
+	// size, stops there. A log query whose answer is larger is split like
+	// one that hits a provider's result limit; any other call fails.
+	MaxAnswer int64
 }
+
+// DefaultMaxAnswer is the default bound of one JSON-RPC answer.
+const DefaultMaxAnswer = 64 << 20
+
+// ErrAnswerTooLarge is an answer of the node longer than RPCOptions.MaxAnswer.
+var ErrAnswerTooLarge = errors.New("answer of the node exceeds the size limit (--max-answer)")
 
 func (o *RPCOptions) defaults() {
 	if o.Timeout <= 0 {
@@ -48,6 +62,9 @@ func (o *RPCOptions) defaults() {
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 100
+	}
+	if o.MaxAnswer <= 0 {
+		o.MaxAnswer = DefaultMaxAnswer
 	}
 }
 
@@ -68,11 +85,91 @@ type node struct {
 
 func dial(ctx context.Context, url string, opt RPCOptions) (*node, error) {
 	opt.defaults()
-	rc, err := rpc.DialContext(ctx, url)
+	var opts []rpc.ClientOption
+	switch u := strings.ToLower(url); {
+	case strings.HasPrefix(u, "http://"), strings.HasPrefix(u, "https://"):
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		opts = append(opts, rpc.WithHTTPClient(&http.Client{Transport: limitTransport{tr, opt.MaxAnswer}}))
+	case strings.HasPrefix(u, "ws://"), strings.HasPrefix(u, "wss://"):
+		opts = append(opts, rpc.WithWebsocketMessageSizeLimit(opt.MaxAnswer))
+	}
+	rc, err := rpc.DialOptions(ctx, url, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", url, err)
 	}
 	return &node{rc: rc, ec: ethclient.NewClient(rc), opt: opt}, nil
+}
+
+// limitTransport hands go-ethereum response bodies that fail with
+// ErrAnswerTooLarge after limit bytes, so neither a huge nor an endless
+// answer is held in memory.
+type limitTransport struct {
+	base  http.RoundTripper
+	limit int64
+}
+
+func (t limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.ContentLength > t.limit {
+		resp.Body.Close()
+		return nil, fmt.Errorf("%w: %d bytes announced", ErrAnswerTooLarge, resp.ContentLength)
+	}
+	resp.Body = &limitBody{rc: resp.Body, left: t.limit}
+	return resp, nil
+}
+
+type limitBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+func (b *limitBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// One byte more tells a body of exactly the limit from a longer one.
+		var one [1]byte
+		if n, _ := b.rc.Read(one[:]); n > 0 {
+			return 0, ErrAnswerTooLarge
+		}
+		return b.rc.Read(p)
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *limitBody) Close() error { return b.rc.Close() }
+
+// shortError keeps an error's chain but prints at most maxErrText bytes of
+// it: an answer of the node quoted in an error (an HTTP error page, a long
+// JSON-RPC message) is shown by a short prefix only.
+type shortError struct{ err error }
+
+const maxErrText = 300
+
+func (e shortError) Error() string { return quotePrefix(e.err.Error(), maxErrText) }
+func (e shortError) Unwrap() error { return e.err }
+
+func short(err error) error {
+	if err == nil || len(err.Error()) <= maxErrText {
+		return err
+	}
+	return shortError{err}
+}
+
+// quotePrefix returns s, or its first n bytes (valid UTF-8) and how many
+// were left out.
+func quotePrefix(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := strings.ToValidUTF8(s[:n], "")
+	return fmt.Sprintf("%s… (%d more bytes)", cut, len(s)-len(cut))
 }
 
 func (n *node) close() { n.rc.Close() }
@@ -131,10 +228,19 @@ func classify(err error, logs bool) errKind {
 	if err == nil {
 		return errFatal
 	}
-	msg := strings.ToLower(err.Error())
+	if errors.Is(err, errLagging) {
+		return errTransient
+	}
+	if errors.Is(err, ErrAnswerTooLarge) {
+		if logs {
+			return errRange
+		}
+		return errFatal
+	}
+	msg := strings.ToLower(quotePrefix(err.Error(), 4096))
 	var he rpc.HTTPError
 	if errors.As(err, &he) {
-		msg = strings.ToLower(he.Status + " " + string(he.Body))
+		msg = strings.ToLower(quotePrefix(he.Status+" "+string(he.Body), 4096))
 		if logs && matchAny(msg, rangeMessages) {
 			return errRange
 		}
@@ -204,12 +310,12 @@ func (n *node) retry(ctx context.Context, what string, logs bool, f func(ctx con
 		}
 		switch classify(err, logs) {
 		case errRange:
-			return &rangeError{err}
+			return &rangeError{short(err)}
 		case errFatal:
-			return fmt.Errorf("%s: %w", what, err)
+			return fmt.Errorf("%s: %w", what, short(err))
 		}
 		if attempt >= n.opt.Retries {
-			return fmt.Errorf("%s: giving up after %d attempts: %w", what, attempt+1, err)
+			return fmt.Errorf("%s: giving up after %d attempts: %w", what, attempt+1, short(err))
 		}
 		n.stats.retries.Add(1)
 		d := delay/2 + rand.N(delay/2+1)
@@ -269,7 +375,7 @@ func (n *node) batch(ctx context.Context, calls []rpc.BatchElem, isNull func(i i
 			}
 			if err != nil {
 				if classify(err, false) != errTransient {
-					return fmt.Errorf("batch of %d calls: %w", len(elems), err)
+					return fmt.Errorf("batch of %d calls: %w", len(elems), short(err))
 				}
 				failed, lastErr = append(failed, idx...), err
 				continue
@@ -278,7 +384,7 @@ func (n *node) batch(ctx context.Context, calls []rpc.BatchElem, isNull func(i i
 				calls[i].Error = elems[k].Error
 				if e := elems[k].Error; e != nil {
 					if classify(e, false) != errTransient {
-						return fmt.Errorf("%s %v: %w", elems[k].Method, elems[k].Args, e)
+						return fmt.Errorf("%s %v: %w", elems[k].Method, elems[k].Args, short(e))
 					}
 					failed, lastErr = append(failed, i), e
 				} else if isNull != nil && isNull(i) {
@@ -290,7 +396,7 @@ func (n *node) batch(ctx context.Context, calls []rpc.BatchElem, isNull func(i i
 			return nil
 		}
 		if attempt >= n.opt.Retries {
-			return fmt.Errorf("giving up after %d attempts: %w", attempt+1, lastErr)
+			return fmt.Errorf("giving up after %d attempts: %w", attempt+1, short(lastErr))
 		}
 		n.stats.retries.Add(1)
 		d := delay/2 + rand.N(delay/2+1)
@@ -301,6 +407,95 @@ func (n *node) batch(ctx context.Context, calls []rpc.BatchElem, isNull func(i i
 		}
 		delay = min(2*delay, n.opt.MaxBackoff)
 		pending = failed
+	}
+	return nil
+}
+
+// errLagging is a node that answers a log query but lacks the query's last
+// block: its (empty) logs cannot be trusted yet.
+var errLagging = errors.New("the node does not have the block yet (answered null)")
+
+// logsAndHeader asks, in one batch, for the logs of q and the header of
+// block hi, the query's last block. Only a node that has that block can be
+// trusted to have answered the logs of the whole range, so a null header is
+// retried like a transient failure, and after the retries is an error.
+func (n *node) logsAndHeader(ctx context.Context, q ethereum.FilterQuery, hi uint64) ([]types.Log, *rpcHeader, error) {
+	arg := map[string]any{"fromBlock": (*hexutil.Big)(q.FromBlock), "toBlock": (*hexutil.Big)(q.ToBlock)}
+	if len(q.Addresses) > 0 {
+		arg["address"] = q.Addresses
+	}
+	if len(q.Topics) > 0 {
+		arg["topics"] = q.Topics
+	}
+	var logs []types.Log
+	var head *rpcHeader
+	err := n.retry(ctx, "eth_getLogs", true, func(ctx context.Context) error {
+		logs, head = nil, nil
+		elems := []rpc.BatchElem{
+			{Method: "eth_getLogs", Args: []any{arg}, Result: &logs},
+			{Method: "eth_getBlockByNumber", Args: []any{hexutil.EncodeUint64(hi), false}, Result: &head},
+		}
+		if err := n.rc.BatchCallContext(ctx, elems); err != nil {
+			return err
+		}
+		if err := elems[0].Error; err != nil {
+			return err
+		}
+		if err := elems[1].Error; err != nil && !errors.Is(err, rpc.ErrNoResult) {
+			return fmt.Errorf("eth_getBlockByNumber %d: %w", hi, err)
+		}
+		if head == nil {
+			return fmt.Errorf("block %d: %w", hi, errLagging)
+		}
+		if uint64(head.Number) != hi {
+			return fmt.Errorf("asked for block %d, node returned block %d", hi, head.Number)
+		}
+		return nil
+	})
+	return logs, head, err
+}
+
+// ChainIDs are the EIP-155 chain ids of the chain names (Dune spelling)
+// that ingest checks the node's eth_chainId against.
+var ChainIDs = map[string]uint64{
+	"ethereum": 1, "optimism": 10, "bnb": 56, "gnosis": 100, "polygon": 137, "fantom": 250, "zksync": 324,
+	"base": 8453, "arbitrum": 42161, "celo": 42220, "avalanche_c": 43114, "linea": 59144, "blast": 81457,
+	"scroll": 534352, "zora": 7777777, "sepolia": 11155111,
+}
+
+// ChainMismatchError is a node on another chain than the one asked for
+// (exit 2: the flags do not fit the node).
+type ChainMismatchError struct {
+	Chain     string
+	Want, Got *big.Int
+}
+
+func (e *ChainMismatchError) Error() string {
+	return fmt.Sprintf("--chain %s has chain id %s, but the node reports eth_chainId %s", e.Chain, e.Want, e.Got)
+}
+
+// ExitCode is 2: a usage error.
+func (e *ChainMismatchError) ExitCode() int { return 2 }
+
+// checkChainID compares the node's eth_chainId with cfg.ChainID, else the
+// id of cfg.Chain; a chain with no known id is not checked.
+func checkChainID(ctx context.Context, n *node, cfg *Config) error {
+	want := cfg.ChainID
+	if want == 0 {
+		want = ChainIDs[cfg.Chain]
+	}
+	if want == 0 {
+		if cfg.Warn != nil {
+			fmt.Fprintf(cfg.Warn, "washscan ingest: chain %q has no known chain id; the node's chain is not checked (--chain-id sets it)\n", cfg.Chain)
+		}
+		return nil
+	}
+	var got hexutil.Big
+	if err := n.call(ctx, &got, "eth_chainId"); err != nil {
+		return err
+	}
+	if g := got.ToInt(); !g.IsUint64() || g.Uint64() != want {
+		return &ChainMismatchError{cfg.Chain, new(big.Int).SetUint64(want), g}
 	}
 	return nil
 }

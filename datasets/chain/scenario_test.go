@@ -199,6 +199,13 @@ func evInventory(t testing.TB, c, maker, taker, currency, coll common.Address, i
 func punkBought(c common.Address, idx int64, value *big.Int, from, to common.Address) ev {
 	return ev{c, []common.Hash{TopicPunkBought, intTopic(idx), addrTopic(from), addrTopic(to)}, word(value)}
 }
+func punkBidEv(c common.Address, withdrawn bool, idx int64, value *big.Int, bidder common.Address) ev {
+	topic := TopicPunkBidEntered
+	if withdrawn {
+		topic = TopicPunkBidWithdrn
+	}
+	return ev{c, []common.Hash{topic, intTopic(idx), addrTopic(bidder)}, word(value)}
+}
 func punkTransfer(c, from, to common.Address, idx int64) ev {
 	return ev{c, []common.Hash{TopicPunkTransfer, addrTopic(from), addrTopic(to)}, word(big.NewInt(idx))}
 }
@@ -347,13 +354,32 @@ func buildWorld(t testing.TB, tc *testChain) *world {
 		[]receivedItem{{seaERC20, w.usd, big.NewInt(0), big.NewInt(2500000), dave}}))
 	w.expect(r, 0, 0, w.nft, "3", E721, dave, erin, "1", "2500000", datasets.Address(w.usd).String(), "opensea")
 
-	// CryptoPunks: an accepted bid (PunkBought to 0x0 after Transfer), a
-	// PunkTransfer and an Assign; the ERC-20-shaped Transfer is not a row.
-	r = w.tx(t, nil, punkAssign(w.pk, alice, 44), transfer20(w.pk, alice, bob, big.NewInt(1)), punkBought(w.pk, 44, ethv("5"), alice, zero),
+	// CryptoPunks bids: on punk 44 bob bids 4 then 5 ETH (the latest counts),
+	// dave bids 9 and withdraws; on punk 45 erin bids 3 and withdraws.
+	w.tx(t, nil, punkBidEv(w.pk, false, 44, ethv("4"), bob), punkBidEv(w.pk, false, 45, ethv("3"), erin))
+	w.tx(t, nil, punkBidEv(w.pk, false, 44, ethv("5"), bob), punkBidEv(w.pk, true, 45, ethv("3"), erin))
+	tc.commit()
+	// An accepted bid: the contract logs Transfer, then PunkBought with the
+	// zeroed bid (value 0, buyer 0x0); price and buyer come from bob's bid.
+	// Then a PunkTransfer and an Assign; the ERC-20-shaped Transfer is not a row.
+	r = w.tx(t, nil, punkAssign(w.pk, alice, 44), transfer20(w.pk, alice, bob, big.NewInt(1)), punkBought(w.pk, 44, big.NewInt(0), alice, zero),
 		punkTransfer(w.pk, bob, carol, 44))
 	w.expect(r, 0, 0, w.pk, "44", E721, zero, alice, "1", "0", "", "")
 	w.expect(r, 2, 0, w.pk, "44", E721, alice, bob, "1", "5", "ETH", "cryptopunks")
 	w.expect(r, 3, 0, w.pk, "44", E721, bob, carol, "1", "0", "", "")
+	// A bid entered after the sale, in the same transaction, does not count;
+	// a withdrawn bid leaves the accepted one at price 0. A buyPunk is priced by its log.
+	r = w.tx(t, nil, punkAssign(w.pk, carol, 45), transfer20(w.pk, carol, erin, big.NewInt(1)), punkBought(w.pk, 45, big.NewInt(0), carol, zero),
+		punkBidEv(w.pk, false, 45, ethv("7"), dave))
+	w.expect(r, 0, 0, w.pk, "45", E721, zero, carol, "1", "0", "", "")
+	w.expect(r, 2, 0, w.pk, "45", E721, carol, erin, "1", "0", "ETH", "cryptopunks")
+	r = w.tx(t, ethv("8"), transfer20(w.pk, erin, dave, big.NewInt(1)), punkBought(w.pk, 45, ethv("8"), erin, dave))
+	w.expect(r, 1, 0, w.pk, "45", E721, erin, dave, "1", "8", "ETH", "cryptopunks")
+	// alice bids 6 later; dave accepts it (the cached bids of punk 45 are
+	// extended by the blocks since).
+	w.tx(t, nil, punkBidEv(w.pk, false, 45, ethv("6"), alice))
+	r = w.tx(t, nil, transfer20(w.pk, dave, alice, big.NewInt(1)), punkBought(w.pk, 45, big.NewInt(0), dave, zero))
+	w.expect(r, 1, 0, w.pk, "45", E721, dave, alice, "1", "6", "ETH", "cryptopunks")
 
 	// Noise: a contract not asked for, and a malformed Transfer (2 topics).
 	r = w.tx(t, nil, transfer721(w.other, alice, bob, 1), ev{w.nft, []common.Hash{TopicTransfer, addrTopic(alice)}, nil})
@@ -373,6 +399,8 @@ func (w *world) config(out string) Config {
 		WrappedNative: datasets.Address(w.weth),
 		FromBlock:     w.from, ToBlock: w.to,
 		ChunkBlocks: 4,
+		SkipBadLogs: true, // the scenario's last transaction has a malformed Transfer
+		ChainID:     1337, // the simulated backend and geth --dev
 		Out:         out,
 		Create:      datasets.CreateWriter,
 		RPCOptions:  RPCOptions{Timeout: 10 * time.Second, Retries: 30, Backoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond},
