@@ -60,7 +60,7 @@ var ingestCmd = &command{
 			}
 			cfg := chain.Config{
 				RPC: *rpcURL, Chain: *chainName, FromBlock: *from, Confirmations: *confirmations,
-				ChunkBlocks: *chunk, Out: *out, Resume: *resume, Create: datasets.CreateWriter,
+				ChunkBlocks: *chunk, Out: *out, Resume: *resume, Create: createIngestWriter,
 				SkipBadLogs: *skipBad, ChainID: *chainID, PunkBidLookback: *punkLookback,
 				RPCOptions: chain.RPCOptions{Timeout: *timeout, Retries: *retries, BatchSize: *batch, MaxAnswer: *maxAnswer},
 			}
@@ -153,6 +153,11 @@ var ingestCmd = &command{
 			return nil
 		}
 	},
+}
+
+// createIngestWriter writes ingest rows with the aggregator extension columns.
+func createIngestWriter(path string) (datasets.RowWriter, error) {
+	return datasets.CreateWriterOptions(path, datasets.WriterOptions{Aggregator: true})
 }
 
 func fileExists(p string) bool {

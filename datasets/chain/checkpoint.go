@@ -48,7 +48,7 @@ type checkpoint struct {
 }
 
 func settingsOf(cfg *Config) ckState {
-	st := ckState{Version: 1, Chain: cfg.Chain, WrappedNative: cfg.WrappedNative.String(), FromBlock: cfg.FromBlock, ToLatest: cfg.ToLatest}
+	st := ckState{Version: 2, Chain: cfg.Chain, WrappedNative: cfg.WrappedNative.String(), FromBlock: cfg.FromBlock, ToLatest: cfg.ToLatest}
 	for _, c := range cfg.Contracts {
 		st.Contracts = append(st.Contracts, c.String())
 	}
@@ -157,6 +157,8 @@ type rowRecord struct {
 	Currency string `json:"cur,omitempty"`
 	Platform string `json:"pl,omitempty"`
 	TxFrom   string `json:"from,omitempty"`
+	AggName  string `json:"agn,omitempty"`
+	AggAddr  string `json:"aga,omitempty"`
 }
 
 func toRecord(r *datasets.Row) rowRecord {
@@ -165,6 +167,9 @@ func toRecord(r *datasets.Row) rowRecord {
 		Buyer: r.Buyer.String(), Amount: r.Amount, Price: r.Price, Currency: r.Currency, Platform: r.Platform}
 	if r.TxFrom != nil {
 		rec.TxFrom = r.TxFrom.String()
+	}
+	if r.AggregatorAddress != nil {
+		rec.AggName, rec.AggAddr = r.AggregatorName, r.AggregatorAddress.String()
 	}
 	return rec
 }
@@ -181,6 +186,10 @@ func fromRecord(rec *rowRecord) (*datasets.Row, error) {
 	if rec.TxFrom != "" {
 		a := mustAddr(rec.TxFrom)
 		r.TxFrom = &a
+	}
+	if rec.AggAddr != "" {
+		a := mustAddr(rec.AggAddr)
+		r.AggregatorName, r.AggregatorAddress = rec.AggName, &a
 	}
 	return r, nil
 }

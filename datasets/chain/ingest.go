@@ -478,14 +478,10 @@ func (g *ingester) txRows(ctx context.Context, h *rpcHeader, tx *rpcTx, logs, re
 		}
 		shares := split(s.Price, len(s.Items))
 		for k, it := range s.Items {
-			for i := range rows {
+			if i := settleItem(rows, it, from); i >= 0 {
 				r := &rows[i]
-				if r.settled || r.Standard == datasets.ERC20 || r.Contract != it.Contract || r.tokenID == nil || it.TokenID == nil || r.tokenID.Cmp(it.TokenID) != 0 {
-					continue
-				}
-				r.settled, anySettled = true, true
+				anySettled = true
 				r.Price, r.Currency, r.Platform = formatUnits(shares[k], ti.decimals), ti.symbol, name
-				break
 			}
 		}
 	}
@@ -546,6 +542,56 @@ func (g *ingester) txRows(ctx context.Context, h *rpcHeader, tx *rpcTx, logs, re
 		}
 	}
 	return rows, nil
+}
+
+// settleItem marks the rows that move item it in one sale as settled and
+// returns the one that carries the sale (-1 if none does).
+//
+// Usually that is the first unsettled row moving the item. A purchase
+// routed through an aggregator moves the item twice or more in the
+// transaction: seller -> aggregator -> user. Such a chain of hops (each hop
+// starting where the previous one ended, at an address that is neither zero
+// nor the transaction's sender) is one sale: the last hop, the user-facing
+// one, carries it, with the first hop's seller as its seller (as Dune's
+// nft.trades reports it) and the first intermediate address as its
+// aggregator (named when Aggregators knows it). The other hops stay rows of
+// their own (one row per transfer) but are not sales: price 0, no currency,
+// no platform, and no fallback pricing.
+func settleItem(rows []pendingRow, it Item, txFrom datasets.Address) int {
+	moves := func(r *pendingRow) bool {
+		return !r.settled && r.Standard != datasets.ERC20 && r.Contract == it.Contract && r.tokenID != nil &&
+			it.TokenID != nil && r.tokenID.Cmp(it.TokenID) == 0
+	}
+	first := slices.IndexFunc(rows, func(r pendingRow) bool { return moves(&r) })
+	if first < 0 {
+		return -1
+	}
+	last := first
+	for {
+		via := rows[last].Buyer
+		if via.IsZero() || via == txFrom {
+			break
+		}
+		next := -1
+		for j := last + 1; j < len(rows); j++ {
+			if moves(&rows[j]) && rows[j].Seller == via {
+				next = j
+				break
+			}
+		}
+		if next < 0 {
+			break
+		}
+		rows[last].settled = true // an intermediate hop: price 0, no platform
+		last = next
+	}
+	r := &rows[last]
+	r.settled = true
+	if last != first {
+		agg := rows[first].Buyer
+		r.Seller, r.AggregatorName, r.AggregatorAddress = rows[first].Seller, Aggregators[agg], &agg
+	}
+	return last
 }
 
 // punkBuyer finds the buyer of a PunkBought whose toAddress is zero (an

@@ -29,9 +29,13 @@ func rowString(r *datasets.Row) string {
 	if r.TxFrom != nil {
 		from = r.TxFrom.String()
 	}
-	return fmt.Sprintf("%s t=%d b=%d tx=%s li=%d c=%s id=%q %s s=%s r=%s a=%s p=%s cur=%q pl=%q from=%s",
+	agg := ""
+	if r.AggregatorAddress != nil {
+		agg = r.AggregatorName + "@" + r.AggregatorAddress.String()
+	}
+	return fmt.Sprintf("%s t=%d b=%d tx=%s li=%d c=%s id=%q %s s=%s r=%s a=%s p=%s cur=%q pl=%q from=%s agg=%s",
 		r.Chain, r.BlockTime, r.BlockNumber, r.TxHash, r.LogIndex, r.Contract, r.TokenID, r.Standard, r.Seller, r.Buyer,
-		r.Amount, r.Price, r.Currency, r.Platform, from)
+		r.Amount, r.Price, r.Currency, r.Platform, from, agg)
 }
 
 func compareRows(t *testing.T, got, want []datasets.Row) {

@@ -354,6 +354,32 @@ func buildWorld(t testing.TB, tc *testChain) *world {
 		[]receivedItem{{seaERC20, w.usd, big.NewInt(0), big.NewInt(2500000), dave}}))
 	w.expect(r, 0, 0, w.nft, "3", E721, dave, erin, "1", "2500000", datasets.Address(w.usd).String(), "opensea")
 
+	// A purchase routed through an aggregator: Seaport sends the NFT from
+	// alice to the aggregator, which hands it to erin. The user-facing hop
+	// carries the sale (seller alice, as Dune reports it) with the aggregator;
+	// the intermediate hop is a transfer at price 0. An aggregator with a
+	// known name is named.
+	agg := randAddr()
+	r = w.tx(t, ethv("2"), transfer721(w.nft, alice, agg, 1), orderFulfilled(t, w.sea, alice, agg,
+		[]spentItem{{seaERC721, w.nft, big.NewInt(1), big.NewInt(1)}},
+		[]receivedItem{{seaNative, zero, big.NewInt(0), ethv("2"), alice}}), transfer721(w.nft, agg, erin, 1))
+	w.expect(r, 0, 0, w.nft, "1", E721, alice, agg, "1", "0", "", "")
+	w.expect(r, 2, 0, w.nft, "1", E721, alice, erin, "1", "2", "ETH", "opensea")
+	w.want[len(w.want)-1].AggregatorAddress = (*datasets.Address)(&agg)
+	gem := common.HexToAddress("0x83c8f28c26bf6aaca652df1dbbe0e1b56f8baba2")
+	r = w.tx(t, ethv("3"), transfer721(w.nft, erin, gem, 1), transfer721(w.nft, gem, bob, 1),
+		blurV2Exec(t, w.blur2, "", 0, erin, w.nft, big.NewInt(1), 0, ethv("3")))
+	w.expect(r, 0, 0, w.nft, "1", E721, erin, gem, "1", "0", "", "")
+	w.expect(r, 1, 0, w.nft, "1", E721, erin, bob, "1", "3", "ETH", "blur")
+	w.want[len(w.want)-1].AggregatorName, w.want[len(w.want)-1].AggregatorAddress = "gem", (*datasets.Address)(&gem)
+	// The buyer who sent the transaction moves the NFT on in it: not an
+	// aggregator; the sale is the first hop, the second a plain transfer.
+	me := w.tc.from
+	r = w.tx(t, ethv("1"), transfer721(w.nft, bob, me, 1), ordersMatched(t, w.blur, bob, me, w.nft, 1, zero, ethv("1")),
+		transfer721(w.nft, me, carol, 1))
+	w.expect(r, 0, 0, w.nft, "1", E721, bob, me, "1", "1", "ETH", "blur")
+	w.expect(r, 2, 0, w.nft, "1", E721, me, carol, "1", "0", "", "")
+
 	// CryptoPunks bids: on punk 44 bob bids 4 then 5 ETH (the latest counts),
 	// dave bids 9 and withdraws; on punk 45 erin bids 3 and withdraws.
 	w.tx(t, nil, punkBidEv(w.pk, false, 44, ethv("4"), bob), punkBidEv(w.pk, false, 45, ethv("3"), erin))
