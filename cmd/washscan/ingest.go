@@ -31,7 +31,7 @@ var ingestCmd = &command{
 		var contracts, markets multiFlag
 		fs.Var(&contracts, "contract", "token contract `ADDR` to ingest (repeatable, or comma-separated)")
 		fs.Var(&markets, "marketplace", "trust sale events of `NAME=ADDR` (adds to the built-in mainnet list; repeatable)")
-		noDefault := fs.Bool("no-default-marketplaces", false, "clear the built-in marketplace list")
+		noDefault := fs.Bool("no-default-marketplaces", false, "clear the built-in marketplace list (and the Sudoswap factories)")
 		from := fs.Uint64("from-block", 0, "first block `N` to read")
 		to := fs.String("to-block", "latest", "last block `M` to read, or latest (the head less --confirmations)")
 		out := fs.String("out", "", "output `FILE` (.csv, .parquet, .jsonl; text formats optionally .gz/.zst)")
@@ -88,6 +88,7 @@ var ingestCmd = &command{
 			if !*noDefault {
 				cfg.Marketplaces = append(cfg.Marketplaces, chain.DefaultMarketplaces...)
 			}
+			cfg.NoSudoswap = *noDefault
 			for _, m := range markets {
 				mp, err := chain.ParseMarketplace(m)
 				if err != nil {

@@ -33,6 +33,7 @@ type ckState struct {
 	Contracts     []string `json:"contracts"`
 	Marketplaces  []string `json:"marketplaces"`
 	WrappedNative string   `json:"wrapped_native"`
+	Sudoswap      []string `json:"sudoswap_factories"`
 	FromBlock     uint64   `json:"from_block"`
 	ToBlock       uint64   `json:"to_block"` // resolved end block
 	ToLatest      bool     `json:"to_latest"`
@@ -48,7 +49,8 @@ type checkpoint struct {
 }
 
 func settingsOf(cfg *Config) ckState {
-	st := ckState{Version: 2, Chain: cfg.Chain, WrappedNative: cfg.WrappedNative.String(), FromBlock: cfg.FromBlock, ToLatest: cfg.ToLatest}
+	st := ckState{Version: 2, Chain: cfg.Chain, WrappedNative: cfg.WrappedNative.String(), FromBlock: cfg.FromBlock, ToLatest: cfg.ToLatest,
+		Sudoswap: []string{cfg.SudoswapV1.String(), cfg.SudoswapV2.String()}}
 	for _, c := range cfg.Contracts {
 		st.Contracts = append(st.Contracts, c.String())
 	}
@@ -63,7 +65,7 @@ func settingsOf(cfg *Config) ckState {
 
 func sameSettings(a, b ckState) bool {
 	return a.Version == b.Version && a.Chain == b.Chain && slices.Equal(a.Contracts, b.Contracts) &&
-		slices.Equal(a.Marketplaces, b.Marketplaces) && a.WrappedNative == b.WrappedNative &&
+		slices.Equal(a.Marketplaces, b.Marketplaces) && a.WrappedNative == b.WrappedNative && slices.Equal(a.Sudoswap, b.Sudoswap) &&
 		a.FromBlock == b.FromBlock && a.ToLatest == b.ToLatest && (a.ToLatest || a.ToBlock == b.ToBlock)
 }
 

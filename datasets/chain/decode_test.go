@@ -125,7 +125,8 @@ func TestDecodeSymbol(t *testing.T) {
 // fuzzTopics are the event topics the fuzz input picks from.
 var fuzzTopics = []common.Hash{TopicTransfer, TopicTransferSingle, TopicTransferBatch, TopicPunkAssign, TopicPunkTransfer,
 	TopicPunkBought, TopicOrderFulfilled, TopicLooksRareAsk, TopicLooksRareBid, TopicLooksRareV2Ask, TopicLooksRareV2Bid,
-	TopicBlurMatched, TopicX2Y2Inventory, TopicBlurV2Packed, TopicBlurV2TakerFee, TopicBlurV2MakerFee, {}}
+	TopicBlurMatched, TopicX2Y2Inventory, TopicBlurV2Packed, TopicBlurV2TakerFee, TopicBlurV2MakerFee,
+	TopicSudoV1In, TopicSudoV1Out, TopicSudoV2In, TopicSudoV2Out, TopicPunkBidEntered, TopicPunkBidWithdrn, {}}
 
 // logFromBytes builds a log from fuzz input: the first byte sel picks the
 // topic count n = (sel>>4) mod 5 and the event topic (sel&15) + 16*((sel>>4)/5),
@@ -177,6 +178,8 @@ func FuzzDecodeLog(f *testing.F) {
 		punkBought(a, 1, big.NewInt(2), a, b), punkTransfer(a, a, b, 3), punkAssign(a, b, 4),
 		blurV2Exec(f, a, "", 0, a, b, big.NewInt(5), 1, big.NewInt(6)), blurV2Exec(f, a, "TakerFee", 1, a, b, big.NewInt(5), 1, big.NewInt(6)),
 		blurV2Exec(f, a, "MakerFee", 0, a, b, big.NewInt(5), 1, big.NewInt(6)),
+		sudoV2Swap(f, a, true, big.NewInt(7), 1, 2), sudoV2Swap(f, a, false, big.NewInt(7), 3),
+		punkBidEv(a, false, 4, big.NewInt(5), b),
 	}
 	for _, e := range evs {
 		if got := logFromBytes(fuzzSeed(e)); !slices.Equal(got.Topics, e.topics) || !bytes.Equal(got.Data, e.data) {
@@ -197,6 +200,9 @@ func FuzzDecodeLog(f *testing.F) {
 		}
 		if p, err := DecodePunk(lg); err == nil && p.Index == nil {
 			t.Fatal("punk without index")
+		}
+		if s, err := DecodeSudoswap(lg); err == nil && s.V2 && (s.Amount == nil || s.Amount.Sign() < 0) {
+			t.Fatal("sudoswap v2 swap without amount")
 		}
 		if s, err := DecodeSale(lg); err == nil {
 			for _, it := range s.Items {

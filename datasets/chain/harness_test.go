@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -61,12 +62,18 @@ const (
 	opCALLDATALOAD, opCALLDATASIZE, opCALLDATACOPY             = 0x35, 0x36, 0x37
 	opCODECOPY, opPOP, opMLOAD, opJUMP, opJUMPI, opGAS         = 0x39, 0x50, 0x51, 0x56, 0x57, 0x5a
 	opDUP1, opDUP3, opDUP7, opLOG0, opCALL, opRETURN, opREVERT = 0x80, 0x82, 0x86, 0xa0, 0xf1, 0xf3, 0xfd
+	opMSTORE                                                   = 0x52
 )
 
 // emitterCode returns the runtime code of a contract that emits one log
 // described by its calldata: one byte n (0..4), n 32-byte topics, then the data.
 func emitterCode() []byte {
 	a := newAsm()
+	emitterAsm(a)
+	return a.bytes()
+}
+
+func emitterAsm(a *asm) {
 	a.op(opCALLDATASIZE).push1(0).push1(0).op(opCALLDATACOPY)
 	a.push1(0).op(opCALLDATALOAD).push1(248).op(opSHR) // n
 	for k := 0; k <= 4; k++ {
@@ -81,6 +88,29 @@ func emitterCode() []byte {
 		a.push2(1+32*k).op(opCALLDATASIZE, opSUB) // size
 		a.push2(1 + 32*k)                         // offset
 		a.op(opLOG0+byte(k), opSTOP)
+	}
+}
+
+// answerCode returns the runtime code of an emitter (see emitterCode) that
+// also answers view calls: a call whose 4-byte selector is a key of answers
+// returns that 32-byte word, whatever its arguments.
+func answerCode(answers map[[4]byte]common.Hash) []byte {
+	a := newAsm()
+	a.push1(0).op(opCALLDATALOAD).push1(224).op(opSHR) // selector
+	keys := make([][4]byte, 0, len(answers))
+	for k := range answers {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(x, y [4]byte) int { return bytes.Compare(x[:], y[:]) })
+	for i, k := range keys {
+		a.op(opDUP1, 0x63).op(k[:]...).op(opEQ).ref(fmt.Sprint("A", i)).op(opJUMPI) // PUSH4 selector
+	}
+	a.op(opPOP)
+	emitterAsm(a)
+	for i, k := range keys {
+		w := answers[k]
+		a.label(fmt.Sprint("A", i)).op(0x7f).op(w[:]...) // PUSH32 answer
+		a.push1(0).op(opMSTORE).push1(32).push1(0).op(opRETURN)
 	}
 	return a.bytes()
 }
@@ -105,10 +135,10 @@ func routerCode() []byte {
 
 // initCode wraps runtime code in a constructor that returns it.
 func initCode(runtime []byte) []byte {
-	if len(runtime) > 255 {
+	if len(runtime) > 0xffff {
 		panic("runtime too long for this constructor")
 	}
-	hdr := []byte{0x60, byte(len(runtime)), opDUP1, 0x60, 0x0b, 0x60, 0x00, opCODECOPY, 0x60, 0x00, opRETURN}
+	hdr := []byte{0x61, byte(len(runtime) >> 8), byte(len(runtime)), opDUP1, 0x60, 0x0c, 0x60, 0x00, opCODECOPY, 0x60, 0x00, opRETURN}
 	return append(hdr, runtime...)
 }
 

@@ -60,6 +60,12 @@ type Config struct {
 	// are searched for the PunkBidEntered that prices it (default
 	// DefaultPunkBidLookback).
 	PunkBidLookback uint64
+	// SudoswapV1 and SudoswapV2 are the Sudoswap pair factories whose
+	// pairs' swaps are sales (default the mainnet factories on ethereum,
+	// none elsewhere).
+	SudoswapV1, SudoswapV2 datasets.Address
+	// NoSudoswap reads no Sudoswap swaps (--no-default-marketplaces).
+	NoSudoswap bool
 	// ChainID is the chain id the node must report (eth_chainId); 0 takes
 	// it from Chain (ChainIDs), and a chain not listed there is not checked.
 	ChainID uint64
@@ -106,7 +112,7 @@ func Ingest(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	ing := &ingester{cfg: &cfg, n: n, tokens: map[datasets.Address]tokenInfo{}, markets: map[datasets.Address]string{},
-		punks: map[datasets.Address]string{}, bids: map[punkKey]*punkBids{}, bidWindow: cfg.PunkBidLookback}
+		punks: map[datasets.Address]string{}, bids: map[punkKey]*punkBids{}, sudoPairs: map[datasets.Address]sudoPair{}, bidWindow: cfg.PunkBidLookback}
 	for _, m := range cfg.Marketplaces {
 		ing.markets[m.Address] = m.Name
 		if m.Name == "cryptopunks" {
@@ -188,8 +194,13 @@ func (c *Config) normalize() error {
 		c.Chain = "ethereum"
 	}
 	c.Chain = strings.ToLower(c.Chain)
-	if c.WrappedNative.IsZero() && c.Chain == "ethereum" {
-		c.WrappedNative = MainnetWETH
+	if c.Chain == "ethereum" {
+		if c.WrappedNative.IsZero() {
+			c.WrappedNative = MainnetWETH
+		}
+		if c.SudoswapV1.IsZero() && c.SudoswapV2.IsZero() && !c.NoSudoswap {
+			c.SudoswapV1, c.SudoswapV2 = MainnetSudoswapV1, MainnetSudoswapV2
+		}
 	}
 	if c.ChunkBlocks == 0 {
 		c.ChunkBlocks = 2000
@@ -199,6 +210,9 @@ func (c *Config) normalize() error {
 	}
 	if !c.ToLatest && c.ToBlock < c.FromBlock {
 		return fmt.Errorf("to-block %d is before from-block %d", c.ToBlock, c.FromBlock)
+	}
+	if c.NoSudoswap {
+		c.SudoswapV1, c.SudoswapV2 = datasets.Address{}, datasets.Address{}
 	}
 	c.Contracts = sortedUnique(c.Contracts)
 	ms := slices.Clone(c.Marketplaces)
@@ -222,6 +236,7 @@ type ingester struct {
 	markets   map[datasets.Address]string // marketplace address -> platform
 	punks     map[datasets.Address]string // CryptoPunks-style contracts -> platform
 	tokens    map[datasets.Address]tokenInfo
+	sudoPairs map[datasets.Address]sudoPair
 	bids      map[punkKey]*punkBids // accepted-bid look-ups, per punk
 	bidWindow uint64                // blocks per bid query; halves on range limits
 	malformed int64
@@ -452,8 +467,12 @@ func (g *ingester) txRows(ctx context.Context, h *rpcHeader, tx *rpcTx, logs, re
 	}
 	slices.SortFunc(rows, comparePending)
 
-	// Sale events of known marketplaces.
-	anySettled := false
+	// Sale events of known marketplaces, then Sudoswap pair swaps.
+	type namedSale struct {
+		*Sale
+		platform string
+	}
+	var sales []namedSale
 	for _, lg := range receipt {
 		name, ok := g.markets[datasets.Address(lg.Address)]
 		if !ok || len(lg.Topics) == 0 || !IsSaleTopic(lg.Topics[0]) {
@@ -469,6 +488,17 @@ func (g *ingester) txRows(ctx context.Context, h *rpcHeader, tx *rpcTx, logs, re
 			}
 			continue
 		}
+		sales = append(sales, namedSale{s, name})
+	}
+	sudo, err := g.sudoSales(ctx, tx, rows, receipt)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range sudo {
+		sales = append(sales, namedSale{s, "sudoswap"})
+	}
+	anySettled := false
+	for _, s := range sales {
 		if s.Price == nil || len(s.Items) == 0 {
 			continue
 		}
@@ -481,7 +511,7 @@ func (g *ingester) txRows(ctx context.Context, h *rpcHeader, tx *rpcTx, logs, re
 			if i := settleItem(rows, it, from); i >= 0 {
 				r := &rows[i]
 				anySettled = true
-				r.Price, r.Currency, r.Platform = formatUnits(shares[k], ti.decimals), ti.symbol, name
+				r.Price, r.Currency, r.Platform = formatUnits(shares[k], ti.decimals), ti.symbol, s.platform
 			}
 		}
 	}

@@ -199,6 +199,19 @@ func evInventory(t testing.TB, c, maker, taker, currency, coll common.Address, i
 func punkBought(c common.Address, idx int64, value *big.Int, from, to common.Address) ev {
 	return ev{c, []common.Hash{TopicPunkBought, intTopic(idx), addrTopic(from), addrTopic(to)}, word(value)}
 }
+func sudoV2Swap(t testing.TB, pair common.Address, out bool, amount *big.Int, ids ...int64) ev {
+	name := "SwapNFTInPair"
+	if out {
+		name = "SwapNFTOutPair"
+	}
+	var bids []*big.Int
+	for _, id := range ids {
+		bids = append(bids, big.NewInt(id))
+	}
+	e := sudoV2ABI.Events[name]
+	return ev{pair, []common.Hash{e.ID}, pack(t, e.Inputs.NonIndexed(), amount, bids)}
+}
+
 func punkBidEv(c common.Address, withdrawn bool, idx int64, value *big.Int, bidder common.Address) ev {
 	topic := TopicPunkBidEntered
 	if withdrawn {
@@ -218,7 +231,7 @@ func punkAssign(c, to common.Address, idx int64) ev {
 type world struct {
 	tc                                                               *testChain
 	router, nft, tok, multi, weth, sea, fake, lr1, lr2, blur, x2, pk common.Address
-	blur2                                                            common.Address
+	blur2, sudo1F, sudo2F                                            common.Address
 	usd, other                                                       common.Address
 	from, to                                                         uint64
 	want                                                             []datasets.Row
@@ -380,6 +393,37 @@ func buildWorld(t testing.TB, tc *testChain) *world {
 	w.expect(r, 0, 0, w.nft, "1", E721, bob, me, "1", "1", "ETH", "blur")
 	w.expect(r, 2, 0, w.nft, "1", E721, me, carol, "1", "0", "", "")
 
+	// Sudoswap: factories that vouch for their pairs, pairs that answer
+	// pairVariant(), nft() and token() and emit the swaps.
+	yes := common.BigToHash(big.NewInt(1))
+	w.sudo1F = tc.deploy(t, answerCode(map[[4]byte]common.Hash{[4]byte(selIsPair): yes}))
+	w.sudo2F = tc.deploy(t, answerCode(map[[4]byte]common.Hash{[4]byte(selIsValidPair): yes}))
+	pairCode := func(variant int64, token common.Address) []byte {
+		return answerCode(map[[4]byte]common.Hash{[4]byte(selPairVariant): common.BigToHash(big.NewInt(variant)),
+			[4]byte(selNFT): addrTopic(w.nft), [4]byte(selToken): addrTopic(token)})
+	}
+	pair2, pair1, pair1e := tc.deploy(t, pairCode(0, zero)), tc.deploy(t, pairCode(2, w.weth)), tc.deploy(t, pairCode(0, zero))
+	// v2: a buy of two from an ETH pool (price split), a sell into it.
+	r = w.tx(t, ethv("1.5"), transfer721(w.nft, pair2, bob, 10), transfer721(w.nft, pair2, bob, 11),
+		sudoV2Swap(t, pair2, true, ethv("1.5"), 10, 11))
+	w.expect(r, 0, 0, w.nft, "10", E721, pair2, bob, "1", "0.75", "ETH", "sudoswap")
+	w.expect(r, 1, 0, w.nft, "11", E721, pair2, bob, "1", "0.75", "ETH", "sudoswap")
+	r = w.tx(t, nil, transfer721(w.nft, carol, pair2, 12), sudoV2Swap(t, pair2, false, ethv("0.4"), 12))
+	w.expect(r, 0, 0, w.nft, "12", E721, carol, pair2, "1", "0.4", "ETH", "sudoswap")
+	// v1: a buy from a WETH pool (priced by the WETH paid to the pair), a
+	// buy from an ETH pool (the transaction's value), a sell into it
+	// (unknown without traces: 0).
+	r = w.tx(t, nil, transfer20(w.weth, dave, pair1, ethv("0.3")), transfer721(w.nft, pair1, dave, 13),
+		ev{pair1, []common.Hash{TopicSudoV1Out}, nil})
+	w.expect(r, 1, 0, w.nft, "13", E721, pair1, dave, "1", "0.3", "WETH", "sudoswap")
+	r = w.tx(t, ethv("0.2"), transfer721(w.nft, pair1e, erin, 14), ev{pair1e, []common.Hash{TopicSudoV1Out}, nil})
+	w.expect(r, 0, 0, w.nft, "14", E721, pair1e, erin, "1", "0.2", "ETH", "sudoswap")
+	r = w.tx(t, nil, transfer721(w.nft, erin, pair1e, 14), ev{pair1e, []common.Hash{TopicSudoV1In}, nil})
+	w.expect(r, 0, 0, w.nft, "14", E721, erin, pair1e, "1", "0", "ETH", "sudoswap")
+	// A look-alike swap from a contract no factory vouches for is ignored.
+	r = w.tx(t, ethv("0.9"), transfer721(w.nft, dave, alice, 13), sudoV2Swap(t, w.fake, true, ethv("5"), 13))
+	w.expect(r, 0, 0, w.nft, "13", E721, dave, alice, "1", "0.9", "ETH", "")
+
 	// CryptoPunks bids: on punk 44 bob bids 4 then 5 ETH (the latest counts),
 	// dave bids 9 and withdraws; on punk 45 erin bids 3 and withdraws.
 	w.tx(t, nil, punkBidEv(w.pk, false, 44, ethv("4"), bob), punkBidEv(w.pk, false, 45, ethv("3"), erin))
@@ -427,6 +471,8 @@ func (w *world) config(out string) Config {
 		ChunkBlocks: 4,
 		SkipBadLogs: true, // the scenario's last transaction has a malformed Transfer
 		ChainID:     1337, // the simulated backend and geth --dev
+		SudoswapV1:  datasets.Address(w.sudo1F),
+		SudoswapV2:  datasets.Address(w.sudo2F),
 		Out:         out,
 		Create:      datasets.CreateWriter,
 		RPCOptions:  RPCOptions{Timeout: 10 * time.Second, Retries: 30, Backoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond},
