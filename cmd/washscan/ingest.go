@@ -21,7 +21,7 @@ var ingestCmd = &command{
 		"Reads the ERC-721/ERC-20 Transfer and ERC-1155 TransferSingle/TransferBatch events of the\n" +
 		"contracts from an Ethereum JSON-RPC node and writes one canonical row per transferred item\n" +
 		"(.csv, .parquet, .jsonl). Sale events of known marketplaces (Seaport 1.1-1.6, CryptoPunks,\n" +
-		"LooksRare v1/v2, Blur v1/v2, X2Y2) set price, currency and platform; otherwise a row gets the\n" +
+		"LooksRare v1/v2, Blur v1/v2, X2Y2, Element, Sudoswap) set price, currency and platform; otherwise a row gets the\n" +
 		"transaction's ETH value or the WETH paid to its seller, else price 0. Range-limit errors split\n" +
 		"the query, rate limits and dropped connections are retried, and a checkpoint beside --out lets an\n" +
 		"interrupted ingest continue with --resume. The output appears only when complete.",

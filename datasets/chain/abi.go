@@ -60,6 +60,24 @@ const (
  {"type":"event","name":"Execution721TakerFeePacked","inputs":[{"name":"orderHash","type":"bytes32","indexed":false},{"name":"tokenIdListingIndexTrader","type":"uint256","indexed":false},{"name":"collectionPriceSide","type":"uint256","indexed":false},{"name":"takerFeeRecipientRate","type":"uint256","indexed":false}]},
  {"type":"event","name":"Execution721MakerFeePacked","inputs":[{"name":"orderHash","type":"bytes32","indexed":false},{"name":"tokenIdListingIndexTrader","type":"uint256","indexed":false},{"name":"collectionPriceSide","type":"uint256","indexed":false},{"name":"makerFeeRecipientRate","type":"uint256","indexed":false}]}
 ]`
+	// Element (0x v4 NFT orders): the compact events of its first exchange
+	// version, and the later ones that add the nonce and the fees.
+	elV1Head   = `{"name":"maker","type":"address","indexed":false},{"name":"taker","type":"address","indexed":false},{"name":"erc20Token","type":"address","indexed":false},{"name":"erc20TokenAmount","type":"uint256","indexed":false}`
+	elV2Head   = `{"name":"orderHash","type":"bytes32","indexed":false},{"name":"maker","type":"address","indexed":false},{"name":"taker","type":"address","indexed":false},{"name":"nonce","type":"uint256","indexed":false},{"name":"erc20Token","type":"address","indexed":false},{"name":"erc20TokenAmount","type":"uint256","indexed":false},{"name":"fees","type":"tuple[]","indexed":false,"components":[{"name":"recipient","type":"address"},{"name":"amount","type":"uint256"}]}`
+	el721Tail  = `{"name":"nftToken","type":"address","indexed":false},{"name":"nftTokenId","type":"uint256","indexed":false}`
+	el1155Tail = el721Tail + `,{"name":"nftFillAmount","type":"uint128","indexed":false}`
+	abiElement = `[
+ {"type":"event","name":"ERC721SellOrderFilled","inputs":[` + elV1Head + `,` + el721Tail + `,{"name":"orderHash","type":"bytes32","indexed":false}]},
+ {"type":"event","name":"ERC721BuyOrderFilled","inputs":[` + elV1Head + `,` + el721Tail + `,{"name":"orderHash","type":"bytes32","indexed":false}]},
+ {"type":"event","name":"ERC1155SellOrderFilled","inputs":[` + elV1Head + `,` + el1155Tail + `,{"name":"orderHash","type":"bytes32","indexed":false}]},
+ {"type":"event","name":"ERC1155BuyOrderFilled","inputs":[` + elV1Head + `,` + el1155Tail + `,{"name":"orderHash","type":"bytes32","indexed":false}]}
+]`
+	abiElementV2 = `[
+ {"type":"event","name":"ERC721SellOrderFilled","inputs":[` + elV2Head + `,` + el721Tail + `]},
+ {"type":"event","name":"ERC721BuyOrderFilled","inputs":[` + elV2Head + `,` + el721Tail + `]},
+ {"type":"event","name":"ERC1155SellOrderFilled","inputs":[` + elV2Head + `,` + el1155Tail + `]},
+ {"type":"event","name":"ERC1155BuyOrderFilled","inputs":[` + elV2Head + `,` + el1155Tail + `]}
+]`
 	abiX2Y2 = `[
  {"type":"event","name":"EvInventory","inputs":[{"name":"itemHash","type":"bytes32","indexed":true},{"name":"maker","type":"address","indexed":false},{"name":"taker","type":"address","indexed":false},{"name":"orderSalt","type":"uint256","indexed":false},{"name":"settleSalt","type":"uint256","indexed":false},{"name":"intent","type":"uint256","indexed":false},{"name":"delegateType","type":"uint256","indexed":false},{"name":"deadline","type":"uint256","indexed":false},{"name":"currency","type":"address","indexed":false},{"name":"dataMask","type":"bytes","indexed":false},
   {"name":"item","type":"tuple","indexed":false,"components":[{"name":"price","type":"uint256"},{"name":"data","type":"bytes"}]},
@@ -75,6 +93,8 @@ var (
 	lrV2ABI     = mustABI(abiLooksRareV2)
 	blurABI     = mustABI(abiBlur)
 	blurV2ABI   = mustABI(abiBlurV2)
+	elementABI  = mustABI(abiElement)
+	elementV2   = mustABI(abiElementV2)
 	x2y2ABI     = mustABI(abiX2Y2)
 	x2y2Pairs   = mustArgs(`[{"name":"pairs","type":"tuple[]","components":[{"name":"token","type":"address"},{"name":"tokenId","type":"uint256"}]}]`)
 	x2y2Pairs11 = mustArgs(`[{"name":"pairs","type":"tuple[]","components":[{"name":"token","type":"address"},{"name":"tokenId","type":"uint256"},{"name":"amount","type":"uint256"}]}]`)
@@ -98,6 +118,20 @@ var (
 	TopicBlurV2Packed   = blurV2ABI.Events["Execution721Packed"].ID
 	TopicBlurV2TakerFee = blurV2ABI.Events["Execution721TakerFeePacked"].ID
 	TopicBlurV2MakerFee = blurV2ABI.Events["Execution721MakerFeePacked"].ID
+
+	// elementEvents maps the topic of each Element fill to its ABI and name.
+	elementEvents = func() map[common.Hash]elementEvent {
+		m := map[common.Hash]elementEvent{}
+		for _, a := range []*abi.ABI{&elementABI, &elementV2} {
+			for name, e := range a.Events {
+				m[e.ID] = elementEvent{a, name, a == &elementV2}
+			}
+		}
+		return m
+	}()
+
+	// ElementNative is the pseudo-address Element's events name for ETH.
+	ElementNative = mustAddr("0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee")
 )
 
 func mustABI(s string) abi.ABI {
@@ -302,6 +336,9 @@ func DecodeSale(lg *types.Log) (s *Sale, err error) {
 		return nil, ErrNotSale
 	}
 	s = &Sale{LogIndex: lg.Index}
+	if ee, ok := elementEvents[lg.Topics[0]]; ok {
+		return decodeElement(lg, ee, s)
+	}
 	switch lg.Topics[0] {
 	case TopicOrderFulfilled:
 		if len(lg.Topics) != 3 {
@@ -472,8 +509,48 @@ func DecodeSale(lg *types.Log) (s *Sale, err error) {
 	return nil, ErrNotSale
 }
 
+type elementEvent struct {
+	abi  *abi.ABI
+	name string
+	v2   bool // with nonce and fees
+}
+
+// decodeElement decodes an Element fill into s.
+func decodeElement(lg *types.Log, ee elementEvent, s *Sale) (*Sale, error) {
+	if len(lg.Topics) != 1 {
+		return nil, fmt.Errorf("%w: Element %s with %d topics", ErrMalformed, ee.name, len(lg.Topics))
+	}
+	m, err := unpackMap(*ee.abi, ee.name, lg.Data)
+	if err != nil {
+		return nil, err
+	}
+	s.Items = []Item{{datasets.Address(m["nftToken"].(common.Address)), m["nftTokenId"].(*big.Int)}}
+	s.Currency = datasets.Address(m["erc20Token"].(common.Address))
+	if s.Currency == ElementNative {
+		s.Currency = datasets.Address{}
+	}
+	// The buyer pays the amount to the seller and the fees on top.
+	s.Price = new(big.Int).Set(m["erc20TokenAmount"].(*big.Int))
+	if ee.v2 {
+		fees := reflect.ValueOf(m["fees"])
+		for i := 0; i < fees.Len(); i++ {
+			s.Price.Add(s.Price, fBig(fees.Index(i).Interface(), "Amount"))
+		}
+	}
+	maker, taker := datasets.Address(m["maker"].(common.Address)), datasets.Address(m["taker"].(common.Address))
+	if strings.Contains(ee.name, "Sell") { // a sell order: the maker sells
+		s.Seller, s.Buyer = maker, taker
+	} else {
+		s.Seller, s.Buyer = taker, maker
+	}
+	return s, nil
+}
+
 // IsSaleTopic reports whether topic is the first topic of a sale event DecodeSale reads.
 func IsSaleTopic(topic common.Hash) bool {
+	if _, ok := elementEvents[topic]; ok {
+		return true
+	}
 	switch topic {
 	case TopicOrderFulfilled, TopicLooksRareAsk, TopicLooksRareBid, TopicLooksRareV2Ask,
 		TopicLooksRareV2Bid, TopicBlurMatched, TopicX2Y2Inventory,

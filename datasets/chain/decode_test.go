@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -126,7 +127,8 @@ func TestDecodeSymbol(t *testing.T) {
 var fuzzTopics = []common.Hash{TopicTransfer, TopicTransferSingle, TopicTransferBatch, TopicPunkAssign, TopicPunkTransfer,
 	TopicPunkBought, TopicOrderFulfilled, TopicLooksRareAsk, TopicLooksRareBid, TopicLooksRareV2Ask, TopicLooksRareV2Bid,
 	TopicBlurMatched, TopicX2Y2Inventory, TopicBlurV2Packed, TopicBlurV2TakerFee, TopicBlurV2MakerFee,
-	TopicSudoV1In, TopicSudoV1Out, TopicSudoV2In, TopicSudoV2Out, TopicPunkBidEntered, TopicPunkBidWithdrn, {}}
+	TopicSudoV1In, TopicSudoV1Out, TopicSudoV2In, TopicSudoV2Out, TopicPunkBidEntered, TopicPunkBidWithdrn,
+	elementABI.Events["ERC721SellOrderFilled"].ID, elementV2.Events["ERC1155BuyOrderFilled"].ID, {}}
 
 // logFromBytes builds a log from fuzz input: the first byte sel picks the
 // topic count n = (sel>>4) mod 5 and the event topic (sel&15) + 16*((sel>>4)/5),
@@ -180,6 +182,8 @@ func FuzzDecodeLog(f *testing.F) {
 		blurV2Exec(f, a, "MakerFee", 0, a, b, big.NewInt(5), 1, big.NewInt(6)),
 		sudoV2Swap(f, a, true, big.NewInt(7), 1, 2), sudoV2Swap(f, a, false, big.NewInt(7), 3),
 		punkBidEv(a, false, 4, big.NewInt(5), b),
+		elementFill(f, a, "ERC721SellOrderFilled", a, b, a, b, 1, big.NewInt(2), nil),
+		elementFill(f, a, "ERC1155BuyOrderFilled", a, b, a, b, 1, big.NewInt(2), []elementFee{{a, big.NewInt(1)}}),
 	}
 	for _, e := range evs {
 		if got := logFromBytes(fuzzSeed(e)); !slices.Equal(got.Topics, e.topics) || !bytes.Equal(got.Data, e.data) {
@@ -328,6 +332,83 @@ func TestBlurV2Layout(t *testing.T) {
 		}
 		if _, err := DecodeSale(&types.Log{Topics: e.topics, Data: e.data[:len(e.data)-1]}); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%q short: %v", tt.variant, err)
+		}
+	}
+}
+
+type elementFee struct {
+	Recipient common.Address
+	Amount    *big.Int
+}
+
+// elementFill builds an Element fill event with go-ethereum's ABI packing:
+// v2 (with nonce and fees) when fees is not nil.
+func elementFill(t testing.TB, c common.Address, name string, maker, taker, currency, nft common.Address, id int64, amount *big.Int, fees []elementFee) ev {
+	a, vals := elementABI, []any{maker, taker, currency, amount, nft, big.NewInt(id)}
+	if fees != nil {
+		a, vals = elementV2, []any{[32]byte{1}, maker, taker, big.NewInt(7), currency, amount, fees, nft, big.NewInt(id)}
+	}
+	if strings.HasPrefix(name, "ERC1155") {
+		vals = append(vals, big.NewInt(3))
+	}
+	if fees == nil {
+		vals = append(vals, [32]byte{1})
+	}
+	e := a.Events[name]
+	return ev{c, []common.Hash{e.ID}, pack(t, e.Inputs.NonIndexed(), vals...)}
+}
+
+// TestElementLayout checks the Element decoder against the topics of the
+// exchange's published events (both versions) and decodes fills built with
+// ABI packing: the price is the amount plus the fees the buyer pays on top.
+func TestElementLayout(t *testing.T) {
+	published := map[string]string{ // event topics as Element's exchange logs them
+		"v1 ERC721SellOrderFilled":  "0x8a0f8e04e7a35efabdc150b7d106308198a4f965a5d11badf768c5b8b273ac94",
+		"v1 ERC721BuyOrderFilled":   "0xa24193d56ccdf64ce1df60c80ca683da965a1da3363efa67c14abf62b2d7d493",
+		"v1 ERC1155SellOrderFilled": "0x3ae452568bed7ccafe4345f10048675bae78660c7ea37eb5112b572648d4f116",
+		"v1 ERC1155BuyOrderFilled":  "0x020486beb4ea38db8dc504078b03c4f758de372097584b434a8b8f53583eecac",
+		"v2 ERC721SellOrderFilled":  "0x9c248aa1a265aa616f707b979d57f4529bb63a4fc34dc7fc61fdddc18410f74e",
+		"v2 ERC721BuyOrderFilled":   "0xd90a5c60975c6ff8eafcf02088e7b50ae5d9e156a79206ba553df1c4fb4594c2",
+		"v2 ERC1155BuyOrderFilled":  "0x105616901449a64554ca9246a5bbcaca973b40b3c0055e5070c6fa191618d9f3",
+		"v2 ERC1155SellOrderFilled": "0xfcde121a3f6a9b14a3ce266d61fc00940de86c4d8c1d733fe62d503ae5d99ff9",
+	}
+	for k, h := range published {
+		v, name, _ := strings.Cut(k, " ")
+		a := elementABI
+		if v == "v2" {
+			a = elementV2
+		}
+		if a.Events[name].ID != common.HexToHash(h) {
+			t.Errorf("%s: topic %s, published %s", k, a.Events[name].ID.Hex(), h)
+		}
+	}
+	maker, taker, nft, weth := common.Address{0x11}, common.Address{0x22}, common.Address{0x33}, common.Address{0x44}
+	native := common.Address(ElementNative)
+	for _, tt := range []struct {
+		name          string
+		cur           common.Address
+		fees          []elementFee
+		price         string
+		seller, buyer common.Address
+	}{
+		{"ERC721SellOrderFilled", native, nil, "1", maker, taker},
+		{"ERC721BuyOrderFilled", weth, nil, "1", taker, maker},
+		{"ERC721SellOrderFilled", native, []elementFee{{common.Address{9}, ethv("0.02")}, {common.Address{8}, ethv("0.05")}}, "1.07", maker, taker},
+		{"ERC1155BuyOrderFilled", weth, []elementFee{}, "1", taker, maker},
+		{"ERC1155SellOrderFilled", native, nil, "1", maker, taker},
+	} {
+		e := elementFill(t, common.Address{1}, tt.name, maker, taker, tt.cur, nft, 42, ethv("1"), tt.fees)
+		s, err := DecodeSale(&types.Log{Topics: e.topics, Data: e.data})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		wantCur := datasets.Address(tt.cur)
+		if tt.cur == native {
+			wantCur = datasets.Address{}
+		}
+		if len(s.Items) != 1 || s.Items[0].Contract != datasets.Address(nft) || s.Items[0].TokenID.Int64() != 42 ||
+			formatUnits(s.Price, 18) != tt.price || s.Currency != wantCur || s.Seller != datasets.Address(tt.seller) || s.Buyer != datasets.Address(tt.buyer) {
+			t.Errorf("%s fees %v: %+v price %s", tt.name, tt.fees, s, formatUnits(s.Price, 18))
 		}
 	}
 }

@@ -31,7 +31,7 @@ var (
 
 // DefaultMarketplaces is the built-in list of Ethereum mainnet marketplaces
 // whose sale events ingest trusts (SPEC §6): Seaport 1.1–1.6 (OpenSea), the
-// CryptoPunks market, LooksRare v1 and v2, Blur (Exchange v1 and v2) and X2Y2. A sale
+// CryptoPunks market, LooksRare v1 and v2, Blur (Exchange v1 and v2), X2Y2 and Element. A sale
 // event from any other address is ignored, since anyone can deploy a contract
 // that emits a look-alike OrderFulfilled.
 var DefaultMarketplaces = []Marketplace{
@@ -47,6 +47,7 @@ var DefaultMarketplaces = []Marketplace{
 	{"blur", mustAddr("0x000000000000ad05ccc4f10045630fb830b95127")},      // Blur Exchange
 	{"blur", mustAddr("0xb2ecfe4e4d61f8790bbb9de2d1259b9e2410cea5")},      // Blur Exchange v2
 	{"x2y2", mustAddr("0x74312363e45dcaba76c59ec49a7aa8a65a67eed3")},      // X2Y2
+	{"element", mustAddr("0x20f780a973856b93f63670377900c1d2a50a77c4")},   // Element
 }
 
 // ParseMarketplace parses NAME=ADDR as given to --marketplace.

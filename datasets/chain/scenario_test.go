@@ -231,7 +231,7 @@ func punkAssign(c, to common.Address, idx int64) ev {
 type world struct {
 	tc                                                               *testChain
 	router, nft, tok, multi, weth, sea, fake, lr1, lr2, blur, x2, pk common.Address
-	blur2, sudo1F, sudo2F                                            common.Address
+	blur2, sudo1F, sudo2F, elem                                      common.Address
 	usd, other                                                       common.Address
 	from, to                                                         uint64
 	want                                                             []datasets.Row
@@ -279,7 +279,7 @@ func buildWorld(t testing.TB, tc *testChain) *world {
 	w := &world{tc: tc}
 	w.router = tc.deploy(t, routerCode())
 	em := emitterCode()
-	for _, p := range []*common.Address{&w.nft, &w.tok, &w.multi, &w.weth, &w.sea, &w.fake, &w.lr1, &w.lr2, &w.blur, &w.x2, &w.pk, &w.usd, &w.other, &w.blur2} {
+	for _, p := range []*common.Address{&w.nft, &w.tok, &w.multi, &w.weth, &w.sea, &w.fake, &w.lr1, &w.lr2, &w.blur, &w.x2, &w.pk, &w.usd, &w.other, &w.blur2, &w.elem} {
 		*p = tc.deploy(t, em)
 	}
 	var zero common.Address
@@ -393,6 +393,14 @@ func buildWorld(t testing.TB, tc *testChain) *world {
 	w.expect(r, 0, 0, w.nft, "1", E721, bob, me, "1", "1", "ETH", "blur")
 	w.expect(r, 2, 0, w.nft, "1", E721, me, carol, "1", "0", "", "")
 
+	// Element: a v2 sell order in ETH with fees on top, a v1 bid in WETH.
+	r = w.tx(t, ethv("1.07"), transfer721(w.nft, alice, carol, 3), elementFill(t, w.elem, "ERC721SellOrderFilled", alice, carol,
+		common.Address(ElementNative), w.nft, 3, ethv("1"), []elementFee{{op, ethv("0.07")}}))
+	w.expect(r, 0, 0, w.nft, "3", E721, alice, carol, "1", "1.07", "ETH", "element")
+	r = w.tx(t, nil, transfer721(w.nft, carol, alice, 3), elementFill(t, w.elem, "ERC721BuyOrderFilled", alice, carol,
+		w.weth, w.nft, 3, ethv("0.9"), nil))
+	w.expect(r, 0, 0, w.nft, "3", E721, carol, alice, "1", "0.9", "WETH", "element")
+
 	// Sudoswap: factories that vouch for their pairs, pairs that answer
 	// pairVariant(), nft() and token() and emit the swaps.
 	yes := common.BigToHash(big.NewInt(1))
@@ -464,7 +472,7 @@ func (w *world) config(out string) Config {
 		RPC:       w.tc.url,
 		Contracts: []datasets.Address{datasets.Address(w.nft), datasets.Address(w.tok), datasets.Address(w.multi), datasets.Address(w.pk)},
 		Marketplaces: []Marketplace{{"opensea", datasets.Address(w.sea)}, {"looksrare", datasets.Address(w.lr1)},
-			{"looksrare", datasets.Address(w.lr2)}, {"blur", datasets.Address(w.blur)}, {"blur", datasets.Address(w.blur2)}, {"x2y2", datasets.Address(w.x2)},
+			{"looksrare", datasets.Address(w.lr2)}, {"blur", datasets.Address(w.blur)}, {"blur", datasets.Address(w.blur2)}, {"x2y2", datasets.Address(w.x2)}, {"element", datasets.Address(w.elem)},
 			{"cryptopunks", datasets.Address(w.pk)}},
 		WrappedNative: datasets.Address(w.weth),
 		FromBlock:     w.from, ToBlock: w.to,
