@@ -28,8 +28,9 @@ var ingestCmd = &command{
 	summary: "pull transfer and sale history from an Ethereum JSON-RPC node",
 	flags: func(fs *flag.FlagSet) func(*env, []string) error {
 		rpcURL := fs.String("rpc", "", "JSON-RPC `URL` of the node (http, https, ws, or an IPC path)")
-		var contracts, markets multiFlag
+		var contracts, markets, erc721 multiFlag
 		fs.Var(&contracts, "contract", "token contract `ADDR` to ingest (repeatable, or comma-separated)")
+		fs.Var(&erc721, "erc721", "read the Transfer of contract `ADDR` as ERC-721 when its shape fits ERC-20 too (no indexed token id; repeatable, or comma-separated)")
 		fs.Var(&markets, "marketplace", "trust sale events of `NAME=ADDR` (adds to the built-in mainnet list; repeatable)")
 		noDefault := fs.Bool("no-default-marketplaces", false, "clear the built-in marketplace list (and the Sudoswap factories)")
 		from := fs.Uint64("from-block", 0, "first block `N` to read")
@@ -73,14 +74,12 @@ var ingestCmd = &command{
 			if *retries == 0 {
 				cfg.Retries = -1 // no retries
 			}
-			for _, list := range contracts {
-				for _, s := range strings.Split(list, ",") {
-					a, err := chain.ParseAddress(strings.TrimSpace(s))
-					if err != nil {
-						return usagef("--contract: %v", err)
-					}
-					cfg.Contracts = append(cfg.Contracts, a)
-				}
+			var err error
+			if cfg.Contracts, err = addressList("contract", contracts); err != nil {
+				return err
+			}
+			if cfg.ERC721, err = addressList("erc721", erc721); err != nil {
+				return err
 			}
 			if len(cfg.Contracts) == 0 {
 				return usagef("ingest needs at least one --contract ADDR")
@@ -154,6 +153,21 @@ var ingestCmd = &command{
 			return nil
 		}
 	},
+}
+
+// addressList parses the repeatable, comma-separated address flag name.
+func addressList(name string, lists multiFlag) ([]datasets.Address, error) {
+	var out []datasets.Address
+	for _, list := range lists {
+		for _, s := range strings.Split(list, ",") {
+			a, err := chain.ParseAddress(strings.TrimSpace(s))
+			if err != nil {
+				return nil, usagef("--%s: %v", name, err)
+			}
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 
 // createIngestWriter writes ingest rows with the aggregator extension columns.

@@ -168,11 +168,28 @@ type Transfer struct {
 }
 
 // DecodeTransfer decodes an ERC-721 Transfer (4 topics), an ERC-20 Transfer
-// (3 topics, 32 bytes of data), an ERC-1155 TransferSingle or TransferBatch.
-// A TransferBatch yields one Transfer per id. It never panics: logs that do not
-// have the shape of their topic return an error wrapping ErrMalformed, other
-// events ErrNotTransfer. Cost is O(len(data)).
+// (3 topics, 32 bytes of data, or 1 topic and 96 bytes of data: an early
+// token with no indexed argument), an ERC-1155 TransferSingle or
+// TransferBatch. A TransferBatch yields one Transfer per id. It never
+// panics: logs that do not have the shape of their topic return an error
+// wrapping ErrMalformed, other events ErrNotTransfer. Cost is O(len(data)).
 func DecodeTransfer(lg *types.Log) (out []Transfer, err error) {
+	return DecodeTransferAs(lg, false)
+}
+
+// AmbiguousTransfer reports whether lg is a Transfer whose shape fits both
+// ERC-20 and an early ERC-721 whose token id is not indexed: 3 topics and
+// one data word, or (CryptoKitties) 1 topic and three data words. Only the
+// contract can tell which it is; see DecodeTransferAs.
+func AmbiguousTransfer(lg *types.Log) bool {
+	return len(lg.Topics) > 0 && lg.Topics[0] == TopicTransfer &&
+		(len(lg.Topics) == 3 && len(lg.Data) == 32 || len(lg.Topics) == 1 && len(lg.Data) == 96)
+}
+
+// DecodeTransferAs is DecodeTransfer that reads an ambiguous Transfer
+// (AmbiguousTransfer) as ERC-721, the value being the token id, when erc721
+// is true.
+func DecodeTransferAs(lg *types.Log, erc721 bool) (out []Transfer, err error) {
 	defer recoverDecode(&err)
 	if len(lg.Topics) == 0 {
 		return nil, ErrNotTransfer
@@ -180,21 +197,32 @@ func DecodeTransfer(lg *types.Log) (out []Transfer, err error) {
 	base := Transfer{Contract: datasets.Address(lg.Address), LogIndex: lg.Index}
 	switch lg.Topics[0] {
 	case TopicTransfer:
-		switch len(lg.Topics) {
-		case 4:
+		var value []byte
+		switch {
+		case len(lg.Topics) == 4:
 			base.Standard = datasets.ERC721
 			base.From, base.To = topicAddr(lg.Topics[1]), topicAddr(lg.Topics[2])
 			base.TokenID = new(big.Int).SetBytes(lg.Topics[3][:])
 			base.Amount = big.NewInt(1)
-		case 3:
-			if len(lg.Data) != 32 {
-				return nil, fmt.Errorf("%w: erc20 Transfer with %d data bytes", ErrMalformed, len(lg.Data))
+			return []Transfer{base}, nil
+		case len(lg.Topics) == 3 && len(lg.Data) == 32:
+			base.From, base.To, value = topicAddr(lg.Topics[1]), topicAddr(lg.Topics[2]), lg.Data
+		case len(lg.Topics) == 1 && len(lg.Data) == 96:
+			if !isAddrWord(lg.Data[:32]) || !isAddrWord(lg.Data[32:64]) {
+				return nil, fmt.Errorf("%w: Transfer with an address word above 160 bits", ErrMalformed)
 			}
-			base.Standard = datasets.ERC20
-			base.From, base.To = topicAddr(lg.Topics[1]), topicAddr(lg.Topics[2])
-			base.Amount = new(big.Int).SetBytes(lg.Data)
+			copy(base.From[:], lg.Data[12:32])
+			copy(base.To[:], lg.Data[44:64])
+			value = lg.Data[64:]
+		case len(lg.Topics) == 3:
+			return nil, fmt.Errorf("%w: erc20 Transfer with %d data bytes", ErrMalformed, len(lg.Data))
 		default:
-			return nil, fmt.Errorf("%w: Transfer with %d topics", ErrMalformed, len(lg.Topics))
+			return nil, fmt.Errorf("%w: Transfer with %d topics, %d data bytes", ErrMalformed, len(lg.Topics), len(lg.Data))
+		}
+		if erc721 {
+			base.Standard, base.TokenID, base.Amount = datasets.ERC721, new(big.Int).SetBytes(value), big.NewInt(1)
+		} else {
+			base.Standard, base.Amount = datasets.ERC20, new(big.Int).SetBytes(value)
 		}
 		return []Transfer{base}, nil
 	case TopicTransferSingle:
@@ -574,6 +602,16 @@ func fAddr(v any, name string) common.Address { return field(v, name).(common.Ad
 func fBig(v any, name string) *big.Int        { return field(v, name).(*big.Int) }
 func fUint8(v any, name string) uint8         { return field(v, name).(uint8) }
 func fBytes(v any, name string) []byte        { return field(v, name).([]byte) }
+
+// isAddrWord reports whether a 32-byte word holds an address (12 zero bytes first).
+func isAddrWord(w []byte) bool {
+	for _, b := range w[:12] {
+		if b != 0 {
+			return false
+		}
+	}
+	return true
+}
 
 func topicAddr(h common.Hash) datasets.Address {
 	var a datasets.Address

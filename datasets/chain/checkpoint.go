@@ -34,6 +34,7 @@ type ckState struct {
 	Marketplaces  []string `json:"marketplaces"`
 	WrappedNative string   `json:"wrapped_native"`
 	Sudoswap      []string `json:"sudoswap_factories"`
+	ERC721        []string `json:"erc721,omitempty"`
 	FromBlock     uint64   `json:"from_block"`
 	ToBlock       uint64   `json:"to_block"` // resolved end block
 	ToLatest      bool     `json:"to_latest"`
@@ -57,6 +58,9 @@ func settingsOf(cfg *Config) ckState {
 	for _, m := range cfg.Marketplaces {
 		st.Marketplaces = append(st.Marketplaces, m.Name+"="+m.Address.String())
 	}
+	for _, c := range cfg.ERC721 {
+		st.ERC721 = append(st.ERC721, c.String())
+	}
 	if !cfg.ToLatest {
 		st.ToBlock = cfg.ToBlock
 	}
@@ -65,7 +69,7 @@ func settingsOf(cfg *Config) ckState {
 
 func sameSettings(a, b ckState) bool {
 	return a.Version == b.Version && a.Chain == b.Chain && slices.Equal(a.Contracts, b.Contracts) &&
-		slices.Equal(a.Marketplaces, b.Marketplaces) && a.WrappedNative == b.WrappedNative && slices.Equal(a.Sudoswap, b.Sudoswap) &&
+		slices.Equal(a.Marketplaces, b.Marketplaces) && a.WrappedNative == b.WrappedNative && slices.Equal(a.Sudoswap, b.Sudoswap) && slices.Equal(a.ERC721, b.ERC721) &&
 		a.FromBlock == b.FromBlock && a.ToLatest == b.ToLatest && (a.ToLatest || a.ToBlock == b.ToBlock)
 }
 

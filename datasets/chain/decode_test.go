@@ -194,11 +194,13 @@ func FuzzDecodeLog(f *testing.F) {
 	f.Add([]byte{0x22, 0xff})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		lg := logFromBytes(b)
-		ts, err := DecodeTransfer(lg)
-		if err == nil {
-			for _, x := range ts {
-				if x.Amount == nil || (x.TokenID == nil) != (x.Standard == 2) {
-					t.Fatalf("bad transfer %+v", x)
+		for _, as721 := range []bool{false, true} {
+			ts, err := DecodeTransferAs(lg, as721)
+			if err == nil {
+				for _, x := range ts {
+					if x.Amount == nil || (x.TokenID == nil) != (x.Standard == 2) {
+						t.Fatalf("bad transfer %+v", x)
+					}
 				}
 			}
 		}
@@ -409,6 +411,44 @@ func TestElementLayout(t *testing.T) {
 		if len(s.Items) != 1 || s.Items[0].Contract != datasets.Address(nft) || s.Items[0].TokenID.Int64() != 42 ||
 			formatUnits(s.Price, 18) != tt.price || s.Currency != wantCur || s.Seller != datasets.Address(tt.seller) || s.Buyer != datasets.Address(tt.buyer) {
 			t.Errorf("%s fees %v: %+v price %s", tt.name, tt.fees, s, formatUnits(s.Price, 18))
+		}
+	}
+}
+
+// TestAmbiguousTransfer: the shapes that fit ERC-20 and an early ERC-721.
+func TestAmbiguousTransfer(t *testing.T) {
+	a, b := common.Address{0xaa}, common.Address{0xbb}
+	flat := append(append(addrTopic(a).Bytes(), addrTopic(b).Bytes()...), word(big.NewInt(9))...)
+	for _, tt := range []struct {
+		name      string
+		lg        types.Log
+		ambiguous bool
+		err       bool
+	}{
+		{"erc721", types.Log{Topics: []common.Hash{TopicTransfer, addrTopic(a), addrTopic(b), intTopic(9)}}, false, false},
+		{"3 topics", types.Log{Topics: []common.Hash{TopicTransfer, addrTopic(a), addrTopic(b)}, Data: word(big.NewInt(9))}, true, false},
+		{"1 topic", types.Log{Topics: []common.Hash{TopicTransfer}, Data: flat}, true, false},
+		{"1 topic, dirty address word", types.Log{Topics: []common.Hash{TopicTransfer}, Data: append([]byte{1}, flat[1:]...)}, true, true},
+		{"1 topic, 64 bytes", types.Log{Topics: []common.Hash{TopicTransfer}, Data: flat[:64]}, false, true},
+	} {
+		if got := AmbiguousTransfer(&tt.lg); got != tt.ambiguous {
+			t.Errorf("%s: ambiguous %v", tt.name, got)
+		}
+		for _, as721 := range []bool{false, true} {
+			ts, err := DecodeTransferAs(&tt.lg, as721)
+			if (err != nil) != tt.err {
+				t.Errorf("%s: %v", tt.name, err)
+				continue
+			}
+			if err != nil {
+				continue
+			}
+			x := ts[0]
+			want721 := as721 || !tt.ambiguous
+			if x.From != datasets.Address(a) || x.To != datasets.Address(b) || (x.Standard == datasets.ERC721) != want721 ||
+				want721 && (x.TokenID.Int64() != 9 || x.Amount.Int64() != 1) || !want721 && x.Amount.Int64() != 9 {
+				t.Errorf("%s as721=%v: %+v", tt.name, as721, x)
+			}
 		}
 	}
 }

@@ -66,6 +66,10 @@ type Config struct {
 	SudoswapV1, SudoswapV2 datasets.Address
 	// NoSudoswap reads no Sudoswap swaps (--no-default-marketplaces).
 	NoSudoswap bool
+	// ERC721 are contracts whose Transfer of an ambiguous shape (see
+	// AmbiguousTransfer) is ERC-721, besides KnownERC721 and those that
+	// declare ERC-721 through ERC-165.
+	ERC721 []datasets.Address
 	// ChainID is the chain id the node must report (eth_chainId); 0 takes
 	// it from Chain (ChainIDs), and a chain not listed there is not checked.
 	ChainID uint64
@@ -112,7 +116,8 @@ func Ingest(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	ing := &ingester{cfg: &cfg, n: n, tokens: map[datasets.Address]tokenInfo{}, markets: map[datasets.Address]string{},
-		punks: map[datasets.Address]string{}, bids: map[punkKey]*punkBids{}, sudoPairs: map[datasets.Address]sudoPair{}, bidWindow: cfg.PunkBidLookback}
+		punks: map[datasets.Address]string{}, bids: map[punkKey]*punkBids{}, sudoPairs: map[datasets.Address]sudoPair{},
+		is721: map[datasets.Address]bool{}, bidWindow: cfg.PunkBidLookback}
 	for _, m := range cfg.Marketplaces {
 		ing.markets[m.Address] = m.Name
 		if m.Name == "cryptopunks" {
@@ -211,6 +216,7 @@ func (c *Config) normalize() error {
 	if !c.ToLatest && c.ToBlock < c.FromBlock {
 		return fmt.Errorf("to-block %d is before from-block %d", c.ToBlock, c.FromBlock)
 	}
+	c.ERC721 = sortedUnique(c.ERC721)
 	if c.NoSudoswap {
 		c.SudoswapV1, c.SudoswapV2 = datasets.Address{}, datasets.Address{}
 	}
@@ -236,6 +242,7 @@ type ingester struct {
 	markets   map[datasets.Address]string // marketplace address -> platform
 	punks     map[datasets.Address]string // CryptoPunks-style contracts -> platform
 	tokens    map[datasets.Address]tokenInfo
+	is721     map[datasets.Address]bool
 	sudoPairs map[datasets.Address]sudoPair
 	bids      map[punkKey]*punkBids // accepted-bid look-ups, per punk
 	bidWindow uint64                // blocks per bid query; halves on range limits
@@ -445,7 +452,14 @@ func (g *ingester) txRows(ctx context.Context, h *rpcHeader, tx *rpcTx, logs, re
 			rows = append(rows, r)
 			continue
 		}
-		ts, err := DecodeTransfer(lg)
+		as721 := false
+		if AmbiguousTransfer(lg) {
+			var err error
+			if as721, err = g.isERC721(ctx, datasets.Address(lg.Address)); err != nil {
+				return nil, err
+			}
+		}
+		ts, err := DecodeTransferAs(lg, as721)
 		if errors.Is(err, ErrNotTransfer) {
 			continue
 		}
@@ -622,6 +636,36 @@ func settleItem(rows []pendingRow, it Item, txFrom datasets.Address) int {
 		r.Seller, r.AggregatorName, r.AggregatorAddress = rows[first].Seller, Aggregators[agg], &agg
 	}
 	return last
+}
+
+// KnownERC721 are mainnet ERC-721 contracts from before ERC-721 was final
+// whose Transfer has an ambiguous shape: CryptoKitties.
+var KnownERC721 = []datasets.Address{mustAddr("0x06012c8cf97bead5deae237070f9587f8e7a266d")}
+
+// isERC721 tells whether contract is ERC-721, for a Transfer whose shape
+// does not say: a contract listed in Config.ERC721 (or KnownERC721 on
+// ethereum), or one whose supportsInterface (ERC-165) accepts the ERC-721
+// interface id 0x80ac58cd or the draft id 0x9a20483d that CryptoKitties
+// declares. Anything else is ERC-20. One eth_call per contract, cached.
+func (g *ingester) isERC721(ctx context.Context, contract datasets.Address) (bool, error) {
+	if v, ok := g.is721[contract]; ok {
+		return v, nil
+	}
+	yes := slices.Contains(g.cfg.ERC721, contract) || g.cfg.Chain == "ethereum" && slices.Contains(KnownERC721, contract)
+	for _, id := range [][]byte{{0x80, 0xac, 0x58, 0xcd}, {0x9a, 0x20, 0x48, 0x3d}} {
+		if yes {
+			break
+		}
+		data := append([]byte{0x01, 0xff, 0xc9, 0xa7}, common.RightPadBytes(id, 32)...) // supportsInterface(bytes4)
+		out, ok, err := g.view(ctx, contract, data)
+		if err != nil {
+			return false, err
+		}
+		v, okW := asWord(out)
+		yes = ok && okW && v.Cmp(big.NewInt(1)) == 0
+	}
+	g.is721[contract] = yes
+	return yes, nil
 }
 
 // punkBuyer finds the buyer of a PunkBought whose toAddress is zero (an

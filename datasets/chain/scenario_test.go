@@ -199,6 +199,9 @@ func evInventory(t testing.TB, c, maker, taker, currency, coll common.Address, i
 func punkBought(c common.Address, idx int64, value *big.Int, from, to common.Address) ev {
 	return ev{c, []common.Hash{TopicPunkBought, intTopic(idx), addrTopic(from), addrTopic(to)}, word(value)}
 }
+
+var yesWord = common.BigToHash(big.NewInt(1))
+
 func sudoV2Swap(t testing.TB, pair common.Address, out bool, amount *big.Int, ids ...int64) ev {
 	name := "SwapNFTInPair"
 	if out {
@@ -232,6 +235,7 @@ type world struct {
 	tc                                                               *testChain
 	router, nft, tok, multi, weth, sea, fake, lr1, lr2, blur, x2, pk common.Address
 	blur2, sudo1F, sudo2F, elem                                      common.Address
+	kitty, early, old20                                              common.Address
 	usd, other                                                       common.Address
 	from, to                                                         uint64
 	want                                                             []datasets.Row
@@ -393,6 +397,20 @@ func buildWorld(t testing.TB, tc *testChain) *world {
 	w.expect(r, 0, 0, w.nft, "1", E721, bob, me, "1", "1", "ETH", "blur")
 	w.expect(r, 2, 0, w.nft, "1", E721, me, carol, "1", "0", "", "")
 
+	// Transfers whose shape fits ERC-20 and an early ERC-721 alike: a
+	// CryptoKitties-style contract (no indexed argument; declares the draft
+	// ERC-721 interface id through ERC-165), a contract listed as ERC-721
+	// (token id not indexed), and an old ERC-20 with no indexed argument.
+	w.kitty = tc.deploy(t, answerCode(map[[4]byte]common.Hash{{0x01, 0xff, 0xc9, 0xa7}: yesWord}))
+	w.early, w.old20 = tc.deploy(t, em), tc.deploy(t, em)
+	flat := func(c, from, to common.Address, v int64) ev {
+		return ev{c, []common.Hash{TopicTransfer}, append(append(addrTopic(from).Bytes(), addrTopic(to).Bytes()...), word(big.NewInt(v))...)}
+	}
+	r = w.tx(t, nil, flat(w.kitty, alice, bob, 1868), transfer20(w.early, bob, carol, big.NewInt(77)), flat(w.old20, carol, dave, 5000))
+	w.expect(r, 0, 0, w.kitty, "1868", E721, alice, bob, "1", "0", "", "")
+	w.expect(r, 1, 0, w.early, "77", E721, bob, carol, "1", "0", "", "")
+	w.expect(r, 2, 0, w.old20, "", E20, carol, dave, "5000", "0", "", "")
+
 	// Element: a v2 sell order in ETH with fees on top, a v1 bid in WETH.
 	r = w.tx(t, ethv("1.07"), transfer721(w.nft, alice, carol, 3), elementFill(t, w.elem, "ERC721SellOrderFilled", alice, carol,
 		common.Address(ElementNative), w.nft, 3, ethv("1"), []elementFee{{op, ethv("0.07")}}))
@@ -403,7 +421,7 @@ func buildWorld(t testing.TB, tc *testChain) *world {
 
 	// Sudoswap: factories that vouch for their pairs, pairs that answer
 	// pairVariant(), nft() and token() and emit the swaps.
-	yes := common.BigToHash(big.NewInt(1))
+	yes := yesWord
 	w.sudo1F = tc.deploy(t, answerCode(map[[4]byte]common.Hash{[4]byte(selIsPair): yes}))
 	w.sudo2F = tc.deploy(t, answerCode(map[[4]byte]common.Hash{[4]byte(selIsValidPair): yes}))
 	pairCode := func(variant int64, token common.Address) []byte {
@@ -469,8 +487,10 @@ func buildWorld(t testing.TB, tc *testChain) *world {
 
 func (w *world) config(out string) Config {
 	return Config{
-		RPC:       w.tc.url,
-		Contracts: []datasets.Address{datasets.Address(w.nft), datasets.Address(w.tok), datasets.Address(w.multi), datasets.Address(w.pk)},
+		RPC: w.tc.url,
+		Contracts: []datasets.Address{datasets.Address(w.nft), datasets.Address(w.tok), datasets.Address(w.multi), datasets.Address(w.pk),
+			datasets.Address(w.kitty), datasets.Address(w.early), datasets.Address(w.old20)},
+		ERC721: []datasets.Address{datasets.Address(w.early)},
 		Marketplaces: []Marketplace{{"opensea", datasets.Address(w.sea)}, {"looksrare", datasets.Address(w.lr1)},
 			{"looksrare", datasets.Address(w.lr2)}, {"blur", datasets.Address(w.blur)}, {"blur", datasets.Address(w.blur2)}, {"x2y2", datasets.Address(w.x2)}, {"element", datasets.Address(w.elem)},
 			{"cryptopunks", datasets.Address(w.pk)}},
