@@ -366,10 +366,7 @@ func (n *node) batch(ctx context.Context, calls []rpc.BatchElem, isNull func(i i
 				calls[i].Error = nil
 				elems[k] = calls[i]
 			}
-			actx, cancel := context.WithTimeout(ctx, n.opt.Timeout)
-			n.stats.requests.Add(1)
-			err := n.rc.BatchCallContext(actx, elems)
-			cancel()
+			err := n.batchSplit(ctx, elems)
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -409,6 +406,24 @@ func (n *node) batch(ctx context.Context, calls []rpc.BatchElem, isNull func(i i
 		pending = failed
 	}
 	return nil
+}
+
+// batchSplit sends one batch; an answer above MaxAnswer is asked again in
+// halves, down to single calls (a single call that large fails).
+func (n *node) batchSplit(ctx context.Context, elems []rpc.BatchElem) error {
+	actx, cancel := context.WithTimeout(ctx, n.opt.Timeout)
+	n.stats.requests.Add(1)
+	err := n.rc.BatchCallContext(actx, elems)
+	cancel()
+	if len(elems) > 1 && errors.Is(err, ErrAnswerTooLarge) && ctx.Err() == nil {
+		n.stats.splits.Add(1)
+		h := len(elems) / 2
+		if err := n.batchSplit(ctx, elems[:h]); err != nil {
+			return err
+		}
+		return n.batchSplit(ctx, elems[h:])
+	}
+	return err
 }
 
 // errLagging is a node that answers a log query but lacks the query's last
