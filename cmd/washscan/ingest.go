@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -43,6 +44,8 @@ var ingestCmd = &command{
 		timeout := fs.Duration("timeout", 30*time.Second, "per-request `TIMEOUT`")
 		retries := fs.Int("retries", 8, "retries of a failing request (429, 5xx, timeouts, dropped connections)")
 		batch := fs.Int("batch", 100, "most calls per JSON-RPC batch")
+		concurrency := fs.Int("concurrency", 4, "chunks fetched at once")
+		rate := fs.Float64("rate-limit", 0, "most requests per `N` per second to the node, shared by all fetches (0: no limit)")
 		resume := fs.Bool("resume", false, "continue an interrupted ingest from the checkpoint beside --out")
 		skipBad := fs.Bool("skip-bad-logs", false, "warn about a log of a watched event that does not decode and go on (default: exit 65 naming its block and log index)")
 		chainID := fs.Uint64("chain-id", 0, "chain `ID` the node's eth_chainId must report (default: the id of --chain; unknown chains are not checked)")
@@ -62,8 +65,14 @@ var ingestCmd = &command{
 			cfg := chain.Config{
 				RPC: *rpcURL, Chain: *chainName, FromBlock: *from, Confirmations: *confirmations,
 				ChunkBlocks: *chunk, Out: *out, Resume: *resume, Create: createIngestWriter,
-				SkipBadLogs: *skipBad, ChainID: *chainID, PunkBidLookback: *punkLookback,
-				RPCOptions: chain.RPCOptions{Timeout: *timeout, Retries: *retries, BatchSize: *batch, MaxAnswer: *maxAnswer},
+				SkipBadLogs: *skipBad, ChainID: *chainID, PunkBidLookback: *punkLookback, Concurrency: *concurrency,
+				RPCOptions: chain.RPCOptions{Timeout: *timeout, Retries: *retries, BatchSize: *batch, MaxAnswer: *maxAnswer, RateLimit: *rate},
+			}
+			if *concurrency < 1 || *concurrency > 64 {
+				return usagef("--concurrency %d: want 1 to 64", *concurrency)
+			}
+			if !(*rate >= 0) || math.IsInf(*rate, 0) {
+				return usagef("--rate-limit %v: want a finite number of requests per second, 0 for none", *rate)
 			}
 			if *punkLookback == 0 {
 				return usagef("--punk-bid-lookback must be at least 1")
@@ -147,8 +156,12 @@ var ingestCmd = &command{
 				if res.Malformed > 0 {
 					skipped = fmt.Sprintf(", %d bad logs skipped", res.Malformed)
 				}
-				fmt.Fprintf(e.stderr, "washscan ingest: %d rows from blocks %d-%d to %s (%d requests, %d retries, %d range splits%s%s)\n",
-					res.Rows, res.FromBlock, res.ToBlock, *out, res.RPC.Requests, res.RPC.Retries, res.RPC.Splits, resumed, skipped)
+				reorgs := ""
+				if res.Reorgs > 0 {
+					reorgs = fmt.Sprintf(", %d reorganisations re-read", res.Reorgs)
+				}
+				fmt.Fprintf(e.stderr, "washscan ingest: %d rows from blocks %d-%d to %s (%d requests, %d retries, %d range splits%s%s%s)\n",
+					res.Rows, res.FromBlock, res.ToBlock, *out, res.RPC.Requests, res.RPC.Retries, res.RPC.Splits, resumed, skipped, reorgs)
 			}
 			return nil
 		}

@@ -41,6 +41,19 @@ type ckState struct {
 	Next          uint64   `json:"next_block"` // first block not yet committed
 	Rows          int64    `json:"rows"`
 	RowsBytes     int64    `json:"rows_bytes"`
+	// Recent are the ends of the last chunks committed: those within
+	// Confirmations blocks of the newest, and one before them. A
+	// reorganisation is rolled back to the newest one still on the chain.
+	Recent []ckBlock `json:"recent"`
+}
+
+// ckBlock is a committed chunk's last block, its hash, and the rows
+// committed up to it.
+type ckBlock struct {
+	Block     uint64      `json:"block"`
+	Hash      common.Hash `json:"hash"`
+	Rows      int64       `json:"rows"`
+	RowsBytes int64       `json:"rows_bytes"`
 }
 
 type checkpoint struct {
@@ -200,9 +213,32 @@ func fromRecord(rec *rowRecord) (*datasets.Row, error) {
 	return r, nil
 }
 
+// linked reports whether a chunk whose first block has header first follows
+// the last chunk committed on the same chain.
+func (ck *checkpoint) linked(first *rpcHeader) bool {
+	if len(ck.st.Recent) == 0 {
+		return true
+	}
+	e := ck.st.Recent[len(ck.st.Recent)-1]
+	return uint64(first.Number) != e.Block+1 || first.ParentHash == e.Hash
+}
+
+// rollbackTo forgets the chunks after Recent[i].
+func (ck *checkpoint) rollbackTo(i int) error {
+	e := ck.st.Recent[i]
+	if err := ck.f.Truncate(e.RowsBytes); err != nil {
+		return fmt.Errorf("truncate %s: %w", ck.rowsPath, err)
+	}
+	if _, err := ck.f.Seek(e.RowsBytes, io.SeekStart); err != nil {
+		return fmt.Errorf("seek %s: %w", ck.rowsPath, err)
+	}
+	ck.st.Next, ck.st.Rows, ck.st.RowsBytes, ck.st.Recent = e.Block+1, e.Rows, e.RowsBytes, ck.st.Recent[:i+1]
+	return ck.save()
+}
+
 // commit appends the rows of a chunk, syncs them, then records next as the
-// first block not yet read.
-func (ck *checkpoint) commit(rows []pendingRow, next uint64) error {
+// first block not yet read, and the hash of the chunk's last block.
+func (ck *checkpoint) commit(rows []pendingRow, next uint64, last common.Hash, confirmations uint64) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	for i := range rows {
@@ -221,6 +257,13 @@ func (ck *checkpoint) commit(rows []pendingRow, next uint64) error {
 	ck.st.Next = next
 	ck.st.Rows += int64(len(rows))
 	ck.st.RowsBytes += int64(buf.Len())
+	ck.st.Recent = append(ck.st.Recent, ckBlock{next - 1, last, ck.st.Rows, ck.st.RowsBytes})
+	// Keep the ends within confirmations blocks of the newest, and one older.
+	keep := 0
+	for keep < len(ck.st.Recent)-1 && ck.st.Recent[keep+1].Block+confirmations < next-1 {
+		keep++
+	}
+	ck.st.Recent = slices.Clone(ck.st.Recent[keep:])
 	return ck.save()
 }
 

@@ -17,12 +17,16 @@
 // to each row's seller within it, else price 0. Prices are exact decimal text
 // (wei / 10^18, no floating point).
 //
-// The ingest survives real providers: log queries that hit a block-range or
-// result-count limit are split in halves, transient failures (HTTP 429 and
+// The ingest survives real providers: chunks are fetched concurrently
+// (Config.Concurrency, within RPCOptions.RateLimit) and committed in order,
+// log queries that hit a block-range or result-count limit (or
+// RPCOptions.MaxAnswer) are split in halves, transient failures (HTTP 429 and
 // 5xx, timeouts, dropped connections, rate-limit errors) are retried with
 // exponential backoff and jitter, and every committed chunk of blocks is
 // appended to a checkpoint beside the output, so an interrupted run resumes
-// with no gap and no duplicate, and writes the identical file.
+// with no gap and no duplicate, and writes the identical file. The
+// checkpoint remembers the hashes of the last chunks' final blocks, so a
+// reorganisation across chunks is rolled back and read again.
 //
 // [FirstFunders] finds the address that first sent native currency to each
 // wallet; see its documentation for what needs an archive node or a trace API.

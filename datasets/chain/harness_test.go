@@ -178,7 +178,8 @@ type testChain struct {
 	from   common.Address
 	nonce  uint64
 	chain  *big.Int
-	commit func() // seals a block (no-op where the node mines by itself)
+	commit func()                         // seals a block (no-op where the node mines by itself)
+	fork   func(parent common.Hash) error // starts a side chain (simulated backend only)
 }
 
 // newSimChain starts go-ethereum's simulated backend and serves it over HTTP
@@ -201,7 +202,8 @@ func newSimChain(t testing.TB, fault func(w http.ResponseWriter, body []byte) bo
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	tc := &testChain{url: srv.URL, client: c, key: key, from: from, chain: big.NewInt(1337), commit: func() { sim.Commit() }}
+	tc := &testChain{url: srv.URL, client: c, key: key, from: from, chain: big.NewInt(1337), commit: func() { sim.Commit() },
+		fork: sim.Fork}
 	return tc
 }
 

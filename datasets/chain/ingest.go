@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
@@ -39,6 +40,8 @@ type Config struct {
 	FromBlock, ToBlock uint64
 	ToLatest           bool
 	Confirmations      uint64
+	// Concurrency is how many chunks are fetched at once (default 4).
+	Concurrency int
 	// ChunkBlocks is the most blocks one eth_getLogs asks for (default 2000).
 	// A range or result-count error halves it; successes grow it back.
 	ChunkBlocks uint64
@@ -82,6 +85,7 @@ type Result struct {
 	Rows               int64
 	Malformed          int64 // logs of a watched event that did not decode
 	Resumed            bool  // continued from a checkpoint
+	Reorgs             int64 // reorganisations seen (chunks re-read)
 	RPC                RPCStats
 }
 
@@ -144,36 +148,81 @@ func Ingest(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	size := cfg.ChunkBlocks
 	good := 0
-	for ck.st.Next <= ck.st.ToBlock {
-		lo := ck.st.Next
-		hi := ck.st.ToBlock
-		if hi-lo+1 > size {
-			hi = lo + size - 1
-		}
-		rows, err := ing.chunk(ctx, lo, hi)
-		var re *rangeError
-		if errors.As(err, &re) {
-			if lo == hi {
-				return res, fmt.Errorf("block %d: the node refuses even a one-block log query: %w", lo, re.err)
+	for {
+		for ck.st.Next <= ck.st.ToBlock {
+			// Up to Concurrency chunks are fetched at once; they are
+			// processed and committed in order.
+			var ranges [][2]uint64
+			for lo := ck.st.Next; lo <= ck.st.ToBlock && len(ranges) < cfg.Concurrency; {
+				hi := ck.st.ToBlock
+				if hi-lo+1 > size {
+					hi = lo + size - 1
+				}
+				ranges = append(ranges, [2]uint64{lo, hi})
+				lo = hi + 1
 			}
-			n.stats.splits.Add(1)
-			size = max(1, (hi-lo+1)/2)
-			good = 0
-			continue
+			got := make([]*fetched, len(ranges))
+			errs := make([]error, len(ranges))
+			var wg sync.WaitGroup
+			for i, r := range ranges {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					got[i], errs[i] = ing.fetch(ctx, r[0], r[1])
+				}()
+			}
+			wg.Wait()
+			for i, r := range ranges {
+				lo, hi := r[0], r[1]
+				var re *rangeError
+				if errors.As(errs[i], &re) {
+					if lo == hi {
+						return res, fmt.Errorf("block %d: the node refuses even a one-block log query: %w", lo, re.err)
+					}
+					n.stats.splits.Add(1)
+					size = max(1, (hi-lo+1)/2)
+					good = 0
+					break // the later chunks are fetched again at the new size
+				}
+				if err := errs[i]; err != nil {
+					return res, fmt.Errorf("blocks %d-%d: %w", lo, hi, err)
+				}
+				if !ck.linked(got[i].first) {
+					// The chain reorganised since the last chunk was read.
+					if err := ing.rollback(ctx, ck); err != nil {
+						return res, err
+					}
+					break
+				}
+				rows, err := ing.process(ctx, got[i])
+				if err != nil {
+					return res, fmt.Errorf("blocks %d-%d: %w", lo, hi, err)
+				}
+				if err := ck.commit(rows, hi+1, got[i].last.Hash, cfg.Confirmations); err != nil {
+					return res, err
+				}
+				if cfg.Progress != nil {
+					cfg.Progress(hi+1-ck.st.FromBlock, total)
+				}
+				if good++; good >= 4 && size < cfg.ChunkBlocks {
+					size, good = min(2*size, cfg.ChunkBlocks), 0
+				}
+			}
 		}
+		// The last block read must still be the chain's: else re-read what
+		// changed.
+		tip, err := ing.stillCanonical(ctx, ck)
 		if err != nil {
-			return res, fmt.Errorf("blocks %d-%d: %w", lo, hi, err)
-		}
-		if err := ck.commit(rows, hi+1); err != nil {
 			return res, err
 		}
-		if cfg.Progress != nil {
-			cfg.Progress(hi+1-ck.st.FromBlock, total)
+		if tip {
+			break
 		}
-		if good++; good >= 4 && size < cfg.ChunkBlocks {
-			size, good = min(2*size, cfg.ChunkBlocks), 0
+		if err := ing.rollback(ctx, ck); err != nil {
+			return res, err
 		}
 	}
+	res.Reorgs = n.stats.reorgs.Load()
 	res.Malformed = ing.malformed
 	if err := ck.finish(cfg.Out, cfg.Create); err != nil {
 		return res, err
@@ -209,6 +258,9 @@ func (c *Config) normalize() error {
 	}
 	if c.ChunkBlocks == 0 {
 		c.ChunkBlocks = 2000
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = 4
 	}
 	if c.PunkBidLookback == 0 {
 		c.PunkBidLookback = DefaultPunkBidLookback
@@ -257,9 +309,10 @@ type tokenInfo struct {
 // rpcHeader, rpcTx and rpcReceipt are the fields ingest reads; decoding only
 // these keeps unknown transaction types (L2 deposits, ...) readable.
 type rpcHeader struct {
-	Number    hexutil.Uint64 `json:"number"`
-	Hash      common.Hash    `json:"hash"`
-	Timestamp hexutil.Uint64 `json:"timestamp"`
+	Number     hexutil.Uint64 `json:"number"`
+	Hash       common.Hash    `json:"hash"`
+	ParentHash common.Hash    `json:"parentHash"`
+	Timestamp  hexutil.Uint64 `json:"timestamp"`
 }
 
 type rpcTx struct {
@@ -277,29 +330,49 @@ type rpcReceipt struct {
 // errReorg is a chunk whose logs and headers disagree: the chain moved under us.
 var errReorg = errors.New("chain reorganised while reading")
 
-// chunk reads blocks lo..hi and returns their rows in SPEC §6 order.
-func (g *ingester) chunk(ctx context.Context, lo, hi uint64) ([]pendingRow, error) {
+// fetched is what the node said about blocks lo..hi: the headers of the
+// first and last block, and the transactions with a watched log, each with
+// its logs, header, transaction and receipt, in chain order.
+type fetched struct {
+	lo, hi      uint64
+	first, last *rpcHeader
+	txs         []fetchedTx
+}
+
+type fetchedTx struct {
+	header  *rpcHeader
+	tx      *rpcTx
+	logs    []*types.Log
+	receipt []*types.Log
+}
+
+// fetch reads blocks lo..hi, again while their logs and headers disagree
+// (the chain moved under the reads). It only talks to the node, so chunks
+// may be fetched concurrently.
+func (g *ingester) fetch(ctx context.Context, lo, hi uint64) (*fetched, error) {
 	for attempt := 0; ; attempt++ {
-		rows, err := g.chunkOnce(ctx, lo, hi)
+		f, err := g.fetchOnce(ctx, lo, hi)
 		if errors.Is(err, errReorg) && attempt < g.cfg.Retries {
+			g.n.stats.reorgs.Add(1)
 			continue
 		}
-		return rows, err
+		return f, err
 	}
 }
 
-func (g *ingester) chunkOnce(ctx context.Context, lo, hi uint64) ([]pendingRow, error) {
+func (g *ingester) fetchOnce(ctx context.Context, lo, hi uint64) (*fetched, error) {
 	addrs := make([]common.Address, len(g.cfg.Contracts))
 	for i, a := range g.cfg.Contracts {
 		addrs[i] = common.Address(a)
 	}
-	logs, last, err := g.n.logsAndHeader(ctx, ethereum.FilterQuery{
+	logs, first, last, err := g.n.logsAndHeaders(ctx, ethereum.FilterQuery{
 		FromBlock: new(big.Int).SetUint64(lo), ToBlock: new(big.Int).SetUint64(hi),
 		Addresses: addrs, Topics: [][]common.Hash{transferTopics},
-	}, hi)
+	}, lo, hi)
 	if err != nil {
 		return nil, err
 	}
+	f := &fetched{lo: lo, hi: hi, first: first, last: last}
 	// Group the logs by transaction, in chain order.
 	type txLogs struct {
 		hash  common.Hash
@@ -318,7 +391,7 @@ func (g *ingester) chunkOnce(ctx context.Context, lo, hi uint64) ([]pendingRow, 
 		if lg.BlockNumber < lo || lg.BlockNumber > hi {
 			return nil, fmt.Errorf("node returned a log of block %d for a query of blocks %d-%d", lg.BlockNumber, lo, hi)
 		}
-		if lg.BlockNumber == hi && lg.BlockHash != last.Hash {
+		if lg.BlockNumber == hi && lg.BlockHash != last.Hash || lg.BlockNumber == lo && lg.BlockHash != first.Hash {
 			return nil, errReorg
 		}
 		t := byHash[lg.TxHash]
@@ -331,7 +404,7 @@ func (g *ingester) chunkOnce(ctx context.Context, lo, hi uint64) ([]pendingRow, 
 		t.logs = append(t.logs, lg)
 	}
 	if len(txs) == 0 {
-		return nil, nil
+		return f, nil
 	}
 	slices.Sort(blocks)
 	blocks = slices.Compact(blocks)
@@ -372,13 +445,22 @@ func (g *ingester) chunkOnce(ctx context.Context, lo, hi uint64) ([]pendingRow, 
 		}
 		times[b] = headers[i]
 	}
-	var rows []pendingRow
 	for i, t := range txs {
 		h := times[t.block]
 		if h.Hash != t.bhash || receipts[i].BlockHash != t.bhash {
 			return nil, errReorg
 		}
-		rs, err := g.txRows(ctx, h, txinfo[i], t.logs, receipts[i].Logs)
+		f.txs = append(f.txs, fetchedTx{h, txinfo[i], t.logs, receipts[i].Logs})
+	}
+	return f, nil
+}
+
+// process turns a fetched chunk into its rows in SPEC §6 order. It uses
+// the ingester's caches, so chunks are processed one at a time, in order.
+func (g *ingester) process(ctx context.Context, f *fetched) ([]pendingRow, error) {
+	var rows []pendingRow
+	for _, t := range f.txs {
+		rs, err := g.txRows(ctx, t.header, t.tx, t.logs, t.receipt)
 		if err != nil {
 			return nil, err
 		}
@@ -386,6 +468,58 @@ func (g *ingester) chunkOnce(ctx context.Context, lo, hi uint64) ([]pendingRow, 
 	}
 	slices.SortFunc(rows, comparePending)
 	return rows, nil
+}
+
+// stillCanonical reports whether the last block committed still has the
+// hash it had when read (true when nothing was committed yet).
+func (g *ingester) stillCanonical(ctx context.Context, ck *checkpoint) (bool, error) {
+	if len(ck.st.Recent) == 0 {
+		return true, nil
+	}
+	e := ck.st.Recent[len(ck.st.Recent)-1]
+	h, err := g.header(ctx, e.Block)
+	if err != nil {
+		return false, err
+	}
+	return h.Hash == e.Hash, nil
+}
+
+func (g *ingester) header(ctx context.Context, b uint64) (*rpcHeader, error) {
+	var h *rpcHeader
+	calls := []rpc.BatchElem{{Method: "eth_getBlockByNumber", Args: []any{hexutil.EncodeUint64(b), false}, Result: &h}}
+	if err := g.n.batch(ctx, calls, func(int) bool { return h == nil }); err != nil {
+		return nil, err
+	}
+	if uint64(h.Number) != b {
+		return nil, fmt.Errorf("asked for block %d, node returned block %d", b, h.Number)
+	}
+	return h, nil
+}
+
+// rollback handles a reorganisation below the committed blocks: it finds
+// the newest block the checkpoint remembers whose hash the node still
+// reports and truncates the checkpoint to it, so that the blocks after it
+// are read again. The checkpoint remembers the ends of the chunks within
+// Confirmations blocks of the last one, and one more; a reorganisation
+// deeper than that is an error.
+func (g *ingester) rollback(ctx context.Context, ck *checkpoint) error {
+	g.n.stats.reorgs.Add(1)
+	for i := len(ck.st.Recent) - 1; i >= 0; i-- {
+		e := ck.st.Recent[i]
+		h, err := g.header(ctx, e.Block)
+		if err != nil {
+			return err
+		}
+		if h.Hash == e.Hash {
+			return ck.rollbackTo(i)
+		}
+	}
+	oldest := ck.st.FromBlock
+	if len(ck.st.Recent) > 0 {
+		oldest = ck.st.Recent[0].Block
+	}
+	return fmt.Errorf("the chain reorganised at or below block %d, deeper than the checkpoint remembers; "+
+		"ingest with more --confirmations (delete the checkpoint to start over)", oldest)
 }
 
 // pendingRow is a row being priced, with its position in a TransferBatch.

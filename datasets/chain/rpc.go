@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -32,6 +33,9 @@ type RPCOptions struct {
 	Backoff, MaxBackoff time.Duration
 	// BatchSize is the most calls sent in one JSON-RPC batch (default 100).
 	BatchSize int
+	// RateLimit, if above zero, bounds the requests per second (a batch
+	// counts once), shared by all concurrent fetches.
+	RateLimit float64
 	// MaxAnswer bounds the bytes of one answer of the node (default
 	// DefaultMaxAnswer): the HTTP body reader, or the websocket message
 	// size, stops there. A log query whose answer is larger is split like
@@ -73,14 +77,19 @@ type RPCStats struct {
 	Requests int64 // HTTP requests (a batch counts once)
 	Retries  int64 // requests repeated after a transient failure
 	Splits   int64 // log queries split after a range or result-count limit
+	Reorgs   int64 // reads repeated because the chain reorganised under them
 }
 
 // node is a JSON-RPC client that retries transient failures.
 type node struct {
+	limit struct {
+		sync.Mutex
+		next time.Time
+	}
 	rc    *rpc.Client
 	ec    *ethclient.Client
 	opt   RPCOptions
-	stats struct{ requests, retries, splits atomic.Int64 }
+	stats struct{ requests, retries, splits, reorgs atomic.Int64 }
 }
 
 func dial(ctx context.Context, url string, opt RPCOptions) (*node, error) {
@@ -174,8 +183,33 @@ func quotePrefix(s string, n int) string {
 
 func (n *node) close() { n.rc.Close() }
 
+// wait spaces requests 1/RateLimit seconds apart.
+func (n *node) wait(ctx context.Context) error {
+	if n.opt.RateLimit <= 0 {
+		return nil
+	}
+	gap := time.Duration(float64(time.Second) / n.opt.RateLimit)
+	n.limit.Lock()
+	now := time.Now()
+	at := now
+	if n.limit.next.After(now) {
+		at = n.limit.next
+	}
+	n.limit.next = at.Add(gap)
+	n.limit.Unlock()
+	if d := at.Sub(now); d > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(d):
+		}
+	}
+	return nil
+}
+
 func (n *node) Stats() RPCStats {
-	return RPCStats{Requests: n.stats.requests.Load(), Retries: n.stats.retries.Load(), Splits: n.stats.splits.Load()}
+	return RPCStats{Requests: n.stats.requests.Load(), Retries: n.stats.retries.Load(), Splits: n.stats.splits.Load(),
+		Reorgs: n.stats.reorgs.Load()}
 }
 
 // errKind classifies a failed request.
@@ -298,6 +332,9 @@ func (e *rangeError) Unwrap() error { return e.err }
 func (n *node) retry(ctx context.Context, what string, logs bool, f func(ctx context.Context) error) error {
 	delay := n.opt.Backoff
 	for attempt := 0; ; attempt++ {
+		if err := n.wait(ctx); err != nil {
+			return err
+		}
 		actx, cancel := context.WithTimeout(ctx, n.opt.Timeout)
 		n.stats.requests.Add(1)
 		err := f(actx)
@@ -411,6 +448,9 @@ func (n *node) batch(ctx context.Context, calls []rpc.BatchElem, isNull func(i i
 // batchSplit sends one batch; an answer above MaxAnswer is asked again in
 // halves, down to single calls (a single call that large fails).
 func (n *node) batchSplit(ctx context.Context, elems []rpc.BatchElem) error {
+	if err := n.wait(ctx); err != nil {
+		return err
+	}
 	actx, cancel := context.WithTimeout(ctx, n.opt.Timeout)
 	n.stats.requests.Add(1)
 	err := n.rc.BatchCallContext(actx, elems)
@@ -430,11 +470,13 @@ func (n *node) batchSplit(ctx context.Context, elems []rpc.BatchElem) error {
 // block: its (empty) logs cannot be trusted yet.
 var errLagging = errors.New("the node does not have the block yet (answered null)")
 
-// logsAndHeader asks, in one batch, for the logs of q and the header of
-// block hi, the query's last block. Only a node that has that block can be
-// trusted to have answered the logs of the whole range, so a null header is
-// retried like a transient failure, and after the retries is an error.
-func (n *node) logsAndHeader(ctx context.Context, q ethereum.FilterQuery, hi uint64) ([]types.Log, *rpcHeader, error) {
+// logsAndHeaders asks, in one batch, for the logs of q and the headers of
+// blocks lo and hi, the query's first and last blocks. Only a node that has
+// block hi can be trusted to have answered the logs of the whole range, so
+// a null header is retried like a transient failure, and after the retries
+// is an error. The first header's parent hash links the range to the one
+// before it (see Ingest).
+func (n *node) logsAndHeaders(ctx context.Context, q ethereum.FilterQuery, lo, hi uint64) ([]types.Log, *rpcHeader, *rpcHeader, error) {
 	arg := map[string]any{"fromBlock": (*hexutil.Big)(q.FromBlock), "toBlock": (*hexutil.Big)(q.ToBlock)}
 	if len(q.Addresses) > 0 {
 		arg["address"] = q.Addresses
@@ -443,12 +485,15 @@ func (n *node) logsAndHeader(ctx context.Context, q ethereum.FilterQuery, hi uin
 		arg["topics"] = q.Topics
 	}
 	var logs []types.Log
-	var head *rpcHeader
+	var head, first *rpcHeader
 	err := n.retry(ctx, "eth_getLogs", true, func(ctx context.Context) error {
-		logs, head = nil, nil
+		logs, head, first = nil, nil, nil
 		elems := []rpc.BatchElem{
 			{Method: "eth_getLogs", Args: []any{arg}, Result: &logs},
 			{Method: "eth_getBlockByNumber", Args: []any{hexutil.EncodeUint64(hi), false}, Result: &head},
+		}
+		if lo != hi {
+			elems = append(elems, rpc.BatchElem{Method: "eth_getBlockByNumber", Args: []any{hexutil.EncodeUint64(lo), false}, Result: &first})
 		}
 		if err := n.rc.BatchCallContext(ctx, elems); err != nil {
 			return err
@@ -456,18 +501,24 @@ func (n *node) logsAndHeader(ctx context.Context, q ethereum.FilterQuery, hi uin
 		if err := elems[0].Error; err != nil {
 			return err
 		}
-		if err := elems[1].Error; err != nil && !errors.Is(err, rpc.ErrNoResult) {
-			return fmt.Errorf("eth_getBlockByNumber %d: %w", hi, err)
-		}
-		if head == nil {
-			return fmt.Errorf("block %d: %w", hi, errLagging)
-		}
-		if uint64(head.Number) != hi {
-			return fmt.Errorf("asked for block %d, node returned block %d", hi, head.Number)
+		for k, b := range []uint64{hi, lo}[:len(elems)-1] {
+			h := *elems[k+1].Result.(**rpcHeader)
+			if err := elems[k+1].Error; err != nil && !errors.Is(err, rpc.ErrNoResult) {
+				return fmt.Errorf("eth_getBlockByNumber %d: %w", b, err)
+			}
+			if h == nil {
+				return fmt.Errorf("block %d: %w", b, errLagging)
+			}
+			if uint64(h.Number) != b {
+				return fmt.Errorf("asked for block %d, node returned block %d", b, h.Number)
+			}
 		}
 		return nil
 	})
-	return logs, head, err
+	if lo == hi {
+		first = head
+	}
+	return logs, first, head, err
 }
 
 // ChainIDs are the EIP-155 chain ids of the chain names (Dune spelling)

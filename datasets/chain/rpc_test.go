@@ -110,10 +110,13 @@ func TestErrorQuotesPrefix(t *testing.T) {
 func logsHeaderFault(lagging func() bool) func(w http.ResponseWriter, body []byte) bool {
 	return func(w http.ResponseWriter, body []byte) bool {
 		var reqs []jsonReq
-		if json.Unmarshal(body, &reqs) != nil || len(reqs) != 2 || reqs[0].Method != "eth_getLogs" || !lagging() {
+		if json.Unmarshal(body, &reqs) != nil || len(reqs) < 2 || reqs[0].Method != "eth_getLogs" || !lagging() {
 			return false
 		}
-		out := []jsonResp{{JSONRPC: "2.0", ID: reqs[0].ID, Result: json.RawMessage("[]")}, {JSONRPC: "2.0", ID: reqs[1].ID, Result: json.RawMessage("null")}}
+		out := []jsonResp{{JSONRPC: "2.0", ID: reqs[0].ID, Result: json.RawMessage("[]")}}
+		for _, r := range reqs[1:] {
+			out = append(out, jsonResp{JSONRPC: "2.0", ID: r.ID, Result: json.RawMessage("null")})
+		}
 		b, _ := json.Marshal(out)
 		w.Write(b)
 		return true
@@ -220,7 +223,7 @@ func FuzzRPCAnswer(f *testing.F) {
 			var s string
 			err = n.call(ctx, &s, "eth_blockNumber")
 		case 1:
-			_, _, err = n.logsAndHeader(ctx, ethereum.FilterQuery{FromBlock: big.NewInt(5), ToBlock: big.NewInt(5)}, 5)
+			_, _, _, err = n.logsAndHeaders(ctx, ethereum.FilterQuery{FromBlock: big.NewInt(4), ToBlock: big.NewInt(5)}, 4, 5)
 		case 2:
 			var h *rpcHeader
 			var tx *rpcTx
@@ -234,4 +237,128 @@ func FuzzRPCAnswer(f *testing.F) {
 			t.Fatalf("error of %d bytes: %.200s", len(err.Error()), err)
 		}
 	})
+}
+
+// TestIngestReorgAcrossChunks: the chain reorganises below blocks already
+// committed (between two chunks, and again after the last one); the ingest
+// rolls its checkpoint back to the newest block still on the chain, reads
+// the rest again, and writes what a clean ingest of the final chain writes.
+func TestIngestReorgAcrossChunks(t *testing.T) {
+	for _, when := range []string{"midway", "at the end"} {
+		t.Run(when, func(t *testing.T) {
+			tc := newSimChain(t, nil)
+			w := buildWorld(t, tc)
+			dir := t.TempDir()
+			cfg := w.config(filepath.Join(dir, "reorg.csv"))
+			cfg.Confirmations, cfg.Concurrency = 2, 1
+			total := w.to - w.from + 1
+			forked := false
+			cfg.Progress = func(done, _ uint64) {
+				if forked || done < total/2 || when == "at the end" && done < total {
+					return
+				}
+				forked = true
+				at := w.from + done - 1 // the last block committed
+				parent, err := tc.client.HeaderByNumber(context.Background(), new(big.Int).SetUint64(at-1))
+				if err != nil {
+					t.Fatal(err)
+				}
+				head, err := tc.client.BlockNumber(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := tc.fork(parent.Hash()); err != nil {
+					t.Fatal(err)
+				}
+				for b := at; b <= head+1; b++ { // a longer branch: it becomes the chain
+					tc.commit()
+				}
+				if h, _ := tc.client.HeaderByNumber(context.Background(), new(big.Int).SetUint64(at-1)); h.Hash() != parent.Hash() {
+					t.Fatal("fork below its parent")
+				}
+			}
+			res, err := Ingest(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !forked || res.Reorgs == 0 {
+				t.Fatalf("forked %v, reorgs %d", forked, res.Reorgs)
+			}
+			got, err := os.ReadFile(cfg.Out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			clean := w.config(filepath.Join(dir, "clean.csv"))
+			if want := cleanRun(t, w, clean); !bytes.Equal(got, want) {
+				t.Errorf("after a reorganisation the output differs from a clean ingest of the final chain:\n%s\nwant\n%s", got, want)
+			}
+		})
+	}
+}
+
+// TestIngestReorgTooDeep: a reorganisation below every block the
+// checkpoint remembers is an error, not a silent mix of two chains.
+func TestIngestReorgTooDeep(t *testing.T) {
+	tc := newSimChain(t, nil)
+	w := buildWorld(t, tc)
+	cfg := w.config(filepath.Join(t.TempDir(), "deep.csv"))
+	cfg.Concurrency = 1
+	forked := false
+	cfg.Progress = func(done, _ uint64) {
+		if forked || done < 12 {
+			return
+		}
+		forked = true
+		parent, _ := tc.client.HeaderByNumber(context.Background(), new(big.Int).SetUint64(w.from))
+		head, _ := tc.client.BlockNumber(context.Background())
+		if err := tc.fork(parent.Hash()); err != nil {
+			t.Fatal(err)
+		}
+		for b := w.from; b <= head+1; b++ {
+			tc.commit()
+		}
+	}
+	if _, err := Ingest(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "deeper than the checkpoint remembers") {
+		t.Fatalf("deep reorg: %v", err)
+	}
+}
+
+// TestRateLimit: requests from concurrent callers are spaced 1/RateLimit
+// apart (a lower bound on the time taken, whatever the machine's speed).
+func TestRateLimit(t *testing.T) {
+	var seen atomic.Int64
+	url := rawServer(t, func(w http.ResponseWriter, _ []byte) {
+		seen.Add(1)
+		io.WriteString(w, `{"jsonrpc":"2.0","id":1,"result":"0x1"}`)
+	})
+	opt := testOptions
+	opt.RateLimit = 50
+	n, err := dial(context.Background(), url, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.close()
+	start := time.Now()
+	done := make(chan error)
+	for i := 0; i < 4; i++ {
+		go func() {
+			for k := 0; k < 5; k++ {
+				var s string
+				if err := n.call(context.Background(), &s, "eth_blockNumber"); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 20 requests at 50 per second: the last starts 19/50 s after the first.
+	if d := time.Since(start); d < 19*time.Second/50 || seen.Load() != 20 {
+		t.Errorf("20 requests in %v (%d seen), want at least %v", d, seen.Load(), 19*time.Second/50)
+	}
 }
