@@ -96,7 +96,7 @@ var ingestCmd = &command{
 			if !*noDefault {
 				cfg.Marketplaces = append(cfg.Marketplaces, chain.DefaultMarketplaces...)
 			}
-			cfg.NoSudoswap = *noDefault
+			cfg.NoDefaultContracts = *noDefault
 			for _, m := range markets {
 				mp, err := chain.ParseMarketplace(m)
 				if err != nil {

@@ -64,7 +64,7 @@ type checkpoint struct {
 
 func settingsOf(cfg *Config) ckState {
 	st := ckState{Version: 2, Chain: cfg.Chain, WrappedNative: cfg.WrappedNative.String(), FromBlock: cfg.FromBlock, ToLatest: cfg.ToLatest,
-		Sudoswap: []string{cfg.SudoswapV1.String(), cfg.SudoswapV2.String()}}
+		Sudoswap: []string{cfg.SudoswapV1.String(), cfg.SudoswapV2.String(), cfg.Blend.String()}}
 	for _, c := range cfg.Contracts {
 		st.Contracts = append(st.Contracts, c.String())
 	}

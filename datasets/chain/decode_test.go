@@ -452,3 +452,26 @@ func TestAmbiguousTransfer(t *testing.T) {
 		}
 	}
 }
+
+// TestBlendLayout checks the Blend event signatures against topics Blend logs.
+func TestBlendLayout(t *testing.T) {
+	for name, h := range map[string]string{
+		"Refinance": "0x558a9295c62e9e1b12a21c8fe816f4816a2e0269a53157edbfa16017b11b9ac9",
+		"BuyLocked": "0x7ffb5bd9cdc79a6f9bc6e00c82f43836e0afbb204d47972001f6e853764a8ef1",
+	} {
+		if got := blendABI.Events[name].ID; got != common.HexToHash(h) {
+			t.Errorf("%s: topic %s, published %s", name, got.Hex(), h)
+		}
+	}
+	// A malformed LoanOfferTaken from Blend is a bad log.
+	blend := datasets.Address{0xb1}
+	e := blendEv(t, common.Address(blend), "LoanOfferTaken", common.Address{1}, 5, common.Address{2}, common.Address{3})
+	lg := &types.Log{Address: e.addr, Topics: e.topics, Data: e.data[:40]}
+	if _, bad, err := readBlend(blend, []*types.Log{lg}); bad != lg || !errors.Is(err, ErrMalformed) {
+		t.Errorf("short LoanOfferTaken: %v", err)
+	}
+	bt, _, err := readBlend(blend, []*types.Log{{Address: e.addr, Topics: e.topics, Data: e.data}})
+	if err != nil || !bt.any || len(bt.owners) != 1 || bt.owners[0].party != (datasets.Address{2}) || bt.owners[0].item.TokenID.Int64() != 5 {
+		t.Errorf("LoanOfferTaken: %+v %v", bt, err)
+	}
+}

@@ -67,8 +67,12 @@ type Config struct {
 	// pairs' swaps are sales (default the mainnet factories on ethereum,
 	// none elsewhere).
 	SudoswapV1, SudoswapV2 datasets.Address
-	// NoSudoswap reads no Sudoswap swaps (--no-default-marketplaces).
-	NoSudoswap bool
+	// NoDefaultContracts drops the default Sudoswap factories and Blend
+	// contract (--no-default-marketplaces).
+	NoDefaultContracts bool
+	// Blend is Blur Blend's contract (default MainnetBlend on ethereum
+	// unless NoDefaultContracts): its loans are not sales (see applyBlend).
+	Blend datasets.Address
 	// ERC721 are contracts whose Transfer of an ambiguous shape (see
 	// AmbiguousTransfer) is ERC-721, besides KnownERC721 and those that
 	// declare ERC-721 through ERC-165.
@@ -252,8 +256,11 @@ func (c *Config) normalize() error {
 		if c.WrappedNative.IsZero() {
 			c.WrappedNative = MainnetWETH
 		}
-		if c.SudoswapV1.IsZero() && c.SudoswapV2.IsZero() && !c.NoSudoswap {
+		if c.SudoswapV1.IsZero() && c.SudoswapV2.IsZero() && !c.NoDefaultContracts {
 			c.SudoswapV1, c.SudoswapV2 = MainnetSudoswapV1, MainnetSudoswapV2
+		}
+		if c.Blend.IsZero() && !c.NoDefaultContracts {
+			c.Blend = MainnetBlend
 		}
 	}
 	if c.ChunkBlocks == 0 {
@@ -269,8 +276,8 @@ func (c *Config) normalize() error {
 		return fmt.Errorf("to-block %d is before from-block %d", c.ToBlock, c.FromBlock)
 	}
 	c.ERC721 = sortedUnique(c.ERC721)
-	if c.NoSudoswap {
-		c.SudoswapV1, c.SudoswapV2 = datasets.Address{}, datasets.Address{}
+	if c.NoDefaultContracts {
+		c.SudoswapV1, c.SudoswapV2, c.Blend = datasets.Address{}, datasets.Address{}, datasets.Address{}
 	}
 	c.Contracts = sortedUnique(c.Contracts)
 	ms := slices.Clone(c.Marketplaces)
@@ -666,7 +673,16 @@ func (g *ingester) txRows(ctx context.Context, h *rpcHeader, tx *rpcTx, logs, re
 	for _, r := range rows {
 		anySettled = anySettled || r.settled
 	}
-	if anySettled || len(rows) == 0 {
+	bt, badLog, err := readBlend(g.cfg.Blend, receipt)
+	if err != nil {
+		if err := g.bad(badLog, err); err != nil {
+			return nil, err
+		}
+	}
+	applyBlend(rows, g.cfg.Blend, bt)
+	// A Blur Blend loan (taken, repaid, refinanced, seized) moves the NFT
+	// in and out of Blend: not a sale, so no fallback price.
+	if anySettled || len(rows) == 0 || bt.any {
 		return rows, nil
 	}
 

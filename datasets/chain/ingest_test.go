@@ -97,7 +97,7 @@ func TestIngestSimulated(t *testing.T) {
 
 	// Without the marketplaces, sale rows fall back to value / WETH paid.
 	got = nil
-	cfg.Marketplaces, cfg.NoSudoswap = nil, true
+	cfg.Marketplaces, cfg.NoDefaultContracts = nil, true
 	if _, err := Ingest(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}

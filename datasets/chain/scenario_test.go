@@ -200,6 +200,22 @@ func punkBought(c common.Address, idx int64, value *big.Int, from, to common.Add
 	return ev{c, []common.Hash{TopicPunkBought, intTopic(idx), addrTopic(from), addrTopic(to)}, word(value)}
 }
 
+// blendEv builds a Blur Blend event with ABI packing; a and b are the
+// borrower and lender (LoanOfferTaken) or the seller and buyer (BuyLocked).
+func blendEv(t testing.TB, c common.Address, name string, coll common.Address, id int64, a, b common.Address) ev {
+	e := blendABI.Events[name]
+	var vals []any
+	switch name {
+	case "LoanOfferTaken":
+		vals = []any{[32]byte{2}, big.NewInt(id + 1000), coll, b, a, ethv("1"), big.NewInt(500), big.NewInt(id), big.NewInt(9000)}
+	case "BuyLocked":
+		vals = []any{big.NewInt(id + 1000), coll, b, a, big.NewInt(id)}
+	default: // Repay, StartAuction, Seize
+		vals = []any{big.NewInt(id + 1000), coll}
+	}
+	return ev{c, []common.Hash{e.ID}, pack(t, e.Inputs.NonIndexed(), vals...)}
+}
+
 var yesWord = common.BigToHash(big.NewInt(1))
 
 func sudoV2Swap(t testing.TB, pair common.Address, out bool, amount *big.Int, ids ...int64) ev {
@@ -235,7 +251,7 @@ type world struct {
 	tc                                                               *testChain
 	router, nft, tok, multi, weth, sea, fake, lr1, lr2, blur, x2, pk common.Address
 	blur2, sudo1F, sudo2F, elem                                      common.Address
-	kitty, early, old20                                              common.Address
+	kitty, early, old20, blend                                       common.Address
 	usd, other                                                       common.Address
 	from, to                                                         uint64
 	want                                                             []datasets.Row
@@ -283,7 +299,7 @@ func buildWorld(t testing.TB, tc *testChain) *world {
 	w := &world{tc: tc}
 	w.router = tc.deploy(t, routerCode())
 	em := emitterCode()
-	for _, p := range []*common.Address{&w.nft, &w.tok, &w.multi, &w.weth, &w.sea, &w.fake, &w.lr1, &w.lr2, &w.blur, &w.x2, &w.pk, &w.usd, &w.other, &w.blur2, &w.elem} {
+	for _, p := range []*common.Address{&w.nft, &w.tok, &w.multi, &w.weth, &w.sea, &w.fake, &w.lr1, &w.lr2, &w.blur, &w.x2, &w.pk, &w.usd, &w.other, &w.blur2, &w.elem, &w.blend} {
 		*p = tc.deploy(t, em)
 	}
 	var zero common.Address
@@ -411,6 +427,22 @@ func buildWorld(t testing.TB, tc *testChain) *world {
 	w.expect(r, 1, 0, w.early, "77", E721, bob, carol, "1", "0", "", "")
 	w.expect(r, 2, 0, w.old20, "", E20, carol, dave, "5000", "0", "", "")
 
+	// Blur Blend: a loan taken (the NFT locked in Blend, the loan paid in
+	// WETH to the borrower) and repaid (with ETH) is not a sale; a
+	// lien-financed buy was bought by the borrower, not Blend; a locked NFT
+	// bought out of Blend was sold by the borrower.
+	r = w.tx(t, nil, transfer721(w.nft, alice, w.blend, 20), blendEv(t, w.blend, "LoanOfferTaken", w.nft, 20, alice, bob),
+		transfer20(w.weth, bob, alice, ethv("1")))
+	w.expect(r, 0, 0, w.nft, "20", E721, alice, w.blend, "1", "0", "", "")
+	r = w.tx(t, ethv("1.05"), transfer721(w.nft, w.blend, alice, 20), blendEv(t, w.blend, "Repay", w.nft, 20, zero, zero))
+	w.expect(r, 0, 0, w.nft, "20", E721, w.blend, alice, "1", "0", "", "")
+	r = w.tx(t, ethv("0.5"), transfer721(w.nft, erin, w.blend, 21), blurV2Exec(t, w.blur2, "", 0, erin, w.nft, big.NewInt(21), 0, ethv("2")),
+		blendEv(t, w.blend, "LoanOfferTaken", w.nft, 21, bob, carol))
+	w.expect(r, 0, 0, w.nft, "21", E721, erin, bob, "1", "2", "ETH", "blur")
+	r = w.tx(t, ethv("2.5"), transfer721(w.nft, w.blend, carol, 21), ordersMatched(t, w.blur, bob, carol, w.nft, 21, zero, ethv("2.5")),
+		blendEv(t, w.blend, "BuyLocked", w.nft, 21, bob, carol))
+	w.expect(r, 0, 0, w.nft, "21", E721, bob, carol, "1", "2.5", "ETH", "blur")
+
 	// Element: a v2 sell order in ETH with fees on top, a v1 bid in WETH.
 	r = w.tx(t, ethv("1.07"), transfer721(w.nft, alice, carol, 3), elementFill(t, w.elem, "ERC721SellOrderFilled", alice, carol,
 		common.Address(ElementNative), w.nft, 3, ethv("1"), []elementFee{{op, ethv("0.07")}}))
@@ -501,6 +533,7 @@ func (w *world) config(out string) Config {
 		ChainID:     1337, // the simulated backend and geth --dev
 		SudoswapV1:  datasets.Address(w.sudo1F),
 		SudoswapV2:  datasets.Address(w.sudo2F),
+		Blend:       datasets.Address(w.blend),
 		Out:         out,
 		Create:      datasets.CreateWriter,
 		RPCOptions:  RPCOptions{Timeout: 10 * time.Second, Retries: 30, Backoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond},
