@@ -281,25 +281,57 @@ func forwarder(rc *rpc.Client, fault func(w http.ResponseWriter, body []byte) bo
 
 // newFaultProxy returns a fault function that, on a fixed schedule, answers
 // 429, 503, a range-limit error for any eth_getLogs over more than maxRange
-// blocks, or drops the connection. It counts what it injected.
+// blocks, an empty log answer with a null header (a node behind), or drops
+// the connection. It counts what it injected.
 func newFaultProxy(maxRange uint64) (func(w http.ResponseWriter, body []byte) bool, *faultCounts) {
 	fc := &faultCounts{}
-	var n atomic.Int64
+	var n, lagging atomic.Int64
 	return func(w http.ResponseWriter, body []byte) bool {
 		if bytes.Contains(body, []byte(`"eth_getLogs"`)) {
+			// A single request, or a batch led by eth_getLogs (the log query
+			// and the headers of its first and last blocks).
+			var batch []jsonReq
 			var q jsonReq
-			if json.Unmarshal(body, &q) == nil && len(q.Params) == 1 {
+			isBatch := json.Unmarshal(body, &batch) == nil && len(batch) > 0
+			if isBatch {
+				q = batch[0]
+			} else if json.Unmarshal(body, &q) != nil {
+				return false
+			}
+			if len(q.Params) == 1 {
 				var f struct{ FromBlock, ToBlock string }
 				json.Unmarshal(q.Params[0], &f)
 				var lo, hi uint64
 				fmt.Sscanf(f.FromBlock, "0x%x", &lo)
 				fmt.Sscanf(f.ToBlock, "0x%x", &hi)
+				answer := func(results func(r jsonReq) jsonResp) {
+					w.Header().Set("Content-Type", "application/json")
+					if !isBatch {
+						json.NewEncoder(w).Encode(results(q))
+						return
+					}
+					out := make([]jsonResp, len(batch))
+					for i, r := range batch {
+						out[i] = results(r)
+					}
+					json.NewEncoder(w).Encode(out)
+				}
 				if hi-lo+1 > maxRange {
 					fc.add(&fc.Range)
 					msgs := []jsonErr{{-32005, "query returned more than 10000 results"}, {-32000, "block range is too wide"}, {-32602, "exceed maximum block range: 3"}}
 					m := msgs[int(lo+hi)%len(msgs)]
-					w.Header().Set("Content-Type", "application/json")
-					json.NewEncoder(w).Encode(jsonResp{JSONRPC: "2.0", ID: q.ID, Error: &m})
+					answer(func(r jsonReq) jsonResp { return jsonResp{JSONRPC: "2.0", ID: r.ID, Error: &m} })
+					return true
+				}
+				if isBatch && lagging.Add(1)%4 == 2 {
+					// A replica behind the head: no logs, and no header.
+					fc.add(&fc.Lagging)
+					answer(func(r jsonReq) jsonResp {
+						if r.Method == "eth_getLogs" {
+							return jsonResp{JSONRPC: "2.0", ID: r.ID, Result: json.RawMessage("[]")}
+						}
+						return jsonResp{JSONRPC: "2.0", ID: r.ID, Result: json.RawMessage("null")}
+					})
 					return true
 				}
 			}
@@ -330,8 +362,8 @@ func newFaultProxy(maxRange uint64) (func(w http.ResponseWriter, body []byte) bo
 }
 
 type faultCounts struct {
-	mu                                   sync.Mutex
-	TooMany, Unavailable, Range, Dropped int
+	mu                                            sync.Mutex
+	TooMany, Unavailable, Range, Dropped, Lagging int
 }
 
 func (f *faultCounts) add(p *int) { f.mu.Lock(); *p++; f.mu.Unlock() }

@@ -157,7 +157,7 @@ func TestIngestThroughFaults(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("output through faults differs:\n%s\nwant\n%s", got, want)
 	}
-	if counts.TooMany == 0 || counts.Unavailable == 0 || counts.Range == 0 || counts.Dropped == 0 {
+	if counts.TooMany == 0 || counts.Unavailable == 0 || counts.Range == 0 || counts.Dropped == 0 || counts.Lagging == 0 {
 		t.Errorf("faults injected: %+v", counts)
 	}
 	if res.RPC.Retries == 0 || res.RPC.Splits == 0 {
