@@ -13,6 +13,7 @@ import (
 	"slices"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
 
 	"github.com/washscan/washscan/datasets"
 )
@@ -123,14 +124,11 @@ func openCheckpoint(ctx context.Context, cfg *Config, n *node, res *Result) (*ch
 		return nil, fmt.Errorf("read checkpoint: %w", err)
 	}
 
-	var head uint64
-	var hx string
+	var hx hexutil.Uint64 // strict: a bad answer fails to decode, quoted by a short prefix
 	if err := n.call(ctx, &hx, "eth_blockNumber"); err != nil {
 		return nil, err
 	}
-	if _, err := fmt.Sscanf(hx, "0x%x", &head); err != nil {
-		return nil, fmt.Errorf("eth_blockNumber: bad answer %q", hx)
-	}
+	head := uint64(hx)
 	safe := uint64(0)
 	if head >= cfg.Confirmations {
 		safe = head - cfg.Confirmations
