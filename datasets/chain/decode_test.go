@@ -475,3 +475,32 @@ func TestBlendLayout(t *testing.T) {
 		t.Errorf("LoanOfferTaken: %+v %v", bt, err)
 	}
 }
+
+// TestSudoswapLayout checks the Sudoswap decoders against the topics pairs
+// log, and decodes v2 swaps built with ABI packing.
+func TestSudoswapLayout(t *testing.T) {
+	for _, tt := range []struct {
+		topic common.Hash
+		want  string
+	}{
+		{TopicSudoV2In, "0x7a0e7e58d91fd23a96b0008604db1b2d1cee4aae434e3aad9a20fdd7c0995f89"},
+		{TopicSudoV2Out, "0xa13c46268c53408442d94eb370f2e476cb7f0fbe027ae5bad73ce13d4469c8b9"},
+		{TopicSudoV1In, crypto.Keccak256Hash([]byte("SwapNFTInPair()")).Hex()},
+		{TopicSudoV1Out, crypto.Keccak256Hash([]byte("SwapNFTOutPair()")).Hex()},
+	} {
+		if tt.topic != common.HexToHash(tt.want) {
+			t.Errorf("topic %s, published %s", tt.topic.Hex(), tt.want)
+		}
+	}
+	e := sudoV2Swap(t, common.Address{1}, true, ethv("1.5"), 10, 11)
+	s, err := DecodeSudoswap(&types.Log{Topics: e.topics, Data: e.data})
+	if err != nil || !s.V2 || !s.Out || formatUnits(s.Amount, 18) != "1.5" || len(s.IDs) != 2 || s.IDs[1].Int64() != 11 {
+		t.Errorf("v2 buy: %+v %v", s, err)
+	}
+	if _, err := DecodeSudoswap(&types.Log{Topics: e.topics, Data: e.data[:70]}); !errors.Is(err, ErrMalformed) {
+		t.Errorf("short v2 swap: %v", err)
+	}
+	if _, err := DecodeSudoswap(&types.Log{Topics: []common.Hash{TopicSudoV1Out}, Data: []byte{1}}); !errors.Is(err, ErrMalformed) {
+		t.Errorf("v1 swap with data: %v", err)
+	}
+}
