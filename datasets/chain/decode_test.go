@@ -485,6 +485,8 @@ func TestSudoswapLayout(t *testing.T) {
 	}{
 		{TopicSudoV2In, "0x7a0e7e58d91fd23a96b0008604db1b2d1cee4aae434e3aad9a20fdd7c0995f89"},
 		{TopicSudoV2Out, "0xa13c46268c53408442d94eb370f2e476cb7f0fbe027ae5bad73ce13d4469c8b9"},
+		{TopicSudoV2MIn, "0x58e7e2e8d4c949c019e4fe5f6e2a8f10e4e078a8747730386e9a230da8c969f0"},
+		{TopicSudoV2MOut, "0xd9c2402e1a067734ae78dab98f06d5b28e8a2d2c6370ec0e6ff8cc2749d050f1"},
 		{TopicSudoV1In, crypto.Keccak256Hash([]byte("SwapNFTInPair()")).Hex()},
 		{TopicSudoV1Out, crypto.Keccak256Hash([]byte("SwapNFTOutPair()")).Hex()},
 	} {
@@ -499,6 +501,15 @@ func TestSudoswapLayout(t *testing.T) {
 	}
 	if _, err := DecodeSudoswap(&types.Log{Topics: e.topics, Data: e.data[:70]}); !errors.Is(err, ErrMalformed) {
 		t.Errorf("short v2 swap: %v", err)
+	}
+	if sel := crypto.Keccak256([]byte("nftId()"))[:4]; !bytes.Equal(sel, selNFTID) {
+		t.Errorf("nftId() selector %x", selNFTID)
+	}
+	for sig, sel := range map[string][]byte{"pairVariant()": selPairVariant, "nft()": selNFT, "token()": selToken,
+		"isValidPair(address)": selIsValidPair, "isPair(address,uint8)": selIsPair} {
+		if !bytes.Equal(crypto.Keccak256([]byte(sig))[:4], sel) {
+			t.Errorf("%s selector %x", sig, sel)
+		}
 	}
 	if _, err := DecodeSudoswap(&types.Log{Topics: []common.Hash{TopicSudoV1Out}, Data: []byte{1}}); !errors.Is(err, ErrMalformed) {
 		t.Errorf("v1 swap with data: %v", err)

@@ -478,6 +478,12 @@ func buildWorld(t testing.TB, tc *testChain) *world {
 	w.expect(r, 0, 0, w.nft, "14", E721, pair1e, erin, "1", "0.2", "ETH", "sudoswap")
 	r = w.tx(t, nil, transfer721(w.nft, erin, pair1e, 14), ev{pair1e, []common.Hash{TopicSudoV1In}, nil})
 	w.expect(r, 0, 0, w.nft, "14", E721, erin, pair1e, "1", "0", "ETH", "sudoswap")
+	// v2 ERC-1155 pair (variant 2, token id 7 of the multi-token): a buy of 3.
+	pairM := tc.deploy(t, answerCode(map[[4]byte]common.Hash{[4]byte(selPairVariant): common.BigToHash(big.NewInt(2)),
+		[4]byte(selNFT): addrTopic(w.multi), [4]byte(selNFTID): common.BigToHash(big.NewInt(7))}))
+	r = w.tx(t, ethv("0.3"), transferSingle(w.multi, pairM, pairM, carol, 7, 3),
+		ev{pairM, []common.Hash{TopicSudoV2MOut}, append(word(ethv("0.3")), word(big.NewInt(3))...)})
+	w.expect(r, 0, 0, w.multi, "7", E1155, pairM, carol, "3", "0.3", "ETH", "sudoswap")
 	// A look-alike swap from a contract no factory vouches for is ignored.
 	r = w.tx(t, ethv("0.9"), transfer721(w.nft, dave, alice, 13), sudoV2Swap(t, w.fake, true, ethv("5"), 13))
 	w.expect(r, 0, 0, w.nft, "13", E721, dave, alice, "1", "0.9", "ETH", "")

@@ -28,16 +28,24 @@ const (
  {"type":"event","name":"SwapNFTInPair","inputs":[{"name":"amountOut","type":"uint256","indexed":false},{"name":"ids","type":"uint256[]","indexed":false}]},
  {"type":"event","name":"SwapNFTOutPair","inputs":[{"name":"amountIn","type":"uint256","indexed":false},{"name":"ids","type":"uint256[]","indexed":false}]}
 ]`
+	// v2 ERC-1155 pairs hold one token id (nftId()) and log how many moved.
+	abiSudoV2Multi = `[
+ {"type":"event","name":"SwapNFTInPair","inputs":[{"name":"amountOut","type":"uint256","indexed":false},{"name":"numNFTs","type":"uint256","indexed":false}]},
+ {"type":"event","name":"SwapNFTOutPair","inputs":[{"name":"amountIn","type":"uint256","indexed":false},{"name":"numNFTs","type":"uint256","indexed":false}]}
+]`
 )
 
 var (
 	sudoV1ABI = mustABI(abiSudoV1)
 	sudoV2ABI = mustABI(abiSudoV2)
+	sudoV2M   = mustABI(abiSudoV2Multi)
 
-	TopicSudoV1In  = sudoV1ABI.Events["SwapNFTInPair"].ID
-	TopicSudoV1Out = sudoV1ABI.Events["SwapNFTOutPair"].ID
-	TopicSudoV2In  = sudoV2ABI.Events["SwapNFTInPair"].ID
-	TopicSudoV2Out = sudoV2ABI.Events["SwapNFTOutPair"].ID
+	TopicSudoV1In   = sudoV1ABI.Events["SwapNFTInPair"].ID
+	TopicSudoV1Out  = sudoV1ABI.Events["SwapNFTOutPair"].ID
+	TopicSudoV2In   = sudoV2ABI.Events["SwapNFTInPair"].ID
+	TopicSudoV2Out  = sudoV2ABI.Events["SwapNFTOutPair"].ID
+	TopicSudoV2MIn  = sudoV2M.Events["SwapNFTInPair"].ID
+	TopicSudoV2MOut = sudoV2M.Events["SwapNFTOutPair"].ID
 
 	// MainnetSudoswapV1 and MainnetSudoswapV2 are the Sudoswap pair factories.
 	MainnetSudoswapV1 = mustAddr("0xb16c1342e617a5b6e4b631eb114483fdb289c0a4")
@@ -47,11 +55,13 @@ var (
 // SudoSwap is a decoded Sudoswap pair swap. Out is true when the pool sold
 // NFTs (SwapNFTOutPair: a buyer paid Amount), false when it bought them
 // (SwapNFTInPair: the seller received Amount). V1 events carry neither
-// amount nor ids (Amount and IDs nil).
+// amount nor ids (Amount and IDs nil); a v2 ERC-1155 pair's events carry
+// the count of its one token id (Count; IDs nil).
 type SudoSwap struct {
 	V2, Out bool
 	Amount  *big.Int
 	IDs     []*big.Int
+	Count   *big.Int
 }
 
 // DecodeSudoswap decodes the Sudoswap v1 and v2 (ERC-721) pair events
@@ -77,18 +87,28 @@ func DecodeSudoswap(lg *types.Log) (s *SudoSwap, err error) {
 			return nil, fmt.Errorf("%w: Sudoswap v2 swap: %v", ErrMalformed, err)
 		}
 		return &SudoSwap{V2: true, Out: t == TopicSudoV2Out, Amount: vals[0].(*big.Int), IDs: vals[1].([]*big.Int)}, nil
+	case TopicSudoV2MIn, TopicSudoV2MOut:
+		if len(lg.Topics) != 1 || len(lg.Data) != 64 {
+			return nil, fmt.Errorf("%w: Sudoswap v2 ERC-1155 swap with %d topics, %d data bytes", ErrMalformed, len(lg.Topics), len(lg.Data))
+		}
+		return &SudoSwap{V2: true, Out: t == TopicSudoV2MOut, Amount: new(big.Int).SetBytes(lg.Data[:32]), Count: new(big.Int).SetBytes(lg.Data[32:])}, nil
 	}
 	return nil, ErrNotSale
 }
 
 func isSudoTopic(t common.Hash) bool {
-	return t == TopicSudoV1In || t == TopicSudoV1Out || t == TopicSudoV2In || t == TopicSudoV2Out
+	switch t {
+	case TopicSudoV1In, TopicSudoV1Out, TopicSudoV2In, TopicSudoV2Out, TopicSudoV2MIn, TopicSudoV2MOut:
+		return true
+	}
+	return false
 }
 
 // sudoPair is what the factory and the pair say about a pair.
 type sudoPair struct {
 	valid    bool
 	nft      datasets.Address
+	nftID    *big.Int         // the token id of an ERC-1155 pair (v2 variants 2 and 3)
 	currency datasets.Address // zero: ETH
 }
 
@@ -99,6 +119,7 @@ var (
 	selToken       = []byte{0xfc, 0x0c, 0x54, 0x6a} // token()
 	selIsValidPair = []byte{0x92, 0x94, 0x11, 0x8c} // isValidPair(address) (v2)
 	selIsPair      = []byte{0x08, 0xf2, 0x5a, 0x8f} // isPair(address,uint8) (v1)
+	selNFTID       = []byte{0xc6, 0xbc, 0x51, 0x82} // nftId() (v2 ERC-1155 pairs)
 )
 
 // view calls a view function at the latest block. A call the node answers
@@ -170,6 +191,14 @@ func (g *ingester) sudoPairInfo(ctx context.Context, pair datasets.Address, v2 b
 			}
 			p.nft, p.valid = wordAddr(nb)
 			p.valid = p.valid && ok
+			if v2 && variant.Uint64() >= 2 && p.valid { // an ERC-1155 pair
+				ib, ok, err := g.view(ctx, pair, selNFTID)
+				if err != nil {
+					return p, err
+				}
+				p.nftID, p.valid = asWord(ib)
+				p.valid = p.valid && ok
+			}
 			// ERC-20 variants: v1 2 and 3, v2 1 and 3.
 			if erc20 := v2 && variant.Uint64()%2 == 1 || !v2 && variant.Uint64() >= 2; erc20 && p.valid {
 				tb, ok, err := g.view(ctx, pair, selToken)
@@ -223,8 +252,14 @@ func (g *ingester) sudoSales(ctx context.Context, tx *rpcTx, rows []pendingRow, 
 			s.Buyer = pair
 		}
 		if sw.V2 {
+			if (sw.Count != nil) != (info.nftID != nil) {
+				continue // an ERC-1155 event from an ERC-721 pair, or the reverse
+			}
 			for _, id := range sw.IDs {
 				s.Items = append(s.Items, Item{info.nft, id})
+			}
+			if sw.Count != nil {
+				s.Items = []Item{{info.nft, info.nftID}} // one TransferSingle of Count
 			}
 			out = append(out, s)
 			continue
