@@ -103,7 +103,7 @@ var transferTopics = []common.Hash{TopicTransfer, TopicTransferSingle, TopicTran
 	TopicPunkAssign, TopicPunkTransfer, TopicPunkBought}
 
 // Ingest reads the transfers of cfg.Contracts in the block range from a node
-// and writes one canonical row per transferred item to cfg.Out (SPEC §6).
+// and writes one canonical row per transferred item to cfg.Out (docs/contract.md §6).
 //
 // Blocks are read in chunks; after each chunk the rows are appended to a
 // checkpoint beside Out, so an interrupted ingest resumes (cfg.Resume) after
@@ -462,7 +462,7 @@ func (g *ingester) fetchOnce(ctx context.Context, lo, hi uint64) (*fetched, erro
 	return f, nil
 }
 
-// process turns a fetched chunk into its rows in SPEC §6 order. It uses
+// process turns a fetched chunk into its rows in docs/contract.md §6 order. It uses
 // the ingester's caches, so chunks are processed one at a time, in order.
 func (g *ingester) process(ctx context.Context, f *fetched) ([]pendingRow, error) {
 	var rows []pendingRow
