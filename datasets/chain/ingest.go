@@ -511,6 +511,7 @@ func (g *ingester) header(ctx context.Context, b uint64) (*rpcHeader, error) {
 // deeper than that is an error.
 func (g *ingester) rollback(ctx context.Context, ck *checkpoint) error {
 	g.n.stats.reorgs.Add(1)
+	g.bids = map[punkKey]*punkBids{} // bids read from the abandoned blocks are gone
 	for i := len(ck.st.Recent) - 1; i >= 0; i-- {
 		e := ck.st.Recent[i]
 		h, err := g.header(ctx, e.Block)
