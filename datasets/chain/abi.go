@@ -58,7 +58,13 @@ const (
 	abiBlurV2 = `[
  {"type":"event","name":"Execution721Packed","inputs":[{"name":"orderHash","type":"bytes32","indexed":false},{"name":"tokenIdListingIndexTrader","type":"uint256","indexed":false},{"name":"collectionPriceSide","type":"uint256","indexed":false}]},
  {"type":"event","name":"Execution721TakerFeePacked","inputs":[{"name":"orderHash","type":"bytes32","indexed":false},{"name":"tokenIdListingIndexTrader","type":"uint256","indexed":false},{"name":"collectionPriceSide","type":"uint256","indexed":false},{"name":"takerFeeRecipientRate","type":"uint256","indexed":false}]},
- {"type":"event","name":"Execution721MakerFeePacked","inputs":[{"name":"orderHash","type":"bytes32","indexed":false},{"name":"tokenIdListingIndexTrader","type":"uint256","indexed":false},{"name":"collectionPriceSide","type":"uint256","indexed":false},{"name":"makerFeeRecipientRate","type":"uint256","indexed":false}]}
+ {"type":"event","name":"Execution721MakerFeePacked","inputs":[{"name":"orderHash","type":"bytes32","indexed":false},{"name":"tokenIdListingIndexTrader","type":"uint256","indexed":false},{"name":"collectionPriceSide","type":"uint256","indexed":false},{"name":"makerFeeRecipientRate","type":"uint256","indexed":false}]},
+ {"type":"event","name":"Execution","inputs":[
+  {"name":"transfer","type":"tuple","indexed":false,"components":[{"name":"trader","type":"address"},{"name":"id","type":"uint256"},{"name":"amount","type":"uint256"},{"name":"collection","type":"address"},{"name":"assetType","type":"uint8"}]},
+  {"name":"orderHash","type":"bytes32","indexed":false},{"name":"listingIndex","type":"uint256","indexed":false},{"name":"price","type":"uint256","indexed":false},
+  {"name":"makerFee","type":"tuple","indexed":false,"components":[{"name":"recipient","type":"address"},{"name":"rate","type":"uint16"}]},
+  {"name":"fees","type":"tuple","indexed":false,"components":[{"name":"protocolFee","type":"tuple","components":[{"name":"recipient","type":"address"},{"name":"rate","type":"uint16"}]},{"name":"takerFee","type":"tuple","components":[{"name":"recipient","type":"address"},{"name":"rate","type":"uint16"}]}]},
+  {"name":"orderType","type":"uint8","indexed":false}]}
 ]`
 	// Element (0x v4 NFT orders): the compact events of its first exchange
 	// version, and the later ones that add the nonce and the fees.
@@ -118,6 +124,7 @@ var (
 	TopicBlurV2Packed   = blurV2ABI.Events["Execution721Packed"].ID
 	TopicBlurV2TakerFee = blurV2ABI.Events["Execution721TakerFeePacked"].ID
 	TopicBlurV2MakerFee = blurV2ABI.Events["Execution721MakerFeePacked"].ID
+	TopicBlurV2Exec     = blurV2ABI.Events["Execution"].ID
 
 	// elementEvents maps the topic of each Element fill to its ABI and name.
 	elementEvents = func() map[common.Hash]elementEvent {
@@ -496,6 +503,29 @@ func DecodeSale(lg *types.Log) (s *Sale, err error) {
 			s.Buyer = trader
 		}
 		return s, nil
+	case TopicBlurV2Exec:
+		// The unpacked execution (ERC-1155, or values too wide to pack):
+		// price is the total the order was filled for (unit price times
+		// amount); orderType 0 is a listing, 1 a bid, as when packed.
+		if len(lg.Topics) != 1 {
+			return nil, fmt.Errorf("%w: Blur v2 Execution with %d topics", ErrMalformed, len(lg.Topics))
+		}
+		m, err := unpackMap(blurV2ABI, "Execution", lg.Data)
+		if err != nil {
+			return nil, err
+		}
+		tr, side := m["transfer"], m["orderType"].(uint8)
+		if side != blurV2Ask && side != blurV2Bid {
+			return nil, fmt.Errorf("%w: Blur v2 Execution with order type %d", ErrMalformed, side)
+		}
+		s.Items = []Item{{datasets.Address(fAddr(tr, "Collection")), fBig(tr, "Id")}}
+		s.Price = m["price"].(*big.Int)
+		if trader := datasets.Address(fAddr(tr, "Trader")); side == blurV2Ask {
+			s.Seller = trader
+		} else {
+			s.Buyer = trader
+		}
+		return s, nil
 	case TopicX2Y2Inventory:
 		if len(lg.Topics) != 2 {
 			return nil, fmt.Errorf("%w: EvInventory with %d topics", ErrMalformed, len(lg.Topics))
@@ -582,7 +612,7 @@ func IsSaleTopic(topic common.Hash) bool {
 	switch topic {
 	case TopicOrderFulfilled, TopicLooksRareAsk, TopicLooksRareBid, TopicLooksRareV2Ask,
 		TopicLooksRareV2Bid, TopicBlurMatched, TopicX2Y2Inventory,
-		TopicBlurV2Packed, TopicBlurV2TakerFee, TopicBlurV2MakerFee:
+		TopicBlurV2Packed, TopicBlurV2TakerFee, TopicBlurV2MakerFee, TopicBlurV2Exec:
 		return true
 	}
 	return false

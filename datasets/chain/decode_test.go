@@ -128,7 +128,8 @@ var fuzzTopics = []common.Hash{TopicTransfer, TopicTransferSingle, TopicTransfer
 	TopicPunkBought, TopicOrderFulfilled, TopicLooksRareAsk, TopicLooksRareBid, TopicLooksRareV2Ask, TopicLooksRareV2Bid,
 	TopicBlurMatched, TopicX2Y2Inventory, TopicBlurV2Packed, TopicBlurV2TakerFee, TopicBlurV2MakerFee,
 	TopicSudoV1In, TopicSudoV1Out, TopicSudoV2In, TopicSudoV2Out, TopicPunkBidEntered, TopicPunkBidWithdrn,
-	elementABI.Events["ERC721SellOrderFilled"].ID, elementV2.Events["ERC1155BuyOrderFilled"].ID, {}}
+	elementABI.Events["ERC721SellOrderFilled"].ID, elementV2.Events["ERC1155BuyOrderFilled"].ID, TopicBlurV2Exec,
+	TopicSudoV2MIn, TopicSudoV2MOut, {}}
 
 // logFromBytes builds a log from fuzz input: the first byte sel picks the
 // topic count n = (sel>>4) mod 5 and the event topic (sel&15) + 16*((sel>>4)/5),
@@ -184,6 +185,7 @@ func FuzzDecodeLog(f *testing.F) {
 		punkBidEv(a, false, 4, big.NewInt(5), b),
 		elementFill(f, a, "ERC721SellOrderFilled", a, b, a, b, 1, big.NewInt(2), nil),
 		elementFill(f, a, "ERC1155BuyOrderFilled", a, b, a, b, 1, big.NewInt(2), []elementFee{{a, big.NewInt(1)}}),
+		blurV2Execution(f, a, 1, a, b, 3, 2, big.NewInt(9)),
 	}
 	for _, e := range evs {
 		if got := logFromBytes(fuzzSeed(e)); !slices.Equal(got.Topics, e.topics) || !bytes.Equal(got.Data, e.data) {
@@ -513,5 +515,49 @@ func TestSudoswapLayout(t *testing.T) {
 	}
 	if _, err := DecodeSudoswap(&types.Log{Topics: []common.Hash{TopicSudoV1Out}, Data: []byte{1}}); !errors.Is(err, ErrMalformed) {
 		t.Errorf("v1 swap with data: %v", err)
+	}
+}
+
+type blurFeeRate struct {
+	Recipient common.Address
+	Rate      uint16
+}
+
+// blurV2Execution builds Blur v2's unpacked Execution event with ABI packing.
+func blurV2Execution(t testing.TB, c common.Address, side uint8, trader, coll common.Address, id, amount int64, price *big.Int) ev {
+	type transfer struct {
+		Trader     common.Address
+		Id         *big.Int
+		Amount     *big.Int
+		Collection common.Address
+		AssetType  uint8
+	}
+	type fees struct {
+		ProtocolFee blurFeeRate
+		TakerFee    blurFeeRate
+	}
+	e := blurV2ABI.Events["Execution"]
+	return ev{c, []common.Hash{e.ID}, pack(t, e.Inputs.NonIndexed(), transfer{trader, big.NewInt(id), big.NewInt(amount), coll, 1},
+		[32]byte{3}, big.NewInt(0), price, blurFeeRate{common.Address{8}, 50}, fees{blurFeeRate{common.Address{9}, 0}, blurFeeRate{}}, side)}
+}
+
+// TestBlurV2Execution: the unpacked execution against the topic the
+// exchange logs, a listing and a bid.
+func TestBlurV2Execution(t *testing.T) {
+	if TopicBlurV2Exec != common.HexToHash("0xf2f66294df6fae7ac681cbe2f6d91c6904485929679dce263e8f6539b7d5c559") {
+		t.Errorf("Execution topic %s", TopicBlurV2Exec.Hex())
+	}
+	trader, coll := common.Address{0x7a}, common.Address{0xc0}
+	for side, want := range map[uint8][2]datasets.Address{0: {datasets.Address(trader), {}}, 1: {{}, datasets.Address(trader)}} {
+		e := blurV2Execution(t, common.Address{1}, side, trader, coll, 9, 4, ethv("0.8"))
+		s, err := DecodeSale(&types.Log{Topics: e.topics, Data: e.data})
+		if err != nil || len(s.Items) != 1 || s.Items[0].TokenID.Int64() != 9 || s.Items[0].Contract != datasets.Address(coll) ||
+			formatUnits(s.Price, 18) != "0.8" || !s.Currency.IsZero() || s.Seller != want[0] || s.Buyer != want[1] {
+			t.Errorf("side %d: %+v %v", side, s, err)
+		}
+	}
+	e := blurV2Execution(t, common.Address{1}, 2, trader, coll, 9, 4, ethv("0.8"))
+	if _, err := DecodeSale(&types.Log{Topics: e.topics, Data: e.data}); !errors.Is(err, ErrMalformed) {
+		t.Errorf("order type 2: %v", err)
 	}
 }

@@ -443,6 +443,10 @@ func buildWorld(t testing.TB, tc *testChain) *world {
 		blendEv(t, w.blend, "BuyLocked", w.nft, 21, bob, carol))
 	w.expect(r, 0, 0, w.nft, "21", E721, bob, carol, "1", "2.5", "ETH", "blur")
 
+	// Blur v2's unpacked Execution: 4 of an ERC-1155 id for 0.8 in all.
+	r = w.tx(t, ethv("0.8"), transferSingle(w.multi, w.blur2, alice, bob, 8, 4), blurV2Execution(t, w.blur2, 0, alice, w.multi, 8, 4, ethv("0.8")))
+	w.expect(r, 0, 0, w.multi, "8", E1155, alice, bob, "4", "0.8", "ETH", "blur")
+
 	// Element: a v2 sell order in ETH with fees on top, a v1 bid in WETH.
 	r = w.tx(t, ethv("1.07"), transfer721(w.nft, alice, carol, 3), elementFill(t, w.elem, "ERC721SellOrderFilled", alice, carol,
 		common.Address(ElementNative), w.nft, 3, ethv("1"), []elementFee{{op, ethv("0.07")}}))
