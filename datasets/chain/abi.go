@@ -376,10 +376,7 @@ func DecodeSale(lg *types.Log) (s *Sale, err error) {
 	}
 	switch lg.Topics[0] {
 	case TopicOrderFulfilled:
-		if len(lg.Topics) != 3 {
-			return nil, fmt.Errorf("%w: OrderFulfilled with %d topics", ErrMalformed, len(lg.Topics))
-		}
-		m, err := unpackMap(seaportABI, "OrderFulfilled", lg.Data)
+		m, err := unpackLog(seaportABI, "OrderFulfilled", lg, 3)
 		if err != nil {
 			return nil, err
 		}
@@ -433,10 +430,7 @@ func DecodeSale(lg *types.Log) (s *Sale, err error) {
 		}
 		return s, nil
 	case TopicLooksRareAsk, TopicLooksRareBid:
-		if len(lg.Topics) != 4 {
-			return nil, fmt.Errorf("%w: LooksRare taker event with %d topics", ErrMalformed, len(lg.Topics))
-		}
-		m, err := unpackMap(lrV1ABI, "TakerAsk", lg.Data)
+		m, err := unpackLog(lrV1ABI, "TakerAsk", lg, 4)
 		if err != nil {
 			return nil, err
 		}
@@ -444,10 +438,7 @@ func DecodeSale(lg *types.Log) (s *Sale, err error) {
 		s.Price, s.Currency = m["price"].(*big.Int), datasets.Address(m["currency"].(common.Address))
 		return s, nil
 	case TopicLooksRareV2Ask, TopicLooksRareV2Bid:
-		if len(lg.Topics) != 1 {
-			return nil, fmt.Errorf("%w: LooksRare v2 taker event with %d topics", ErrMalformed, len(lg.Topics))
-		}
-		m, err := unpackMap(lrV2ABI, "TakerAsk", lg.Data)
+		m, err := unpackLog(lrV2ABI, "TakerAsk", lg, 1)
 		if err != nil {
 			return nil, err
 		}
@@ -462,10 +453,7 @@ func DecodeSale(lg *types.Log) (s *Sale, err error) {
 		s.Currency = datasets.Address(m["currency"].(common.Address))
 		return s, nil
 	case TopicBlurMatched:
-		if len(lg.Topics) != 3 {
-			return nil, fmt.Errorf("%w: OrdersMatched with %d topics", ErrMalformed, len(lg.Topics))
-		}
-		m, err := unpackMap(blurABI, "OrdersMatched", lg.Data)
+		m, err := unpackLog(blurABI, "OrdersMatched", lg, 3)
 		if err != nil {
 			return nil, err
 		}
@@ -507,10 +495,7 @@ func DecodeSale(lg *types.Log) (s *Sale, err error) {
 		// The unpacked execution (ERC-1155, or values too wide to pack):
 		// price is the total the order was filled for (unit price times
 		// amount); orderType 0 is a listing, 1 a bid, as when packed.
-		if len(lg.Topics) != 1 {
-			return nil, fmt.Errorf("%w: Blur v2 Execution with %d topics", ErrMalformed, len(lg.Topics))
-		}
-		m, err := unpackMap(blurV2ABI, "Execution", lg.Data)
+		m, err := unpackLog(blurV2ABI, "Execution", lg, 1)
 		if err != nil {
 			return nil, err
 		}
@@ -527,10 +512,7 @@ func DecodeSale(lg *types.Log) (s *Sale, err error) {
 		}
 		return s, nil
 	case TopicX2Y2Inventory:
-		if len(lg.Topics) != 2 {
-			return nil, fmt.Errorf("%w: EvInventory with %d topics", ErrMalformed, len(lg.Topics))
-		}
-		m, err := unpackMap(x2y2ABI, "EvInventory", lg.Data)
+		m, err := unpackLog(x2y2ABI, "EvInventory", lg, 2)
 		if err != nil {
 			return nil, err
 		}
@@ -616,6 +598,14 @@ func IsSaleTopic(topic common.Hash) bool {
 		return true
 	}
 	return false
+}
+
+// unpackLog checks that lg has the topic count of event and unpacks its data.
+func unpackLog(a abi.ABI, event string, lg *types.Log, topics int) (map[string]any, error) {
+	if len(lg.Topics) != topics {
+		return nil, fmt.Errorf("%w: %s with %d topics", ErrMalformed, event, len(lg.Topics))
+	}
+	return unpackMap(a, event, lg.Data)
 }
 
 func unpackMap(a abi.ABI, event string, data []byte) (map[string]any, error) {
