@@ -557,10 +557,7 @@ type elementEvent struct {
 
 // decodeElement decodes an Element fill into s.
 func decodeElement(lg *types.Log, ee elementEvent, s *Sale) (*Sale, error) {
-	if len(lg.Topics) != 1 {
-		return nil, fmt.Errorf("%w: Element %s with %d topics", ErrMalformed, ee.name, len(lg.Topics))
-	}
-	m, err := unpackMap(*ee.abi, ee.name, lg.Data)
+	m, err := unpackLog(*ee.abi, ee.name, lg, 1)
 	if err != nil {
 		return nil, err
 	}
