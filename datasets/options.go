@@ -72,6 +72,11 @@ type Row struct {
 	Platform    string
 	TxFrom      *Address // nil when not known
 	Label       Label    // LabelNone writes an empty is_wash
+	// The aggregator a sale was routed through (an extension that chain
+	// ingest fills); written only by writers made with
+	// WriterOptions.Aggregator, as aggregator_name and aggregator_address.
+	AggregatorName    string
+	AggregatorAddress *Address // nil when none
 }
 
 // RowWriter writes canonical rows to a file; Close commits it atomically,

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,21 @@ const ParquetBatchRows = 64 << 10
 // CSV and JSON Lines carry the decimal text of Row.Amount, Row.Price and
 // Row.PriceUSD unchanged; Parquet stores them as float64 in [CanonicalSchema].
 func CreateWriter(path string) (RowWriter, error) {
+	return CreateWriterOptions(path, WriterOptions{})
+}
+
+// WriterOptions add extension columns to a writer's output.
+type WriterOptions struct {
+	// Aggregator appends aggregator_name and aggregator_address (text, null
+	// when Row.AggregatorAddress is nil) after the canonical columns.
+	Aggregator bool
+}
+
+// AggregatorColumns are the columns WriterOptions.Aggregator appends.
+var AggregatorColumns = []string{"aggregator_name", "aggregator_address"}
+
+// CreateWriterOptions is [CreateWriter] with extension columns.
+func CreateWriterOptions(path string, opt WriterOptions) (RowWriter, error) {
 	f, c, ok := splitName(path)
 	if path == "-" {
 		f, c, ok = fmtCSV, compNone, true
@@ -47,7 +63,7 @@ func CreateWriter(path string) (RowWriter, error) {
 		return nil, err
 	}
 	if f == fmtParquet {
-		w, err := newParquetWriter(a)
+		w, err := newParquetWriter(a, opt.Aggregator)
 		if err != nil {
 			a.Abort()
 			return nil, fmt.Errorf("create %s: %w", path, err)
@@ -59,7 +75,7 @@ func CreateWriter(path string) (RowWriter, error) {
 		a.Abort()
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
-	tw := &textWriter{a: a, z: zw, b: bufio.NewWriterSize(zw, 1<<16), json: f == fmtJSONL}
+	tw := &textWriter{a: a, z: zw, b: bufio.NewWriterSize(zw, 1<<16), json: f == fmtJSONL, agg: opt.Aggregator}
 	if !tw.json {
 		tw.writeCSVHeader()
 	}
@@ -77,6 +93,7 @@ type textWriter struct {
 	z    io.WriteCloser
 	b    *bufio.Writer
 	json bool
+	agg  bool // aggregator columns after the canonical ones
 	buf  []byte
 	err  error
 	done bool
@@ -84,7 +101,11 @@ type textWriter struct {
 
 func (w *textWriter) writeCSVHeader() {
 	w.buf = w.buf[:0]
-	for i, c := range CanonicalColumns {
+	cols := CanonicalColumns
+	if w.agg {
+		cols = append(slices.Clone(cols), AggregatorColumns...)
+	}
+	for i, c := range cols {
 		if i > 0 {
 			w.buf = append(w.buf, ',')
 		}
@@ -122,8 +143,27 @@ func (w *textWriter) Write(r *Row) error {
 	}
 	if w.json {
 		w.buf = appendJSONRow(w.buf[:0], r)
+		if w.agg {
+			w.buf = append(w.buf[:len(w.buf)-2], `,"aggregator_name":`...)
+			w.buf = appendJSONString(w.buf, r.AggregatorName)
+			w.buf = append(w.buf, `,"aggregator_address":`...)
+			if r.AggregatorAddress != nil {
+				w.buf = append(AppendHex(append(w.buf, '"'), r.AggregatorAddress[:]), '"')
+			} else {
+				w.buf = append(w.buf, "null"...)
+			}
+			w.buf = append(w.buf, "}\n"...)
+		}
 	} else {
 		w.buf = appendCSVRow(w.buf[:0], r)
+		if w.agg {
+			w.buf = AppendCSVField(append(w.buf[:len(w.buf)-1], ','), r.AggregatorName)
+			w.buf = append(w.buf, ',')
+			if r.AggregatorAddress != nil {
+				w.buf = AppendHex(w.buf, r.AggregatorAddress[:])
+			}
+			w.buf = append(w.buf, '\n')
+		}
 	}
 	_, w.err = w.b.Write(w.buf)
 	return w.err
@@ -274,9 +314,10 @@ type parquetWriter struct {
 	n    int
 	err  error
 	done bool
+	agg  bool // aggregator columns after the canonical ones
 }
 
-func newParquetWriter(a *AtomicFile) (*parquetWriter, error) {
+func newParquetWriter(a *AtomicFile, agg bool) (*parquetWriter, error) {
 	props := parquet.NewWriterProperties(
 		parquet.WithCompression(compress.Codecs.Zstd),
 		// Level 1: most of zstd's ratio at a fraction of the default's CPU.
@@ -287,11 +328,19 @@ func newParquetWriter(a *AtomicFile) (*parquetWriter, error) {
 		parquet.WithMaxRowGroupLength(ParquetBatchRows),
 		parquet.WithCreatedBy("washscan"),
 	)
-	fw, err := pqarrow.NewFileWriter(CanonicalSchema, a, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	schema := CanonicalSchema
+	if agg {
+		fields := slices.Clone(CanonicalSchema.Fields())
+		for _, c := range AggregatorColumns {
+			fields = append(fields, arrow.Field{Name: c, Type: arrow.BinaryTypes.String, Nullable: true})
+		}
+		schema = arrow.NewSchema(fields, nil)
+	}
+	fw, err := pqarrow.NewFileWriter(schema, a, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err != nil {
 		return nil, err
 	}
-	return &parquetWriter{a: a, fw: fw, b: array.NewRecordBuilder(memory.DefaultAllocator, CanonicalSchema)}, nil
+	return &parquetWriter{a: a, fw: fw, b: array.NewRecordBuilder(memory.DefaultAllocator, schema), agg: agg}, nil
 }
 
 // parseFloatField parses a decimal for Parquet output; "" is null.
@@ -357,6 +406,14 @@ func (w *parquetWriter) Write(r *Row) error {
 		f[colIsWash].(*array.BooleanBuilder).Append(false)
 	default:
 		f[colIsWash].AppendNull()
+	}
+	if w.agg {
+		f[numCols].(*array.StringBuilder).Append(r.AggregatorName)
+		if r.AggregatorAddress != nil {
+			f[numCols+1].(*array.StringBuilder).Append(r.AggregatorAddress.String())
+		} else {
+			f[numCols+1].AppendNull()
+		}
 	}
 	w.n++
 	if w.n >= ParquetBatchRows {

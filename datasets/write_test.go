@@ -71,7 +71,12 @@ func canonicalRow(r Row) Row {
 
 func writeRows(t testing.TB, path string, rows []Row) {
 	t.Helper()
-	w, err := CreateWriter(path)
+	writeRowsOptions(t, path, rows, WriterOptions{})
+}
+
+func writeRowsOptions(t testing.TB, path string, rows []Row, opt WriterOptions) {
+	t.Helper()
+	w, err := CreateWriterOptions(path, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,7 @@ var fundersCmd = &command{
 		out := fs.String("out", "", "output CSV `FILE` (wallet,funder,block_time)")
 		timeout := fs.Duration("timeout", 30*time.Second, "per-request `TIMEOUT`")
 		retries := fs.Int("retries", 8, "retries of a failing request")
+		maxAnswer := fs.Int64("max-answer", chain.DefaultMaxAnswer, "most `BYTES` of one node answer (a block trace can be large)")
 		quiet := fs.Bool("quiet", false, "do not list unknown funders or the summary on standard error")
 		return func(e *env, args []string) error {
 			if len(args) > 0 {
@@ -37,7 +38,10 @@ var fundersCmd = &command{
 			if err != nil {
 				return err
 			}
-			cfg := chain.FundersConfig{RPC: *rpcURL, Wallets: list, RPCOptions: chain.RPCOptions{Timeout: *timeout, Retries: *retries}}
+			if *maxAnswer < 1<<10 {
+				return usagef("--max-answer %d: want at least 1024 bytes", *maxAnswer)
+			}
+			cfg := chain.FundersConfig{RPC: *rpcURL, Wallets: list, RPCOptions: chain.RPCOptions{Timeout: *timeout, Retries: *retries, MaxAnswer: *maxAnswer}}
 			if *retries == 0 {
 				cfg.Retries = -1
 			}

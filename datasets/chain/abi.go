@@ -26,7 +26,9 @@ const (
 	abiPunks = `[
  {"type":"event","name":"Assign","inputs":[{"name":"to","type":"address","indexed":true},{"name":"punkIndex","type":"uint256","indexed":false}]},
  {"type":"event","name":"PunkTransfer","inputs":[{"name":"from","type":"address","indexed":true},{"name":"to","type":"address","indexed":true},{"name":"punkIndex","type":"uint256","indexed":false}]},
- {"type":"event","name":"PunkBought","inputs":[{"name":"punkIndex","type":"uint256","indexed":true},{"name":"value","type":"uint256","indexed":false},{"name":"fromAddress","type":"address","indexed":true},{"name":"toAddress","type":"address","indexed":true}]}
+ {"type":"event","name":"PunkBought","inputs":[{"name":"punkIndex","type":"uint256","indexed":true},{"name":"value","type":"uint256","indexed":false},{"name":"fromAddress","type":"address","indexed":true},{"name":"toAddress","type":"address","indexed":true}]},
+ {"type":"event","name":"PunkBidEntered","inputs":[{"name":"punkIndex","type":"uint256","indexed":true},{"name":"value","type":"uint256","indexed":false},{"name":"fromAddress","type":"address","indexed":true}]},
+ {"type":"event","name":"PunkBidWithdrawn","inputs":[{"name":"punkIndex","type":"uint256","indexed":true},{"name":"value","type":"uint256","indexed":false},{"name":"fromAddress","type":"address","indexed":true}]}
 ]`
 	abiSeaport = `[
  {"type":"event","name":"OrderFulfilled","inputs":[
@@ -51,6 +53,37 @@ const (
 	abiBlur   = `[
  {"type":"event","name":"OrdersMatched","inputs":[{"name":"maker","type":"address","indexed":true},{"name":"taker","type":"address","indexed":true},{"name":"sell","type":"tuple","indexed":false,"components":` + blurOrder + `},{"name":"sellHash","type":"bytes32","indexed":false},{"name":"buy","type":"tuple","indexed":false,"components":` + blurOrder + `},{"name":"buyHash","type":"bytes32","indexed":false}]}
 ]`
+	// Blur Exchange v2 (0xb2ec…cea5) logs ERC-721 executions as packed
+	// words; see DecodeSale for their layout.
+	abiBlurV2 = `[
+ {"type":"event","name":"Execution721Packed","inputs":[{"name":"orderHash","type":"bytes32","indexed":false},{"name":"tokenIdListingIndexTrader","type":"uint256","indexed":false},{"name":"collectionPriceSide","type":"uint256","indexed":false}]},
+ {"type":"event","name":"Execution721TakerFeePacked","inputs":[{"name":"orderHash","type":"bytes32","indexed":false},{"name":"tokenIdListingIndexTrader","type":"uint256","indexed":false},{"name":"collectionPriceSide","type":"uint256","indexed":false},{"name":"takerFeeRecipientRate","type":"uint256","indexed":false}]},
+ {"type":"event","name":"Execution721MakerFeePacked","inputs":[{"name":"orderHash","type":"bytes32","indexed":false},{"name":"tokenIdListingIndexTrader","type":"uint256","indexed":false},{"name":"collectionPriceSide","type":"uint256","indexed":false},{"name":"makerFeeRecipientRate","type":"uint256","indexed":false}]},
+ {"type":"event","name":"Execution","inputs":[
+  {"name":"transfer","type":"tuple","indexed":false,"components":[{"name":"trader","type":"address"},{"name":"id","type":"uint256"},{"name":"amount","type":"uint256"},{"name":"collection","type":"address"},{"name":"assetType","type":"uint8"}]},
+  {"name":"orderHash","type":"bytes32","indexed":false},{"name":"listingIndex","type":"uint256","indexed":false},{"name":"price","type":"uint256","indexed":false},
+  {"name":"makerFee","type":"tuple","indexed":false,"components":[{"name":"recipient","type":"address"},{"name":"rate","type":"uint16"}]},
+  {"name":"fees","type":"tuple","indexed":false,"components":[{"name":"protocolFee","type":"tuple","components":[{"name":"recipient","type":"address"},{"name":"rate","type":"uint16"}]},{"name":"takerFee","type":"tuple","components":[{"name":"recipient","type":"address"},{"name":"rate","type":"uint16"}]}]},
+  {"name":"orderType","type":"uint8","indexed":false}]}
+]`
+	// Element (0x v4 NFT orders): the compact events of its first exchange
+	// version, and the later ones that add the nonce and the fees.
+	elV1Head   = `{"name":"maker","type":"address","indexed":false},{"name":"taker","type":"address","indexed":false},{"name":"erc20Token","type":"address","indexed":false},{"name":"erc20TokenAmount","type":"uint256","indexed":false}`
+	elV2Head   = `{"name":"orderHash","type":"bytes32","indexed":false},{"name":"maker","type":"address","indexed":false},{"name":"taker","type":"address","indexed":false},{"name":"nonce","type":"uint256","indexed":false},{"name":"erc20Token","type":"address","indexed":false},{"name":"erc20TokenAmount","type":"uint256","indexed":false},{"name":"fees","type":"tuple[]","indexed":false,"components":[{"name":"recipient","type":"address"},{"name":"amount","type":"uint256"}]}`
+	el721Tail  = `{"name":"nftToken","type":"address","indexed":false},{"name":"nftTokenId","type":"uint256","indexed":false}`
+	el1155Tail = el721Tail + `,{"name":"nftFillAmount","type":"uint128","indexed":false}`
+	abiElement = `[
+ {"type":"event","name":"ERC721SellOrderFilled","inputs":[` + elV1Head + `,` + el721Tail + `,{"name":"orderHash","type":"bytes32","indexed":false}]},
+ {"type":"event","name":"ERC721BuyOrderFilled","inputs":[` + elV1Head + `,` + el721Tail + `,{"name":"orderHash","type":"bytes32","indexed":false}]},
+ {"type":"event","name":"ERC1155SellOrderFilled","inputs":[` + elV1Head + `,` + el1155Tail + `,{"name":"orderHash","type":"bytes32","indexed":false}]},
+ {"type":"event","name":"ERC1155BuyOrderFilled","inputs":[` + elV1Head + `,` + el1155Tail + `,{"name":"orderHash","type":"bytes32","indexed":false}]}
+]`
+	abiElementV2 = `[
+ {"type":"event","name":"ERC721SellOrderFilled","inputs":[` + elV2Head + `,` + el721Tail + `]},
+ {"type":"event","name":"ERC721BuyOrderFilled","inputs":[` + elV2Head + `,` + el721Tail + `]},
+ {"type":"event","name":"ERC1155SellOrderFilled","inputs":[` + elV2Head + `,` + el1155Tail + `]},
+ {"type":"event","name":"ERC1155BuyOrderFilled","inputs":[` + elV2Head + `,` + el1155Tail + `]}
+]`
 	abiX2Y2 = `[
  {"type":"event","name":"EvInventory","inputs":[{"name":"itemHash","type":"bytes32","indexed":true},{"name":"maker","type":"address","indexed":false},{"name":"taker","type":"address","indexed":false},{"name":"orderSalt","type":"uint256","indexed":false},{"name":"settleSalt","type":"uint256","indexed":false},{"name":"intent","type":"uint256","indexed":false},{"name":"delegateType","type":"uint256","indexed":false},{"name":"deadline","type":"uint256","indexed":false},{"name":"currency","type":"address","indexed":false},{"name":"dataMask","type":"bytes","indexed":false},
   {"name":"item","type":"tuple","indexed":false,"components":[{"name":"price","type":"uint256"},{"name":"data","type":"bytes"}]},
@@ -65,6 +98,9 @@ var (
 	lrV1ABI     = mustABI(abiLooksRareV1)
 	lrV2ABI     = mustABI(abiLooksRareV2)
 	blurABI     = mustABI(abiBlur)
+	blurV2ABI   = mustABI(abiBlurV2)
+	elementABI  = mustABI(abiElement)
+	elementV2   = mustABI(abiElementV2)
 	x2y2ABI     = mustABI(abiX2Y2)
 	x2y2Pairs   = mustArgs(`[{"name":"pairs","type":"tuple[]","components":[{"name":"token","type":"address"},{"name":"tokenId","type":"uint256"}]}]`)
 	x2y2Pairs11 = mustArgs(`[{"name":"pairs","type":"tuple[]","components":[{"name":"token","type":"address"},{"name":"tokenId","type":"uint256"},{"name":"amount","type":"uint256"}]}]`)
@@ -76,6 +112,8 @@ var (
 	TopicPunkAssign     = punksABI.Events["Assign"].ID
 	TopicPunkTransfer   = punksABI.Events["PunkTransfer"].ID
 	TopicPunkBought     = punksABI.Events["PunkBought"].ID
+	TopicPunkBidEntered = punksABI.Events["PunkBidEntered"].ID
+	TopicPunkBidWithdrn = punksABI.Events["PunkBidWithdrawn"].ID
 	TopicOrderFulfilled = seaportABI.Events["OrderFulfilled"].ID
 	TopicLooksRareAsk   = lrV1ABI.Events["TakerAsk"].ID
 	TopicLooksRareBid   = lrV1ABI.Events["TakerBid"].ID
@@ -83,6 +121,24 @@ var (
 	TopicLooksRareV2Bid = lrV2ABI.Events["TakerBid"].ID
 	TopicBlurMatched    = blurABI.Events["OrdersMatched"].ID
 	TopicX2Y2Inventory  = x2y2ABI.Events["EvInventory"].ID
+	TopicBlurV2Packed   = blurV2ABI.Events["Execution721Packed"].ID
+	TopicBlurV2TakerFee = blurV2ABI.Events["Execution721TakerFeePacked"].ID
+	TopicBlurV2MakerFee = blurV2ABI.Events["Execution721MakerFeePacked"].ID
+	TopicBlurV2Exec     = blurV2ABI.Events["Execution"].ID
+
+	// elementEvents maps the topic of each Element fill to its ABI and name.
+	elementEvents = func() map[common.Hash]elementEvent {
+		m := map[common.Hash]elementEvent{}
+		for _, a := range []*abi.ABI{&elementABI, &elementV2} {
+			for name, e := range a.Events {
+				m[e.ID] = elementEvent{a, name, a == &elementV2}
+			}
+		}
+		return m
+	}()
+
+	// ElementNative is the pseudo-address Element's events name for ETH.
+	ElementNative = mustAddr("0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee")
 )
 
 func mustABI(s string) abi.ABI {
@@ -119,11 +175,28 @@ type Transfer struct {
 }
 
 // DecodeTransfer decodes an ERC-721 Transfer (4 topics), an ERC-20 Transfer
-// (3 topics, 32 bytes of data), an ERC-1155 TransferSingle or TransferBatch.
-// A TransferBatch yields one Transfer per id. It never panics: logs that do not
-// have the shape of their topic return an error wrapping ErrMalformed, other
-// events ErrNotTransfer. Cost is O(len(data)).
+// (3 topics, 32 bytes of data, or 1 topic and 96 bytes of data: an early
+// token with no indexed argument), an ERC-1155 TransferSingle or
+// TransferBatch. A TransferBatch yields one Transfer per id. It never
+// panics: logs that do not have the shape of their topic return an error
+// wrapping ErrMalformed, other events ErrNotTransfer. Cost is O(len(data)).
 func DecodeTransfer(lg *types.Log) (out []Transfer, err error) {
+	return DecodeTransferAs(lg, false)
+}
+
+// AmbiguousTransfer reports whether lg is a Transfer whose shape fits both
+// ERC-20 and an early ERC-721 whose token id is not indexed: 3 topics and
+// one data word, or (CryptoKitties) 1 topic and three data words. Only the
+// contract can tell which it is; see DecodeTransferAs.
+func AmbiguousTransfer(lg *types.Log) bool {
+	return len(lg.Topics) > 0 && lg.Topics[0] == TopicTransfer &&
+		(len(lg.Topics) == 3 && len(lg.Data) == 32 || len(lg.Topics) == 1 && len(lg.Data) == 96)
+}
+
+// DecodeTransferAs is DecodeTransfer that reads an ambiguous Transfer
+// (AmbiguousTransfer) as ERC-721, the value being the token id, when erc721
+// is true.
+func DecodeTransferAs(lg *types.Log, erc721 bool) (out []Transfer, err error) {
 	defer recoverDecode(&err)
 	if len(lg.Topics) == 0 {
 		return nil, ErrNotTransfer
@@ -131,21 +204,32 @@ func DecodeTransfer(lg *types.Log) (out []Transfer, err error) {
 	base := Transfer{Contract: datasets.Address(lg.Address), LogIndex: lg.Index}
 	switch lg.Topics[0] {
 	case TopicTransfer:
-		switch len(lg.Topics) {
-		case 4:
+		var value []byte
+		switch {
+		case len(lg.Topics) == 4:
 			base.Standard = datasets.ERC721
 			base.From, base.To = topicAddr(lg.Topics[1]), topicAddr(lg.Topics[2])
 			base.TokenID = new(big.Int).SetBytes(lg.Topics[3][:])
 			base.Amount = big.NewInt(1)
-		case 3:
-			if len(lg.Data) != 32 {
-				return nil, fmt.Errorf("%w: erc20 Transfer with %d data bytes", ErrMalformed, len(lg.Data))
+			return []Transfer{base}, nil
+		case len(lg.Topics) == 3 && len(lg.Data) == 32:
+			base.From, base.To, value = topicAddr(lg.Topics[1]), topicAddr(lg.Topics[2]), lg.Data
+		case len(lg.Topics) == 1 && len(lg.Data) == 96:
+			if !isAddrWord(lg.Data[:32]) || !isAddrWord(lg.Data[32:64]) {
+				return nil, fmt.Errorf("%w: Transfer with an address word above 160 bits", ErrMalformed)
 			}
-			base.Standard = datasets.ERC20
-			base.From, base.To = topicAddr(lg.Topics[1]), topicAddr(lg.Topics[2])
-			base.Amount = new(big.Int).SetBytes(lg.Data)
+			copy(base.From[:], lg.Data[12:32])
+			copy(base.To[:], lg.Data[44:64])
+			value = lg.Data[64:]
+		case len(lg.Topics) == 3:
+			return nil, fmt.Errorf("%w: erc20 Transfer with %d data bytes", ErrMalformed, len(lg.Data))
 		default:
-			return nil, fmt.Errorf("%w: Transfer with %d topics", ErrMalformed, len(lg.Topics))
+			return nil, fmt.Errorf("%w: Transfer with %d topics, %d data bytes", ErrMalformed, len(lg.Topics), len(lg.Data))
+		}
+		if erc721 {
+			base.Standard, base.TokenID, base.Amount = datasets.ERC721, new(big.Int).SetBytes(value), big.NewInt(1)
+		} else {
+			base.Standard, base.Amount = datasets.ERC20, new(big.Int).SetBytes(value)
 		}
 		return []Transfer{base}, nil
 	case TopicTransferSingle:
@@ -185,19 +269,22 @@ func DecodeTransfer(lg *types.Log) (out []Transfer, err error) {
 }
 
 // PunkEvent is a CryptoPunks market event that moves a punk: Assign (a claim,
-// From zero), PunkTransfer, or PunkBought (Price > 0 or a sale at 0). To of a
-// PunkBought is zero when a bid was accepted (a bug of the contract); the
-// ingest takes the buyer from the Transfer log that precedes it.
+// From zero), PunkTransfer, or PunkBought (Price > 0 or a sale at 0); or a
+// bid: PunkBidEntered ("bid", From the bidder, Price the bid) or
+// PunkBidWithdrawn ("withdrawn"). To and Price of a PunkBought are zero when a
+// bid was accepted (the contract zeroes the bid before logging it); the
+// ingest takes the buyer from the Transfer log that precedes it and the price
+// from the latest PunkBidEntered for that punk (see Config.PunkBidLookback).
 type PunkEvent struct {
-	Kind     string // "assign", "transfer", "bought"
+	Kind     string // "assign", "transfer", "bought", "bid", "withdrawn"
 	Index    *big.Int
 	From, To datasets.Address
 	Price    *big.Int // wei; nil unless bought
 	LogIndex uint
 }
 
-// DecodePunk decodes the CryptoPunks Assign, PunkTransfer and PunkBought
-// events; the ERC-20-shaped Transfer(from, to, 1) the contract also emits
+// DecodePunk decodes the CryptoPunks Assign, PunkTransfer, PunkBought,
+// PunkBidEntered and PunkBidWithdrawn events; the ERC-20-shaped Transfer(from, to, 1) the contract also emits
 // returns ErrNotTransfer. It never panics.
 func DecodePunk(lg *types.Log) (ev *PunkEvent, err error) {
 	defer recoverDecode(&err)
@@ -221,6 +308,16 @@ func DecodePunk(lg *types.Log) (ev *PunkEvent, err error) {
 		}
 		return &PunkEvent{Kind: "bought", Index: new(big.Int).SetBytes(lg.Topics[1][:]), Price: new(big.Int).SetBytes(lg.Data),
 			From: topicAddr(lg.Topics[2]), To: topicAddr(lg.Topics[3]), LogIndex: lg.Index}, nil
+	case TopicPunkBidEntered, TopicPunkBidWithdrn:
+		if len(lg.Topics) != 3 || len(lg.Data) != 32 {
+			return nil, fmt.Errorf("%w: PunkBid event", ErrMalformed)
+		}
+		kind := "bid"
+		if lg.Topics[0] == TopicPunkBidWithdrn {
+			kind = "withdrawn"
+		}
+		return &PunkEvent{Kind: kind, Index: new(big.Int).SetBytes(lg.Topics[1][:]), Price: new(big.Int).SetBytes(lg.Data),
+			From: topicAddr(lg.Topics[2]), LogIndex: lg.Index}, nil
 	}
 	return nil, ErrNotTransfer
 }
@@ -233,13 +330,23 @@ type Item struct {
 
 // Sale is a decoded marketplace sale event: the NFTs it settles (in the order
 // the event lists them), the total price in the smallest unit of Currency
-// (the zero address for the native coin), and the log index.
+// (the zero address for the native coin), and the log index. Seller and
+// Buyer are set when the event names them (zero otherwise); ingest takes the
+// parties from the transfers and uses these only to tell the hops of an
+// aggregated purchase apart.
 type Sale struct {
-	Items    []Item
-	Price    *big.Int
-	Currency datasets.Address
-	LogIndex uint
+	Items         []Item
+	Price         *big.Int
+	Currency      datasets.Address
+	Seller, Buyer datasets.Address
+	LogIndex      uint
 }
+
+// Blur v2 order sides (OrderType in the exchange's published structs).
+const (
+	blurV2Ask = 0 // a listing: the trader sells, the taker buys
+	blurV2Bid = 1 // a bid: the trader buys, the taker sells
+)
 
 // Seaport item types.
 const (
@@ -252,7 +359,9 @@ const (
 )
 
 // DecodeSale decodes a Seaport OrderFulfilled (1.1–1.6), LooksRare v1 and v2
-// TakerAsk/TakerBid, Blur OrdersMatched or X2Y2 EvInventory event. It never
+// TakerAsk/TakerBid, Blur OrdersMatched, Blur v2 Execution721Packed,
+// Execution721TakerFeePacked and Execution721MakerFeePacked, or X2Y2
+// EvInventory event. It never
 // panics; a log of another event returns ErrNotSale, a malformed one an
 // error wrapping ErrMalformed. A sale whose payment cannot be told (a Seaport
 // order that mixes currencies) returns a nil Price. Cost is O(len(data)).
@@ -262,12 +371,12 @@ func DecodeSale(lg *types.Log) (s *Sale, err error) {
 		return nil, ErrNotSale
 	}
 	s = &Sale{LogIndex: lg.Index}
+	if ee, ok := elementEvents[lg.Topics[0]]; ok {
+		return decodeElement(lg, ee, s)
+	}
 	switch lg.Topics[0] {
 	case TopicOrderFulfilled:
-		if len(lg.Topics) != 3 {
-			return nil, fmt.Errorf("%w: OrderFulfilled with %d topics", ErrMalformed, len(lg.Topics))
-		}
-		m, err := unpackMap(seaportABI, "OrderFulfilled", lg.Data)
+		m, err := unpackLog(seaportABI, "OrderFulfilled", lg, 3)
 		if err != nil {
 			return nil, err
 		}
@@ -321,10 +430,7 @@ func DecodeSale(lg *types.Log) (s *Sale, err error) {
 		}
 		return s, nil
 	case TopicLooksRareAsk, TopicLooksRareBid:
-		if len(lg.Topics) != 4 {
-			return nil, fmt.Errorf("%w: LooksRare taker event with %d topics", ErrMalformed, len(lg.Topics))
-		}
-		m, err := unpackMap(lrV1ABI, "TakerAsk", lg.Data)
+		m, err := unpackLog(lrV1ABI, "TakerAsk", lg, 4)
 		if err != nil {
 			return nil, err
 		}
@@ -332,10 +438,7 @@ func DecodeSale(lg *types.Log) (s *Sale, err error) {
 		s.Price, s.Currency = m["price"].(*big.Int), datasets.Address(m["currency"].(common.Address))
 		return s, nil
 	case TopicLooksRareV2Ask, TopicLooksRareV2Bid:
-		if len(lg.Topics) != 1 {
-			return nil, fmt.Errorf("%w: LooksRare v2 taker event with %d topics", ErrMalformed, len(lg.Topics))
-		}
-		m, err := unpackMap(lrV2ABI, "TakerAsk", lg.Data)
+		m, err := unpackLog(lrV2ABI, "TakerAsk", lg, 1)
 		if err != nil {
 			return nil, err
 		}
@@ -350,10 +453,7 @@ func DecodeSale(lg *types.Log) (s *Sale, err error) {
 		s.Currency = datasets.Address(m["currency"].(common.Address))
 		return s, nil
 	case TopicBlurMatched:
-		if len(lg.Topics) != 3 {
-			return nil, fmt.Errorf("%w: OrdersMatched with %d topics", ErrMalformed, len(lg.Topics))
-		}
-		m, err := unpackMap(blurABI, "OrdersMatched", lg.Data)
+		m, err := unpackLog(blurABI, "OrdersMatched", lg, 3)
 		if err != nil {
 			return nil, err
 		}
@@ -361,11 +461,58 @@ func DecodeSale(lg *types.Log) (s *Sale, err error) {
 		s.Items = []Item{{datasets.Address(fAddr(sell, "Collection")), fBig(sell, "TokenId")}}
 		s.Price, s.Currency = fBig(sell, "Price"), datasets.Address(fAddr(sell, "PaymentToken"))
 		return s, nil
-	case TopicX2Y2Inventory:
-		if len(lg.Topics) != 2 {
-			return nil, fmt.Errorf("%w: EvInventory with %d topics", ErrMalformed, len(lg.Topics))
+	case TopicBlurV2Packed, TopicBlurV2TakerFee, TopicBlurV2MakerFee:
+		// Static words: orderHash, tokenIdListingIndexTrader (token id in
+		// the top 88 bits, listing index 8, trader 160), collectionPriceSide
+		// (side 8, price 88, collection 160), and in the fee variants a fee
+		// word (rate 96 | recipient 160), which does not change the price.
+		want := 96
+		if lg.Topics[0] != TopicBlurV2Packed {
+			want = 128
 		}
-		m, err := unpackMap(x2y2ABI, "EvInventory", lg.Data)
+		if len(lg.Topics) != 1 || len(lg.Data) != want {
+			return nil, fmt.Errorf("%w: Blur v2 execution with %d topics, %d data bytes", ErrMalformed, len(lg.Topics), len(lg.Data))
+		}
+		w1, w2 := lg.Data[32:64], lg.Data[64:96]
+		var trader, coll datasets.Address
+		copy(trader[:], w1[12:])
+		copy(coll[:], w2[12:])
+		side := w2[0]
+		if side != blurV2Ask && side != blurV2Bid {
+			return nil, fmt.Errorf("%w: Blur v2 execution with order side %d", ErrMalformed, side)
+		}
+		s.Items = []Item{{coll, new(big.Int).SetBytes(w1[:11])}}
+		s.Price = new(big.Int).SetBytes(w2[1:12])
+		// Listings are paid in ETH, bids in Blur Pool (1:1 ETH): both are ETH.
+		s.Currency = datasets.Address{}
+		if side == blurV2Ask {
+			s.Seller = trader
+		} else {
+			s.Buyer = trader
+		}
+		return s, nil
+	case TopicBlurV2Exec:
+		// The unpacked execution (ERC-1155, or values too wide to pack):
+		// price is the total the order was filled for (unit price times
+		// amount); orderType 0 is a listing, 1 a bid, as when packed.
+		m, err := unpackLog(blurV2ABI, "Execution", lg, 1)
+		if err != nil {
+			return nil, err
+		}
+		tr, side := m["transfer"], m["orderType"].(uint8)
+		if side != blurV2Ask && side != blurV2Bid {
+			return nil, fmt.Errorf("%w: Blur v2 Execution with order type %d", ErrMalformed, side)
+		}
+		s.Items = []Item{{datasets.Address(fAddr(tr, "Collection")), fBig(tr, "Id")}}
+		s.Price = m["price"].(*big.Int)
+		if trader := datasets.Address(fAddr(tr, "Trader")); side == blurV2Ask {
+			s.Seller = trader
+		} else {
+			s.Buyer = trader
+		}
+		return s, nil
+	case TopicX2Y2Inventory:
+		m, err := unpackLog(x2y2ABI, "EvInventory", lg, 2)
 		if err != nil {
 			return nil, err
 		}
@@ -402,14 +549,60 @@ func DecodeSale(lg *types.Log) (s *Sale, err error) {
 	return nil, ErrNotSale
 }
 
+type elementEvent struct {
+	abi  *abi.ABI
+	name string
+	v2   bool // with nonce and fees
+}
+
+// decodeElement decodes an Element fill into s.
+func decodeElement(lg *types.Log, ee elementEvent, s *Sale) (*Sale, error) {
+	m, err := unpackLog(*ee.abi, ee.name, lg, 1)
+	if err != nil {
+		return nil, err
+	}
+	s.Items = []Item{{datasets.Address(m["nftToken"].(common.Address)), m["nftTokenId"].(*big.Int)}}
+	s.Currency = datasets.Address(m["erc20Token"].(common.Address))
+	if s.Currency == ElementNative {
+		s.Currency = datasets.Address{}
+	}
+	// The buyer pays the amount to the seller and the fees on top.
+	s.Price = new(big.Int).Set(m["erc20TokenAmount"].(*big.Int))
+	if ee.v2 {
+		fees := reflect.ValueOf(m["fees"])
+		for i := 0; i < fees.Len(); i++ {
+			s.Price.Add(s.Price, fBig(fees.Index(i).Interface(), "Amount"))
+		}
+	}
+	maker, taker := datasets.Address(m["maker"].(common.Address)), datasets.Address(m["taker"].(common.Address))
+	if strings.Contains(ee.name, "Sell") { // a sell order: the maker sells
+		s.Seller, s.Buyer = maker, taker
+	} else {
+		s.Seller, s.Buyer = taker, maker
+	}
+	return s, nil
+}
+
 // IsSaleTopic reports whether topic is the first topic of a sale event DecodeSale reads.
 func IsSaleTopic(topic common.Hash) bool {
+	if _, ok := elementEvents[topic]; ok {
+		return true
+	}
 	switch topic {
 	case TopicOrderFulfilled, TopicLooksRareAsk, TopicLooksRareBid, TopicLooksRareV2Ask,
-		TopicLooksRareV2Bid, TopicBlurMatched, TopicX2Y2Inventory:
+		TopicLooksRareV2Bid, TopicBlurMatched, TopicX2Y2Inventory,
+		TopicBlurV2Packed, TopicBlurV2TakerFee, TopicBlurV2MakerFee, TopicBlurV2Exec:
 		return true
 	}
 	return false
+}
+
+// unpackLog checks that lg has the topic count of event and unpacks its data.
+func unpackLog(a abi.ABI, event string, lg *types.Log, topics int) (map[string]any, error) {
+	if len(lg.Topics) != topics {
+		return nil, fmt.Errorf("%w: %s with %d topics", ErrMalformed, event, len(lg.Topics))
+	}
+	return unpackMap(a, event, lg.Data)
 }
 
 func unpackMap(a abi.ABI, event string, data []byte) (map[string]any, error) {
@@ -426,6 +619,16 @@ func fAddr(v any, name string) common.Address { return field(v, name).(common.Ad
 func fBig(v any, name string) *big.Int        { return field(v, name).(*big.Int) }
 func fUint8(v any, name string) uint8         { return field(v, name).(uint8) }
 func fBytes(v any, name string) []byte        { return field(v, name).([]byte) }
+
+// isAddrWord reports whether a 32-byte word holds an address (12 zero bytes first).
+func isAddrWord(w []byte) bool {
+	for _, b := range w[:12] {
+		if b != 0 {
+			return false
+		}
+	}
+	return true
+}
 
 func topicAddr(h common.Hash) datasets.Address {
 	var a datasets.Address

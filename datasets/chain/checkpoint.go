@@ -13,6 +13,7 @@ import (
 	"slices"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
 
 	"github.com/washscan/washscan/datasets"
 )
@@ -33,12 +34,27 @@ type ckState struct {
 	Contracts     []string `json:"contracts"`
 	Marketplaces  []string `json:"marketplaces"`
 	WrappedNative string   `json:"wrapped_native"`
+	Sudoswap      []string `json:"sudoswap_factories"`
+	ERC721        []string `json:"erc721,omitempty"`
 	FromBlock     uint64   `json:"from_block"`
 	ToBlock       uint64   `json:"to_block"` // resolved end block
 	ToLatest      bool     `json:"to_latest"`
 	Next          uint64   `json:"next_block"` // first block not yet committed
 	Rows          int64    `json:"rows"`
 	RowsBytes     int64    `json:"rows_bytes"`
+	// Recent are the ends of the last chunks committed: those within
+	// Confirmations blocks of the newest, and one before them. A
+	// reorganisation is rolled back to the newest one still on the chain.
+	Recent []ckBlock `json:"recent"`
+}
+
+// ckBlock is a committed chunk's last block, its hash, and the rows
+// committed up to it.
+type ckBlock struct {
+	Block     uint64      `json:"block"`
+	Hash      common.Hash `json:"hash"`
+	Rows      int64       `json:"rows"`
+	RowsBytes int64       `json:"rows_bytes"`
 }
 
 type checkpoint struct {
@@ -48,12 +64,16 @@ type checkpoint struct {
 }
 
 func settingsOf(cfg *Config) ckState {
-	st := ckState{Version: 1, Chain: cfg.Chain, WrappedNative: cfg.WrappedNative.String(), FromBlock: cfg.FromBlock, ToLatest: cfg.ToLatest}
+	st := ckState{Version: 2, Chain: cfg.Chain, WrappedNative: cfg.WrappedNative.String(), FromBlock: cfg.FromBlock, ToLatest: cfg.ToLatest,
+		Sudoswap: []string{cfg.SudoswapV1.String(), cfg.SudoswapV2.String(), cfg.Blend.String()}}
 	for _, c := range cfg.Contracts {
 		st.Contracts = append(st.Contracts, c.String())
 	}
 	for _, m := range cfg.Marketplaces {
 		st.Marketplaces = append(st.Marketplaces, m.Name+"="+m.Address.String())
+	}
+	for _, c := range cfg.ERC721 {
+		st.ERC721 = append(st.ERC721, c.String())
 	}
 	if !cfg.ToLatest {
 		st.ToBlock = cfg.ToBlock
@@ -63,7 +83,7 @@ func settingsOf(cfg *Config) ckState {
 
 func sameSettings(a, b ckState) bool {
 	return a.Version == b.Version && a.Chain == b.Chain && slices.Equal(a.Contracts, b.Contracts) &&
-		slices.Equal(a.Marketplaces, b.Marketplaces) && a.WrappedNative == b.WrappedNative &&
+		slices.Equal(a.Marketplaces, b.Marketplaces) && a.WrappedNative == b.WrappedNative && slices.Equal(a.Sudoswap, b.Sudoswap) && slices.Equal(a.ERC721, b.ERC721) &&
 		a.FromBlock == b.FromBlock && a.ToLatest == b.ToLatest && (a.ToLatest || a.ToBlock == b.ToBlock)
 }
 
@@ -104,14 +124,11 @@ func openCheckpoint(ctx context.Context, cfg *Config, n *node, res *Result) (*ch
 		return nil, fmt.Errorf("read checkpoint: %w", err)
 	}
 
-	var head uint64
-	var hx string
+	var hx hexutil.Uint64 // strict: a bad answer fails to decode, quoted by a short prefix
 	if err := n.call(ctx, &hx, "eth_blockNumber"); err != nil {
 		return nil, err
 	}
-	if _, err := fmt.Sscanf(hx, "0x%x", &head); err != nil {
-		return nil, fmt.Errorf("eth_blockNumber: bad answer %q", hx)
-	}
+	head := uint64(hx)
 	safe := uint64(0)
 	if head >= cfg.Confirmations {
 		safe = head - cfg.Confirmations
@@ -157,6 +174,8 @@ type rowRecord struct {
 	Currency string `json:"cur,omitempty"`
 	Platform string `json:"pl,omitempty"`
 	TxFrom   string `json:"from,omitempty"`
+	AggName  string `json:"agn,omitempty"`
+	AggAddr  string `json:"aga,omitempty"`
 }
 
 func toRecord(r *datasets.Row) rowRecord {
@@ -165,6 +184,9 @@ func toRecord(r *datasets.Row) rowRecord {
 		Buyer: r.Buyer.String(), Amount: r.Amount, Price: r.Price, Currency: r.Currency, Platform: r.Platform}
 	if r.TxFrom != nil {
 		rec.TxFrom = r.TxFrom.String()
+	}
+	if r.AggregatorAddress != nil {
+		rec.AggName, rec.AggAddr = r.AggregatorName, r.AggregatorAddress.String()
 	}
 	return rec
 }
@@ -182,12 +204,39 @@ func fromRecord(rec *rowRecord) (*datasets.Row, error) {
 		a := mustAddr(rec.TxFrom)
 		r.TxFrom = &a
 	}
+	if rec.AggAddr != "" {
+		a := mustAddr(rec.AggAddr)
+		r.AggregatorName, r.AggregatorAddress = rec.AggName, &a
+	}
 	return r, nil
 }
 
+// linked reports whether a chunk whose first block has header first follows
+// the last chunk committed on the same chain.
+func (ck *checkpoint) linked(first *rpcHeader) bool {
+	if len(ck.st.Recent) == 0 {
+		return true
+	}
+	e := ck.st.Recent[len(ck.st.Recent)-1]
+	return uint64(first.Number) != e.Block+1 || first.ParentHash == e.Hash
+}
+
+// rollbackTo forgets the chunks after Recent[i].
+func (ck *checkpoint) rollbackTo(i int) error {
+	e := ck.st.Recent[i]
+	if err := ck.f.Truncate(e.RowsBytes); err != nil {
+		return fmt.Errorf("truncate %s: %w", ck.rowsPath, err)
+	}
+	if _, err := ck.f.Seek(e.RowsBytes, io.SeekStart); err != nil {
+		return fmt.Errorf("seek %s: %w", ck.rowsPath, err)
+	}
+	ck.st.Next, ck.st.Rows, ck.st.RowsBytes, ck.st.Recent = e.Block+1, e.Rows, e.RowsBytes, ck.st.Recent[:i+1]
+	return ck.save()
+}
+
 // commit appends the rows of a chunk, syncs them, then records next as the
-// first block not yet read.
-func (ck *checkpoint) commit(rows []pendingRow, next uint64) error {
+// first block not yet read, and the hash of the chunk's last block.
+func (ck *checkpoint) commit(rows []pendingRow, next uint64, last common.Hash, confirmations uint64) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	for i := range rows {
@@ -206,6 +255,13 @@ func (ck *checkpoint) commit(rows []pendingRow, next uint64) error {
 	ck.st.Next = next
 	ck.st.Rows += int64(len(rows))
 	ck.st.RowsBytes += int64(buf.Len())
+	ck.st.Recent = append(ck.st.Recent, ckBlock{next - 1, last, ck.st.Rows, ck.st.RowsBytes})
+	// Keep the ends within confirmations blocks of the newest, and one older.
+	keep := 0
+	for keep < len(ck.st.Recent)-1 && ck.st.Recent[keep+1].Block+confirmations < next-1 {
+		keep++
+	}
+	ck.st.Recent = slices.Clone(ck.st.Recent[keep:])
 	return ck.save()
 }
 

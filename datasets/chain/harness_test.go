@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -61,12 +62,18 @@ const (
 	opCALLDATALOAD, opCALLDATASIZE, opCALLDATACOPY             = 0x35, 0x36, 0x37
 	opCODECOPY, opPOP, opMLOAD, opJUMP, opJUMPI, opGAS         = 0x39, 0x50, 0x51, 0x56, 0x57, 0x5a
 	opDUP1, opDUP3, opDUP7, opLOG0, opCALL, opRETURN, opREVERT = 0x80, 0x82, 0x86, 0xa0, 0xf1, 0xf3, 0xfd
+	opMSTORE                                                   = 0x52
 )
 
 // emitterCode returns the runtime code of a contract that emits one log
 // described by its calldata: one byte n (0..4), n 32-byte topics, then the data.
 func emitterCode() []byte {
 	a := newAsm()
+	emitterAsm(a)
+	return a.bytes()
+}
+
+func emitterAsm(a *asm) {
 	a.op(opCALLDATASIZE).push1(0).push1(0).op(opCALLDATACOPY)
 	a.push1(0).op(opCALLDATALOAD).push1(248).op(opSHR) // n
 	for k := 0; k <= 4; k++ {
@@ -81,6 +88,29 @@ func emitterCode() []byte {
 		a.push2(1+32*k).op(opCALLDATASIZE, opSUB) // size
 		a.push2(1 + 32*k)                         // offset
 		a.op(opLOG0+byte(k), opSTOP)
+	}
+}
+
+// answerCode returns the runtime code of an emitter (see emitterCode) that
+// also answers view calls: a call whose 4-byte selector is a key of answers
+// returns that 32-byte word, whatever its arguments.
+func answerCode(answers map[[4]byte]common.Hash) []byte {
+	a := newAsm()
+	a.push1(0).op(opCALLDATALOAD).push1(224).op(opSHR) // selector
+	keys := make([][4]byte, 0, len(answers))
+	for k := range answers {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(x, y [4]byte) int { return bytes.Compare(x[:], y[:]) })
+	for i, k := range keys {
+		a.op(opDUP1, 0x63).op(k[:]...).op(opEQ).ref(fmt.Sprint("A", i)).op(opJUMPI) // PUSH4 selector
+	}
+	a.op(opPOP)
+	emitterAsm(a)
+	for i, k := range keys {
+		w := answers[k]
+		a.label(fmt.Sprint("A", i)).op(0x7f).op(w[:]...) // PUSH32 answer
+		a.push1(0).op(opMSTORE).push1(32).push1(0).op(opRETURN)
 	}
 	return a.bytes()
 }
@@ -105,10 +135,10 @@ func routerCode() []byte {
 
 // initCode wraps runtime code in a constructor that returns it.
 func initCode(runtime []byte) []byte {
-	if len(runtime) > 255 {
+	if len(runtime) > 0xffff {
 		panic("runtime too long for this constructor")
 	}
-	hdr := []byte{0x60, byte(len(runtime)), opDUP1, 0x60, 0x0b, 0x60, 0x00, opCODECOPY, 0x60, 0x00, opRETURN}
+	hdr := []byte{0x61, byte(len(runtime) >> 8), byte(len(runtime)), opDUP1, 0x60, 0x0c, 0x60, 0x00, opCODECOPY, 0x60, 0x00, opRETURN}
 	return append(hdr, runtime...)
 }
 
@@ -148,7 +178,8 @@ type testChain struct {
 	from   common.Address
 	nonce  uint64
 	chain  *big.Int
-	commit func() // seals a block (no-op where the node mines by itself)
+	commit func()                         // seals a block (no-op where the node mines by itself)
+	fork   func(parent common.Hash) error // starts a side chain (simulated backend only)
 }
 
 // newSimChain starts go-ethereum's simulated backend and serves it over HTTP
@@ -171,7 +202,8 @@ func newSimChain(t testing.TB, fault func(w http.ResponseWriter, body []byte) bo
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	tc := &testChain{url: srv.URL, client: c, key: key, from: from, chain: big.NewInt(1337), commit: func() { sim.Commit() }}
+	tc := &testChain{url: srv.URL, client: c, key: key, from: from, chain: big.NewInt(1337), commit: func() { sim.Commit() },
+		fork: sim.Fork}
 	return tc
 }
 
@@ -249,25 +281,57 @@ func forwarder(rc *rpc.Client, fault func(w http.ResponseWriter, body []byte) bo
 
 // newFaultProxy returns a fault function that, on a fixed schedule, answers
 // 429, 503, a range-limit error for any eth_getLogs over more than maxRange
-// blocks, or drops the connection. It counts what it injected.
+// blocks, an empty log answer with a null header (a node behind), or drops
+// the connection. It counts what it injected.
 func newFaultProxy(maxRange uint64) (func(w http.ResponseWriter, body []byte) bool, *faultCounts) {
 	fc := &faultCounts{}
-	var n atomic.Int64
+	var n, lagging atomic.Int64
 	return func(w http.ResponseWriter, body []byte) bool {
 		if bytes.Contains(body, []byte(`"eth_getLogs"`)) {
+			// A single request, or a batch led by eth_getLogs (the log query
+			// and the headers of its first and last blocks).
+			var batch []jsonReq
 			var q jsonReq
-			if json.Unmarshal(body, &q) == nil && len(q.Params) == 1 {
+			isBatch := json.Unmarshal(body, &batch) == nil && len(batch) > 0
+			if isBatch {
+				q = batch[0]
+			} else if json.Unmarshal(body, &q) != nil {
+				return false
+			}
+			if len(q.Params) == 1 {
 				var f struct{ FromBlock, ToBlock string }
 				json.Unmarshal(q.Params[0], &f)
 				var lo, hi uint64
 				fmt.Sscanf(f.FromBlock, "0x%x", &lo)
 				fmt.Sscanf(f.ToBlock, "0x%x", &hi)
+				answer := func(results func(r jsonReq) jsonResp) {
+					w.Header().Set("Content-Type", "application/json")
+					if !isBatch {
+						json.NewEncoder(w).Encode(results(q))
+						return
+					}
+					out := make([]jsonResp, len(batch))
+					for i, r := range batch {
+						out[i] = results(r)
+					}
+					json.NewEncoder(w).Encode(out)
+				}
 				if hi-lo+1 > maxRange {
 					fc.add(&fc.Range)
 					msgs := []jsonErr{{-32005, "query returned more than 10000 results"}, {-32000, "block range is too wide"}, {-32602, "exceed maximum block range: 3"}}
 					m := msgs[int(lo+hi)%len(msgs)]
-					w.Header().Set("Content-Type", "application/json")
-					json.NewEncoder(w).Encode(jsonResp{JSONRPC: "2.0", ID: q.ID, Error: &m})
+					answer(func(r jsonReq) jsonResp { return jsonResp{JSONRPC: "2.0", ID: r.ID, Error: &m} })
+					return true
+				}
+				if isBatch && lagging.Add(1)%4 == 2 {
+					// A replica behind the head: no logs, and no header.
+					fc.add(&fc.Lagging)
+					answer(func(r jsonReq) jsonResp {
+						if r.Method == "eth_getLogs" {
+							return jsonResp{JSONRPC: "2.0", ID: r.ID, Result: json.RawMessage("[]")}
+						}
+						return jsonResp{JSONRPC: "2.0", ID: r.ID, Result: json.RawMessage("null")}
+					})
 					return true
 				}
 			}
@@ -298,8 +362,8 @@ func newFaultProxy(maxRange uint64) (func(w http.ResponseWriter, body []byte) bo
 }
 
 type faultCounts struct {
-	mu                                   sync.Mutex
-	TooMany, Unavailable, Range, Dropped int
+	mu                                            sync.Mutex
+	TooMany, Unavailable, Range, Dropped, Lagging int
 }
 
 func (f *faultCounts) add(p *int) { f.mu.Lock(); *p++; f.mu.Unlock() }

@@ -29,9 +29,13 @@ func rowString(r *datasets.Row) string {
 	if r.TxFrom != nil {
 		from = r.TxFrom.String()
 	}
-	return fmt.Sprintf("%s t=%d b=%d tx=%s li=%d c=%s id=%q %s s=%s r=%s a=%s p=%s cur=%q pl=%q from=%s",
+	agg := ""
+	if r.AggregatorAddress != nil {
+		agg = r.AggregatorName + "@" + r.AggregatorAddress.String()
+	}
+	return fmt.Sprintf("%s t=%d b=%d tx=%s li=%d c=%s id=%q %s s=%s r=%s a=%s p=%s cur=%q pl=%q from=%s agg=%s",
 		r.Chain, r.BlockTime, r.BlockNumber, r.TxHash, r.LogIndex, r.Contract, r.TokenID, r.Standard, r.Seller, r.Buyer,
-		r.Amount, r.Price, r.Currency, r.Platform, from)
+		r.Amount, r.Price, r.Currency, r.Platform, from, agg)
 }
 
 func compareRows(t *testing.T, got, want []datasets.Row) {
@@ -58,6 +62,18 @@ func TestIngestSimulated(t *testing.T) {
 	cfg.Create = func(string) (datasets.RowWriter, error) { return &memWriter{out: &got}, nil }
 	var warn bytes.Buffer
 	cfg.Warn = &warn
+	// By default the malformed Transfer stops the ingest, naming its block
+	// and log index; --skip-bad-logs warns and goes on.
+	cfg.SkipBadLogs = false
+	_, err := Ingest(context.Background(), cfg)
+	var bad *BadLogError
+	if !errors.As(err, &bad) || bad.Block != w.to || bad.ExitCode() != 65 || !strings.Contains(err.Error(), fmt.Sprintf("block %d tx", w.to)) {
+		t.Fatalf("malformed log: %v, want a BadLogError of block %d", err, w.to)
+	}
+	for _, p := range []string{cfg.Out + ".checkpoint", cfg.Out + ".checkpoint.rows"} {
+		os.Remove(p)
+	}
+	cfg.SkipBadLogs = true
 	res, err := Ingest(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -81,20 +97,20 @@ func TestIngestSimulated(t *testing.T) {
 
 	// Without the marketplaces, sale rows fall back to value / WETH paid.
 	got = nil
-	cfg.Marketplaces = nil
+	cfg.Marketplaces, cfg.NoDefaultContracts = nil, true
 	if _, err := Ingest(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
-	// The punks contract is no longer known as such: its ERC-20-shaped
-	// Transfer becomes the one row of it.
+	// The punks contract is no longer known as such: its four ERC-20-shaped
+	// Transfers become its rows.
 	pk, nonPunk := datasets.Address(w.pk), 0
 	for _, r := range w.want {
 		if r.Contract != pk {
 			nonPunk++
 		}
 	}
-	if len(got) != nonPunk+1 {
-		t.Fatalf("%d rows without marketplaces, want %d", len(got), nonPunk+1)
+	if len(got) != nonPunk+4 {
+		t.Fatalf("%d rows without marketplaces, want %d", len(got), nonPunk+4)
 	}
 	for i, r := range got {
 		if r.Platform != "" {
@@ -141,7 +157,7 @@ func TestIngestThroughFaults(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("output through faults differs:\n%s\nwant\n%s", got, want)
 	}
-	if counts.TooMany == 0 || counts.Unavailable == 0 || counts.Range == 0 || counts.Dropped == 0 {
+	if counts.TooMany == 0 || counts.Unavailable == 0 || counts.Range == 0 || counts.Dropped == 0 || counts.Lagging == 0 {
 		t.Errorf("faults injected: %+v", counts)
 	}
 	if res.RPC.Retries == 0 || res.RPC.Splits == 0 {

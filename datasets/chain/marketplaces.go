@@ -31,7 +31,7 @@ var (
 
 // DefaultMarketplaces is the built-in list of Ethereum mainnet marketplaces
 // whose sale events ingest trusts (docs/contract.md §6): Seaport 1.1–1.6 (OpenSea), the
-// CryptoPunks market, LooksRare v1 and v2, Blur (Exchange v1) and X2Y2. A sale
+// CryptoPunks market, LooksRare v1 and v2, Blur (Exchange v1 and v2), X2Y2 and Element. A sale
 // event from any other address is ignored, since anyone can deploy a contract
 // that emits a look-alike OrderFulfilled.
 var DefaultMarketplaces = []Marketplace{
@@ -45,7 +45,9 @@ var DefaultMarketplaces = []Marketplace{
 	{"looksrare", mustAddr("0x59728544b08ab483533076417fbbb2fd0b17ce3a")}, // LooksRare v1
 	{"looksrare", mustAddr("0x0000000000e655fae4d56241588680f86e3b2377")}, // LooksRare v2
 	{"blur", mustAddr("0x000000000000ad05ccc4f10045630fb830b95127")},      // Blur Exchange
+	{"blur", mustAddr("0xb2ecfe4e4d61f8790bbb9de2d1259b9e2410cea5")},      // Blur Exchange v2
 	{"x2y2", mustAddr("0x74312363e45dcaba76c59ec49a7aa8a65a67eed3")},      // X2Y2
+	{"element", mustAddr("0x20f780a973856b93f63670377900c1d2a50a77c4")},   // Element
 }
 
 // ParseMarketplace parses NAME=ADDR as given to --marketplace.
@@ -65,4 +67,45 @@ func ParseAddress(s string) (datasets.Address, error) {
 		return datasets.Address{}, fmt.Errorf("address %q: %w", s, datasets.ErrBadHex)
 	}
 	return datasets.Address(common.HexToAddress(s)), nil
+}
+
+// Aggregators names the Ethereum mainnet contracts that route purchases to
+// marketplaces (the addresses of Dune's nft_ethereum_aggregators_manual,
+// names lower-cased). A sale routed through an address not listed here is
+// still told apart (see Ingest); its aggregator_name is then empty.
+var Aggregators = map[datasets.Address]string{
+	mustAddr("0x0a267cf51ef038fc00e71801f5a524aec06e4f07"): "genie",
+	mustAddr("0x2af4b707e1dce8fc345f38cfeeaa2421e54976d5"): "genie",
+	mustAddr("0xcdface5643b90ca4b3160dd2b5de80c1bf1cb088"): "genie",
+	mustAddr("0x31837aaf36961274a04b915697fdfca1af31a0c7"): "genie",
+	mustAddr("0xf97e9727d8e7db7aa8f006d1742d107cf9411412"): "genie",
+	mustAddr("0xf24629fbb477e10f2cf331c2b7452d8596b5c7a5"): "gem",
+	mustAddr("0x83c8f28c26bf6aaca652df1dbbe0e1b56f8baba2"): "gem",
+	mustAddr("0x0000000031f7382a812c64b604da4fc520afef4b"): "gem",
+	mustAddr("0x0000000035634b55f3d99b071b5a354f48e10bef"): "gem",
+	mustAddr("0x00000000a50bb64b4bbeceb18715748dface08af"): "gem",
+	mustAddr("0xae9c73fd0fd237c1c6f66fe009d24ce969e98704"): "gem",
+	mustAddr("0x9e97195f937c9372fe5fda5e3b86e9b88cbefed7"): "gem",
+	mustAddr("0x539ea5d6ec0093ff6401dbcd14d049c37a77151b"): "gem",
+	mustAddr("0xf22007700b8c443bcb36a39580f7804bffdb1169"): "gem",
+	mustAddr("0x4326275317acc0fae4aa5c68fce4c54c74dc08d3"): "gem",
+	mustAddr("0x29ab6d8f7e3d815168d6b40ebb12625b4fe13998"): "gem",
+	mustAddr("0x241b8e59e81455e66b9cd0e2ffb2506be1838144"): "gem",
+	mustAddr("0x56dd5bbede9bfdb10a2845c4d70d4a2950163044"): "x2y2",
+	mustAddr("0x69cf8871f61fb03f540bc519dd1f1d4682ea0bf6"): "element",
+	mustAddr("0xb4e7b8946fa2b35912cc0581772cccd69a33000c"): "element",
+	mustAddr("0x39da41747a83aee658334415666f3ef92dd0d541"): "blur",
+	mustAddr("0x92701d42e1504ef9fce6d66a2054218b048dda43"): "okx",
+	mustAddr("0xc52b521b284792498c1036d4c2ed4b73387b3859"): "reservoir",
+	mustAddr("0x5aa9ca240174a54af6d9bfc69214b2ed948de86d"): "reservoir",
+	mustAddr("0x7c9733b19e14f37aca367fbd78922c098c55c874"): "reservoir",
+	mustAddr("0x8005488ff4f8982d2d8c1d602e6d747b1428dd41"): "reservoir",
+	mustAddr("0x9ebfb53fa8526906738856848a27cb11b0285c3f"): "reservoir",
+	mustAddr("0x178a86d36d89c7fdebea90b739605da7b131ff6a"): "reservoir",
+	mustAddr("0xc2c862322e9c97d6244a3506655da95f05246fd8"): "reservoir",
+	mustAddr("0x1ee3151cff01321059e3865214379b85c79ca984"): "magic eden",
+	mustAddr("0xef1c6e67703c7bd7107eed8303fbe6ec2554bf6b"): "uniswap",
+	mustAddr("0x4c60051384bd2d3c01bfc845cf5f4b44bcbe9de5"): "uniswap",
+	mustAddr("0x3fc91a3afd70395cd496c647d5a6cc9d4b2b7fad"): "uniswap",
+	mustAddr("0x00000000005228b791a99a61f36a130d50600106"): "looksrare",
 }

@@ -132,6 +132,27 @@ func ordersMatched(t testing.TB, c, seller, buyer, coll common.Address, id int64
 		pack(t, blurABI.Events["OrdersMatched"].Inputs.NonIndexed(), o(seller, 1), [32]byte{4}, o(buyer, 0), [32]byte{5})}
 }
 
+// blurV2Exec builds a Blur v2 packed execution as the exchange's published
+// layout says: tokenIdListingIndexTrader = tokenId<<168 | listingIndex<<160 |
+// trader, collectionPriceSide = side<<248 | price<<160 | collection, and for
+// the fee variants (name "TakerFee" or "MakerFee") feeRecipientRate =
+// rate<<160 | recipient.
+func blurV2Exec(t testing.TB, c common.Address, variant string, side uint8, trader, coll common.Address, id *big.Int, listing uint8, price *big.Int) ev {
+	w1 := new(big.Int).Lsh(id, 168)
+	w1.Or(w1, new(big.Int).Lsh(big.NewInt(int64(listing)), 160))
+	w1.Or(w1, new(big.Int).SetBytes(trader[:]))
+	w2 := new(big.Int).Lsh(big.NewInt(int64(side)), 248)
+	w2.Or(w2, new(big.Int).Lsh(price, 160))
+	w2.Or(w2, new(big.Int).SetBytes(coll[:]))
+	name := "Execution721" + variant + "Packed"
+	vals := []any{[32]byte{7}, w1, w2}
+	if variant != "" {
+		fee := new(big.Int).Lsh(big.NewInt(50), 160)
+		vals = append(vals, fee.Or(fee, big.NewInt(0xfee)))
+	}
+	return ev{c, []common.Hash{blurV2ABI.Events[name].ID}, pack(t, blurV2ABI.Events[name].Inputs.NonIndexed(), vals...)}
+}
+
 type x2y2Item struct {
 	Price *big.Int
 	Data  []byte
@@ -178,6 +199,45 @@ func evInventory(t testing.TB, c, maker, taker, currency, coll common.Address, i
 func punkBought(c common.Address, idx int64, value *big.Int, from, to common.Address) ev {
 	return ev{c, []common.Hash{TopicPunkBought, intTopic(idx), addrTopic(from), addrTopic(to)}, word(value)}
 }
+
+// blendEv builds a Blur Blend event with ABI packing; a and b are the
+// borrower and lender (LoanOfferTaken) or the seller and buyer (BuyLocked).
+func blendEv(t testing.TB, c common.Address, name string, coll common.Address, id int64, a, b common.Address) ev {
+	e := blendABI.Events[name]
+	var vals []any
+	switch name {
+	case "LoanOfferTaken":
+		vals = []any{[32]byte{2}, big.NewInt(id + 1000), coll, b, a, ethv("1"), big.NewInt(500), big.NewInt(id), big.NewInt(9000)}
+	case "BuyLocked":
+		vals = []any{big.NewInt(id + 1000), coll, b, a, big.NewInt(id)}
+	default: // Repay, StartAuction, Seize
+		vals = []any{big.NewInt(id + 1000), coll}
+	}
+	return ev{c, []common.Hash{e.ID}, pack(t, e.Inputs.NonIndexed(), vals...)}
+}
+
+var yesWord = common.BigToHash(big.NewInt(1))
+
+func sudoV2Swap(t testing.TB, pair common.Address, out bool, amount *big.Int, ids ...int64) ev {
+	name := "SwapNFTInPair"
+	if out {
+		name = "SwapNFTOutPair"
+	}
+	var bids []*big.Int
+	for _, id := range ids {
+		bids = append(bids, big.NewInt(id))
+	}
+	e := sudoV2ABI.Events[name]
+	return ev{pair, []common.Hash{e.ID}, pack(t, e.Inputs.NonIndexed(), amount, bids)}
+}
+
+func punkBidEv(c common.Address, withdrawn bool, idx int64, value *big.Int, bidder common.Address) ev {
+	topic := TopicPunkBidEntered
+	if withdrawn {
+		topic = TopicPunkBidWithdrn
+	}
+	return ev{c, []common.Hash{topic, intTopic(idx), addrTopic(bidder)}, word(value)}
+}
 func punkTransfer(c, from, to common.Address, idx int64) ev {
 	return ev{c, []common.Hash{TopicPunkTransfer, addrTopic(from), addrTopic(to)}, word(big.NewInt(idx))}
 }
@@ -190,6 +250,8 @@ func punkAssign(c, to common.Address, idx int64) ev {
 type world struct {
 	tc                                                               *testChain
 	router, nft, tok, multi, weth, sea, fake, lr1, lr2, blur, x2, pk common.Address
+	blur2, sudo1F, sudo2F, elem                                      common.Address
+	kitty, early, old20, blend                                       common.Address
 	usd, other                                                       common.Address
 	from, to                                                         uint64
 	want                                                             []datasets.Row
@@ -237,7 +299,7 @@ func buildWorld(t testing.TB, tc *testChain) *world {
 	w := &world{tc: tc}
 	w.router = tc.deploy(t, routerCode())
 	em := emitterCode()
-	for _, p := range []*common.Address{&w.nft, &w.tok, &w.multi, &w.weth, &w.sea, &w.fake, &w.lr1, &w.lr2, &w.blur, &w.x2, &w.pk, &w.usd, &w.other} {
+	for _, p := range []*common.Address{&w.nft, &w.tok, &w.multi, &w.weth, &w.sea, &w.fake, &w.lr1, &w.lr2, &w.blur, &w.x2, &w.pk, &w.usd, &w.other, &w.blur2, &w.elem, &w.blend} {
 		*p = tc.deploy(t, em)
 	}
 	var zero common.Address
@@ -299,6 +361,17 @@ func buildWorld(t testing.TB, tc *testChain) *world {
 	// Blur in ETH.
 	r = w.tx(t, ethv("0.3"), transfer721(w.nft, alice, bob, 2), ordersMatched(t, w.blur, alice, bob, w.nft, 2, zero, ethv("0.3")))
 	w.expect(r, 0, 0, w.nft, "2", E721, alice, bob, "1", "0.3", "ETH", "blur")
+	// Blur v2: a listing bought with ETH (taker fee variant), and a bid
+	// accepted, paid from Blur Pool (no ETH in the transaction; maker fee
+	// variant), then a plain packed listing of a token id above 2^64.
+	r = w.tx(t, ethv("0.31"), transfer721(w.nft, alice, bob, 2), blurV2Exec(t, w.blur2, "TakerFee", 0, alice, w.nft, big.NewInt(2), 3, ethv("0.3")))
+	w.expect(r, 0, 0, w.nft, "2", E721, alice, bob, "1", "0.3", "ETH", "blur")
+	r = w.tx(t, nil, transfer721(w.nft, bob, alice, 2), blurV2Exec(t, w.blur2, "MakerFee", 1, alice, w.nft, big.NewInt(2), 0, ethv("0.2")))
+	w.expect(r, 0, 0, w.nft, "2", E721, bob, alice, "1", "0.2", "ETH", "blur")
+	id80 := new(big.Int).Lsh(big.NewInt(1), 80)
+	r = w.tx(t, ethv("1"), ev{w.nft, []common.Hash{TopicTransfer, addrTopic(alice), addrTopic(bob), common.BigToHash(id80)}, nil},
+		blurV2Exec(t, w.blur2, "", 0, alice, w.nft, id80, 1, big.NewInt(1)))
+	w.expect(r, 0, 0, w.nft, id80.String(), E721, alice, bob, "1", "0.000000000000000001", "ETH", "blur")
 	// X2Y2 with a masked item.
 	r = w.tx(t, ethv("0.25"), transfer721(w.nft, bob, carol, 2), evInventory(t, w.x2, bob, carol, zero, w.nft, 2, ethv("0.25")))
 	w.expect(r, 0, 0, w.nft, "2", E721, bob, carol, "1", "0.25", "ETH", "x2y2")
@@ -314,13 +387,137 @@ func buildWorld(t testing.TB, tc *testChain) *world {
 		[]receivedItem{{seaERC20, w.usd, big.NewInt(0), big.NewInt(2500000), dave}}))
 	w.expect(r, 0, 0, w.nft, "3", E721, dave, erin, "1", "2500000", datasets.Address(w.usd).String(), "opensea")
 
-	// CryptoPunks: an accepted bid (PunkBought to 0x0 after Transfer), a
-	// PunkTransfer and an Assign; the ERC-20-shaped Transfer is not a row.
-	r = w.tx(t, nil, punkAssign(w.pk, alice, 44), transfer20(w.pk, alice, bob, big.NewInt(1)), punkBought(w.pk, 44, ethv("5"), alice, zero),
+	// A purchase routed through an aggregator: Seaport sends the NFT from
+	// alice to the aggregator, which hands it to erin. The user-facing hop
+	// carries the sale (seller alice, as Dune reports it) with the aggregator;
+	// the intermediate hop is a transfer at price 0. An aggregator with a
+	// known name is named.
+	agg := randAddr()
+	r = w.tx(t, ethv("2"), transfer721(w.nft, alice, agg, 1), orderFulfilled(t, w.sea, alice, agg,
+		[]spentItem{{seaERC721, w.nft, big.NewInt(1), big.NewInt(1)}},
+		[]receivedItem{{seaNative, zero, big.NewInt(0), ethv("2"), alice}}), transfer721(w.nft, agg, erin, 1))
+	w.expect(r, 0, 0, w.nft, "1", E721, alice, agg, "1", "0", "", "")
+	w.expect(r, 2, 0, w.nft, "1", E721, alice, erin, "1", "2", "ETH", "opensea")
+	w.want[len(w.want)-1].AggregatorAddress = (*datasets.Address)(&agg)
+	gem := common.HexToAddress("0x83c8f28c26bf6aaca652df1dbbe0e1b56f8baba2")
+	r = w.tx(t, ethv("3"), transfer721(w.nft, erin, gem, 1), transfer721(w.nft, gem, bob, 1),
+		blurV2Exec(t, w.blur2, "", 0, erin, w.nft, big.NewInt(1), 0, ethv("3")))
+	w.expect(r, 0, 0, w.nft, "1", E721, erin, gem, "1", "0", "", "")
+	w.expect(r, 1, 0, w.nft, "1", E721, erin, bob, "1", "3", "ETH", "blur")
+	w.want[len(w.want)-1].AggregatorName, w.want[len(w.want)-1].AggregatorAddress = "gem", (*datasets.Address)(&gem)
+	// The buyer who sent the transaction moves the NFT on in it: not an
+	// aggregator; the sale is the first hop, the second a plain transfer.
+	me := w.tc.from
+	r = w.tx(t, ethv("1"), transfer721(w.nft, bob, me, 1), ordersMatched(t, w.blur, bob, me, w.nft, 1, zero, ethv("1")),
+		transfer721(w.nft, me, carol, 1))
+	w.expect(r, 0, 0, w.nft, "1", E721, bob, me, "1", "1", "ETH", "blur")
+	w.expect(r, 2, 0, w.nft, "1", E721, me, carol, "1", "0", "", "")
+
+	// Transfers whose shape fits ERC-20 and an early ERC-721 alike: a
+	// CryptoKitties-style contract (no indexed argument; declares the draft
+	// ERC-721 interface id through ERC-165), a contract listed as ERC-721
+	// (token id not indexed), and an old ERC-20 with no indexed argument.
+	w.kitty = tc.deploy(t, answerCode(map[[4]byte]common.Hash{{0x01, 0xff, 0xc9, 0xa7}: yesWord}))
+	w.early, w.old20 = tc.deploy(t, em), tc.deploy(t, em)
+	flat := func(c, from, to common.Address, v int64) ev {
+		return ev{c, []common.Hash{TopicTransfer}, append(append(addrTopic(from).Bytes(), addrTopic(to).Bytes()...), word(big.NewInt(v))...)}
+	}
+	r = w.tx(t, nil, flat(w.kitty, alice, bob, 1868), transfer20(w.early, bob, carol, big.NewInt(77)), flat(w.old20, carol, dave, 5000))
+	w.expect(r, 0, 0, w.kitty, "1868", E721, alice, bob, "1", "0", "", "")
+	w.expect(r, 1, 0, w.early, "77", E721, bob, carol, "1", "0", "", "")
+	w.expect(r, 2, 0, w.old20, "", E20, carol, dave, "5000", "0", "", "")
+
+	// Blur Blend: a loan taken (the NFT locked in Blend, the loan paid in
+	// WETH to the borrower) and repaid (with ETH) is not a sale; a
+	// lien-financed buy was bought by the borrower, not Blend; a locked NFT
+	// bought out of Blend was sold by the borrower.
+	r = w.tx(t, nil, transfer721(w.nft, alice, w.blend, 20), blendEv(t, w.blend, "LoanOfferTaken", w.nft, 20, alice, bob),
+		transfer20(w.weth, bob, alice, ethv("1")))
+	w.expect(r, 0, 0, w.nft, "20", E721, alice, w.blend, "1", "0", "", "")
+	r = w.tx(t, ethv("1.05"), transfer721(w.nft, w.blend, alice, 20), blendEv(t, w.blend, "Repay", w.nft, 20, zero, zero))
+	w.expect(r, 0, 0, w.nft, "20", E721, w.blend, alice, "1", "0", "", "")
+	r = w.tx(t, ethv("0.5"), transfer721(w.nft, erin, w.blend, 21), blurV2Exec(t, w.blur2, "", 0, erin, w.nft, big.NewInt(21), 0, ethv("2")),
+		blendEv(t, w.blend, "LoanOfferTaken", w.nft, 21, bob, carol))
+	w.expect(r, 0, 0, w.nft, "21", E721, erin, bob, "1", "2", "ETH", "blur")
+	r = w.tx(t, ethv("2.5"), transfer721(w.nft, w.blend, carol, 21), ordersMatched(t, w.blur, bob, carol, w.nft, 21, zero, ethv("2.5")),
+		blendEv(t, w.blend, "BuyLocked", w.nft, 21, bob, carol))
+	w.expect(r, 0, 0, w.nft, "21", E721, bob, carol, "1", "2.5", "ETH", "blur")
+
+	// Blur v2's unpacked Execution: 4 of an ERC-1155 id for 0.8 in all.
+	r = w.tx(t, ethv("0.8"), transferSingle(w.multi, w.blur2, alice, bob, 8, 4), blurV2Execution(t, w.blur2, 0, alice, w.multi, 8, 4, ethv("0.8")))
+	w.expect(r, 0, 0, w.multi, "8", E1155, alice, bob, "4", "0.8", "ETH", "blur")
+
+	// Element: a v2 sell order in ETH with fees on top, a v1 bid in WETH.
+	r = w.tx(t, ethv("1.07"), transfer721(w.nft, alice, carol, 3), elementFill(t, w.elem, "ERC721SellOrderFilled", alice, carol,
+		common.Address(ElementNative), w.nft, 3, ethv("1"), []elementFee{{op, ethv("0.07")}}))
+	w.expect(r, 0, 0, w.nft, "3", E721, alice, carol, "1", "1.07", "ETH", "element")
+	r = w.tx(t, nil, transfer721(w.nft, carol, alice, 3), elementFill(t, w.elem, "ERC721BuyOrderFilled", alice, carol,
+		w.weth, w.nft, 3, ethv("0.9"), nil))
+	w.expect(r, 0, 0, w.nft, "3", E721, carol, alice, "1", "0.9", "WETH", "element")
+
+	// Sudoswap: factories that vouch for their pairs, pairs that answer
+	// pairVariant(), nft() and token() and emit the swaps.
+	yes := yesWord
+	w.sudo1F = tc.deploy(t, answerCode(map[[4]byte]common.Hash{[4]byte(selIsPair): yes}))
+	w.sudo2F = tc.deploy(t, answerCode(map[[4]byte]common.Hash{[4]byte(selIsValidPair): yes}))
+	pairCode := func(variant int64, token common.Address) []byte {
+		return answerCode(map[[4]byte]common.Hash{[4]byte(selPairVariant): common.BigToHash(big.NewInt(variant)),
+			[4]byte(selNFT): addrTopic(w.nft), [4]byte(selToken): addrTopic(token)})
+	}
+	pair2, pair1, pair1e := tc.deploy(t, pairCode(0, zero)), tc.deploy(t, pairCode(2, w.weth)), tc.deploy(t, pairCode(0, zero))
+	// v2: a buy of two from an ETH pool (price split), a sell into it.
+	r = w.tx(t, ethv("1.5"), transfer721(w.nft, pair2, bob, 10), transfer721(w.nft, pair2, bob, 11),
+		sudoV2Swap(t, pair2, true, ethv("1.5"), 10, 11))
+	w.expect(r, 0, 0, w.nft, "10", E721, pair2, bob, "1", "0.75", "ETH", "sudoswap")
+	w.expect(r, 1, 0, w.nft, "11", E721, pair2, bob, "1", "0.75", "ETH", "sudoswap")
+	r = w.tx(t, nil, transfer721(w.nft, carol, pair2, 12), sudoV2Swap(t, pair2, false, ethv("0.4"), 12))
+	w.expect(r, 0, 0, w.nft, "12", E721, carol, pair2, "1", "0.4", "ETH", "sudoswap")
+	// v1: a buy from a WETH pool (priced by the WETH paid to the pair), a
+	// buy from an ETH pool (the transaction's value), a sell into it
+	// (unknown without traces: 0).
+	r = w.tx(t, nil, transfer20(w.weth, dave, pair1, ethv("0.3")), transfer721(w.nft, pair1, dave, 13),
+		ev{pair1, []common.Hash{TopicSudoV1Out}, nil})
+	w.expect(r, 1, 0, w.nft, "13", E721, pair1, dave, "1", "0.3", "WETH", "sudoswap")
+	r = w.tx(t, ethv("0.2"), transfer721(w.nft, pair1e, erin, 14), ev{pair1e, []common.Hash{TopicSudoV1Out}, nil})
+	w.expect(r, 0, 0, w.nft, "14", E721, pair1e, erin, "1", "0.2", "ETH", "sudoswap")
+	r = w.tx(t, nil, transfer721(w.nft, erin, pair1e, 14), ev{pair1e, []common.Hash{TopicSudoV1In}, nil})
+	w.expect(r, 0, 0, w.nft, "14", E721, erin, pair1e, "1", "0", "ETH", "sudoswap")
+	// v2 ERC-1155 pair (variant 2, token id 7 of the multi-token): a buy of 3.
+	pairM := tc.deploy(t, answerCode(map[[4]byte]common.Hash{[4]byte(selPairVariant): common.BigToHash(big.NewInt(2)),
+		[4]byte(selNFT): addrTopic(w.multi), [4]byte(selNFTID): common.BigToHash(big.NewInt(7))}))
+	r = w.tx(t, ethv("0.3"), transferSingle(w.multi, pairM, pairM, carol, 7, 3),
+		ev{pairM, []common.Hash{TopicSudoV2MOut}, append(word(ethv("0.3")), word(big.NewInt(3))...)})
+	w.expect(r, 0, 0, w.multi, "7", E1155, pairM, carol, "3", "0.3", "ETH", "sudoswap")
+	// A look-alike swap from a contract no factory vouches for is ignored.
+	r = w.tx(t, ethv("0.9"), transfer721(w.nft, dave, alice, 13), sudoV2Swap(t, w.fake, true, ethv("5"), 13))
+	w.expect(r, 0, 0, w.nft, "13", E721, dave, alice, "1", "0.9", "ETH", "")
+
+	// CryptoPunks bids: on punk 44 bob bids 4 then 5 ETH (the latest counts),
+	// dave bids 9 and withdraws; on punk 45 erin bids 3 and withdraws.
+	w.tx(t, nil, punkBidEv(w.pk, false, 44, ethv("4"), bob), punkBidEv(w.pk, false, 45, ethv("3"), erin))
+	w.tx(t, nil, punkBidEv(w.pk, false, 44, ethv("5"), bob), punkBidEv(w.pk, true, 45, ethv("3"), erin))
+	tc.commit()
+	// An accepted bid: the contract logs Transfer, then PunkBought with the
+	// zeroed bid (value 0, buyer 0x0); price and buyer come from bob's bid.
+	// Then a PunkTransfer and an Assign; the ERC-20-shaped Transfer is not a row.
+	r = w.tx(t, nil, punkAssign(w.pk, alice, 44), transfer20(w.pk, alice, bob, big.NewInt(1)), punkBought(w.pk, 44, big.NewInt(0), alice, zero),
 		punkTransfer(w.pk, bob, carol, 44))
 	w.expect(r, 0, 0, w.pk, "44", E721, zero, alice, "1", "0", "", "")
 	w.expect(r, 2, 0, w.pk, "44", E721, alice, bob, "1", "5", "ETH", "cryptopunks")
 	w.expect(r, 3, 0, w.pk, "44", E721, bob, carol, "1", "0", "", "")
+	// A bid entered after the sale, in the same transaction, does not count;
+	// a withdrawn bid leaves the accepted one at price 0. A buyPunk is priced by its log.
+	r = w.tx(t, nil, punkAssign(w.pk, carol, 45), transfer20(w.pk, carol, erin, big.NewInt(1)), punkBought(w.pk, 45, big.NewInt(0), carol, zero),
+		punkBidEv(w.pk, false, 45, ethv("7"), dave))
+	w.expect(r, 0, 0, w.pk, "45", E721, zero, carol, "1", "0", "", "")
+	w.expect(r, 2, 0, w.pk, "45", E721, carol, erin, "1", "0", "ETH", "cryptopunks")
+	r = w.tx(t, ethv("8"), transfer20(w.pk, erin, dave, big.NewInt(1)), punkBought(w.pk, 45, ethv("8"), erin, dave))
+	w.expect(r, 1, 0, w.pk, "45", E721, erin, dave, "1", "8", "ETH", "cryptopunks")
+	// alice bids 6 later; dave accepts it (the cached bids of punk 45 are
+	// extended by the blocks since).
+	w.tx(t, nil, punkBidEv(w.pk, false, 45, ethv("6"), alice))
+	r = w.tx(t, nil, transfer20(w.pk, dave, alice, big.NewInt(1)), punkBought(w.pk, 45, big.NewInt(0), dave, zero))
+	w.expect(r, 1, 0, w.pk, "45", E721, dave, alice, "1", "6", "ETH", "cryptopunks")
 
 	// Noise: a contract not asked for, and a malformed Transfer (2 topics).
 	r = w.tx(t, nil, transfer721(w.other, alice, bob, 1), ev{w.nft, []common.Hash{TopicTransfer, addrTopic(alice)}, nil})
@@ -332,14 +529,21 @@ func buildWorld(t testing.TB, tc *testChain) *world {
 
 func (w *world) config(out string) Config {
 	return Config{
-		RPC:       w.tc.url,
-		Contracts: []datasets.Address{datasets.Address(w.nft), datasets.Address(w.tok), datasets.Address(w.multi), datasets.Address(w.pk)},
+		RPC: w.tc.url,
+		Contracts: []datasets.Address{datasets.Address(w.nft), datasets.Address(w.tok), datasets.Address(w.multi), datasets.Address(w.pk),
+			datasets.Address(w.kitty), datasets.Address(w.early), datasets.Address(w.old20)},
+		ERC721: []datasets.Address{datasets.Address(w.early)},
 		Marketplaces: []Marketplace{{"opensea", datasets.Address(w.sea)}, {"looksrare", datasets.Address(w.lr1)},
-			{"looksrare", datasets.Address(w.lr2)}, {"blur", datasets.Address(w.blur)}, {"x2y2", datasets.Address(w.x2)},
+			{"looksrare", datasets.Address(w.lr2)}, {"blur", datasets.Address(w.blur)}, {"blur", datasets.Address(w.blur2)}, {"x2y2", datasets.Address(w.x2)}, {"element", datasets.Address(w.elem)},
 			{"cryptopunks", datasets.Address(w.pk)}},
 		WrappedNative: datasets.Address(w.weth),
 		FromBlock:     w.from, ToBlock: w.to,
 		ChunkBlocks: 4,
+		SkipBadLogs: true, // the scenario's last transaction has a malformed Transfer
+		ChainID:     1337, // the simulated backend and geth --dev
+		SudoswapV1:  datasets.Address(w.sudo1F),
+		SudoswapV2:  datasets.Address(w.sudo2F),
+		Blend:       datasets.Address(w.blend),
 		Out:         out,
 		Create:      datasets.CreateWriter,
 		RPCOptions:  RPCOptions{Timeout: 10 * time.Second, Retries: 30, Backoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond},
