@@ -50,6 +50,8 @@ func TestLoadBadRows(t *testing.T) {
 		{"bad number", "2022-06-30," + tx1 + "," + con + ",1," + sA + "," + sB + ",1.2.3", 2, "price", ErrBadNumber},
 		{"nan", "2022-06-30," + tx1 + "," + con + ",1," + sA + "," + sB + ",NaN", 2, "price", ErrBadNumber},
 		{"inf", "2022-06-30," + tx1 + "," + con + ",1," + sA + "," + sB + ",1e999", 2, "price", ErrBadNumber},
+		{"above 1e36", "2022-06-30," + tx1 + "," + con + ",1," + sA + "," + sB + ",1.7e308", 2, "price", ErrBadNumber},
+		{"just above 1e36", "2022-06-30," + tx1 + "," + con + ",1," + sA + "," + sB + ",1000000000000000000000000000000000001e1", 2, "price", ErrBadNumber},
 		{"hexfloat", "2022-06-30," + tx1 + "," + con + ",1," + sA + "," + sB + ",0x1p3", 2, "price", ErrBadNumber},
 		{"negative", "2022-06-30," + tx1 + "," + con + ",1," + sA + "," + sB + ",-1", 2, "price", ErrNegative},
 		{"bad time", "yesterday," + tx1 + "," + con + ",1," + sA + "," + sB + ",1", 2, "block_time", ErrBadTime},

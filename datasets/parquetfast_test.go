@@ -153,8 +153,11 @@ func randomParquet(t testing.TB, rng *rand.Rand, path string, n int) {
 			case *array.Float32Builder:
 				b.Append(float32(v))
 			case *array.Float64Builder:
-				if rng.IntN(60) == 0 {
+				switch rng.IntN(60) {
+				case 0:
 					v = math.NaN()
+				case 1:
+					v = 1.7e308 // above 1e36: a bad row
 				}
 				b.Append(v)
 			case *array.BooleanBuilder:

@@ -522,6 +522,9 @@ func (cfg *loadConfig) setFloat(k int, v float64, p *prow) error {
 	if v < 0 {
 		return fmt.Errorf("%w: %v", ErrNegative, v)
 	}
+	if v > MaxValue && (k == colAmount || k == colPrice || k == colPriceUSD) {
+		return fmt.Errorf("%w: %v is above 1e36", ErrBadNumber, v)
+	}
 	switch k {
 	case colAmount:
 		p.amount = v + 0

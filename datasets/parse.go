@@ -143,11 +143,19 @@ func parseDecimalSlow(s string) (float64, error) {
 	if v < 0 {
 		return 0, fmt.Errorf("%w: %s", ErrNegative, clip(s))
 	}
+	if v > MaxValue {
+		return 0, fmt.Errorf("%w: %s is above 1e36", ErrBadNumber, clip(s))
+	}
 	if v == 0 {
 		v = 0 // drop the sign of -0
 	}
 	return v, nil
 }
+
+// MaxValue bounds amount, price and price_usd (README "Input"): a larger
+// value is a bad row, so that no sum of a dataset's values (fewer than 2^64
+// rows) can overflow float64 to +Inf.
+const MaxValue = 1e36
 
 // ParseDecimal parses a decimal number ≥ 0 as the loaders do (SPEC §1.1:
 // amount, price, price_usd): digits with an optional fraction and exponent,
