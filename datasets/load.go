@@ -1,8 +1,10 @@
 package datasets
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"math"
@@ -131,10 +133,20 @@ func load(op opener, names []string, opt LoadOptions) (*Trades, error) {
 	defer dropRows()
 	prog := newProgress(opt.Progress)
 	defer prog.finish()
+	cfg.nfiles = len(names)
 	for i, name := range names {
 		b.t.Files = append(b.t.Files, name)
 		b.src = uint32(i)
 		if err := b.loadFile(op, name, cfg, prog); err != nil {
+			if cerr := b.ctx.Err(); cerr != nil {
+				// Not a FileError or RowError: whatever failed, the load was canceled.
+				return nil, fmt.Errorf("%s: %w", name, cerr)
+			}
+			return nil, err
+		}
+	}
+	if len(names) > 1 {
+		if err := cfg.checkMapSeen(nil); err != nil {
 			return nil, err
 		}
 	}
@@ -183,6 +195,7 @@ func (b *builder) loadFile(op opener, name string, cfg *loadConfig, prog *progre
 		return &FileError{File: name, Err: err}
 	}
 	defer closeDec()
+	r = ctxReader{b.ctx, r} // a long decompression stops on cancel
 	if comp == compNone && size > 0 {
 		b.sizeHint = size
 	} else {
@@ -199,6 +212,7 @@ func (b *builder) loadFile(op opener, name string, cfg *loadConfig, prog *progre
 type builder struct {
 	t           *Trades
 	opt         *LoadOptions
+	ctx         context.Context
 	file        string
 	src         uint32
 	parquet     bool
@@ -220,7 +234,11 @@ type builder struct {
 }
 
 func newBuilder(opt *LoadOptions) *builder {
-	return &builder{t: NewTrades(), pcontracts: NewAddresses(), pcache: new(contractCache), opt: opt, slots: make([]uint64, 1<<10)}
+	ctx := opt.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return &builder{t: NewTrades(), pcontracts: NewAddresses(), pcache: new(contractCache), opt: opt, ctx: ctx, slots: make([]uint64, 1<<10)}
 }
 
 // reserve grows every column to hold n more rows (before the merge starts).
@@ -858,7 +876,7 @@ type chunk struct {
 // delivers them in production order to stageA and then, on another
 // goroutine, to stageB. produce must return when stop is closed. stageB's
 // error stops everything.
-func pipeline(produce func(emit func(*chunk) bool), stageA func(*chunk), stageB func(*chunk) error) error {
+func pipeline(ctx context.Context, produce func(emit func(*chunk) bool), stageA func(*chunk), stageB func(*chunk) error) error {
 	workers := runtime.GOMAXPROCS(0)
 	work := make(chan *chunk)
 	order := make(chan *chunk, 2*workers)
@@ -879,6 +897,13 @@ func pipeline(produce func(emit func(*chunk) bool), stageA func(*chunk), stageB 
 		defer close(order)
 		defer close(work)
 		produce(func(c *chunk) bool {
+			if err := ctx.Err(); err != nil && c.err == nil {
+				// Canceled: this chunk ends the load in its place.
+				if c.release != nil {
+					c.release()
+				}
+				c = &chunk{err: err}
+			}
 			c.out = make(chan *chunk, 1)
 			select {
 			case order <- c:

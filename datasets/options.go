@@ -1,6 +1,9 @@
 package datasets
 
-import "io"
+import (
+	"context"
+	"io"
+)
 
 // LoadOptions control how trade files are read (SPEC §1.1, §2).
 type LoadOptions struct {
@@ -19,6 +22,10 @@ type LoadOptions struct {
 	Stdin io.Reader
 	// Progress, when non-nil, receives a progress bar for long loads (a terminal's stderr).
 	Progress io.Writer
+	// Context, when non-nil, cancels the load: it is checked between chunks
+	// and while a compressed file is read, and a canceled load returns an
+	// error that wraps the context's (context.Canceled on Ctrl-C).
+	Context context.Context
 }
 
 // Row is one canonical trade as writers take it (synth, ingest). Amount, Price

@@ -104,23 +104,23 @@ func (fp *pqFast) putDecoder(d *pqDecoder) {
 }
 
 // planParquetFast returns the fast-path plan for a file whose canonical
-// column k is file column idx[k] (-1: absent), or nil when the file needs
-// pqarrow.
-func planParquetFast(rdr *file.Reader, sc *arrow.Schema, idx *[numCols]int, cfg *loadConfig) *pqFast {
+// column k is field idx[k] (-1: absent) and leaf column leaf[k], or nil when
+// the file needs pqarrow.
+func planParquetFast(rdr *file.Reader, sc *arrow.Schema, idx, leaf *[numCols]int, cfg *loadConfig) *pqFast {
 	md := rdr.MetaData()
-	if md.Schema.NumColumns() != sc.NumFields() {
-		return nil // nested
-	}
 	fp := &pqFast{rdr: rdr, cfg: cfg}
 	for k, i := range idx {
 		if i < 0 {
 			continue
 		}
-		descr := md.Schema.Column(i)
+		if leaf[k] < 0 {
+			return nil
+		}
+		descr := md.Schema.Column(leaf[k])
 		if descr.MaxRepetitionLevel() != 0 || descr.MaxDefinitionLevel() > 1 {
 			return nil
 		}
-		col := &pqColumn{k: k, leaf: i, maxDef: descr.MaxDefinitionLevel()}
+		col := &pqColumn{k: k, leaf: leaf[k], maxDef: descr.MaxDefinitionLevel()}
 		phys := descr.PhysicalType()
 		t := sc.Field(i).Type
 		if d, ok := t.(*arrow.DictionaryType); ok {
@@ -214,6 +214,9 @@ var pqBlock = 1024
 // makes them) go through pqarrow, which reads in batches.
 const pqFastMaxGroup = 1 << 24
 
+// pqMaxDict bounds the memory a column chunk's decoded dictionary takes.
+const pqMaxDict = 512 << 20
+
 // pqPartRows is the most rows of a chunk: a larger row group is parsed in
 // parts of this many rows, each a chunk of its own, so that the parsed rows
 // in flight stay small (~300 bytes a row) whatever the writer's row group
@@ -242,6 +245,9 @@ type pqRowGroup struct {
 func (fp *pqFast) decode(c *chunk, part *pqPart) (err error) {
 	if part.prev != nil {
 		if err := <-part.prev; err != nil {
+			if part.next != nil {
+				part.next <- err // the parts after this one must not wait forever
+			}
 			return err // reported by the part that failed
 		}
 	}
@@ -798,8 +804,20 @@ func fail(k int, p *prow, err error) {
 
 // dictionary decodes a dictionary page of n PLAIN values.
 func (d *colCursor) dictionary(fp *pqFast, col *pqColumn, data []byte, n int) error {
-	if n < 0 || n > len(data)*8+1 {
-		return errPageFormat
+	// The entry count is the page header's word: it must fit in the page's
+	// bytes (a string entry takes at least its 4-byte length, a boolean a
+	// bit), and the tables it sizes below in pqMaxDict bytes (a 2^31-entry
+	// claim once allocated 32 GiB). Writers cap a dictionary page at about
+	// 1 MB, far inside both.
+	minBytes, entry := 1, 8
+	switch col.kind {
+	case pqText:
+		minBytes, entry = 4, int(unsafe.Sizeof(prow{}))+16
+	case pqBool:
+		minBytes = 0
+	}
+	if n < 0 || (minBytes > 0 && n > len(data)/minBytes) || n > len(data)*8 || n > pqMaxDict/entry {
+		return fmt.Errorf("%w: a dictionary of %d entries in %d bytes", errPageFormat, n, len(data))
 	}
 	d.dictN = n
 	switch col.kind {

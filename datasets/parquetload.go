@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/apache/arrow-go/v18/parquet/schema"
 )
 
 // parquetBatch is the record batch size read from Parquet files.
@@ -32,20 +34,21 @@ type readerAtSeeker interface {
 
 func (b *builder) loadParquet(in inputFile, size int64, comp compression, name string, cfg *loadConfig, prog *progress) (err error) {
 	var ras parquet.ReaderAtSeeker
-	if r, ok := in.(readerAtSeeker); ok && comp == compNone {
+	if r, ok := in.(readerAtSeeker); ok && comp == compNone && size >= 0 {
 		ras = r
 	} else {
-		r, closeDec, err := decompress(in, comp)
+		// A compressed (or unseekable) Parquet file is decompressed to a
+		// temporary file, not into memory: its size is the stream's word
+		// only once it has been read.
+		tmp, n, err := b.spill(in, comp, name)
 		if err != nil {
-			return &FileError{File: name, Err: err}
+			return err
 		}
-		data, err := io.ReadAll(r)
-		closeDec()
-		if err != nil {
-			return &FileError{File: name, Err: err}
-		}
-		ras = bytes.NewReader(data)
-		size = int64(len(data))
+		defer tmp.Close()
+		ras, size = tmp, n
+	}
+	if err := checkParquetFooter(ras, size); err != nil {
+		return &FileError{File: name, Err: err}
 	}
 	defer func() {
 		// The Parquet reader panics on some malformed files; a bad file must
@@ -61,11 +64,15 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 	props := parquet.NewReaderProperties(pool)
 	props.BufferedStreamEnabled = true
 	props.BufferSize = 64 << 10
+	props.MaxUncompressedPageSize = pqMaxPage
 	rdr, err := file.NewParquetReader(ras, file.WithReadProps(props))
 	if err != nil {
 		return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
 	}
 	defer rdr.Close()
+	if err := checkRowGroups(rdr); err != nil {
+		return &FileError{File: name, Err: err}
+	}
 	// The Arrow schema a writer may store in the footer is ignored: it is a
 	// flatbuffer that arrow-go trusts, and a damaged one makes it allocate
 	// without bound (a crash no recover catches). The Parquet logical types
@@ -89,50 +96,48 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 	for i, f := range sc.Fields() {
 		names[i] = f.Name
 	}
-	idx := cfg.resolve(names)
-	if col, ok := cfg.checkHeader(&idx); !ok {
-		return &RowError{File: name, Line: 0, Parquet: true, Column: col,
-			Err: fmt.Errorf("%w: the file has no %s column (use --map %s=THEIRS or --set %s=VALUE)", ErrMissing, col, col, col)}
-	}
-	// Read only the mapped columns when the schema is flat (leaf = field).
-	var cols []int
-	pos := idx
-	if rdr.MetaData().Schema.NumColumns() == sc.NumFields() {
-		used := make([]bool, sc.NumFields())
-		for _, i := range idx {
-			if i >= 0 {
-				used[i] = true
-			}
-		}
-		remap := make([]int, sc.NumFields())
-		for i, u := range used {
-			if u {
-				remap[i] = len(cols)
-				cols = append(cols, i)
-			}
-		}
-		for k, i := range idx {
-			if i >= 0 {
-				pos[k] = remap[i]
-			}
-		}
-		if len(cols) == 0 {
-			cols = []int{0}
-		}
+	idx, err := b.header(cfg, names, name, true)
+	if err != nil {
+		return err
 	}
 	for k, i := range idx {
 		if i >= 0 && !supportedType(k, sc.Field(i).Type) {
-			return &RowError{File: name, Line: 0, Parquet: true, Column: CanonicalColumns[k],
+			return &RowError{File: name, Line: 1, Parquet: true, Column: CanonicalColumns[k],
 				Err: fmt.Errorf("%w: unsupported Parquet column type %s", ErrBadValue, sc.Field(i).Type)}
 		}
 	}
+	// Only the canonical columns are read: each is a top-level field of one
+	// leaf (supportedType admits no nested type), and no other column, nested
+	// or not, is decoded. leaf[k] is canonical column k's leaf column, pos[k]
+	// its field in the record batches of those leaves (leaves ascending).
+	leafOf := fieldLeaves(rdr, sc.NumFields())
+	var leaf, pos [numCols]int
+	var cols []int
+	for k, i := range idx {
+		leaf[k], pos[k] = -1, -1
+		if i >= 0 {
+			leaf[k] = leafOf[i]
+			cols = append(cols, leafOf[i])
+		}
+	}
+	slices.Sort(cols)
+	cols = slices.Compact(cols)
+	for k, l := range leaf {
+		if l >= 0 {
+			pos[k], _ = slices.BinarySearch(cols, l)
+		}
+	}
+	if len(cols) == 0 { // every column from --set: the rows still count
+		cols = []int{0}
+	}
 	total := rdr.NumRows()
 	// The row count is the file's word: a damaged file may claim billions
-	// of rows in a few bytes, so the reservation is bounded by its size.
-	b.reserve(int(max(0, min(total, size, 1<<31))))
+	// of rows in a few bytes, so the reservation is bounded by its size (an
+	// honest file takes tens of bytes a row; a smaller one grows the table).
+	b.reserve(int(max(0, min(total, size/32, 1<<31))))
 	prog.file(name, total, false)
 	var produce func(emit func(*chunk) bool)
-	if fp := planParquetFast(rdr, sc, &idx, cfg); fp != nil && !parquetFastOff {
+	if fp := planParquetFast(rdr, sc, &idx, &leaf, cfg); fp != nil && !parquetFastOff {
 		produce = fp.producer(fr, cols, name)
 		b.setStableStrings(true)
 		defer b.setStableStrings(false)
@@ -175,7 +180,59 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 		c.rows = nil
 		return nil
 	}
-	return pipeline(produce, stageA, stageB)
+	return pipeline(b.ctx, produce, stageA, stageB)
+}
+
+// pqMaxPage bounds a Parquet page's uncompressed size (arrow-go's default).
+const pqMaxPage = 256 << 20
+
+// checkRowGroups checks the row counts of a file's row groups: none
+// negative, and their sum the file's.
+func checkRowGroups(rdr *file.Reader) error {
+	md := rdr.MetaData()
+	var sum int64
+	for g := range md.NumRowGroups() {
+		n := md.RowGroup(g).NumRows()
+		if n < 0 {
+			return fmt.Errorf("%w: row group %d claims %d rows", errNotFormat, g, n)
+		}
+		sum += n
+		if sum < 0 {
+			return fmt.Errorf("%w: row groups claim more than 2^63 rows", errNotFormat)
+		}
+	}
+	if sum != md.NumRows {
+		return fmt.Errorf("%w: the row groups hold %d rows, the footer says %d", errNotFormat, sum, md.NumRows)
+	}
+	return nil
+}
+
+// fieldLeaves returns, for each top-level field of the file's schema, its
+// leaf column when the field is a single primitive leaf, or -1.
+func fieldLeaves(rdr *file.Reader, fields int) []int {
+	sch := rdr.MetaData().Schema
+	root := sch.Root()
+	of := make(map[schema.Node]int, fields)
+	for f := range min(fields, root.NumFields()) {
+		of[root.Field(f)] = f
+	}
+	leaf := make([]int, fields)
+	count := make([]int, fields)
+	for i := range leaf {
+		leaf[i] = -1
+	}
+	for l := range sch.NumColumns() {
+		if f, ok := of[sch.ColumnRoot(l)]; ok {
+			leaf[f] = l
+			count[f]++
+		}
+	}
+	for f := range leaf {
+		if count[f] != 1 || root.Field(f).Type() != schema.Primitive {
+			leaf[f] = -1
+		}
+	}
+	return leaf
 }
 
 func parquetRawOf(c *chunk, i int) string { return c.raw(i) }

@@ -230,6 +230,11 @@ func (b *builder) runText(r io.Reader, name string, cfg *loadConfig, jsonl bool)
 		if len(bytes.TrimSpace(buf)) == 0 && eof {
 			return nil // no header, no rows: an empty dataset
 		}
+		if crOnly(buf) {
+			// Lines ended by CR alone (classic Mac OS): read as they
+			// stand, the header would swallow the file.
+			return &FileError{File: name, Err: fmt.Errorf("%w: lines end in CR alone; convert them to LF (tr '\\r' '\\n')", errNotFormat)}
+		}
 		// The header is the first record; grow until it is complete.
 		for {
 			text := string(buf)
@@ -239,17 +244,18 @@ func (b *builder) runText(r io.Reader, name string, cfg *loadConfig, jsonl bool)
 				if strings.IndexByte(hdr, 0) >= 0 || !utf8.ValidString(hdr) {
 					return &FileError{File: name, Err: fmt.Errorf("%w: header is not CSV text", errNotFormat)}
 				}
+
 				names, err := splitFields(hdr, nil)
 				if err != nil {
 					return &RowError{File: name, Line: 1, Err: fmt.Errorf("header: %w", err), Raw: clip(hdr)}
 				}
-				tf.idx = cfg.resolve(names)
-				tf.nfields = len(names)
-				if col, ok := cfg.checkHeader(&tf.idx); !ok {
-					return &RowError{File: name, Line: 1, Column: col,
-						Err: fmt.Errorf("%w: the header has no %s column (use --map %s=THEIRS or --set %s=VALUE)", ErrMissing, col, col, col),
-						Raw: clip(hdr)}
+				if tf.idx, err = b.header(cfg, names, name, false); err != nil {
+					if re, ok := err.(*RowError); ok {
+						re.Raw = clip(hdr)
+					}
+					return err
 				}
+				tf.nfields = len(names)
 				buf = buf[next:]
 				base = nl
 				break
@@ -305,7 +311,8 @@ func (b *builder) runText(r io.Reader, name string, cfg *loadConfig, jsonl bool)
 				}
 				if cut == 0 {
 					if len(buf) >= maxRecord {
-						emit(&chunk{err: &RowError{File: name, Line: 0,
+						// Line: stage B sets it (the lines before are counted there).
+						emit(&chunk{err: &RowError{File: name,
 							Err: fmt.Errorf("%w: a record longer than %d bytes (unbalanced quote?)", ErrBadValue, maxRecord)}})
 						return
 					}
@@ -347,6 +354,9 @@ func (b *builder) runText(r io.Reader, name string, cfg *loadConfig, jsonl bool)
 	}
 	stageB := func(c *chunk) error {
 		if c.err != nil {
+			if re, ok := c.err.(*RowError); ok && re.Line == 0 {
+				re.Line = base + 1 // stage A passed every chunk before this one
+			}
 			return c.err
 		}
 		if firstB && b.sizeHint > 0 && len(c.rows) > 0 {
@@ -366,7 +376,18 @@ func (b *builder) runText(r io.Reader, name string, cfg *loadConfig, jsonl bool)
 		}
 		return nil
 	}
-	return pipeline(produce, stageA, stageB)
+	return pipeline(b.ctx, produce, stageA, stageB)
+}
+
+// crOnly reports whether the first line of b ends in a CR that no LF
+// follows, outside quotes.
+func crOnly(b []byte) bool {
+	cr := bytes.IndexByte(b, '\r')
+	if cr < 0 || cr+1 == len(b) || b[cr+1] == '\n' {
+		return false
+	}
+	lf := bytes.IndexByte(b, '\n')
+	return (lf < 0 || cr < lf) && bytes.IndexByte(b[:cr], '"') < 0
 }
 
 // estimateRows estimates the rows of a file of size bytes from its first chunk.
@@ -480,15 +501,7 @@ func (j *jsonKeys) lookup(key string) (int, int) {
 	if v, ok := j.cache[key]; ok {
 		return v[0], v[1]
 	}
-	h := normHeader(key)
-	ci, p := -1, 0
-	if m, ok := j.cfg.mapRev[h]; ok {
-		ci, p = m, 3
-	} else if m, ok := columnIndex[h]; ok {
-		ci, p = m, 2
-	} else if a, ok := duneAliases[h]; ok {
-		ci, p = columnIndex[a], 1
-	}
+	ci, p := j.cfg.rank(normHeader(key))
 	if len(j.cache) < 1024 {
 		j.cache[strings.Clone(key)] = [2]int{ci, p}
 	}
