@@ -33,6 +33,7 @@ func (b *builder) header(cfg *loadConfig, names []string, file string, parquet b
 			return idx, err
 		}
 	}
+	b.noLogIndex = idx[colLogIndex] < 0 && !cfg.hasSet[colLogIndex]
 	if col, ok := cfg.checkHeader(&idx); !ok {
 		hint := fmt.Sprintf("use --map %s=THEIRS or --set %s=VALUE", col, col)
 		if s := suggestColumn(col, names); s != "" {

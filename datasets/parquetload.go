@@ -150,7 +150,7 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 			return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
 		}
 		defer rr.Release()
-		produce = arrowProducer(rr, &pos, cfg, name)
+		produce = arrowProducer(rr, &pos, cfg, name, total)
 	}
 	var rowBase int64
 	stageA := func(c *chunk) {
@@ -303,16 +303,18 @@ func rowJSON(sc *arrow.Schema, cell func(c int) (arrow.Array, int)) string {
 }
 
 // arrowProducer emits the record batches of rr as chunks.
-func arrowProducer(rr pqarrow.RecordReader, pos *[numCols]int, cfg *loadConfig, name string) func(emit func(*chunk) bool) {
+func arrowProducer(rr pqarrow.RecordReader, pos *[numCols]int, cfg *loadConfig, name string, total int64) func(emit func(*chunk) bool) {
 	return func(emit func(*chunk) bool) {
 		defer func() {
 			if r := recover(); r != nil {
 				emit(&chunk{err: &FileError{File: name, Err: fmt.Errorf("%w: malformed Parquet: %v", errNotFormat, r)}})
 			}
 		}()
+		var read int64
 		for rr.Next() {
 			rec := rr.RecordBatch()
 			rec.Retain()
+			read += rec.NumRows()
 			c := &chunk{lines: rec.NumRows()}
 			c.work = func(c *chunk) { parquetRows(c, rec, pos, cfg) }
 			c.raw = func(i int) string { return parquetRaw(rec, i) }
@@ -327,6 +329,10 @@ func arrowProducer(rr pqarrow.RecordReader, pos *[numCols]int, cfg *loadConfig, 
 		}
 		if err := rr.Err(); err != nil && err != io.EOF {
 			emit(&chunk{err: &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}})
+		} else if read != total {
+			// Rows the row groups claim but their pages lack (or hold in
+			// excess) would otherwise vanish without a word.
+			emit(&chunk{err: &FileError{File: name, Err: fmt.Errorf("%w: the row groups claim %d rows, their pages hold %d", errNotFormat, total, read)}})
 		}
 	}
 }
@@ -539,6 +545,9 @@ func (cfg *loadConfig) setInt(k int, v int64, p *prow) error {
 func (cfg *loadConfig) setUint(k int, v uint64, p *prow) error {
 	switch k {
 	case colBlockTime:
+		if v >= unixMillis && v <= math.MaxInt64 {
+			v /= 1000 // milliseconds, as in text
+		}
 		if v > maxUnix {
 			return fmt.Errorf("%w: %d is outside 1970-9999", ErrBadTime, v)
 		}
@@ -590,6 +599,9 @@ func (cfg *loadConfig) setFloat(k int, v float64, p *prow) error {
 	case colPriceUSD:
 		p.usd = v + 0
 	case colBlockTime:
+		if v >= unixMillis && v < 1<<63 {
+			v = math.Floor(v / 1000) // milliseconds, as in text
+		}
 		if v > maxUnix {
 			return fmt.Errorf("%w: %v is outside 1970-9999", ErrBadTime, v)
 		}

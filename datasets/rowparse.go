@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // prow is one parsed row before interning. Its strings may share memory with
@@ -42,6 +43,7 @@ type prow struct {
 	hasBuyer  bool
 	hasTxFrom bool
 	hasPrice  bool
+	noLI      bool      // JSON Lines: the object has no log_index
 	err       *RowError // non-nil: the row is rejected
 }
 
@@ -142,6 +144,13 @@ func (e *colErr) Error() string { return e.err.Error() }
 // setText parses s (trimmed by the caller; "" = empty or null) into column k of p.
 func (c *loadConfig) setText(k int, s string, p *prow) error {
 	var err error
+	switch k {
+	case colChain, colCurrency, colPlatform, colStandard:
+		// Invalid bytes would become U+FFFD, merging distinct names.
+		if !utf8.ValidString(s) {
+			return fmt.Errorf("%w: %q is not valid UTF-8", ErrBadValue, clip(strings.ToValidUTF8(s, "\\x??")))
+		}
+	}
 	switch k {
 	case colChain:
 		if s == "" {

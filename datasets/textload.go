@@ -559,6 +559,19 @@ func (tf *textFile) jsonRow(keys *jsonKeys, obj map[string]json.RawMessage, rec 
 		}
 		return -1, errNotObject
 	}
+	if n := topKeys(rec, nil); n != len(obj) {
+		dup := ""
+		topKeys(rec, func(k string, seen map[string]bool) bool {
+			if seen[k] {
+				dup = k
+				return false
+			}
+			seen[k] = true
+			return true
+		})
+		ci, _ := keys.lookup(dup)
+		return ci, fmt.Errorf("%w: repeated key %q", ErrBadValue, clip(dup))
+	}
 	var (
 		values [numCols]string
 		prio   [numCols]int
@@ -573,7 +586,11 @@ func (tf *textFile) jsonRow(keys *jsonKeys, obj map[string]json.RawMessage, rec 
 		if ci < 0 {
 			continue
 		}
-		if pr < prio[ci] || (pr == prio[ci] && k > winner[ci]) {
+		if pr == prio[ci] && winner[ci] != "" {
+			a, b := min(k, winner[ci]), max(k, winner[ci])
+			return ci, fmt.Errorf("%w: keys %q and %q both name column %s", ErrBadValue, clip(a), clip(b), CanonicalColumns[ci])
+		}
+		if pr < prio[ci] {
 			continue
 		}
 		s, null, err := jsonScalar(raw)
@@ -591,7 +608,60 @@ func (tf *textFile) jsonRow(keys *jsonKeys, obj map[string]json.RawMessage, rec 
 	if ce := tf.cfg.textRow(&idx, values[:], p); ce != nil {
 		return ce.col, ce.err
 	}
+	p.noLI = idx[colLogIndex] < 0 && !tf.cfg.hasSet[colLogIndex]
 	return -1, nil
+}
+
+// topKeys counts the keys of the JSON object rec (valid JSON), calling
+// each, when not nil, with every key (unescaped) until it returns false.
+func topKeys(rec string, each func(k string, seen map[string]bool) bool) int {
+	var seen map[string]bool
+	if each != nil {
+		seen = map[string]bool{}
+	}
+	n, depth := 0, 0
+	for i := 0; i < len(rec); i++ {
+		switch c := rec[i]; c {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		case '"':
+			j := i + 1
+			esc := false
+			for ; j < len(rec); j++ {
+				if rec[j] == '\\' {
+					j++
+					esc = true
+				} else if rec[j] == '"' {
+					break
+				}
+			}
+			str := rec[i : j+1]
+			i = j
+			if depth != 1 {
+				continue
+			}
+			k := j + 1
+			for k < len(rec) && (rec[k] == ' ' || rec[k] == '\t' || rec[k] == '\r' || rec[k] == '\n') {
+				k++
+			}
+			if k == len(rec) || rec[k] != ':' {
+				continue
+			}
+			n++
+			if each != nil {
+				key := str[1 : len(str)-1]
+				if esc {
+					json.Unmarshal([]byte(str), &key)
+				}
+				if !each(key, seen) {
+					return n
+				}
+			}
+		}
+	}
+	return n
 }
 
 // jsonScalar returns the text of a JSON string, number or boolean.
