@@ -83,8 +83,12 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 		}
 	}
 	// Not Parallel: pqarrow would decode columns on goroutines of its own,
-	// where a panic on a malformed page could not be recovered.
-	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: parquetBatch}, pool)
+	// where a panic on a malformed page could not be recovered; row groups
+	// are read in parallel on the load's workers instead (arrowParts).
+	// Dictionary-encoded strings stay dictionaries, parsed once an entry.
+	aprops := pqarrow.ArrowReadProperties{BatchSize: parquetBatch}
+	setReadDict(rdr, &aprops)
+	fr, err := pqarrow.NewFileReader(rdr, aprops, pool)
 	if err != nil {
 		return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
 	}
@@ -145,12 +149,7 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 			parquetFastHook()
 		}
 	} else {
-		rr, err := fr.GetRecordReader(context.Background(), cols, nil)
-		if err != nil {
-			return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
-		}
-		defer rr.Release()
-		produce = arrowProducer(rr, &pos, cfg, name, total)
+		produce = arrowParts(b.ctx, fr, cols, &pos, cfg, name)
 	}
 	var rowBase int64
 	stageA := func(c *chunk) {
@@ -302,37 +301,105 @@ func rowJSON(sc *arrow.Schema, cell func(c int) (arrow.Array, int)) string {
 	return buf.String()
 }
 
-// arrowProducer emits the record batches of rr as chunks.
-func arrowProducer(rr pqarrow.RecordReader, pos *[numCols]int, cfg *loadConfig, name string, total int64) func(emit func(*chunk) bool) {
+// arrowParts emits the row groups of the file read through pqarrow as
+// chunks (large ones in parts of pqPartRows rows), each read and converted
+// on a worker of the load: in parallel, and where a panic of the reader is
+// recovered. A row group whose pages hold fewer or more rows than it claims
+// is a malformed file.
+func arrowParts(ctx context.Context, fr *pqarrow.FileReader, cols []int, pos *[numCols]int, cfg *loadConfig, name string) func(emit func(*chunk) bool) {
 	return func(emit func(*chunk) bool) {
-		defer func() {
-			if r := recover(); r != nil {
-				emit(&chunk{err: &FileError{File: name, Err: fmt.Errorf("%w: malformed Parquet: %v", errNotFormat, r)}})
-			}
-		}()
-		var read int64
-		for rr.Next() {
-			rec := rr.RecordBatch()
-			rec.Retain()
-			read += rec.NumRows()
-			c := &chunk{lines: rec.NumRows()}
-			c.work = func(c *chunk) { parquetRows(c, rec, pos, cfg) }
-			c.raw = func(i int) string { return parquetRaw(rec, i) }
-			c.data = nil
-			c.text = ""
-			c.rows = nil
-			c.release = rec.Release
-			if !emit(c) {
-				rec.Release()
-				return
+		md := fr.ParquetReader().MetaData()
+		for g := range md.NumRowGroups() {
+			n := md.RowGroup(g).NumRows()
+			for lo := int64(0); lo < n || lo == 0; lo += int64(pqPartRows) {
+				hi := min(n, lo+int64(pqPartRows))
+				var recs []arrow.RecordBatch
+				c := &chunk{lines: hi - lo}
+				c.work = func(c *chunk) {
+					defer func() {
+						if r := recover(); r != nil {
+							c.err = &FileError{File: name, Err: fmt.Errorf("%w: malformed Parquet: %v", errNotFormat, r)}
+						}
+					}()
+					got, err := readPart(ctx, fr, cols, g, lo, hi, hi == n, func(rec arrow.RecordBatch, take int) {
+						rec.Retain()
+						recs = append(recs, rec)
+						parquetRows(c, rec, take, pos, cfg)
+					})
+					if err == nil && got != hi-lo {
+						err = fmt.Errorf("%w: row group %d claims %d rows, its pages hold %d", errNotFormat, g, n, lo+got)
+					}
+					if err != nil {
+						c.err = &FileError{File: name, Err: err}
+					}
+				}
+				c.raw = func(i int) string {
+					for _, rec := range recs {
+						if i < int(rec.NumRows()) {
+							return parquetRaw(rec, i)
+						}
+						i -= int(rec.NumRows())
+					}
+					return ""
+				}
+				c.release = func() {
+					for _, rec := range recs {
+						rec.Release()
+					}
+				}
+				if !emit(c) {
+					return
+				}
 			}
 		}
-		if err := rr.Err(); err != nil && err != io.EOF {
-			emit(&chunk{err: &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}})
-		} else if read != total {
-			// Rows the row groups claim but their pages lack (or hold in
-			// excess) would otherwise vanish without a word.
-			emit(&chunk{err: &FileError{File: name, Err: fmt.Errorf("%w: the row groups claim %d rows, their pages hold %d", errNotFormat, total, read)}})
+	}
+}
+
+// readPart reads rows [lo, hi) of row group g, handing each record batch
+// to f with the number of its rows to take, and returns the rows read;
+// when last, a row past hi is an error.
+func readPart(ctx context.Context, fr *pqarrow.FileReader, cols []int, g int, lo, hi int64, last bool, f func(arrow.RecordBatch, int)) (int64, error) {
+	rr, err := fr.GetRecordReader(ctx, cols, []int{g})
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", errNotFormat, err)
+	}
+	defer rr.Release()
+	if lo > 0 {
+		if err := rr.SeekToRow(lo); err != nil {
+			return 0, fmt.Errorf("%w: %v", errNotFormat, err)
+		}
+	}
+	var got int64
+	for got < hi-lo && rr.Next() {
+		rec := rr.RecordBatch()
+		take := min(rec.NumRows(), hi-lo-got)
+		f(rec, int(take))
+		got += take
+	}
+	if err := rr.Err(); err != nil && err != io.EOF {
+		return got, fmt.Errorf("%w: %v", errNotFormat, err)
+	}
+	if last && got == hi-lo && rr.Next() {
+		return got, fmt.Errorf("%w: row group %d holds more rows than the %d it claims", errNotFormat, g, hi)
+	}
+	return got, nil
+}
+
+// setReadDict has pqarrow read every string column whose first column
+// chunk is dictionary-encoded as a dictionary array, whose entries the
+// converters parse once each.
+func setReadDict(rdr *file.Reader, props *pqarrow.ArrowReadProperties) {
+	md := rdr.MetaData()
+	if md.NumRowGroups() == 0 {
+		return
+	}
+	rg := md.RowGroup(0)
+	for l := range md.Schema.NumColumns() {
+		if md.Schema.Column(l).PhysicalType() != parquet.Types.ByteArray {
+			continue
+		}
+		if cc, err := rg.ColumnChunk(l); err == nil && cc.HasDictionaryPage() {
+			props.SetReadDict(l, true)
 		}
 	}
 }
@@ -377,42 +444,59 @@ var (
 // converter reads column k of one row from an Arrow array.
 type converter func(i int, p *prow) error
 
-func parquetRows(c *chunk, rec arrow.RecordBatch, pos *[numCols]int, cfg *loadConfig) {
-	n := int(rec.NumRows())
+// parquetRows appends the first n rows of rec to c.rows, column by column
+// in blocks of pqBlock rows (the rows of a block stay in cache while every
+// column is written into them). A row's error is its first failing column,
+// as when parsed row by row.
+func parquetRows(c *chunk, rec arrow.RecordBatch, n int, pos *[numCols]int, cfg *loadConfig) {
 	var conv [numCols]converter
 	for k, j := range pos {
 		if j >= 0 {
 			conv[k] = cfg.converter(k, rec.Column(j))
 		}
 	}
-	c.rows = getRows(n)[:n]
-	for i := 0; i < n; i++ {
-		p := &c.rows[i]
-		p.reset()
-		col, err := -1, error(nil)
-		for k := 0; k < numCols && err == nil; k++ {
-			switch {
-			case conv[k] != nil:
-				err = conv[k](i, p)
-			case cfg.hasSet[k]:
-				err = cfg.setText(k, cfg.set[k], p)
+	base := len(c.rows)
+	if c.rows == nil {
+		c.rows = getRows(n)[:0]
+	}
+	c.rows = slices.Grow(c.rows, n)[:base+n]
+	for lo := 0; lo < n; lo += pqBlock {
+		blk := c.rows[base+lo : base+min(lo+pqBlock, n)]
+		for i := range blk {
+			blk[i].reset()
+		}
+		for k := 0; k < numCols; k++ {
+			if conv[k] == nil && !cfg.hasSet[k] {
+				continue
 			}
-			if err != nil {
-				col = k
+			for i := range blk {
+				p := &blk[i]
+				if p.err != nil {
+					continue
+				}
+				var err error
+				if conv[k] != nil {
+					err = conv[k](lo+i, p)
+				} else {
+					err = cfg.setText(k, cfg.set[k], p)
+				}
+				if err != nil {
+					p.err = &RowError{Err: err, Column: CanonicalColumns[k]}
+				}
 			}
 		}
-		if err == nil {
-			if ce := finish(p); ce != nil {
-				col, err = ce.col, ce.err
+		for i := range blk {
+			p := &blk[i]
+			if p.err == nil {
+				if ce := finish(p); ce != nil {
+					p.err = &RowError{Err: ce.err, Column: CanonicalColumns[ce.col]}
+				}
 			}
-		}
-		if err != nil {
-			*p = prow{err: &RowError{Err: err}}
-			if col >= 0 {
-				p.err.Column = CanonicalColumns[col]
+			if p.err != nil {
+				*p = prow{err: p.err}
 			}
+			p.raw0 = int32(base + lo + i)
 		}
-		p.raw0 = int32(i)
 	}
 }
 
@@ -453,12 +537,26 @@ func (cfg *loadConfig) converter(k int, arr arrow.Array) converter {
 	}
 	switch a := arr.(type) {
 	case *array.Dictionary:
-		inner := cfg.converter(k, a.Dictionary())
+		// Each entry parsed once, into the fields column k sets.
+		dict := a.Dictionary()
+		inner := cfg.converter(k, dict)
+		tmpl := make([]prow, dict.Len())
+		errs := make([]error, dict.Len())
+		for e := range tmpl {
+			tmpl[e].reset()
+			errs[e] = inner(e, &tmpl[e])
+		}
+		var null prow
+		null.reset()
+		nullErr := cfg.setText(k, "", &null)
 		return func(i int, p *prow) error {
 			if a.IsNull(i) {
-				return cfg.setText(k, "", p)
+				copyColumn(k, p, &null)
+				return nullErr
 			}
-			return inner(a.GetValueIndex(i), p)
+			e := a.GetValueIndex(i)
+			copyColumn(k, p, &tmpl[e])
+			return errs[e]
 		}
 	case *array.String:
 		return text(a.Value)
