@@ -107,16 +107,7 @@ func TestParquetDeepSchema(t *testing.T) {
 
 func TestParquetFooterCounts(t *testing.T) {
 	// A footer whose schema list claims 2^31 elements in a few bytes.
-	var m thriftW
-	m.begin()
-	m.i32(1, 1)
-	m.list(2, thriftTypeStruct, 1<<31-1)
-	m.end()
-	var f bytes.Buffer
-	f.WriteString("PAR1")
-	f.Write(m.Bytes())
-	f.Write([]byte{byte(m.Len()), 0, 0, 0})
-	f.WriteString("PAR1")
+	f := bytes.NewBuffer(bombs["footer-list-2^31"]())
 	_, err := loadCrafted(t, f.Bytes(), LoadOptions{})
 	wantFileError(t, err, "malformed Parquet footer")
 }
@@ -402,5 +393,21 @@ func TestDuneNoLogIndex(t *testing.T) {
 		if !errors.As(err, &re) || re.Line != 3 || re.Column != col || !errors.Is(err, ErrConflict) {
 			t.Errorf("%s: %v", col, err)
 		}
+	}
+}
+
+func TestFundersLineBound(t *testing.T) {
+	// One endless line in a .gz: an error naming the line, not a buffer of
+	// any size.
+	var gz bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	w.Write([]byte("wallet,funder\n"))
+	w.Write(bytes.Repeat([]byte("a"), 4<<20))
+	w.Close()
+	p := writeFile(t, t.TempDir(), "f.csv.gz", gz.String())
+	_, err := LoadFunders(p, NewTrades())
+	var re *RowError
+	if !errors.As(err, &re) || re.Line != 2 || !strings.Contains(err.Error(), "longer than") {
+		t.Fatalf("err %v", err)
 	}
 }

@@ -213,3 +213,50 @@ func plainStrings(ss ...string) []byte {
 	}
 	return b
 }
+
+// bombs are inputs that once made the loader allocate what a file claims
+// (tens of GiB): each must now fail cleanly with a FileError. They run in a
+// child process whose address space is limited to bombLimit, so that a
+// regression is a crash of the child (and a failed test), not an
+// exhausted machine: debug.SetMemoryLimit is only a collector target.
+var bombs = map[string]func() []byte{
+	// A data page whose zstd frame header claims 60 GiB.
+	"zstd-frame-60GiB": func() []byte {
+		return craftParquet("tx_hash", 1, 6, []craftPage{{values: 1, uncompressed: 68,
+			body: zstdFrameClaiming(60<<30, plainStrings(tx1))}})
+	},
+	// A dictionary page claiming 2^31 entries in 255 MiB of zeros (zstd: a
+	// few KiB): the fast path's old check let it size 32 GiB of tables.
+	"dictionary-2^31": func() []byte {
+		zeros := make([]byte, 255<<20)
+		return craftParquet("tx_hash", 1, 6, []craftPage{
+			{dict: true, values: 1<<31 - 1, uncompressed: int32(len(zeros)), body: zstdCompress(zeros)},
+			{values: 1, uncompressed: 2, body: zstdCompress([]byte{1, 0})}})
+	},
+	// A snappy block claiming 4 GiB.
+	"snappy-4GiB": func() []byte {
+		body := append([]byte{0xff, 0xff, 0xff, 0xff, 0x0f}, 0)
+		return craftParquet("tx_hash", 1, 1, []craftPage{{values: 1, uncompressed: 68, body: body}})
+	},
+	// 2^40 rows claimed: the table reservation trusted it.
+	"rows-2^40": func() []byte {
+		body := plainStrings(tx1)
+		return craftParquet("tx_hash", 1<<40, 0, []craftPage{{values: 1, uncompressed: int32(len(body)), body: body}})
+	},
+	// A schema nested a million levels deep (a stack overflow, fatal).
+	"schema-depth-1e6": func() []byte { return deepSchemaParquet(1_000_000) },
+	// A footer whose schema list claims 2^31 elements.
+	"footer-list-2^31": func() []byte {
+		var m thriftW
+		m.begin()
+		m.i32(1, 1)
+		m.list(2, thriftTypeStruct, 1<<31-1)
+		m.end()
+		var f bytes.Buffer
+		f.WriteString("PAR1")
+		f.Write(m.Bytes())
+		f.Write([]byte{byte(m.Len()), 0, 0, 0})
+		f.WriteString("PAR1")
+		return f.Bytes()
+	},
+}

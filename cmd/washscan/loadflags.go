@@ -56,6 +56,7 @@ func (l *loadFlags) load(e *env) (in *input, ok bool, err error) {
 		TimeFormat:  l.timeFormat,
 		SkipBadRows: l.skipBad,
 		Stdin:       e.stdin,
+		Context:     e.ctx, // Ctrl-C stops a load too
 	}
 	if f, isFile := e.stderr.(*os.File); isFile && term.IsTerminal(int(f.Fd())) {
 		opt.Progress = e.stderr
