@@ -128,19 +128,6 @@ func TestParquetDictionaryClaims(t *testing.T) {
 	})
 }
 
-func TestParquetZstdFrameClaim(t *testing.T) {
-	// A page whose zstd frame header claims 60 GiB: the decoder allocated it.
-	frame := zstdFrameClaiming(60<<30, plainStrings(tx1))
-	pages := []craftPage{{values: 1, uncompressed: int32(len(plainStrings(tx1))), body: frame}}
-	bothPaths(t, func(t *testing.T) {
-		_, err := loadCrafted(t, craftParquet("tx_hash", 1, 6, pages), LoadOptions{})
-		var fe *FileError
-		if !errors.As(err, &fe) {
-			t.Fatalf("err %v, want a FileError", err)
-		}
-	})
-}
-
 func TestCompressedParquetStreams(t *testing.T) {
 	// A .parquet.gz is decompressed to a temporary file and loads; the
 	// temporary file is gone afterwards.

@@ -190,7 +190,9 @@ func deepSchemaParquet(depth int) []byte {
 // zstdFrameClaiming is a zstd frame whose header claims size bytes of
 // content but holds the few bytes of body (one raw block).
 func zstdFrameClaiming(size uint64, body []byte) []byte {
-	b := []byte{0x28, 0xb5, 0x2f, 0xfd, 0xe0} // magic; single segment, 8-byte content size
+	// Magic; an 8-byte content size, not single-segment, so that a small
+	// window (1 KiB) passes the decoder's window check.
+	b := []byte{0x28, 0xb5, 0x2f, 0xfd, 0xc0, 0x00}
 	b = binary.LittleEndian.AppendUint64(b, size)
 	h := uint32(len(body))<<3 | 1 // raw block, last
 	b = append(b, byte(h), byte(h>>8), byte(h>>16))
