@@ -131,7 +131,7 @@ func (b *builder) spill(in io.Reader, comp compression, name string) (*tempFile,
 		if errors.As(err, &pe) && pe.Path == f.Name() { // writing the temporary file (disk full)
 			return nil, 0, fmt.Errorf("%s: decompressing it into %s: %w", name, os.TempDir(), pe.Err)
 		}
-		return nil, 0, &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
+		return nil, 0, &FileError{File: name, Err: notFormat(err)}
 	}
 	return t, n, nil
 }

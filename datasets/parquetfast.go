@@ -253,7 +253,7 @@ func (fp *pqFast) decode(c *chunk, part *pqPart) (err error) {
 	defer func() {
 		// The page reader panics on some malformed files.
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: malformed Parquet: %v", errNotFormat, r)
+			err = malformedParquet(r)
 		}
 		if part.next != nil {
 			part.next <- err

@@ -428,6 +428,11 @@ func TestParquetDamaged(t *testing.T) {
 		if err1 == nil && err2 == nil && got != want {
 			t.Fatalf("the fast path differs from pqarrow on a damaged file:\n%s\nwant\n%s", got, want)
 		}
+		for _, err := range []error{err1, err2} {
+			if err != nil && (strings.Contains(err.Error(), "makeslice") || strings.Contains(err.Error(), "runtime error") || strings.Contains(err.Error(), "row 0")) {
+				t.Fatalf("a message exposes internals or a row 0: %v", err)
+			}
+		}
 	}
 }
 

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -54,7 +56,7 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 		// The Parquet reader panics on some malformed files; a bad file must
 		// not crash the program.
 		if r := recover(); r != nil {
-			err = &FileError{File: name, Err: fmt.Errorf("%w: malformed Parquet: %v", errNotFormat, r)}
+			err = &FileError{File: name, Err: malformedParquet(r)}
 		}
 	}()
 	// Column chunks are read through a small buffer, and the readers'
@@ -67,7 +69,7 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 	props.MaxUncompressedPageSize = pqMaxPage
 	rdr, err := file.NewParquetReader(ras, file.WithReadProps(props))
 	if err != nil {
-		return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
+		return &FileError{File: name, Err: notFormat(err)}
 	}
 	defer rdr.Close()
 	if err := checkRowGroups(rdr); err != nil {
@@ -90,11 +92,11 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 	setReadDict(rdr, &aprops)
 	fr, err := pqarrow.NewFileReader(rdr, aprops, pool)
 	if err != nil {
-		return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
+		return &FileError{File: name, Err: notFormat(err)}
 	}
 	sc, err := fr.Schema()
 	if err != nil {
-		return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
+		return &FileError{File: name, Err: notFormat(err)}
 	}
 	names := make([]string, sc.NumFields())
 	for i, f := range sc.Fields() {
@@ -180,6 +182,27 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 		return nil
 	}
 	return pipeline(b.ctx, produce, stageA, stageB)
+}
+
+// malformedParquet is the error of a panic of the Parquet reader on a
+// malformed file: a runtime error (an index or a slice length out of
+// range) says nothing to a user, so only the reader's own messages are
+// quoted.
+func malformedParquet(r any) error {
+	if _, ok := r.(runtime.Error); ok {
+		return fmt.Errorf("%w: malformed Parquet (inconsistent sizes or offsets)", errNotFormat)
+	}
+	return fmt.Errorf("%w: malformed Parquet: %v", errNotFormat, r)
+}
+
+// notFormat wraps a reader's error on a file that is not what its name
+// says, without the Go runtime's words (a reader that recovered its own
+// panic may pass on "makeslice: len out of range").
+func notFormat(err error) error {
+	if m := err.Error(); strings.Contains(m, "runtime error") || strings.Contains(m, "makeslice") || strings.Contains(m, "out of range [") {
+		return fmt.Errorf("%w: malformed Parquet (inconsistent sizes or offsets)", errNotFormat)
+	}
+	return fmt.Errorf("%w: %v", errNotFormat, err)
 }
 
 // pqMaxPage bounds a Parquet page's uncompressed size (arrow-go's default).
@@ -318,7 +341,7 @@ func arrowParts(ctx context.Context, fr *pqarrow.FileReader, cols []int, pos *[n
 				c.work = func(c *chunk) {
 					defer func() {
 						if r := recover(); r != nil {
-							c.err = &FileError{File: name, Err: fmt.Errorf("%w: malformed Parquet: %v", errNotFormat, r)}
+							c.err = &FileError{File: name, Err: malformedParquet(r)}
 						}
 					}()
 					got, err := readPart(ctx, fr, cols, g, lo, hi, hi == n, func(rec arrow.RecordBatch, take int) {
@@ -361,12 +384,12 @@ func arrowParts(ctx context.Context, fr *pqarrow.FileReader, cols []int, pos *[n
 func readPart(ctx context.Context, fr *pqarrow.FileReader, cols []int, g int, lo, hi int64, last bool, f func(arrow.RecordBatch, int)) (int64, error) {
 	rr, err := fr.GetRecordReader(ctx, cols, []int{g})
 	if err != nil {
-		return 0, fmt.Errorf("%w: %v", errNotFormat, err)
+		return 0, notFormat(err)
 	}
 	defer rr.Release()
 	if lo > 0 {
 		if err := rr.SeekToRow(lo); err != nil {
-			return 0, fmt.Errorf("%w: %v", errNotFormat, err)
+			return 0, notFormat(err)
 		}
 	}
 	var got int64
@@ -377,7 +400,7 @@ func readPart(ctx context.Context, fr *pqarrow.FileReader, cols []int, g int, lo
 		got += take
 	}
 	if err := rr.Err(); err != nil && err != io.EOF {
-		return got, fmt.Errorf("%w: %v", errNotFormat, err)
+		return got, notFormat(err)
 	}
 	if last && got == hi-lo && rr.Next() {
 		return got, fmt.Errorf("%w: row group %d holds more rows than the %d it claims", errNotFormat, g, hi)
