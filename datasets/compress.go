@@ -121,7 +121,17 @@ func (b *builder) spill(in io.Reader, comp compression, name string) (*tempFile,
 		return nil, 0, fmt.Errorf("%s: a temporary file to decompress it into: %w", name, err)
 	}
 	t := &tempFile{f}
-	n, err := io.Copy(f, ctxReader{b.ctx, r})
+	// Not Parquet from its first bytes (a stream of zeros, say): stop
+	// before writing gigabytes of it.
+	br := bufio.NewReaderSize(ctxReader{b.ctx, r}, 1<<16)
+	if head, err := br.Peek(4); err != nil || !bytes.Equal(head, magicParquet) {
+		t.Close()
+		if b.ctx.Err() != nil {
+			return nil, 0, fmt.Errorf("%s: %w", name, b.ctx.Err())
+		}
+		return nil, 0, &FileError{File: name, Err: fmt.Errorf("%w: the decompressed data is not Parquet", errNotFormat)}
+	}
+	n, err := io.Copy(f, br)
 	if err != nil {
 		t.Close()
 		if b.ctx.Err() != nil {
