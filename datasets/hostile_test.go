@@ -272,6 +272,15 @@ func TestInvalidUTF8(t *testing.T) {
 	}
 }
 
+func TestInvalidUTF8JSON(t *testing.T) {
+	line := `{"block_time":"2022-06-30","tx_hash":"` + tx1 + `","contract":"` + con + `","token_id":"1","seller":"` + sA + `","buyer":"` + sB + `","price":1,"platform":"op` + "\xff" + `x"}`
+	_, err := loadString(t, "u.jsonl", line+"\n", LoadOptions{})
+	var re *RowError
+	if !errors.As(err, &re) || re.Line != 1 || !strings.Contains(err.Error(), "UTF-8") {
+		t.Fatalf("err %v, want a bad row", err)
+	}
+}
+
 func TestMapOptions(t *testing.T) {
 	row := hdr + "2022-06-30," + tx1 + "," + con + ",1," + sA + "," + sB + ",1\n"
 	// A --map source column the file lacks: a usage error listing the header.

@@ -552,6 +552,11 @@ func (tf *textFile) jsonRow(keys *jsonKeys, obj map[string]json.RawMessage, rec 
 	if rec[0] != '{' {
 		return -1, errNotObject
 	}
+	if !utf8.ValidString(rec) {
+		// JSON text is UTF-8; encoding/json would either refuse it or
+		// turn the bytes into U+FFFD, merging distinct names.
+		return -1, fmt.Errorf("%w: the line is not valid UTF-8", ErrBadValue)
+	}
 	if err := json.Unmarshal([]byte(rec), &obj); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
