@@ -5,12 +5,19 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
 // Hostile inputs, one test per class (README "Bad input"): every case ends
@@ -405,5 +412,51 @@ func TestFundersLineBound(t *testing.T) {
 	var re *RowError
 	if !errors.As(err, &re) || re.Line != 2 || !strings.Contains(err.Error(), "longer than") {
 		t.Fatalf("err %v", err)
+	}
+}
+
+// TestParquetOnlyCanonicalColumns: a file with nested non-canonical columns
+// (a list, a struct) loads through the fast path, which decodes the
+// canonical leaves only; a nested canonical column is refused by type.
+func TestParquetOnlyCanonicalColumns(t *testing.T) {
+	fields := []arrow.Field{{Name: "extra", Type: arrow.ListOf(arrow.PrimitiveTypes.Int64), Nullable: true}}
+	for _, c := range []string{"block_time", "tx_hash", "contract", "token_id", "seller", "buyer", "price"} {
+		fields = append(fields, arrow.Field{Name: c, Type: arrow.BinaryTypes.String})
+	}
+	fields = append(fields, arrow.Field{Name: "meta", Type: arrow.StructOf(arrow.Field{Name: "a", Type: arrow.PrimitiveTypes.Int32}), Nullable: true})
+	sc := arrow.NewSchema(fields, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
+	defer b.Release()
+	vals := []string{"2022-06-30", tx1, con, "1", sA, sB, "1"}
+	for r := range 3 {
+		b.Field(0).(*array.ListBuilder).AppendNull()
+		for j, v := range vals {
+			if j == 3 {
+				v = fmt.Sprint(r + 1)
+			}
+			b.Field(j + 1).(*array.StringBuilder).Append(v)
+		}
+		b.Field(8).(*array.StructBuilder).AppendNull()
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	path := filepath.Join(t.TempDir(), "n.parquet")
+	writeRecord(t, path, rec, parquet.NewWriterProperties(), pqarrow.DefaultWriterProps())
+	fast := false
+	parquetFastHook = func() { fast = true }
+	defer func() { parquetFastHook = nil }()
+	bothPaths(t, func(t *testing.T) {
+		tr, err := Load([]string{path}, LoadOptions{})
+		if err != nil || tr.Len() != 3 {
+			t.Fatalf("%v", err)
+		}
+	})
+	if !fast {
+		t.Error("the fast path did not take a file whose canonical columns are flat")
+	}
+	// A canonical column that is a list: refused by its type.
+	_, err := Load([]string{path}, LoadOptions{Map: map[string]string{"amount": "extra"}})
+	if err == nil || !strings.Contains(err.Error(), "unsupported Parquet column type") || strings.Contains(err.Error(), "row 0") {
+		t.Fatalf("a list column as amount: %v", err)
 	}
 }
