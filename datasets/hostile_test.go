@@ -460,3 +460,39 @@ func TestParquetOnlyCanonicalColumns(t *testing.T) {
 		t.Fatalf("a list column as amount: %v", err)
 	}
 }
+
+// TestParquetMillis: an integer block_time column of 12 digits or more is
+// milliseconds, as in text; a timestamp column keeps the unit of its type.
+func TestParquetMillis(t *testing.T) {
+	fields := []arrow.Field{
+		{Name: "block_time", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Second}},
+		{Name: "tx_hash", Type: arrow.BinaryTypes.String},
+	}
+	sc := arrow.NewSchema(fields, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
+	defer b.Release()
+	b.Field(0).(*array.Int64Builder).Append(1656592496789)
+	b.Field(1).(*array.TimestampBuilder).Append(130_000_000_000) // the year 6089
+	b.Field(2).(*array.StringBuilder).Append(tx1)
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	path := filepath.Join(t.TempDir(), "ms.parquet")
+	writeRecord(t, path, rec, parquet.NewWriterProperties(), pqarrow.DefaultWriterProps())
+	set := map[string]string{}
+	for k, v := range setAllBut {
+		if k != "block_time" {
+			set[k] = v
+		}
+	}
+	bothPaths(t, func(t *testing.T) {
+		tr, err := Load([]string{path}, LoadOptions{Set: set})
+		if err != nil || tr.Time[0] != 1656592496 {
+			t.Fatalf("integer milliseconds: %v", err)
+		}
+		tr, err = Load([]string{path}, LoadOptions{Set: set, Map: map[string]string{"block_time": "ts"}})
+		if err != nil || tr.Time[0] != 130_000_000_000 {
+			t.Fatalf("timestamp: %v %v", err, tr.Time)
+		}
+	})
+}

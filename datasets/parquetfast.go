@@ -851,11 +851,11 @@ func (col *pqColumn) setInt(cfg *loadConfig, v int64, p *prow) error {
 	case pqUint64:
 		return cfg.setUint(col.k, uint64(v), p)
 	case pqTimestamp:
-		return cfg.setInt(col.k, floorDiv(v, col.div), p)
+		return cfg.setTime(floorDiv(v, col.div), p)
 	case pqDate32:
-		return cfg.setInt(col.k, v*86400, p)
+		return cfg.setTime(v*86400, p)
 	case pqDate64:
-		return cfg.setInt(col.k, floorDiv(v, 1000), p)
+		return cfg.setTime(floorDiv(v, 1000), p)
 	}
 	return cfg.setInt(col.k, v, p)
 }

@@ -629,11 +629,11 @@ func (cfg *loadConfig) converter(k int, arr arrow.Array) converter {
 	case *array.Timestamp:
 		unit := a.DataType().(*arrow.TimestampType).Unit
 		div := int64(time.Second / unit.Multiplier())
-		return nullable(func(i int, p *prow) error { return cfg.setInt(k, floorDiv(int64(a.Value(i)), div), p) })
+		return nullable(func(i int, p *prow) error { return cfg.setTime(floorDiv(int64(a.Value(i)), div), p) })
 	case *array.Date32:
-		return nullable(func(i int, p *prow) error { return cfg.setInt(k, int64(a.Value(i))*86400, p) })
+		return nullable(func(i int, p *prow) error { return cfg.setTime(int64(a.Value(i))*86400, p) })
 	case *array.Date64:
-		return nullable(func(i int, p *prow) error { return cfg.setInt(k, floorDiv(int64(a.Value(i)), 1000), p) })
+		return nullable(func(i int, p *prow) error { return cfg.setTime(floorDiv(int64(a.Value(i)), 1000), p) })
 	}
 	// Decimals and anything else supportedType admits: their text form.
 	return text(arr.ValueStr)
@@ -645,6 +645,19 @@ func floorDiv(a, b int64) int64 {
 		q--
 	}
 	return q
+}
+
+// setTime stores block_time v, in unix seconds, from a timestamp or date
+// column (whose unit is its type's: no milliseconds rule).
+func (cfg *loadConfig) setTime(v int64, p *prow) error {
+	if v < 0 {
+		return fmt.Errorf("%w: %d is before 1970", ErrBadTime, v)
+	}
+	if v > maxUnix {
+		return fmt.Errorf("%w: %d is outside 1970-9999", ErrBadTime, v)
+	}
+	p.time = v
+	return nil
 }
 
 // setInt stores a signed integer in column k.
