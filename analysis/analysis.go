@@ -119,6 +119,9 @@ func Load(ctx context.Context, in Input, outs *Outputs) (*datasets.Trades, error
 		return t, nil
 	}
 	opt := in.Load
+	if opt.Context == nil {
+		opt.Context = ctx // Ctrl-C stops a load too
+	}
 	var rej *datasets.RejectsWriter
 	if path := in.rejectsPath(); path != "" {
 		w, err := outs.Create("--rejects", path)

@@ -135,6 +135,10 @@ func benchLoad(b *testing.B, ext string) {
 	} else if _, err := os.Stat(path); err != nil {
 		writeGenerated(b, path, n, 1)
 	}
+	if os.Getenv("WASHSCAN_PARQUET_PATH") == "arrow" { // measure the pqarrow path (BENCHMARKS.md)
+		parquetFastOff = true
+		defer func() { parquetFastOff = false }()
+	}
 	st, _ := os.Stat(path)
 	b.SetBytes(st.Size())
 	b.ResetTimer()

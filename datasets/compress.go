@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/klauspost/compress/zstd"
@@ -88,6 +91,68 @@ func decompress(r io.Reader, c compression) (io.Reader, func(), error) {
 		return zr, zr.Close, nil
 	}
 	return r, func() {}, nil
+}
+
+// ctxReader reads r until ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// spill decompresses a Parquet file named name (compressed by comp, or
+// unseekable) into a temporary file, which Parquet's random access needs:
+// memory stays bounded whatever the stream expands to. Closing the result
+// removes it.
+func (b *builder) spill(in io.Reader, comp compression, name string) (*tempFile, int64, error) {
+	r, closeDec, err := decompress(in, comp)
+	if err != nil {
+		return nil, 0, &FileError{File: name, Err: err}
+	}
+	defer closeDec()
+	f, err := os.CreateTemp("", "washscan-parquet-*")
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: a temporary file to decompress it into: %w", name, err)
+	}
+	t := &tempFile{f}
+	// Not Parquet from its first bytes (a stream of zeros, say): stop
+	// before writing gigabytes of it.
+	br := bufio.NewReaderSize(ctxReader{b.ctx, r}, 1<<16)
+	if head, err := br.Peek(4); err != nil || !bytes.Equal(head, magicParquet) {
+		t.Close()
+		if b.ctx.Err() != nil {
+			return nil, 0, fmt.Errorf("%s: %w", name, b.ctx.Err())
+		}
+		return nil, 0, &FileError{File: name, Err: fmt.Errorf("%w: the decompressed data is not Parquet", errNotFormat)}
+	}
+	n, err := io.Copy(f, br)
+	if err != nil {
+		t.Close()
+		if b.ctx.Err() != nil {
+			return nil, 0, fmt.Errorf("%s: %w", name, err)
+		}
+		var pe *fs.PathError
+		if errors.As(err, &pe) && pe.Path == f.Name() { // writing the temporary file (disk full)
+			return nil, 0, fmt.Errorf("%s: decompressing it into %s: %w", name, os.TempDir(), pe.Err)
+		}
+		return nil, 0, &FileError{File: name, Err: notFormat(err)}
+	}
+	return t, n, nil
+}
+
+// tempFile is a temporary file removed when closed.
+type tempFile struct{ *os.File }
+
+func (t *tempFile) Close() error {
+	err := t.File.Close()
+	os.Remove(t.Name())
+	return err
 }
 
 // sniffMismatch reports whether the first bytes of a file named as an

@@ -19,7 +19,8 @@ var (
 )
 
 // RowError is a row that cannot be loaded. It prints as FILE:LINE: column C: reason
-// (FILE:row N for Parquet, where Line is the 1-based row number).
+// (FILE:row N for Parquet, where Line is the 1-based row number; FILE alone
+// when Line is 0, for a Parquet file's columns).
 type RowError struct {
 	File    string
 	Line    int64
@@ -31,7 +32,10 @@ type RowError struct {
 
 func (e *RowError) Error() string {
 	pos := fmt.Sprintf("%s:%d", e.File, e.Line)
-	if e.Parquet {
+	switch {
+	case e.Line <= 0: // the file as a whole (a Parquet schema): no line to name
+		pos = e.File
+	case e.Parquet:
 		pos = fmt.Sprintf("%s:row %d", e.File, e.Line)
 	}
 	if e.Column == "" {

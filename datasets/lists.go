@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -56,7 +57,8 @@ func loadFunders(op opener, name string, t *Trades) (*Funders, error) {
 		return nil, err
 	}
 	defer done()
-	cr := csv.NewReader(r)
+	lr := &lineLimit{r: r, max: maxSideLine}
+	cr := csv.NewReader(lr)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	hdr, err := cr.Read()
@@ -151,6 +153,10 @@ func loadFunders(op opener, name string, t *Trades) (*Funders, error) {
 
 // csvErr turns an encoding/csv error into a RowError (or a FileError for I/O).
 func csvErr(name string, err error) error {
+	var le *lineTooLong
+	if errors.As(err, &le) {
+		return &RowError{File: name, Line: le.line, Err: fmt.Errorf("%w: a line longer than %d bytes", ErrBadValue, le.max)}
+	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		reason := ErrBadValue
@@ -211,4 +217,45 @@ func readAddressList(op opener, name string) ([]Address, error) {
 		return nil, &FileError{File: name, Err: err}
 	}
 	return out, nil
+}
+
+// maxSideLine bounds a line of a funders file (a wallet, a funder and a
+// time take under 200 bytes).
+const maxSideLine = 1 << 20
+
+// lineLimit reads r, failing once a line grows past max bytes: a reader
+// above it (encoding/csv) would otherwise buffer a line of any length.
+type lineLimit struct {
+	r    io.Reader
+	max  int
+	run  int   // bytes since the last newline
+	line int64 // newlines read
+}
+
+// lineTooLong is lineLimit's error: line is the 1-based line number.
+type lineTooLong struct {
+	line int64
+	max  int
+}
+
+func (e *lineTooLong) Error() string {
+	return fmt.Sprintf("line %d is longer than %d bytes", e.line, e.max)
+}
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	b := p[:n]
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			l.run += len(b)
+			break
+		}
+		l.line++
+		l.run, b = 0, b[i+1:]
+	}
+	if l.run > l.max {
+		return n, &lineTooLong{line: l.line + 1, max: l.max}
+	}
+	return n, err
 }

@@ -1,8 +1,10 @@
 package datasets
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"math"
@@ -161,10 +163,20 @@ func loadTrades(op opener, names []string, opt *LoadOptions, cfg *loadConfig) (*
 			return nil, err
 		}
 	}
+	cfg.nfiles = len(files)
 	for i, in := range files {
 		b.t.Files = append(b.t.Files, in.Path)
 		b.src = uint32(i)
 		if err := b.loadFile(op, in.Path, cfg.withPartition(in.Partition), prog); err != nil {
+			if cerr := b.ctx.Err(); cerr != nil {
+				// Not a FileError or RowError: whatever failed, the load was canceled.
+				return nil, fmt.Errorf("%s: %w", in.Path, cerr)
+			}
+			return nil, err
+		}
+	}
+	if len(files) > 1 {
+		if err := cfg.checkMapSeen(nil); err != nil {
 			return nil, err
 		}
 	}
@@ -261,6 +273,7 @@ func (b *builder) loadFile(op opener, name string, cfg *loadConfig, prog *progre
 	}
 	defer in.Close()
 	b.file = name
+	b.noLogIndex, b.txOrd, b.rowHash = false, nil, nil
 	b.parquet = f == fmtParquet
 	b.fileParquet = append(b.fileParquet, b.parquet)
 	if f == fmtParquet {
@@ -272,6 +285,7 @@ func (b *builder) loadFile(op opener, name string, cfg *loadConfig, prog *progre
 		return &FileError{File: name, Err: err}
 	}
 	defer closeDec()
+	r = ctxReader{b.ctx, r} // a long decompression stops on cancel
 	if comp == compNone && size > 0 {
 		b.sizeHint = size
 	} else {
@@ -288,6 +302,7 @@ func (b *builder) loadFile(op opener, name string, cfg *loadConfig, prog *progre
 type builder struct {
 	t           *Trades
 	opt         *LoadOptions
+	ctx         context.Context
 	file        string
 	src         uint32
 	parquet     bool
@@ -304,12 +319,22 @@ type builder struct {
 
 	strs [3]strCache // stage B: chains, currencies, platforms
 
+	// A file without a log_index column (addIdentityNoLI): rows so far
+	// per transaction, and the content hash of each row loaded from it.
+	noLogIndex bool
+	txOrd      map[Hash]uint32
+	rowHash    map[uint32]uint64
+
 	sink  uint32 // keeps the cache-touching loads of resolveAddrs
 	sinkA uint64 // and of addRowsA
 }
 
 func newBuilder(opt *LoadOptions) *builder {
-	return &builder{t: NewTrades(), pcontracts: NewAddresses(), pcache: new(contractCache), opt: opt, slots: make([]uint64, 1<<10)}
+	ctx := opt.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return &builder{t: NewTrades(), pcontracts: NewAddresses(), pcache: new(contractCache), opt: opt, ctx: ctx, slots: make([]uint64, 1<<10)}
 }
 
 // reserve grows every column to hold n more rows (before the merge starts).
@@ -566,7 +591,11 @@ func (b *builder) addRowsA(rows []prow) {
 			sink += b.slots[kh[i]&smask]
 		}
 		for i := range blk {
-			b.addIdentity(&blk[i], kh[i], known[i])
+			if p := &blk[i]; p.err == nil && (b.noLogIndex || p.noLI) {
+				b.addIdentityNoLI(p, kh[i], known[i])
+			} else {
+				b.addIdentity(p, kh[i], known[i])
+			}
 		}
 	}
 	b.sinkA = sink
@@ -624,6 +653,96 @@ func (b *builder) addIdentity(p *prow, kh uint64, known bool) {
 	t.TxHash = append(t.TxHash, p.tx)
 	t.LogIndex = append(t.LogIndex, p.logIndex)
 	t.Asset = append(t.Asset, p.aid)
+}
+
+// addIdentityNoLI is addIdentity for a row of a file without a log_index
+// column (README "Input", after Dune's nft.wash_trades): a row whose
+// identity matches an earlier row of the same file but whose content
+// differs is a distinct transfer, whose log_index is its ordinal among the
+// file's rows of its transaction; a row equal to an earlier one in every
+// field (the one at log_index 0, or at one of the first 64 ordinals) is a
+// duplicate still.
+func (b *builder) addIdentityNoLI(p *prow, kh uint64, known bool) {
+	if b.txOrd == nil {
+		b.txOrd, b.rowHash = map[Hash]uint32{}, map[uint32]uint64{}
+	}
+	o := b.txOrd[p.tx]
+	b.txOrd[p.tx] = o + 1
+	h := contentHash(p)
+	b.addIdentity(p, kh, known)
+	if p.state == rowNew {
+		b.rowHash[uint32(len(b.t.TxHash)-1)] = h
+		return
+	}
+	if ch, ok := b.rowHash[p.cand]; !ok || ch == h || p.logIndex != 0 {
+		return // another file's row, or the same content: stage B decides
+	}
+	for j := uint32(1); j < o && j <= 64; j++ {
+		k := idKey{p.tx, j, p.aid}
+		if r, ok := b.findIdentity(&k, b.hash(&k)); ok && b.rowHash[r] == h {
+			p.cand = r // a duplicate of that row
+			return
+		}
+	}
+	p.logIndex = o
+	k := idKey{p.tx, o, p.aid}
+	b.addIdentity(p, b.hash(&k), true)
+	if p.state == rowNew {
+		b.rowHash[uint32(len(b.t.TxHash)-1)] = h
+	}
+}
+
+// findIdentity returns the loaded row of identity k (hashing to kh).
+func (b *builder) findIdentity(k *idKey, kh uint64) (uint32, bool) {
+	t := b.t
+	mask := uint64(len(b.slots) - 1)
+	for i := kh & mask; ; i = (i + 1) & mask {
+		s := b.slots[i]
+		if s == 0 {
+			return 0, false
+		}
+		if s&^0xffffffff != kh&^0xffffffff {
+			continue
+		}
+		row := uint32(s) - 1
+		if t.TxHash[row] == k.tx && t.LogIndex[row] == k.log && t.Asset[row] == k.asset {
+			return row, true
+		}
+	}
+}
+
+// contentHash hashes the fields of p outside its identity.
+func contentHash(p *prow) uint64 {
+	h := hashSeed
+	step := func(x uint64) { h = mix(x^mixK1, h^mixK2) }
+	step(uint64(p.time))
+	step(p.block)
+	step(math.Float64bits(p.amount))
+	step(math.Float64bits(p.price))
+	step(math.Float64bits(p.usd))
+	step(uint64(p.std) | uint64(p.label)<<8 | b2u(p.hasSeller)<<16 | b2u(p.hasBuyer)<<17 | b2u(p.hasTxFrom)<<18 | b2u(p.hasPrice)<<19)
+	for _, a := range []*Address{&p.seller, &p.buyer, &p.txFrom} {
+		step(binary.LittleEndian.Uint64(a[0:8]))
+		step(binary.LittleEndian.Uint64(a[8:16]))
+		step(uint64(binary.LittleEndian.Uint32(a[16:20])))
+	}
+	for _, s := range []string{p.chain, p.currency, p.platform} {
+		step(uint64(len(s)))
+		for ; len(s) >= 8; s = s[8:] {
+			step(binary.LittleEndian.Uint64([]byte(s[:8])))
+		}
+		var tail [8]byte
+		copy(tail[:], s)
+		step(binary.LittleEndian.Uint64(tail[:]))
+	}
+	return h
+}
+
+func b2u(v bool) uint64 {
+	if v {
+		return 1
+	}
+	return 0
 }
 
 // addB is stage B for one row of chunk c.
@@ -938,7 +1057,7 @@ type chunk struct {
 // delivers them in production order to stageA and then, on another
 // goroutine, to stageB. produce must return when stop is closed. stageB's
 // error stops everything.
-func pipeline(produce func(emit func(*chunk) bool), stageA func(*chunk), stageB func(*chunk) error) error {
+func pipeline(ctx context.Context, produce func(emit func(*chunk) bool), stageA func(*chunk), stageB func(*chunk) error) error {
 	workers := runtime.GOMAXPROCS(0)
 	work := make(chan *chunk)
 	order := make(chan *chunk, 2*workers)
@@ -959,6 +1078,13 @@ func pipeline(produce func(emit func(*chunk) bool), stageA func(*chunk), stageB 
 		defer close(order)
 		defer close(work)
 		produce(func(c *chunk) bool {
+			if err := ctx.Err(); err != nil && c.err == nil {
+				// Canceled: this chunk ends the load in its place.
+				if c.release != nil {
+					c.release()
+				}
+				c = &chunk{err: err}
+			}
 			c.out = make(chan *chunk, 1)
 			select {
 			case order <- c:

@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"context"
 	"io"
 	"io/fs"
 )
@@ -49,6 +50,10 @@ type LoadOptions struct {
 	// DenyFunders names an address list of funders that never link wallets
 	// (--deny-funders: exchanges, bridges, mixers).
 	DenyFunders string
+	// Context, when non-nil, cancels the load: it is checked between chunks
+	// and while a compressed file is read, and a canceled load returns an
+	// error that wraps the context's (context.Canceled on Ctrl-C).
+	Context context.Context
 }
 
 // Row is one canonical trade as writers take it (synth, ingest). Amount, Price

@@ -1,13 +1,10 @@
 package datasets
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 	"sync"
 	"unsafe"
@@ -16,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/washscan/washscan/datasets/internal/pqpage"
 )
 
 // The Parquet fast path. pqarrow turns a file into Arrow record batches —
@@ -105,23 +103,23 @@ func (fp *pqFast) putDecoder(d *pqDecoder) {
 }
 
 // planParquetFast returns the fast-path plan for a file whose canonical
-// column k is file column idx[k] (-1: absent), or nil when the file needs
-// pqarrow.
-func planParquetFast(rdr *file.Reader, sc *arrow.Schema, idx *[numCols]int, cfg *loadConfig) *pqFast {
+// column k is field idx[k] (-1: absent) and leaf column leaf[k], or nil when
+// the file needs pqarrow.
+func planParquetFast(rdr *file.Reader, sc *arrow.Schema, idx, leaf *[numCols]int, cfg *loadConfig) *pqFast {
 	md := rdr.MetaData()
-	if md.Schema.NumColumns() != sc.NumFields() {
-		return nil // nested
-	}
 	fp := &pqFast{rdr: rdr, cfg: cfg}
 	for k, i := range idx {
 		if i < 0 {
 			continue
 		}
-		descr := md.Schema.Column(i)
+		if leaf[k] < 0 {
+			return nil
+		}
+		descr := md.Schema.Column(leaf[k])
 		if descr.MaxRepetitionLevel() != 0 || descr.MaxDefinitionLevel() > 1 {
 			return nil
 		}
-		col := &pqColumn{k: k, leaf: i, maxDef: descr.MaxDefinitionLevel()}
+		col := &pqColumn{k: k, leaf: leaf[k], maxDef: descr.MaxDefinitionLevel()}
 		phys := descr.PhysicalType()
 		t := sc.Field(i).Type
 		if d, ok := t.(*arrow.DictionaryType); ok {
@@ -200,7 +198,7 @@ func planParquetFast(rdr *file.Reader, sc *arrow.Schema, idx *[numCols]int, cfg 
 }
 
 // errPageFormat marks a page the fast path cannot read.
-var errPageFormat = errors.New("malformed Parquet page")
+var errPageFormat = pqpage.ErrPage
 
 // pqBlock is the number of rows decoded together, one column after another:
 // a block of parsed rows (~300 bytes each) stays in the core's L2 cache
@@ -214,6 +212,9 @@ var pqBlock = 1024
 // make it allocate gigabytes. Larger row groups (none of the usual writers
 // makes them) go through pqarrow, which reads in batches.
 const pqFastMaxGroup = 1 << 24
+
+// pqMaxDict bounds the memory a column chunk's decoded dictionary takes.
+const pqMaxDict = 512 << 20
 
 // pqPartRows is the most rows of a chunk: a larger row group is parsed in
 // parts of this many rows, each a chunk of its own, so that the parsed rows
@@ -243,13 +244,16 @@ type pqRowGroup struct {
 func (fp *pqFast) decode(c *chunk, part *pqPart) (err error) {
 	if part.prev != nil {
 		if err := <-part.prev; err != nil {
+			if part.next != nil {
+				part.next <- err // the parts after this one must not wait forever
+			}
 			return err // reported by the part that failed
 		}
 	}
 	defer func() {
 		// The page reader panics on some malformed files.
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: malformed Parquet: %v", errNotFormat, r)
+			err = malformedParquet(r)
 		}
 		if part.next != nil {
 			part.next <- err
@@ -330,19 +334,11 @@ type pqDecoder struct {
 // The page's buffers belong to the page reader and stay valid until its
 // next page is read.
 type colCursor struct {
-	col  *pqColumn
-	pr   file.PageReader
-	rows int // in the row group: no page holds more values
-	// The current data page.
-	enc   parquet.Encoding
-	n, at int      // values (rows) in the page; the next one
-	def   []uint32 // definition levels; nil when every value is present
-	idx   []uint32 // dictionary indices (or RLE booleans) of the present values
-	vals  []byte   // PLAIN values: text not yet read, or the fixed-width values
-	j     int      // present values read
-	defs  []uint32 // def's buffer
-	// The column chunk's dictionary (dictN < 0: none yet).
-	dictN    int
+	pqpage.Cursor // the column chunk's pages
+	col           *pqColumn
+	at            int // the current page's next value (row)
+	j             int // present values of the page read
+	// The column chunk's dictionary (Cursor.DictN entries):
 	dictErr  []error   // pqText: each entry's parse error, and its value:
 	dictBad  bool      // some entry of dictErr is not nil
 	dictAddr []Address // addresses
@@ -356,14 +352,26 @@ type colCursor struct {
 }
 
 func (d *colCursor) start(col *pqColumn, pr file.PageReader, rows int64) {
-	d.col, d.pr, d.rows = col, pr, int(rows)
-	d.n, d.at, d.j, d.dictN = 0, 0, 0, -1
+	pc := pqpage.Column{MaxDef: col.maxDef, Clone: col.kind == pqText && col.retain}
+	switch col.kind {
+	case pqText:
+	case pqBool:
+		pc.Bool = true
+	case pqFloat32:
+		pc.Width = 4
+	case pqFloat64:
+		pc.Width = 8
+	default:
+		pc.Width = col.width()
+	}
+	d.col, d.at, d.j = col, 0, 0
+	d.Start(pc, pr, int(rows))
 }
 
 // fill decodes the next len(rows) values into rows.
 func (d *colCursor) fill(fp *pqFast, rows []prow) error {
 	for len(rows) > 0 {
-		if d.at == d.n {
+		if d.at == d.N {
 			ok, err := d.nextPage(fp)
 			if err != nil {
 				return err
@@ -372,7 +380,7 @@ func (d *colCursor) fill(fp *pqFast, rows []prow) error {
 				return fmt.Errorf("%w: fewer values than the row group has rows", errPageFormat)
 			}
 		}
-		m := min(d.n-d.at, len(rows))
+		m := min(d.N-d.at, len(rows))
 		if err := d.decode(fp, rows[:m]); err != nil {
 			return err
 		}
@@ -383,7 +391,7 @@ func (d *colCursor) fill(fp *pqFast, rows []prow) error {
 
 // end checks that the column chunk holds no more values.
 func (d *colCursor) end(fp *pqFast) error {
-	if d.at < d.n {
+	if d.at < d.N {
 		return fmt.Errorf("%w: more values than the row group has rows", errPageFormat)
 	}
 	ok, err := d.nextPage(fp)
@@ -398,138 +406,14 @@ func (d *colCursor) end(fp *pqFast) error {
 }
 
 // close hands the page reader's buffers back to the pool.
-func (d *colCursor) close() {
-	if d.pr != nil {
-		d.pr.Close()
-		d.pr = nil
-	}
-}
+func (d *colCursor) close() { d.Close() }
 
 // nextPage reads the next data page that has values (decoding dictionary
-// pages on the way); false at the end of the column chunk. Levels and
-// dictionary indices are decoded and checked here, whole pages at a time.
+// pages on the way); false at the end of the column chunk.
 func (d *colCursor) nextPage(fp *pqFast) (bool, error) {
-	col := d.col
-	for d.pr.Next() {
-		pg := d.pr.Page()
-		var (
-			defs, vals []byte
-			defEnc     = parquet.Encodings.RLE
-			v1         bool
-		)
-		switch p := pg.(type) {
-		case *file.DictionaryPage:
-			if err := d.dictionary(fp, col, p.Data(), int(p.NumValues())); err != nil {
-				return false, err
-			}
-			continue
-		case *file.DataPageV1:
-			vals, defEnc, v1 = p.Data(), p.DefinitionLevelEncoding(), true
-		case *file.DataPageV2:
-			data := p.Data()
-			rl, dl := int(p.RepetitionLevelByteLen()), int(p.DefinitionLevelByteLen())
-			if rl < 0 || dl < 0 || rl+dl > len(data) {
-				return false, errPageFormat
-			}
-			defs, vals = data[rl:rl+dl], data[rl+dl:]
-		default:
-			continue
-		}
-		n := int(pg.NumValues())
-		if n < 0 || n > d.rows {
-			return false, fmt.Errorf("%w: %d values in a page", errPageFormat, n)
-		}
-		if n == 0 {
-			continue
-		}
-		if col.maxDef > 0 && v1 {
-			if len(vals) < 4 {
-				return false, errPageFormat
-			}
-			l := int(binary.LittleEndian.Uint32(vals))
-			if l < 0 || l > len(vals)-4 {
-				return false, errPageFormat
-			}
-			defs, vals = vals[4:4+l], vals[4+l:]
-		}
-		present := n
-		d.def = nil
-		if col.maxDef > 0 {
-			if defEnc != parquet.Encodings.RLE {
-				return false, fmt.Errorf("%w: definition levels in %s", errPageFormat, defEnc)
-			}
-			d.defs = slices.Grow(d.defs[:0], n)[:n]
-			r := newRLEDecoder(defs, 1)
-			if err := r.fill(d.defs); err != nil {
-				return false, err
-			}
-			d.def = d.defs
-			present = 0
-			for _, v := range d.def {
-				present += int(v)
-			}
-		}
-		enc := parquet.Encoding(pg.Encoding())
-		switch enc {
-		case parquet.Encodings.RLEDict, parquet.Encodings.PlainDict:
-			if d.dictN < 0 {
-				return false, fmt.Errorf("%w: dictionary-encoded page without a dictionary", errPageFormat)
-			}
-			if len(vals) < 1 || vals[0] > 32 {
-				return false, errPageFormat
-			}
-			d.idx = slices.Grow(d.idx[:0], present)[:present]
-			r := newRLEDecoder(vals[1:], uint(vals[0]))
-			if err := r.fill(d.idx); err != nil {
-				return false, err
-			}
-			for _, e := range d.idx {
-				if int(e) >= d.dictN {
-					return false, fmt.Errorf("%w: dictionary index %d of %d entries", errPageFormat, e, d.dictN)
-				}
-			}
-			enc = parquet.Encodings.RLEDict
-		case parquet.Encodings.RLE:
-			// RLE booleans (data page v2): a 4-byte length, then bit width 1.
-			if col.kind != pqBool || len(vals) < 4 {
-				return false, fmt.Errorf("%w: %s values", errPageFormat, enc)
-			}
-			d.idx = slices.Grow(d.idx[:0], present)[:present]
-			r := newRLEDecoder(vals[4:], 1)
-			if err := r.fill(d.idx); err != nil {
-				return false, err
-			}
-		case parquet.Encodings.Plain:
-			switch col.kind {
-			case pqText:
-				if col.retain {
-					vals = bytes.Clone(vals) // rows keep strings of it
-				}
-			case pqBool:
-				if len(vals)*8 < present {
-					return false, errPageFormat
-				}
-			case pqFloat32:
-				if len(vals) < 4*present {
-					return false, errPageFormat
-				}
-			case pqFloat64:
-				if len(vals) < 8*present {
-					return false, errPageFormat
-				}
-			default:
-				if len(vals) < col.width()*present {
-					return false, errPageFormat
-				}
-			}
-			d.vals = vals
-		default:
-			return false, fmt.Errorf("%w: %s values", errPageFormat, enc)
-		}
-		d.enc, d.n, d.at, d.j = enc, n, 0, 0
-		return true, nil
-	}
-	return false, d.pr.Err()
+	ok, err := d.Next(func(data []byte, n int) error { return d.dictionary(fp, d.col, data, n) })
+	d.at, d.j = 0, 0
+	return ok, err
 }
 
 // decode writes the page's next len(rows) values into rows. A value that
@@ -538,13 +422,13 @@ func (d *colCursor) nextPage(fp *pqFast) (bool, error) {
 func (d *colCursor) decode(fp *pqFast, rows []prow) error {
 	col, k := d.col, d.col.k
 	var def []uint32
-	if d.def != nil {
-		def = d.def[d.at : d.at+len(rows)]
+	if d.Def != nil {
+		def = d.Def[d.at : d.at+len(rows)]
 	}
 	d.at += len(rows)
 	null, nullErr := &fp.null[k], fp.nullErr[k]
 	switch {
-	case d.enc == parquet.Encodings.RLEDict && col.kind == pqText:
+	case d.Enc == parquet.Encodings.RLEDict && col.kind == pqText:
 		set := d.textSetter(k)
 		for i := range rows {
 			p := &rows[i]
@@ -552,7 +436,7 @@ func (d *colCursor) decode(fp *pqFast, rows []prow) error {
 				applyTmpl(k, p, null, nullErr)
 				continue
 			}
-			e := d.idx[d.j]
+			e := d.Idx[d.j]
 			d.j++
 			if p.err != nil {
 				continue
@@ -565,14 +449,14 @@ func (d *colCursor) decode(fp *pqFast, rows []prow) error {
 			}
 			set(p, e)
 		}
-	case d.enc == parquet.Encodings.RLEDict:
+	case d.Enc == parquet.Encodings.RLEDict:
 		for i := range rows {
 			p := &rows[i]
 			if def != nil && def[i] == 0 {
 				applyTmpl(k, p, null, nullErr)
 				continue
 			}
-			e := d.idx[d.j]
+			e := d.Idx[d.j]
 			d.j++
 			if p.err != nil {
 				continue
@@ -590,7 +474,7 @@ func (d *colCursor) decode(fp *pqFast, rows []prow) error {
 				}
 			}
 		}
-	case d.enc == parquet.Encodings.RLE: // booleans
+	case d.Enc == parquet.Encodings.RLE: // booleans
 		for i := range rows {
 			p := &rows[i]
 			if def != nil && def[i] == 0 {
@@ -598,7 +482,7 @@ func (d *colCursor) decode(fp *pqFast, rows []prow) error {
 				continue
 			}
 			if p.err == nil {
-				setBool(p, d.idx[d.j] == 1)
+				setBool(p, d.Idx[d.j] == 1)
 			}
 			d.j++
 		}
@@ -607,7 +491,7 @@ func (d *colCursor) decode(fp *pqFast, rows []prow) error {
 		// empty or bad value takes setText's path, for its rules and
 		// messages.
 		hex := k == colSeller || k == colBuyer || k == colTxFrom || k == colTxHash
-		vals := d.vals
+		vals := d.Vals
 		for i := range rows {
 			p := &rows[i]
 			if def != nil && def[i] == 0 {
@@ -626,7 +510,7 @@ func (d *colCursor) decode(fp *pqFast, rows []prow) error {
 				fail(k, p, err)
 			}
 		}
-		d.vals = vals
+		d.Vals = vals
 	case col.kind == pqBool:
 		for i := range rows {
 			p := &rows[i]
@@ -635,7 +519,7 @@ func (d *colCursor) decode(fp *pqFast, rows []prow) error {
 				continue
 			}
 			if p.err == nil {
-				setBool(p, d.vals[d.j>>3]>>(d.j&7)&1 == 1)
+				setBool(p, d.Vals[d.j>>3]>>(d.j&7)&1 == 1)
 			}
 			d.j++
 		}
@@ -649,9 +533,9 @@ func (d *colCursor) decode(fp *pqFast, rows []prow) error {
 			if p.err == nil {
 				var v float64
 				if col.kind == pqFloat32 {
-					v = float64(math.Float32frombits(binary.LittleEndian.Uint32(d.vals[4*d.j:])))
+					v = float64(math.Float32frombits(binary.LittleEndian.Uint32(d.Vals[4*d.j:])))
 				} else {
-					v = math.Float64frombits(binary.LittleEndian.Uint64(d.vals[8*d.j:]))
+					v = math.Float64frombits(binary.LittleEndian.Uint64(d.Vals[8*d.j:]))
 				}
 				if err := fp.cfg.setFloat(k, v, p); err != nil {
 					fail(k, p, err)
@@ -667,7 +551,7 @@ func (d *colCursor) decode(fp *pqFast, rows []prow) error {
 				continue
 			}
 			if p.err == nil {
-				if err := col.setInt(fp.cfg, col.intAt(d.vals, d.j), p); err != nil {
+				if err := col.setInt(fp.cfg, col.intAt(d.Vals, d.j), p); err != nil {
 					fail(k, p, err)
 				}
 			}
@@ -799,24 +683,35 @@ func fail(k int, p *prow, err error) {
 
 // dictionary decodes a dictionary page of n PLAIN values.
 func (d *colCursor) dictionary(fp *pqFast, col *pqColumn, data []byte, n int) error {
-	if n < 0 || n > len(data)*8+1 {
-		return errPageFormat
-	}
-	d.dictN = n
+	// The entry count is the page header's word: it must fit in the page's
+	// bytes (a string entry takes at least its 4-byte length, a boolean a
+	// bit), and the tables it sizes below in pqMaxDict bytes (a 2^31-entry
+	// claim once allocated 32 GiB). Writers cap a dictionary page at about
+	// 1 MB, far inside both.
+	minBytes, entry := 1, 8
 	switch col.kind {
 	case pqText:
-		d.dictErr = slices.Grow(d.dictErr[:0], n)[:n]
+		minBytes, entry = 4, int(unsafe.Sizeof(prow{}))+16
+	case pqBool:
+		minBytes = 0
+	}
+	if n < 0 || (minBytes > 0 && n > len(data)/minBytes) || n > len(data)*8 || n > pqMaxDict/entry {
+		return fmt.Errorf("%w: a dictionary of %d entries in %d bytes", errPageFormat, n, len(data))
+	}
+	switch col.kind {
+	case pqText:
+		d.dictErr = pqpage.Sized(d.dictErr, n)
 		d.dictBad = false
 		switch col.k {
 		case colContract, colSeller, colBuyer, colTxFrom:
-			d.dictAddr = slices.Grow(d.dictAddr[:0], n)[:n]
-			d.dictHas = slices.Grow(d.dictHas[:0], n)[:n]
+			d.dictAddr = pqpage.Sized(d.dictAddr, n)
+			d.dictHas = pqpage.Sized(d.dictHas, n)
 		case colTxHash:
-			d.dictHash = slices.Grow(d.dictHash[:0], n)[:n]
+			d.dictHash = pqpage.Sized(d.dictHash, n)
 		case colChain, colTokenID, colCurrency, colPlatform:
-			d.dictStr = slices.Grow(d.dictStr[:0], n)[:n]
+			d.dictStr = pqpage.Sized(d.dictStr, n)
 		default:
-			d.dictText = slices.Grow(d.dictText[:0], n)[:n]
+			d.dictText = pqpage.Sized(d.dictText, n)
 		}
 		var t, def prow
 		def.reset()
@@ -892,7 +787,7 @@ func (d *colCursor) dictionary(fp *pqFast, col *pqColumn, data []byte, n int) er
 		if len(data) < n*w {
 			return errPageFormat
 		}
-		d.dictF = slices.Grow(d.dictF[:0], n)[:n]
+		d.dictF = pqpage.Sized(d.dictF, n)
 		for j := range n {
 			if w == 4 {
 				d.dictF[j] = float64(math.Float32frombits(binary.LittleEndian.Uint32(data[4*j:])))
@@ -904,7 +799,7 @@ func (d *colCursor) dictionary(fp *pqFast, col *pqColumn, data []byte, n int) er
 		if len(data)*8 < n {
 			return errPageFormat
 		}
-		d.dictBool = slices.Grow(d.dictBool[:0], n)[:n]
+		d.dictBool = pqpage.Sized(d.dictBool, n)
 		for j := range n {
 			d.dictBool[j] = data[j>>3]>>(j&7)&1 == 1
 		}
@@ -913,7 +808,7 @@ func (d *colCursor) dictionary(fp *pqFast, col *pqColumn, data []byte, n int) er
 		if len(data) < n*w {
 			return errPageFormat
 		}
-		d.dictInt = slices.Grow(d.dictInt[:0], n)[:n]
+		d.dictInt = pqpage.Sized(d.dictInt, n)
 		for j := range n {
 			d.dictInt[j] = col.intAt(data, j)
 		}
@@ -956,11 +851,11 @@ func (col *pqColumn) setInt(cfg *loadConfig, v int64, p *prow) error {
 	case pqUint64:
 		return cfg.setUint(col.k, uint64(v), p)
 	case pqTimestamp:
-		return cfg.setInt(col.k, floorDiv(v, col.div), p)
+		return cfg.setTime(floorDiv(v, col.div), p)
 	case pqDate32:
-		return cfg.setInt(col.k, v*86400, p)
+		return cfg.setTime(v*86400, p)
 	case pqDate64:
-		return cfg.setInt(col.k, floorDiv(v, 1000), p)
+		return cfg.setTime(floorDiv(v, 1000), p)
 	}
 	return cfg.setInt(col.k, v, p)
 }

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -15,6 +18,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/apache/arrow-go/v18/parquet/schema"
 )
 
 // parquetBatch is the record batch size read from Parquet files.
@@ -32,26 +36,27 @@ type readerAtSeeker interface {
 
 func (b *builder) loadParquet(in inputFile, size int64, comp compression, name string, cfg *loadConfig, prog *progress) (err error) {
 	var ras parquet.ReaderAtSeeker
-	if r, ok := in.(readerAtSeeker); ok && comp == compNone {
+	if r, ok := in.(readerAtSeeker); ok && comp == compNone && size >= 0 {
 		ras = r
 	} else {
-		r, closeDec, err := decompress(in, comp)
+		// A compressed (or unseekable) Parquet file is decompressed to a
+		// temporary file, not into memory: its size is the stream's word
+		// only once it has been read.
+		tmp, n, err := b.spill(in, comp, name)
 		if err != nil {
-			return &FileError{File: name, Err: err}
+			return err
 		}
-		data, err := io.ReadAll(r)
-		closeDec()
-		if err != nil {
-			return &FileError{File: name, Err: err}
-		}
-		ras = bytes.NewReader(data)
-		size = int64(len(data))
+		defer tmp.Close()
+		ras, size = tmp, n
+	}
+	if err := checkParquetFooter(ras, size); err != nil {
+		return &FileError{File: name, Err: err}
 	}
 	defer func() {
 		// The Parquet reader panics on some malformed files; a bad file must
 		// not crash the program.
 		if r := recover(); r != nil {
-			err = &FileError{File: name, Err: fmt.Errorf("%w: malformed Parquet: %v", errNotFormat, r)}
+			err = &FileError{File: name, Err: malformedParquet(r)}
 		}
 	}()
 	// Column chunks are read through a small buffer, and the readers'
@@ -61,11 +66,15 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 	props := parquet.NewReaderProperties(pool)
 	props.BufferedStreamEnabled = true
 	props.BufferSize = 64 << 10
+	props.MaxUncompressedPageSize = pqMaxPage
 	rdr, err := file.NewParquetReader(ras, file.WithReadProps(props))
 	if err != nil {
-		return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
+		return &FileError{File: name, Err: notFormat(err)}
 	}
 	defer rdr.Close()
+	if err := checkRowGroups(rdr); err != nil {
+		return &FileError{File: name, Err: err}
+	}
 	// The Arrow schema a writer may store in the footer is ignored: it is a
 	// flatbuffer that arrow-go trusts, and a damaged one makes it allocate
 	// without bound (a crash no recover catches). The Parquet logical types
@@ -76,63 +85,65 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 		}
 	}
 	// Not Parallel: pqarrow would decode columns on goroutines of its own,
-	// where a panic on a malformed page could not be recovered.
-	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: parquetBatch}, pool)
+	// where a panic on a malformed page could not be recovered; row groups
+	// are read in parallel on the load's workers instead (arrowParts).
+	// Dictionary-encoded strings stay dictionaries, parsed once an entry.
+	aprops := pqarrow.ArrowReadProperties{BatchSize: parquetBatch}
+	setReadDict(rdr, &aprops)
+	fr, err := pqarrow.NewFileReader(rdr, aprops, pool)
 	if err != nil {
-		return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
+		return &FileError{File: name, Err: notFormat(err)}
 	}
 	sc, err := fr.Schema()
 	if err != nil {
-		return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
+		return &FileError{File: name, Err: notFormat(err)}
 	}
 	names := make([]string, sc.NumFields())
 	for i, f := range sc.Fields() {
 		names[i] = f.Name
 	}
-	idx := cfg.resolve(names)
-	if col, ok := cfg.checkHeader(&idx); !ok {
-		return &RowError{File: name, Line: 0, Parquet: true, Column: col,
-			Err: fmt.Errorf("%w: the file has no %s column (use --map %s=THEIRS or --set %s=VALUE)", ErrMissing, col, col, col)}
-	}
-	// Read only the mapped columns when the schema is flat (leaf = field).
-	var cols []int
-	pos := idx
-	if rdr.MetaData().Schema.NumColumns() == sc.NumFields() {
-		used := make([]bool, sc.NumFields())
-		for _, i := range idx {
-			if i >= 0 {
-				used[i] = true
-			}
-		}
-		remap := make([]int, sc.NumFields())
-		for i, u := range used {
-			if u {
-				remap[i] = len(cols)
-				cols = append(cols, i)
-			}
-		}
-		for k, i := range idx {
-			if i >= 0 {
-				pos[k] = remap[i]
-			}
-		}
-		if len(cols) == 0 {
-			cols = []int{0}
-		}
+	idx, err := b.header(cfg, names, name, true)
+	if err != nil {
+		return err
 	}
 	for k, i := range idx {
 		if i >= 0 && !supportedType(k, sc.Field(i).Type) {
-			return &RowError{File: name, Line: 0, Parquet: true, Column: CanonicalColumns[k],
+			return &RowError{File: name, Line: 1, Parquet: true, Column: CanonicalColumns[k],
 				Err: fmt.Errorf("%w: unsupported Parquet column type %s", ErrBadValue, sc.Field(i).Type)}
 		}
 	}
+	// Only the canonical columns are read: each is a top-level field of one
+	// leaf (supportedType admits no nested type), and no other column, nested
+	// or not, is decoded. leaf[k] is canonical column k's leaf column, pos[k]
+	// its field in the record batches of those leaves (leaves ascending).
+	leafOf := fieldLeaves(rdr, sc.NumFields())
+	var leaf, pos [numCols]int
+	var cols []int
+	for k, i := range idx {
+		leaf[k], pos[k] = -1, -1
+		if i >= 0 {
+			leaf[k] = leafOf[i]
+			cols = append(cols, leafOf[i])
+		}
+	}
+	slices.Sort(cols)
+	cols = slices.Compact(cols)
+	for k, l := range leaf {
+		if l >= 0 {
+			pos[k], _ = slices.BinarySearch(cols, l)
+		}
+	}
+	if len(cols) == 0 { // every column from --set: the rows still count
+		cols = []int{0}
+	}
 	total := rdr.NumRows()
 	// The row count is the file's word: a damaged file may claim billions
-	// of rows in a few bytes, so the reservation is bounded by its size.
-	b.reserve(int(max(0, min(total, size, 1<<31))))
+	// of rows in a few bytes, so the reservation is bounded by its size (an
+	// honest file takes tens of bytes a row; a smaller one grows the table).
+	b.reserve(int(max(0, min(total, size/32, 1<<31))))
 	prog.file(name, total, false)
 	var produce func(emit func(*chunk) bool)
-	if fp := planParquetFast(rdr, sc, &idx, cfg); fp != nil && !parquetFastOff {
+	if fp := planParquetFast(rdr, sc, &idx, &leaf, cfg); fp != nil && !parquetFastOff {
 		produce = fp.producer(fr, cols, name)
 		b.setStableStrings(true)
 		defer b.setStableStrings(false)
@@ -140,12 +151,7 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 			parquetFastHook()
 		}
 	} else {
-		rr, err := fr.GetRecordReader(context.Background(), cols, nil)
-		if err != nil {
-			return &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}
-		}
-		defer rr.Release()
-		produce = arrowProducer(rr, &pos, cfg, name)
+		produce = arrowParts(b.ctx, fr, cols, &pos, cfg, name)
 	}
 	var rowBase int64
 	stageA := func(c *chunk) {
@@ -175,7 +181,80 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 		c.rows = nil
 		return nil
 	}
-	return pipeline(produce, stageA, stageB)
+	return pipeline(b.ctx, produce, stageA, stageB)
+}
+
+// malformedParquet is the error of a panic of the Parquet reader on a
+// malformed file: a runtime error (an index or a slice length out of
+// range) says nothing to a user, so only the reader's own messages are
+// quoted.
+func malformedParquet(r any) error {
+	if _, ok := r.(runtime.Error); ok {
+		return fmt.Errorf("%w: malformed Parquet (inconsistent sizes or offsets)", errNotFormat)
+	}
+	return fmt.Errorf("%w: malformed Parquet: %v", errNotFormat, r)
+}
+
+// notFormat wraps a reader's error on a file that is not what its name
+// says, without the Go runtime's words (a reader that recovered its own
+// panic may pass on "makeslice: len out of range").
+func notFormat(err error) error {
+	if m := err.Error(); strings.Contains(m, "runtime error") || strings.Contains(m, "makeslice") || strings.Contains(m, "out of range [") {
+		return fmt.Errorf("%w: malformed Parquet (inconsistent sizes or offsets)", errNotFormat)
+	}
+	return fmt.Errorf("%w: %v", errNotFormat, err)
+}
+
+// pqMaxPage bounds a Parquet page's uncompressed size (arrow-go's default).
+const pqMaxPage = 256 << 20
+
+// checkRowGroups checks the row counts of a file's row groups: none
+// negative, and their sum the file's.
+func checkRowGroups(rdr *file.Reader) error {
+	md := rdr.MetaData()
+	var sum int64
+	for g := range md.NumRowGroups() {
+		n := md.RowGroup(g).NumRows()
+		if n < 0 {
+			return fmt.Errorf("%w: row group %d claims %d rows", errNotFormat, g, n)
+		}
+		sum += n
+		if sum < 0 {
+			return fmt.Errorf("%w: row groups claim more than 2^63 rows", errNotFormat)
+		}
+	}
+	if sum != md.NumRows {
+		return fmt.Errorf("%w: the row groups hold %d rows, the footer says %d", errNotFormat, sum, md.NumRows)
+	}
+	return nil
+}
+
+// fieldLeaves returns, for each top-level field of the file's schema, its
+// leaf column when the field is a single primitive leaf, or -1.
+func fieldLeaves(rdr *file.Reader, fields int) []int {
+	sch := rdr.MetaData().Schema
+	root := sch.Root()
+	of := make(map[schema.Node]int, fields)
+	for f := range min(fields, root.NumFields()) {
+		of[root.Field(f)] = f
+	}
+	leaf := make([]int, fields)
+	count := make([]int, fields)
+	for i := range leaf {
+		leaf[i] = -1
+	}
+	for l := range sch.NumColumns() {
+		if f, ok := of[sch.ColumnRoot(l)]; ok {
+			leaf[f] = l
+			count[f]++
+		}
+	}
+	for f := range leaf {
+		if count[f] != 1 || root.Field(f).Type() != schema.Primitive {
+			leaf[f] = -1
+		}
+	}
+	return leaf
 }
 
 func parquetRawOf(c *chunk, i int) string { return c.raw(i) }
@@ -245,31 +324,105 @@ func rowJSON(sc *arrow.Schema, cell func(c int) (arrow.Array, int)) string {
 	return buf.String()
 }
 
-// arrowProducer emits the record batches of rr as chunks.
-func arrowProducer(rr pqarrow.RecordReader, pos *[numCols]int, cfg *loadConfig, name string) func(emit func(*chunk) bool) {
+// arrowParts emits the row groups of the file read through pqarrow as
+// chunks (large ones in parts of pqPartRows rows), each read and converted
+// on a worker of the load: in parallel, and where a panic of the reader is
+// recovered. A row group whose pages hold fewer or more rows than it claims
+// is a malformed file.
+func arrowParts(ctx context.Context, fr *pqarrow.FileReader, cols []int, pos *[numCols]int, cfg *loadConfig, name string) func(emit func(*chunk) bool) {
 	return func(emit func(*chunk) bool) {
-		defer func() {
-			if r := recover(); r != nil {
-				emit(&chunk{err: &FileError{File: name, Err: fmt.Errorf("%w: malformed Parquet: %v", errNotFormat, r)}})
-			}
-		}()
-		for rr.Next() {
-			rec := rr.RecordBatch()
-			rec.Retain()
-			c := &chunk{lines: rec.NumRows()}
-			c.work = func(c *chunk) { parquetRows(c, rec, pos, cfg) }
-			c.raw = func(i int) string { return parquetRaw(rec, i) }
-			c.data = nil
-			c.text = ""
-			c.rows = nil
-			c.release = rec.Release
-			if !emit(c) {
-				rec.Release()
-				return
+		md := fr.ParquetReader().MetaData()
+		for g := range md.NumRowGroups() {
+			n := md.RowGroup(g).NumRows()
+			for lo := int64(0); lo < n || lo == 0; lo += int64(pqPartRows) {
+				hi := min(n, lo+int64(pqPartRows))
+				var recs []arrow.RecordBatch
+				c := &chunk{lines: hi - lo}
+				c.work = func(c *chunk) {
+					defer func() {
+						if r := recover(); r != nil {
+							c.err = &FileError{File: name, Err: malformedParquet(r)}
+						}
+					}()
+					got, err := readPart(ctx, fr, cols, g, lo, hi, hi == n, func(rec arrow.RecordBatch, take int) {
+						rec.Retain()
+						recs = append(recs, rec)
+						parquetRows(c, rec, take, pos, cfg)
+					})
+					if err == nil && got != hi-lo {
+						err = fmt.Errorf("%w: row group %d claims %d rows, its pages hold %d", errNotFormat, g, n, lo+got)
+					}
+					if err != nil {
+						c.err = &FileError{File: name, Err: err}
+					}
+				}
+				c.raw = func(i int) string {
+					for _, rec := range recs {
+						if i < int(rec.NumRows()) {
+							return parquetRaw(rec, i)
+						}
+						i -= int(rec.NumRows())
+					}
+					return ""
+				}
+				c.release = func() {
+					for _, rec := range recs {
+						rec.Release()
+					}
+				}
+				if !emit(c) {
+					return
+				}
 			}
 		}
-		if err := rr.Err(); err != nil && err != io.EOF {
-			emit(&chunk{err: &FileError{File: name, Err: fmt.Errorf("%w: %v", errNotFormat, err)}})
+	}
+}
+
+// readPart reads rows [lo, hi) of row group g, handing each record batch
+// to f with the number of its rows to take, and returns the rows read;
+// when last, a row past hi is an error.
+func readPart(ctx context.Context, fr *pqarrow.FileReader, cols []int, g int, lo, hi int64, last bool, f func(arrow.RecordBatch, int)) (int64, error) {
+	rr, err := fr.GetRecordReader(ctx, cols, []int{g})
+	if err != nil {
+		return 0, notFormat(err)
+	}
+	defer rr.Release()
+	if lo > 0 {
+		if err := rr.SeekToRow(lo); err != nil {
+			return 0, notFormat(err)
+		}
+	}
+	var got int64
+	for got < hi-lo && rr.Next() {
+		rec := rr.RecordBatch()
+		take := min(rec.NumRows(), hi-lo-got)
+		f(rec, int(take))
+		got += take
+	}
+	if err := rr.Err(); err != nil && err != io.EOF {
+		return got, notFormat(err)
+	}
+	if last && got == hi-lo && rr.Next() {
+		return got, fmt.Errorf("%w: row group %d holds more rows than the %d it claims", errNotFormat, g, hi)
+	}
+	return got, nil
+}
+
+// setReadDict has pqarrow read every string column whose first column
+// chunk is dictionary-encoded as a dictionary array, whose entries the
+// converters parse once each.
+func setReadDict(rdr *file.Reader, props *pqarrow.ArrowReadProperties) {
+	md := rdr.MetaData()
+	if md.NumRowGroups() == 0 {
+		return
+	}
+	rg := md.RowGroup(0)
+	for l := range md.Schema.NumColumns() {
+		if md.Schema.Column(l).PhysicalType() != parquet.Types.ByteArray {
+			continue
+		}
+		if cc, err := rg.ColumnChunk(l); err == nil && cc.HasDictionaryPage() {
+			props.SetReadDict(l, true)
 		}
 	}
 }
@@ -314,42 +467,59 @@ var (
 // converter reads column k of one row from an Arrow array.
 type converter func(i int, p *prow) error
 
-func parquetRows(c *chunk, rec arrow.RecordBatch, pos *[numCols]int, cfg *loadConfig) {
-	n := int(rec.NumRows())
+// parquetRows appends the first n rows of rec to c.rows, column by column
+// in blocks of pqBlock rows (the rows of a block stay in cache while every
+// column is written into them). A row's error is its first failing column,
+// as when parsed row by row.
+func parquetRows(c *chunk, rec arrow.RecordBatch, n int, pos *[numCols]int, cfg *loadConfig) {
 	var conv [numCols]converter
 	for k, j := range pos {
 		if j >= 0 {
 			conv[k] = cfg.converter(k, rec.Column(j))
 		}
 	}
-	c.rows = getRows(n)[:n]
-	for i := 0; i < n; i++ {
-		p := &c.rows[i]
-		p.reset()
-		col, err := -1, error(nil)
-		for k := 0; k < numCols && err == nil; k++ {
-			switch {
-			case conv[k] != nil:
-				err = conv[k](i, p)
-			case cfg.hasSet[k]:
-				err = cfg.setText(k, cfg.set[k], p)
+	base := len(c.rows)
+	if c.rows == nil {
+		c.rows = getRows(n)[:0]
+	}
+	c.rows = slices.Grow(c.rows, n)[:base+n]
+	for lo := 0; lo < n; lo += pqBlock {
+		blk := c.rows[base+lo : base+min(lo+pqBlock, n)]
+		for i := range blk {
+			blk[i].reset()
+		}
+		for k := 0; k < numCols; k++ {
+			if conv[k] == nil && !cfg.hasSet[k] {
+				continue
 			}
-			if err != nil {
-				col = k
+			for i := range blk {
+				p := &blk[i]
+				if p.err != nil {
+					continue
+				}
+				var err error
+				if conv[k] != nil {
+					err = conv[k](lo+i, p)
+				} else {
+					err = cfg.setText(k, cfg.set[k], p)
+				}
+				if err != nil {
+					p.err = &RowError{Err: err, Column: CanonicalColumns[k]}
+				}
 			}
 		}
-		if err == nil {
-			if ce := finish(p); ce != nil {
-				col, err = ce.col, ce.err
+		for i := range blk {
+			p := &blk[i]
+			if p.err == nil {
+				if ce := finish(p); ce != nil {
+					p.err = &RowError{Err: ce.err, Column: CanonicalColumns[ce.col]}
+				}
 			}
-		}
-		if err != nil {
-			*p = prow{err: &RowError{Err: err}}
-			if col >= 0 {
-				p.err.Column = CanonicalColumns[col]
+			if p.err != nil {
+				*p = prow{err: p.err}
 			}
+			p.raw0 = int32(base + lo + i)
 		}
-		p.raw0 = int32(i)
 	}
 }
 
@@ -390,12 +560,26 @@ func (cfg *loadConfig) converter(k int, arr arrow.Array) converter {
 	}
 	switch a := arr.(type) {
 	case *array.Dictionary:
-		inner := cfg.converter(k, a.Dictionary())
+		// Each entry parsed once, into the fields column k sets.
+		dict := a.Dictionary()
+		inner := cfg.converter(k, dict)
+		tmpl := make([]prow, dict.Len())
+		errs := make([]error, dict.Len())
+		for e := range tmpl {
+			tmpl[e].reset()
+			errs[e] = inner(e, &tmpl[e])
+		}
+		var null prow
+		null.reset()
+		nullErr := cfg.setText(k, "", &null)
 		return func(i int, p *prow) error {
 			if a.IsNull(i) {
-				return cfg.setText(k, "", p)
+				copyColumn(k, p, &null)
+				return nullErr
 			}
-			return inner(a.GetValueIndex(i), p)
+			e := a.GetValueIndex(i)
+			copyColumn(k, p, &tmpl[e])
+			return errs[e]
 		}
 	case *array.String:
 		return text(a.Value)
@@ -445,11 +629,11 @@ func (cfg *loadConfig) converter(k int, arr arrow.Array) converter {
 	case *array.Timestamp:
 		unit := a.DataType().(*arrow.TimestampType).Unit
 		div := int64(time.Second / unit.Multiplier())
-		return nullable(func(i int, p *prow) error { return cfg.setInt(k, floorDiv(int64(a.Value(i)), div), p) })
+		return nullable(func(i int, p *prow) error { return cfg.setTime(floorDiv(int64(a.Value(i)), div), p) })
 	case *array.Date32:
-		return nullable(func(i int, p *prow) error { return cfg.setInt(k, int64(a.Value(i))*86400, p) })
+		return nullable(func(i int, p *prow) error { return cfg.setTime(int64(a.Value(i))*86400, p) })
 	case *array.Date64:
-		return nullable(func(i int, p *prow) error { return cfg.setInt(k, floorDiv(int64(a.Value(i)), 1000), p) })
+		return nullable(func(i int, p *prow) error { return cfg.setTime(floorDiv(int64(a.Value(i)), 1000), p) })
 	}
 	// Decimals and anything else supportedType admits: their text form.
 	return text(arr.ValueStr)
@@ -461,6 +645,19 @@ func floorDiv(a, b int64) int64 {
 		q--
 	}
 	return q
+}
+
+// setTime stores block_time v, in unix seconds, from a timestamp or date
+// column (whose unit is its type's: no milliseconds rule).
+func (cfg *loadConfig) setTime(v int64, p *prow) error {
+	if v < 0 {
+		return fmt.Errorf("%w: %d is before 1970", ErrBadTime, v)
+	}
+	if v > maxUnix {
+		return fmt.Errorf("%w: %d is outside 1970-9999", ErrBadTime, v)
+	}
+	p.time = v
+	return nil
 }
 
 // setInt stores a signed integer in column k.
@@ -482,6 +679,9 @@ func (cfg *loadConfig) setInt(k int, v int64, p *prow) error {
 func (cfg *loadConfig) setUint(k int, v uint64, p *prow) error {
 	switch k {
 	case colBlockTime:
+		if v >= unixMillis && v <= math.MaxInt64 {
+			v /= 1000 // milliseconds, as in text
+		}
 		if v > maxUnix {
 			return fmt.Errorf("%w: %d is outside 1970-9999", ErrBadTime, v)
 		}
@@ -522,6 +722,9 @@ func (cfg *loadConfig) setFloat(k int, v float64, p *prow) error {
 	if v < 0 {
 		return fmt.Errorf("%w: %v", ErrNegative, v)
 	}
+	if v > MaxValue && (k == colAmount || k == colPrice || k == colPriceUSD) {
+		return fmt.Errorf("%w: %v is above 1e36", ErrBadNumber, v)
+	}
 	switch k {
 	case colAmount:
 		p.amount = v + 0
@@ -530,6 +733,9 @@ func (cfg *loadConfig) setFloat(k int, v float64, p *prow) error {
 	case colPriceUSD:
 		p.usd = v + 0
 	case colBlockTime:
+		if v >= unixMillis && v < 1<<63 {
+			v = math.Floor(v / 1000) // milliseconds, as in text
+		}
 		if v > maxUnix {
 			return fmt.Errorf("%w: %v is outside 1970-9999", ErrBadTime, v)
 		}

@@ -143,11 +143,19 @@ func parseDecimalSlow(s string) (float64, error) {
 	if v < 0 {
 		return 0, fmt.Errorf("%w: %s", ErrNegative, clip(s))
 	}
+	if v > MaxValue {
+		return 0, fmt.Errorf("%w: %s is above 1e36", ErrBadNumber, clip(s))
+	}
 	if v == 0 {
 		v = 0 // drop the sign of -0
 	}
 	return v, nil
 }
+
+// MaxValue bounds amount, price and price_usd (README "Input"): a larger
+// value is a bad row, so that no sum of a dataset's values (fewer than 2^64
+// rows) can overflow float64 to +Inf.
+const MaxValue = 1e36
 
 // ParseDecimal parses a decimal number ≥ 0 as the loaders do (docs/contract.md §1.1:
 // amount, price, price_usd): digits with an optional fraction and exponent,
@@ -349,9 +357,9 @@ func parseTime(s, layout string) (int64, error) {
 			if t, ok := parseTimeFast(s); ok {
 				return checkTimeRange(t, s)
 			}
-		} else if allDigits(s) && len(s) <= 12 {
+		} else if allDigits(s) && len(s) <= 18 {
 			v, _ := strconv.ParseInt(s, 10, 64)
-			return checkTimeRange(v, s)
+			return checkTimeRange(unixSeconds(v), s)
 		}
 	}
 	if len(s) >= 20 && len(s) <= 64 {
@@ -364,7 +372,48 @@ func parseTime(s, layout string) (int64, error) {
 			return checkTimeRange(tt.Unix(), s)
 		}
 	}
+	if l := suggestLayout(s); l != "" && l != layout {
+		return 0, fmt.Errorf("%w: %q (try --time-format '%s')", ErrBadTime, clip(s), l)
+	}
 	return 0, fmt.Errorf("%w: %q", ErrBadTime, clip(s))
+}
+
+// unixMillis is the smallest integer block_time read as milliseconds: 12
+// digits or more (as seconds it would be past the year 5138).
+const unixMillis = 100_000_000_000
+
+// unixSeconds reads an integer block_time: seconds, or milliseconds from 12
+// digits on.
+func unixSeconds(v int64) int64 {
+	if v >= unixMillis {
+		return v / 1000
+	}
+	return v
+}
+
+// hintLayouts are Go time layouts an unparseable time is tried against, to
+// suggest --time-format in the error.
+var hintLayouts = []string{
+	"01/02/2006 15:04:05", "01/02/2006 15:04", "01/02/2006", "1/2/2006 15:04:05", "1/2/2006 15:04", "1/2/2006",
+	"02.01.2006 15:04:05", "02.01.2006 15:04", "02.01.2006",
+	"2006/01/02 15:04:05", "2006/01/02 15:04", "2006/01/02",
+	"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05 MST", "2006-01-02 15:04:05.000 MST",
+	"Jan 2, 2006 15:04:05", "Jan 2, 2006", "2 Jan 2006 15:04:05", "2 Jan 2006",
+	time.RFC1123, time.RFC1123Z, time.RFC850, time.ANSIC, time.UnixDate,
+	"20060102150405", "20060102",
+}
+
+// suggestLayout returns the first of hintLayouts that reads s, or "".
+func suggestLayout(s string) string {
+	if len(s) > 64 {
+		return ""
+	}
+	for _, l := range hintLayouts {
+		if t, err := time.ParseInLocation(l, s, time.UTC); err == nil && t.Unix() >= 0 && t.Unix() <= maxUnix {
+			return l
+		}
+	}
+	return ""
 }
 
 func checkTimeRange(t int64, s string) (int64, error) {

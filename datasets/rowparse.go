@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // prow is one parsed row before interning. Its strings may share memory with
@@ -42,15 +43,19 @@ type prow struct {
 	hasBuyer  bool
 	hasTxFrom bool
 	hasPrice  bool
+	noLI      bool      // JSON Lines: the object has no log_index
 	err       *RowError // non-nil: the row is rejected
 }
 
 // loadConfig is LoadOptions resolved once per load.
 type loadConfig struct {
-	mapRev map[string]int // normalized file column -> canonical index (--map)
-	set    [numCols]string
-	hasSet [numCols]bool
-	layout string
+	mapRev  map[string]int    // normalized file column -> canonical index (--map)
+	mapSrc  map[string]string // canonical column -> the file column --map names
+	mapSeen map[string]bool   // normalized --map sources some file had
+	nfiles  int               // files in the load
+	set     [numCols]string
+	hasSet  [numCols]bool
+	layout  string
 }
 
 // normHeader normalizes a column name: leading BOM stripped, trimmed, lower-cased.
@@ -60,18 +65,32 @@ func normHeader(h string) string {
 }
 
 func newLoadConfig(opt *LoadOptions) (*loadConfig, error) {
-	c := &loadConfig{mapRev: map[string]int{}, layout: opt.TimeFormat}
+	c := &loadConfig{mapRev: map[string]int{}, mapSrc: map[string]string{}, mapSeen: map[string]bool{}, layout: opt.TimeFormat}
 	for _, k := range sortedKeys(opt.Map) {
 		ci, ok := columnIndex[normHeader(k)]
 		if !ok {
 			return nil, fmt.Errorf("--map %s=%s: %w: %q is not a canonical column", k, opt.Map[k], ErrBadOption, k)
 		}
-		c.mapRev[normHeader(opt.Map[k])] = ci
+		src := normHeader(opt.Map[k])
+		if src == "" {
+			return nil, fmt.Errorf("--map %s=: %w: no source column", k, ErrBadOption)
+		}
+		if prev, ok := c.mapSrc[CanonicalColumns[ci]]; ok {
+			return nil, fmt.Errorf("--map names column %s twice (%s and %s): %w", CanonicalColumns[ci], prev, opt.Map[k], ErrBadOption)
+		}
+		if prev, ok := c.mapRev[src]; ok {
+			return nil, fmt.Errorf("--map names source column %s twice (for %s and %s): %w", opt.Map[k], CanonicalColumns[prev], CanonicalColumns[ci], ErrBadOption)
+		}
+		c.mapRev[src] = ci
+		c.mapSrc[CanonicalColumns[ci]] = opt.Map[k]
 	}
 	for _, k := range sortedKeys(opt.Set) {
 		ci, ok := columnIndex[normHeader(k)]
 		if !ok {
 			return nil, fmt.Errorf("--set %s=%s: %w: %q is not a canonical column", k, opt.Set[k], ErrBadOption, k)
+		}
+		if c.hasSet[ci] {
+			return nil, fmt.Errorf("--set names column %s twice: %w", CanonicalColumns[ci], ErrBadOption)
 		}
 		v := strings.TrimSpace(opt.Set[k])
 		var p prow
@@ -111,31 +130,6 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
-// resolve maps file column names to canonical column indices: idx[c] is the
-// position of canonical column c among names, or -1. --map beats an exact
-// canonical name, which beats a Dune alias; among equals the first wins.
-func (c *loadConfig) resolve(names []string) (idx [numCols]int) {
-	prio := [numCols]int{}
-	for i := range idx {
-		idx[i] = -1
-	}
-	for pos, raw := range names {
-		h := normHeader(raw)
-		ci, p := -1, 0
-		if m, ok := c.mapRev[h]; ok {
-			ci, p = m, 3
-		} else if m, ok := columnIndex[h]; ok {
-			ci, p = m, 2
-		} else if a, ok := duneAliases[h]; ok {
-			ci, p = columnIndex[a], 1
-		}
-		if ci >= 0 && p > prio[ci] {
-			idx[ci], prio[ci] = pos, p
-		}
-	}
-	return idx
-}
-
 // requiredCols are the columns a file must have (or get from --set).
 var requiredCols = []int{colBlockTime, colTxHash, colContract, colSeller, colBuyer, colPrice}
 
@@ -165,6 +159,13 @@ func (e *colErr) Error() string { return e.err.Error() }
 // setText parses s (trimmed by the caller; "" = empty or null) into column k of p.
 func (c *loadConfig) setText(k int, s string, p *prow) error {
 	var err error
+	switch k {
+	case colChain, colCurrency, colPlatform, colStandard:
+		// Invalid bytes would become U+FFFD, merging distinct names.
+		if !utf8.ValidString(s) {
+			return fmt.Errorf("%w: %q is not valid UTF-8", ErrBadValue, clip(strings.ToValidUTF8(s, "\\x??")))
+		}
+	}
 	switch k {
 	case colChain:
 		if s == "" {

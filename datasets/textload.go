@@ -231,6 +231,11 @@ func (b *builder) runText(r io.Reader, name string, cfg *loadConfig, jsonl bool)
 		if len(bytes.TrimSpace(buf)) == 0 && eof {
 			return nil // no header, no rows: an empty dataset
 		}
+		if crOnly(buf) {
+			// Lines ended by CR alone (classic Mac OS): read as they
+			// stand, the header would swallow the file.
+			return &FileError{File: name, Err: fmt.Errorf("%w: lines end in CR alone; convert them to LF (tr '\\r' '\\n')", errNotFormat)}
+		}
 		// The header is the first record; grow until it is complete.
 		for {
 			text := string(buf)
@@ -240,17 +245,18 @@ func (b *builder) runText(r io.Reader, name string, cfg *loadConfig, jsonl bool)
 				if strings.IndexByte(hdr, 0) >= 0 || !utf8.ValidString(hdr) {
 					return &FileError{File: name, Err: fmt.Errorf("%w: header is not CSV text", errNotFormat)}
 				}
+
 				names, err := splitFields(hdr, nil)
 				if err != nil {
 					return &RowError{File: name, Line: 1, Err: fmt.Errorf("header: %w", err), Raw: clip(hdr)}
 				}
-				tf.idx = cfg.resolve(names)
-				tf.nfields = len(names)
-				if col, ok := cfg.checkHeader(&tf.idx); !ok {
-					return &RowError{File: name, Line: 1, Column: col,
-						Err: fmt.Errorf("%w: the header has no %s column (use --map %s=THEIRS or --set %s=VALUE)", ErrMissing, col, col, col),
-						Raw: clip(hdr)}
+				if tf.idx, err = b.header(cfg, names, name, false); err != nil {
+					if re, ok := err.(*RowError); ok {
+						re.Raw = clip(hdr)
+					}
+					return err
 				}
+				tf.nfields = len(names)
 				buf = buf[next:]
 				base = nl
 				break
@@ -306,7 +312,8 @@ func (b *builder) runText(r io.Reader, name string, cfg *loadConfig, jsonl bool)
 				}
 				if cut == 0 {
 					if len(buf) >= maxRecord {
-						emit(&chunk{err: &RowError{File: name, Line: 0,
+						// Line: stage B sets it (the lines before are counted there).
+						emit(&chunk{err: &RowError{File: name,
 							Err: fmt.Errorf("%w: a record longer than %d bytes (unbalanced quote?)", ErrBadValue, maxRecord)}})
 						return
 					}
@@ -348,6 +355,9 @@ func (b *builder) runText(r io.Reader, name string, cfg *loadConfig, jsonl bool)
 	}
 	stageB := func(c *chunk) error {
 		if c.err != nil {
+			if re, ok := c.err.(*RowError); ok && re.Line == 0 {
+				re.Line = base + 1 // stage A passed every chunk before this one
+			}
 			return c.err
 		}
 		if firstB && b.sizeHint > 0 && len(c.rows) > 0 {
@@ -367,7 +377,18 @@ func (b *builder) runText(r io.Reader, name string, cfg *loadConfig, jsonl bool)
 		}
 		return nil
 	}
-	return pipeline(produce, stageA, stageB)
+	return pipeline(b.ctx, produce, stageA, stageB)
+}
+
+// crOnly reports whether the first line of b ends in a CR that no LF
+// follows, outside quotes.
+func crOnly(b []byte) bool {
+	cr := bytes.IndexByte(b, '\r')
+	if cr < 0 || cr+1 == len(b) || b[cr+1] == '\n' {
+		return false
+	}
+	lf := bytes.IndexByte(b, '\n')
+	return (lf < 0 || cr < lf) && bytes.IndexByte(b[:cr], '"') < 0
 }
 
 // estimateRows estimates the rows of a file of size bytes from its first chunk.
@@ -472,15 +493,7 @@ func (j *jsonKeys) lookup(key string) (int, int) {
 	if v, ok := j.cache[key]; ok {
 		return v[0], v[1]
 	}
-	h := normHeader(key)
-	ci, p := -1, 0
-	if m, ok := j.cfg.mapRev[h]; ok {
-		ci, p = m, 3
-	} else if m, ok := columnIndex[h]; ok {
-		ci, p = m, 2
-	} else if a, ok := duneAliases[h]; ok {
-		ci, p = columnIndex[a], 1
-	}
+	ci, p := j.cfg.rank(normHeader(key))
 	if len(j.cache) < 1024 {
 		j.cache[strings.Clone(key)] = [2]int{ci, p}
 	}
@@ -531,12 +544,30 @@ func (tf *textFile) jsonRow(keys *jsonKeys, obj map[string]json.RawMessage, rec 
 	if rec[0] != '{' {
 		return -1, errNotObject
 	}
+	if !utf8.ValidString(rec) {
+		// JSON text is UTF-8; encoding/json would either refuse it or
+		// turn the bytes into U+FFFD, merging distinct names.
+		return -1, fmt.Errorf("%w: the line is not valid UTF-8", ErrBadValue)
+	}
 	if err := json.Unmarshal([]byte(rec), &obj); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			return -1, fmt.Errorf("%w: bad JSON at offset %d", ErrBadValue, se.Offset)
 		}
 		return -1, errNotObject
+	}
+	if n := topKeys(rec, nil); n != len(obj) {
+		dup := ""
+		topKeys(rec, func(k string, seen map[string]bool) bool {
+			if seen[k] {
+				dup = k
+				return false
+			}
+			seen[k] = true
+			return true
+		})
+		ci, _ := keys.lookup(dup)
+		return ci, fmt.Errorf("%w: repeated key %q", ErrBadValue, clip(dup))
 	}
 	var (
 		values [numCols]string
@@ -552,7 +583,11 @@ func (tf *textFile) jsonRow(keys *jsonKeys, obj map[string]json.RawMessage, rec 
 		if ci < 0 {
 			continue
 		}
-		if pr < prio[ci] || (pr == prio[ci] && k > winner[ci]) {
+		if pr == prio[ci] && winner[ci] != "" {
+			a, b := min(k, winner[ci]), max(k, winner[ci])
+			return ci, fmt.Errorf("%w: keys %q and %q both name column %s", ErrBadValue, clip(a), clip(b), CanonicalColumns[ci])
+		}
+		if pr < prio[ci] {
 			continue
 		}
 		s, null, err := jsonScalar(raw)
@@ -570,7 +605,60 @@ func (tf *textFile) jsonRow(keys *jsonKeys, obj map[string]json.RawMessage, rec 
 	if ce := tf.cfg.textRow(&idx, values[:], p); ce != nil {
 		return ce.col, ce.err
 	}
+	p.noLI = idx[colLogIndex] < 0 && !tf.cfg.hasSet[colLogIndex]
 	return -1, nil
+}
+
+// topKeys counts the keys of the JSON object rec (valid JSON), calling
+// each, when not nil, with every key (unescaped) until it returns false.
+func topKeys(rec string, each func(k string, seen map[string]bool) bool) int {
+	var seen map[string]bool
+	if each != nil {
+		seen = map[string]bool{}
+	}
+	n, depth := 0, 0
+	for i := 0; i < len(rec); i++ {
+		switch c := rec[i]; c {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		case '"':
+			j := i + 1
+			esc := false
+			for ; j < len(rec); j++ {
+				if rec[j] == '\\' {
+					j++
+					esc = true
+				} else if rec[j] == '"' {
+					break
+				}
+			}
+			str := rec[i : j+1]
+			i = j
+			if depth != 1 {
+				continue
+			}
+			k := j + 1
+			for k < len(rec) && (rec[k] == ' ' || rec[k] == '\t' || rec[k] == '\r' || rec[k] == '\n') {
+				k++
+			}
+			if k == len(rec) || rec[k] != ':' {
+				continue
+			}
+			n++
+			if each != nil {
+				key := str[1 : len(str)-1]
+				if esc {
+					json.Unmarshal([]byte(str), &key)
+				}
+				if !each(key, seen) {
+					return n
+				}
+			}
+		}
+	}
+	return n
 }
 
 // jsonScalar returns the text of a JSON string, number or boolean.

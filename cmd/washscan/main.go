@@ -322,6 +322,9 @@ func (m kvFlag) Set(s string) error {
 		if !ok || k == "" {
 			return fmt.Errorf("want name=value, got %q", part)
 		}
+		if _, dup := m[k]; dup {
+			return fmt.Errorf("%s given twice", k)
+		}
 		m[k] = strings.TrimSpace(v)
 	}
 	return nil

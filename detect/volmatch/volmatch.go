@@ -445,6 +445,9 @@ func (s *scanner) component(it item, g *graph.Graph, comp []int32, c int32, m []
 			trades += len(g.ArcRows(k))
 		}
 	}
+	if math.IsInf(total, 0) || math.IsNaN(total) {
+		return // amounts past float64's range (the loader bounds them at 1e36): no balance to judge
+	}
 	live := len(m)
 	peel := len(m) <= s.cfg.maxComp
 	for live >= 2 && trades >= 2 {
@@ -470,7 +473,11 @@ func (s *scanner) component(it item, g *graph.Graph, comp []int32, c int32, m []
 			s.flag(it, g, comp, c, m, live, trades, total, imb, mean)
 			return
 		}
-		if !peel {
+		if !peel || worst < 0 {
+			// worst < 0: no wallet's imbalance exceeds the limit although
+			// the largest is not within it, which only comparisons with
+			// NaN allow (a NaN margin, or sums past float64's range):
+			// nothing can be peeled and nothing is balanced.
 			return
 		}
 		// Remove worst and every wallet left without trades in the set.

@@ -1,22 +1,26 @@
-package datasets
+// Package pqrle decodes Parquet's RLE/bit-packing hybrid encoding, the
+// encoding of definition levels and dictionary indices, for the loader's
+// Parquet fast path (datasets/parquetfast.go). It trusts nothing in its
+// input: every run is checked against the bytes left.
+package pqrle
 
 import (
 	"encoding/binary"
 	"errors"
 )
 
-// errRLE marks a run-length/bit-packed stream that ends early or whose
+// ErrMalformed marks a run-length/bit-packed stream that ends early or whose
 // header cannot be read.
-var errRLE = errors.New("truncated or malformed RLE/bit-packed data")
+var ErrMalformed = errors.New("truncated or malformed RLE/bit-packed data")
 
-// rleDecoder reads Parquet's RLE/bit-packing hybrid encoding, the encoding of
+// Decoder reads Parquet's RLE/bit-packing hybrid encoding, the encoding of
 // definition levels and of dictionary indices. The stream is a sequence of
 // runs, each led by a ULEB128 header h: h&1 == 0 is a run of h>>1 copies of
 // one value stored in ⌈bw/8⌉ little-endian bytes (a value over bw bits is an
 // error); h&1 == 1 is h>>1 groups
 // of 8 values bit-packed LSB first, bw bits each. bw is at most 32. Decoding
 // n values costs O(n) and never reads past data.
-type rleDecoder struct {
+type Decoder struct {
 	data     []byte // the stream after the current run's header and body
 	bw       uint
 	mask     uint64
@@ -27,22 +31,23 @@ type rleDecoder struct {
 	bit      uint   // next value's bit offset in pack
 }
 
-func newRLEDecoder(data []byte, bw uint) rleDecoder {
-	return rleDecoder{data: data, bw: bw, mask: 1<<bw - 1}
+// New returns a decoder of data with values of bw bits (at most 32).
+func New(data []byte, bw uint) Decoder {
+	return Decoder{data: data, bw: bw, mask: 1<<bw - 1}
 }
 
 // next starts the next run.
-func (d *rleDecoder) next() error {
+func (d *Decoder) next() error {
 	h, n := binary.Uvarint(d.data)
 	if n <= 0 {
-		return errRLE
+		return ErrMalformed
 	}
 	d.data = d.data[n:]
 	if h&1 == 0 {
 		count := min(h>>1, 1<<31)
 		w := int(d.bw+7) / 8
 		if len(d.data) < w {
-			return errRLE
+			return ErrMalformed
 		}
 		var v uint32
 		for i := w - 1; i >= 0; i-- {
@@ -50,7 +55,7 @@ func (d *rleDecoder) next() error {
 		}
 		d.data = d.data[w:]
 		if uint64(v) > d.mask { // a value wider than bw bits: a damaged run
-			return errRLE
+			return ErrMalformed
 		}
 		d.rleLeft, d.rleVal = int(count), v
 		return nil
@@ -71,8 +76,8 @@ func (d *rleDecoder) next() error {
 	return nil
 }
 
-// fill decodes len(dst) values into dst.
-func (d *rleDecoder) fill(dst []uint32) error {
+// Fill decodes len(dst) values into dst.
+func (d *Decoder) Fill(dst []uint32) error {
 	for len(dst) > 0 {
 		if d.rleLeft == 0 && d.packLeft == 0 {
 			if err := d.next(); err != nil {
@@ -99,7 +104,7 @@ func (d *rleDecoder) fill(dst []uint32) error {
 }
 
 // unpack reads len(dst) values of the current bit-packed run.
-func (d *rleDecoder) unpack(dst []uint32) {
+func (d *Decoder) unpack(dst []uint32) {
 	if d.bw == 0 {
 		clear(dst)
 		return
