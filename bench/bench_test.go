@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/washscan/washscan/analysis"
+	"fmt"
 	"io"
 	"math"
 	"strings"
 	"testing"
 
+	"github.com/washscan/washscan/analysis"
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
 )
@@ -78,31 +79,27 @@ var fixture = []fixRow{
 	{"Y", "3", "A", "C", 2, O},
 }
 
-// priceOne flags rows with price 1 at strength 1.
-var priceOne = &detect.Detector{
-	Name: "price_one", Doc: "flags price 1",
-	Run: func(p *detect.Pass) (any, error) {
-		for i, v := range p.Features.T.Price {
-			if v == 1 {
-				p.Report(int32(i), 1, "price 1")
+// priceIs is a test detector flagging the rows of price x at strength st.
+func priceIs(name string, x, st float64) *detect.Detector {
+	return &detect.Detector{
+		Name: name, Doc: fmt.Sprintf("flags price %g", x),
+		Run: func(p *detect.Pass) (any, error) {
+			for i, v := range p.Features.T.Price {
+				if v == x {
+					p.Report(int32(i), st, fmt.Sprintf("price %g", x))
+				}
 			}
-		}
-		return nil, nil
-	},
+			return nil, nil
+		},
+	}
 }
 
-// priceFive flags rows with price 5 at strength 0.4.
-var priceFive = &detect.Detector{
-	Name: "price_five", Doc: "flags price 5",
-	Run: func(p *detect.Pass) (any, error) {
-		for i, v := range p.Features.T.Price {
-			if v == 5 {
-				p.Report(int32(i), 0.4, "price 5")
-			}
-		}
-		return nil, nil
-	},
-}
+// priceOne flags rows with price 1 at strength 1, priceFive those with
+// price 5 at strength 0.4.
+var (
+	priceOne  = priceIs("price_one", 1, 1)
+	priceFive = priceIs("price_five", 5, 0.4)
+)
 
 var (
 	p1 = &detect.Preset{Name: "p1", Detectors: []*detect.Detector{priceOne},

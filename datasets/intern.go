@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"math/rand/v2"
-	"slices"
 	"strconv"
 )
 
@@ -263,7 +262,7 @@ func (a *Assets) growIndex(want int) {
 // cache more. It grows as assets come.
 func (a *Assets) reserve(n int) {
 	a.growIndex(len(a.rec) + n/8)
-	a.rec = slices.Grow(a.rec, n)
+	a.rec = reserveCap(a.rec, n)
 }
 
 // internKey returns the id of (c, k), adding it if new; raw is the token text
@@ -322,7 +321,7 @@ func (a *Assets) materialize() {
 	if len(a.TokenID) == len(a.rec) {
 		return
 	}
-	tok := slices.Grow(a.TokenID, len(a.rec)-len(a.TokenID))
+	tok := reserveCap(a.TokenID, len(a.rec)-len(a.TokenID))
 	var (
 		buf  []byte
 		ends []int

@@ -11,7 +11,6 @@ import (
 	"math/bits"
 	"os"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"unsafe"
@@ -355,9 +354,9 @@ func (b *builder) reserveA(n int) {
 		return
 	}
 	want := len(t.TxHash) + n
-	t.TxHash = slices.Grow(t.TxHash, want-len(t.TxHash))
-	t.LogIndex = slices.Grow(t.LogIndex, want-len(t.LogIndex))
-	t.Asset = slices.Grow(t.Asset, want-len(t.Asset))
+	t.TxHash = reserveCap(t.TxHash, want-len(t.TxHash))
+	t.LogIndex = reserveCap(t.LogIndex, want-len(t.LogIndex))
+	t.Asset = reserveCap(t.Asset, want-len(t.Asset))
 	if size := len(b.slots); b.used+n > size*maxIdentityLoad/10 {
 		for b.used+n > size*maxIdentityLoad/10 {
 			size *= 2
@@ -375,23 +374,38 @@ func (b *builder) reserveB(n int) {
 	}
 	want := len(t.Time) + n
 	grow := func(l int) int { return want - l }
-	t.Chain = slices.Grow(t.Chain, grow(len(t.Chain)))
-	t.Time = slices.Grow(t.Time, grow(len(t.Time)))
-	t.Block = slices.Grow(t.Block, grow(len(t.Block)))
-	t.Standard = slices.Grow(t.Standard, grow(len(t.Standard)))
-	t.Seller = slices.Grow(t.Seller, grow(len(t.Seller)))
-	t.Buyer = slices.Grow(t.Buyer, grow(len(t.Buyer)))
-	t.Amount = slices.Grow(t.Amount, grow(len(t.Amount)))
-	t.Price = slices.Grow(t.Price, grow(len(t.Price)))
-	t.Currency = slices.Grow(t.Currency, grow(len(t.Currency)))
-	t.PriceUSD = slices.Grow(t.PriceUSD, grow(len(t.PriceUSD)))
-	t.Platform = slices.Grow(t.Platform, grow(len(t.Platform)))
-	t.TxFrom = slices.Grow(t.TxFrom, grow(len(t.TxFrom)))
-	t.Label = slices.Grow(t.Label, grow(len(t.Label)))
-	t.Source = slices.Grow(t.Source, grow(len(t.Source)))
-	t.Line = slices.Grow(t.Line, grow(len(t.Line)))
-	t.Assets.Contract = slices.Grow(t.Assets.Contract, n)
+	t.Chain = reserveCap(t.Chain, grow(len(t.Chain)))
+	t.Time = reserveCap(t.Time, grow(len(t.Time)))
+	t.Block = reserveCap(t.Block, grow(len(t.Block)))
+	t.Standard = reserveCap(t.Standard, grow(len(t.Standard)))
+	t.Seller = reserveCap(t.Seller, grow(len(t.Seller)))
+	t.Buyer = reserveCap(t.Buyer, grow(len(t.Buyer)))
+	t.Amount = reserveCap(t.Amount, grow(len(t.Amount)))
+	t.Price = reserveCap(t.Price, grow(len(t.Price)))
+	t.Currency = reserveCap(t.Currency, grow(len(t.Currency)))
+	t.PriceUSD = reserveCap(t.PriceUSD, grow(len(t.PriceUSD)))
+	t.Platform = reserveCap(t.Platform, grow(len(t.Platform)))
+	t.TxFrom = reserveCap(t.TxFrom, grow(len(t.TxFrom)))
+	t.Label = reserveCap(t.Label, grow(len(t.Label)))
+	t.Source = reserveCap(t.Source, grow(len(t.Source)))
+	t.Line = reserveCap(t.Line, grow(len(t.Line)))
+	t.Assets.Contract = reserveCap(t.Assets.Contract, n)
 	t.Addrs.reserve(n / 16)
+}
+
+// reserveCap returns s with room for n more elements, reallocated to
+// exactly len(s)+n when short. Not slices.Grow: that zeroes the whole new
+// capacity (an append of make), which makes every page of a reservation
+// resident at once, where a fresh allocation leaves the pages the load never
+// writes (the estimate's slack, the asset records reserved one per row at
+// worst) unmapped: about 30 MB more peak on a 1M-trade load.
+func reserveCap[T any](s []T, n int) []T {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+	ns := make([]T, len(s), len(s)+n)
+	copy(ns, s)
+	return ns
 }
 
 // idKey is a row identity once its asset is interned.

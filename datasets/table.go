@@ -11,7 +11,6 @@ package datasets
 import (
 	"encoding/hex"
 	"math"
-	"slices"
 	"strings"
 
 	"github.com/washscan/washscan/datasets/internal/hex0x"
@@ -128,8 +127,8 @@ func (d *Addresses) intern(a *Address, h uint64) AddrID {
 // reserve makes room for n more addresses without rehashing.
 func (d *Addresses) reserve(n int) {
 	d.index.grow(d.index.n + n)
-	d.list = slices.Grow(d.list, n)
-	d.unknown = slices.Grow(d.unknown, n)
+	d.list = reserveCap(d.list, n)
+	d.unknown = reserveCap(d.unknown, n)
 }
 
 // Lookup returns the id of a if it has been interned.

@@ -103,7 +103,8 @@ func Run(set *features.Set, opt Options) *Report {
 	// per-scope slices). Most contracts trade on one chain: byContract holds
 	// a contract's first (contract, chain) group, the map the others.
 	var (
-		sales      = make([]sale, 0, len(set.Order)) // at most one a row: no regrowth
+		keys       = make([]uint64, 0, len(set.Order)) // at most one a row: no regrowth
+		sales      = make([]sale, 0, len(set.Order))
 		collKeyOf  [][2]uint32
 		byContract = make([]int32, t.Addrs.Len())
 		more       = map[[2]uint32]int32{}
@@ -129,9 +130,10 @@ func Run(set *features.Set, opt Options) *Report {
 				}
 			}
 		}
-		sales = append(sales, sale{math.Float64bits(x), g, int32(t.Platform[r]) - 1}) // -1: no platform
+		keys = append(keys, math.Float64bits(x))
+		sales = append(sales, sale{g, int32(t.Platform[r]) - 1}) // -1: no platform
 	}
-	sp := splitSales(sales, len(collKeyOf), t.Platforms.Len())
+	sp := splitSales(keys, sales, len(collKeyOf), t.Platforms.Len())
 	byColl := make(map[[2]uint32]int, len(collKeyOf))
 	for g, k := range collKeyOf {
 		byColl[k] = g
@@ -201,11 +203,10 @@ func Run(set *features.Set, opt Options) *Report {
 	return rep
 }
 
-// sale is one sale of Run: the IEEE bits of its price (positive and
-// finite, so the bits order the prices), its collection group and its
-// platform group (-1: none).
+// sale is the scopes of one sale of Run: its collection group and its
+// platform group (-1: none). Its price's IEEE bits (positive and finite, so
+// the bits order the prices) are the sort key beside it.
 type sale struct {
-	key        uint64
 	coll, plat int32
 }
 
@@ -219,15 +220,18 @@ type scopes struct {
 	platDigits []digitCounts
 }
 
-// splitSales sorts sales by price and splits them into the market's, each
+// splitSales sorts sales by price (keys[i] being sales[i]'s, by the radix
+// sort of detect/internal/radix; the order among equal prices does not
+// matter) and splits them into the market's, each
 // collection's (groups 0..ncoll−1) and each platform's (0..nplat−1) prices,
 // each ascending: the groups are filled by walking the sorted sales once,
 // so one sort orders every scope (a scope's prices are a subsequence of the
 // market's). Each distinct price's significant digits are read once
-// (sigDigits) and counted into the digit counts of its scopes. sales is
-// reordered. Time O(N) for N sales beyond the radix sort's O(N) passes.
-func splitSales(sales []sale, ncoll, nplat int) *scopes {
-	sortSales(sales)
+// (sigDigits) and counted into the digit counts of its scopes. keys and
+// sales are reordered. Time O(N) for N sales beyond the radix sort's O(N)
+// passes.
+func splitSales(keys []uint64, sales []sale, ncoll, nplat int) *scopes {
+	radix.SortWith(keys, sales, nil, nil, 0, 64)
 	sp := &scopes{
 		all:        make([]float64, len(sales)),
 		collDigits: make([]digitCounts, ncoll),
@@ -258,9 +262,9 @@ func splitSales(sales []sale, ncoll, nplat int) *scopes {
 		code digitCode
 	)
 	for i, s := range sales {
-		x := math.Float64frombits(s.key)
-		if s.key != prev {
-			prev, code = s.key, codeOf(x)
+		x := math.Float64frombits(keys[i])
+		if keys[i] != prev {
+			prev, code = keys[i], codeOf(x)
 		}
 		sp.all[i] = x
 		sp.allDigits.add(code)
@@ -284,22 +288,6 @@ func cutGroups(vals []float64, start []int) [][]float64 {
 		out[g] = vals[start[g]:start[g+1]:start[g+1]]
 	}
 	return out
-}
-
-// sortSales sorts sales by key: pdqsort for short lists, otherwise the radix
-// sort of detect/internal/radix (digits every key shares are skipped). Equal
-// keys are equal prices, so the order among them does not matter. Time O(N)
-// per 11-bit digit.
-func sortSales(sales []sale) {
-	if len(sales) < 1<<12 {
-		slices.SortFunc(sales, func(a, b sale) int { return cmp.Compare(a.key, b.key) })
-		return
-	}
-	keys := make([]uint64, len(sales))
-	for i, s := range sales {
-		keys[i] = s.key
-	}
-	radix.SortWith(keys, sales, nil, nil, 0, 64)
 }
 
 // job is the tests of one scope: its sale prices and, once run, the result.
