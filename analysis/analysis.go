@@ -212,7 +212,9 @@ func (s *Settings) stage(name string) {
 	}
 }
 
-// Result is the outcome of an analysis.
+// Result is the outcome of an analysis. Analyze fills every field; Run's
+// result lacks Features and Detection.Result unless Options.KeepAll is set
+// (an extra Output's Encode always sees them).
 type Result struct {
 	Trades   *datasets.Trades
 	Features *features.Set
@@ -311,8 +313,14 @@ type Options struct {
 	Out string
 	// Flags is the per-trade flags file (.csv or .parquet); "" writes none.
 	Flags string
-	// Extra outputs, committed after the flags and metrics.
+	// Extra outputs, encoded from the whole result and committed after the
+	// flags and metrics.
 	Extra []Output
+	// KeepAll keeps Features and Detection.Result in the returned Result.
+	// Without it Run drops them as soon as the outputs that need them are
+	// encoding, to keep its peak memory down; Scores, Verdicts, Tests and
+	// Metrics are always kept.
+	KeepAll bool
 	// Stdout receives the output named "-" (nil: os.Stdout).
 	Stdout io.Writer
 }
@@ -353,21 +361,33 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		if opt.Flags == "" {
 			return nil
 		}
-		// The flags are written while the metrics are computed.
-		return outs.Add("--flags", opt.Flags, func(w io.Writer) error {
-			return report.WriteTo(w, report.FormatOf(opt.Flags), r.Trades, r.Scores, opt.Threshold)
+		// The flags are written while the metrics are computed. The encoder
+		// holds only what it reads, so the rest can be freed meanwhile.
+		path, t, sc, threshold := opt.Flags, r.Trades, r.Scores, opt.Threshold
+		return outs.Add("--flags", path, func(w io.Writer) error {
+			return report.WriteTo(w, report.FormatOf(path), t, sc, threshold)
 		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	if opt.Out != "" {
-		if err := outs.Add("--out", opt.Out, r.Metrics.WriteJSON); err != nil {
+	for _, x := range opt.Extra {
+		full := r
+		if err := outs.Add(x.Option, x.Path, func(w io.Writer) error { return x.Encode(w, full) }); err != nil {
 			return nil, err
 		}
 	}
-	for _, x := range opt.Extra {
-		if err := outs.Add(x.Option, x.Path, func(w io.Writer) error { return x.Encode(w, r) }); err != nil {
+	if !opt.KeepAll {
+		// The features and the detectors' findings and results are most of
+		// the run's memory: free them while the outputs are written (10%
+		// of the peak on 1M trades).
+		lite := *r
+		lite.Features = nil
+		lite.Detection = &Detection{Scores: r.Scores}
+		r = &lite
+	}
+	if opt.Out != "" {
+		if err := outs.Add("--out", opt.Out, r.Metrics.WriteJSON); err != nil {
 			return nil, err
 		}
 	}
