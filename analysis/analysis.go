@@ -214,7 +214,7 @@ func (s *Settings) stage(name string) {
 
 // Result is the outcome of an analysis. Analyze fills every field; Run's
 // result lacks Features and Detection.Result unless Options.KeepAll is set
-// (an extra Output's Encode always sees them).
+// or there are Extra outputs (whose Encode always sees them).
 type Result struct {
 	Trades   *datasets.Trades
 	Features *features.Set
@@ -228,13 +228,16 @@ type Result struct {
 // Analyze runs every stage after loading over t: features, detectors and
 // market tests, scores, verdicts and metrics. It writes nothing.
 func Analyze(ctx context.Context, t *datasets.Trades, s Settings) (*Result, error) {
-	return analyze(ctx, t, s, nil)
+	return analyze(ctx, t, s, nil, true)
 }
 
 // analyze is Analyze calling afterDetect, when not nil, as soon as the
 // scores are known (Run starts writing the flags there, while the metrics
-// are computed).
-func analyze(ctx context.Context, t *datasets.Trades, s Settings, afterDetect func(*Result) error) (*Result, error) {
+// are computed). Unless keep is set it drops the detectors' findings and
+// results once the scores are known, and the features once the metrics
+// are: they are most of the memory of a run, and freeing them while the
+// metrics are computed and the flags written keeps the peak down.
+func analyze(ctx context.Context, t *datasets.Trades, s Settings, afterDetect func(*Result) error, keep bool) (*Result, error) {
 	if err := checkSettings(&s); err != nil {
 		return nil, err
 	}
@@ -262,6 +265,10 @@ func analyze(ctx context.Context, t *datasets.Trades, s Settings, afterDetect fu
 			return nil, err
 		}
 	}
+	if !keep {
+		r.Detection = &Detection{Scores: d.Scores}
+		d = nil
+	}
 	mopt.Provenance = metrics.Provenance{
 		Version:   s.Version,
 		Preset:    s.Config.Preset.Name,
@@ -274,6 +281,9 @@ func analyze(ctx context.Context, t *datasets.Trades, s Settings, afterDetect fu
 	s.stage("market_tests")
 	r.Metrics = metrics.Compute(r.Features, r.Verdicts, mopt)
 	s.stage("metrics")
+	if !keep {
+		r.Features = nil
+	}
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
 	}
@@ -317,9 +327,10 @@ type Options struct {
 	// flags and metrics.
 	Extra []Output
 	// KeepAll keeps Features and Detection.Result in the returned Result.
-	// Without it Run drops them as soon as the outputs that need them are
-	// encoding, to keep its peak memory down; Scores, Verdicts, Tests and
-	// Metrics are always kept.
+	// Without it, and without Extra outputs, Run drops the findings once
+	// the scores are known and the features once the metrics are, to keep
+	// its peak memory down; Scores, Verdicts, Tests and Metrics are always
+	// kept.
 	KeepAll bool
 	// Stdout receives the output named "-" (nil: os.Stdout).
 	Stdout io.Writer
@@ -357,6 +368,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		return nil, err
 	}
 	opt.stage("load")
+	keep := opt.KeepAll || len(opt.Extra) > 0
 	r, err := analyze(ctx, t, opt.Settings, func(r *Result) error {
 		if opt.Flags == "" {
 			return nil
@@ -367,30 +379,21 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		return outs.Add("--flags", path, func(w io.Writer) error {
 			return report.WriteTo(w, report.FormatOf(path), t, sc, threshold)
 		})
-	})
+	}, keep)
 	if err != nil {
 		return nil, err
-	}
-	for _, x := range opt.Extra {
-		full := r
-		if err := outs.Add(x.Option, x.Path, func(w io.Writer) error { return x.Encode(w, full) }); err != nil {
-			return nil, err
-		}
-	}
-	if !opt.KeepAll {
-		// The features and the detectors' findings and results are most of
-		// the run's memory: free them while the outputs are written (10%
-		// of the peak on 1M trades).
-		lite := *r
-		lite.Features = nil
-		lite.Detection = &Detection{Scores: r.Scores}
-		r = &lite
 	}
 	if opt.Out != "" {
 		if err := outs.Add("--out", opt.Out, r.Metrics.WriteJSON); err != nil {
 			return nil, err
 		}
 	}
+	for _, x := range opt.Extra {
+		if err := outs.Add(x.Option, x.Path, func(w io.Writer) error { return x.Encode(w, r) }); err != nil {
+			return nil, err
+		}
+	}
+
 	if err := outs.Commit(); err != nil {
 		return nil, err
 	}
