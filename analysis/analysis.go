@@ -267,7 +267,6 @@ func analyze(ctx context.Context, t *datasets.Trades, s Settings, afterDetect fu
 	}
 	if !keep {
 		r.Detection = &Detection{Scores: d.Scores}
-		d = nil
 	}
 	mopt.Provenance = metrics.Provenance{
 		Version:   s.Version,
@@ -393,7 +392,6 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 			return nil, err
 		}
 	}
-
 	if err := outs.Commit(); err != nil {
 		return nil, err
 	}
