@@ -215,7 +215,9 @@ func (s *Settings) stage(name string) {
 	}
 }
 
-// Result is the outcome of an analysis.
+// Result is the outcome of an analysis. Analyze fills every field; Run's
+// result lacks Features and Detection.Result unless Options.KeepAll is set
+// or there are Extra outputs (whose Encode always sees them).
 type Result struct {
 	Trades   *datasets.Trades
 	Features *features.Set
@@ -229,13 +231,16 @@ type Result struct {
 // Analyze runs every stage after loading over t: features, detectors and
 // market tests, scores, verdicts and metrics. It writes nothing.
 func Analyze(ctx context.Context, t *datasets.Trades, s Settings) (*Result, error) {
-	return analyze(ctx, t, s, nil)
+	return analyze(ctx, t, s, nil, true)
 }
 
 // analyze is Analyze calling afterDetect, when not nil, as soon as the
 // scores are known (Run starts writing the flags there, while the metrics
-// are computed).
-func analyze(ctx context.Context, t *datasets.Trades, s Settings, afterDetect func(*Result) error) (*Result, error) {
+// are computed). Unless keep is set it drops the detectors' findings and
+// results once the scores are known, and the features once the metrics
+// are: they are most of the memory of a run, and freeing them while the
+// metrics are computed and the flags written keeps the peak down.
+func analyze(ctx context.Context, t *datasets.Trades, s Settings, afterDetect func(*Result) error, keep bool) (*Result, error) {
 	if err := checkSettings(&s); err != nil {
 		return nil, err
 	}
@@ -263,6 +268,9 @@ func analyze(ctx context.Context, t *datasets.Trades, s Settings, afterDetect fu
 			return nil, err
 		}
 	}
+	if !keep {
+		r.Detection = &Detection{Scores: d.Scores}
+	}
 	mopt.Provenance = metrics.Provenance{
 		Version:   s.Version,
 		Preset:    s.Config.Preset.Name,
@@ -275,6 +283,9 @@ func analyze(ctx context.Context, t *datasets.Trades, s Settings, afterDetect fu
 	s.stage("market_tests")
 	r.Metrics = metrics.Compute(r.Features, r.Verdicts, mopt)
 	s.stage("metrics")
+	if !keep {
+		r.Features = nil
+	}
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
 	}
@@ -314,8 +325,15 @@ type Options struct {
 	Out string
 	// Flags is the per-trade flags file (.csv or .parquet); "" writes none.
 	Flags string
-	// Extra outputs, committed after the flags and metrics.
+	// Extra outputs, encoded from the whole result and committed after the
+	// flags and metrics.
 	Extra []Output
+	// KeepAll keeps Features and Detection.Result in the returned Result.
+	// Without it, and without Extra outputs, Run drops the findings once
+	// the scores are known and the features once the metrics are, to keep
+	// its peak memory down; Scores, Verdicts, Tests and Metrics are always
+	// kept.
+	KeepAll bool
 	// Stdout receives the output named "-" (nil: os.Stdout).
 	Stdout io.Writer
 }
@@ -352,15 +370,18 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		return nil, err
 	}
 	opt.stage("load")
+	keep := opt.KeepAll || len(opt.Extra) > 0
 	r, err := analyze(ctx, t, opt.Settings, func(r *Result) error {
 		if opt.Flags == "" {
 			return nil
 		}
-		// The flags are written while the metrics are computed.
-		return outs.Add("--flags", opt.Flags, func(w io.Writer) error {
-			return report.WriteTo(w, report.FormatOf(opt.Flags), r.Trades, r.Scores, opt.Threshold)
+		// The flags are written while the metrics are computed. The encoder
+		// holds only what it reads, so the rest can be freed meanwhile.
+		path, t, sc, threshold := opt.Flags, r.Trades, r.Scores, opt.Threshold
+		return outs.Add("--flags", path, func(w io.Writer) error {
+			return report.WriteTo(w, report.FormatOf(path), t, sc, threshold)
 		})
-	})
+	}, keep)
 	if err != nil {
 		return nil, err
 	}

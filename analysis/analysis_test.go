@@ -97,6 +97,14 @@ func TestRunWritesWhatAnalyzeComputes(t *testing.T) {
 	if res.Config.Preset != registry.Default {
 		t.Errorf("preset %s, want the default", res.Config.Preset.Name)
 	}
+	// Run frees the features and findings unless told to keep them.
+	if res.Features != nil || res.Result != nil || res.Scores == nil || res.Metrics == nil {
+		t.Errorf("Run kept features %v, findings %v; scores %v, metrics %v", res.Features != nil, res.Result != nil, res.Scores != nil, res.Metrics != nil)
+	}
+	opt.KeepAll = true
+	if res, err = Run(context.Background(), opt); err != nil || res.Features == nil || res.Result == nil {
+		t.Errorf("KeepAll: %v", err)
+	}
 }
 
 // A cancelled run writes nothing, leaves the old files and no temporaries,

@@ -30,6 +30,7 @@ type Outputs struct {
 	items  []*output
 	wg     sync.WaitGroup
 	closed bool
+	last   chan struct{} // closed when the last encoder added ends
 }
 
 type output struct {
@@ -49,17 +50,27 @@ func NewOutputs(ctx context.Context, stdout io.Writer) *Outputs {
 }
 
 // Add starts encoding the output path (named by the flag option, for
-// messages) with encode, on its own goroutine, into a new temporary file.
-// encode's writer fails with the context's cause once the context is
-// cancelled. The encoder's error is returned by Commit.
+// messages) with encode into a new temporary file, in the background: the
+// encoders run one after another in the order they were added (each may
+// use every core; one at a time keeps the memory of two from adding up),
+// while the caller goes on. encode's writer fails with the context's cause
+// once the context is cancelled. The encoder's error is returned by Commit.
 func (o *Outputs) Add(option, path string, encode func(io.Writer) error) error {
 	it, err := o.create(option, path)
 	if err != nil {
 		return err
 	}
+	o.mu.Lock()
+	prev, done := o.last, make(chan struct{})
+	o.last = done
+	o.mu.Unlock()
 	o.wg.Add(1)
 	go func() {
 		defer o.wg.Done()
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
 		bw := bufio.NewWriterSize(ctxWriter{o.ctx, it.tmp}, 256<<10)
 		err := encode(bw)
 		if err == nil {
