@@ -55,7 +55,9 @@
 //
 // # Numbers
 //
-// Sums run in canonical row order (features.Set.Order). Ratios and changes
+// Sums are exact ([Sum]): as if the rows' float64 values were added in
+// unlimited precision and rounded once to float64, so they depend neither on
+// row order nor on how the rows were split. Ratios and changes
 // are rounded to 6 decimals, volumes to 9, by decimal formatting (so the
 // result is the float64 nearest to the printed decimal), and −0 prints as 0.
 // The same rows and options give byte-identical JSON.

@@ -175,11 +175,10 @@ const (
 	none = 2
 )
 
-// acc accumulates one scope in one window. It is 64 bytes, one cache line:
-// counts are int32 (a scope has at most N < 2^31 rows, rows being int32
-// ids), so the per-row updates of sums touch one line per scope.
+// acc accumulates one scope in one window. Counts are int32 (a scope has at
+// most N < 2^31 rows, rows being int32 ids); the volumes are exact sums.
 type acc struct {
-	vol, wvol, usd, wusd float64
+	vol, wvol, usd, wusd Sum
 	rows, sales, fsales  int32
 	assets, txs, wallets int32
 	chain                uint32 // first chain id + 1; 0 none yet
@@ -386,7 +385,7 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 	}
 	// Only the candidates for the top entries of the capped lists are
 	// built and sorted (see topCandidates).
-	nftVol := func(i int) (float64, bool) { a := &cw[c.nftScope[nftList[i]]]; return a.wvol, a.mixed }
+	nftVol := func(i int) (float64, bool) { a := &cw[c.nftScope[nftList[i]]]; return a.wvol.Value(), a.mixed }
 	for _, i := range topCandidates(len(nftList), opt.Top, nftVol) {
 		id := nftList[i]
 		k := nfts.keys[id]
@@ -397,7 +396,7 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 			Metrics:         m(c.nftScope[id]),
 		})
 	}
-	walletVol := func(i int) (float64, bool) { a := &cw[c.walletScope[walletList[i]]]; return a.wvol, a.mixed }
+	walletVol := func(i int) (float64, bool) { a := &cw[c.walletScope[walletList[i]]]; return a.wvol.Value(), a.mixed }
 	for _, i := range topCandidates(len(walletList), opt.Top, walletVol) {
 		w := walletList[i]
 		rep.Wallets = append(rep.Wallets, Wallet{Wallet: t.Addrs.String(w), Metrics: m(c.walletScope[w])})
@@ -523,8 +522,8 @@ func byVolume(a, b *Metrics) int {
 	return cmp.Compare(*b.WashtradeVolume, *a.WashtradeVolume)
 }
 
-// sums adds every windowed row, in canonical order, to its scopes: the
-// float sums of each scope run in canonical order.
+// sums adds every windowed row to its scopes (exact sums: the order does
+// not matter).
 func (c *computer) sums() {
 	fs, t := c.fs, c.fs.T
 	var buf [6]int32
@@ -558,18 +557,18 @@ func (c *computer) sums() {
 			}
 			a.sales++
 			if native {
-				a.vol += price
+				a.vol.Add(price)
 			}
 			if hasUSD {
-				a.usd += usd
+				a.usd.Add(usd)
 			}
 			if f {
 				a.fsales++
 				if native {
-					a.wvol += price
+					a.wvol.Add(price)
 				}
 				if hasUSD {
-					a.wusd += usd
+					a.wusd.Add(usd)
 				}
 			}
 		}
@@ -745,14 +744,16 @@ func metricsOf(a, p *acc, all bool) Metrics {
 	m.WashtradeSuspectSalesRatioChange = change(ratio(a), ratio(p), ch)
 	m.WashtradeSuspectTransactionsChg = change(float64(a.txs), float64(p.txs), ch)
 	if !a.mixed {
-		m.WashtradeVolume = ptr(round(a.wvol, 9))
-		m.TotalVolume = ptr(round(a.vol, 9))
-		m.WashtradeVolumeChange = change(a.wvol, p.wvol, ch && !p.mixed)
+		wvol := a.wvol.Value()
+		m.WashtradeVolume = ptr(round(wvol, 9))
+		m.TotalVolume = ptr(round(a.vol.Value(), 9))
+		m.WashtradeVolumeChange = change(wvol, p.wvol.Value(), ch && !p.mixed)
 	}
 	if a.hasUSD {
-		m.WashtradeVolumeUSD = ptr(round(a.wusd, 9))
-		m.TotalVolumeUSD = ptr(round(a.usd, 9))
-		m.WashtradeVolumeUSDChange = change(a.wusd, p.wusd, ch && p.hasUSD)
+		wusd := a.wusd.Value()
+		m.WashtradeVolumeUSD = ptr(round(wusd, 9))
+		m.TotalVolumeUSD = ptr(round(a.usd.Value(), 9))
+		m.WashtradeVolumeUSDChange = change(wusd, p.wusd.Value(), ch && p.hasUSD)
 	}
 	m.WashtradeLevel = level(a)
 	return m
@@ -764,11 +765,11 @@ func level(a *acc) int {
 		return 0
 	}
 	var share float64
-	switch {
-	case !a.mixed && a.vol > 0:
-		share = a.wvol / a.vol
-	case a.hasUSD && a.usd > 0:
-		share = a.wusd / a.usd
+	switch vol, usd := a.vol.Value(), a.usd.Value(); {
+	case !a.mixed && vol > 0:
+		share = a.wvol.Value() / vol
+	case a.hasUSD && usd > 0:
+		share = a.wusd.Value() / usd
 	default:
 		share = ratio(a)
 	}
