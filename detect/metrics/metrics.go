@@ -90,17 +90,28 @@ type Metrics struct {
 	TotalVolumeUSD                   *float64 `json:"total_volume_usd"`
 }
 
+// Market is the "market" object: its metrics and trends.
+type Market struct {
+	Metrics
+	*Trends
+}
+
 // Marketplace is an entry of "marketplaces".
 type Marketplace struct {
 	Platform string `json:"platform"`
 	Metrics
+	*Trends
+	id uint32 // platform id
 }
 
-// Collection is an entry of "collections".
+// Collection is an entry of "collections"; the first Options.Top (all
+// for 0) carry trends.
 type Collection struct {
 	Blockchain      string `json:"blockchain"`
 	ContractAddress string `json:"contract_address"`
 	Metrics
+	*Trends
+	id int32 // collection id
 }
 
 // Wallet is an entry of "wallets".
@@ -123,7 +134,7 @@ type Report struct {
 	AsOf         string        `json:"as_of"`
 	TimeRange    string        `json:"time_range"`
 	Input        InputInfo     `json:"input"`
-	Market       Metrics       `json:"market"`
+	Market       Market        `json:"market"`
 	Marketplaces []Marketplace `json:"marketplaces"`
 	Collections  []Collection  `json:"collections"`
 	Wallets      []Wallet      `json:"wallets"`
@@ -239,6 +250,7 @@ type computer struct {
 	nftScope           []int32 // by nft id
 	walletScope        []int32 // by address id
 	nScopes            int
+	nColls             int
 	acc                [2][]acc // [window][scope]
 }
 
@@ -308,6 +320,7 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 	c.platBase = 1
 	c.collBase = c.platBase + int32(t.Platforms.Len()-1)
 	next := c.collBase + int32(len(cols.keys))
+	c.nColls = len(cols.keys)
 	c.nftScope = make([]int32, len(nfts.keys))
 	c.walletScope = make([]int32, t.Addrs.Len())
 	for i := range c.nftScope {
@@ -369,18 +382,18 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 	m := func(g int32) Metrics { return metricsOf(&cw[g], &pw[g], all) }
 	listed := func(g int32) bool { return cw[g].rows > 0 || pw[g].rows > 0 }
 
-	rep.Market = m(0)
+	rep.Market.Metrics = m(0)
 	for p := 1; p < t.Platforms.Len(); p++ {
 		g := c.platBase + int32(p) - 1
 		if listed(g) {
-			rep.Marketplaces = append(rep.Marketplaces, Marketplace{Platform: t.Platforms.Value(uint32(p)), Metrics: m(g)})
+			rep.Marketplaces = append(rep.Marketplaces, Marketplace{Platform: t.Platforms.Value(uint32(p)), Metrics: m(g), id: uint32(p)})
 		}
 	}
 	for id, k := range cols.keys {
 		g := c.collBase + int32(id)
 		if listed(g) {
 			rep.Collections = append(rep.Collections, Collection{
-				Blockchain: t.Chains.Value(k[1]), ContractAddress: t.Addrs.String(k[0]), Metrics: m(g)})
+				Blockchain: t.Chains.Value(k[1]), ContractAddress: t.Addrs.String(k[0]), Metrics: m(g), id: int32(id)})
 		}
 	}
 	// Only the candidates for the top entries of the capped lists are
@@ -416,6 +429,7 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 		return cmp.Or(byVolume(&a.Metrics, &b.Metrics), cmp.Compare(a.Blockchain, b.Blockchain),
 			cmp.Compare(a.ContractAddress, b.ContractAddress), datasets.CompareTokenIDs(a.TokenID, b.TokenID))
 	})
+	c.addTrends(rep, opt, asOf, lo)
 	if opt.Top > 0 {
 		if len(rep.Wallets) > opt.Top {
 			rep.Wallets = rep.Wallets[:opt.Top]
@@ -425,6 +439,37 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 		}
 	}
 	return rep
+}
+
+// addTrends sets the trends of the market, the marketplaces and the first
+// opt.Top collections of rep (sorted).
+func (c *computer) addTrends(rep *Report, opt Options, asOf, lo int64) {
+	t := c.fs.T
+	cw := c.acc[cur]
+	tr := newTrender(c, opt.Range, asOf, lo)
+	rows, start := tr.groupRows(1, func(int32) int32 { return 0 })
+	rep.Market.Trends = tr.trends(rows, &cw[0])
+	rows, start = tr.groupRows(t.Platforms.Len(), func(r int32) int32 { return int32(t.Platform[r]) })
+	for i := range rep.Marketplaces {
+		e := &rep.Marketplaces[i]
+		e.Trends = tr.trends(rows[start[e.id]:start[e.id+1]], &cw[c.platBase+int32(e.id)-1])
+	}
+	k := len(rep.Collections)
+	if opt.Top > 0 {
+		k = min(k, opt.Top)
+	}
+	slot := make([]int32, c.nColls) // by collection id; -1 none
+	for i := range slot {
+		slot[i] = -1
+	}
+	for i, e := range rep.Collections[:k] {
+		slot[e.id] = int32(i)
+	}
+	rows, start = tr.groupRows(k, func(r int32) int32 { return slot[c.coll[r]] })
+	for i := range rep.Collections[:k] {
+		e := &rep.Collections[i]
+		e.Trends = tr.trends(rows[start[i]:start[i+1]], &cw[c.collBase+e.id])
+	}
 }
 
 // topCandidates returns, in increasing order, indices among the n entries of

@@ -212,3 +212,9 @@ func roundDigits(d []int64, lo int32, sign float64) float64 {
 	}
 	return sign * math.Ldexp(float64(mant), L-52-1074)
 }
+
+// Reset empties s, keeping its digits' storage.
+func (s *Sum) Reset() {
+	clear(s.d)
+	s.n, s.special = 0, 0
+}
