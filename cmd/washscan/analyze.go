@@ -46,7 +46,7 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 		rng       = fs.String("range", "all", "metrics window: 24h, 7d, 30d, 90d or all")
 		asOf      = fs.String("as-of", "", "end of the window, a block_time `T` (default: the latest block_time)")
 		out       = fs.String("out", "-", "metrics JSON `FILE` (- for standard output)")
-		flagsOut  = fs.String("flags", "", "per-trade flags `FILE` (.csv or .parquet)")
+		flagsOut  = fs.String("flags", "", "per-trade flags `FILE` (.csv, .csv.gz, .csv.zst, .jsonl, .parquet)")
 		preset    = fs.String("preset", "default", "detector preset `NAME` (default, dune)")
 		threshold = fs.Float64("threshold", 0.5, "flag a trade whose score is ≥ `X` (0 to 1)")
 		weights   = fs.String("weights", "", "scoring weights JSON `FILE` (from calibrate; default: the preset's)")
@@ -109,8 +109,8 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 			}
 		}
 		if *flagsOut != "" {
-			if ext := strings.ToLower(*flagsOut); !strings.HasSuffix(ext, ".csv") && !strings.HasSuffix(ext, ".parquet") {
-				return usagef("--flags %s: want a .csv or .parquet file", *flagsOut)
+			if err := report.CheckName(*flagsOut); err != nil {
+				return usagef("--flags: %v", err)
 			}
 		}
 
@@ -156,14 +156,6 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 			}
 			defer outFile.Abort()
 		}
-		// The flags file is written while the metrics are computed.
-		flagsDone := make(chan error, 1)
-		if *flagsOut != "" {
-			go func() { flagsDone <- report.Write(*flagsOut, in.trades, res.Scores, *threshold) }()
-		} else {
-			flagsDone <- nil
-		}
-		verdicts := report.Verdicts(res.Scores.Score, *threshold)
 		mopt.Provenance = metrics.Provenance{
 			Version:   version,
 			Preset:    p.Name,
@@ -171,6 +163,16 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 			Weights:   weightsSource(w),
 			Params:    dp.Values(p.Detectors),
 		}
+		// The flags file is written while the metrics are computed.
+		flagsDone := make(chan error, 1)
+		if *flagsOut != "" {
+			fopt := report.Options{Threshold: *threshold, Dune: p.Name == "dune",
+				Metadata: metrics.FlagsMetadata(mopt.Provenance, metrics.InputOf(in.trades, nil))}
+			go func() { flagsDone <- report.WriteWith(*flagsOut, in.trades, res.Scores, fopt) }()
+		} else {
+			flagsDone <- nil
+		}
+		verdicts := report.Verdicts(res.Scores.Score, *threshold)
 		mopt.Tests = <-testsDone
 		timer.lap("market_tests")
 		rep := metrics.Compute(fset, verdicts, mopt)

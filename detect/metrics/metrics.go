@@ -50,6 +50,29 @@ type InputInfo struct {
 	datasets.LoadStats
 }
 
+// InputOf returns the "input" block of t, read from files (nil: t's own
+// Files).
+func InputOf(t *datasets.Trades, files []string) InputInfo {
+	if files == nil {
+		files = t.Files
+	}
+	if files == nil {
+		files = []string{}
+	}
+	return InputInfo{Files: files, LoadStats: t.Stats}
+}
+
+// FlagsMetadata returns the key-value metadata of a Parquet flags file:
+// the run's "washscan" and "input" blocks as JSON.
+func FlagsMetadata(p Provenance, in InputInfo) map[string]string {
+	if p.Params == nil {
+		p.Params = map[string]string{}
+	}
+	w, _ := json.Marshal(p)
+	i, _ := json.Marshal(in)
+	return map[string]string{"washscan": string(w), "input": string(i)}
+}
+
 // Options control Compute.
 type Options struct {
 	Range Range
@@ -358,18 +381,12 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 		Washscan:     opt.Provenance,
 		AsOf:         time.Unix(asOf, 0).UTC().Format(time.RFC3339),
 		TimeRange:    opt.Range.Name,
-		Input:        InputInfo{Files: opt.Files, LoadStats: t.Stats},
+		Input:        InputOf(t, opt.Files),
 		Marketplaces: []Marketplace{},
 		Collections:  []Collection{},
 		Wallets:      []Wallet{},
 		NFTs:         []NFT{},
 		Tests:        opt.Tests,
-	}
-	if rep.Input.Files == nil {
-		rep.Input.Files = t.Files
-	}
-	if rep.Input.Files == nil {
-		rep.Input.Files = []string{}
 	}
 	if rep.Washscan.Params == nil {
 		rep.Washscan.Params = map[string]string{}
