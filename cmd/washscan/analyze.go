@@ -16,6 +16,7 @@ import (
 	"github.com/washscan/washscan/detect/pipeline"
 	"github.com/washscan/washscan/detect/registry"
 	"github.com/washscan/washscan/detect/report"
+	"github.com/washscan/washscan/detect/report/htmlreport"
 	"github.com/washscan/washscan/features"
 )
 
@@ -46,6 +47,7 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 		rng       = fs.String("range", "all", "metrics window: 24h, 7d, 30d, 90d or all")
 		asOf      = fs.String("as-of", "", "end of the window, a block_time `T` (default: the latest block_time)")
 		out       = fs.String("out", "-", "metrics JSON `FILE` (- for standard output)")
+		htmlOut   = fs.String("html", "", "HTML report `FILE` of the run (self-contained; see README \"HTML report\")")
 		flagsOut  = fs.String("flags", "", "per-trade flags `FILE` (.csv, .csv.gz, .csv.zst, .jsonl, .parquet)")
 		preset    = fs.String("preset", "default", "detector preset `NAME` (default, dune)")
 		threshold = fs.Float64("threshold", 0.5, "flag a trade whose score is ≥ `X` (0 to 1)")
@@ -177,6 +179,16 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 		timer.lap("market_tests")
 		rep := metrics.Compute(fset, verdicts, mopt)
 		timer.lap("metrics")
+		if *htmlOut != "" {
+			if err := htmlreport.WriteFile(*htmlOut, &htmlreport.Source{
+				Report: rep, Features: fset, Window: metrics.InWindow(fset, mopt), Flagged: verdicts,
+				Score: res.Scores.Score, Reasons: res.Scores.Reasons, Evidence: res.Scores.Evidence,
+				Detectors: p.Detectors, Weights: w, Recorded: true, Top: *top, Origin: "washscan analyze",
+			}); err != nil {
+				return err
+			}
+			timer.lap("html")
+		}
 
 		// The flags file is complete before the metrics are written; a
 		// failure leaves neither.

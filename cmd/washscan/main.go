@@ -54,6 +54,7 @@ var commands = []*command{
 	synthCmd,
 	ingestCmd,
 	fundersCmd,
+	reportCmd,
 }
 
 // usageError is a bad command line (exit 2).

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 
@@ -43,6 +44,16 @@ func ReadFlags(path string) (*Flags, error) {
 	f := formatOf(path)
 	if f == "" {
 		return nil, CheckName(path)
+	}
+	if st, err := os.Stat(path); err != nil || st.IsDir() {
+		var pe *fs.PathError
+		switch {
+		case err == nil:
+			err = errors.New("is a directory")
+		case errors.As(err, &pe):
+			err = pe.Err
+		}
+		return nil, &datasets.FileError{File: path, Err: err}
 	}
 	fl := &Flags{}
 	var err error
