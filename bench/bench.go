@@ -9,9 +9,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/washscan/washscan/analysis"
 	"github.com/washscan/washscan/datasets"
-	"github.com/washscan/washscan/detect"
-	"github.com/washscan/washscan/detect/pipeline"
 	"github.com/washscan/washscan/features"
 )
 
@@ -29,7 +28,7 @@ const MaxCurvePoints = 200
 
 // ErrNoLabels is returned when a dataset has no labeled row: there is
 // nothing to score against.
-var ErrNoLabels = errors.New("no labeled rows: every is_wash value is empty (bench needs ground-truth labels, SPEC §5)")
+var ErrNoLabels = errors.New("no labeled rows: every is_wash value is empty (bench needs ground-truth labels, docs/contract.md §5)")
 
 // Config controls a benchmark run.
 type Config struct {
@@ -37,14 +36,11 @@ type Config struct {
 	Threshold float64
 	// CollectionCut is the collection-level cut-off; 0 means DefaultCollectionCut.
 	CollectionCut float64
-	// Presets are run in order; each gives a preset:, a union: and its
-	// detector: runs (a detector in several presets is reported once, from the
-	// first).
-	Presets []*detect.Preset
-	// Params are the detector parameters (nil: defaults).
-	Params *detect.Params
-	// Weights override a preset's weights, by preset name.
-	Weights map[string]*detect.Weights
+	// Configs are the detection configurations (a preset with its
+	// parameters and weights, from analysis.Resolve or analysis.PresetConfig)
+	// run in order; each gives a preset:, a union: and its detector: runs (a
+	// detector in several presets is reported once, from the first).
+	Configs []*analysis.Config
 	// Timing adds wall times and throughput to the report. They vary from
 	// run to run; without them the report is byte-identical for equal input.
 	Timing bool
@@ -142,18 +138,18 @@ type Report struct {
 	Timing *Timing
 }
 
-// Run benchmarks the presets of cfg on t (with funders and deny-listed
-// funders as for analyze) against its labels. It returns ErrNoLabels when t
+// Run benchmarks the configurations of cfg on t (with its funders and
+// deny-listed funders, as analyze runs them) against its labels. It returns ErrNoLabels when t
 // has no labeled row. Time: the presets' pipelines plus O(R log N) for
 // R runs.
-func Run(ctx context.Context, t *datasets.Trades, funders *datasets.Funders, deny map[datasets.AddrID]bool, cfg Config) (*Report, error) {
+func Run(ctx context.Context, t *datasets.Trades, cfg Config) (*Report, error) {
 	if cfg.Threshold == 0 {
 		cfg.Threshold = DefaultThreshold
 	}
 	if cfg.CollectionCut == 0 {
 		cfg.CollectionCut = DefaultCollectionCut
 	}
-	if len(cfg.Presets) == 0 {
+	if len(cfg.Configs) == 0 {
 		return nil, errors.New("bench: no presets")
 	}
 	start := time.Now()
@@ -163,7 +159,6 @@ func Run(ctx context.Context, t *datasets.Trades, funders *datasets.Funders, den
 	if len(u.rows) == 0 {
 		return nil, ErrNoLabels
 	}
-	in := &detect.Input{Features: fs, Funders: funders, DenyFunders: deny}
 	rep := &Report{
 		Threshold:     cfg.Threshold,
 		CollectionCut: cfg.CollectionCut,
@@ -174,9 +169,10 @@ func Run(ctx context.Context, t *datasets.Trades, funders *datasets.Funders, den
 	}
 	var presetRuns, unionRuns, detRuns []*RunResult
 	seen := map[string]bool{}
-	for _, p := range cfg.Presets {
+	for _, c := range cfg.Configs {
+		p := c.Preset
 		start := time.Now()
-		out, err := pipeline.Run(ctx, in, p, cfg.Params, cfg.Weights[p.Name])
+		out, err := c.Detect(ctx, t, fs)
 		if err != nil {
 			return nil, fmt.Errorf("bench: preset %s: %w", p.Name, err)
 		}

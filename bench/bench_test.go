@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/washscan/washscan/analysis"
+	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -113,7 +113,7 @@ var (
 )
 
 func TestRun(t *testing.T) {
-	rep, err := Run(context.Background(), build(fixture), nil, nil, Config{Presets: []*detect.Preset{p1, p2}})
+	rep, err := Run(context.Background(), build(fixture), Config{Configs: configs(p1, p2)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestRun(t *testing.T) {
 
 func TestRunNoLabels(t *testing.T) {
 	rows := []fixRow{{"X", "1", "A", "B", 1, N}, {"X", "1", "B", "A", 1, N}}
-	_, err := Run(context.Background(), build(rows), nil, nil, Config{Presets: []*detect.Preset{p1}})
+	_, err := Run(context.Background(), build(rows), Config{Configs: configs(p1)})
 	if !errors.Is(err, ErrNoLabels) {
 		t.Fatalf("err = %v, want ErrNoLabels", err)
 	}
@@ -193,7 +193,7 @@ func TestRunNoLabels(t *testing.T) {
 func TestReportDeterministic(t *testing.T) {
 	var outs [2]bytes.Buffer
 	for i := range outs {
-		rep, err := Run(context.Background(), build(fixture), nil, nil, Config{Presets: []*detect.Preset{p2, p1}})
+		rep, err := Run(context.Background(), build(fixture), Config{Configs: configs(p2, p1)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -212,7 +212,7 @@ func TestReportDeterministic(t *testing.T) {
 	}
 	// NaN metrics (Pearson of a constant) must be null, not break encoding.
 	rows := []fixRow{{"X", "1", "A", "B", 1, W}, {"X", "1", "B", "C", 2, O}}
-	rep, err := Run(context.Background(), build(rows), nil, nil, Config{Presets: []*detect.Preset{p1}, Timing: true})
+	rep, err := Run(context.Background(), build(rows), Config{Configs: configs(p1), Timing: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,25 +233,21 @@ func TestReportDeterministic(t *testing.T) {
 }
 
 func TestPlot(t *testing.T) {
-	rep, err := Run(context.Background(), build(fixture), nil, nil, Config{Presets: []*detect.Preset{p1, p2}})
+	rep, err := Run(context.Background(), build(fixture), Config{Configs: configs(p1, p2)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
 	for _, tc := range []struct{ name, magic string }{{"pr.png", "\x89PNG"}, {"pr.svg", "<?xml"}} {
-		path := filepath.Join(dir, tc.name)
-		if err := rep.Plot(path); err != nil {
+		var buf bytes.Buffer
+		if err := rep.Plot(&buf, tc.name); err != nil {
 			t.Fatal(err)
 		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := buf.Bytes()
 		if !bytes.HasPrefix(b, []byte(tc.magic)) {
 			t.Errorf("%s starts %q", tc.name, b[:min(len(b), 16)])
 		}
 	}
-	if err := rep.Plot(filepath.Join(dir, "pr.jpg")); err == nil {
+	if err := rep.Plot(io.Discard, "pr.jpg"); err == nil {
 		t.Error("plot to .jpg: want an error")
 	}
 }
@@ -271,4 +267,12 @@ func TestThin(t *testing.T) {
 	if got[0].Recall != 0 || got[4].Recall != 999 {
 		t.Errorf("thin lost an end: %v", got)
 	}
+}
+
+func configs(ps ...*detect.Preset) []*analysis.Config {
+	var cs []*analysis.Config
+	for _, p := range ps {
+		cs = append(cs, analysis.PresetConfig(p))
+	}
+	return cs
 }

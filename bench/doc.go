@@ -1,5 +1,5 @@
 // Package bench measures washscan's detectors against labeled trade
-// histories (SPEC §5): it runs every preset through the same pipeline as
+// histories (docs/contract.md §5): it runs every preset through the same pipeline as
 // `washscan analyze` (features → detectors → scores) and compares the scores
 // with the is_wash labels at three levels.
 //

@@ -110,7 +110,7 @@ func PRCurve(scores []float64, labels []bool) []PRPoint {
 }
 
 // AveragePrecision is the area under the precision–recall curve as average
-// precision (SPEC §5), the step-wise sum over the distinct thresholds t_k of
+// precision (docs/contract.md §5), the step-wise sum over the distinct thresholds t_k of
 // the scores, descending:
 //
 //	AP = Σ_k (R_k − R_{k−1}) · P_k,  R_0 = 0,

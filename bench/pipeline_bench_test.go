@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"github.com/washscan/washscan/analysis"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,8 +12,6 @@ import (
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/datasets/synth"
-	"github.com/washscan/washscan/detect"
-	"github.com/washscan/washscan/detect/pipeline"
 	"github.com/washscan/washscan/detect/registry"
 	"github.com/washscan/washscan/features"
 )
@@ -21,7 +20,6 @@ import (
 type synthetic struct {
 	trades, funders string
 	t               *datasets.Trades
-	f               *datasets.Funders
 }
 
 var (
@@ -67,10 +65,7 @@ func market(tb testing.TB, n int64) *synthetic {
 	if err := ff.Close(); err != nil {
 		tb.Fatal(err)
 	}
-	if s.t, err = datasets.Load([]string{s.trades}, datasets.LoadOptions{}); err != nil {
-		tb.Fatal(err)
-	}
-	if s.f, err = datasets.LoadFunders(s.funders, s.t); err != nil {
+	if s.t, err = datasets.Load([]string{s.trades}, datasets.LoadOptions{Funders: s.funders}); err != nil {
 		tb.Fatal(err)
 	}
 	synthCache[n] = s
@@ -94,8 +89,7 @@ func BenchmarkPipeline(b *testing.B) {
 				s := market(b, n)
 				b.ResetTimer()
 				for range b.N {
-					in := &detect.Input{Features: features.Compute(s.t), Funders: s.f}
-					if _, err := pipeline.Run(context.Background(), in, p, nil, nil); err != nil {
+					if _, err := analysis.PresetConfig(p).Detect(context.Background(), s.t, features.Compute(s.t)); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -112,16 +106,11 @@ func BenchmarkEndToEnd(b *testing.B) {
 	s := market(b, n)
 	b.ResetTimer()
 	for range b.N {
-		t, err := datasets.Load([]string{s.trades}, datasets.LoadOptions{})
+		t, err := datasets.Load([]string{s.trades}, datasets.LoadOptions{Funders: s.funders})
 		if err != nil {
 			b.Fatal(err)
 		}
-		f, err := datasets.LoadFunders(s.funders, t)
-		if err != nil {
-			b.Fatal(err)
-		}
-		in := &detect.Input{Features: features.Compute(t), Funders: f}
-		if _, err := pipeline.Run(context.Background(), in, registry.Default, nil, nil); err != nil {
+		if _, err := analysis.PresetConfig(registry.Default).Detect(context.Background(), t, features.Compute(t)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -134,7 +123,7 @@ func BenchmarkBench(b *testing.B) {
 	s := market(b, n)
 	b.ResetTimer()
 	for range b.N {
-		if _, err := Run(context.Background(), s.t, s.f, nil, Config{Presets: registry.Presets}); err != nil {
+		if _, err := Run(context.Background(), s.t, Config{Configs: configs(registry.Presets...)}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -150,8 +139,8 @@ func TestSyntheticEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := market(t, 5000)
-	cfg := Config{Presets: registry.Presets}
-	rep, err := Run(context.Background(), s.t, s.f, nil, cfg)
+	cfg := Config{Configs: configs(registry.Presets...)}
+	rep, err := Run(context.Background(), s.t, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +167,7 @@ func TestSyntheticEndToEnd(t *testing.T) {
 	if d, u := runs["preset:dune"], runs["union:dune"]; d != nil && u != nil && d.Flagged != u.Flagged {
 		t.Errorf("dune preset flags %d rows, the union of its filters %d", d.Flagged, u.Flagged)
 	}
-	rep2, err := Run(context.Background(), s.t, s.f, nil, cfg)
+	rep2, err := Run(context.Background(), s.t, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

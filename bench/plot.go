@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"image/color"
+	"io"
 	"path/filepath"
 	"strings"
 
@@ -10,8 +11,6 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"github.com/washscan/washscan/datasets"
 )
 
 var palette = []color.Color{
@@ -37,9 +36,8 @@ func PlotFormat(path string) (string, error) {
 // Plot draws the trade-level precision–recall curves of the report's preset
 // and union runs (as steps: precision holds until recall next rises), with
 // each run's average precision in the legend, and the operating point at the
-// threshold marked; it writes a PNG or SVG (by the extension of path)
-// atomically.
-func (r *Report) Plot(path string) error {
+// threshold marked; it writes a PNG or SVG (by the extension of path) to w.
+func (r *Report) Plot(w io.Writer, path string) error {
 	format, err := PlotFormat(path)
 	if err != nil {
 		return err
@@ -92,13 +90,8 @@ func (r *Report) Plot(path string) error {
 	if err != nil {
 		return fmt.Errorf("plot %s: %w", path, err)
 	}
-	a, err := datasets.CreateAtomic(path)
-	if err != nil {
-		return err
-	}
-	if _, err := wt.WriteTo(a); err != nil {
-		a.Abort()
+	if _, err := wt.WriteTo(w); err != nil {
 		return fmt.Errorf("plot %s: %w", path, err)
 	}
-	return a.Commit()
+	return nil
 }

@@ -58,7 +58,7 @@ func (e *FileError) Unwrap() error { return e.Err }
 var ErrBadOption = errors.New("bad load option")
 
 // conflictError is the reason of a row whose identity matches an earlier row
-// with different content (SPEC §1.1). It unwraps to ErrConflict.
+// with different content (docs/contract.md §1.1). It unwraps to ErrConflict.
 type conflictError struct {
 	file    string
 	line    int64

@@ -1,6 +1,6 @@
 package datasets
 
-// Funders maps wallets to their first funder (SPEC §1.2, Dune's first_funded_by).
+// Funders maps wallets to their first funder (docs/contract.md §1.2, Dune's first_funded_by).
 // Funder addresses are interned into the same Addresses as the trades, so a
 // funder that also trades has one id.
 type Funders struct {

@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// LoadFunders reads a funders CSV (SPEC §1.2): a header naming wallet and
+// LoadFunders reads a funders CSV (docs/contract.md §1.2): a header naming wallet and
 // funder, and optionally block_time (any case, in any order, a leading BOM
 // allowed; other columns are ignored), then one row per wallet. Funder
 // addresses are interned into t.Addrs; a wallet that does not occur in t is
@@ -162,7 +162,7 @@ func csvErr(name string, err error) error {
 	return &FileError{File: name, Err: err}
 }
 
-// ReadAddressList reads a plain-text address list (SPEC §1.3): one address a
+// ReadAddressList reads a plain-text address list (docs/contract.md §1.3): one address a
 // line, blank lines and # comments (whole-line or trailing) allowed. A line
 // that is not an address is a *RowError; an unreadable file a *FileError. The
 // file may be .gz or .zst compressed.

@@ -9,13 +9,12 @@ import (
 	"math/bits"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"unsafe"
 )
 
-// Load reads trade files into one dataset (SPEC §1.1, §2). The format of each
+// Load reads trade files into one dataset (docs/contract.md §1.1, §2). The format of each
 // file follows its name: .csv, .parquet, .jsonl, .ndjson or .json (JSON
 // Lines), each optionally followed by .gz or .zst; an unknown extension reads
 // as CSV, and "-" reads CSV from opt.Stdin. Rows keep the order of the files
@@ -32,6 +31,10 @@ import (
 // counted in Stats.RowsDuplicate; one whose identity matches but content
 // differs is rejected with ErrConflict. Stats always satisfy
 // RowsRead = RowsLoaded + RowsRejected + RowsDuplicate.
+//
+// The table comes back finished: opt's side tables are read into it
+// (funders, then the allow list, then the deny list; see LoadOptions). Their
+// address lists are read before the trades, so a bad one fails first.
 //
 // Every format is split into chunks parsed on every core, then merged in
 // input order by two pipelined stages (identity and content), so ids and row
@@ -116,18 +119,32 @@ func fileErr(name string, err error) *FileError {
 	return &FileError{File: name, Err: err}
 }
 
-// loadGCPercent is the GOGC setting while loading.
-const loadGCPercent = 10
-
 func load(op opener, names []string, opt LoadOptions) (*Trades, error) {
 	cfg, err := newLoadConfig(&opt)
 	if err != nil {
 		return nil, err
 	}
-	// The big columns hold no pointers, so a collection is cheap; collecting
-	// often keeps the garbage of parsed chunks from doubling the peak memory.
-	defer debug.SetGCPercent(debug.SetGCPercent(loadGCPercent))
-	b := newBuilder(&opt)
+	// The side lists are read first: a bad one fails before the long part.
+	side, err := readSideLists(&opt)
+	if err != nil {
+		return nil, err
+	}
+	t, err := loadTrades(op, names, &opt, cfg)
+	if err != nil {
+		return nil, err
+	}
+	// The side tables go in once the load's buffers are freed.
+	if err := side.apply(t, &opt); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func loadTrades(op opener, names []string, opt *LoadOptions, cfg *loadConfig) (*Trades, error) {
+	if opt.OnLoad != nil {
+		defer opt.OnLoad()()
+	}
+	b := newBuilder(opt)
 	defer dropRows()
 	prog := newProgress(opt.Progress)
 	defer prog.finish()
@@ -148,6 +165,65 @@ func load(op opener, names []string, opt LoadOptions) (*Trades, error) {
 	b.t.Assets.materialize()
 	b.t.Stats.RowsLoaded = int64(b.t.Len())
 	return b.t, nil
+}
+
+// sideLists are the address lists of LoadOptions, read before the trades.
+type sideLists struct {
+	allow, deny []Address
+}
+
+func readSideLists(opt *LoadOptions) (*sideLists, error) {
+	var s sideLists
+	var err error
+	if opt.Allow != "" {
+		if s.allow, err = ReadAddressList(opt.Allow); err != nil {
+			return nil, err
+		}
+	}
+	if opt.DenyFunders != "" {
+		if s.deny, err = ReadAddressList(opt.DenyFunders); err != nil {
+			return nil, err
+		}
+	}
+	if opt.Funders != "" && opt.FundersFS == nil {
+		// Fail before the trades when the funders file cannot be opened.
+		f, err := os.Open(opt.Funders)
+		if err != nil {
+			return nil, fileErr(opt.Funders, err)
+		}
+		f.Close()
+	}
+	return &s, nil
+}
+
+// apply reads the funders into t, then marks the allow list unknown and
+// records the deny list. The order matters: funders intern funder addresses
+// that no trade names, and an allow-listed funder must be unknown too
+// (docs/contract.md §1.3: never a wallet, node or link).
+func (s *sideLists) apply(t *Trades, opt *LoadOptions) error {
+	t.DenyFunders = map[AddrID]bool{}
+	if opt.Funders != "" {
+		var err error
+		if opt.FundersFS != nil {
+			t.Funders, err = LoadFundersFS(opt.FundersFS, opt.Funders, t)
+		} else {
+			t.Funders, err = LoadFunders(opt.Funders, t)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for _, a := range s.allow {
+		if id, ok := t.Addrs.Lookup(a); ok {
+			t.Addrs.MarkUnknown(id)
+		}
+	}
+	for _, a := range s.deny {
+		if id, ok := t.Addrs.Lookup(a); ok {
+			t.DenyFunders[id] = true
+		}
+	}
+	return nil
 }
 
 func (b *builder) loadFile(op opener, name string, cfg *loadConfig, prog *progress) error {

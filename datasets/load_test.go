@@ -65,7 +65,7 @@ func TestLoadBadRows(t *testing.T) {
 		{"second line", good + "\n" + "2022-06-30," + tx2 + "," + con + ",1," + sA + "," + sB + ",-5", 3, "price", ErrNegative},
 		{"after quoted newline", "\"2022-06-30\n\"," + tx1 + "," + con + ",1," + sA + "," + sB + ",1\n" +
 			"2022-06-30," + tx2 + "," + con + ",1," + sA + "," + sB + ",x", 4, "price", ErrBadNumber},
-		// A conflict names the first column that differs (SPEC §2: FILE:LINE: column C: reason).
+		// A conflict names the first column that differs (docs/contract.md §2: FILE:LINE: column C: reason).
 		{"conflict", good + "\n" + strings.Replace(good, "1.5", "2", 1), 3, "price", ErrConflict},
 		{"conflict buyer", good + "\n" + strings.Replace(good, sB, sA, 1), 3, "buyer", ErrConflict},
 	}

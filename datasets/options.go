@@ -1,8 +1,11 @@
 package datasets
 
-import "io"
+import (
+	"io"
+	"io/fs"
+)
 
-// LoadOptions control how trade files are read (SPEC §1.1, §2).
+// LoadOptions control how trade files are read (docs/contract.md §1.1, §2).
 type LoadOptions struct {
 	// Map renames columns: canonical name -> the file's header (--map).
 	Map map[string]string
@@ -19,6 +22,33 @@ type LoadOptions struct {
 	Stdin io.Reader
 	// Progress, when non-nil, receives a progress bar for long loads (a terminal's stderr).
 	Progress io.Writer
+	// OnLoad, when set, is called as the trades start loading, and the
+	// function it returns when the load ends. It is the program's hook for
+	// process-wide settings, which the library never touches: washscan's
+	// main collects garbage more often while loading (GOGC 10). The big
+	// columns hold no pointers, so a collection is cheap, and collecting
+	// often keeps the garbage of parsed chunks from raising the peak: a
+	// 10M-row Parquet load peaks at 1.96 GB with it and 2.05–2.08 GB without
+	// (main's GOGC 50 otherwise).
+	OnLoad func() (done func())
+
+	// Side tables, read after the trades into the returned table (see
+	// [Trades.Funders], [Trades.DenyFunders]). The loader applies them in a
+	// fixed order: funders first, since they intern funder addresses that no
+	// trade names, then the allow list, so an allow-listed funder is unknown
+	// too (never a wallet, node or link, docs/contract.md §1.3), then the
+	// deny list.
+
+	// Funders names a first-funder CSV (--funders, docs/contract.md §1.2);
+	// read from FundersFS when that is set, else from the file system.
+	Funders   string
+	FundersFS fs.FS
+	// Allow names an address list whose addresses are unknown parties
+	// (--allow: escrows, aggregators, marketplace vaults).
+	Allow string
+	// DenyFunders names an address list of funders that never link wallets
+	// (--deny-funders: exchanges, bridges, mixers).
+	DenyFunders string
 }
 
 // Row is one canonical trade as writers take it (synth, ingest). Amount, Price

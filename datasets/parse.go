@@ -149,7 +149,7 @@ func parseDecimalSlow(s string) (float64, error) {
 	return v, nil
 }
 
-// ParseDecimal parses a decimal number ≥ 0 as the loaders do (SPEC §1.1:
+// ParseDecimal parses a decimal number ≥ 0 as the loaders do (docs/contract.md §1.1:
 // amount, price, price_usd): digits with an optional fraction and exponent,
 // finite, not negative.
 func ParseDecimal(s string) (float64, error) { return parseDecimal(s) }
@@ -326,7 +326,7 @@ func parseTimeFast(s string) (int64, bool) {
 	return 0, false
 }
 
-// ParseTime reads a block_time (SPEC §1.1) as unix seconds UTC: RFC 3339
+// ParseTime reads a block_time (docs/contract.md §1.1) as unix seconds UTC: RFC 3339
 // (offsets allowed), unix seconds (an integer), Dune's export form
 // "2022-06-30 12:34:56.000 UTC" (fraction optional), a date alone
 // "2022-06-30" (00:00:00 UTC), and then layout (a Go time layout read in UTC)

@@ -3,46 +3,37 @@ package datasets
 import (
 	"encoding/csv"
 	"errors"
+	"io"
 	"strconv"
 )
 
-// RejectsFile is the --rejects output of SPEC §2: CSV file,line,column,reason,raw,
-// one row per rejected input row, written atomically.
-type RejectsFile struct {
-	a   *AtomicFile
+// RejectsWriter writes the --rejects CSV of docs/contract.md §2:
+// file,line,column,reason,raw, one row per rejected input row. The caller
+// owns w and makes it atomic (package analysis writes it to a temporary
+// file committed with the run's other outputs).
+type RejectsWriter struct {
 	w   *csv.Writer
 	err error
 }
 
-// CreateRejects starts a rejects file at path.
-func CreateRejects(path string) (*RejectsFile, error) {
-	a, err := CreateAtomic(path)
-	if err != nil {
-		return nil, err
-	}
-	r := &RejectsFile{a: a, w: csv.NewWriter(a)}
+// NewRejectsWriter starts a rejects file on w, writing its header.
+func NewRejectsWriter(w io.Writer) *RejectsWriter {
+	r := &RejectsWriter{w: csv.NewWriter(w)}
 	r.err = r.w.Write([]string{"file", "line", "column", "reason", "raw"})
-	return r, nil
+	return r
 }
 
-// Add writes one rejected row. Errors are kept and returned by Commit.
-func (r *RejectsFile) Add(e *RowError) {
+// Add writes one rejected row; it has the signature of LoadOptions.OnReject.
+// Errors are kept and returned by Flush.
+func (r *RejectsWriter) Add(e *RowError) {
 	if r.err != nil {
 		return
 	}
-	reason := e.Err.Error()
-	r.err = r.w.Write([]string{e.File, strconv.FormatInt(e.Line, 10), e.Column, reason, e.Raw})
+	r.err = r.w.Write([]string{e.File, strconv.FormatInt(e.Line, 10), e.Column, e.Err.Error(), e.Raw})
 }
 
-// Commit flushes the file and moves it into place.
-func (r *RejectsFile) Commit() error {
+// Flush writes out what is buffered and returns the first error.
+func (r *RejectsWriter) Flush() error {
 	r.w.Flush()
-	if err := errors.Join(r.err, r.w.Error()); err != nil {
-		r.a.Abort()
-		return err
-	}
-	return r.a.Commit()
+	return errors.Join(r.err, r.w.Error())
 }
-
-// Abort discards the file (a no-op after Commit).
-func (r *RejectsFile) Abort() { r.a.Abort() }

@@ -4,7 +4,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 )
 
-// CanonicalColumns are the columns of a canonical trade file (SPEC §1.1), in
+// CanonicalColumns are the columns of a canonical trade file (docs/contract.md §1.1), in
 // the order the writers emit them.
 var CanonicalColumns = []string{
 	"chain", "block_time", "block_number", "tx_hash", "log_index", "contract",
@@ -68,7 +68,7 @@ var columnIndex = func() map[string]int {
 	return m
 }()
 
-// duneAliases are the Dune nft.trades spellings of canonical columns (SPEC §1.1).
+// duneAliases are the Dune nft.trades spellings of canonical columns (docs/contract.md §1.1).
 var duneAliases = map[string]string{
 	"blockchain":           "chain",
 	"nft_contract_address": "contract",
@@ -80,5 +80,5 @@ var duneAliases = map[string]string{
 	"evt_index":            "log_index",
 }
 
-// IsCanonicalColumn reports whether name is a column of SPEC §1.1.
+// IsCanonicalColumn reports whether name is a column of docs/contract.md §1.1.
 func IsCanonicalColumn(name string) bool { _, ok := columnIndex[name]; return ok }

@@ -5,7 +5,7 @@
 // ids are the node ids of every graph later in the pipeline. The layout of each
 // column is Arrow's (fixed-width values, no per-row allocation). Parquet is
 // read through pqarrow into Arrow record batches; [CanonicalSchema] is the
-// Arrow schema of SPEC §1.1 that the writers emit.
+// Arrow schema of docs/contract.md §1.1 that the writers emit.
 package datasets
 
 import (
@@ -50,7 +50,7 @@ type AssetID = uint32
 // Standard is the token standard of a row.
 type Standard uint8
 
-// Token standards, SPEC §1.1.
+// Token standards, docs/contract.md §1.1.
 const (
 	ERC721 Standard = iota
 	ERC1155
@@ -151,10 +151,11 @@ func (d *Addresses) String(id AddrID) string {
 	return d.list[id].String()
 }
 
-// Unknown reports whether id stands for an unknown party (SPEC §1.1, §1.3).
+// Unknown reports whether id stands for an unknown party (docs/contract.md §1.1, §1.3).
 func (d *Addresses) Unknown(id AddrID) bool { return d.unknown[id] }
 
-// MarkUnknown makes id an unknown party (used for --allow lists).
+// MarkUnknown makes id an unknown party. The loader does it for the
+// addresses of LoadOptions.Allow; tests build tables by hand with it.
 func (d *Addresses) MarkUnknown(id AddrID) { d.unknown[id] = true }
 
 // Dict interns short strings (chain, currency, platform) to dense ids; id 0 is "".
@@ -274,6 +275,13 @@ type Trades struct {
 
 	Files []string // input files, as named on the command line
 	Stats LoadStats
+
+	// Funders are the first funders of wallets (LoadOptions.Funders); nil
+	// when none were given.
+	Funders *Funders
+	// DenyFunders holds the ids of funders that never link wallets
+	// (LoadOptions.DenyFunders); empty when none were given.
+	DenyFunders map[AddrID]bool
 }
 
 // NewTrades returns an empty table with fresh dictionaries.
@@ -294,7 +302,7 @@ func (t *Trades) Contract(i int) AddrID { return t.Assets.Contract[t.Asset[i]] }
 func (t *Trades) HasUSD(i int) bool { return !math.IsNaN(t.PriceUSD[i]) }
 
 // NativeCurrencies lists, per chain (Dune spelling), the currency symbols that
-// count toward volume: the native coin and its wrapped form (SPEC §1.1).
+// count toward volume: the native coin and its wrapped form (docs/contract.md §1.1).
 var NativeCurrencies = map[string][]string{
 	"ethereum":    {"ETH", "WETH"},
 	"base":        {"ETH", "WETH"},

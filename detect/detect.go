@@ -40,8 +40,9 @@ type Detector struct {
 	Doc string
 	// Requires lists the detectors whose results Run reads via Pass.ResultOf.
 	Requires []*Detector
-	// Params are the detector's tunable parameters with their defaults.
-	Params []Param
+	// Params are the detector's tunable parameters with their defaults,
+	// each declared once as a package variable that Run reads it through.
+	Params []*Param
 	// Run executes the detector. Its result (may be nil) must be of ResultType.
 	Run func(*Pass) (any, error)
 	// ResultType is the type of Run's result; nil when it returns none.
@@ -76,7 +77,7 @@ type Pass struct {
 	// Context is cancelled when the run is abandoned; long loops should check it.
 	Context context.Context
 
-	params   *Params
+	params   map[paramKey]float64
 	mu       sync.Mutex
 	findings []Finding
 }
@@ -96,14 +97,23 @@ func (p *Pass) Report(row int32, strength float64, evidence string) {
 	p.mu.Unlock()
 }
 
-// Duration returns the detector's parameter name in seconds.
-func (p *Pass) Duration(name string) int64 { return p.params.duration(p.Detector, name) }
+// Float returns the value of the detector's parameter q, as checked before
+// the run.
+func (p *Pass) Float(q *Param) float64 {
+	if v, ok := p.params[paramKey{p.Detector, q}]; ok {
+		return v
+	}
+	// Not one of the detector's own parameters: its default, checked by
+	// Validate (a test of every detector reads only its own).
+	v, _ := q.Parse(q.Default)
+	return v
+}
 
-// Float returns the detector's parameter name as a number.
-func (p *Pass) Float(name string) float64 { return p.params.float(p.Detector, name) }
+// Duration returns the detector's parameter q in seconds.
+func (p *Pass) Duration(q *Param) int64 { return int64(p.Float(q)) }
 
-// Int returns the detector's parameter name as an integer.
-func (p *Pass) Int(name string) int { return int(p.params.float(p.Detector, name)) }
+// Int returns the detector's parameter q as an integer.
+func (p *Pass) Int(q *Param) int { return int(p.Float(q)) }
 
 // Result is the outcome of running a list of detectors.
 type Result struct {
@@ -151,11 +161,18 @@ func Validate(ds []*Detector) error {
 		}
 		pnames := map[string]bool{}
 		for _, p := range d.Params {
+			if p == nil {
+				errs = append(errs, fmt.Errorf("detector %q: nil parameter", d.Name))
+				continue
+			}
 			if !nameRE.MatchString(p.Name) || pnames[p.Name] {
 				errs = append(errs, fmt.Errorf("detector %q: bad or repeated parameter name %q", d.Name, p.Name))
 			}
 			pnames[p.Name] = true
-			if _, err := p.parse(p.Default); err != nil {
+			if p.Max != 0 && p.Max < p.Min {
+				errs = append(errs, fmt.Errorf("detector %q: parameter %s: Max below Min", d.Name, p.Name))
+			}
+			if _, err := p.Parse(p.Default); err != nil {
 				errs = append(errs, fmt.Errorf("detector %q: parameter %s: default: %v", d.Name, p.Name, err))
 			}
 			if strings.TrimSpace(p.Doc) == "" {
@@ -211,6 +228,10 @@ func Run(ctx context.Context, in *Input, ds []*Detector, params *Params) (*Resul
 		params = NewParams()
 	}
 	all := closure(ds)
+	vals, err := params.resolve(all)
+	if err != nil {
+		return nil, err
+	}
 	res := &Result{
 		Findings: map[string][]Finding{},
 		ResultOf: map[*Detector]any{},
@@ -248,7 +269,7 @@ func Run(ctx context.Context, in *Input, ds []*Detector, params *Params) (*Resul
 			}
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			pass := &Pass{Detector: d, Input: in, ResultOf: deps, Context: ctx, params: params}
+			pass := &Pass{Detector: d, Input: in, ResultOf: deps, Context: ctx, params: vals}
 			start := time.Now()
 			out, err := d.Run(pass)
 			elapsed := time.Since(start)

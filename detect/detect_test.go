@@ -49,9 +49,9 @@ func TestValidate(t *testing.T) {
 		{"same name twice", []*detect.Detector{a, {Name: "a", Doc: "a", Run: ok}}, "name used twice"},
 		{"cycle", []*detect.Detector{cyc1}, "dependency cycle"},
 		{"bad default", []*detect.Detector{{Name: "x", Doc: "x", Run: ok,
-			Params: []detect.Param{{Name: "w", Doc: "w", Kind: detect.Duration, Default: "soon"}}}}, "not a duration"},
+			Params: []*detect.Param{{Name: "w", Doc: "w", Kind: detect.Duration, Default: "soon"}}}}, "not a duration"},
 		{"param without doc", []*detect.Detector{{Name: "x", Doc: "x", Run: ok,
-			Params: []detect.Param{{Name: "w", Kind: detect.Number, Default: "1"}}}}, "no Doc"},
+			Params: []*detect.Param{{Name: "w", Kind: detect.Number, Default: "1"}}}}, "no Doc"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -146,40 +146,68 @@ func TestParams(t *testing.T) {
 	var got struct {
 		window int64
 		factor float64
+		count  int
 	}
-	d := &detect.Detector{Name: "p", Doc: "params", Params: []detect.Param{
-		{Name: "window", Doc: "w", Kind: detect.Duration, Default: "30d"},
-		{Name: "factor", Doc: "f", Kind: detect.Number, Default: "2.5"},
-	}, Run: func(p *detect.Pass) (any, error) {
-		got.window, got.factor = p.Duration("window"), p.Float("factor")
-		return nil, nil
-	}}
+	window := &detect.Param{Name: "window", Doc: "w", Kind: detect.Duration, Default: "30d"}
+	factor := &detect.Param{Name: "factor", Doc: "f", Kind: detect.Number, Default: "2.5", Min: 1, Max: 10}
+	count := &detect.Param{Name: "count", Doc: "c", Kind: detect.Int, Default: "3", Min: 2}
+	other := &detect.Param{Name: "other", Doc: "another detector's", Kind: detect.Int, Default: "7"}
+	d := &detect.Detector{Name: "p", Doc: "params", Params: []*detect.Param{window, factor, count},
+		Run: func(p *detect.Pass) (any, error) {
+			got.window, got.factor, got.count = p.Duration(window), p.Float(factor), p.Int(count)
+			if v := p.Int(other); v != 7 { // not its own: the default, no panic
+				t.Errorf("another detector's parameter read %d", v)
+			}
+			return nil, nil
+		}}
 	ds := []*detect.Detector{d}
 	p := detect.NewParams()
 	if _, err := detect.Run(context.Background(), fixture(), ds, p); err != nil {
 		t.Fatal(err)
 	}
-	if got.window != 30*86400 || got.factor != 2.5 {
+	if got.window != 30*86400 || got.factor != 2.5 || got.count != 3 {
 		t.Errorf("defaults: got %+v", got)
 	}
 	p.Set("p.window", "12h")
+	p.Set("p.count", "1e1")
 	if err := p.Check(ds); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := detect.Run(context.Background(), fixture(), ds, p); err != nil {
 		t.Fatal(err)
 	}
-	if got.window != 12*3600 {
-		t.Errorf("window = %d, want 43200", got.window)
+	if got.window != 12*3600 || got.count != 10 {
+		t.Errorf("window = %d, count = %d; want 43200, 10", got.window, got.count)
 	}
-	if v := p.Values(ds); v["p.window"] != "12h" || v["p.factor"] != "2.5" || len(v) != 2 {
+	if v := p.Values(ds); v["p.window"] != "12h" || v["p.factor"] != "2.5" || v["p.count"] != "1e1" || len(v) != 3 {
 		t.Errorf("Values = %v", v)
 	}
-	for key, val := range map[string]string{"p.nope": "1", "q.window": "1d", "p.factor": "many", "p.window": "-3d"} {
+	for key, val := range map[string]string{
+		"p.nope": "1", "q.window": "1d", "p.factor": "many", "p.window": "-3d",
+		"p.count": "2.5", "p.Count": "3", "p.factor ": "2",
+	} {
 		q := detect.NewParams()
 		q.Set(key, val)
 		if err := q.Check(ds); err == nil {
 			t.Errorf("Check accepted %s=%s", key, val)
+		}
+	}
+	for _, val := range []string{"NaN", "nan", "Inf", "-Inf", "+Inf", "0.5", "11", "1e400", ""} {
+		q := detect.NewParams()
+		q.Set("p.factor", val)
+		if err := q.Check(ds); err == nil {
+			t.Errorf("Check accepted p.factor=%s (want a finite number from 1 to 10)", val)
+		}
+		// Run checks the values too: an unchecked bad value is an error, not a panic.
+		if _, err := detect.Run(context.Background(), fixture(), ds, q); err == nil {
+			t.Errorf("Run accepted p.factor=%s", val)
+		}
+	}
+	for _, val := range []string{"1e300d", "9999999999999999w"} {
+		q := detect.NewParams()
+		q.Set("p.window", val)
+		if err := q.Check(ds); err == nil {
+			t.Errorf("Check accepted p.window=%s", val)
 		}
 	}
 }

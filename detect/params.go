@@ -3,6 +3,7 @@ package detect
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -16,28 +17,87 @@ type ParamKind uint8
 // Parameter kinds.
 const (
 	Number   ParamKind = iota // a decimal number
-	Duration                  // 90s, 15m, 12h, 30d, 2w, or a Go duration
+	Duration                  // 90s, 15m, 12h, 30d, 2w, or a Go duration; in seconds
+	Int                       // a whole number
 )
 
-// Param is a tunable parameter of a detector. Its key on the command line
-// (--param) and in --config files is "detector.name".
+func (k ParamKind) String() string {
+	switch k {
+	case Duration:
+		return "duration"
+	case Int:
+		return "integer"
+	}
+	return "number"
+}
+
+// maxParam bounds every parameter value: integers and seconds stay exact in
+// a float64 and far from overflowing an int64 when added to a time.
+const maxParam = 1 << 53
+
+// Param is a tunable parameter of a detector, declared once as a package
+// variable and listed in the detector's Params:
+//
+//	var window = &detect.Param{Name: "window", Kind: detect.Duration, Default: "30d", Doc: "…"}
+//	… Params: []*detect.Param{window}, …
+//	… w := pass.Duration(window) …
+//
+// Its key on the command line (--param) and in --config files is
+// "detector.name". Every value, the default included, is checked before any
+// detector runs ([Params.Check], [Validate]): it must parse as its Kind, be
+// finite, and lie in [Min, Max] (in seconds for a Duration); Max 0 means no
+// upper bound, so the zero bounds accept any value ≥ 0.
 type Param struct {
 	Name    string
 	Doc     string
 	Kind    ParamKind
 	Default string
+	Min     float64
+	Max     float64
 }
 
-func (p Param) parse(s string) (float64, error) {
+// Parse reads s as the parameter's value: a number (seconds for a
+// Duration), checked against the kind and the bounds.
+func (p *Param) Parse(s string) (float64, error) {
+	var v float64
 	if p.Kind == Duration {
 		d, err := ParseDuration(s)
-		return float64(d), err
+		if err != nil {
+			return 0, err
+		}
+		v = float64(d)
+	} else {
+		var err error
+		v, err = strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return 0, fmt.Errorf("not a finite number: %q", s)
+		}
+		if p.Kind == Int && v != math.Trunc(v) {
+			return 0, fmt.Errorf("not a whole number: %q", s)
+		}
 	}
-	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil {
-		return 0, fmt.Errorf("not a number: %q", s)
+	if v < p.Min || (p.Max != 0 && v > p.Max) || math.Abs(v) > maxParam {
+		return 0, fmt.Errorf("%s out of range (%s)", strings.TrimSpace(s), p.rangeText())
 	}
 	return v, nil
+}
+
+// rangeText describes the accepted values, for messages and help.
+func (p *Param) rangeText() string {
+	unit := ""
+	if p.Kind == Duration {
+		unit = " s"
+	}
+	if p.Max != 0 {
+		return fmt.Sprintf("%s from %g to %g%s", p.Kind, p.Min, p.Max, unit)
+	}
+	return fmt.Sprintf("%s ≥ %g%s", p.Kind, p.Min, unit)
+}
+
+// Help is a one-line description of the parameter for a command's help:
+// its default, accepted values and documentation.
+func (p *Param) Help() string {
+	return fmt.Sprintf("(default %s; %s): %s", p.Default, p.rangeText(), p.Doc)
 }
 
 // ParseDuration reads a duration in seconds: a number followed by s, m, h, d
@@ -45,11 +105,11 @@ func (p Param) parse(s string) (float64, error) {
 func ParseDuration(s string) (int64, error) {
 	s = strings.TrimSpace(s)
 	if n := len(s); n > 1 {
-		mult := map[byte]int64{'d': 86400, 'w': 7 * 86400}[s[n-1]]
+		mult := map[byte]float64{'d': 86400, 'w': 7 * 86400}[s[n-1]]
 		if mult != 0 {
 			v, err := strconv.ParseFloat(s[:n-1], 64)
-			if err == nil && v >= 0 {
-				return int64(v * float64(mult)), nil
+			if err == nil && v >= 0 && v*mult <= maxParam {
+				return int64(v * mult), nil
 			}
 		}
 	}
@@ -60,8 +120,8 @@ func ParseDuration(s string) (int64, error) {
 	return int64(d / time.Second), nil
 }
 
-// Params holds parameter values set by the user; unset parameters take their
-// defaults.
+// Params holds parameter values set by the user, by key "detector.name";
+// unset parameters take their defaults.
 type Params struct {
 	set map[string]string
 }
@@ -98,9 +158,10 @@ func (p *Params) LoadConfig(path string) error {
 }
 
 // Check verifies that every set key names a parameter of one of ds (or what
-// they require) and that its value parses.
+// they require) and that its value is valid for it (Param.Parse). Run once
+// at start-up, it leaves nothing for the detectors to fail on.
 func (p *Params) Check(ds []*Detector) error {
-	known := map[string]Param{}
+	known := map[string]*Param{}
 	for _, d := range closure(ds) {
 		for _, q := range d.Params {
 			known[d.Name+"."+q.Name] = q
@@ -116,7 +177,7 @@ func (p *Params) Check(ds []*Detector) error {
 		if !ok {
 			return fmt.Errorf("unknown parameter %q", k)
 		}
-		if _, err := q.parse(p.set[k]); err != nil {
+		if _, err := q.Parse(p.set[k]); err != nil {
 			return fmt.Errorf("parameter %s: %v", k, err)
 		}
 	}
@@ -129,42 +190,37 @@ func (p *Params) Values(ds []*Detector) map[string]string {
 	out := map[string]string{}
 	for _, d := range closure(ds) {
 		for _, q := range d.Params {
-			k := d.Name + "." + q.Name
-			if v, ok := p.set[k]; ok {
-				out[k] = v
-			} else {
-				out[k] = q.Default
-			}
+			out[d.Name+"."+q.Name] = p.text(d, q)
 		}
 	}
 	return out
 }
 
-func (p *Params) lookup(d *Detector, name string) (Param, string) {
-	for _, q := range d.Params {
-		if q.Name == name {
-			if v, ok := p.set[d.Name+"."+name]; ok {
-				return q, v
+func (p *Params) text(d *Detector, q *Param) string {
+	if v, ok := p.set[d.Name+"."+q.Name]; ok {
+		return v
+	}
+	return q.Default
+}
+
+// paramKey is one parameter of one detector.
+type paramKey struct {
+	d *Detector
+	q *Param
+}
+
+// resolve parses the value of every parameter of ds (set or default), once
+// per run; keys of detectors outside ds are left for Check.
+func (p *Params) resolve(ds []*Detector) (map[paramKey]float64, error) {
+	vals := map[paramKey]float64{}
+	for _, d := range ds {
+		for _, q := range d.Params {
+			v, err := q.Parse(p.text(d, q))
+			if err != nil {
+				return nil, fmt.Errorf("parameter %s.%s: %v", d.Name, q.Name, err)
 			}
-			return q, q.Default
+			vals[paramKey{d, q}] = v
 		}
 	}
-	panic(fmt.Sprintf("detect: detector %s has no parameter %q", d.Name, name))
-}
-
-func (p *Params) float(d *Detector, name string) float64 {
-	q, v := p.lookup(d, name)
-	f, err := q.parse(v)
-	if err != nil {
-		panic(fmt.Sprintf("detect: parameter %s.%s unchecked: %v", d.Name, name, err))
-	}
-	return f
-}
-
-func (p *Params) duration(d *Detector, name string) int64 {
-	q, _ := p.lookup(d, name)
-	if q.Kind != Duration {
-		panic(fmt.Sprintf("detect: parameter %s.%s is not a duration", d.Name, name))
-	}
-	return int64(p.float(d, name))
+	return vals, nil
 }

@@ -23,7 +23,7 @@ type Set struct {
 	N int
 
 	// Order lists row numbers in canonical order: block_time, block_number,
-	// log_index, then input order. Sums over rows follow it (SPEC §3.1).
+	// log_index, then input order. Sums over rows follow it (docs/contract.md §3.1).
 	Order []int32
 	// Rank is the inverse of Order: Rank[Order[k]] == k.
 	Rank []int32

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Independent labeled market generator for washscan (standard library only).
 
-Writes a canonical trades CSV (SPEC 1.1 columns + is_wash + pattern) and a
+Writes a canonical trades CSV (docs/contract.md §1.1 columns + is_wash + pattern) and a
 funders CSV (wallet,funder,block_time). Deterministic by --seed.
 
-Written from SPEC.md only, without looking at washscan's own synthetic
+Written from the contract (docs/contract.md) only, without looking at washscan's own synthetic
 generator, so that detection quality is checked on a market built with
 different assumptions.
 

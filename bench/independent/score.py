@@ -4,7 +4,7 @@
 usage: score.py --market M.csv --flags FLAGS.csv [--flags FLAGS2.csv ...] [--name N ...]
                 [--examples K] [--bench BENCH.json]
 
-Flags files are in input order (SPEC 3.2), so rows are joined by position; the
+Flags files are in input order (docs/contract.md §3.2), so rows are joined by position; the
 join is checked on (tx_hash, log_index, contract, token_id).
 Prints overall precision/recall/F1, recall per wash pattern, false-positive
 rate per organic tag/trap, the detectors (`reasons`) behind misses and false

@@ -1,4 +1,4 @@
-// dune.mjs runs the Dune spellbook nft.wash_trades filters (SPEC §4, the
+// dune.mjs runs the Dune spellbook nft.wash_trades filters (docs/contract.md §4, the
 // `dune` preset's predicates 1–5) as SQL in DuckDB over a trades CSV, and
 // writes the flagged rows' identities (tx_hash, log_index, contract,
 // token_id) with the filters that hold.
@@ -12,7 +12,7 @@
 // ignored, letting run.sh pass washscan's load flags unchanged.
 //
 // Addresses are compared lower-cased; an empty address or the zero address is
-// unknown and never satisfies a filter (SPEC §1.1). Exact duplicate rows are
+// unknown and never satisfies a filter (docs/contract.md §1.1). Exact duplicate rows are
 // dropped first, as washscan's loader does. Timings go to stderr as one JSON
 // line.
 import { DuckDBInstance } from '@duckdb/node-api';

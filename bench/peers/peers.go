@@ -22,7 +22,7 @@ import (
 	"github.com/washscan/washscan/datasets"
 )
 
-// Key is a row's identity (SPEC §1.1): tx_hash, log_index, contract and
+// Key is a row's identity (docs/contract.md §1.1): tx_hash, log_index, contract and
 // token_id, in canonical form (lower-case hex, token id without leading zeros).
 type Key struct {
 	Tx       string
@@ -110,7 +110,7 @@ func ReadDuckDB(r io.Reader) (map[Key]bool, error) {
 	return out, err
 }
 
-// ReadFlags reads a washscan per-trade flags CSV (SPEC §3.2): the set of rows
+// ReadFlags reads a washscan per-trade flags CSV (docs/contract.md §3.2): the set of rows
 // whose verdict is_wash is true, and the number of rows read.
 func ReadFlags(r io.Reader) (map[Key]bool, int, error) {
 	out := map[Key]bool{}

@@ -1,23 +1,20 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
-	"math"
+	"io"
+	"os"
 	"strings"
 
+	"golang.org/x/term"
+
+	"github.com/washscan/washscan/analysis"
 	"github.com/washscan/washscan/datasets"
-	"github.com/washscan/washscan/datasets/sample"
-	"github.com/washscan/washscan/detect"
-	"github.com/washscan/washscan/detect/markettest"
 	"github.com/washscan/washscan/detect/metrics"
-	"github.com/washscan/washscan/detect/pipeline"
 	"github.com/washscan/washscan/detect/registry"
 	"github.com/washscan/washscan/detect/report"
 	"github.com/washscan/washscan/detect/report/htmlreport"
-	"github.com/washscan/washscan/features"
 )
 
 var analyzeCmd = &command{
@@ -27,193 +24,104 @@ var analyzeCmd = &command{
 	flags:   analyzeFlags,
 }
 
-// paramFlag collects repeatable --param detector.name=value settings.
-type paramFlag [][2]string
-
-func (p *paramFlag) String() string { return "" }
-func (p *paramFlag) Set(s string) error {
-	k, v, ok := strings.Cut(s, "=")
-	k = strings.TrimSpace(k)
-	if !ok || !strings.Contains(k, ".") {
-		return fmt.Errorf("want detector.name=value, got %q", s)
-	}
-	*p = append(*p, [2]string{k, strings.TrimSpace(v)})
-	return nil
-}
-
 func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 	var (
 		lf        loadFlags
+		cf        configFlags
 		rng       = fs.String("range", "all", "metrics window: 24h, 7d, 30d, 90d or all")
 		asOf      = fs.String("as-of", "", "end of the window, a block_time `T` (default: the latest block_time)")
 		out       = fs.String("out", "-", "metrics JSON `FILE` (- for standard output)")
-		htmlOut   = fs.String("html", "", "HTML report `FILE` of the run (self-contained; see README \"HTML report\")")
 		flagsOut  = fs.String("flags", "", "per-trade flags `FILE` (.csv, .csv.gz, .csv.zst, .jsonl, .parquet)")
-		preset    = fs.String("preset", "default", "detector preset `NAME` (default, dune)")
-		threshold = fs.Float64("threshold", 0.5, "flag a trade whose score is ≥ `X` (0 to 1)")
+		htmlOut   = fs.String("html", "", "HTML report `FILE` of the run (self-contained; README \"HTML report\")")
+		quiet     = fs.Bool("quiet", false, "no summary on standard error (shown when it is a terminal)")
+		preset    = fs.String("preset", registry.Default.Name, "detector preset `NAME` (default, dune)")
+		threshold = fs.Float64("threshold", analysis.DefaultThreshold, "flag a trade whose score is ≥ `X` (0 to 1)")
 		weights   = fs.String("weights", "", "scoring weights JSON `FILE` (from calibrate; default: the preset's)")
 		top       = fs.Int("top", 100, "list at most `N` wallets and nfts (0 = all)")
-		config    = fs.String("config", "", "JSON `FILE` of detector parameters {\"detector.name\": value}")
-		params    paramFlag
 	)
 	lf.register(fs)
-	fs.Var(&params, "param", "set a detector parameter: `detector.name=value` (repeatable); the parameters:"+paramList())
+	cf.register(fs)
 	return func(e *env, args []string) error {
 		if len(args) > 0 {
 			return usagef("unexpected arguments: %s", strings.Join(args, " "))
-		}
-		if err := registry.Validate(); err != nil {
-			return fmt.Errorf("detector registry: %w", err)
 		}
 		r, err := metrics.ParseRange(*rng)
 		if err != nil {
 			return usagef("--range: %v", err)
 		}
-		if math.IsNaN(*threshold) || *threshold < 0 || *threshold > 1 {
-			return usagef("--threshold %v: want a number from 0 to 1", *threshold)
+		opt := analysis.Options{
+			Input: lf.input(e),
+			Settings: analysis.Settings{
+				Threshold: *threshold,
+				Metrics:   metrics.Options{Range: r, Top: *top},
+				Version:   version,
+				Stage:     newStageTimer(e.stderr).lap,
+			},
+			Out:    *out,
+			Flags:  *flagsOut,
+			Stdout: e.stdout,
 		}
-		if *top < 0 {
-			return usagef("--top %d: want 0 (all) or more", *top)
-		}
-		mopt := metrics.Options{Range: r, Top: *top}
 		if *asOf != "" {
 			t, err := datasets.ParseTime(*asOf, lf.timeFormat)
 			if err != nil {
 				return usagef("--as-of %q: %v", *asOf, err)
 			}
-			mopt.AsOf, mopt.HasAsOf = t, true
+			opt.Metrics.AsOf, opt.Metrics.HasAsOf = t, true
 		}
-		p, err := registry.Preset(*preset)
-		if err != nil {
-			return usagef("--preset: %v", err)
-		}
-		dp := detect.NewParams()
-		if *config != "" {
-			if err := dp.LoadConfig(*config); err != nil {
-				return inputFileError(*config, err)
-			}
-		}
-		for _, kv := range params {
-			dp.Set(kv[0], kv[1])
-		}
-		if err := dp.Check(p.Detectors); err != nil {
-			return usagef("%v", err)
-		}
-		w := &p.Weights
-		if *weights != "" {
-			if w, err = detect.ReadWeights(*weights); err != nil {
-				return inputFileError(*weights, err)
-			}
-			for name := range w.Weights {
-				if !presetHas(p, name) {
-					return usagef("--weights %s: weight for %q, which preset %s does not run", *weights, name, p.Name)
-				}
-			}
-		}
-		if *flagsOut != "" {
-			if err := report.CheckName(*flagsOut); err != nil {
-				return usagef("--flags: %v", err)
-			}
-		}
-
-		timer := newStageTimer(e.stderr)
-		in, ok, err := lf.load(e)
-		if err != nil {
+		if opt.Config, err = analysis.Resolve(cf.spec(*preset, *weights, "--weights")); err != nil {
 			return err
 		}
-		if !ok { // no --trades: the embedded sample market and its funders
-			t, f, err := sample.Load(datasets.LoadOptions{Stdin: e.stdin})
-			if err != nil {
-				return err
-			}
-			if in, err = lf.sideTables(t); err != nil {
-				return err
-			}
-			if in.funders == nil {
-				in.funders = f
-			}
-		}
-
-		timer.lap("load")
-		fset := features.Compute(in.trades)
-		timer.lap("features")
-		// The market tests read only the features: run them while the
-		// detectors run.
-		testsDone := make(chan *markettest.Report, 1)
-		go func() {
-			testsDone <- markettest.Run(fset, markettest.Options{Include: metrics.InWindow(fset, mopt)})
-		}()
-		res, err := pipeline.Run(e.ctx, &detect.Input{Features: fset, Funders: in.funders, DenyFunders: in.denyFunders}, p, dp, w)
-		if err != nil {
-			<-testsDone
-			return err
-		}
-		timer.lap("detect")
-		// The metrics file is created (not yet committed) before the flags
-		// file, so an unwritable --out leaves no flags file either.
-		var outFile *datasets.AtomicFile
-		if *out != "-" {
-			if outFile, err = datasets.CreateAtomic(*out); err != nil {
-				return err
-			}
-			defer outFile.Abort()
-		}
-		mopt.Provenance = metrics.Provenance{
-			Version:   version,
-			Preset:    p.Name,
-			Threshold: *threshold,
-			Weights:   weightsSource(w),
-			Params:    dp.Values(p.Detectors),
-		}
-		// The flags file is written while the metrics are computed.
-		flagsDone := make(chan error, 1)
-		if *flagsOut != "" {
-			fopt := report.Options{Threshold: *threshold, Dune: p.Name == "dune",
-				Metadata: metrics.FlagsMetadata(mopt.Provenance, metrics.InputOf(in.trades, nil))}
-			go func() { flagsDone <- report.WriteWith(*flagsOut, in.trades, res.Scores, fopt) }()
-		} else {
-			flagsDone <- nil
-		}
-		verdicts := report.Verdicts(res.Scores.Score, *threshold)
-		mopt.Tests = <-testsDone
-		timer.lap("market_tests")
-		rep := metrics.Compute(fset, verdicts, mopt)
-		timer.lap("metrics")
 		if *htmlOut != "" {
-			if err := htmlreport.WriteFile(*htmlOut, &htmlreport.Source{
-				Report: rep, Features: fset, Window: metrics.InWindow(fset, mopt), Flagged: verdicts,
-				Score: res.Scores.Score, Reasons: res.Scores.Reasons, Evidence: res.Scores.Evidence,
-				Detectors: p.Detectors, Weights: w, Recorded: true, Top: *top, Origin: "washscan analyze",
-			}); err != nil {
-				return err
-			}
-			timer.lap("html")
+			opt.Extra = append(opt.Extra, analysis.Output{Option: "--html", Path: *htmlOut, Encode: htmlEncoder(opt.Metrics)})
 		}
-
-		// The flags file is complete before the metrics are written; a
-		// failure leaves neither.
-		if err := <-flagsDone; err != nil {
-			return err
+		res, err := analysis.Run(e.ctx, opt)
+		if res != nil {
+			lf.reportRejects(e, res.Trades)
 		}
-		timer.lap("flags")
-		if outFile == nil {
-			return rep.WriteJSON(e.stdout)
+		if err == nil && !*quiet && isTerminal(e.stderr) {
+			err = writeSummary(e, res, opt)
 		}
-		if err := rep.WriteJSON(outFile); err != nil {
-			return fmt.Errorf("write %s: %w", *out, err)
-		}
-		return outFile.Commit()
+		return err
 	}
 }
 
-// inputFileError classifies an error reading a side file: unreadable is
-// exit 66, unparseable a usage error.
-func inputFileError(path string, err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return &datasets.FileError{File: path, Err: pe.Err}
+// htmlEncoder returns the encoder of analyze's --html output.
+func htmlEncoder(mopt metrics.Options) func(w io.Writer, r *analysis.Result) error {
+	return func(w io.Writer, r *analysis.Result) error {
+		return htmlreport.Write(w, &htmlreport.Source{
+			Report: r.Metrics, Features: r.Features, Window: metrics.InWindow(r.Features, mopt),
+			Flagged: r.Verdicts, Score: r.Scores.Score, Reasons: r.Scores.Reasons, Evidence: r.Scores.Evidence,
+			Detectors: r.Config.Preset.Detectors, Weights: r.Config.Weights, Recorded: true, Top: mopt.Top,
+			Origin: "washscan analyze",
+		})
 	}
-	return usagef("%v", err)
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// writeSummary writes the run's summary (report.WriteSummary) to stderr.
+func writeSummary(e *env, res *analysis.Result, opt analysis.Options) error {
+	var fired []report.Fired
+	for _, d := range res.Config.Preset.Detectors {
+		fired = append(fired, report.Fired{Detector: d.Name, Rows: len(res.Result.Findings[d.Name])})
+	}
+	var outs []report.Output
+	if opt.Out != "" && opt.Out != "-" {
+		outs = append(outs, report.Output{What: "metrics", Path: opt.Out})
+	} else if opt.Out == "-" {
+		outs = append(outs, report.Output{What: "metrics", Path: "standard output"})
+	}
+	if opt.Flags != "" {
+		outs = append(outs, report.Output{What: "flags", Path: opt.Flags})
+	}
+	for _, x := range opt.Extra {
+		outs = append(outs, report.Output{What: strings.TrimPrefix(x.Option, "--"), Path: x.Path})
+	}
+	return report.WriteSummary(e.stderr, res.Metrics, fired, outs)
 }
 
 // paramList describes every detector parameter, one per line, for -help.
@@ -221,24 +129,8 @@ func paramList() string {
 	var b strings.Builder
 	for _, d := range registry.All {
 		for _, q := range d.Params {
-			fmt.Fprintf(&b, "\n  %s.%s (default %s): %s", d.Name, q.Name, q.Default, q.Doc)
+			fmt.Fprintf(&b, "\n  %s.%s %s", d.Name, q.Name, q.Help())
 		}
 	}
 	return b.String()
-}
-
-func presetHas(p *detect.Preset, name string) bool {
-	for _, d := range p.Detectors {
-		if d.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
-func weightsSource(w *detect.Weights) string {
-	if w.Source == "" {
-		return "builtin"
-	}
-	return w.Source
 }

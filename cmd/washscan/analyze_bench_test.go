@@ -9,98 +9,71 @@ import (
 	"testing"
 	"time"
 
+	"github.com/washscan/washscan/analysis"
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
-	"github.com/washscan/washscan/detect/markettest"
 	"github.com/washscan/washscan/detect/metrics"
-	"github.com/washscan/washscan/detect/pipeline"
 	"github.com/washscan/washscan/detect/registry"
-	"github.com/washscan/washscan/detect/report"
 	"github.com/washscan/washscan/features"
 )
 
-// BenchmarkAnalyzeStages times each stage of analyze on a large input named
-// by $WASHSCAN_BENCH_TRADES (e.g. written by `washscan synth --trades
-// 1000000 --out /tmp/m.parquet`); $WASHSCAN_BENCH_FUNDERS optionally names
-// its funders. Skipped when unset.
-func BenchmarkAnalyzeStages(b *testing.B) {
+// benchInput is the input named by $WASHSCAN_BENCH_TRADES (e.g. written by
+// `washscan synth --trades 1000000 --out /tmp/m.parquet`) and
+// $WASHSCAN_BENCH_FUNDERS, its funders (optional); the benchmark is skipped
+// when the first is unset.
+func benchInput(b *testing.B) analysis.Input {
 	path := os.Getenv("WASHSCAN_BENCH_TRADES")
 	if path == "" {
 		b.Skip("set WASHSCAN_BENCH_TRADES to a trades file")
 	}
+	return analysis.Input{Trades: []string{path}, Load: datasets.LoadOptions{Funders: os.Getenv("WASHSCAN_BENCH_FUNDERS")}}
+}
+
+// BenchmarkAnalyzeStages times each stage of analyze (analysis.Run, writing
+// the metrics and a CSV flags file) on the input of benchInput.
+func BenchmarkAnalyzeStages(b *testing.B) {
+	in := benchInput(b)
 	dir := b.TempDir()
 	for b.Loop() {
 		stage := time.Now()
-		lap := func(name string) {
-			b.ReportMetric(time.Since(stage).Seconds(), name+"-s")
-			stage = time.Now()
+		opt := analysis.Options{
+			Input: in,
+			Settings: analysis.Settings{
+				Threshold: analysis.DefaultThreshold,
+				Metrics:   metrics.Options{Range: metrics.Ranges[2], Top: 100},
+				Stage: func(name string) {
+					b.ReportMetric(time.Since(stage).Seconds(), name+"-s")
+					stage = time.Now()
+				},
+			},
+			Out:   filepath.Join(dir, "m.json"),
+			Flags: filepath.Join(dir, "flags.csv"),
 		}
-		t, err := datasets.Load([]string{path}, datasets.LoadOptions{})
+		res, err := analysis.Run(context.Background(), opt)
 		if err != nil {
 			b.Fatal(err)
 		}
-		var f *datasets.Funders
-		if fp := os.Getenv("WASHSCAN_BENCH_FUNDERS"); fp != "" {
-			if f, err = datasets.LoadFunders(fp, t); err != nil {
-				b.Fatal(err)
-			}
-		}
-		lap("load")
-		fs := features.Compute(t)
-		lap("features")
-		out, err := pipeline.Run(context.Background(), &detect.Input{Features: fs, Funders: f}, registry.Default, nil, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		lap("detect")
-		v := report.Verdicts(out.Scores.Score, 0.5)
-		mopt := metrics.Options{Range: metrics.Ranges[2], Top: 100}
-		mopt.Tests = markettest.Run(fs, markettest.Options{Include: metrics.InWindow(fs, mopt)})
-		lap("markettest")
-		rep := metrics.Compute(fs, v, mopt)
-		if err := rep.WriteJSON(io.Discard); err != nil {
-			b.Fatal(err)
-		}
-		lap("metrics")
-		if err := report.Write(filepath.Join(dir, "flags.csv"), t, out.Scores, 0.5); err != nil {
-			b.Fatal(err)
-		}
-		lap("flags_csv")
-		if err := report.Write(filepath.Join(dir, "flags.parquet"), t, out.Scores, 0.5); err != nil {
-			b.Fatal(err)
-		}
-		lap("flags_parquet")
-		b.ReportMetric(float64(t.Len()), "rows")
-		for name, d := range out.Result.Elapsed {
+		b.ReportMetric(float64(res.Trades.Len()), "rows")
+		for name, d := range res.Result.Elapsed {
 			b.ReportMetric(d.Seconds(), "det_"+name+"-s")
 		}
 	}
 }
 
 // BenchmarkDetect times features and detection alone (default and dune
-// presets) on the input named by $WASHSCAN_BENCH_TRADES, loaded once.
+// presets) on the input of benchInput, loaded once.
 func BenchmarkDetect(b *testing.B) {
-	path := os.Getenv("WASHSCAN_BENCH_TRADES")
-	if path == "" {
-		b.Skip("set WASHSCAN_BENCH_TRADES to a trades file")
-	}
-	t, err := datasets.Load([]string{path}, datasets.LoadOptions{})
+	in := benchInput(b)
+	t, err := analysis.Load(context.Background(), in, nil)
 	if err != nil {
 		b.Fatal(err)
-	}
-	var f *datasets.Funders
-	if fp := os.Getenv("WASHSCAN_BENCH_FUNDERS"); fp != "" {
-		if f, err = datasets.LoadFunders(fp, t); err != nil {
-			b.Fatal(err)
-		}
 	}
 	for _, p := range []*detect.Preset{registry.Default, registry.Dune} {
 		b.Run(p.Name, func(b *testing.B) {
 			elapsed := map[string]time.Duration{}
 			cpu0 := cpuTime()
 			for b.Loop() {
-				fs := features.Compute(t)
-				out, err := pipeline.Run(context.Background(), &detect.Input{Features: fs, Funders: f}, p, nil, nil)
+				out, err := analysis.PresetConfig(p).Detect(context.Background(), t, features.Compute(t))
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,14 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/washscan/washscan/analysis"
+	"io"
 	"strings"
 
 	"github.com/washscan/washscan/bench"
-	"github.com/washscan/washscan/datasets"
-	"github.com/washscan/washscan/detect"
 	"github.com/washscan/washscan/detect/registry"
 )
 
@@ -37,9 +38,8 @@ var benchCmd = &command{
 		cut := fs.Float64("collection-cut", bench.DefaultCollectionCut, "share of wash sales at or above which a collection counts as wash")
 		var presets multiFlag
 		fs.Var(&presets, "preset", "benchmark only preset `NAME` (repeatable; default: every preset)")
-		config := fs.String("config", "", "detector parameters: JSON `FILE` of \"detector.param\": value")
-		params := kvFlag{}
-		fs.Var(params, "param", "set a detector parameter: `detector.param=value[,...]` (repeatable)")
+		var cf configFlags
+		cf.register(fs)
 		weights := fs.String("weights", "", "scoring weights `FILE` for the default preset (from washscan calibrate)")
 		timing := fs.Bool("timing", true, "include wall times and trades/s (set false for byte-identical output)")
 		return func(e *env, args []string) error {
@@ -60,43 +60,36 @@ var benchCmd = &command{
 					return usagef("--plot: %v", err)
 				}
 			}
-			if err := registry.Validate(); err != nil {
-				return err
-			}
-			cfg := bench.Config{Threshold: *threshold, CollectionCut: *cut, Timing: *timing, Params: detect.NewParams()}
 			if len(presets) == 0 {
-				cfg.Presets = registry.Presets
-			}
-			for _, name := range presets {
-				p, err := registry.Preset(name)
-				if err != nil {
-					return usagef("--preset: %v", err)
-				}
-				cfg.Presets = append(cfg.Presets, p)
-			}
-			if *config != "" {
-				if err := cfg.Params.LoadConfig(*config); err != nil {
-					return usagef("%v", err)
+				for _, p := range registry.Presets {
+					presets = append(presets, p.Name)
 				}
 			}
-			for k, v := range params {
-				cfg.Params.Set(k, v)
-			}
-			if *weights != "" {
-				w, err := detect.ReadWeights(*weights)
-				if err != nil {
-					return usagef("%v", err)
-				}
-				cfg.Weights = map[string]*detect.Weights{registry.Default.Name: w}
-			}
-			in, _, err := lf.load(e)
-			if err != nil {
-				if errors.Is(err, datasets.ErrBadOption) {
-					return usagef("%v", err)
-				}
+			cfg := bench.Config{Threshold: *threshold, CollectionCut: *cut, Timing: *timing}
+			spec := cf.spec("", *weights, "--weights")
+			spec.WeightsPreset = registry.Default.Name
+			var err error
+			if cfg.Configs, err = analysis.ResolveAll(presets, spec); err != nil {
 				return err
 			}
-			rep, err := bench.Run(e.ctx, in.trades, in.funders, in.denyFunders, cfg)
+			in := lf.input(e)
+			var outPaths []analysis.Path
+			if *out != "" {
+				outPaths = append(outPaths, analysis.Path{Option: "--out", Name: *out})
+			}
+			if *plotPath != "" {
+				outPaths = append(outPaths, analysis.Path{Option: "--plot", Name: *plotPath})
+			}
+			if err := in.CheckPaths(in.OutputPaths(outPaths...)); err != nil {
+				return err
+			}
+			outs := analysis.NewOutputs(e.ctx, e.stdout)
+			defer outs.Abort()
+			t, err := analysis.Load(e.ctx, in, outs)
+			if err != nil {
+				return err
+			}
+			rep, err := bench.Run(e.ctx, t, cfg)
 			if errors.Is(err, bench.ErrNoLabels) {
 				return &dataError{fmt.Errorf("%s: %w", strings.Join(lf.trades, ", "), err)}
 			}
@@ -104,22 +97,21 @@ var benchCmd = &command{
 				return err
 			}
 			if *out != "" {
-				a, err := datasets.CreateAtomic(*out)
-				if err != nil {
-					return err
-				}
-				if err := rep.WriteJSON(a); err != nil {
-					a.Abort()
-					return fmt.Errorf("write %s: %w", *out, err)
-				}
-				if err := a.Commit(); err != nil {
+				if err := outs.Add("--out", *out, rep.WriteJSON); err != nil {
 					return err
 				}
 			}
 			if *plotPath != "" {
-				if err := rep.Plot(*plotPath); err != nil {
+				if err := outs.Add("--plot", *plotPath, func(w io.Writer) error { return rep.Plot(w, *plotPath) }); err != nil {
 					return err
 				}
+			}
+			if err := outs.Commit(); err != nil {
+				return err
+			}
+			lf.reportRejects(e, t)
+			if err := e.ctx.Err(); err != nil {
+				return context.Cause(e.ctx)
 			}
 			if *out == "-" {
 				return nil // stdout holds the JSON

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/washscan/washscan/analysis"
+	"github.com/washscan/washscan/detect/registry"
 	"io"
 	"sort"
 	"strings"
@@ -11,8 +14,6 @@ import (
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
 	"github.com/washscan/washscan/detect/calibrate"
-	"github.com/washscan/washscan/detect/pipeline"
-	"github.com/washscan/washscan/detect/registry"
 	"github.com/washscan/washscan/features"
 )
 
@@ -34,9 +35,8 @@ var calibrateCmd = &command{
 		threshold := fs.Float64("threshold", 0.5, "score at or above which a row is flagged, for the printed metrics")
 		lambda := fs.Float64("lambda", calibrate.DefaultLambda, "L2 penalty λ on the distance of the weights from the prior (0 for none)")
 		prior := fs.String("prior", "", "weights `FILE` to start from and shrink toward (default: the preset's)")
-		config := fs.String("config", "", "detector parameters: JSON `FILE` of \"detector.param\": value")
-		params := kvFlag{}
-		fs.Var(params, "param", "set a detector parameter: `detector.param=value[,...]` (repeatable)")
+		var cf configFlags
+		cf.register(fs)
 		return func(e *env, args []string) error {
 			if len(args) > 0 {
 				return usagef("unexpected arguments %q", args)
@@ -53,40 +53,22 @@ var calibrateCmd = &command{
 			if !(*lambda >= 0) {
 				return usagef("--lambda %v: want a number ≥ 0", *lambda)
 			}
-			if err := registry.Validate(); err != nil {
+			c, err := analysis.Resolve(cf.spec(*presetName, *prior, "--prior"))
+			if err != nil {
 				return err
 			}
-			preset, err := registry.Preset(*presetName)
+			in := lf.input(e)
+			if err := in.CheckPaths(in.OutputPaths(analysis.Path{Option: "--out", Name: *out})); err != nil {
+				return err
+			}
+			outs := analysis.NewOutputs(e.ctx, e.stdout)
+			defer outs.Abort()
+			t, err := analysis.Load(e.ctx, in, outs)
 			if err != nil {
-				return usagef("--preset: %v", err)
-			}
-			pw := &preset.Weights
-			if *prior != "" {
-				if pw, err = detect.ReadWeights(*prior); err != nil {
-					return usagef("%v", err)
-				}
-			}
-			ps := detect.NewParams()
-			if *config != "" {
-				if err := ps.LoadConfig(*config); err != nil {
-					return usagef("%v", err)
-				}
-			}
-			for k, v := range params {
-				ps.Set(k, v)
-			}
-			if err := ps.Check(preset.Detectors); err != nil {
-				return usagef("%v", err)
-			}
-			in, _, err := lf.load(e)
-			if err != nil {
-				if errors.Is(err, datasets.ErrBadOption) {
-					return usagef("%v", err)
-				}
 				return err
 			}
 			labeled := 0
-			for _, l := range in.trades.Label {
+			for _, l := range t.Label {
 				if l != datasets.LabelNone {
 					labeled++
 				}
@@ -94,8 +76,7 @@ var calibrateCmd = &command{
 			if labeled == 0 {
 				return &dataError{fmt.Errorf("%s: no row has an is_wash label", strings.Join(lf.trades, ", "))}
 			}
-			dIn := &detect.Input{Features: features.Compute(in.trades), Funders: in.funders, DenyFunders: in.denyFunders}
-			o, err := pipeline.Run(e.ctx, dIn, preset, ps, pw)
+			o, err := c.Detect(e.ctx, t, features.Compute(t))
 			if err != nil {
 				return err
 			}
@@ -103,18 +84,29 @@ var calibrateCmd = &command{
 			if lam == 0 {
 				lam = -1 // Options: negative means no penalty
 			}
-			fit, err := calibrate.Fit(in.trades.Len(), o.Result, preset.Detectors, in.trades.Label,
-				calibrate.Options{Lambda: lam, Prior: pw, Threshold: *threshold})
+			fit, err := calibrate.Fit(t.Len(), o.Result, c.Preset.Detectors, t.Label,
+				calibrate.Options{Lambda: lam, Prior: c.Weights, Threshold: *threshold})
 			if errors.Is(err, calibrate.ErrNoRows) {
 				return &dataError{fmt.Errorf("%s: %w", strings.Join(lf.trades, ", "), err)}
 			}
 			if err != nil {
 				return err
 			}
-			if err := calibrate.WriteFile(*out, fit.Weights); err != nil {
+			b, err := calibrate.Marshal(fit.Weights)
+			if err != nil {
 				return err
 			}
-			printFit(e.stdout, preset.Name, pw, labeled, fit, *out)
+			if err := outs.Add("--out", *out, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
+				return err
+			}
+			if err := outs.Commit(); err != nil {
+				return err
+			}
+			lf.reportRejects(e, t)
+			printFit(e.stdout, c.Preset.Name, c.Weights, labeled, fit, *out)
+			if e.ctx.Err() != nil {
+				return context.Cause(e.ctx)
+			}
 			return nil
 		}
 	},

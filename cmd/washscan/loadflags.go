@@ -4,9 +4,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	"golang.org/x/term"
 
+	"github.com/washscan/washscan/analysis"
 	"github.com/washscan/washscan/datasets"
 )
 
@@ -34,91 +36,67 @@ func (l *loadFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&l.allow, "allow", "", "`FILE` of addresses treated as unknown (escrows, aggregators, marketplace vaults)")
 	fs.StringVar(&l.denyFunders, "deny-funders", "", "`FILE` of funders that never link wallets (exchanges, bridges, mixers)")
 	fs.BoolVar(&l.skipBad, "skip-bad-rows", false, "keep going past bad rows, writing them to --rejects")
-	fs.StringVar(&l.rejects, "rejects", "rejects.csv", "`FILE` for rows rejected under --skip-bad-rows")
+	fs.StringVar(&l.rejects, "rejects", analysis.DefaultRejects, "`FILE` for rows rejected under --skip-bad-rows")
 }
 
-// input is a loaded dataset with its side tables.
-type input struct {
-	trades      *datasets.Trades
-	funders     *datasets.Funders
-	denyFunders map[datasets.AddrID]bool
-}
-
-// load reads the files named by the flags. With no --trades it returns
-// ok=false and loads nothing, so the caller can choose a default.
-func (l *loadFlags) load(e *env) (in *input, ok bool, err error) {
-	if len(l.trades) == 0 {
-		return nil, false, nil
-	}
-	opt := datasets.LoadOptions{
-		Map:         l.mapCols,
-		Set:         l.setCols,
-		TimeFormat:  l.timeFormat,
-		SkipBadRows: l.skipBad,
-		Stdin:       e.stdin,
+// input returns what the flags ask to load.
+func (l *loadFlags) input(e *env) analysis.Input {
+	in := analysis.Input{
+		Trades: l.trades,
+		Load: datasets.LoadOptions{
+			Map:         l.mapCols,
+			Set:         l.setCols,
+			TimeFormat:  l.timeFormat,
+			SkipBadRows: l.skipBad,
+			Stdin:       e.stdin,
+			Funders:     l.funders,
+			Allow:       l.allow,
+			DenyFunders: l.denyFunders,
+			OnLoad:      e.onLoad,
+		},
+		Rejects: l.rejects,
 	}
 	if f, isFile := e.stderr.(*os.File); isFile && term.IsTerminal(int(f.Fd())) {
-		opt.Progress = e.stderr
+		in.Load.Progress = e.stderr
 	}
-	var rej *datasets.RejectsFile
-	if l.skipBad {
-		rej, err = datasets.CreateRejects(l.rejects)
-		if err != nil {
-			return nil, false, err
-		}
-		defer rej.Abort()
-		opt.OnReject = rej.Add
-	}
-	t, err := datasets.Load(l.trades, opt)
-	if err != nil {
-		return nil, false, err
-	}
-	if rej != nil {
-		if err := rej.Commit(); err != nil {
-			return nil, false, err
-		}
-		if t.Stats.RowsRejected > 0 {
-			fmt.Fprintf(e.stderr, "washscan: %d bad rows skipped, listed in %s\n", t.Stats.RowsRejected, l.rejects)
-		}
-	}
-	in, err = l.sideTables(t)
-	return in, true, err
+	return in
 }
 
-// sideTables loads --allow, --funders and --deny-funders against t.
-func (l *loadFlags) sideTables(t *datasets.Trades) (*input, error) {
-	in := &input{trades: t, denyFunders: map[datasets.AddrID]bool{}}
-	// Funders first: LoadFunders interns funder addresses that no trade
-	// names, and an allow-listed funder must be unknown too (SPEC §1.3:
-	// never a wallet, node or link).
-	if l.funders != "" {
-		f, err := datasets.LoadFunders(l.funders, t)
-		if err != nil {
-			return nil, err
-		}
-		in.funders = f
+// reportRejects tells how many bad rows were skipped, and where they went.
+func (l *loadFlags) reportRejects(e *env, t *datasets.Trades) {
+	if t != nil && l.skipBad && t.Stats.RowsRejected > 0 {
+		fmt.Fprintf(e.stderr, "washscan: %d bad rows skipped, listed in %s\n", t.Stats.RowsRejected, l.rejects)
 	}
-	if l.allow != "" {
-		list, err := datasets.ReadAddressList(l.allow)
-		if err != nil {
-			return nil, err
+}
+
+// configFlags are the detection flags shared by analyze, bench and
+// calibrate: one syntax for each, resolved by analysis.Resolve.
+type configFlags struct {
+	config string
+	params paramFlag
+}
+
+func (c *configFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.config, "config", "", "JSON `FILE` of detector parameters {\"detector.name\": value}")
+	fs.Var(&c.params, "param", "set a detector parameter: `detector.name=value[,...]` (repeatable); the parameters:"+paramList())
+}
+
+// spec returns the resolver's input for preset and weights file.
+func (c *configFlags) spec(preset, weights, weightsOption string) analysis.ConfigSpec {
+	return analysis.ConfigSpec{Preset: preset, Config: c.config, Params: c.params, Weights: weights, WeightsOption: weightsOption}
+}
+
+// paramFlag collects --param settings: repeatable, each a comma list of
+// detector.name=value.
+type paramFlag []string
+
+func (p *paramFlag) String() string { return strings.Join(*p, ",") }
+func (p *paramFlag) Set(s string) error {
+	for _, part := range strings.Split(s, ",") {
+		if _, _, err := analysis.ParseParam(part); err != nil {
+			return err
 		}
-		for _, a := range list {
-			if id, ok := t.Addrs.Lookup(a); ok {
-				t.Addrs.MarkUnknown(id)
-			}
-		}
+		*p = append(*p, part)
 	}
-	if l.denyFunders != "" {
-		list, err := datasets.ReadAddressList(l.denyFunders)
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range list {
-			if id, ok := t.Addrs.Lookup(a); ok {
-				in.denyFunders[id] = true
-			}
-		}
-	}
-	return in, nil
+	return nil
 }

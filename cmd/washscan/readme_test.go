@@ -193,7 +193,7 @@ func readmeSample(t *testing.T, doc []byte) string {
 			}
 			var body []string
 			for i := 0; i < len(m); i += 2 {
-				pair := m[i : min(i+2, len(m))]
+				pair := m[i:min(i+2, len(m))]
 				if strings.HasSuffix(pair[0].k, "_trend") || pair[0].k == "block_dates" {
 					pair = m[i : i+1]
 					i--

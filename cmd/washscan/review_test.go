@@ -37,7 +37,7 @@ func readFlags(t *testing.T, path string) []string {
 }
 
 // TestAllowListedFunderLinksNobody: an --allow address is unknown everywhere
-// (SPEC §1.3: never a wallet, node or link), also when it appears only in the
+// (docs/contract.md §1.3: never a wallet, node or link), also when it appears only in the
 // --funders file and in no trade. Row 1's parties share an allow-listed
 // funder; row 2's share an ordinary one.
 func TestAllowListedFunderLinksNobody(t *testing.T) {

@@ -3,7 +3,7 @@
 //
 // [Ingest] queries eth_getLogs (through go-ethereum's ethclient) for the
 // ERC-721 and ERC-20 Transfer, ERC-1155 TransferSingle and TransferBatch
-// events of a set of contracts, and turns them into canonical rows (SPEC §6):
+// events of a set of contracts, and turns them into canonical rows (docs/contract.md §6):
 // one row per transferred item, with that log's log_index, ordered by
 // (block_number, log_index, batch position). Each transaction that moved an
 // item is priced from the sale events of known marketplaces in it (Seaport

@@ -330,7 +330,7 @@ func readWallets(r io.Reader, name string) ([]datasets.Address, error) {
 }
 
 // WriteFunders writes the found funders as CSV wallet,funder,block_time
-// (SPEC §1.2, block_time in RFC 3339 UTC), atomically; wallets without a
+// (docs/contract.md §1.2, block_time in RFC 3339 UTC), atomically; wallets without a
 // funder are left out.
 func WriteFunders(path string, list []Funding) error {
 	a, err := datasets.CreateAtomic(path)

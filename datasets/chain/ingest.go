@@ -75,7 +75,7 @@ var transferTopics = []common.Hash{TopicTransfer, TopicTransferSingle, TopicTran
 	TopicPunkAssign, TopicPunkTransfer, TopicPunkBought}
 
 // Ingest reads the transfers of cfg.Contracts in the block range from a node
-// and writes one canonical row per transferred item to cfg.Out (SPEC §6).
+// and writes one canonical row per transferred item to cfg.Out (docs/contract.md §6).
 //
 // Blocks are read in chunks; after each chunk the rows are appended to a
 // checkpoint beside Out, so an interrupted ingest resumes (cfg.Resume) after
@@ -236,7 +236,7 @@ type rpcReceipt struct {
 // errReorg is a chunk whose logs and headers disagree: the chain moved under us.
 var errReorg = errors.New("chain reorganised while reading")
 
-// chunk reads blocks lo..hi and returns their rows in SPEC §6 order.
+// chunk reads blocks lo..hi and returns their rows in docs/contract.md §6 order.
 func (g *ingester) chunk(ctx context.Context, lo, hi uint64) ([]pendingRow, error) {
 	for attempt := 0; ; attempt++ {
 		rows, err := g.chunkOnce(ctx, lo, hi)

@@ -30,7 +30,7 @@ var (
 )
 
 // DefaultMarketplaces is the built-in list of Ethereum mainnet marketplaces
-// whose sale events ingest trusts (SPEC §6): Seaport 1.1–1.6 (OpenSea), the
+// whose sale events ingest trusts (docs/contract.md §6): Seaport 1.1–1.6 (OpenSea), the
 // CryptoPunks market, LooksRare v1 and v2, Blur (Exchange v1) and X2Y2. A sale
 // event from any other address is ignored, since anyone can deploy a contract
 // that emits a look-alike OrderFulfilled.

@@ -41,19 +41,19 @@ const (
 var FS embed.FS
 
 // Load reads the embedded market and its funders. opt applies as for any
-// trades file (its Map, Set and TimeFormat are not needed by the sample). The
-// returned table names its one file Name.
-func Load(opt datasets.LoadOptions) (*datasets.Trades, *datasets.Funders, error) {
+// trades file (its Map, Set and TimeFormat are not needed by the sample); when
+// opt.Funders is empty the embedded funders are read. The returned table
+// names its one file Name.
+func Load(opt datasets.LoadOptions) (*datasets.Trades, error) {
+	if opt.Funders == "" {
+		opt.Funders, opt.FundersFS = FundersFile, FS
+	}
 	t, err := datasets.LoadFS(FS, []string{TradesFile}, opt)
 	if err != nil {
-		return nil, nil, fmt.Errorf("load %s: %w", Name, err)
+		return nil, fmt.Errorf("load %s: %w", Name, err)
 	}
 	if len(t.Files) > 0 {
 		t.Files[0] = Name
 	}
-	f, err := datasets.LoadFundersFS(FS, FundersFile, t)
-	if err != nil {
-		return nil, nil, fmt.Errorf("load %s: %w", FundersName, err)
-	}
-	return t, f, nil
+	return t, nil
 }

@@ -14,10 +14,11 @@ import (
 )
 
 func TestLoad(t *testing.T) {
-	tr, f, err := Load(datasets.LoadOptions{})
+	tr, err := Load(datasets.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	f := tr.Funders
 	st := tr.Stats
 	if st.RowsRejected != 0 || st.RowsDuplicate != 0 {
 		t.Errorf("stats %+v: want no rejected or duplicate rows", st)

@@ -1,6 +1,6 @@
 // Package synth generates labeled synthetic NFT and ERC-20 markets: canonical
-// trade rows (SPEC §1.1) with the ground-truth is_wash label of SPEC §5, and
-// the first funder of every wallet (SPEC §1.2). `washscan synth` and the
+// trade rows (docs/contract.md §1.1) with the ground-truth is_wash label of docs/contract.md §5, and
+// the first funder of every wallet (docs/contract.md §1.2). `washscan synth` and the
 // embedded sample market (package datasets/sample) are built on it, and
 // bench and tests call [Generate] in-process.
 //
@@ -58,7 +58,7 @@
 // so far, a campaign of a kind drawn from Config.Mix starts. Every leg inside
 // the pattern is labeled wash; the purchase that brings each token in from an
 // outside owner (buy-in) and the sale that takes it out to an outside buyer
-// (sell-out, not always: otherwise the group holds) are organic, as SPEC §5
+// (sell-out, not always: otherwise the group holds) are organic, as docs/contract.md §5
 // says. Tokens are locked while a campaign holds them, so ownership stays
 // consistent. Wash legs are priced at floor × U(1.2, 3) (65% of campaigns:
 // volume inflation) or floor × U(0.92, 1.08) (near floor), on one platform and

@@ -38,7 +38,7 @@ func (s Stats) WashShare() float64 {
 }
 
 // Generate writes the market described by cfg to w and, when funders is not
-// nil, its funders CSV (wallet,funder,block_time; SPEC §1.2) to funders after
+// nil, its funders CSV (wallet,funder,block_time; docs/contract.md §1.2) to funders after
 // the last row. It does not Close or Abort w: the caller commits or discards
 // it. Rows passed to w.Write are reused after Write returns.
 //

@@ -120,7 +120,7 @@ type assetKey struct {
 
 func key(r *datasets.Row) assetKey { return assetKey{r.Contract, r.TokenID} }
 
-// TestInvariants checks, row by row, the properties SPEC §1.1 and §5 ask of a
+// TestInvariants checks, row by row, the properties docs/contract.md §1.1 and §5 ask of a
 // labeled market.
 func TestInvariants(t *testing.T) {
 	for _, seed := range []uint64{1, 2, 3} {

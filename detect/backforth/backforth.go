@@ -14,6 +14,12 @@ import (
 	"github.com/washscan/washscan/features"
 )
 
+// The parameters of Detector.
+var (
+	paramWindow = &detect.Param{Name: "window", Doc: "longest time between the two legs of a round trip", Kind: detect.Duration, Default: "30d"}
+	paramTight  = &detect.Param{Name: "tight", Doc: "gap between the legs up to which a round trip has strength 1", Kind: detect.Duration, Default: "1d"}
+)
+
 // Detector flags both legs of an A→B, B→A round trip of one asset within
 // the window.
 var Detector = &detect.Detector{
@@ -27,18 +33,8 @@ logarithm of the gap to 0.3 at window. Unknown addresses and the hubs of
 fungible tokens (detector hubs) never count; A→A rows are left to
 self_trade.`,
 	Requires: []*detect.Detector{hubs.Detector},
-	Params: []detect.Param{{
-		Name:    "window",
-		Doc:     "longest time between the two legs of a round trip",
-		Kind:    detect.Duration,
-		Default: "30d",
-	}, {
-		Name:    "tight",
-		Doc:     "gap between the legs up to which a round trip has strength 1",
-		Kind:    detect.Duration,
-		Default: "1d",
-	}},
-	Run: run,
+	Params:   []*detect.Param{paramWindow, paramTight},
+	Run:      run,
 }
 
 // shortSeq is the sequence length up to which a backward scan replaces the map.
@@ -67,8 +63,8 @@ type worker struct {
 
 func run(p *detect.Pass) (any, error) {
 	fs := p.Features
-	window := p.Duration("window")
-	tight := p.Duration("tight")
+	window := p.Duration(paramWindow)
+	tight := p.Duration(paramTight)
 	na := len(fs.AssetStart) - 1
 	if na <= 0 {
 		return nil, nil

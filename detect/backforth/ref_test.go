@@ -25,7 +25,7 @@ var refDetector = &detect.Detector{
 		fs := p.Features
 		tbl, _ := p.ResultOf[hubs.Detector].(*hubs.Table)
 		seller, buyer := tbl.Columns(fs)
-		w := &worker{fs: fs, window: p.Duration("window"), tight: p.Duration("tight")}
+		w := &worker{fs: fs, window: p.Duration(paramWindow), tight: p.Duration(paramTight)}
 		tm := fs.T.Time
 		valid := func(r int32) bool {
 			return seller[r] != features.NoWallet && buyer[r] != features.NoWallet && seller[r] != buyer[r]

@@ -17,6 +17,17 @@ import (
 	"github.com/washscan/washscan/features"
 )
 
+// The parameters of Detector.
+var (
+	paramWindow         = &detect.Param{Name: "window", Kind: detect.Duration, Default: "30d", Doc: "time within which a ring must close"}
+	paramWindowFungible = &detect.Param{Name: "window_fungible", Kind: detect.Duration, Default: "1d", Doc: "time within which a ring of an ERC-20 token must close (organic swaps close loops over weeks)"}
+	paramMinWindow      = &detect.Param{Name: "min_window", Kind: detect.Duration, Default: "1h", Min: 1, Doc: "shortest window tried for components larger than max_component"}
+	paramMinLen         = &detect.Param{Name: "min_len", Kind: detect.Int, Default: "3", Min: 2, Max: 64, Doc: "fewest legs of a reported cycle (2 adds back-and-forth)"}
+	paramMaxLen         = &detect.Param{Name: "max_len", Kind: detect.Int, Default: "6", Min: 2, Max: 64, Doc: "most legs of a reported cycle"}
+	paramMaxComponent   = &detect.Param{Name: "max_component", Kind: detect.Int, Default: "50", Doc: "largest strongly connected component (wallets) whose cycles are enumerated"}
+	paramBudget         = &detect.Param{Name: "budget", Kind: detect.Int, Default: "200000", Doc: "work budget (arc inspections) per component"}
+)
+
 // Detector flags the legs of trade rings (cycles of three or more wallets)
 // per token and per collection.
 var Detector = &detect.Detector{
@@ -29,16 +40,8 @@ legs inside components of at most max_component wallets, under a work budget.
 Flags every row on a cycle. Large components are re-examined in windows a
 quarter as long, down to min_window.`,
 	Requires: []*detect.Detector{graph.Partners, hubs.Detector},
-	Params: []detect.Param{
-		{Name: "window", Kind: detect.Duration, Default: "30d", Doc: "time within which a ring must close"},
-		{Name: "window_fungible", Kind: detect.Duration, Default: "1d", Doc: "time within which a ring of an ERC-20 token must close (organic swaps close loops over weeks)"},
-		{Name: "min_window", Kind: detect.Duration, Default: "1h", Doc: "shortest window tried for components larger than max_component"},
-		{Name: "min_len", Kind: detect.Number, Default: "3", Doc: "fewest legs of a reported cycle (2 adds back-and-forth)"},
-		{Name: "max_len", Kind: detect.Number, Default: "6", Doc: "most legs of a reported cycle"},
-		{Name: "max_component", Kind: detect.Number, Default: "50", Doc: "largest strongly connected component (wallets) whose cycles are enumerated"},
-		{Name: "budget", Kind: detect.Number, Default: "200000", Doc: "work budget (arc inspections) per component"},
-	},
-	Run: run,
+	Params:   []*detect.Param{paramWindow, paramWindowFungible, paramMinWindow, paramMinLen, paramMaxLen, paramMaxComponent, paramBudget},
+	Run:      run,
 }
 
 // config is the detector's parameters, read once.
@@ -71,13 +74,13 @@ type group struct {
 func run(pass *detect.Pass) (any, error) {
 	f := pass.Features
 	cfg := config{
-		window:         pass.Duration("window"),
-		minWindow:      max(pass.Duration("min_window"), 1),
-		fungibleWindow: pass.Duration("window_fungible"),
-		minLen:         max(pass.Int("min_len"), 2),
-		maxLen:         min(pass.Int("max_len"), 64),
-		maxComp:        pass.Int("max_component"),
-		budget:         int64(pass.Float("budget")),
+		window:         pass.Duration(paramWindow),
+		minWindow:      max(pass.Duration(paramMinWindow), 1),
+		fungibleWindow: pass.Duration(paramWindowFungible),
+		minLen:         max(pass.Int(paramMinLen), 2),
+		maxLen:         min(pass.Int(paramMaxLen), 64),
+		maxComp:        pass.Int(paramMaxComponent),
+		budget:         int64(pass.Float(paramBudget)),
 	}
 	if cfg.window <= 0 {
 		cfg.window = 1 << 62

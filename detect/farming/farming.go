@@ -14,6 +14,15 @@ import (
 	"github.com/washscan/washscan/features"
 )
 
+// The parameters of Detector.
+var (
+	paramWindow        = &detect.Param{Name: "window", Kind: detect.Duration, Default: "7d", Doc: "time within which the group's trades fall"}
+	paramMinWallets    = &detect.Param{Name: "min_wallets", Kind: detect.Int, Default: "2", Min: 2, Doc: "smallest group"}
+	paramMaxWallets    = &detect.Param{Name: "max_wallets", Kind: detect.Int, Default: "5", Min: 2, Doc: "largest group"}
+	paramMinTokens     = &detect.Param{Name: "min_tokens", Kind: detect.Int, Default: "5", Min: 1, Doc: "fewest distinct tokens traded inside the group"}
+	paramMinPairTokens = &detect.Param{Name: "min_pair_tokens", Kind: detect.Int, Default: "2", Min: 1, Doc: "distinct tokens two wallets must trade with each other to be linked"}
+)
+
 // Detector flags small groups of wallets passing many tokens among
 // themselves on one marketplace.
 var Detector = &detect.Detector{
@@ -24,14 +33,8 @@ Per platform, in sliding windows: wallets are linked when they traded at
 least min_pair_tokens distinct tokens with each other; a linked group of
 min_wallets..max_wallets wallets that moved at least min_tokens distinct tokens
 among themselves has its internal trades flagged.`,
-	Params: []detect.Param{
-		{Name: "window", Kind: detect.Duration, Default: "7d", Doc: "time within which the group's trades fall"},
-		{Name: "min_wallets", Kind: detect.Number, Default: "2", Doc: "smallest group"},
-		{Name: "max_wallets", Kind: detect.Number, Default: "5", Doc: "largest group"},
-		{Name: "min_tokens", Kind: detect.Number, Default: "5", Doc: "fewest distinct tokens traded inside the group"},
-		{Name: "min_pair_tokens", Kind: detect.Number, Default: "2", Doc: "distinct tokens two wallets must trade with each other to be linked"},
-	},
-	Run: run,
+	Params: []*detect.Param{paramWindow, paramMinWallets, paramMaxWallets, paramMinTokens, paramMinPairTokens},
+	Run:    run,
 }
 
 type config struct {
@@ -49,11 +52,11 @@ type item struct {
 
 func run(pass *detect.Pass) (any, error) {
 	cfg := config{
-		window:        pass.Duration("window"),
-		minWallets:    max(pass.Int("min_wallets"), 2),
-		maxWallets:    pass.Int("max_wallets"),
-		minTokens:     max(pass.Int("min_tokens"), 1),
-		minPairTokens: max(pass.Int("min_pair_tokens"), 1),
+		window:        pass.Duration(paramWindow),
+		minWallets:    max(pass.Int(paramMinWallets), 2),
+		maxWallets:    pass.Int(paramMaxWallets),
+		minTokens:     max(pass.Int(paramMinTokens), 1),
+		minPairTokens: max(pass.Int(paramMinPairTokens), 1),
 	}
 	return nil, scanAll(pass, cfg, pass.Report)
 }

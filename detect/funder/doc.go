@@ -1,5 +1,5 @@
 // Package funder holds the common_funder detector: buyer and seller of a
-// trade share a first funder, or one of them funded the other (SPEC §1.2).
+// trade share a first funder, or one of them funded the other (docs/contract.md §1.2).
 //
 // Wallets that an operator creates for wash trading are typically funded from
 // one address, so a first-funder link between the two sides of a trade is a

@@ -9,6 +9,9 @@ import (
 	"github.com/washscan/washscan/features"
 )
 
+// The parameters of Detector.
+var paramMaxFanout = &detect.Param{Name: "max_fanout", Doc: "a funder of more than this many wallets links nobody (0: no limit)", Kind: detect.Int, Default: "20"}
+
 // Detector flags trades whose buyer and seller are linked by first funders.
 var Detector = &detect.Detector{
 	Name: "common_funder",
@@ -17,9 +20,7 @@ var Detector = &detect.Detector{
 A funder of more than max_fanout wallets (an exchange, a bridge) links nobody,
 nor does one in --deny-funders. Strength 0.6 for a shared funder, 0.8 when one
 side funded the other. Needs --funders.`,
-	Params: []detect.Param{
-		{Name: "max_fanout", Doc: "a funder of more than this many wallets links nobody (0: no limit)", Kind: detect.Number, Default: "20"},
-	},
+	Params:     []*detect.Param{paramMaxFanout},
 	Run:        run,
 	ResultType: reflect.TypeOf((*Linker)(nil)),
 }
@@ -119,7 +120,7 @@ func run(p *detect.Pass) (any, error) {
 		return (*Linker)(nil), nil
 	}
 	f := p.Features
-	l := NewLinker(f, p.Funders, p.DenyFunders, p.Int("max_fanout"))
+	l := NewLinker(f, p.Funders, p.DenyFunders, p.Int(paramMaxFanout))
 	for i := 0; i < f.N; i++ {
 		s, b := f.Seller[i], f.Buyer[i]
 		if s == b {

@@ -80,6 +80,12 @@ func (t *Table) patch(f *features.Set) {
 	}
 }
 
+// The parameters of Detector.
+var (
+	paramMaxCounterparties = &detect.Param{Name: "max_counterparties", Kind: detect.Int, Default: "50", Doc: "distinct counterparties on one fungible asset from which a wallet is a hub of it (0 disables)"}
+	paramERC1155           = &detect.Param{Name: "erc1155", Kind: detect.Int, Default: "0", Max: 1, Doc: "1 to apply the rule to erc1155 tokens as well as erc20"}
+)
+
 // Detector finds the hubs of fungible assets. It reports no findings; its
 // result is a *[Table].
 var Detector = &detect.Detector{
@@ -92,13 +98,10 @@ router or market maker) is a hub of that asset: back_and_forth,
 volume_matching and cycle treat it as an unknown party on that asset, so no
 round trip, matched set or ring is formed through it. NFTs (erc721) are never
 affected.`,
-	Params: []detect.Param{
-		{Name: "max_counterparties", Kind: detect.Number, Default: "50", Doc: "distinct counterparties on one fungible asset from which a wallet is a hub of it (0 disables)"},
-		{Name: "erc1155", Kind: detect.Number, Default: "0", Doc: "1 to apply the rule to erc1155 tokens as well as erc20"},
-	},
+	Params:     []*detect.Param{paramMaxCounterparties, paramERC1155},
 	ResultType: reflect.TypeOf((*Table)(nil)),
 	Run: func(pass *detect.Pass) (any, error) {
-		return Compute(pass.Features, pass.Int("max_counterparties"), pass.Int("erc1155") != 0), nil
+		return Compute(pass.Features, pass.Int(paramMaxCounterparties), pass.Int(paramERC1155) != 0), nil
 	},
 }
 

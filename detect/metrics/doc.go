@@ -1,4 +1,4 @@
-// Package metrics computes the wash-trade metrics document of SPEC §3.1, in
+// Package metrics computes the wash-trade metrics document of docs/contract.md §3.1, in
 // the shape of the UnleashNFTs v2 wash-trade endpoints: one object for the
 // whole market and lists of marketplaces, collections, wallets and NFTs, each
 // with the same metric fields, for a time window and the window before it.

@@ -90,7 +90,7 @@ type Options struct {
 	Tests any
 }
 
-// Metrics are the fields every scope object carries, in SPEC order. Counts are
+// Metrics are the fields every scope object carries, in docs/contract.md order. Counts are
 // integers; ratios, changes and volumes float64; null is a nil pointer.
 type Metrics struct {
 	WashtradeAssets                  int64    `json:"washtrade_assets"`
@@ -151,7 +151,7 @@ type NFT struct {
 	Metrics
 }
 
-// Report is the metrics document of SPEC §3.1.
+// Report is the metrics document of docs/contract.md §3.1.
 type Report struct {
 	Washscan     Provenance    `json:"washscan"`
 	AsOf         string        `json:"as_of"`

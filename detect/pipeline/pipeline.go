@@ -15,13 +15,12 @@ type Outcome struct {
 }
 
 // Run runs preset's detectors over in and scores every row with w (the
-// preset's own weights when w is nil).
+// preset's own weights when w is nil). params, checked once at start-up
+// (package analysis resolves them), may hold settings for detectors the
+// preset does not run; nil means every default.
 func Run(ctx context.Context, in *detect.Input, preset *detect.Preset, params *detect.Params, w *detect.Weights) (*Outcome, error) {
 	if params == nil {
 		params = detect.NewParams()
-	}
-	if err := params.Check(preset.Detectors); err != nil {
-		return nil, err
 	}
 	if w == nil {
 		w = &preset.Weights

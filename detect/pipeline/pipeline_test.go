@@ -41,11 +41,3 @@ func TestRun(t *testing.T) {
 		t.Errorf("with low weights the self trade scores %v, want in (0, 0.5)", s)
 	}
 }
-
-func TestRunRejectsUnknownParam(t *testing.T) {
-	p := detect.NewParams()
-	p.Set("self_trade.nope", "1")
-	if _, err := pipeline.Run(context.Background(), input(), registry.Default, p, nil); err == nil {
-		t.Fatal("unknown parameter accepted")
-	}
-}

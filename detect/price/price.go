@@ -15,6 +15,15 @@ import (
 	"github.com/washscan/washscan/features"
 )
 
+// The parameters of Detector.
+var (
+	paramWindow     = &detect.Param{Name: "window", Doc: "number of previous sales of the collection in the rolling median", Kind: detect.Int, Default: "50", Min: 1}
+	paramMaxAge     = &detect.Param{Name: "max_age", Doc: "sales older than this leave the rolling median (0: no limit)", Kind: detect.Duration, Default: "30d"}
+	paramMinSamples = &detect.Param{Name: "min_samples", Doc: "fewest previous sales for a median to count", Kind: detect.Int, Default: "10", Min: 1}
+	paramFactor     = &detect.Param{Name: "factor", Doc: "price ratio to the median (either way) that is anomalous", Kind: detect.Number, Default: "5", Min: 1}
+	paramLinkWindow = &detect.Param{Name: "link_window", Doc: "counterparties that traded with each other this close in time are linked", Kind: detect.Duration, Default: "30d"}
+)
+
 // Detector flags sales priced far from the collection's rolling median
 // between linked counterparties.
 var Detector = &detect.Detector{
@@ -26,14 +35,8 @@ previous window sales in the same currency (at least min_samples of them);
 flagged only when seller and buyer are linked by first funders (common_funder's
 rule) or traded with each other within link_window.`,
 	Requires: []*detect.Detector{funder.Detector},
-	Params: []detect.Param{
-		{Name: "window", Doc: "number of previous sales of the collection in the rolling median", Kind: detect.Number, Default: "50"},
-		{Name: "max_age", Doc: "sales older than this leave the rolling median (0: no limit)", Kind: detect.Duration, Default: "30d"},
-		{Name: "min_samples", Doc: "fewest previous sales for a median to count", Kind: detect.Number, Default: "10"},
-		{Name: "factor", Doc: "price ratio to the median (either way) that is anomalous", Kind: detect.Number, Default: "5"},
-		{Name: "link_window", Doc: "counterparties that traded with each other this close in time are linked", Kind: detect.Duration, Default: "30d"},
-	},
-	Run: run,
+	Params:   []*detect.Param{paramWindow, paramMaxAge, paramMinSamples, paramFactor, paramLinkWindow},
+	Run:      run,
 }
 
 // anomaly is an anomalous sale before the link check.
@@ -46,14 +49,14 @@ type anomaly struct {
 func run(p *detect.Pass) (any, error) {
 	f := p.Features
 	t := f.T
-	window := max(1, p.Int("window"))
-	minSamples := max(1, p.Int("min_samples"))
-	factor := p.Float("factor")
+	window := max(1, p.Int(paramWindow))
+	minSamples := max(1, p.Int(paramMinSamples))
+	factor := p.Float(paramFactor)
 	if factor <= 1 {
 		return nil, fmt.Errorf("factor %v: want > 1", factor)
 	}
-	linkWindow := p.Duration("link_window")
-	maxAge := p.Duration("max_age")
+	linkWindow := p.Duration(paramLinkWindow)
+	maxAge := p.Duration(paramMaxAge)
 	linker, _ := p.ResultOf[funder.Detector].(*funder.Linker)
 
 	// Group sales by (contract, currency), in canonical order, numbered by

@@ -35,14 +35,14 @@ func refMedian(sorted []float64) float64 {
 func refRun(p *detect.Pass) (any, error) {
 	f := p.Features
 	t := f.T
-	window := max(1, p.Int("window"))
-	minSamples := max(1, p.Int("min_samples"))
-	factor := p.Float("factor")
+	window := max(1, p.Int(paramWindow))
+	minSamples := max(1, p.Int(paramMinSamples))
+	factor := p.Float(paramFactor)
 	if factor <= 1 {
 		return nil, fmt.Errorf("factor %v: want > 1", factor)
 	}
-	linkWindow := p.Duration("link_window")
-	maxAge := p.Duration("max_age")
+	linkWindow := p.Duration(paramLinkWindow)
+	maxAge := p.Duration(paramMaxAge)
 	linker, _ := p.ResultOf[funder.Detector].(*funder.Linker)
 
 	// Group sales by (contract, currency), in canonical order. A sale

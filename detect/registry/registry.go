@@ -83,7 +83,7 @@ var Default = &detect.Preset{
 	}, Source: "builtin"},
 }
 
-// Dune reproduces the Dune spellbook nft.wash_trades filters (SPEC §4): any
+// Dune reproduces the Dune spellbook nft.wash_trades filters (docs/contract.md §4): any
 // one filter flags the row.
 var Dune = &detect.Preset{
 	Name:      "dune",

@@ -8,7 +8,7 @@
 // burst means the token kept coming back to w: the signature of a wash loop.
 // Sales are treated alike with the seller.
 //
-// Which rows are flagged follows the labeling of SPEC §5: within a buy burst
+// Which rows are flagged follows the labeling of docs/contract.md §5: within a buy burst
 // every buy but the first is flagged (the first brought the token in, often
 // from an outside seller); within a sell burst every sale but the last is
 // flagged (the last may take it out to an outside buyer). The strength grows

@@ -23,8 +23,8 @@ var refDetector = &detect.Detector{Name: "repeat_trade_ref", Doc: "reference", P
 func refRun(p *detect.Pass) (any, error) {
 	f := p.Features
 	t := f.T
-	minCount := max(2, p.Int("min_count"))
-	window := p.Duration("window")
+	minCount := max(2, p.Int(paramMinCount))
+	window := p.Duration(paramWindow)
 	var buf []int32
 	for a := 0; a < t.Assets.Len(); a++ {
 		rows := f.AssetTrades(datasets.AssetID(a))

@@ -10,6 +10,12 @@ import (
 	"github.com/washscan/washscan/features"
 )
 
+// The parameters of Detector.
+var (
+	paramMinCount = &detect.Param{Name: "min_count", Doc: "buys (or sells) of one token by one wallet that make a burst", Kind: detect.Int, Default: "3", Min: 2}
+	paramWindow   = &detect.Param{Name: "window", Doc: "longest span of one burst window", Kind: detect.Duration, Default: "30d"}
+)
+
 // Detector flags repeated buys or sells of one NFT by one wallet.
 var Detector = &detect.Detector{
 	Name: "repeat_trade",
@@ -17,18 +23,15 @@ var Detector = &detect.Detector{
 
 Within such a burst every buy but the first and every sale but the last is
 flagged; strength 1 − 2^−(c − min_count + 1) for a burst of c trades.`,
-	Params: []detect.Param{
-		{Name: "min_count", Doc: "buys (or sells) of one token by one wallet that make a burst", Kind: detect.Number, Default: "3"},
-		{Name: "window", Doc: "longest span of one burst window", Kind: detect.Duration, Default: "30d"},
-	},
-	Run: run,
+	Params: []*detect.Param{paramMinCount, paramWindow},
+	Run:    run,
 }
 
 func run(p *detect.Pass) (any, error) {
 	f := p.Features
 	t := f.T
-	minCount := max(2, p.Int("min_count"))
-	window := p.Duration("window")
+	minCount := max(2, p.Int(paramMinCount))
+	window := p.Duration(paramWindow)
 	trades := f.Trades()
 	// mixed[a]: asset a has a row that is not erc721. One sequential pass
 	// over the standard column spares the per-row check, a read scattered

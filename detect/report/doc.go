@@ -1,4 +1,4 @@
-// Package report writes the per-trade flags file of SPEC §3.2: every loaded
+// Package report writes the per-trade flags file of docs/contract.md §3.2: every loaded
 // row once, in input order, with washscan's verdict, score, level, reasons and
 // evidence.
 //
@@ -12,7 +12,7 @@
 // lower-case, block_time RFC 3339 UTC, currency upper-case, platform
 // lower-case; block_number and price_usd empty when not given; amount, price
 // and price_usd in the shortest decimal that reads back as the same float64,
-// so the metrics of SPEC §3.1 can be recomputed from this file alone).
+// so the metrics of docs/contract.md §3.1 can be recomputed from this file alone).
 // is_wash is the verdict (score ≥ threshold, never the input label); score is
 // in [0,1], rounded to 6 decimals; level is detect.Level of the score (0 below
 // 0.2, 1 below 0.4, 2 below 0.6, 3 below 0.8, 4 from 0.8); reasons are the

@@ -24,7 +24,8 @@ import (
 // text, and wallets in ascending order; the dune filters are the dune
 // detectors that fired; the Parquet file carries the metadata.
 func TestFormatsAgree(t *testing.T) {
-	tr, fu, err := sample.Load(datasets.LoadOptions{})
+	tr, err := sample.Load(datasets.LoadOptions{})
+	fu := tr.Funders
 	if err != nil {
 		t.Fatal(err)
 	}

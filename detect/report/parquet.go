@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
+	"io"
 	"maps"
 	"math"
 	"runtime"
@@ -99,19 +99,9 @@ func parquetProps(mem memory.Allocator) *parquet.WriterProperties {
 // variable only so tests can make row groups small.
 var parquetRowGroupRows = 4 * datasets.ParquetBatchRows
 
-func writeParquet(path string, t *datasets.Trades, sc *detect.Scores, opt Options) (err error) {
+// writeParquetTo writes the Parquet flags file to a.
+func writeParquetTo(a io.Writer, t *datasets.Trades, sc *detect.Scores, opt Options) (err error) {
 	schema := schemaFor(opt)
-	a, err := datasets.CreateAtomic(path)
-	if err != nil {
-		return fmt.Errorf("flags: %w", err)
-	}
-	committed := false
-	defer func() {
-		if err != nil && !committed {
-			a.Abort()
-			err = fmt.Errorf("write flags %s: %w", path, err)
-		}
-	}()
 	// The encoders' page and dictionary buffers come from a pool, reused
 	// from row group to row group instead of allocated (and zeroed) anew.
 	mem := datasets.NewBufferPool(256 << 20)
@@ -191,11 +181,7 @@ func writeParquet(path string, t *datasets.Trades, sc *detect.Scores, opt Option
 		aw.close()
 		return err
 	}
-	if err := aw.close(); err != nil {
-		return err
-	}
-	committed = true
-	return a.Commit()
+	return aw.close()
 }
 
 // columnEncoder writes the columns of a record into a buffered row group on

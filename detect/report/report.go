@@ -134,8 +134,9 @@ func CheckName(path string) error {
 	return nil
 }
 
-// formatOf returns the ending of Formats that path has ("" for none).
-func formatOf(path string) string {
+// FormatOf returns the ending of Formats that path has ("" for none): the
+// format to hand to WriteTo.
+func FormatOf(path string) string {
 	low := strings.ToLower(path)
 	for _, f := range slices.Backward(Formats) {
 		if strings.HasSuffix(low, f) {
@@ -145,20 +146,51 @@ func formatOf(path string) string {
 	return ""
 }
 
+func formatOf(path string) string { return FormatOf(path) }
+
 // WriteWith writes the flags file for every row of t to path, atomically,
 // in the format its name says (Formats). sc holds the scores of t's rows.
 func WriteWith(path string, t *datasets.Trades, sc *detect.Scores, opt Options) error {
-	if len(sc.Score) != t.Len() {
-		return fmt.Errorf("flags %s: %d scores for %d rows", path, len(sc.Score), t.Len())
-	}
-	f := formatOf(path)
-	switch {
-	case f == "":
+	f := FormatOf(path)
+	if f == "" {
 		return CheckName(path)
-	case f == ".parquet":
-		return writeParquet(path, t, sc, opt)
 	}
-	return writeText(path, t, sc, opt, strings.HasPrefix(f, ".jsonl"))
+	a, err := datasets.CreateAtomic(path)
+	if err != nil {
+		return fmt.Errorf("flags: %w", err)
+	}
+	if err := WriteTo(a, f, t, sc, opt); err != nil {
+		a.Abort()
+		return fmt.Errorf("write flags %s: %w", path, err)
+	}
+	return a.Commit()
+}
+
+// WriteTo writes the flags file for every row of t to w in format (one of
+// Formats, see FormatOf; "csv" and "parquet" are also accepted); the caller
+// makes the file atomic. sc holds the scores of t's rows.
+func WriteTo(w io.Writer, format string, t *datasets.Trades, sc *detect.Scores, opt Options) error {
+	if len(sc.Score) != t.Len() {
+		return fmt.Errorf("flags: %d scores for %d rows", len(sc.Score), t.Len())
+	}
+	if !strings.HasPrefix(format, ".") {
+		format = "." + format
+	}
+	if !slices.Contains(Formats, format) {
+		return fmt.Errorf("flags: unknown format %q (want %s)", format, strings.Join(Formats, ", "))
+	}
+	if format == ".parquet" {
+		return writeParquetTo(w, t, sc, opt)
+	}
+	z, err := datasets.CompressWriter(format, w)
+	if err != nil {
+		return err
+	}
+	err = writeTextTo(z, t, sc, opt, strings.HasPrefix(format, ".jsonl"))
+	if cerr := z.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // round6 rounds a score to 6 decimals through its decimal form.
@@ -189,27 +221,6 @@ func appendField(b []byte, s string) []byte {
 
 // csvChunkRows is the number of rows one goroutine formats at a time.
 const csvChunkRows = 32 << 10
-
-// writeText writes a CSV or (jsonl) JSON Lines flags file, compressed
-// when its name ends in .gz or .zst.
-func writeText(path string, t *datasets.Trades, sc *detect.Scores, opt Options, jsonl bool) error {
-	a, err := datasets.CreateAtomic(path)
-	if err != nil {
-		return fmt.Errorf("flags: %w", err)
-	}
-	z, err := datasets.CompressWriter(path, a)
-	if err == nil {
-		err = writeTextTo(z, t, sc, opt, jsonl)
-		if cerr := z.Close(); err == nil {
-			err = cerr
-		}
-	}
-	if err != nil {
-		a.Abort()
-		return fmt.Errorf("write flags %s: %w", path, err)
-	}
-	return a.Commit()
-}
 
 // writeTextTo formats chunks of rows on GOMAXPROCS goroutines and writes them
 // to w in row order.

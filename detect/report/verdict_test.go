@@ -13,7 +13,7 @@ import (
 )
 
 // TestVerdictMatchesPublishedScore: is_wash is the verdict score ≥ threshold
-// (SPEC §3.2), and the file must read that way: a score the file shows as
+// (docs/contract.md §3.2), and the file must read that way: a score the file shows as
 // 0.731059 (σ(1), the dune preset's single-filter score) is flagged at
 // --threshold 0.731059, in the CSV, the Parquet file and Verdicts alike.
 func TestVerdictMatchesPublishedScore(t *testing.T) {

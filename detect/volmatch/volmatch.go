@@ -17,6 +17,15 @@ import (
 	"github.com/washscan/washscan/features"
 )
 
+// The parameters of Detector.
+var (
+	paramWindowShort  = &detect.Param{Name: "window_short", Kind: detect.Duration, Default: "1h", Doc: "shortest tumbling window (0 disables)"}
+	paramWindowMid    = &detect.Param{Name: "window_mid", Kind: detect.Duration, Default: "1d", Doc: "middle tumbling window (0 disables)"}
+	paramWindowLong   = &detect.Param{Name: "window_long", Kind: detect.Duration, Default: "1w", Doc: "longest tumbling window (0 disables)"}
+	paramMargin       = &detect.Param{Name: "margin", Kind: detect.Number, Default: "0.01", Max: 1, Doc: "allowed net position per wallet, as a fraction of the mean trade amount"}
+	paramMaxComponent = &detect.Param{Name: "max_component", Kind: detect.Int, Default: "1000", Min: 2, Doc: "largest component (wallets) searched for a matching subset; larger ones are tested whole"}
+)
+
 // Detector flags trades of wallet groups whose net positions cancel out
 // within a time window.
 var Detector = &detect.Detector{
@@ -29,14 +38,8 @@ component of the seller→buyer graph, the largest set of ≥ 2 wallets (found b
 removing the most unbalanced wallet until the rest balance) whose net
 positions all stay within margin × the mean trade amount. Flags its trades.`,
 	Requires: []*detect.Detector{graph.Partners, hubs.Detector},
-	Params: []detect.Param{
-		{Name: "window_short", Kind: detect.Duration, Default: "1h", Doc: "shortest tumbling window (0 disables)"},
-		{Name: "window_mid", Kind: detect.Duration, Default: "1d", Doc: "middle tumbling window (0 disables)"},
-		{Name: "window_long", Kind: detect.Duration, Default: "1w", Doc: "longest tumbling window (0 disables)"},
-		{Name: "margin", Kind: detect.Number, Default: "0.01", Doc: "allowed net position per wallet, as a fraction of the mean trade amount"},
-		{Name: "max_component", Kind: detect.Number, Default: "1000", Doc: "largest component (wallets) searched for a matching subset; larger ones are tested whole"},
-	},
-	Run: run,
+	Params:   []*detect.Param{paramWindowShort, paramWindowMid, paramWindowLong, paramMargin, paramMaxComponent},
+	Run:      run,
 }
 
 type config struct {
@@ -54,14 +57,14 @@ type item struct {
 
 func run(pass *detect.Pass) (any, error) {
 	f := pass.Features
-	cfg := config{margin: max(pass.Float("margin"), 0), maxComp: max(pass.Int("max_component"), 2)}
+	cfg := config{margin: max(pass.Float(paramMargin), 0), maxComp: max(pass.Int(paramMaxComponent), 2)}
 	partners, _ := pass.ResultOf[graph.Partners].(*graph.PartnerTable)
 	if partners == nil {
 		partners = graph.ComputePartners(f.Seller, f.Buyer, f.T.Addrs.Len())
 	}
 	var widths []int64
-	for _, name := range []string{"window_short", "window_mid", "window_long"} {
-		if w := pass.Duration(name); w > 0 {
+	for _, q := range []*detect.Param{paramWindowShort, paramWindowMid, paramWindowLong} {
+		if w := pass.Duration(q); w > 0 {
 			widths = append(widths, w)
 		}
 	}

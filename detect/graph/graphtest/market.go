@@ -35,7 +35,7 @@ const (
 )
 
 // Market returns a seeded synthetic market of about cfg.Trades rows with
-// is_wash labels following SPEC §5: organic NFT trading in four collections
+// is_wash labels following docs/contract.md §5: organic NFT trading in four collections
 // (with active traders who buy tokens again and honest buy-backs months
 // later), wash rings of 3–4 wallets on one token, collection rings passing
 // different tokens, reward-farming groups passing many tokens on looksrare,

@@ -114,7 +114,8 @@ var figRE = regexp.MustCompile(`<div class="fig" data-field="([a-z_]+)"><span>[a
 // metrics JSON's.
 func TestBrowserFigures(t *testing.T) {
 	bin := chromium(t)
-	tr, fu, err := sample.Load(datasets.LoadOptions{})
+	tr, err := sample.Load(datasets.LoadOptions{})
+	fu := tr.Funders
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ func FromFlags(path string, funders string, opt metrics.Options, load datasets.L
 	if err != nil {
 		return nil, err
 	}
+	load.Funders = funders
 	t, err := datasets.Load([]string{path}, load)
 	if err != nil {
 		return nil, err
@@ -44,11 +45,7 @@ func FromFlags(path string, funders string, opt metrics.Options, load datasets.L
 			t.Stats = info.LoadStats
 		}
 	}
-	if funders != "" {
-		if s.Funders, err = datasets.LoadFunders(funders, t); err != nil {
-			return nil, err
-		}
-	}
+	s.Funders = t.Funders
 	s.Features = features.Compute(t)
 	s.Report = metrics.Compute(s.Features, fl.IsWash, opt)
 	s.Window = metrics.InWindow(s.Features, opt)
