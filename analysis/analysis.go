@@ -206,6 +206,9 @@ type Settings struct {
 	// "features", "detect", "market_tests", "metrics", "write"), e.g. for
 	// timings.
 	Stage func(name string)
+	// Loaded, when non-nil, is called by Run with the loaded table before
+	// the "load" stage ends (e.g. to size a progress bar).
+	Loaded func(t *datasets.Trades)
 }
 
 func (s *Settings) stage(name string) {
@@ -354,6 +357,9 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	t, err := Load(ctx, opt.Input, outs)
 	if err != nil {
 		return nil, err
+	}
+	if opt.Loaded != nil {
+		opt.Loaded(t)
 	}
 	opt.stage("load")
 	r, err := analyze(ctx, t, opt.Settings, func(r *Result) error {

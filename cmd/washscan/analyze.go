@@ -71,6 +71,13 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 		if opt.Config, err = analysis.Resolve(cf.spec(*preset, *weights, "--weights")); err != nil {
 			return err
 		}
+		if !*quiet && isTerminal(e.stderr) {
+			prog := newAnalyzeProgress(e.stderr)
+			defer prog.Close()
+			lap := opt.Stage
+			opt.Stage = func(name string) { lap(name); prog.Stage(name) }
+			opt.Loaded = func(t *datasets.Trades) { prog.Loaded(t.Len()) }
+		}
 		if *htmlOut != "" {
 			opt.Extra = append(opt.Extra, analysis.Output{Option: "--html", Path: *htmlOut, Encode: htmlEncoder(opt.Metrics)})
 		}

@@ -720,7 +720,7 @@ type flagsBuilder struct {
 	sc        *detect.Scores
 	threshold float64
 	schema    *arrow.Schema
-	ev        *evCache
+	ev        []*evCache // one per goroutine building evidence_json
 	dune      bool
 	ids       idDict
 	strs      strDict
@@ -736,7 +736,10 @@ type flagsBuilder struct {
 // once: O(assets) expected time.
 func newFlagsBuilder(t *datasets.Trades, sc *detect.Scores, opt Options, schema *arrow.Schema) *flagsBuilder {
 	b := &flagsBuilder{t: t, sc: sc, threshold: opt.Threshold, tokenKey: make([]uint32, t.Assets.Len()),
-		schema: schema, ev: newEvCache(sc, opt.Dune), dune: opt.Dune}
+		schema: schema, dune: opt.Dune}
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		b.ev = append(b.ev, newEvCache(sc, opt.Dune))
+	}
 	seen := make(map[string]uint32)
 	for a, s := range t.Assets.TokenID {
 		k, ok := seen[s]
@@ -860,18 +863,22 @@ func (b *flagsBuilder) batch(lo, hi int, mem *arena) []arrow.Array {
 	cols[17] = b.ids.smallInts(mem, arrow.PrimitiveTypes.Int32, scratch(func(i int) uint32 { return uint32(sc.Level[i]) }))
 	cols[18] = b.strs.encode(mem, sc.Reasons[lo:hi])
 	cols[19] = b.strs.encode(mem, sc.Evidence[lo:hi])
+	// evidence_json: the rows' objects are built on every core, each
+	// goroutine with its own cache, in contiguous parts.
 	js := make([]string, m)
-	var filters []uint8
-	if b.dune {
-		filters = make([]uint8, m)
+	filters := make([]uint8, m)
+	var wg sync.WaitGroup
+	for w, ev := range b.ev {
+		wlo, whi := m*w/len(b.ev), m*(w+1)/len(b.ev)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := wlo; k < whi; k++ {
+				js[k], filters[k] = ev.row(lo + k)
+			}
+		}()
 	}
-	for k := range js {
-		var f uint8
-		js[k], f = b.ev.row(lo + k)
-		if filters != nil {
-			filters[k] = f
-		}
-	}
+	wg.Wait()
 	cols[20] = b.strs.encode(mem, js)
 	if b.dune {
 		for j := range DuneFilters {
