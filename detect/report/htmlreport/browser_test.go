@@ -253,3 +253,56 @@ func TestBrowserHostileStrings(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkChromiumLoad measures how long headless Chromium takes to fire
+// the load event of the report named by $WASHSCAN_HTML_REPORT (BENCHMARKS.md:
+// the 3.9M-row synthetic market's): a copy of the page without its CSP gets
+// a script that records performance.now() at the load event on the root
+// element, read back from --dump-dom. Reports load-ms; skipped without the
+// variable or Chromium.
+func BenchmarkChromiumLoad(b *testing.B) {
+	page := os.Getenv("WASHSCAN_HTML_REPORT")
+	if page == "" {
+		b.Skip("set WASHSCAN_HTML_REPORT to an HTML report")
+	}
+	var bin string
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			bin = p
+			break
+		}
+	}
+	if bin == "" {
+		b.Skip("no Chromium on PATH")
+	}
+	src, err := os.ReadFile(page)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := regexp.MustCompile(`<meta http-equiv="Content-Security-Policy"[^>]*>`).ReplaceAllString(string(src), "")
+	s = strings.Replace(s, "<head>", `<head><script>addEventListener("load",function(){document.documentElement.setAttribute("data-load-ms",String(performance.now()))})</script>`, 1)
+	dir := b.TempDir()
+	measured := filepath.Join(dir, "measure.html")
+	if err := os.WriteFile(measured, []byte(s), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	re := regexp.MustCompile(`data-load-ms="([0-9.]+)"`)
+	total := 0.0
+	for i := 0; i < b.N; i++ {
+		cmd := exec.Command(bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+			"--disable-background-networking", "--disable-component-update", "--disable-sync",
+			"--user-data-dir="+filepath.Join(dir, fmt.Sprint("ud", i)), "--dump-dom", "file://"+measured)
+		out, err := cmd.Output()
+		if err != nil {
+			b.Fatal(err)
+		}
+		m := re.FindSubmatch(out)
+		if m == nil {
+			b.Fatal("no load time in the DOM")
+		}
+		var ms float64
+		fmt.Sscan(string(m[1]), &ms)
+		total += ms
+	}
+	b.ReportMetric(total/float64(b.N), "load-ms")
+}

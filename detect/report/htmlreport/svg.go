@@ -34,7 +34,7 @@ func fnum(v float64) string {
 const (
 	chartW, chartH = 720, 200
 	padL, padB     = 48, 22
-	padT, padR     = 10, 8
+	padT, padR     = 22, 8
 )
 
 // bars draws stacked bars: per bucket, wash (bottom) and organic (top).
@@ -81,8 +81,9 @@ func bars(title, unit string, dates []string, wash, organic []float64) template.
 	}
 	fmt.Fprintf(&b, `<text class="tick" x="%d" y="%d">%s</text>`, padL, chartH-4, esc(dates[0]))
 	fmt.Fprintf(&b, `<text class="tick" x="%d" y="%d" text-anchor="end">%s</text>`, chartW-padR, chartH-4, esc(dates[n-1]))
-	fmt.Fprintf(&b, `<rect class="wash" x="%d" y="%d" width="10" height="10"/><text class="tick" x="%d" y="%d">wash</text>`, chartW-150, padT, chartW-136, padT+9)
-	fmt.Fprintf(&b, `<rect class="org" x="%d" y="%d" width="10" height="10"/><text class="tick" x="%d" y="%d">organic</text>`, chartW-90, padT, chartW-76, padT+9)
+	fmt.Fprintf(&b, `<text class="tick" x="%d" y="13">%s</text>`, padL, esc(title))
+	fmt.Fprintf(&b, `<rect class="wash" x="%d" y="4" width="10" height="10"/><text class="tick" x="%d" y="13">wash</text>`, chartW-150, chartW-136)
+	fmt.Fprintf(&b, `<rect class="org" x="%d" y="4" width="10" height="10"/><text class="tick" x="%d" y="13">organic</text>`, chartW-90, chartW-76)
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }
@@ -97,12 +98,18 @@ func salesChart(tr *metrics.Trends) template.HTML {
 	return bars("wash and organic sales over time", "sales", tr.BlockDates, wash, org)
 }
 
+// volumeChart draws wash and organic volume per bucket: native volume, or,
+// where that is null (several chains), the USD volume.
 func volumeChart(tr *metrics.Trends, title string) template.HTML {
+	washT, totT, unit := tr.WashtradeVolumeTrend, tr.TotalVolumeTrend, "volume"
+	if !anyKnown(totT) && anyKnown(tr.TotalVolumeUSDTrend) {
+		washT, totT, unit, title = tr.WashtradeVolumeUSDTrend, tr.TotalVolumeUSDTrend, "USD", title+" (USD: the native volume mixes chains)"
+	}
 	n := len(tr.BlockDates)
 	wash, org := make([]float64, n), make([]float64, n)
 	known := false
 	for i := range n {
-		w, t := tr.WashtradeVolumeTrend[i], tr.TotalVolumeTrend[i]
+		w, t := washT[i], totT[i]
 		if w == nil || t == nil {
 			wash[i], org[i] = math.NaN(), math.NaN()
 			continue
@@ -111,9 +118,18 @@ func volumeChart(tr *metrics.Trends, title string) template.HTML {
 		wash[i], org[i] = *w, math.Max(*t-*w, 0)
 	}
 	if !known && n > 0 {
-		return template.HTML(`<p class="note">Volume is not comparable here (the rows span several chains).</p>`)
+		return template.HTML(`<p class="note">Volume is not comparable here (the rows span several chains and give no USD price).</p>`)
 	}
-	return bars(title, "volume", tr.BlockDates, wash, org)
+	return bars(title, unit, tr.BlockDates, wash, org)
+}
+
+func anyKnown(xs []*float64) bool {
+	for _, x := range xs {
+		if x != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // spark draws a small trend: wash volume per bucket, or wash sales where
@@ -160,8 +176,8 @@ func spark(tr *metrics.Trends) template.HTML {
 }
 
 // ringGraph draws a ring: its wallets (the path's, then the legs' other
-// parties) on a circle, one arrow per leg from seller to buyer, labeled
-// with its price and time.
+// parties) on a circle, one arrow per leg from seller to buyer, numbered as
+// the legs are listed (with price and time) under it.
 func ringGraph(path []string, legs []trade) template.HTML {
 	var nodes []string
 	pos := map[string]int{}
@@ -188,7 +204,7 @@ func ringGraph(path []string, legs []trade) template.HTML {
 	fmt.Fprintf(&b, `<svg class="ring" viewBox="0 0 %d %d" width="%d" height="%d" role="img"><title>ring of %d wallets</title>`, w, h, w, h, len(nodes))
 	b.WriteString(`<defs><marker id="arr" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z"/></marker></defs>`)
 	pairs := map[[2]int]int{}
-	for _, l := range legs {
+	for li, l := range legs {
 		s, ok1 := pos[l.Seller]
 		t, ok2 := pos[l.Buyer]
 		if !ok1 || !ok2 || s == t {
@@ -208,8 +224,10 @@ func ringGraph(path []string, legs []trade) template.HTML {
 		ex, ey := x2-(x2-qx)/math.Hypot(x2-qx, y2-qy)*9, y2-(y2-qy)/math.Hypot(x2-qx, y2-qy)*9
 		fmt.Fprintf(&b, `<g class="leg"><title>%s → %s: %s %s at %s</title><path d="M%.1f,%.1f Q%.1f,%.1f %.1f,%.1f" marker-end="url(#arr)"/>`,
 			esc(l.Seller), esc(l.Buyer), esc(l.Price), esc(l.Currency), esc(l.Time), x1, y1, qx, qy, ex, ey)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s %s</text><text class="t" x="%.1f" y="%.1f" text-anchor="middle">%s</text></g>`,
-			(mx+qx)/2, (my+qy)/2-2, esc(l.Price), esc(l.Currency), (mx+qx)/2, (my+qy)/2+9, esc(shortTime(l.Time)))
+		// The leg's number on its curve; the amounts and times are listed
+		// under the graph, where they do not overlap.
+		fmt.Fprintf(&b, `<circle class="lab" cx="%.1f" cy="%.1f" r="6"/><text x="%.1f" y="%.1f" text-anchor="middle">%d</text></g>`,
+			(mx+qx)/2, (my+qy)/2, (mx+qx)/2, (my+qy)/2+3, li+1)
 	}
 	for i, a := range nodes {
 		x, y := xy(i)

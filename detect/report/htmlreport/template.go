@@ -2,7 +2,7 @@ package htmlreport
 
 import "html/template"
 
-var page = template.Must(template.New("page").Funcs(template.FuncMap{"short": short}).Parse(`<!DOCTYPE html>
+var page = template.Must(template.New("page").Funcs(template.FuncMap{"short": short, "shortTime": shortTime}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -72,7 +72,8 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{"short": sh
 <h2>Detected rings</h2>
 {{if .Rings}}<p>Flagged trades whose evidence names a path of wallets, grouped by that evidence, most volume first ({{len .Rings}} of {{.RingsFound}} drawn). Nodes are wallets; each arrow is a leg, seller to buyer, with its price and time.</p>
 <div class="rings">{{range .Rings}}<div class="ringbox"><b>{{.Detector}}</b><div class="ev">{{.Text}}</div>{{.Graph}}
-<details><summary>{{len .Legs}} legs</summary>{{template "trades" .Legs}}</details></div>
+<ol class="legs">{{range .Legs}}<li><span class="addr">{{short .Seller}} → {{short .Buyer}}</span> {{.Price}} {{.Currency}} at {{shortTime .Time}}</li>{{end}}</ol>
+<details><summary>{{len .Legs}} legs in full</summary>{{template "trades" .Legs}}</details></div>
 {{end}}</div>{{else}}<p class="note">No ring detected in the window.</p>{{end}}
 </section>
 
