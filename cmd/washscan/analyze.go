@@ -33,7 +33,7 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 		out       = fs.String("out", "-", "metrics JSON `FILE` (- for standard output)")
 		flagsOut  = fs.String("flags", "", "per-trade flags `FILE` (.csv, .csv.gz, .csv.zst, .jsonl, .parquet)")
 		htmlOut   = fs.String("html", "", "HTML report `FILE` of the run (self-contained; README \"HTML report\")")
-		quiet     = fs.Bool("quiet", false, "no summary on standard error (shown when it is a terminal)")
+		quiet     = fs.Bool("quiet", false, "no summary and no progress bars on standard error (shown when it is a terminal)")
 		preset    = fs.String("preset", registry.Default.Name, "detector preset `NAME` (default, dune)")
 		threshold = fs.Float64("threshold", analysis.DefaultThreshold, "flag a trade whose score is ≥ `X` (0 to 1)")
 		weights   = fs.String("weights", "", "scoring weights JSON `FILE` (from calibrate; default: the preset's)")
@@ -70,6 +70,9 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 		}
 		if opt.Config, err = analysis.Resolve(cf.spec(*preset, *weights, "--weights")); err != nil {
 			return err
+		}
+		if *quiet {
+			opt.Input.Load.Progress = nil
 		}
 		if !*quiet && isTerminal(e.stderr) {
 			prog := newAnalyzeProgress(e.stderr)
