@@ -41,8 +41,35 @@ const (
 // 2^32 to a digit, so no digit leaves int64.
 const normalizeEvery = 1 << 30
 
-// Add adds x to s.
+// Add adds x to s. The common case (a normal number whose digits the
+// window holds) is inlined; the others go through addSlow.
 func (s *Sum) Add(x float64) {
+	b := math.Float64bits(x)
+	e := int32(b >> 52 & 0x7ff)
+	pos := e - 1 // |x| = m·2^pos units for a normal x
+	i := pos>>5 - s.lo
+	if e == 0 || e == 0x7ff || i < 0 || int(i)+3 > len(s.d) || s.n >= normalizeEvery-1 {
+		s.addSlow(x)
+		return
+	}
+	m := b&(1<<52-1) | 1<<52
+	sh := uint(pos & 31)
+	d := s.d[i : i+3 : i+3]
+	if b>>63 == 0 {
+		d[0] += int64(m << sh & 0xffffffff)
+		d[1] += int64(m >> (32 - sh) & 0xffffffff)
+		d[2] += int64(m >> (64 - sh))
+	} else {
+		d[0] -= int64(m << sh & 0xffffffff)
+		d[1] -= int64(m >> (32 - sh) & 0xffffffff)
+		d[2] -= int64(m >> (64 - sh))
+	}
+	s.n++
+}
+
+// addSlow adds x to s in every case: specials, zeros and subnormals, a
+// value outside the window, and the periodic carry.
+func (s *Sum) addSlow(x float64) {
 	b := math.Float64bits(x)
 	e := int32(b >> 52 & 0x7ff)
 	m := b & (1<<52 - 1)
