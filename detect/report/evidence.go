@@ -1,7 +1,7 @@
 package report
 
 import (
-	"encoding/json"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,31 +47,130 @@ type Figure struct {
 	Value float64
 }
 
-// MarshalJSON writes the fields in their declared order and the figures as
-// an object in text order.
-func (e *Evidence) MarshalJSON() ([]byte, error) {
-	type plain Evidence
-	b, err := json.Marshal((*plain)(e))
-	if err != nil || len(e.Figures) == 0 {
-		return b, err
-	}
-	b = append(b[:len(b)-1], `,"figures":{`...)
-	for k, f := range e.Figures {
-		if k > 0 {
-			b = append(b, ',')
+// MarshalJSON writes the fields in their declared order (empty ones left
+// out) and the figures as an object in text order; strings and numbers as
+// encoding/json writes them.
+func (e *Evidence) MarshalJSON() ([]byte, error) { return e.appendJSON(nil), nil }
+
+func (e *Evidence) appendJSON(b []byte) []byte {
+	b = append(b, `{"strength":`...)
+	b = appendJSONFloat(b, e.Strength)
+	b = append(b, `,"text":`...)
+	b = appendJSONString(b, e.Text)
+	list := func(name string, xs []string) {
+		if len(xs) == 0 {
+			return
 		}
-		b = appendJSONString(b, f.Name)
-		b = append(b, ':')
-		b = strconv.AppendFloat(b, f.Value, 'g', -1, 64)
+		b = append(b, ',', '"')
+		b = append(b, name...)
+		b = append(b, '"', ':', '[')
+		for k, x := range xs {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, x)
+		}
+		b = append(b, ']')
 	}
-	return append(b, "}}"...), nil
+	one := func(name, x string) {
+		if x != "" {
+			b = append(b, ',', '"')
+			b = append(b, name...)
+			b = append(b, '"', ':')
+			b = appendJSONString(b, x)
+		}
+	}
+	list("wallets", e.Wallets)
+	list("path", e.Path)
+	one("funder", e.Funder)
+	one("collection", e.Collection)
+	list("txs", e.Txs)
+	list("times", e.Times)
+	if len(e.Figures) > 0 {
+		b = append(b, `,"figures":{`...)
+		for k, f := range e.Figures {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, f.Name)
+			b = append(b, ':')
+			b = appendJSONFloat(b, f.Value)
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}')
 }
 
-// appendJSONString appends s as a JSON string (HTML characters escaped,
-// like encoding/json).
+// appendJSONFloat appends v as encoding/json writes a float64 (finite).
+func appendJSONFloat(b []byte, v float64) []byte {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return append(b, "null"...)
+	}
+	abs := math.Abs(v)
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		n := len(b)
+		b = strconv.AppendFloat(b, v, 'e', -1, 64)
+		// e-09 → e-9, as encoding/json does.
+		if m := len(b) - n; m >= 4 && b[len(b)-4] == 'e' && b[len(b)-3] == '-' && b[len(b)-2] == '0' {
+			b[len(b)-2] = b[len(b)-1]
+			b = b[:len(b)-1]
+		}
+		return b
+	}
+	return strconv.AppendFloat(b, v, 'f', -1, 64)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string, escaped as encoding/json
+// escapes it (HTML characters and U+2028/U+2029 as \u escapes, invalid
+// UTF-8 as U+FFFD).
 func appendJSONString(b []byte, s string) []byte {
-	q, _ := json.Marshal(s)
-	return append(b, q...)
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 func isHex(c byte) bool   { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
@@ -341,8 +440,7 @@ func (c *evCache) row(i int) (js string, filters uint8) {
 		if !ok {
 			b := appendJSONString(nil, d.Name)
 			b = append(b, ':')
-			j, _ := ParseEvidence(f.Strength, f.Evidence).MarshalJSON()
-			frag = string(append(b, j...))
+			frag = string(ParseEvidence(f.Strength, f.Evidence).appendJSON(b))
 			if len(c.m) >= 1<<16 {
 				clear(c.m) // bounded memory
 			}

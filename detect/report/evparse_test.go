@@ -45,5 +45,26 @@ func FuzzParseEvidence(f *testing.F) {
 		if err != nil || !json.Valid(b) {
 			t.Fatalf("%q: %v %s", s, err, b)
 		}
+		if want, _ := json.Marshal(s); string(report.AppendJSONString(nil, s)) != string(want) {
+			t.Fatalf("%q: string encoded as %s, want %s", s, report.AppendJSONString(nil, s), want)
+		}
 	})
+}
+
+// TestJSONEncodersMatchStdlib: the hand-written encoders write what
+// encoding/json writes.
+func TestJSONEncodersMatchStdlib(t *testing.T) {
+	for _, s := range []string{"", "plain", `q"uo\te`, "<script>&</script>", "tab\tnl\ncr\r\x00\x1f", "é→…", "\u2028\u2029",
+		"bad\xffutf8\xc3", "0x12 → 0x34"} {
+		want, _ := json.Marshal(s)
+		if got := report.AppendJSONString(nil, s); string(got) != string(want) {
+			t.Errorf("%q: %s, want %s", s, got, want)
+		}
+	}
+	for _, v := range []float64{0, 1, 0.5, 1e-7, 2.5e-9, 1e21, 123456789.125, 2592000, -3.25, 1e300} {
+		want, _ := json.Marshal(v)
+		if got := report.AppendJSONFloat(nil, v); string(got) != string(want) {
+			t.Errorf("%v: %s, want %s", v, got, want)
+		}
+	}
 }
