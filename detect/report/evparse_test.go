@@ -54,7 +54,7 @@ func FuzzParseEvidence(f *testing.F) {
 // TestJSONEncodersMatchStdlib: the hand-written encoders write what
 // encoding/json writes.
 func TestJSONEncodersMatchStdlib(t *testing.T) {
-	for _, s := range []string{"", "plain", `q"uo\te`, "<script>&</script>", "tab\tnl\ncr\r\x00\x1f", "é→…", "\u2028\u2029",
+	for _, s := range []string{"", "plain", `q"uo\te`, "<script>&</script>", "tab\tnl\ncr\r\x00\x1f\b\f", "é→…", "\u2028\u2029",
 		"bad\xffutf8\xc3", "0x12 → 0x34"} {
 		want, _ := json.Marshal(s)
 		if got := report.AppendJSONString(nil, s); string(got) != string(want) {
