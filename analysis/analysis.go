@@ -90,7 +90,7 @@ func (in *Input) paths() []string {
 func (in *Input) OutputPaths(more ...Path) []Path {
 	var ps []Path
 	if r := in.rejectsPath(); r != "" {
-		ps = append(ps, Path{"--rejects", r})
+		ps = append(ps, Path{Option: "--rejects", Name: r})
 	}
 	return append(ps, more...)
 }
@@ -341,13 +341,13 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	}
 	var named []Path
 	if opt.Flags != "" {
-		named = append(named, Path{"--flags", opt.Flags})
+		named = append(named, Path{Option: "--flags", Name: opt.Flags})
 	}
 	if opt.Out != "" {
-		named = append(named, Path{"--out", opt.Out})
+		named = append(named, Path{Option: "--out", Name: opt.Out})
 	}
 	for _, x := range opt.Extra {
-		named = append(named, Path{x.Option, x.Path})
+		named = append(named, Path{Option: x.Option, Name: x.Path})
 	}
 	if err := opt.Input.CheckPaths(opt.Input.OutputPaths(named...)); err != nil {
 		return nil, err

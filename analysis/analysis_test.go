@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -147,5 +148,31 @@ func TestRunCancelledDuringCommit(t *testing.T) {
 		if st, err := os.Stat(p); err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v", p, err)
 		}
+	}
+}
+
+// When one output fails to encode (here an extra output, as a report's
+// would), none is committed: the old metrics stay, no flags file appears,
+// and no temporary file is left.
+func TestRunEncodingFailureCommitsNothing(t *testing.T) {
+	dir := t.TempDir()
+	opt := sampleOptions(dir)
+	writeFile(t, dir, "m.json", "old")
+	boom := errors.New("boom")
+	opt.Extra = []Output{{Option: "--html", Path: filepath.Join(dir, "r.html"), Encode: func(w io.Writer, r *Result) error {
+		if r.Metrics == nil || r.Scores == nil {
+			t.Error("the extra output sees no result")
+		}
+		io.WriteString(w, "<html>")
+		return boom
+	}}}
+	if _, err := Run(context.Background(), opt); !errors.Is(err, boom) || !strings.Contains(err.Error(), "--html") {
+		t.Fatalf("err %v, want boom naming --html", err)
+	}
+	if got := listDir(t, dir); len(got) != 1 || got[0] != "m.json" {
+		t.Errorf("dir holds %v, want only the old m.json", got)
+	}
+	if b, _ := os.ReadFile(opt.Out); string(b) != "old" {
+		t.Errorf("m.json = %.20q", b)
 	}
 }

@@ -149,13 +149,13 @@ func (o *Outputs) Commit() error {
 	o.closed = true
 	o.mu.Unlock()
 	var errs []error
+	if o.ctx.Err() != nil { // the encoders' errors are the cancellation
+		errs = append(errs, context.Cause(o.ctx))
+	}
 	for _, it := range o.items {
-		if it.err != nil {
+		if it.err != nil && len(errs) == 0 {
 			errs = append(errs, it.err)
 		}
-	}
-	if len(errs) == 0 && o.ctx.Err() != nil {
-		errs = append(errs, context.Cause(o.ctx))
 	}
 	if len(errs) == 0 {
 		for _, it := range o.items { // finish the files before the first rename
@@ -273,6 +273,9 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 // Path is one output path with the flag that names it.
 type Path struct {
 	Option, Name string
+	// Dir marks an output directory (a --state DIR): it may exist as a
+	// directory, or be created in an existing one.
+	Dir bool
 }
 
 // CheckPaths checks, before any work, that outputs can be written and hurt
@@ -322,14 +325,22 @@ func CheckPaths(inputs []string, stdin io.Reader, outputs []Path) error {
 			}
 			st, err := os.Stat(p.Name)
 			switch {
-			case err == nil && st.IsDir():
+			case err == nil && st.IsDir() != p.Dir:
+				if p.Dir {
+					return optionErr(p.Option, "%s is not a directory", p.Name)
+				}
 				return optionErr(p.Option, "%s is a directory", p.Name)
 			case err == nil:
 				o.st = st
 			case !errors.Is(err, os.ErrNotExist):
 				return optionErr(p.Option, "cannot write %s: %v", p.Name, unwrapPath(err))
 			}
-			if o.st == nil || o.st.Mode().IsRegular() {
+			switch {
+			case p.Dir && o.st != nil: // files are made inside it
+				if err := checkDir(Path{Option: p.Option, Name: filepath.Join(p.Name, "x")}); err != nil {
+					return err
+				}
+			case o.st == nil || o.st.Mode().IsRegular():
 				if err := checkDir(p); err != nil {
 					return err
 				}

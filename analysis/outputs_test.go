@@ -119,17 +119,21 @@ func TestCheckPaths(t *testing.T) {
 		outs []Path
 		msg  string // "" for no error
 	}{
-		{"fine", []Path{{"--out", ok}, {"--flags", filepath.Join(dir, "f.csv")}, {"--x", "-"}}, ""},
-		{"the input", []Path{{"--out", in}}, "is the input"},
-		{"a hard link to the input", []Path{{"--flags", hard}}, "is the input"},
-		{"a symbolic link to the input", []Path{{"--rejects", soft}}, "is the input"},
-		{"the input spelled otherwise", []Path{{"--out", filepath.Join(dir, ".", "parts", "..", "in.csv")}}, "is the input"},
-		{"inside an input directory", []Path{{"--out", filepath.Join(inDir, "m.json")}}, "inside the input directory"},
-		{"twice", []Path{{"--out", ok}, {"--flags", filepath.Join(dir, "x", "..", "out.json")}}, "also the output of --out"},
-		{"stdout twice", []Path{{"--out", "-"}, {"--flags", "-"}}, "also the output of --out"},
-		{"a directory", []Path{{"--out", dir}}, "is a directory"},
-		{"missing directory", []Path{{"--out", filepath.Join(dir, "nope", "m.json")}}, "does not exist"},
-		{"parent is a file", []Path{{"--out", filepath.Join(in, "m.json")}}, "not a directory"},
+		{"fine", []Path{{"--out", ok, false}, {"--flags", filepath.Join(dir, "f.csv"), false}, {"--x", "-", false}}, ""},
+		{"the input", []Path{{"--out", in, false}}, "is the input"},
+		{"a hard link to the input", []Path{{"--flags", hard, false}}, "is the input"},
+		{"a symbolic link to the input", []Path{{"--rejects", soft, false}}, "is the input"},
+		{"the input spelled otherwise", []Path{{"--out", filepath.Join(dir, ".", "parts", "..", "in.csv"), false}}, "is the input"},
+		{"inside an input directory", []Path{{"--out", filepath.Join(inDir, "m.json"), false}}, "inside the input directory"},
+		{"twice", []Path{{"--out", ok, false}, {"--flags", filepath.Join(dir, "x", "..", "out.json"), false}}, "also the output of --out"},
+		{"stdout twice", []Path{{"--out", "-", false}, {"--flags", "-", false}}, "also the output of --out"},
+		{"a directory", []Path{{"--out", dir, false}}, "is a directory"},
+		{"missing directory", []Path{{"--out", filepath.Join(dir, "nope", "m.json"), false}}, "does not exist"},
+		{"parent is a file", []Path{{"--out", filepath.Join(in, "m.json"), false}}, "not a directory"},
+		{"a new output directory", []Path{{"--state", filepath.Join(dir, "state"), true}}, ""},
+		{"an output directory", []Path{{"--state", dir, true}}, ""},
+		{"an output directory that is a file", []Path{{"--state", in, true}}, "not a directory"},
+		{"an output directory inside an input directory", []Path{{"--state", filepath.Join(inDir, "s"), true}}, "inside the input directory"},
 	} {
 		err := CheckPaths(inputs, nil, tc.outs)
 		if tc.msg == "" {

@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -29,6 +30,10 @@ func CreateAtomic(path string) (*AtomicFile, error) {
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) { // name the user's file, not the temporary one
+			err = pe.Err
+		}
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
 	return &AtomicFile{f: f, w: f, path: path}, nil

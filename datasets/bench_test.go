@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"testing"
 )
@@ -108,6 +109,14 @@ func benchRows() int {
 	return 200000
 }
 
+// loadGC is what washscan's main hands the loader (LoadOptions.OnLoad): the
+// collector at GOGC 10 while loading, so the benchmark measures the load as
+// the command runs it.
+func loadGC() func() {
+	old := debug.SetGCPercent(10)
+	return func() { debug.SetGCPercent(old) }
+}
+
 // benchLoad times Load on generated rows in format ext, or on the file
 // $WASHSCAN_BENCH_FILE when it is set and has extension ext (e.g. a market
 // written by `washscan synth --trades 10000000 --collections 10000`).
@@ -131,7 +140,7 @@ func benchLoad(b *testing.B, ext string) {
 	b.ResetTimer()
 	var peak uint64
 	for i := 0; i < b.N; i++ {
-		t, err := Load([]string{path}, LoadOptions{})
+		t, err := Load([]string{path}, LoadOptions{OnLoad: loadGC})
 		if err != nil {
 			b.Fatal(err)
 		}

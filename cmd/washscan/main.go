@@ -213,9 +213,10 @@ func run(e *env, args []string) int {
 	if err == nil {
 		return exitOK
 	}
-	if errors.Is(err, context.Canceled) && e.ctx.Err() != nil {
-		// Say why the run stopped ("interrupted"), not "context canceled".
-		err = context.Cause(e.ctx)
+	if cause := context.Cause(e.ctx); cause != nil && (errors.Is(err, context.Canceled) || errors.Is(err, cause)) {
+		// Say why the run stopped ("interrupted"), not "context canceled"
+		// or the step it stopped in.
+		err = cause
 	}
 	code := exitCode(err)
 	fmt.Fprintf(e.stderr, "washscan %s: %v\n", c.name, err)

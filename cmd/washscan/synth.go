@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/washscan/washscan/analysis"
 	"math"
 	"time"
 
@@ -40,8 +41,12 @@ var synthCmd = &command{
 			if *out == "" {
 				return usagef("synth needs --out FILE")
 			}
-			if *funders != "" && *funders == *out {
-				return usagef("--funders and --out name the same file %q", *out)
+			outs := []analysis.Path{{Option: "--out", Name: *out}}
+			if *funders != "" {
+				outs = append(outs, analysis.Path{Option: "--funders", Name: *funders})
+			}
+			if err := analysis.CheckPaths(nil, nil, outs); err != nil {
+				return err
 			}
 			st, err := datasets.ParseTime(*start, "")
 			if err != nil {

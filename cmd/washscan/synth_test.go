@@ -58,6 +58,9 @@ func TestSynthUsage(t *testing.T) {
 		{"--out", filepath.Join(dir, "x.csv"), "--start", "yesterday"},
 		{"--out", filepath.Join(dir, "x.csv"), "--funders", filepath.Join(dir, "x.csv")},
 		{"--out", filepath.Join(dir, "x.csv"), "extra"},
+		{"--out", filepath.Join(dir, "no", "x.csv")},
+		{"--out", dir},
+		{"--out", filepath.Join(dir, "x.csv"), "--funders", filepath.Join(dir, "no", "f.csv")},
 	} {
 		if code, _ := synthRun(t, args...); code != exitUsage {
 			t.Errorf("synth %q: exit %d, want %d", args, code, exitUsage)

@@ -22,16 +22,11 @@ func BenchFile(b *testing.B, d *detect.Detector) {
 	if path == "" {
 		b.Skip("set WASHSCAN_BENCH_TRADES to a trades file")
 	}
-	t, err := datasets.Load([]string{path}, datasets.LoadOptions{})
+	t, err := datasets.Load([]string{path}, datasets.LoadOptions{Funders: os.Getenv("WASHSCAN_BENCH_FUNDERS")})
 	if err != nil {
 		b.Fatal(err)
 	}
-	in := &detect.Input{Features: features.Compute(t)}
-	if fp := os.Getenv("WASHSCAN_BENCH_FUNDERS"); fp != "" {
-		if in.Funders, err = datasets.LoadFunders(fp, t); err != nil {
-			b.Fatal(err)
-		}
-	}
+	in := &detect.Input{Features: features.Compute(t), Funders: t.Funders}
 	deps := map[*detect.Detector]any{}
 	if len(d.Requires) > 0 {
 		res, err := detect.Run(context.Background(), in, d.Requires, nil)
