@@ -211,12 +211,18 @@ const (
 
 // acc accumulates one scope in one window. Counts are int32 (a scope has at
 // most N < 2^31 rows, rows being int32 ids); the volumes are exact sums.
+// Laid out in three cache lines: the counters with vol (every row touches
+// them; sales add to vol), then usd and wvol, then wusd.
 type acc struct {
-	vol, wvol, usd, wusd Sum
 	rows, sales, fsales  int32
 	assets, txs, wallets int32
 	chain                uint32 // first chain id + 1; 0 none yet
 	mixed, hasUSD        bool
+	_                    [2]byte
+	vol                  Sum
+	usd, wvol            Sum
+	wusd                 Sum
+	_                    [32]byte
 }
 
 // pairIndex gives dense ids to (key, chain) pairs, keys being dense ids

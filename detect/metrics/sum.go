@@ -18,18 +18,42 @@ import (
 // superaccumulator after Neal, 2015): an Add splits the value's 53-bit
 // significand over the three digits it covers and adds them, with no carry
 // and no rounding; carries propagate only every 2^30 additions and when the
-// value is read. The window grows to the digits the values touch (four or
-// five for sums of prices), so a Sum is 40 bytes and one small allocation.
+// value is read. The window grows to the digits the values touch.
 // Infinite and NaN inputs are kept aside: +Inf and −Inf together, or a NaN,
 // give NaN.
 //
-// The zero Sum is an empty sum, whose Value is 0.
+// Values of magnitude in [2^-11, 2^40) — prices, in practice — take a
+// faster path first: such a value is an integer number of 2^-64, below
+// 2^104 of them, so it is added to a 128-bit two's-complement fixed-point
+// total held in the struct (no memory but the Sum's own), which moves into
+// the digits every 2^22 additions, before it could overflow, and when the
+// value is read. The digits, needed only for other values and for reading,
+// live behind a pointer, so a Sum is 32 bytes: the scopes of a metrics
+// computation touch few cache lines per row.
+//
+// The zero Sum is an empty sum, whose Value is 0. Copy a Sum with Merge
+// into a zero Sum, not by assignment (the digits would be shared).
 type Sum struct {
+	fx [2]uint64 // fixed-point total in units of 2^-64: fx[1]·2^64 + fx[0], two's complement
+	fn int32     // additions to fx since it was last moved into the digits
+	g  *digits   // the rest; nil until needed
+}
+
+// digits is a Sum's superaccumulator and its special values.
+type digits struct {
 	lo      int32   // digit index of d[0]: d[i] weighs 2^(32·(lo+i)) units
 	n       int32   // additions since the digits were last normalized
 	special uint8   // specialPosInf | specialNegInf | specialNaN
 	d       []int64 // the digits
 }
+
+// fxEvery bounds the additions to the fixed-point total: each is below 2^104
+// in magnitude, so 2^22 of them stay below 2^126.
+const fxEvery = 1 << 22
+
+// fxDigit and fxBit place the fixed-point total's unit, 2^-64 = 2^1010 units
+// of 2^-1074, in the digits: digit 31, bit 18.
+const fxDigit, fxBit = 1010 / 32, 1010 % 32
 
 const (
 	specialPosInf = 1 << iota
@@ -41,35 +65,88 @@ const (
 // 2^32 to a digit, so no digit leaves int64.
 const normalizeEvery = 1 << 30
 
-// Add adds x to s. The common case (a normal number whose digits the
-// window holds) is inlined; the others go through addSlow.
+// Add adds x to s.
 func (s *Sum) Add(x float64) {
 	b := math.Float64bits(x)
 	e := int32(b >> 52 & 0x7ff)
-	pos := e - 1 // |x| = m·2^pos units for a normal x
-	i := pos>>5 - s.lo
-	if e == 0 || e == 0x7ff || i < 0 || int(i)+3 > len(s.d) || s.n >= normalizeEvery-1 {
-		s.addSlow(x)
+	// |x| in [2^-11, 2^40): biased exponents 1012 to 1062; then
+	// |x|·2^64 = m·2^(e−1011), a shift of 1 to 51.
+	if e >= 1012 && e < 1063 {
+		if s.fn >= fxEvery {
+			s.flushFixed()
+		}
+		m := b&(1<<52-1) | 1<<52
+		sh := uint(e - 1011)
+		lo, hi := m<<sh, m>>(64-sh)
+		var c uint64
+		if b>>63 == 0 {
+			s.fx[0], c = bits.Add64(s.fx[0], lo, 0)
+			s.fx[1], _ = bits.Add64(s.fx[1], hi, c)
+		} else {
+			s.fx[0], c = bits.Sub64(s.fx[0], lo, 0)
+			s.fx[1], _ = bits.Sub64(s.fx[1], hi, c)
+		}
+		s.fn++
 		return
 	}
-	m := b&(1<<52-1) | 1<<52
-	sh := uint(pos & 31)
-	d := s.d[i : i+3 : i+3]
-	if b>>63 == 0 {
-		d[0] += int64(m << sh & 0xffffffff)
-		d[1] += int64(m >> (32 - sh) & 0xffffffff)
-		d[2] += int64(m >> (64 - sh))
-	} else {
-		d[0] -= int64(m << sh & 0xffffffff)
-		d[1] -= int64(m >> (32 - sh) & 0xffffffff)
-		d[2] -= int64(m >> (64 - sh))
-	}
-	s.n++
+	s.dig().add(x)
 }
 
-// addSlow adds x to s in every case: specials, zeros and subnormals, a
-// value outside the window, and the periodic carry.
-func (s *Sum) addSlow(x float64) {
+// dig returns s's digits, allocating them.
+func (s *Sum) dig() *digits {
+	if s.g == nil {
+		s.g = &digits{}
+	}
+	return s.g
+}
+
+// flushFixed moves the fixed-point total into the digits.
+func (s *Sum) flushFixed() {
+	if s.fx == [2]uint64{} {
+		s.fn = 0
+		return
+	}
+	ch, neg := s.fixedDigits()
+	g := s.dig()
+	i := int32(fxDigit) - g.lo
+	if g.d == nil || i < 0 || int(i)+len(ch) > len(g.d) {
+		g.grow(fxDigit, fxDigit+int32(len(ch)))
+		i = int32(fxDigit) - g.lo
+	}
+	for k, c := range ch {
+		if neg {
+			g.d[int(i)+k] -= c
+		} else {
+			g.d[int(i)+k] += c
+		}
+	}
+	s.fx, s.fn = [2]uint64{}, 0
+	g.n++ // each digit moved by less than 2^32: one addition
+	if g.n >= normalizeEvery {
+		g.normalize()
+	}
+}
+
+// fixedDigits returns the magnitude of the fixed-point total as normalized
+// digits fxDigit … fxDigit+4, and its sign.
+func (s *Sum) fixedDigits() (ch [5]int64, neg bool) {
+	neg = int64(s.fx[1]) < 0
+	lo, hi := s.fx[0], s.fx[1]
+	if neg { // magnitude
+		var c uint64
+		lo, c = bits.Sub64(0, lo, 0)
+		hi, _ = bits.Sub64(0, hi, c)
+	}
+	// Shift the 128-bit magnitude left by fxBit into three words (the
+	// magnitude is below 2^127, so 146 bits).
+	w0 := lo << fxBit
+	w1 := hi<<fxBit | lo>>(64-fxBit)
+	w2 := hi >> (64 - fxBit)
+	return [5]int64{int64(w0 & 0xffffffff), int64(w0 >> 32), int64(w1 & 0xffffffff), int64(w1 >> 32), int64(w2)}, neg
+}
+
+// add adds x to the digits (or the special values).
+func (g *digits) add(x float64) {
 	b := math.Float64bits(x)
 	e := int32(b >> 52 & 0x7ff)
 	m := b & (1<<52 - 1)
@@ -77,11 +154,11 @@ func (s *Sum) addSlow(x float64) {
 	case 0x7ff:
 		switch {
 		case m != 0:
-			s.special |= specialNaN
+			g.special |= specialNaN
 		case b>>63 == 0:
-			s.special |= specialPosInf
+			g.special |= specialPosInf
 		default:
-			s.special |= specialNegInf
+			g.special |= specialNegInf
 		}
 		return
 	case 0:
@@ -97,12 +174,12 @@ func (s *Sum) addSlow(x float64) {
 	c0 := int64(m << sh & 0xffffffff)
 	c1 := int64(m >> (32 - sh) & 0xffffffff)
 	c2 := int64(m >> (64 - sh))
-	i := ci - s.lo
-	if s.d == nil || i < 0 || int(i)+3 > len(s.d) {
-		s.grow(ci, ci+3)
-		i = ci - s.lo
+	i := ci - g.lo
+	if g.d == nil || i < 0 || int(i)+3 > len(g.d) {
+		g.grow(ci, ci+3)
+		i = ci - g.lo
 	}
-	d := s.d[i : i+3]
+	d := g.d[i : i+3]
 	if b>>63 == 0 {
 		d[0] += c0
 		d[1] += c1
@@ -112,31 +189,31 @@ func (s *Sum) addSlow(x float64) {
 		d[1] -= c1
 		d[2] -= c2
 	}
-	s.n++
-	if s.n >= normalizeEvery {
-		s.normalize()
+	g.n++
+	if g.n >= normalizeEvery {
+		g.normalize()
 	}
 }
 
 // grow widens the window to hold digits [from, to), with a digit to spare
 // below and two above.
-func (s *Sum) grow(from, to int32) {
-	if s.d == nil {
-		s.lo = from - 1
-		s.d = make([]int64, to-from+3)
+func (g *digits) grow(from, to int32) {
+	if g.d == nil {
+		g.lo = from - 1
+		g.d = make([]int64, to-from+3)
 		return
 	}
-	lo, hi := min(s.lo, from-1), max(s.lo+int32(len(s.d)), to+2)
+	lo, hi := min(g.lo, from-1), max(g.lo+int32(len(g.d)), to+2)
 	d := make([]int64, hi-lo)
-	copy(d[s.lo-lo:], s.d)
-	s.lo, s.d = lo, d
+	copy(d[g.lo-lo:], g.d)
+	g.lo, g.d = lo, d
 }
 
 // normalize propagates carries: every digit but the top one in [0, 2^32),
 // the top one signed (the sign of the sum).
-func (s *Sum) normalize() {
-	s.d = carry(s.d)
-	s.n = 0
+func (g *digits) normalize() {
+	g.d = carry(g.d)
+	g.n = 0
 }
 
 // carry normalizes the digits d, appending a digit for a carry out of the
@@ -154,37 +231,76 @@ func carry(d []int64) []int64 {
 	return d
 }
 
-// Merge adds the values added to o to s. o is not changed.
+// Merge adds the values added to o to s. o is not changed; s may be o.
 func (s *Sum) Merge(o *Sum) {
-	s.special |= o.special
-	if len(o.d) == 0 {
+	// Read all of o before s changes.
+	ofx, ofn := o.fx, o.fn
+	var od []int64
+	var olo int32
+	var ospecial uint8
+	if o.g != nil {
+		ospecial, olo = o.g.special, o.g.lo
+		if len(o.g.d) > 0 {
+			od = carry(append([]int64(nil), o.g.d...))
+		}
+	}
+	if ospecial != 0 {
+		s.dig().special |= ospecial
+	}
+	if ofn > 0 || ofx != ([2]uint64{}) {
+		if s.fn+ofn >= fxEvery {
+			s.flushFixed()
+		}
+		var c uint64
+		s.fx[0], c = bits.Add64(s.fx[0], ofx[0], 0)
+		s.fx[1], _ = bits.Add64(s.fx[1], ofx[1], c)
+		s.fn += ofn
+	}
+	if len(od) == 0 {
 		return
 	}
-	od := carry(append([]int64(nil), o.d...)) // also a copy for s == o
-	olo := o.lo
-	s.grow(olo, olo+int32(len(od)))
+	g := s.dig()
+	g.grow(olo, olo+int32(len(od)))
 	for i, v := range od {
-		s.d[olo-s.lo+int32(i)] += v
+		g.d[olo-g.lo+int32(i)] += v
 	}
 	// Every normalized digit is below 2^32 in magnitude: one addition.
-	s.n++
-	if s.n >= normalizeEvery {
-		s.normalize()
+	g.n++
+	if g.n >= normalizeEvery {
+		g.normalize()
 	}
 }
 
 // Value returns the exact sum rounded to the nearest float64, ties to even.
 func (s *Sum) Value() float64 {
-	switch {
-	case s.special&specialNaN != 0 || s.special == specialPosInf|specialNegInf:
-		return math.NaN()
-	case s.special == specialPosInf:
-		return math.Inf(1)
-	case s.special == specialNegInf:
-		return math.Inf(-1)
+	if s.g == nil { // only the fixed-point total: read it in place
+		ch, neg := s.fixedDigits()
+		h := len(ch) - 1
+		for h >= 0 && ch[h] == 0 {
+			h--
+		}
+		if h < 0 {
+			return 0
+		}
+		sign := 1.0
+		if neg {
+			sign = -1
+		}
+		return roundDigits(ch[:h+1], fxDigit, sign)
+	} else {
+		switch sp := s.g.special; {
+		case sp&specialNaN != 0 || sp == specialPosInf|specialNegInf:
+			return math.NaN()
+		case sp == specialPosInf:
+			return math.Inf(1)
+		case sp == specialNegInf:
+			return math.Inf(-1)
+		}
 	}
-	s.normalize()
-	d := s.d
+	s.flushFixed()
+	g := s.dig()
+	g.normalize()
+	d := g.d
 	h := len(d) - 1
 	for h >= 0 && d[h] == 0 {
 		h--
@@ -193,7 +309,7 @@ func (s *Sum) Value() float64 {
 		return 0
 	}
 	if d[h] > 0 {
-		return roundDigits(d[:h+1], s.lo, 1)
+		return roundDigits(d[:h+1], g.lo, 1)
 	}
 	neg := make([]int64, h+1)
 	for i := range neg {
@@ -203,7 +319,7 @@ func (s *Sum) Value() float64 {
 	for len(neg) > 0 && neg[len(neg)-1] == 0 {
 		neg = neg[:len(neg)-1]
 	}
-	return roundDigits(neg, s.lo, -1)
+	return roundDigits(neg, g.lo, -1)
 }
 
 // roundDigits returns sign·(the non-negative number of normalized digits d, the
@@ -242,6 +358,9 @@ func roundDigits(d []int64, lo int32, sign float64) float64 {
 
 // Reset empties s, keeping its digits' storage.
 func (s *Sum) Reset() {
-	clear(s.d)
-	s.n, s.special = 0, 0
+	s.fx, s.fn = [2]uint64{}, 0
+	if g := s.g; g != nil {
+		clear(g.d)
+		g.n, g.special = 0, 0
+	}
 }

@@ -26,7 +26,7 @@ func refSum(xs []float64) float64 {
 // values near the overflow threshold, ties.
 func randValues(rng *rand.Rand, n int) []float64 {
 	xs := make([]float64, n)
-	kind := rng.IntN(6)
+	kind := rng.IntN(7)
 	for i := range xs {
 		switch kind {
 		case 0: // prices with cents
@@ -43,6 +43,11 @@ func randValues(rng *rand.Rand, n int) []float64 {
 			xs[i] = math.Float64frombits(uint64(rng.IntN(1 << 20)))
 			if rng.IntN(2) == 0 {
 				xs[i] = -xs[i]
+			}
+		case 5: // both signs, all in the fixed-point range [2^-11, 2^40)
+			xs[i] = (rng.Float64()*2 - 1) * math.Ldexp(1, rng.IntN(50)-10)
+			if math.Abs(xs[i]) < 0x1p-11 {
+				xs[i] = 0x1p-11
 			}
 		case 4: // near the overflow form and back
 			xs[i] = math.Ldexp(rng.Float64()+0.5, 1015+rng.IntN(8)) * float64(1-2*rng.IntN(2))
@@ -155,4 +160,34 @@ func BenchmarkSumAdd(b *testing.B) {
 		s.Add(xs[i&4095])
 	}
 	_ = s.Value()
+}
+
+// TestSumManyAdds crosses the fixed-point total's flush (every 2^22
+// additions) with prices, negative ones and merges with itself.
+func TestSumManyAdds(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var s metrics.Sum
+	ref := new(big.Float).SetPrec(2300)
+	n := 1<<22 + 1<<21 + 12345 // the self-merge also flushes
+	for i := 0; i < n; i++ {
+		x := float64(rng.IntN(1<<40)) / 1024 // up to 2^30, prices with binary fractions
+		if i%7 == 0 {
+			x = -x
+		}
+		if i%1000 == 0 {
+			x = 0.1 * float64(i) // decimals
+		}
+		s.Add(x)
+		ref.Add(ref, new(big.Float).SetFloat64(x))
+	}
+	want, _ := ref.Float64()
+	if got := s.Value(); got != want {
+		t.Fatalf("sum of %d values: %v, want %v", n, got, want)
+	}
+	s.Merge(&s)
+	ref.Add(ref, ref)
+	want, _ = ref.Float64()
+	if got := s.Value(); got != want {
+		t.Fatalf("merged with itself: %v, want %v", got, want)
+	}
 }
