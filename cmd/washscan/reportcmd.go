@@ -4,6 +4,7 @@ import (
 	"flag"
 	"strings"
 
+	"github.com/washscan/washscan/analysis"
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect/metrics"
 	"github.com/washscan/washscan/detect/registry"
@@ -51,6 +52,15 @@ func reportFlags(fs *flag.FlagSet) func(*env, []string) error {
 				return usagef("--as-of %q: %v", *asOf, err)
 			}
 			opt.AsOf, opt.HasAsOf = t, true
+		}
+		// The output is checked before any work (not a directory, writable,
+		// not one of the inputs).
+		ins := []string{*flagsIn}
+		if *funders != "" {
+			ins = append(ins, *funders)
+		}
+		if err := analysis.CheckPaths(ins, e.stdin, []analysis.Path{{Option: "--out", Name: *out}}); err != nil {
+			return err
 		}
 		src, err := htmlreport.FromFlags(*flagsIn, *funders, opt, datasets.LoadOptions{})
 		if err != nil {

@@ -88,4 +88,8 @@ func TestReportUsage(t *testing.T) {
 	if code, _, _ := runCmd(t, "report", "--flags", filepath.Join(t.TempDir(), "none.csv"), "--out", filepath.Join(t.TempDir(), "x.html")); code != exitNoInput {
 		t.Errorf("a missing flags file: exit %d, want %d", code, exitNoInput)
 	}
+	// An output path in a missing directory is exit 2 before any work.
+	if code, _, stderr := runCmd(t, "report", "--flags", "testdata/market.csv", "--out", filepath.Join(t.TempDir(), "no", "x.html")); code != exitUsage {
+		t.Errorf("--out in a missing directory: exit %d, want %d (%s)", code, exitUsage, stderr)
+	}
 }
