@@ -103,7 +103,8 @@ func salesChart(tr *metrics.Trends) template.HTML {
 func volumeChart(tr *metrics.Trends, title string) template.HTML {
 	washT, totT, unit := tr.WashtradeVolumeTrend, tr.TotalVolumeTrend, "volume"
 	if !anyKnown(totT) && anyKnown(tr.TotalVolumeUSDTrend) {
-		washT, totT, unit, title = tr.WashtradeVolumeUSDTrend, tr.TotalVolumeUSDTrend, "USD", title+" (USD: the native volume mixes chains)"
+		washT, totT, unit = tr.WashtradeVolumeUSDTrend, tr.TotalVolumeUSDTrend, "USD"
+		title = strings.TrimSuffix(title, " (native currency)") + " (USD: the native volume mixes chains)"
 	}
 	n := len(tr.BlockDates)
 	wash, org := make([]float64, n), make([]float64, n)
