@@ -195,12 +195,10 @@ var hostile = []string{
 	`]]><!--<script>document.body.setAttribute('data-pwned','6')</script>`,
 }
 
-// TestBrowserHostileStrings: a market whose platform, currency and chain
-// strings are markup gives a page where no script runs, no element is
-// added, and the strings show as text.
-func TestBrowserHostileStrings(t *testing.T) {
-	bin := chromium(t)
-	dir := t.TempDir()
+// hostilePage writes the report of a market whose platform, currency and
+// chain strings are the hostile ones.
+func hostilePage(t *testing.T, dir string) string {
+	t.Helper()
 	var csv strings.Builder
 	csv.WriteString("chain,block_time,tx_hash,log_index,contract,token_id,seller,buyer,price,currency,platform,price_usd\n")
 	q := func(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
@@ -227,6 +225,15 @@ func TestBrowserHostileStrings(t *testing.T) {
 	if len(rep.Marketplaces) == 0 || rep.Market.WashtradeSuspectSales == 0 {
 		t.Fatalf("the hostile market should have marketplaces and flagged sales: %+v", rep.Market.Metrics)
 	}
+	return page
+}
+
+// TestBrowserHostileStrings: a market whose platform, currency and chain
+// strings are markup gives a page where no script runs, no element is
+// added, and the strings show as text.
+func TestBrowserHostileStrings(t *testing.T) {
+	bin := chromium(t)
+	page := hostilePage(t, t.TempDir())
 	dom := string(browse(t, bin, page, "--dump-dom"))
 	if strings.Contains(dom, "data-pwned") && regexp.MustCompile(`<body[^>]*data-pwned`).MatchString(dom) {
 		t.Fatal("an input string ran as script")
