@@ -26,6 +26,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/datasets/sample"
@@ -33,6 +34,7 @@ import (
 	"github.com/washscan/washscan/detect/markettest"
 	"github.com/washscan/washscan/detect/metrics"
 	"github.com/washscan/washscan/detect/pipeline"
+	"github.com/washscan/washscan/detect/registry"
 	"github.com/washscan/washscan/detect/report"
 	"github.com/washscan/washscan/features"
 )
@@ -207,6 +209,9 @@ type Settings struct {
 	// "features", "detect", "market_tests", "metrics", "write"), e.g. for
 	// timings.
 	Stage func(name string)
+	// Loaded, when non-nil, is called by Run with the loaded table before
+	// the "load" stage ends (e.g. to size a progress bar).
+	Loaded func(t *datasets.Trades)
 }
 
 func (s *Settings) stage(name string) {
@@ -271,13 +276,7 @@ func analyze(ctx context.Context, t *datasets.Trades, s Settings, afterDetect fu
 	if !keep {
 		r.Detection = &Detection{Scores: d.Scores}
 	}
-	mopt.Provenance = metrics.Provenance{
-		Version:   s.Version,
-		Preset:    s.Config.Preset.Name,
-		Threshold: s.Threshold,
-		Weights:   s.Config.WeightsSource(),
-		Params:    s.Config.Params.Values(s.Config.Preset.Detectors),
-	}
+	mopt.Provenance = s.provenance()
 	r.Tests = <-testsDone
 	mopt.Tests = r.Tests
 	s.stage("market_tests")
@@ -290,6 +289,17 @@ func analyze(ctx context.Context, t *datasets.Trades, s Settings, afterDetect fu
 		return nil, context.Cause(ctx)
 	}
 	return r, nil
+}
+
+// provenance is the metrics' washscan block for s (its Config resolved).
+func (s *Settings) provenance() metrics.Provenance {
+	return metrics.Provenance{
+		Version:   s.Version,
+		Preset:    s.Config.Preset.Name,
+		Threshold: s.Threshold,
+		Weights:   s.Config.WeightsSource(),
+		Params:    s.Config.Params.Values(s.Config.Preset.Detectors),
+	}
 }
 
 func checkSettings(s *Settings) error {
@@ -323,7 +333,7 @@ type Options struct {
 	Settings
 	// Out is the metrics JSON file, "-" for Stdout; "" writes none.
 	Out string
-	// Flags is the per-trade flags file (.csv or .parquet); "" writes none.
+	// Flags is the per-trade flags file (one of report.Formats); "" writes none.
 	Flags string
 	// Extra outputs, encoded from the whole result and committed after the
 	// flags and metrics.
@@ -348,7 +358,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		return nil, err
 	}
 	if f := opt.Flags; f != "" && report.FormatOf(f) == "" {
-		return nil, optionErr("--flags", "%s: want a .csv or .parquet file", f)
+		return nil, optionErr("--flags", "%s: want a file ending in %s", f, strings.Join(report.Formats, ", "))
 	}
 	var named []Path
 	if opt.Flags != "" {
@@ -369,6 +379,9 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opt.Loaded != nil {
+		opt.Loaded(t)
+	}
 	opt.stage("load")
 	keep := opt.KeepAll || len(opt.Extra) > 0
 	r, err := analyze(ctx, t, opt.Settings, func(r *Result) error {
@@ -377,9 +390,14 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		}
 		// The flags are written while the metrics are computed. The encoder
 		// holds only what it reads, so the rest can be freed meanwhile.
-		path, t, sc, threshold := opt.Flags, r.Trades, r.Scores, opt.Threshold
+		path, t, sc := opt.Flags, r.Trades, r.Scores
+		fopt := report.Options{
+			Threshold: opt.Threshold,
+			Dune:      r.Config.Preset.Name == registry.Dune.Name,
+			Metadata:  metrics.FlagsMetadata(opt.provenance(), metrics.InputOf(r.Trades, opt.Metrics.Files)),
+		}
 		return outs.Add("--flags", path, func(w io.Writer) error {
-			return report.WriteTo(w, report.FormatOf(path), t, sc, threshold)
+			return report.WriteTo(w, report.FormatOf(path), t, sc, fopt)
 		})
 	}, keep)
 	if err != nil {

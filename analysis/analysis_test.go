@@ -73,7 +73,7 @@ func TestRunWritesWhatAnalyzeComputes(t *testing.T) {
 	if err := r2.Metrics.WriteJSON(&wantM); err != nil {
 		t.Fatal(err)
 	}
-	if err := report.WriteTo(&wantF, "csv", t2, r2.Scores, opt.Threshold); err != nil {
+	if err := report.WriteTo(&wantF, "csv", t2, r2.Scores, report.Options{Threshold: opt.Threshold}); err != nil {
 		t.Fatal(err)
 	}
 	for path, want := range map[string][]byte{opt.Out: wantM.Bytes(), opt.Flags: wantF.Bytes()} {

@@ -164,7 +164,7 @@ func TestRunChecksOutputsFirst(t *testing.T) {
 	}{
 		{"out is the input", Options{Input: Input{Trades: []string{trades}}, Out: trades}, ""},
 		{"out in a missing dir", Options{Input: Input{Trades: []string{trades}}, Out: filepath.Join(dir, "no", "m.json")}, "does not exist"},
-		{"flags same as out", Options{Input: Input{Trades: []string{trades}}, Out: filepath.Join(dir, "m"), Flags: filepath.Join(dir, "m")}, "want a .csv or .parquet"},
+		{"flags same as out", Options{Input: Input{Trades: []string{trades}}, Out: filepath.Join(dir, "m"), Flags: filepath.Join(dir, "m")}, "want a file ending in .csv"},
 		{"flags same as out", Options{Input: Input{Trades: []string{trades}}, Out: filepath.Join(dir, "m.csv"), Flags: filepath.Join(dir, "m.csv")}, "also the output"},
 		{"default rejects is out", Options{Input: Input{Trades: []string{trades}, Load: datasets.LoadOptions{SkipBadRows: true}}, Out: DefaultRejects}, "also the output"},
 	} {

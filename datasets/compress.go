@@ -184,3 +184,24 @@ func compressWriter(w io.Writer, c compression) (io.WriteCloser, error) {
 type nopWriteCloser struct{ io.Writer }
 
 func (nopWriteCloser) Close() error { return nil }
+
+// CompressWriter wraps w in the compressor that name's ending asks for
+// (.gz: gzip, .zst: zstd), or in nothing. Closing the result flushes the
+// compressed stream, not w.
+func CompressWriter(name string, w io.Writer) (io.WriteCloser, error) {
+	c := compNone
+	switch low := strings.ToLower(name); {
+	case strings.HasSuffix(low, ".gz"):
+		c = compGzip
+	case strings.HasSuffix(low, ".zst"):
+		c = compZstd
+	}
+	return compressWriter(w, c)
+}
+
+// DecompressReader wraps r in the decompressor that name's ending asks for
+// (.gz, .zst), checking the magic number; close releases the decoder (not r).
+func DecompressReader(name string, r io.Reader) (rd io.Reader, close func(), err error) {
+	_, c, _ := splitName(name)
+	return decompress(r, c)
+}

@@ -53,6 +53,30 @@ type Scores struct {
 	Level    []uint8   // 0–4, see Level
 	Reasons  []string  // detectors that fired, joined by "|", in preset order
 	Evidence []string  // their evidence, "name: evidence" joined by "; "
+
+	// The findings of each row, for RowFindings: row i's are
+	// refs[start[i]:start[i+1]], in detector order.
+	start []int32
+	refs  []findingRef
+	order []*Detector
+	res   *Result
+}
+
+// findingRef is a finding of a row: its detector's index in the scoring
+// order and its index in that detector's findings.
+type findingRef struct{ d, k int32 }
+
+// RowFindings calls fn for each finding on row i, in the scoring order of
+// the detectors (the order of reasons). It reads the Result that Score was
+// given, which must not change.
+func (s *Scores) RowFindings(i int, fn func(d *Detector, f *Finding)) {
+	if s.start == nil {
+		return
+	}
+	for _, r := range s.refs[s.start[i]:s.start[i+1]] {
+		d := s.order[r.d]
+		fn(d, &s.res.Findings[d.Name][r.k])
+	}
 }
 
 // Level maps a score to a level: 0 below 0.2, 1 below 0.4, 2 below 0.6,
@@ -87,7 +111,7 @@ func Score(n int, res *Result, order []*Detector, w *Weights) *Scores {
 	}
 	// Index the findings by row (CSR), each row's in detector order, so a
 	// row's sum runs over its detectors in order.
-	type ref struct{ d, k int32 } // detector in order, finding in its list
+	type ref = findingRef // detector in order, finding in its list
 	start := make([]int32, n+1)
 	for _, d := range order {
 		for _, f := range res.Findings[d.Name] {
@@ -107,6 +131,7 @@ func Score(n int, res *Result, order []*Detector, w *Weights) *Scores {
 		}
 	}
 	next = nil
+	s.start, s.refs, s.order, s.res = start, refs, order, res
 	finding := func(r ref) *Finding { return &res.Findings[order[r.d].Name][r.k] }
 
 	// Reasons depend only on the set of detectors that fired: intern them.

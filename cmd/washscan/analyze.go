@@ -3,12 +3,18 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
+	"os"
 	"strings"
+
+	"golang.org/x/term"
 
 	"github.com/washscan/washscan/analysis"
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect/metrics"
 	"github.com/washscan/washscan/detect/registry"
+	"github.com/washscan/washscan/detect/report"
+	"github.com/washscan/washscan/detect/report/htmlreport"
 )
 
 var analyzeCmd = &command{
@@ -25,7 +31,9 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 		rng       = fs.String("range", "all", "metrics window: 24h, 7d, 30d, 90d or all")
 		asOf      = fs.String("as-of", "", "end of the window, a block_time `T` (default: the latest block_time)")
 		out       = fs.String("out", "-", "metrics JSON `FILE` (- for standard output)")
-		flagsOut  = fs.String("flags", "", "per-trade flags `FILE` (.csv or .parquet)")
+		flagsOut  = fs.String("flags", "", "per-trade flags `FILE` (.csv, .csv.gz, .csv.zst, .jsonl, .parquet)")
+		htmlOut   = fs.String("html", "", "HTML report `FILE` of the run (self-contained; README \"HTML report\")")
+		quiet     = fs.Bool("quiet", false, "no summary and no progress bars on standard error (shown when it is a terminal)")
 		preset    = fs.String("preset", registry.Default.Name, "detector preset `NAME` (default, dune)")
 		threshold = fs.Float64("threshold", analysis.DefaultThreshold, "flag a trade whose score is ≥ `X` (0 to 1)")
 		weights   = fs.String("weights", "", "scoring weights JSON `FILE` (from calibrate; default: the preset's)")
@@ -63,12 +71,67 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 		if opt.Config, err = analysis.Resolve(cf.spec(*preset, *weights, "--weights")); err != nil {
 			return err
 		}
+		if *quiet {
+			opt.Input.Load.Progress = nil
+		}
+		if !*quiet && isTerminal(e.stderr) {
+			prog := newAnalyzeProgress(e.stderr)
+			defer prog.Close()
+			lap := opt.Stage
+			opt.Stage = func(name string) { lap(name); prog.Stage(name) }
+			opt.Loaded = func(t *datasets.Trades) { prog.Loaded(t.Len()) }
+		}
+		if *htmlOut != "" {
+			opt.Extra = append(opt.Extra, analysis.Output{Option: "--html", Path: *htmlOut, Encode: htmlEncoder(opt.Metrics)})
+		}
 		res, err := analysis.Run(e.ctx, opt)
 		if res != nil {
 			lf.reportRejects(e, res.Trades)
 		}
+		if err == nil && !*quiet && isTerminal(e.stderr) {
+			err = writeSummary(e, res, opt)
+		}
 		return err
 	}
+}
+
+// htmlEncoder returns the encoder of analyze's --html output.
+func htmlEncoder(mopt metrics.Options) func(w io.Writer, r *analysis.Result) error {
+	return func(w io.Writer, r *analysis.Result) error {
+		return htmlreport.Write(w, &htmlreport.Source{
+			Report: r.Metrics, Features: r.Features, Window: metrics.InWindow(r.Features, mopt),
+			Flagged: r.Verdicts, Score: r.Scores.Score, Reasons: r.Scores.Reasons, Evidence: r.Scores.Evidence,
+			Detectors: r.Config.Preset.Detectors, Weights: r.Config.Weights, Recorded: true, Top: mopt.Top,
+			Origin: "washscan analyze",
+		})
+	}
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// writeSummary writes the run's summary (report.WriteSummary) to stderr.
+func writeSummary(e *env, res *analysis.Result, opt analysis.Options) error {
+	var fired []report.Fired
+	for _, d := range res.Config.Preset.Detectors {
+		fired = append(fired, report.Fired{Detector: d.Name, Rows: len(res.Result.Findings[d.Name])})
+	}
+	var outs []report.Output
+	if opt.Out != "" && opt.Out != "-" {
+		outs = append(outs, report.Output{What: "metrics", Path: opt.Out})
+	} else if opt.Out == "-" {
+		outs = append(outs, report.Output{What: "metrics", Path: "standard output"})
+	}
+	if opt.Flags != "" {
+		outs = append(outs, report.Output{What: "flags", Path: opt.Flags})
+	}
+	for _, x := range opt.Extra {
+		outs = append(outs, report.Output{What: strings.TrimPrefix(x.Option, "--"), Path: x.Path})
+	}
+	return report.WriteSummary(e.stderr, res.Metrics, fired, outs)
 }
 
 // paramList describes every detector parameter, one per line, for -help.

@@ -102,6 +102,7 @@ var commands = []*command{
 	synthCmd,
 	ingestCmd,
 	fundersCmd,
+	reportCmd,
 }
 
 // usageError is a bad command line (exit 2).
@@ -188,22 +189,24 @@ func run(e *env, args []string) int {
 	switch name {
 	case "help", "-h", "-help", "--help":
 		return help(e, args[1:])
-	case "version", "--version":
-		fmt.Fprintln(e.stdout, "washscan", version)
+	case "version", "--version", "-version":
+		printVersion(e.stdout)
 		return exitOK
 	}
 	c := lookup(name)
 	if c == nil {
-		fmt.Fprintf(e.stderr, "washscan: unknown command %q\n\n", name)
-		topUsage(e.stderr)
+		fmt.Fprintf(e.stderr, "washscan: unknown command %q%s\nrun 'washscan help' for the commands\n", name,
+			didYouMean(name, commandNames()))
 		return exitUsage
 	}
-	fs := newFlagSet(c, e.stderr)
+	fs := newFlagSet(c, io.Discard)
 	runFn := c.flags(fs)
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			commandUsage(e.stdout, c, fs)
 			return exitOK
 		}
+		fmt.Fprintf(e.stderr, "washscan %s: %v%s\nrun 'washscan help %s' for usage\n", c.name, err, flagHint(err, fs), c.name)
 		return exitUsage
 	}
 	err := runFn(e, fs.Args())
@@ -269,6 +272,7 @@ func topUsage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "  help       show a command's flags: washscan help <command>")
+	fmt.Fprintln(w, "  version    print washscan's version, commit and Go version")
 	fmt.Fprintln(w, "\nExit codes: 0 ok, 1 runtime failure, 2 usage error, 65 bad input data, 66 input file unreadable, 130 interrupted, 143 terminated.")
 }
 
@@ -283,9 +287,13 @@ func help(e *env, args []string) int {
 		topUsage(e.stdout)
 		return exitOK
 	}
+	if args[0] == "version" {
+		fmt.Fprintln(e.stdout, "Usage: washscan version\n\nprint washscan's release version, the module version and VCS commit it was built from, and the Go version")
+		return exitOK
+	}
 	c := lookup(args[0])
 	if c == nil {
-		fmt.Fprintf(e.stderr, "washscan help: unknown command %q\n", args[0])
+		fmt.Fprintf(e.stderr, "washscan help: unknown command %q%s\n", args[0], didYouMean(args[0], commandNames()))
 		return exitUsage
 	}
 	fs := newFlagSet(c, e.stdout)

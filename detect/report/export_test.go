@@ -15,3 +15,9 @@ func SetDirectDict(on bool) (restore func()) {
 	directDict = on
 	return func() { directDict = old }
 }
+
+// AppendJSONString and AppendJSONFloat expose the JSON encoders for tests.
+var (
+	AppendJSONString = appendJSONString
+	AppendJSONFloat  = appendJSONFloat
+)

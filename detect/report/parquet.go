@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"io"
+	"maps"
 	"math"
 	"runtime"
 	"slices"
@@ -42,11 +42,12 @@ import (
 var dictColumns = []string{
 	"chain", "log_index", "contract", "token_id", "token_standard", "amount",
 	"price", "currency", "platform", "is_wash", "score", "level", "reasons", "evidence",
+	"evidence_json",
 }
 
 // noStatsColumns are random hex and free text, whose min/max statistics
 // would never prune a row group.
-var noStatsColumns = []string{"tx_hash", "seller", "buyer", "evidence"}
+var noStatsColumns = []string{"tx_hash", "seller", "buyer", "evidence", "evidence_json"}
 
 // plainEncodings are the non-PLAIN encodings of plain (not dictionary)
 // columns. tx_hash, unique per row, is DELTA_LENGTH_BYTE_ARRAY: its lengths
@@ -98,34 +99,28 @@ func parquetProps(mem memory.Allocator) *parquet.WriterProperties {
 // variable only so tests can make row groups small.
 var parquetRowGroupRows = 4 * datasets.ParquetBatchRows
 
-func writeParquet(path string, t *datasets.Trades, sc *detect.Scores, threshold float64) error {
-	a, err := datasets.CreateAtomic(path)
-	if err != nil {
-		return fmt.Errorf("flags: %w", err)
-	}
-	if err := writeParquetTo(a, t, sc, threshold); err != nil {
-		a.Abort()
-		return fmt.Errorf("write flags %s: %w", path, err)
-	}
-	return a.Commit()
-}
-
 // writeParquetTo writes the Parquet flags file to a.
-func writeParquetTo(a io.Writer, t *datasets.Trades, sc *detect.Scores, threshold float64) (err error) {
+func writeParquetTo(a io.Writer, t *datasets.Trades, sc *detect.Scores, opt Options) (err error) {
+	schema := schemaFor(opt)
 	// The encoders' page and dictionary buffers come from a pool, reused
 	// from row group to row group instead of allocated (and zeroed) anew.
 	mem := datasets.NewBufferPool(256 << 20)
 	props := parquetProps(mem)
 	arrProps := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(mem))
-	pqSchema, err := pqarrow.ToParquet(Schema, props, arrProps)
+	pqSchema, err := pqarrow.ToParquet(schema, props, arrProps)
 	if err != nil {
 		return err
 	}
 	// The Arrow schema is stored as pqarrow.FileWriter stores it, so readers
 	// get block_time back in seconds.
 	meta := metadata.KeyValueMetadata{}
-	if err := meta.Append("ARROW:schema", base64.StdEncoding.EncodeToString(flight.SerializeSchema(Schema, memory.DefaultAllocator))); err != nil {
+	if err := meta.Append("ARROW:schema", base64.StdEncoding.EncodeToString(flight.SerializeSchema(schema, memory.DefaultAllocator))); err != nil {
 		return err
+	}
+	for _, k := range slices.Sorted(maps.Keys(opt.Metadata)) {
+		if err := meta.Append(k, opt.Metadata[k]); err != nil {
+			return err
+		}
 	}
 	aw := newAsyncWriter(a)
 	fw, err := file.NewParquetWriterWithError(aw, pqSchema.Root(), file.WithWriterProps(props), file.WithWriteMetadata(meta))
@@ -145,7 +140,7 @@ func writeParquetTo(a io.Writer, t *datasets.Trades, sc *detect.Scores, threshol
 	stop := make(chan struct{})
 	go func() {
 		defer close(batches)
-		b := newFlagsBuilder(t, sc, threshold)
+		b := newFlagsBuilder(t, sc, opt, schema)
 		for lo := 0; lo < n; lo += parquetRowGroupRows {
 			hi := min(n, lo+parquetRowGroupRows)
 			var mem *arena
@@ -163,7 +158,7 @@ func writeParquetTo(a io.Writer, t *datasets.Trades, sc *detect.Scores, threshol
 			}
 		}
 	}()
-	enc := newColumnEncoder(arrProps)
+	enc := newColumnEncoder(arrProps, schema)
 	for fb := range batches {
 		if err == nil {
 			if err = enc.writeRowGroup(fw, fb.cols); err != nil {
@@ -192,23 +187,24 @@ func writeParquetTo(a io.Writer, t *datasets.Trades, sc *detect.Scores, threshol
 // columnEncoder writes the columns of a record into a buffered row group on
 // GOMAXPROCS goroutines.
 type columnEncoder struct {
-	ctxs  []context.Context // one Arrow write context per goroutine
-	order []int             // columns, costliest first
+	ctxs   []context.Context // one Arrow write context per goroutine
+	order  []int             // columns, costliest first
+	schema *arrow.Schema
 }
 
-func newColumnEncoder(props pqarrow.ArrowWriterProperties) *columnEncoder {
-	e := &columnEncoder{}
+func newColumnEncoder(props pqarrow.ArrowWriterProperties, schema *arrow.Schema) *columnEncoder {
+	e := &columnEncoder{schema: schema}
 	for range max(1, runtime.GOMAXPROCS(0)) {
 		e.ctxs = append(e.ctxs, pqarrow.NewArrowWriteContext(context.Background(), &props))
 	}
 	// Hex strings and free text first, so no goroutine is left with one
 	// long column at the end.
-	heavy := map[string]int{"tx_hash": 0, "seller": 1, "buyer": 2, "evidence": 3, "contract": 4, "token_id": 5}
-	for i := range Schema.Fields() {
+	heavy := map[string]int{"tx_hash": 0, "seller": 1, "buyer": 2, "evidence": 3, "evidence_json": 4, "contract": 5, "token_id": 6}
+	for i := range schema.Fields() {
 		e.order = append(e.order, i)
 	}
 	rank := func(i int) int {
-		if r, ok := heavy[Schema.Field(i).Name]; ok {
+		if r, ok := heavy[schema.Field(i).Name]; ok {
 			return r
 		}
 		return len(heavy) + i
@@ -238,7 +234,7 @@ func (e *columnEncoder) writeRowGroup(fw *file.Writer, cols []arrow.Array) error
 					return
 				}
 				i := e.order[k]
-				errs[k] = writeColumn(ctx, rgw, i, cols[i])
+				errs[k] = writeColumn(ctx, rgw, i, cols[i], e.schema.Field(i).Nullable)
 			}
 		}()
 	}
@@ -251,7 +247,7 @@ func (e *columnEncoder) writeRowGroup(fw *file.Writer, cols []arrow.Array) error
 
 // writeColumn writes arr, flat, as column i of the row group; a nullable
 // column gets definition levels from arr's validity.
-func writeColumn(ctx context.Context, rgw file.BufferedRowGroupWriter, i int, arr arrow.Array) error {
+func writeColumn(ctx context.Context, rgw file.BufferedRowGroupWriter, i int, arr arrow.Array, nullable bool) error {
 	cw, err := rgw.Column(i)
 	if err != nil {
 		return err
@@ -266,7 +262,6 @@ func writeColumn(ctx context.Context, rgw file.BufferedRowGroupWriter, i int, ar
 		arr = p.Array
 	}
 	var def []int16
-	nullable := Schema.Field(i).Nullable
 	if nullable {
 		def = make([]int16, arr.Len())
 		if arr.NullN() == 0 {
@@ -724,6 +719,9 @@ type flagsBuilder struct {
 	t         *datasets.Trades
 	sc        *detect.Scores
 	threshold float64
+	schema    *arrow.Schema
+	ev        []*evCache // one per goroutine building evidence_json
+	dune      bool
 	ids       idDict
 	strs      strDict
 	floats    floatDict
@@ -736,8 +734,12 @@ type flagsBuilder struct {
 // may share a token id (the same number in two collections), so the
 // token_id dictionary is keyed by the distinct token ids, numbered here
 // once: O(assets) expected time.
-func newFlagsBuilder(t *datasets.Trades, sc *detect.Scores, threshold float64) *flagsBuilder {
-	b := &flagsBuilder{t: t, sc: sc, threshold: threshold, tokenKey: make([]uint32, t.Assets.Len())}
+func newFlagsBuilder(t *datasets.Trades, sc *detect.Scores, opt Options, schema *arrow.Schema) *flagsBuilder {
+	b := &flagsBuilder{t: t, sc: sc, threshold: opt.Threshold, tokenKey: make([]uint32, t.Assets.Len()),
+		schema: schema, dune: opt.Dune}
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		b.ev = append(b.ev, newEvCache(sc, opt.Dune))
+	}
 	seen := make(map[string]uint32)
 	for a, s := range t.Assets.TokenID {
 		k, ok := seen[s]
@@ -761,7 +763,7 @@ func newFlagsBuilder(t *datasets.Trades, sc *detect.Scores, threshold float64) *
 func (b *flagsBuilder) batch(lo, hi int, mem *arena) []arrow.Array {
 	t, sc := b.t, b.sc
 	m := hi - lo
-	cols := make([]arrow.Array, len(Schema.Fields()))
+	cols := make([]arrow.Array, len(b.schema.Fields()))
 
 	dictCol := func(ids []uint32, d *datasets.Dict) arrow.Array {
 		return b.ids.encode(mem, ids, d.Len(), 8, func(id uint32, c *strCol) { c.add(d.Value(id)) })
@@ -785,7 +787,7 @@ func (b *flagsBuilder) batch(lo, hi int, mem *arena) []arrow.Array {
 	}
 
 	cols[0] = dictCol(t.Chain[lo:hi], t.Chains)
-	cols[1] = fixed(Schema.Field(1).Type, t.Time[lo:hi], nil, 0)
+	cols[1] = fixed(b.schema.Field(1).Type, t.Time[lo:hi], nil, 0)
 
 	bits := func(f func(i int) bool) ([]byte, int) {
 		v := make([]byte, bitutil.BytesForBits(int64(m)))
@@ -861,6 +863,36 @@ func (b *flagsBuilder) batch(lo, hi int, mem *arena) []arrow.Array {
 	cols[17] = b.ids.smallInts(mem, arrow.PrimitiveTypes.Int32, scratch(func(i int) uint32 { return uint32(sc.Level[i]) }))
 	cols[18] = b.strs.encode(mem, sc.Reasons[lo:hi])
 	cols[19] = b.strs.encode(mem, sc.Evidence[lo:hi])
+	// evidence_json: the rows' objects are built on every core, each
+	// goroutine with its own cache, in contiguous parts.
+	js := make([]string, m)
+	filters := make([]uint8, m)
+	var wg sync.WaitGroup
+	for w, ev := range b.ev {
+		wlo, whi := m*w/len(b.ev), m*(w+1)/len(b.ev)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := wlo; k < whi; k++ {
+				js[k], filters[k] = ev.row(lo + k)
+			}
+		}()
+	}
+	wg.Wait()
+	cols[20] = b.strs.encode(mem, js)
+	if b.dune {
+		for j := range DuneFilters {
+			v := make([]byte, bitutil.BytesForBits(int64(m)))
+			for k, f := range filters {
+				if f&(1<<j) != 0 {
+					bitutil.SetBit(v, k)
+				}
+			}
+			bd := array.NewData(arrow.FixedWidthTypes.Boolean, m, []*memory.Buffer{nil, memory.NewBufferBytes(v)}, nil, 0, 0)
+			cols[21+j] = array.MakeFromData(bd)
+			bd.Release()
+		}
+	}
 	return cols
 }
 

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,14 +16,49 @@ import (
 	"github.com/washscan/washscan/detect"
 )
 
-// Columns are the flags file's columns, in order (docs/contract.md §3.2).
+// Columns are the flags file's first columns, in order (docs/contract.md
+// §3.2); ColumnsFor lists all of them.
 var Columns = []string{
 	"chain", "block_time", "block_number", "tx_hash", "log_index", "contract", "token_id",
 	"token_standard", "seller", "buyer", "amount", "price", "currency", "price_usd",
 	"platform", "is_wash", "score", "level", "reasons", "evidence",
 }
 
-// Schema is the Arrow schema of a Parquet flags file.
+// DuneFilters are the --preset dune columns after evidence_json and the
+// detector each one reports.
+var DuneFilters = [5][2]string{
+	{"filter_1_same_buyer_seller", "dune_self_trade"},
+	{"filter_2_back_and_forth_trade", "dune_back_and_forth"},
+	{"filter_3_bought_or_sold_3x", "dune_repeat"},
+	{"filter_4_first_funded_by_same_wallet", "dune_funder"},
+	{"filter_5_flashloan", "dune_flash_loan"},
+}
+
+// Options are how a flags file is written.
+type Options struct {
+	// Threshold flags a row whose score is ≥ it.
+	Threshold float64
+	// Dune adds the DuneFilters columns (for --preset dune).
+	Dune bool
+	// Metadata is stored as a Parquet file's key-value metadata, in key
+	// order (the run's "washscan" and "input" blocks as JSON); other
+	// formats have no place for it.
+	Metadata map[string]string
+}
+
+// ColumnsFor returns every column of a flags file written with opt.
+func ColumnsFor(opt Options) []string {
+	cols := append(slices.Clone(Columns), "evidence_json")
+	if opt.Dune {
+		for _, f := range DuneFilters {
+			cols = append(cols, f[0])
+		}
+	}
+	return cols
+}
+
+// Schema is the Arrow schema of a Parquet flags file (without the Dune
+// filter columns).
 var Schema = arrow.NewSchema([]arrow.Field{
 	{Name: "chain", Type: arrow.BinaryTypes.String},
 	{Name: "block_time", Type: &arrow.TimestampType{Unit: arrow.Second, TimeZone: "UTC"}},
@@ -45,7 +80,20 @@ var Schema = arrow.NewSchema([]arrow.Field{
 	{Name: "level", Type: arrow.PrimitiveTypes.Int32},
 	{Name: "reasons", Type: arrow.BinaryTypes.String},
 	{Name: "evidence", Type: arrow.BinaryTypes.String},
+	{Name: "evidence_json", Type: arrow.BinaryTypes.String},
 }, nil)
+
+// schemaFor returns the Arrow schema of a Parquet flags file written with opt.
+func schemaFor(opt Options) *arrow.Schema {
+	if !opt.Dune {
+		return Schema
+	}
+	fields := Schema.Fields()
+	for _, f := range DuneFilters {
+		fields = append(fields, arrow.Field{Name: f[0], Type: arrow.FixedWidthTypes.Boolean})
+	}
+	return arrow.NewSchema(fields, nil)
+}
 
 // Verdicts returns, per row, Flagged(score, threshold): washscan's flag.
 func Verdicts(score []float64, threshold float64) []bool {
@@ -69,48 +117,80 @@ func Flagged(s, threshold float64) bool {
 	return round6(s) >= threshold
 }
 
-// Write writes the flags file for every row of t to path (.csv or .parquet),
-// atomically. sc holds the scores of t's rows; a row is flagged when its
-// score is ≥ threshold.
+// Write writes the flags file for every row of t to path, atomically, with
+// the default options and threshold: see WriteWith.
 func Write(path string, t *datasets.Trades, sc *detect.Scores, threshold float64) error {
-	if len(sc.Score) != t.Len() {
-		return fmt.Errorf("flags %s: %d scores for %d rows", path, len(sc.Score), t.Len())
-	}
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".csv":
-		return writeCSV(path, t, sc, threshold)
-	case ".parquet":
-		return writeParquet(path, t, sc, threshold)
-	}
-	return fmt.Errorf("flags %s: unknown format (want .csv or .parquet)", path)
+	return WriteWith(path, t, sc, Options{Threshold: threshold})
 }
 
-// FormatOf returns the flags format a file name asks for by its extension:
-// "csv", "parquet", or "" for neither.
+// Formats are the flags file name endings WriteWith accepts.
+var Formats = []string{".csv", ".csv.gz", ".csv.zst", ".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet"}
+
+// CheckName returns an error unless path ends in one of Formats.
+func CheckName(path string) error {
+	if formatOf(path) == "" {
+		return fmt.Errorf("flags %s: unknown format (want %s)", path, strings.Join(Formats, ", "))
+	}
+	return nil
+}
+
+// FormatOf returns the ending of Formats that path has ("" for none): the
+// format to hand to WriteTo.
 func FormatOf(path string) string {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".csv":
-		return "csv"
-	case ".parquet":
-		return "parquet"
+	low := strings.ToLower(path)
+	for _, f := range slices.Backward(Formats) {
+		if strings.HasSuffix(low, f) {
+			return f
+		}
 	}
 	return ""
 }
 
-// WriteTo writes the flags file for every row of t to w in format ("csv" or
-// "parquet", see FormatOf); the caller makes the file atomic. sc holds the
-// scores of t's rows; a row is flagged when its score is ≥ threshold.
-func WriteTo(w io.Writer, format string, t *datasets.Trades, sc *detect.Scores, threshold float64) error {
+func formatOf(path string) string { return FormatOf(path) }
+
+// WriteWith writes the flags file for every row of t to path, atomically,
+// in the format its name says (Formats). sc holds the scores of t's rows.
+func WriteWith(path string, t *datasets.Trades, sc *detect.Scores, opt Options) error {
+	f := FormatOf(path)
+	if f == "" {
+		return CheckName(path)
+	}
+	a, err := datasets.CreateAtomic(path)
+	if err != nil {
+		return fmt.Errorf("flags: %w", err)
+	}
+	if err := WriteTo(a, f, t, sc, opt); err != nil {
+		a.Abort()
+		return fmt.Errorf("write flags %s: %w", path, err)
+	}
+	return a.Commit()
+}
+
+// WriteTo writes the flags file for every row of t to w in format (one of
+// Formats, see FormatOf; "csv" and "parquet" are also accepted); the caller
+// makes the file atomic. sc holds the scores of t's rows.
+func WriteTo(w io.Writer, format string, t *datasets.Trades, sc *detect.Scores, opt Options) error {
 	if len(sc.Score) != t.Len() {
 		return fmt.Errorf("flags: %d scores for %d rows", len(sc.Score), t.Len())
 	}
-	switch format {
-	case "csv":
-		return writeCSVTo(w, t, sc, threshold)
-	case "parquet":
-		return writeParquetTo(w, t, sc, threshold)
+	if !strings.HasPrefix(format, ".") {
+		format = "." + format
 	}
-	return fmt.Errorf("flags: unknown format %q (want csv or parquet)", format)
+	if !slices.Contains(Formats, format) {
+		return fmt.Errorf("flags: unknown format %q (want %s)", format, strings.Join(Formats, ", "))
+	}
+	if format == ".parquet" {
+		return writeParquetTo(w, t, sc, opt)
+	}
+	z, err := datasets.CompressWriter(format, w)
+	if err != nil {
+		return err
+	}
+	err = writeTextTo(z, t, sc, opt, strings.HasPrefix(format, ".jsonl"))
+	if cerr := z.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // round6 rounds a score to 6 decimals through its decimal form.
@@ -127,27 +207,16 @@ func appendFloat(b []byte, v float64) []byte { return strconv.AppendFloat(b, v, 
 // csvChunkRows is the number of rows one goroutine formats at a time.
 const csvChunkRows = 32 << 10
 
-func writeCSV(path string, t *datasets.Trades, sc *detect.Scores, threshold float64) error {
-	a, err := datasets.CreateAtomic(path)
-	if err != nil {
-		return fmt.Errorf("flags: %w", err)
-	}
-	werr := writeCSVTo(a, t, sc, threshold)
-	if werr != nil {
-		a.Abort()
-		return fmt.Errorf("write flags %s: %w", path, werr)
-	}
-	return a.Commit()
-}
-
-// writeCSVTo formats chunks of rows on GOMAXPROCS goroutines and writes them
+// writeTextTo formats chunks of rows on GOMAXPROCS goroutines and writes them
 // to w in row order.
-func writeCSVTo(w io.Writer, t *datasets.Trades, sc *detect.Scores, threshold float64) error {
-	head := append([]byte(strings.Join(Columns, ",")), '\n')
-	if _, err := w.Write(head); err != nil {
-		return err
+func writeTextTo(w io.Writer, t *datasets.Trades, sc *detect.Scores, opt Options, jsonl bool) error {
+	if !jsonl {
+		head := append([]byte(strings.Join(ColumnsFor(opt), ",")), '\n')
+		if _, err := w.Write(head); err != nil {
+			return err
+		}
 	}
-	f := newRowFormatter(t, sc, threshold)
+	f := newRowFormatter(t, sc, opt, jsonl)
 	n := t.Len()
 	chunks := (n + csvChunkRows - 1) / csvChunkRows
 	workers := max(1, min(runtime.GOMAXPROCS(0), chunks))
@@ -159,6 +228,7 @@ func writeCSVTo(w io.Writer, t *datasets.Trades, sc *detect.Scores, threshold fl
 		outs[w] = make(chan []byte, 1)
 		go func(w int) {
 			defer close(outs[w])
+			ev := newEvCache(sc, opt.Dune)
 			for k := w; k < chunks; k += workers {
 				var b []byte
 				select {
@@ -166,7 +236,7 @@ func writeCSVTo(w io.Writer, t *datasets.Trades, sc *detect.Scores, threshold fl
 				default:
 				}
 				lo := k * csvChunkRows
-				b = f.appendRows(b[:0], lo, min(n, lo+csvChunkRows))
+				b = f.appendRows(b[:0], lo, min(n, lo+csvChunkRows), ev)
 				select {
 				case outs[w] <- b:
 				case <-stop:
@@ -197,33 +267,43 @@ func writeCSVTo(w io.Writer, t *datasets.Trades, sc *detect.Scores, threshold fl
 	return err
 }
 
-// rowFormatter formats flags rows as CSV, with the dictionary columns
-// pre-quoted once per distinct value.
+// rowFormatter formats flags rows as CSV or JSON Lines, with the
+// dictionary columns quoted once per distinct value.
 type rowFormatter struct {
 	t         *datasets.Trades
 	sc        *detect.Scores
 	threshold float64
+	dune      bool
+	jsonl     bool
 	chains    [][]byte
 	currs     [][]byte
 	plats     [][]byte
 }
 
-func quoteDict(d *datasets.Dict) [][]byte {
+func quoteDict(d *datasets.Dict, jsonl bool) [][]byte {
 	out := make([][]byte, d.Len())
 	for i := range out {
-		out[i] = datasets.AppendCSVField(nil, d.Value(uint32(i)))
+		if jsonl {
+			out[i] = appendJSONString(nil, d.Value(uint32(i)))
+		} else {
+			out[i] = datasets.AppendCSVField(nil, d.Value(uint32(i)))
+		}
 	}
 	return out
 }
 
-func newRowFormatter(t *datasets.Trades, sc *detect.Scores, threshold float64) *rowFormatter {
-	return &rowFormatter{t: t, sc: sc, threshold: threshold,
-		chains: quoteDict(t.Chains), currs: quoteDict(t.Currencies), plats: quoteDict(t.Platforms)}
+func newRowFormatter(t *datasets.Trades, sc *detect.Scores, opt Options, jsonl bool) *rowFormatter {
+	return &rowFormatter{t: t, sc: sc, threshold: opt.Threshold, dune: opt.Dune, jsonl: jsonl,
+		chains: quoteDict(t.Chains, jsonl), currs: quoteDict(t.Currencies, jsonl), plats: quoteDict(t.Platforms, jsonl)}
 }
 
-func (f *rowFormatter) appendRows(b []byte, lo, hi int) []byte {
+func (f *rowFormatter) appendRows(b []byte, lo, hi int, ev *evCache) []byte {
 	for i := lo; i < hi; i++ {
-		b = f.appendRow(b, i)
+		if f.jsonl {
+			b = f.appendJSONRow(b, i, ev)
+		} else {
+			b = f.appendRow(b, i, ev)
+		}
 	}
 	return b
 }
@@ -279,7 +359,7 @@ func appendAddr(b []byte, d *datasets.Addresses, id datasets.AddrID) []byte {
 }
 
 // appendRow appends row i as a CSV line.
-func (f *rowFormatter) appendRow(b []byte, i int) []byte {
+func (f *rowFormatter) appendRow(b []byte, i int, ev *evCache) []byte {
 	t, sc, threshold := f.t, f.sc, f.threshold
 	b = append(b, f.chains[t.Chain[i]]...)
 	b = append(b, ',')
@@ -328,5 +408,82 @@ func (f *rowFormatter) appendRow(b []byte, i int) []byte {
 	b = datasets.AppendCSVField(b, sc.Reasons[i])
 	b = append(b, ',')
 	b = datasets.AppendCSVField(b, sc.Evidence[i])
+	b = append(b, ',')
+	js, filters := ev.row(i)
+	b = datasets.AppendCSVField(b, js)
+	if f.dune {
+		for k := range DuneFilters {
+			b = append(b, ',')
+			b = strconv.AppendBool(b, filters&(1<<k) != 0)
+		}
+	}
 	return append(b, '\n')
+}
+
+// appendJSONRow appends row i as a JSON Lines object: the columns in order,
+// numbers as numbers, an absent block_number or price_usd as null, an
+// unknown address as "", evidence_json as an object.
+func (f *rowFormatter) appendJSONRow(b []byte, i int, ev *evCache) []byte {
+	t, sc := f.t, f.sc
+	key := func(k string) { b = append(b, ',', '"'); b = append(b, k...); b = append(b, '"', ':') }
+	str := func(k string, v []byte) { key(k); b = append(b, '"'); b = append(b, v...); b = append(b, '"') }
+	b = append(b, `{"chain":`...)
+	b = append(b, f.chains[t.Chain[i]]...)
+	key("block_time")
+	b = append(b, '"')
+	b = appendTime(b, t.Time[i])
+	b = append(b, '"')
+	key("block_number")
+	if t.Block[i] != 0 {
+		b = strconv.AppendUint(b, t.Block[i], 10)
+	} else {
+		b = append(b, "null"...)
+	}
+	str("tx_hash", datasets.AppendHex(nil, t.TxHash[i][:]))
+	key("log_index")
+	b = strconv.AppendUint(b, uint64(t.LogIndex[i]), 10)
+	str("contract", appendAddr(nil, t.Addrs, t.Contract(i)))
+	key("token_id")
+	b = appendJSONString(b, t.Assets.TokenID[t.Asset[i]])
+	str("token_standard", []byte(t.Standard[i].String()))
+	str("seller", appendAddr(nil, t.Addrs, t.Seller[i]))
+	str("buyer", appendAddr(nil, t.Addrs, t.Buyer[i]))
+	key("amount")
+	b = appendFloat(b, t.Amount[i])
+	key("price")
+	b = appendFloat(b, t.Price[i])
+	key("currency")
+	b = append(b, f.currs[t.Currency[i]]...)
+	key("price_usd")
+	if !math.IsNaN(t.PriceUSD[i]) {
+		b = appendFloat(b, t.PriceUSD[i])
+	} else {
+		b = append(b, "null"...)
+	}
+	key("platform")
+	b = append(b, f.plats[t.Platform[i]]...)
+	key("is_wash")
+	b = strconv.AppendBool(b, Flagged(sc.Score[i], f.threshold))
+	key("score")
+	if s := sc.Score[i]; s == 0 {
+		b = append(b, '0')
+	} else {
+		b = appendFloat(b, round6(s))
+	}
+	key("level")
+	b = strconv.AppendUint(b, uint64(sc.Level[i]), 10)
+	key("reasons")
+	b = appendJSONString(b, sc.Reasons[i])
+	key("evidence")
+	b = appendJSONString(b, sc.Evidence[i])
+	key("evidence_json")
+	js, filters := ev.row(i)
+	b = append(b, js...)
+	if f.dune {
+		for k, df := range DuneFilters {
+			key(df[0])
+			b = strconv.AppendBool(b, filters&(1<<k) != 0)
+		}
+	}
+	return append(b, '}', '\n')
 }

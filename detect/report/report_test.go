@@ -103,7 +103,7 @@ func TestCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	recs := readCSV(t, path)
-	if !slices.Equal(recs[0], report.Columns) {
+	if !slices.Equal(recs[0], report.ColumnsFor(report.Options{})) {
 		t.Fatalf("header %v", recs[0])
 	}
 	if len(recs) != tr.Len()+1 {
@@ -261,7 +261,7 @@ func TestEmpty(t *testing.T) {
 			t.Errorf("%s: %d rows", name, back.Len())
 		}
 	}
-	if b, _ := os.ReadFile(filepath.Join(dir, "e.csv")); string(b) != strings.Join(report.Columns, ",")+"\n" {
+	if b, _ := os.ReadFile(filepath.Join(dir, "e.csv")); string(b) != strings.Join(report.ColumnsFor(report.Options{}), ",")+"\n" {
 		t.Errorf("empty CSV is %q", b)
 	}
 }
