@@ -6,24 +6,15 @@ import (
 
 	"gonum.org/v1/gonum/integrate"
 	"gonum.org/v1/gonum/stat"
+
+	"github.com/washscan/washscan/detect"
 )
 
-// Classification is the quality of a score as a binary classifier of labels.
-// A row is predicted positive when its score is ≥ Threshold.
+// Classification is the quality of a score as a binary classifier of labels:
+// the confusion counts and rates at Threshold (a row is predicted positive
+// when its score is ≥ Threshold) and the ranking areas.
 type Classification struct {
-	Threshold float64 `json:"threshold"`
-	Positives int     `json:"positives"` // rows labeled positive (wash)
-	Negatives int     `json:"negatives"` // rows labeled negative (organic)
-	TP        int     `json:"tp"`
-	FP        int     `json:"fp"`
-	FN        int     `json:"fn"`
-	TN        int     `json:"tn"`
-	// Precision = TP/(TP+FP), 0 when nothing is predicted positive.
-	Precision float64 `json:"precision"`
-	// Recall = TP/(TP+FN), 0 when there are no positives.
-	Recall float64 `json:"recall"`
-	// F1 = 2·P·R/(P+R), 0 when P+R = 0.
-	F1 float64 `json:"f1"`
+	detect.Confusion
 	// PRAUC is the average precision (see AveragePrecision); NaN without positives.
 	PRAUC float64 `json:"pr_auc"`
 	// ROCAUC is the area under the ROC curve (see ROCAUC); NaN unless both classes occur.
@@ -37,37 +28,14 @@ func Classify(scores []float64, labels []bool, threshold float64) Classification
 	if len(scores) != len(labels) {
 		panic("bench: scores and labels differ in length")
 	}
-	c := Classification{Threshold: threshold}
+	c := Classification{Confusion: detect.Confusion{Threshold: threshold}}
 	for i, s := range scores {
-		pos := s >= threshold
-		switch {
-		case labels[i] && pos:
-			c.TP++
-		case labels[i]:
-			c.FN++
-		case pos:
-			c.FP++
-		default:
-			c.TN++
-		}
+		c.Add(s, labels[i])
 	}
-	c.Positives = c.TP + c.FN
-	c.Negatives = c.FP + c.TN
-	c.Precision = ratio(c.TP, c.TP+c.FP)
-	c.Recall = ratio(c.TP, c.TP+c.FN)
-	if c.Precision+c.Recall > 0 {
-		c.F1 = 2 * c.Precision * c.Recall / (c.Precision + c.Recall)
-	}
+	c.Finish()
 	c.PRAUC = AveragePrecision(scores, labels)
 	c.ROCAUC = ROCAUC(scores, labels)
 	return c
-}
-
-func ratio(a, b int) float64 {
-	if b == 0 {
-		return 0
-	}
-	return float64(a) / float64(b)
 }
 
 // PRPoint is one point of a precision–recall curve: classifying score ≥

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/washscan/washscan/detect"
 )
 
 func near(a, b float64) bool {
@@ -28,31 +30,34 @@ func TestClassify(t *testing.T) {
 			scores:    []float64{0.9, 0.8, 0.7, 0.6, 0.55, 0.4, 0.2, 0.1},
 			labels:    []bool{true, true, false, true, false, false, true, false},
 			threshold: 0.5,
-			want: Classification{Threshold: 0.5, Positives: 4, Negatives: 4, TP: 3, FP: 2, FN: 1, TN: 2,
-				Precision: 0.6, Recall: 0.75, F1: 2 * 0.6 * 0.75 / 1.35, PRAUC: 0.5 + 0.1875 + 1.0/7, ROCAUC: 0.75},
+			want: Classification{Confusion: detect.Confusion{Threshold: 0.5, Positives: 4, Negatives: 4, TP: 3, FP: 2, FN: 1, TN: 2,
+				Precision: 0.6, Recall: 0.75, F1: 2 * 0.6 * 0.75 / 1.35},
+				PRAUC: 0.5 + 0.1875 + 1.0/7, ROCAUC: 0.75},
 		},
 		{
 			name:      "ties",
 			scores:    []float64{1, 1, 0, 0},
 			labels:    []bool{true, false, true, false},
 			threshold: 0.5,
-			want: Classification{Threshold: 0.5, Positives: 2, Negatives: 2, TP: 1, FP: 1, FN: 1, TN: 1,
-				Precision: 0.5, Recall: 0.5, F1: 0.5, PRAUC: 0.5, ROCAUC: 0.5},
+			want: Classification{Confusion: detect.Confusion{Threshold: 0.5, Positives: 2, Negatives: 2, TP: 1, FP: 1, FN: 1, TN: 1,
+				Precision: 0.5, Recall: 0.5, F1: 0.5},
+				PRAUC: 0.5, ROCAUC: 0.5},
 		},
 		{
 			name:      "perfect",
 			scores:    []float64{0.1, 0.9, 0.2, 0.95},
 			labels:    []bool{false, true, false, true},
 			threshold: 0.5,
-			want: Classification{Threshold: 0.5, Positives: 2, Negatives: 2, TP: 2, TN: 2,
-				Precision: 1, Recall: 1, F1: 1, PRAUC: 1, ROCAUC: 1},
+			want: Classification{Confusion: detect.Confusion{Threshold: 0.5, Positives: 2, Negatives: 2, TP: 2, TN: 2,
+				Precision: 1, Recall: 1, F1: 1},
+				PRAUC: 1, ROCAUC: 1},
 		},
 		{
 			name:      "flags nothing",
 			scores:    []float64{0, 0, 0},
 			labels:    []bool{true, false, false},
 			threshold: 0.5,
-			want: Classification{Threshold: 0.5, Positives: 1, Negatives: 2, FN: 1, TN: 2,
+			want: Classification{Confusion: detect.Confusion{Threshold: 0.5, Positives: 1, Negatives: 2, FN: 1, TN: 2},
 				PRAUC: 1.0 / 3, ROCAUC: 0.5},
 		},
 		{
@@ -60,13 +65,14 @@ func TestClassify(t *testing.T) {
 			scores:    []float64{0.7, 0.1},
 			labels:    []bool{false, false},
 			threshold: 0.5,
-			want: Classification{Threshold: 0.5, Negatives: 2, FP: 1, TN: 1,
+			want: Classification{Confusion: detect.Confusion{Threshold: 0.5, Negatives: 2, FP: 1, TN: 1},
 				PRAUC: math.NaN(), ROCAUC: math.NaN()},
 		},
 		{
 			name:      "empty",
 			threshold: 0.5,
-			want:      Classification{Threshold: 0.5, PRAUC: math.NaN(), ROCAUC: math.NaN()},
+			want: Classification{Confusion: detect.Confusion{Threshold: 0.5},
+				PRAUC: math.NaN(), ROCAUC: math.NaN()},
 		},
 	}
 	for _, tc := range tests {

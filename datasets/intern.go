@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 )
 
@@ -262,7 +263,7 @@ func (a *Assets) growIndex(want int) {
 // cache more. It grows as assets come.
 func (a *Assets) reserve(n int) {
 	a.growIndex(len(a.rec) + n/8)
-	a.rec = growSlice(a.rec, n)
+	a.rec = slices.Grow(a.rec, n)
 }
 
 // internKey returns the id of (c, k), adding it if new; raw is the token text
@@ -321,7 +322,7 @@ func (a *Assets) materialize() {
 	if len(a.TokenID) == len(a.rec) {
 		return
 	}
-	tok := growSlice(a.TokenID, len(a.rec)-len(a.TokenID))
+	tok := slices.Grow(a.TokenID, len(a.rec)-len(a.TokenID))
 	var (
 		buf  []byte
 		ends []int

@@ -10,12 +10,15 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"unsafe"
 )
 
-// Load reads trade files into one dataset (SPEC §1.1, §2). The format of each
+// Load reads trade files into one dataset (SPEC §1.1, §2). A directory among
+// paths stands for the files beneath it, with the columns its hive partition
+// directories supply (see ExpandInputs). The format of each
 // file follows its name: .csv, .parquet, .jsonl, .ndjson or .json (JSON
 // Lines), each optionally followed by .gz or .zst; an unknown extension reads
 // as CSV, and "-" reads CSV from opt.Stdin. Rows keep the order of the files
@@ -136,10 +139,19 @@ func load(op opener, names []string, opt LoadOptions) (*Trades, error) {
 	defer dropRows()
 	prog := newProgress(opt.Progress)
 	defer prog.finish()
+	files := make([]InputFile, len(names))
 	for i, name := range names {
-		b.t.Files = append(b.t.Files, name)
+		files[i].Path = name
+	}
+	if _, isOS := op.(osOpener); isOS {
+		if files, err = ExpandInputs(names); err != nil {
+			return nil, err
+		}
+	}
+	for i, in := range files {
+		b.t.Files = append(b.t.Files, in.Path)
 		b.src = uint32(i)
-		if err := b.loadFile(op, name, cfg, prog); err != nil {
+		if err := b.loadFile(op, in.Path, cfg.withPartition(in.Partition), prog); err != nil {
 			return nil, err
 		}
 	}
@@ -308,9 +320,9 @@ func (b *builder) reserveA(n int) {
 		return
 	}
 	want := len(t.TxHash) + n
-	t.TxHash = growSlice(t.TxHash, want-len(t.TxHash))
-	t.LogIndex = growSlice(t.LogIndex, want-len(t.LogIndex))
-	t.Asset = growSlice(t.Asset, want-len(t.Asset))
+	t.TxHash = slices.Grow(t.TxHash, want-len(t.TxHash))
+	t.LogIndex = slices.Grow(t.LogIndex, want-len(t.LogIndex))
+	t.Asset = slices.Grow(t.Asset, want-len(t.Asset))
 	if size := len(b.slots); b.used+n > size*maxIdentityLoad/10 {
 		for b.used+n > size*maxIdentityLoad/10 {
 			size *= 2
@@ -328,32 +340,23 @@ func (b *builder) reserveB(n int) {
 	}
 	want := len(t.Time) + n
 	grow := func(l int) int { return want - l }
-	t.Chain = growSlice(t.Chain, grow(len(t.Chain)))
-	t.Time = growSlice(t.Time, grow(len(t.Time)))
-	t.Block = growSlice(t.Block, grow(len(t.Block)))
-	t.Standard = growSlice(t.Standard, grow(len(t.Standard)))
-	t.Seller = growSlice(t.Seller, grow(len(t.Seller)))
-	t.Buyer = growSlice(t.Buyer, grow(len(t.Buyer)))
-	t.Amount = growSlice(t.Amount, grow(len(t.Amount)))
-	t.Price = growSlice(t.Price, grow(len(t.Price)))
-	t.Currency = growSlice(t.Currency, grow(len(t.Currency)))
-	t.PriceUSD = growSlice(t.PriceUSD, grow(len(t.PriceUSD)))
-	t.Platform = growSlice(t.Platform, grow(len(t.Platform)))
-	t.TxFrom = growSlice(t.TxFrom, grow(len(t.TxFrom)))
-	t.Label = growSlice(t.Label, grow(len(t.Label)))
-	t.Source = growSlice(t.Source, grow(len(t.Source)))
-	t.Line = growSlice(t.Line, grow(len(t.Line)))
-	t.Assets.Contract = growSlice(t.Assets.Contract, n)
+	t.Chain = slices.Grow(t.Chain, grow(len(t.Chain)))
+	t.Time = slices.Grow(t.Time, grow(len(t.Time)))
+	t.Block = slices.Grow(t.Block, grow(len(t.Block)))
+	t.Standard = slices.Grow(t.Standard, grow(len(t.Standard)))
+	t.Seller = slices.Grow(t.Seller, grow(len(t.Seller)))
+	t.Buyer = slices.Grow(t.Buyer, grow(len(t.Buyer)))
+	t.Amount = slices.Grow(t.Amount, grow(len(t.Amount)))
+	t.Price = slices.Grow(t.Price, grow(len(t.Price)))
+	t.Currency = slices.Grow(t.Currency, grow(len(t.Currency)))
+	t.PriceUSD = slices.Grow(t.PriceUSD, grow(len(t.PriceUSD)))
+	t.Platform = slices.Grow(t.Platform, grow(len(t.Platform)))
+	t.TxFrom = slices.Grow(t.TxFrom, grow(len(t.TxFrom)))
+	t.Label = slices.Grow(t.Label, grow(len(t.Label)))
+	t.Source = slices.Grow(t.Source, grow(len(t.Source)))
+	t.Line = slices.Grow(t.Line, grow(len(t.Line)))
+	t.Assets.Contract = slices.Grow(t.Assets.Contract, n)
 	t.Addrs.reserve(n / 16)
-}
-
-func growSlice[T any](s []T, n int) []T {
-	if cap(s)-len(s) >= n {
-		return s
-	}
-	ns := make([]T, len(s), len(s)+n)
-	copy(ns, s)
-	return ns
 }
 
 // idKey is a row identity once its asset is interned.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"unsafe"
@@ -457,7 +458,7 @@ func (d *colCursor) nextPage(fp *pqFast) (bool, error) {
 			if defEnc != parquet.Encodings.RLE {
 				return false, fmt.Errorf("%w: definition levels in %s", errPageFormat, defEnc)
 			}
-			d.defs = sized(d.defs, n)
+			d.defs = slices.Grow(d.defs[:0], n)[:n]
 			r := newRLEDecoder(defs, 1)
 			if err := r.fill(d.defs); err != nil {
 				return false, err
@@ -477,7 +478,7 @@ func (d *colCursor) nextPage(fp *pqFast) (bool, error) {
 			if len(vals) < 1 || vals[0] > 32 {
 				return false, errPageFormat
 			}
-			d.idx = sized(d.idx, present)
+			d.idx = slices.Grow(d.idx[:0], present)[:present]
 			r := newRLEDecoder(vals[1:], uint(vals[0]))
 			if err := r.fill(d.idx); err != nil {
 				return false, err
@@ -493,7 +494,7 @@ func (d *colCursor) nextPage(fp *pqFast) (bool, error) {
 			if col.kind != pqBool || len(vals) < 4 {
 				return false, fmt.Errorf("%w: %s values", errPageFormat, enc)
 			}
-			d.idx = sized(d.idx, present)
+			d.idx = slices.Grow(d.idx[:0], present)[:present]
 			r := newRLEDecoder(vals[4:], 1)
 			if err := r.fill(d.idx); err != nil {
 				return false, err
@@ -804,18 +805,18 @@ func (d *colCursor) dictionary(fp *pqFast, col *pqColumn, data []byte, n int) er
 	d.dictN = n
 	switch col.kind {
 	case pqText:
-		d.dictErr = sized(d.dictErr, n)
+		d.dictErr = slices.Grow(d.dictErr[:0], n)[:n]
 		d.dictBad = false
 		switch col.k {
 		case colContract, colSeller, colBuyer, colTxFrom:
-			d.dictAddr = sized(d.dictAddr, n)
-			d.dictHas = sized(d.dictHas, n)
+			d.dictAddr = slices.Grow(d.dictAddr[:0], n)[:n]
+			d.dictHas = slices.Grow(d.dictHas[:0], n)[:n]
 		case colTxHash:
-			d.dictHash = sized(d.dictHash, n)
+			d.dictHash = slices.Grow(d.dictHash[:0], n)[:n]
 		case colChain, colTokenID, colCurrency, colPlatform:
-			d.dictStr = sized(d.dictStr, n)
+			d.dictStr = slices.Grow(d.dictStr[:0], n)[:n]
 		default:
-			d.dictText = sized(d.dictText, n)
+			d.dictText = slices.Grow(d.dictText[:0], n)[:n]
 		}
 		var t, def prow
 		def.reset()
@@ -891,7 +892,7 @@ func (d *colCursor) dictionary(fp *pqFast, col *pqColumn, data []byte, n int) er
 		if len(data) < n*w {
 			return errPageFormat
 		}
-		d.dictF = sized(d.dictF, n)
+		d.dictF = slices.Grow(d.dictF[:0], n)[:n]
 		for j := range n {
 			if w == 4 {
 				d.dictF[j] = float64(math.Float32frombits(binary.LittleEndian.Uint32(data[4*j:])))
@@ -903,7 +904,7 @@ func (d *colCursor) dictionary(fp *pqFast, col *pqColumn, data []byte, n int) er
 		if len(data)*8 < n {
 			return errPageFormat
 		}
-		d.dictBool = sized(d.dictBool, n)
+		d.dictBool = slices.Grow(d.dictBool[:0], n)[:n]
 		for j := range n {
 			d.dictBool[j] = data[j>>3]>>(j&7)&1 == 1
 		}
@@ -912,7 +913,7 @@ func (d *colCursor) dictionary(fp *pqFast, col *pqColumn, data []byte, n int) er
 		if len(data) < n*w {
 			return errPageFormat
 		}
-		d.dictInt = sized(d.dictInt, n)
+		d.dictInt = slices.Grow(d.dictInt[:0], n)[:n]
 		for j := range n {
 			d.dictInt[j] = col.intAt(data, j)
 		}
@@ -935,15 +936,6 @@ func (col *pqColumn) intAt(data []byte, j int) int64 {
 		return int64(int32(binary.LittleEndian.Uint32(data[4*j:])))
 	}
 	return int64(binary.LittleEndian.Uint64(data[8*j:]))
-}
-
-// sized returns s resized to n elements, reallocated (zeroed, with room to
-// grow) when too small.
-func sized[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n, max(n, 2*cap(s)))
-	}
-	return s[:n]
 }
 
 // setBool stores an is_wash boolean.

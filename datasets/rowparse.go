@@ -83,6 +83,21 @@ func newLoadConfig(opt *LoadOptions) (*loadConfig, error) {
 	return c, nil
 }
 
+// withPartition is c with the constant columns of a file's hive partition
+// directories (ExpandInputs) added where --set does not give the column.
+func (c *loadConfig) withPartition(part map[string]string) *loadConfig {
+	if len(part) == 0 {
+		return c
+	}
+	fc := *c
+	for k, v := range part {
+		if ci := columnIndex[k]; !fc.hasSet[ci] {
+			fc.set[ci], fc.hasSet[ci] = strings.TrimSpace(v), true
+		}
+	}
+	return &fc
+}
+
 func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {

@@ -11,6 +11,7 @@ package datasets
 import (
 	"encoding/hex"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/washscan/washscan/datasets/internal/hex0x"
@@ -127,8 +128,8 @@ func (d *Addresses) intern(a *Address, h uint64) AddrID {
 // reserve makes room for n more addresses without rehashing.
 func (d *Addresses) reserve(n int) {
 	d.index.grow(d.index.n + n)
-	d.list = growSlice(d.list, n)
-	d.unknown = growSlice(d.unknown, n)
+	d.list = slices.Grow(d.list, n)
+	d.unknown = slices.Grow(d.unknown, n)
 }
 
 // Lookup returns the id of a if it has been interned.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
+	"slices"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -257,7 +258,7 @@ func (b *builder) runText(r io.Reader, name string, cfg *loadConfig, jsonl bool)
 			if len(buf) >= maxRecord {
 				return &RowError{File: name, Line: 1, Err: fmt.Errorf("%w: header longer than %d bytes", ErrBadValue, maxRecord)}
 			}
-			buf = growBuf(buf, 2*cap(buf))
+			buf = slices.Grow(buf, 2*cap(buf)-len(buf))
 			var rerr error
 			buf, eof, rerr = readFull(r, buf)
 			if rerr != nil {
@@ -286,7 +287,7 @@ func (b *builder) runText(r io.Reader, name string, cfg *loadConfig, jsonl bool)
 		for {
 			if !eof && len(buf) < target {
 				var err error
-				buf = growBuf(buf, target)
+				buf = slices.Grow(buf, target-len(buf))
 				buf, eof, err = readFull(r, buf)
 				if err != nil {
 					emit(&chunk{err: &FileError{File: name, Err: err}})
@@ -372,15 +373,6 @@ func (b *builder) runText(r io.Reader, name string, cfg *loadConfig, jsonl bool)
 // estimateRows estimates the rows of a file of size bytes from its first chunk.
 func estimateRows(c *chunk, size int64) int {
 	return int(float64(len(c.rows)) * float64(size) / float64(len(c.text)) * 1.02)
-}
-
-func growBuf(b []byte, n int) []byte {
-	if cap(b) >= n {
-		return b
-	}
-	nb := make([]byte, len(b), n)
-	copy(nb, b)
-	return nb
 }
 
 // rawOf renders the original text of a row for a reject.

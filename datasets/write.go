@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -93,19 +94,12 @@ func (w *textWriter) writeCSVHeader() {
 	_, w.err = w.b.Write(w.buf)
 }
 
-// appendCSVField appends s, quoted if it needs to be (RFC 4180).
-func appendCSVField(b []byte, s string) []byte {
-	need := false
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case ',', '"', '\n', '\r':
-			need = true
-		}
-	}
-	if len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
-		need = true
-	}
-	if !need {
+// AppendCSVField appends s as one CSV field (RFC 4180): quoted, with quotes
+// doubled, when it holds a comma, quote, CR or LF or starts with a space or
+// tab; as it is otherwise. The one CSV field writer of the trades and flags
+// writers.
+func AppendCSVField(b []byte, s string) []byte {
+	if !strings.ContainsAny(s, ",\"\r\n") && (s == "" || (s[0] != ' ' && s[0] != '\t')) {
 		return append(b, s...)
 	}
 	b = append(b, '"')
@@ -136,7 +130,7 @@ func (w *textWriter) Write(r *Row) error {
 }
 
 func appendCSVRow(b []byte, r *Row) []byte {
-	b = appendCSVField(b, r.Chain)
+	b = AppendCSVField(b, r.Chain)
 	b = append(b, ',')
 	b = time.Unix(r.BlockTime, 0).UTC().AppendFormat(b, "2006-01-02T15:04:05Z")
 	b = append(b, ',')
@@ -150,7 +144,7 @@ func appendCSVRow(b []byte, r *Row) []byte {
 	b = append(b, ',')
 	b = AppendHex(b, r.Contract[:])
 	b = append(b, ',')
-	b = appendCSVField(b, r.TokenID)
+	b = AppendCSVField(b, r.TokenID)
 	b = append(b, ',')
 	b = append(b, r.Standard.String()...)
 	b = append(b, ',')
@@ -158,15 +152,15 @@ func appendCSVRow(b []byte, r *Row) []byte {
 	b = append(b, ',')
 	b = AppendHex(b, r.Buyer[:])
 	b = append(b, ',')
-	b = appendCSVField(b, r.Amount)
+	b = AppendCSVField(b, r.Amount)
 	b = append(b, ',')
-	b = appendCSVField(b, r.Price)
+	b = AppendCSVField(b, r.Price)
 	b = append(b, ',')
-	b = appendCSVField(b, r.Currency)
+	b = AppendCSVField(b, r.Currency)
 	b = append(b, ',')
-	b = appendCSVField(b, r.PriceUSD)
+	b = AppendCSVField(b, r.PriceUSD)
 	b = append(b, ',')
-	b = appendCSVField(b, r.Platform)
+	b = AppendCSVField(b, r.Platform)
 	b = append(b, ',')
 	if r.TxFrom != nil {
 		b = AppendHex(b, r.TxFrom[:])

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/washscan/washscan/datasets"
+	"github.com/washscan/washscan/detect/internal/radix"
 	"github.com/washscan/washscan/features"
 )
 
@@ -322,7 +323,7 @@ func normalize(fs []Finding) []Finding {
 	for i, f := range fs {
 		keys[i] = uint64(uint32(f.Row)^1<<31)<<32 | uint64(i) // sign flipped: negative rows first
 	}
-	sortHigh32(keys)
+	radix.Sort(keys, nil, 32, 64)
 	out := make([]Finding, 0, len(fs))
 	for i := 0; i < len(keys); {
 		best := fs[uint32(keys[i])]
@@ -348,39 +349,4 @@ func better(a, b Finding) int {
 		return 1
 	}
 	return strings.Compare(a.Evidence, b.Evidence)
-}
-
-// sortHigh32 sorts keys by their high 32 bits, stably, by an LSD radix sort
-// of three 11-bit digits (digits every key shares skipped). Time O(len(keys)).
-func sortHigh32(keys []uint64) {
-	var count [3][1 << 11]int32
-	for _, k := range keys {
-		h := uint32(k >> 32)
-		count[0][h&0x7ff]++
-		count[1][h>>11&0x7ff]++
-		count[2][h>>22]++
-	}
-	tmp := make([]uint64, len(keys))
-	src, dst := keys, tmp
-	for d := range count {
-		shift := 32 + 11*uint(d)
-		c := &count[d]
-		if c[src[0]>>shift&0x7ff] == int32(len(src)) {
-			continue // every key has this digit
-		}
-		pos := int32(0)
-		for i, n := range c {
-			c[i] = pos
-			pos += n
-		}
-		for _, k := range src {
-			x := k >> shift & 0x7ff
-			dst[c[x]] = k
-			c[x]++
-		}
-		src, dst = dst, src
-	}
-	if &src[0] != &keys[0] {
-		copy(keys, src)
-	}
 }

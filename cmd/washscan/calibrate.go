@@ -129,7 +129,7 @@ func printFit(w io.Writer, preset string, prior *detect.Weights, labeled int, fi
 	fmt.Fprintf(w, "\nin-sample at threshold %g:  precision  recall      F1    TP    FP    FN\n", fit.After.Threshold)
 	for _, r := range []struct {
 		name string
-		m    calibrate.Metrics
+		m    detect.Confusion
 	}{{"prior weights", fit.Before}, {"fitted weights", fit.After}} {
 		fmt.Fprintf(w, "  %-26s %9.4f %7.4f %7.4f %5d %5d %5d\n", r.name, r.m.Precision, r.m.Recall, r.m.F1, r.m.TP, r.m.FP, r.m.FN)
 	}

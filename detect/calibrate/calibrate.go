@@ -30,18 +30,6 @@ type Options struct {
 	Threshold float64
 }
 
-// Metrics are precision, recall and F1 at a threshold over labeled rows.
-type Metrics struct {
-	Threshold float64 `json:"threshold"`
-	TP        int     `json:"tp"`
-	FP        int     `json:"fp"`
-	FN        int     `json:"fn"`
-	TN        int     `json:"tn"`
-	Precision float64 `json:"precision"`
-	Recall    float64 `json:"recall"`
-	F1        float64 `json:"f1"`
-}
-
 // Result is a fit.
 type Result struct {
 	Weights *detect.Weights
@@ -51,39 +39,20 @@ type Result struct {
 	Loss float64
 	// Before and After are the in-sample metrics over every labeled row with
 	// the prior weights and the fitted ones.
-	Before, After Metrics
+	Before, After detect.Confusion
 }
 
-// Evaluate returns the metrics of scores against labels at threshold, over
+// Evaluate returns the confusion of scores against labels at threshold, over
 // the rows with a label. Time O(n).
-func Evaluate(scores []float64, labels []datasets.Label, threshold float64) Metrics {
-	m := Metrics{Threshold: threshold}
+func Evaluate(scores []float64, labels []datasets.Label, threshold float64) detect.Confusion {
+	c := detect.Confusion{Threshold: threshold}
 	for i, l := range labels {
-		if l == datasets.LabelNone {
-			continue
-		}
-		flag := scores[i] >= threshold
-		switch {
-		case flag && l == datasets.LabelWash:
-			m.TP++
-		case flag:
-			m.FP++
-		case l == datasets.LabelWash:
-			m.FN++
-		default:
-			m.TN++
+		if l != datasets.LabelNone {
+			c.Add(scores[i], l == datasets.LabelWash)
 		}
 	}
-	if m.TP+m.FP > 0 {
-		m.Precision = float64(m.TP) / float64(m.TP+m.FP)
-	}
-	if m.TP+m.FN > 0 {
-		m.Recall = float64(m.TP) / float64(m.TP+m.FN)
-	}
-	if m.Precision+m.Recall > 0 {
-		m.F1 = 2 * m.Precision * m.Recall / (m.Precision + m.Recall)
-	}
-	return m
+	c.Finish()
+	return c
 }
 
 // Fit fits the bias and the weights of the detectors in order on the

@@ -271,10 +271,10 @@ func newScanner(pass *detect.Pass, f *features.Set, p *graph.PartnerTable, cfg c
 func (s *scanner) gather(g group) (ordered bool) {
 	n := len(g.rows)
 	s.rows = g.rows
-	s.gTime = resize(s.gTime, n)
-	s.gFrom = resize(s.gFrom, n)
-	s.gTo = resize(s.gTo, n)
-	s.found = resize(s.found, n)
+	s.gTime = slices.Grow(s.gTime[:0], n)[:n]
+	s.gFrom = slices.Grow(s.gFrom[:0], n)[:n]
+	s.gTo = slices.Grow(s.gTo[:0], n)[:n]
+	s.found = slices.Grow(s.found[:0], n)[:n]
 	if len(s.iota) < n {
 		s.iota = make([]int32, n+n/4)
 		for i := range s.iota {
@@ -382,13 +382,13 @@ func (s *scanner) gatherSmall(g group) {
 // Time O(D log D + n).
 func (s *scanner) orderLocal() {
 	d := len(s.gIDs)
-	perm := resize(s.perm, d) // first-seen id − 1 → ordered id
-	order := resize(s.order, d)
+	perm := slices.Grow(s.perm[:0], d)[:d] // first-seen id − 1 → ordered id
+	order := slices.Grow(s.order[:0], d)[:d]
 	for i := range order {
 		order[i] = int32(i)
 	}
 	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(s.gIDs[a], s.gIDs[b]) })
-	ids := resize(s.idsTmp, d)
+	ids := slices.Grow(s.idsTmp[:0], d)[:d]
 	for k, i := range order {
 		perm[i] = int32(k) + 1
 		ids[k] = s.gIDs[i]
@@ -400,13 +400,6 @@ func (s *scanner) orderLocal() {
 		}
 	}
 	s.perm, s.order, s.idsTmp = perm, order, ids
-}
-
-func resize[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n, n+n/4)
-	}
-	return s[:n]
 }
 
 func (s *scanner) scanGroup(g group) error {
@@ -459,7 +452,7 @@ func (s *scanner) prune() bool {
 		return false
 	}
 	// Node u−1 is local id u; its targets are adj[start[u−1]:start[u]].
-	start := resize(s.cStart, d+1)
+	start := slices.Grow(s.cStart[:0], d+1)[:d+1]
 	clear(start)
 	for _, u := range s.gFrom {
 		if u != 0 {
@@ -469,8 +462,8 @@ func (s *scanner) prune() bool {
 	for u := 1; u <= d; u++ {
 		start[u] += start[u-1]
 	}
-	adj := resize(s.cAdj, int(start[d]))
-	next := resize(s.cNext, d)
+	adj := slices.Grow(s.cAdj[:0], int(start[d]))[:int(start[d])]
+	next := slices.Grow(s.cNext[:0], d)[:d]
 	copy(next, start[:d])
 	for i, u := range s.gFrom {
 		if u != 0 {
@@ -480,13 +473,13 @@ func (s *scanner) prune() bool {
 	}
 	s.cStart, s.cAdj, s.cNext = start, adj, next
 	comp, count := graph.SCCOf(start, adj, &s.ws)
-	size := resize(s.start, count)
+	size := slices.Grow(s.start[:0], count)[:count]
 	clear(size)
 	for _, c := range comp {
 		size[c]++
 	}
 	s.start = size
-	live := resize(s.live, n+1)
+	live := slices.Grow(s.live[:0], n+1)[:n+1]
 	live[0] = 0
 	// Group graph nodes are the local ids 1..D in order: node = id − 1.
 	for i, u := range s.gFrom {

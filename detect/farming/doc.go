@@ -3,8 +3,10 @@
 //
 // Reward programs (LooksRare, Blur, X2Y2) paid tokens per traded volume, so
 // small groups of wallets passed many different NFTs back and forth on one
-// marketplace. For every platform, in sliding windows of width window (step
-// window/2), the detector links two wallets when they traded at least
+// marketplace. For every platform, in every sliding window of width window
+// (step window/2) that holds a trade — also one whose trades all lie in a
+// neighbouring window, for a group found there may be too large or diluted
+// in the larger one (graph.SlidingAll) — the detector links two wallets when they traded at least
 // min_pair_tokens distinct tokens with each other in the window, takes the
 // connected groups of linked wallets, and flags the trades inside a group of
 // min_wallets..max_wallets wallets that together moved at least min_tokens

@@ -187,7 +187,7 @@ func (lay *layout) items(width int64) []item {
 	var items []item
 	for pi, pl := range lay.plats {
 		pos := iota[pl.lo:pl.hi]
-		for _, sp := range graph.Sliding(pos, lay.time, width, width/2) {
+		for _, sp := range graph.SlidingAll(pos, lay.time, width, width/2) {
 			if sp.Hi-sp.Lo >= 2 {
 				items = append(items, item{pos[sp.Lo:sp.Hi], int32(pi)})
 			}

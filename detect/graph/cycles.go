@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"slices"
 )
 
 // ErrBudget is returned by [Graph.Cycles] when it stopped because the work
@@ -49,11 +50,12 @@ func (g *Graph) Cycles(comp []int32, c int32, members []int32, lim CycleLimits, 
 		budget = 1 << 20
 	}
 	n := g.Len()
-	ws.dist = grow32(ws.dist, n)
+	ws.dist = slices.Grow(ws.dist[:0], n)[:n]
 	for _, v := range members {
 		ws.dist[v] = -1
 	}
-	ws.onPath = growBool(ws.onPath, n)
+	ws.onPath = slices.Grow(ws.onPath[:0], n)[:n]
+	clear(ws.onPath)
 	dist, onPath := ws.dist, ws.onPath
 	tick := func() error {
 		steps++

@@ -1,6 +1,9 @@
 package graph
 
-import "math/bits"
+import (
+	"math/bits"
+	"slices"
+)
 
 // BuildDense is [Builder.Build] for wallet ids known to lie in 0..d (such
 // as ids renumbered by a [Renumberer], d their number): it returns the same
@@ -20,7 +23,7 @@ func (b *Builder) BuildDense(rows []int32, from, to []uint32, d int) *Graph {
 	g := &b.g
 	g.ids = g.ids[:0]
 	b.edges = b.edges[:0]
-	set := resize(b.set, nw)
+	set := slices.Grow(b.set[:0], nw)[:nw]
 	b.set = set
 	clear(set)
 	for pos, r := range rows {
@@ -32,7 +35,7 @@ func (b *Builder) BuildDense(rows []int32, from, to []uint32, d int) *Graph {
 		set[v>>6] |= 1 << (v & 63)
 		b.edges = append(b.edges, edge{int32(u), int32(v), int32(pos), r})
 	}
-	rank := resize(b.rank, nw)
+	rank := slices.Grow(b.rank[:0], nw)[:nw]
 	b.rank = rank
 	c := int32(0)
 	for i, word := range set {

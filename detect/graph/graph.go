@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	gg "gonum.org/v1/gonum/graph"
+
+	"github.com/washscan/washscan/detect/internal/radix"
 )
 
 // Node is a wallet: its id is the wallet (address) id of the dataset.
@@ -143,7 +145,7 @@ func (b *Builder) sortEdges(n int) {
 		b.edgeTmp = make([]edge, k)
 	}
 	tmp := b.edgeTmp[:k]
-	cnt := resize(b.cnt, n+1)
+	cnt := slices.Grow(b.cnt[:0], n+1)[:n+1]
 	b.cnt = cnt
 	clear(cnt)
 	for i := range b.edges {
@@ -179,7 +181,8 @@ func SortDistinct[T ~int64 | ~uint32](ids []T, lo, hi T, set *[]uint64) bool {
 	if k == 0 || hi < lo || uint64(hi-lo)/64 > 4*uint64(k) {
 		return k == 0
 	}
-	bs := resize(*set, int(uint64(hi-lo)/64)+1)
+	words := int(uint64(hi-lo)/64) + 1
+	bs := slices.Grow((*set)[:0], words)[:words]
 	clear(bs)
 	for _, id := range ids {
 		x := uint64(id - lo)
@@ -198,7 +201,7 @@ func SortDistinct[T ~int64 | ~uint32](ids []T, lo, hi T, set *[]uint64) bool {
 
 // SortWallets sorts distinct wallet ids within [lo, hi] increasingly: through
 // a bitset when they are dense ([SortDistinct]), by an LSD radix sort of
-// three 11-bit digits when there are many (digits every id shares skipped),
+// 11-bit digits when there are many (digits every id shares skipped),
 // by pdqsort otherwise. set and tmp hold the buffers between calls. Time
 // O(k + (hi − lo)/64) or O(k) for k ids beyond 512, O(k log k) below.
 func SortWallets(ids []uint32, lo, hi uint32, set *[]uint64, tmp *[]uint32) {
@@ -209,65 +212,18 @@ func SortWallets(ids []uint32, lo, hi uint32, set *[]uint64, tmp *[]uint32) {
 		slices.Sort(ids)
 		return
 	}
-	*tmp = resize(*tmp, len(ids))
-	src, dst := ids, *tmp
-	var cnt [1 << 11]int32
-	for shift := 0; shift < 32; shift += 11 {
-		if (lo^hi)>>shift == 0 {
-			break // every id has the same digits from here on
-		}
-		clear(cnt[:])
-		for _, x := range src {
-			cnt[(x>>shift)&(1<<11-1)]++
-		}
-		sum := int32(0)
-		for i, c := range cnt {
-			cnt[i] = sum
-			sum += c
-		}
-		for _, x := range src {
-			d := (x >> shift) & (1<<11 - 1)
-			dst[cnt[d]] = x
-			cnt[d]++
-		}
-		src, dst = dst, src
-	}
-	if &src[0] != &ids[0] {
-		copy(ids, src)
-	}
+	*tmp = radix.Sort(ids, *tmp, 0, uint(bits.Len32(hi)))
 }
 
 // sortIDs sorts wallet ids (each below 2^33) increasingly: pdqsort for short
 // lists, an LSD radix sort of three 11-bit digits for long ones.
+// (detect/internal/radix is the one radix sort of the detectors.)
 func sortIDs(ids []int64, tmp *[]int64) {
 	if len(ids) < 512 {
 		slices.Sort(ids)
 		return
 	}
-	if cap(*tmp) < len(ids) {
-		*tmp = make([]int64, len(ids))
-	}
-	src, dst := ids, (*tmp)[:len(ids)]
-	var cnt [1 << 11]int
-	for shift := 0; shift < 33; shift += 11 {
-		clear(cnt[:])
-		for _, x := range src {
-			cnt[(x>>shift)&(1<<11-1)]++
-		}
-		sum := 0
-		for i, c := range cnt {
-			cnt[i] = sum
-			sum += c
-		}
-		for _, x := range src {
-			d := (x >> shift) & (1<<11 - 1)
-			dst[cnt[d]] = x
-			cnt[d]++
-		}
-		src, dst = dst, src
-	}
-	// Three passes: the result is in tmp; copy back.
-	copy(ids, src)
+	*tmp = radix.Sort(ids, *tmp, 0, 33)
 }
 
 // Build returns the graph of rows: an edge from[r] → to[r] for each row r
@@ -324,7 +280,7 @@ func (b *Builder) assemble() *Graph {
 	// arc. Time O(k + n).
 	b.sortEdges(len(g.ids))
 	n := len(g.ids)
-	g.outStart = resize(g.outStart, n+1)
+	g.outStart = slices.Grow(g.outStart[:0], n+1)[:n+1]
 	clear(g.outStart)
 	g.arcFrom, g.arcTo, g.rowStart, g.rows = g.arcFrom[:0], g.arcTo[:0], g.rowStart[:0], g.rows[:0]
 	for i, e := range b.edges {
@@ -342,7 +298,7 @@ func (b *Builder) assemble() *Graph {
 	}
 	// Reverse index by counting sort on targets; arcs are visited in (from)
 	// order, so each in-list is ordered by source.
-	g.inStart = resize(g.inStart, n+1)
+	g.inStart = slices.Grow(g.inStart[:0], n+1)[:n+1]
 	clear(g.inStart)
 	for _, v := range g.arcTo {
 		g.inStart[v+1]++
@@ -350,8 +306,8 @@ func (b *Builder) assemble() *Graph {
 	for v := 0; v < n; v++ {
 		g.inStart[v+1] += g.inStart[v]
 	}
-	g.inArc = resize(g.inArc, len(g.arcTo))
-	next := resize(b.cnt, n)
+	g.inArc = slices.Grow(g.inArc[:0], len(g.arcTo))[:len(g.arcTo)]
+	next := slices.Grow(b.cnt[:0], n)[:n]
 	b.cnt = next
 	copy(next, g.inStart[:n])
 	for k, v := range g.arcTo {
@@ -359,13 +315,6 @@ func (b *Builder) assemble() *Graph {
 		next[v]++
 	}
 	return g
-}
-
-func resize[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n)
-	}
-	return s[:n]
 }
 
 // Node returns the node with wallet id, or nil. Part of gonum's graph.Graph.

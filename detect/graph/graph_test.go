@@ -371,6 +371,41 @@ func TestSliding(t *testing.T) {
 	}
 }
 
+// TestSlidingAll checks SlidingAll against every window [k·hop, k·hop+width)
+// of a random row list, enumerated by brute force.
+func TestSlidingAll(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 4))
+	for _, c := range []struct{ width, hop int64 }{{1000, 500}, {1000, 1000}, {900, 250}} {
+		times := make([]int64, 300)
+		for i := range times {
+			times[i] = int64(rng.IntN(60000)) - 20000
+		}
+		slices.Sort(times)
+		rows := make([]int32, len(times))
+		for i := range rows {
+			rows[i] = int32(i)
+		}
+		var want []Span
+		for k := int64(-100); k*c.hop < 50000; k++ {
+			lo, hi := -1, -1
+			for i, x := range times {
+				if x >= k*c.hop && x < k*c.hop+c.width {
+					if lo < 0 {
+						lo = i
+					}
+					hi = i + 1
+				}
+			}
+			if lo >= 0 {
+				want = append(want, Span{lo, hi, k * c.hop})
+			}
+		}
+		if got := SlidingAll(rows, times, c.width, c.hop); !slices.Equal(got, want) {
+			t.Errorf("width %d hop %d: got %d windows, want %d", c.width, c.hop, len(got), len(want))
+		}
+	}
+}
+
 func TestSlidingCoversShortGroups(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	times := make([]int64, 500)

@@ -1,6 +1,9 @@
 package graph
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // Workspace holds scratch buffers for [Graph.SCC] and [Graph.Cycles] so that
 // repeated calls do not allocate. The zero value is ready to use; a
@@ -19,22 +22,6 @@ type frame struct{ u, k int32 }
 
 // link is a node's Tarjan index and low link (-1: not reached yet).
 type link struct{ index, low int32 }
-
-func grow32(s []int32, n int) []int32 {
-	if cap(s) < n {
-		return make([]int32, n, n+n/4)
-	}
-	return s[:n]
-}
-
-func growBool(s []bool, n int) []bool {
-	if cap(s) < n {
-		return make([]bool, n, n+n/4)
-	}
-	s = s[:n]
-	clear(s)
-	return s
-}
 
 // SCC returns the strongly connected component of every local node and the
 // number of components, by Tarjan's algorithm run iteratively (no recursion,
@@ -69,7 +56,7 @@ func SCCOf(outStart, to []int32, ws *Workspace) (comp []int32, count int) {
 	}
 	const done = math.MaxInt32
 	n := max(len(outStart)-1, 0)
-	ws.comp = grow32(ws.comp, n)
+	ws.comp = slices.Grow(ws.comp[:0], n)[:n]
 	if cap(ws.links) < n {
 		ws.links = make([]link, n, n+n/4)
 	}
@@ -153,7 +140,7 @@ func Members(comp []int32, count int) (start, members []int32) {
 // MembersInto is [Members] reusing the buffers start and members (grown
 // when too short); callers that group many graphs keep them across calls.
 func MembersInto(comp []int32, count int, start, members []int32) ([]int32, []int32) {
-	start = resize(start, count+1)
+	start = slices.Grow(start[:0], count+1)[:count+1]
 	clear(start)
 	for _, c := range comp {
 		start[c+1]++
@@ -161,7 +148,7 @@ func MembersInto(comp []int32, count int, start, members []int32) ([]int32, []in
 	for c := 0; c < count; c++ {
 		start[c+1] += start[c]
 	}
-	members = resize(members, len(comp))
+	members = slices.Grow(members[:0], len(comp))[:len(comp)]
 	for u, c := range comp {
 		members[start[c]] = int32(u)
 		start[c]++

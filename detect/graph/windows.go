@@ -25,6 +25,18 @@ func floorDiv(a, b int64) int64 {
 // width − hop seconds lies inside one returned window. Time O(len(rows) +
 // windows); empty stretches are skipped, not stepped through.
 func Sliding(rows []int32, time []int64, width, hop int64) []Span {
+	return sliding(rows, time, width, hop, false)
+}
+
+// SlidingAll is Sliding leaving out no non-empty window: also those whose
+// rows all lie in a neighbouring window. A test that is not monotone in the
+// rows of a window (a group that a larger window merges into one too large,
+// or dilutes) needs them all.
+func SlidingAll(rows []int32, time []int64, width, hop int64) []Span {
+	return sliding(rows, time, width, hop, true)
+}
+
+func sliding(rows []int32, time []int64, width, hop int64, all bool) []Span {
 	n := len(rows)
 	if n == 0 || width <= 0 {
 		if n > 0 {
@@ -35,9 +47,17 @@ func Sliding(rows []int32, time []int64, width, hop int64) []Span {
 	if hop <= 0 || hop > width {
 		hop = width
 	}
+	// first is the first window that holds a row at time t: the one
+	// starting at or before t (Sliding), or the earliest ending after t.
+	first := func(t int64) int64 {
+		if all {
+			return floorDiv(t-width, hop) + 1
+		}
+		return floorDiv(t, hop)
+	}
 	var out []Span
 	lo, hi, prevHi := 0, 0, 0
-	k := floorDiv(time[rows[0]], hop)
+	k := first(time[rows[0]])
 	for lo < n {
 		start := k * hop
 		end := start + width
@@ -48,7 +68,7 @@ func Sliding(rows []int32, time []int64, width, hop int64) []Span {
 			break
 		}
 		if t := time[rows[lo]]; t >= end {
-			k = floorDiv(t, hop)
+			k = first(t)
 			continue
 		}
 		if hi < lo {
@@ -57,7 +77,7 @@ func Sliding(rows []int32, time []int64, width, hop int64) []Span {
 		for hi < n && time[rows[hi]] < end {
 			hi++
 		}
-		if hi > prevHi {
+		if all || hi > prevHi {
 			out = append(out, Span{lo, hi, start})
 			prevHi = hi
 		}

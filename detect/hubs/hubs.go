@@ -9,6 +9,7 @@ import (
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/detect/internal/radix"
 	"github.com/washscan/washscan/features"
 )
 
@@ -162,7 +163,11 @@ func Compute(f *features.Set, limit int, withERC1155 bool) *Table {
 				assets = append(assets, datasets.AssetID(a))
 			}
 		}
-		radixSort(keys, bits.Len32(uint32(nf))+2*wb)
+		if len(keys) < 256 {
+			slices.Sort(keys)
+		} else {
+			radix.Sort(keys, nil, 0, uint(bits.Len32(uint32(nf))+2*wb))
+		}
 		keys = slices.Compact(keys)
 		for i := 0; i < len(keys); {
 			j := i + 1
@@ -241,36 +246,4 @@ func hubsBySort(f *features.Set, limit int, fungible func(int) bool) []Hub {
 		i = j
 	}
 	return hubs
-}
-
-// radixSort sorts keys, whose set bits are all below bit width, by an LSD
-// radix sort of 11-bit digits. Time O(len(keys) · width/11).
-func radixSort(keys []uint64, width int) {
-	if len(keys) < 256 {
-		slices.Sort(keys)
-		return
-	}
-	tmp := make([]uint64, len(keys))
-	src, dst := keys, tmp
-	var count [1 << 11]int
-	for shift := 0; shift < width; shift += 11 {
-		clear(count[:])
-		for _, k := range src {
-			count[k>>shift&0x7ff]++
-		}
-		pos := 0
-		for d, c := range count {
-			count[d] = pos
-			pos += c
-		}
-		for _, k := range src {
-			d := k >> shift & 0x7ff
-			dst[count[d]] = k
-			count[d]++
-		}
-		src, dst = dst, src
-	}
-	if &src[0] != &keys[0] {
-		copy(keys, src)
-	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"gonum.org/v1/gonum/stat/distuv"
 
+	"github.com/washscan/washscan/detect/internal/radix"
 	"github.com/washscan/washscan/features"
 )
 
@@ -286,46 +287,20 @@ func cutGroups(vals []float64, start []int) [][]float64 {
 	return out
 }
 
-// sortSales sorts sales by key: pdqsort for short lists, otherwise an LSD
-// radix sort of 16-bit digits (one counting pass for all four digits;
-// digits every key shares are skipped). Equal keys are equal prices, so the
-// order among them does not matter. Time O(N + 2^16) per digit.
+// sortSales sorts sales by key: pdqsort for short lists, otherwise the radix
+// sort of detect/internal/radix (digits every key shares are skipped). Equal
+// keys are equal prices, so the order among them does not matter. Time O(N)
+// per 11-bit digit.
 func sortSales(sales []sale) {
 	if len(sales) < 1<<12 {
 		slices.SortFunc(sales, func(a, b sale) int { return cmp.Compare(a.key, b.key) })
 		return
 	}
-	var count [4][1 << 16]uint32
-	for _, s := range sales {
-		k := s.key
-		count[0][k&0xffff]++
-		count[1][(k>>16)&0xffff]++
-		count[2][(k>>32)&0xffff]++
-		count[3][k>>48]++
+	keys := make([]uint64, len(sales))
+	for i, s := range sales {
+		keys[i] = s.key
 	}
-	buf := make([]sale, len(sales))
-	src, dst := sales, buf
-	for d := range count {
-		shift := uint(16 * d)
-		c := &count[d]
-		if c[(src[0].key>>shift)&0xffff] == uint32(len(src)) {
-			continue // every key has this digit
-		}
-		pos := uint32(0)
-		for i, n := range c {
-			c[i] = pos
-			pos += n
-		}
-		for _, s := range src {
-			j := (s.key >> shift) & 0xffff
-			dst[c[j]] = s
-			c[j]++
-		}
-		src, dst = dst, src
-	}
-	if &src[0] != &sales[0] {
-		copy(sales, src)
-	}
+	radix.SortWith(keys, sales, nil, nil, 0, 64)
 }
 
 // job is the tests of one scope: its sale prices and, once run, the result.
@@ -770,32 +745,7 @@ func sortPositive(v []float64) {
 		slices.Sort(v)
 		return
 	}
-	keys := unsafe.Slice((*uint64)(unsafe.Pointer(&v[0])), len(v))
-	buf := make([]uint64, len(v))
-	src, dst := keys, buf
-	for shift := uint(0); shift < 64; shift += 16 {
-		var count [1 << 16]int
-		for _, k := range src {
-			count[(k>>shift)&0xffff]++
-		}
-		if count[(src[0]>>shift)&0xffff] == len(src) {
-			continue // every key has this digit
-		}
-		pos := 0
-		for d, c := range count {
-			count[d] = pos
-			pos += c
-		}
-		for _, k := range src {
-			d := (k >> shift) & 0xffff
-			dst[count[d]] = k
-			count[d]++
-		}
-		src, dst = dst, src
-	}
-	if &src[0] != &keys[0] {
-		copy(keys, src)
-	}
+	radix.Sort(unsafe.Slice((*uint64)(unsafe.Pointer(&v[0])), len(v)), nil, 0, 64)
 }
 
 func round6(x float64) float64 {

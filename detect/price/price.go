@@ -133,7 +133,7 @@ func run(p *detect.Pass) (any, error) {
 			// The sales that leave before this one is compared, the last
 			// of them (usually the only one) left with the insertion.
 			leave := lo
-			for leave < i && (i-leave >= window || (maxAge > 0 && sl.time-seq[leave].time > maxAge)) {
+			for leave < i && (i-leave > window || (maxAge > 0 && sl.time-seq[leave].time > maxAge)) {
 				leave++
 			}
 			for ; lo+1 < leave; lo++ {

@@ -1,15 +1,13 @@
 package price
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
-	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/washscan/washscan/datasets"
@@ -19,9 +17,10 @@ import (
 	"github.com/washscan/washscan/features"
 )
 
-// refDetector is price_anomaly as it was before the rolling window replaced
-// its leaving price with the entering one in one move: groups grown by
-// append, a removal and an insertion per sale.
+// refDetector is price_anomaly as the package doc and the README state it,
+// written plainly: for each sale, its prior sales collected by a scan of
+// every earlier row, their median by sorting, the reverse trades by a scan of
+// every row. Quadratic, for small markets.
 var refDetector = &detect.Detector{Name: "price_anomaly_ref", Doc: "reference", Requires: Detector.Requires, Params: Detector.Params, Run: refRun}
 
 func refMedian(sorted []float64) float64 {
@@ -38,169 +37,62 @@ func refRun(p *detect.Pass) (any, error) {
 	window := max(1, p.Int("window"))
 	minSamples := max(1, p.Int("min_samples"))
 	factor := p.Float("factor")
-	if factor <= 1 {
-		return nil, fmt.Errorf("factor %v: want > 1", factor)
-	}
 	linkWindow := p.Duration("link_window")
 	maxAge := p.Duration("max_age")
 	linker, _ := p.ResultOf[funder.Detector].(*funder.Linker)
-
-	// Group sales by (contract, currency), in canonical order. A sale
-	// carries its time so the rolling window never reads the (scattered)
-	// time column again. Most contracts trade in one currency: byContract
-	// holds the group of a contract's first currency, the map the rest.
-	type sale struct {
-		row   int32
-		price float64 // per item
-		time  int64
+	inScope := func(r int32) bool { // an NFT sale with a price per item
+		return f.Sale[r] && t.Standard[r] != datasets.ERC20 && t.Amount[r] > 0 && !math.IsInf(t.Price[r], 0)
 	}
-	byContract := make([]int32, t.Addrs.Len())
-	group := map[[2]uint32]int{}
-	var (
-		seqs     [][]sale
-		groupCur []uint32 // currency of each group
-	)
-	for _, r := range f.Order {
-		if !f.Sale[r] || t.Standard[r] == datasets.ERC20 || !(t.Amount[r] > 0) || math.IsInf(t.Price[r], 0) {
+	for i, r := range f.Order {
+		s, b := f.Seller[r], f.Buyer[r]
+		if !inScope(r) || !features.Known(s) || !features.Known(b) || s == b {
 			continue
 		}
-		c, cur := f.Contract[r], t.Currency[r]
-		g := int(byContract[c]) - 1
-		if g < 0 || groupCur[g] != cur {
-			k := [2]uint32{c, cur}
-			var ok bool
-			if g, ok = group[k]; !ok {
-				g = len(seqs)
-				group[k] = g
-				seqs = append(seqs, nil)
-				groupCur = append(groupCur, cur)
-				if byContract[c] == 0 {
-					byContract[c] = int32(g + 1)
-				}
+		// The up to window sales of the collection in the currency before
+		// r, none older than max_age.
+		var prior []float64
+		for j := i - 1; j >= 0 && len(prior) < window; j-- {
+			o := f.Order[j]
+			if maxAge > 0 && t.Time[r]-t.Time[o] > maxAge {
+				break
+			}
+			if inScope(o) && f.Contract[o] == f.Contract[r] && t.Currency[o] == t.Currency[r] {
+				prior = append(prior, t.Price[o]/t.Amount[o])
 			}
 		}
-		seqs[g] = append(seqs[g], sale{r, unitPrice(t, r), t.Time[r]})
-	}
-
-	// Rolling medians per group, the groups split across goroutines; the
-	// anomalies are concatenated in group order.
-	per := make([][]anomaly, len(seqs))
-	scan := func(gi int, sorted []float64) []float64 {
-		seq := seqs[gi]
-		sorted = sorted[:0]
-		lo := 0 // seq[lo:i] are in sorted
-		for i, sl := range seq {
-			r, pr := sl.row, sl.price
-			for lo < i && (i-lo >= window || (maxAge > 0 && sl.time-seq[lo].time > maxAge)) {
-				j, _ := slices.BinarySearch(sorted, seq[lo].price)
-				sorted = slices.Delete(sorted, j, j+1)
-				lo++
-			}
-			if len(sorted) >= minSamples {
-				m := refMedian(sorted)
-				ratio := max(pr/m, m/pr)
-				if ratio >= factor && features.Known(f.Seller[r]) && features.Known(f.Buyer[r]) && f.Seller[r] != f.Buyer[r] {
-					per[gi] = append(per[gi], anomaly{row: r, median: m, ratio: ratio})
-				}
-			}
-			j, _ := slices.BinarySearch(sorted, pr)
-			sorted = slices.Insert(sorted, j, pr)
-		}
-		return sorted
-	}
-	var (
-		next atomic.Int64
-		wg   sync.WaitGroup
-	)
-	workers := 1
-	if f.N >= 1<<16 {
-		workers = min(runtime.GOMAXPROCS(0), max(len(seqs), 1))
-	}
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sorted := make([]float64, 0, min(window, 1<<16))
-			for {
-				gi := int(next.Add(1) - 1)
-				if gi >= len(seqs) || p.Context.Err() != nil {
-					return
-				}
-				sorted = scan(gi, sorted)
-			}
-		}()
-	}
-	wg.Wait()
-	if err := p.Context.Err(); err != nil {
-		return nil, err
-	}
-	var anomalies []anomaly
-	for _, a := range per {
-		anomalies = append(anomalies, a...)
-	}
-	if len(anomalies) == 0 {
-		return nil, nil
-	}
-
-	// Times at which each anomalous pair traded with each other.
-	pairKey := func(a, b uint32) [2]uint32 {
-		if a > b {
-			a, b = b, a
-		}
-		return [2]uint32{a, b}
-	}
-	pairs := map[[2]uint32][]int32{}
-	inPair := make([]bool, t.Addrs.Len()) // wallets of an anomalous pair
-	for _, a := range anomalies {
-		s, b := f.Seller[a.row], f.Buyer[a.row]
-		pairs[pairKey(s, b)] = nil
-		inPair[s], inPair[b] = true, true
-	}
-	for _, r := range f.Order {
-		s, b := f.Seller[r], f.Buyer[r]
-		if !features.Known(s) || !features.Known(b) || !inPair[s] || !inPair[b] {
+		if len(prior) < minSamples {
 			continue
 		}
-		k := pairKey(s, b)
-		if l, ok := pairs[k]; ok {
-			pairs[k] = append(l, r)
+		slices.Sort(prior)
+		m, pr := refMedian(prior), t.Price[r]/t.Amount[r]
+		ratio := max(pr/m, m/pr)
+		if !(ratio >= factor) {
+			continue
 		}
-	}
-
-	for _, a := range anomalies {
-		r := a.row
-		s, b := f.Seller[r], f.Buyer[r]
 		link := ""
-		if k, via := linker.Link(s, b); k != funder.None {
-			if k == funder.Shared {
-				link = "counterparties linked by funder " + t.Addrs.String(via)
-			} else {
-				link = "counterparties linked: " + linker.Evidence(k, s, b, via)
-			}
+		if k, via := linker.Link(s, b); k == funder.Shared {
+			link = "counterparties linked by funder " + t.Addrs.String(via)
+		} else if k != funder.None {
+			link = "counterparties linked: " + linker.Evidence(k, s, b, via)
 		} else {
-			// Only a trade the other way (the buyer selling to the seller)
-			// links them: buying from the same dealer again is ordinary.
-			n := 0
-			for _, o := range pairs[pairKey(s, b)] {
-				if f.Seller[o] == b && abs(t.Time[o]-t.Time[r]) <= linkWindow {
-					n++
+			back := 0 // trades the other way, any asset, within link_window
+			for o := range int32(t.Len()) {
+				if f.Seller[o] == b && f.Buyer[o] == s && max(t.Time[o]-t.Time[r], t.Time[r]-t.Time[o]) <= linkWindow {
+					back++
 				}
 			}
-			if n > 0 {
-				link = fmt.Sprintf("counterparties also traded the other way %d× within %s", n, days(linkWindow))
+			if back == 0 {
+				continue
 			}
+			link = fmt.Sprintf("counterparties also traded the other way %d× within %s", back, days(linkWindow))
 		}
-		if link == "" {
-			continue
-		}
-		strength := 0.5 + 0.5*math.Log(a.ratio/factor)/math.Log(factor)
 		cur := currency(t, r)
 		each := ""
 		if t.Amount[r] != 1 {
 			each = " each"
 		}
-		p.Report(r, min(1, strength), fmt.Sprintf("price %s %s%s vs rolling median %s %s (%.1f×), %s",
-			num(unitPrice(t, r)), cur, each, num(a.median), cur, a.ratio, link))
+		strength := min(1, 0.5+0.5*math.Log(ratio/factor)/math.Log(factor))
+		p.Report(r, strength, fmt.Sprintf("price %s %s%s vs rolling median %s %s (%.1f×), %s", num(pr), cur, each, num(m), cur, ratio, link))
 	}
 	return nil, nil
 }
@@ -256,8 +148,17 @@ func TestMatchesReference(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, want := res.Findings[Detector.Name], res.Findings[refDetector.Name]
+			byRow := func(a, b detect.Finding) int { return cmp.Compare(a.Row, b.Row) }
+			slices.SortStableFunc(got, byRow)
+			slices.SortStableFunc(want, byRow)
 			if len(want) == 0 {
 				t.Errorf("trial %d %v: reference found nothing", trial, params)
+			}
+			for i := range min(len(got), len(want)) {
+				if !reflect.DeepEqual(got[i], want[i]) {
+					t.Logf("first difference: %+v, reference %+v", got[i], want[i])
+					break
+				}
 			}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("trial %d %v: %d findings, reference %d (or they differ)", trial, params, len(got), len(want))

@@ -124,21 +124,6 @@ func round6(v float64) float64 {
 
 func appendFloat(b []byte, v float64) []byte { return strconv.AppendFloat(b, v, 'f', -1, 64) }
 
-// appendField appends s as one CSV field, quoted when it needs to be.
-func appendField(b []byte, s string) []byte {
-	if !strings.ContainsAny(s, ",\"\r\n") && (s == "" || (s[0] != ' ' && s[0] != '\t')) {
-		return append(b, s...)
-	}
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' {
-			b = append(b, '"')
-		}
-		b = append(b, s[i])
-	}
-	return append(b, '"')
-}
-
 // csvChunkRows is the number of rows one goroutine formats at a time.
 const csvChunkRows = 32 << 10
 
@@ -226,7 +211,7 @@ type rowFormatter struct {
 func quoteDict(d *datasets.Dict) [][]byte {
 	out := make([][]byte, d.Len())
 	for i := range out {
-		out[i] = appendField(nil, d.Value(uint32(i)))
+		out[i] = datasets.AppendCSVField(nil, d.Value(uint32(i)))
 	}
 	return out
 }
@@ -340,8 +325,8 @@ func (f *rowFormatter) appendRow(b []byte, i int) []byte {
 	b = append(b, ',')
 	b = strconv.AppendUint(b, uint64(sc.Level[i]), 10)
 	b = append(b, ',')
-	b = appendField(b, sc.Reasons[i])
+	b = datasets.AppendCSVField(b, sc.Reasons[i])
 	b = append(b, ',')
-	b = appendField(b, sc.Evidence[i])
+	b = datasets.AppendCSVField(b, sc.Evidence[i])
 	return append(b, '\n')
 }

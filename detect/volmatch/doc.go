@@ -13,8 +13,10 @@
 // wallets: with net(w) = Σ amount bought − Σ amount sold over the trades
 // inside the component, the component matches when every |net(w)| ≤ m,
 // m = margin × the mean trade amount of those trades. When it does not,
-// the wallet with the largest |net| relative to the amount it traded in the
-// set is removed and the test repeated on the rest (wallets left without trades inside the set drop out too), until a
+// the wallet over m with the largest |net| relative to the amount it traded
+// in the set (the lowest wallet id among equals) is removed and the test
+// repeated on the rest (wallets left without trades inside the set drop out
+// too), until a
 // set of ≥ 2 wallets matches or none is left; components larger than
 // max_component wallets are only tested whole. The trades inside a matching
 // set are flagged.
@@ -27,6 +29,9 @@
 // Strength in (0,1] is 0.25 + 0.35·c + 0.25·(1 − 1/√n) + 0.15·(1 − imb/m)
 // for n trades, imbalance imb = max |net|, and c the mean share of the
 // group's wallets' counterparties (graph_partners) that lie inside the group.
+// The evidence names the set's wallets and trades, its volume (the trades'
+// amounts for a token, their prices for a collection), the imbalance as a
+// percentage of the mean trade and the window.
 //
 // Each token or collection is laid out once (a counting sort of the rows in
 // canonical order) in contiguous arrays of times and wallet ids renumbered

@@ -247,13 +247,6 @@ func newLayout(pass *detect.Pass, seller, buyer []uint32) (*layout, error) {
 	return lay, err
 }
 
-func resize[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n, n+n/4)
-	}
-	return s[:n]
-}
-
 // levelItems returns the tumbling windows of width w of every group of the
 // layout, only positions p with parent[p] set when parent is not nil,
 // largest first. iota maps each position to itself. Time O(positions +
@@ -403,7 +396,7 @@ func (s *scanner) inComponents(pos []int32) []int32 {
 	}
 	loc := s.loc
 	d := len(ids)
-	start := resize(s.cStart, d+1)
+	start := slices.Grow(s.cStart[:0], d+1)[:d+1]
 	clear(start)
 	for _, p := range pos {
 		start[loc[lay.from[p]]]++
@@ -411,8 +404,8 @@ func (s *scanner) inComponents(pos []int32) []int32 {
 	for u := 1; u <= d; u++ {
 		start[u] += start[u-1]
 	}
-	adj := resize(s.cAdj, len(pos))
-	next := resize(s.cNext, d)
+	adj := slices.Grow(s.cAdj[:0], len(pos))[:len(pos)]
+	next := slices.Grow(s.cNext[:0], d)[:d]
 	copy(next, start[:d])
 	for _, p := range pos {
 		u := loc[lay.from[p]] - 1
@@ -420,7 +413,7 @@ func (s *scanner) inComponents(pos []int32) []int32 {
 		next[u]++
 	}
 	comp, count := graph.SCCOf(start, adj, &s.ws)
-	size := resize(s.cSize, count)
+	size := slices.Grow(s.cSize[:0], count)[:count]
 	clear(size)
 	for _, c := range comp {
 		size[c]++
