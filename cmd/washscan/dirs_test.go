@@ -71,9 +71,9 @@ func TestDirectoryErrors(t *testing.T) {
 		{[]string{"analyze", "--trades", empty}, exitNoInput, empty},
 		{[]string{"bench", "--trades", empty}, exitNoInput, empty},
 		{[]string{"calibrate", "--trades", empty, "--out", filepath.Join(t.TempDir(), "w.json")}, exitNoInput, empty},
-		{[]string{"analyze", "--trades", full, "--flags", filepath.Join(full, "flags.csv")}, exitUsage, "inside input directory"},
-		{[]string{"bench", "--trades", full, "--out", filepath.Join(full, "b.json")}, exitUsage, "inside input directory"},
-		{[]string{"calibrate", "--trades", full, "--out", filepath.Join(full, "w.json")}, exitUsage, "inside input directory"},
+		{[]string{"analyze", "--trades", full, "--flags", filepath.Join(full, "flags.csv")}, exitUsage, "inside the input directory"},
+		{[]string{"bench", "--trades", full, "--out", filepath.Join(full, "b.json")}, exitUsage, "inside the input directory"},
+		{[]string{"calibrate", "--trades", full, "--out", filepath.Join(full, "w.json")}, exitUsage, "inside the input directory"},
 	} {
 		code, _, stderr := runCmd(t, c.args...)
 		if code != c.code || !strings.Contains(stderr, c.msg) {
