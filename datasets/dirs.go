@@ -168,33 +168,3 @@ func partitionKey(k string) string {
 	}
 	return duneAliases[h]
 }
-
-// InputDirFor reports the input directory among paths that holds out, if any:
-// an output written inside an input directory would be read as input by the
-// next run (README "Input").
-func InputDirFor(paths []string, out string) (string, bool) {
-	if out == "" || out == "-" {
-		return "", false
-	}
-	o, err := filepath.Abs(out)
-	if err != nil {
-		return "", false
-	}
-	for _, p := range paths {
-		if p == "-" {
-			continue
-		}
-		st, err := os.Stat(p)
-		if err != nil || !st.IsDir() {
-			continue
-		}
-		d, err := filepath.Abs(p)
-		if err != nil {
-			continue
-		}
-		if r, err := filepath.Rel(d, o); err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-			return p, true
-		}
-	}
-	return "", false
-}

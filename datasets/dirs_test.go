@@ -176,16 +176,3 @@ func TestExpandInputsBadEscape(t *testing.T) {
 		t.Fatalf("ExpandInputs(bad escape) = %v, want a *FileError naming %s", err, p)
 	}
 }
-
-func TestInputDirFor(t *testing.T) {
-	root := hiveTree(t)
-	if d, ok := InputDirFor([]string{"x.csv", root}, filepath.Join(root, "chain=polygon", "flags.csv")); !ok || d != root {
-		t.Errorf("output inside the input directory: got %q, %v", d, ok)
-	}
-	if _, ok := InputDirFor([]string{root}, filepath.Join(filepath.Dir(root), "trades-out.json")); ok {
-		t.Errorf("a sibling of the input directory is not inside it")
-	}
-	if _, ok := InputDirFor([]string{filepath.Join(root, "a.csv")}, filepath.Join(root, "out.json")); ok {
-		t.Errorf("a file input has no inside")
-	}
-}
