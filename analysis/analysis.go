@@ -248,13 +248,7 @@ func analyze(ctx context.Context, t *datasets.Trades, s Settings, afterDetect fu
 			return nil, err
 		}
 	}
-	mopt.Provenance = metrics.Provenance{
-		Version:   s.Version,
-		Preset:    s.Config.Preset.Name,
-		Threshold: s.Threshold,
-		Weights:   s.Config.WeightsSource(),
-		Params:    s.Config.Params.Values(s.Config.Preset.Detectors),
-	}
+	mopt.Provenance = provenance(&s)
 	r.Tests = <-testsDone
 	mopt.Tests = r.Tests
 	s.stage("market_tests")
