@@ -88,7 +88,7 @@ func TestPartialsMergeToWholeMetrics(t *testing.T) {
 		s.Metrics.AsOf, s.Metrics.HasAsOf = asOf, true
 		want := metricsJSON(t, whole.Metrics)
 		for _, k := range []int{1, 2, 5, 17} {
-			var merged *metrics.Partial
+			var parts []*metrics.Partial
 			for _, b := range cuts(rng, tr, k) {
 				rows := sliceRows(tr, b[0], b[1], 0)
 				sub := tr.Subset(rows)
@@ -103,12 +103,19 @@ func TestPartialsMergeToWholeMetrics(t *testing.T) {
 					t.Fatal(err)
 				}
 				p.Add(features.Compute(sub), verdicts, own)
-				if merged == nil {
-					merged = p
-				} else if err := merged.Merge(p); err != nil {
-					t.Fatal(err)
+				if k > 2 { // through the wire format, as a Beam combiner sends it
+					b, err := p.MarshalBinary()
+					if err != nil {
+						t.Fatal(err)
+					}
+					p = new(metrics.Partial)
+					if err := p.UnmarshalBinary(b); err != nil {
+						t.Fatal(err)
+					}
 				}
+				parts = append(parts, p)
 			}
+			merged := mergeShuffled(t, rng, parts)
 			rep, err := SliceReport(merged, s, nil, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -121,6 +128,20 @@ func TestPartialsMergeToWholeMetrics(t *testing.T) {
 			}
 		}
 	}
+}
+
+// mergeShuffled merges parts in a random order and grouping (a tree of
+// random pairs), as a distributed combiner may.
+func mergeShuffled(t *testing.T, rng *rand.Rand, parts []*metrics.Partial) *metrics.Partial {
+	t.Helper()
+	for len(parts) > 1 {
+		rng.Shuffle(len(parts), func(i, j int) { parts[i], parts[j] = parts[j], parts[i] })
+		if err := parts[0].Merge(parts[1]); err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts[:1], parts[2:]...)
+	}
+	return parts[0]
 }
 
 // firstDiff shows where two documents start to differ.
