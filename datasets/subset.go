@@ -6,7 +6,8 @@ package datasets
 // the rows had been loaded alone: ids are those a load of the same rows
 // gives. Addresses marked unknown stay unknown; Funders keep the first
 // funder of every wallet of the subset (funder addresses interned after the
-// rows' addresses, as the loader does); DenyFunders keep the deny-listed
+// rows' addresses, as the loader does) and the fan-out of the whole funders
+// file; DenyFunders keep the deny-listed
 // funders that appear. Files, Source and Line are kept; Stats count the rows
 // as loaded. t is not changed.
 func (t *Trades) Subset(rows []int32) *Trades {
@@ -67,6 +68,9 @@ func (t *Trades) Subset(rows []int32) *Trades {
 	s.DenyFunders = map[AddrID]bool{}
 	if t.Funders != nil {
 		s.Funders = NewFunders()
+		if t.Funders.fanout != nil {
+			s.Funders.fanout = map[AddrID]int32{}
+		}
 		nw := s.Addrs.Len()
 		for w := 1; w < nw; w++ {
 			old, ok := t.Addrs.Lookup(s.Addrs.Addr(AddrID(w)))
@@ -75,6 +79,11 @@ func (t *Trades) Subset(rows []int32) *Trades {
 			}
 			if f := t.Funders.Of(old); f != NoAddr {
 				s.Funders.Set(AddrID(w), addr(f), t.Funders.Time(old))
+			}
+		}
+		for old, n := range t.Funders.fanout {
+			if id, ok := s.Addrs.Lookup(t.Addrs.Addr(old)); ok {
+				s.Funders.fanout[id] = n
 			}
 		}
 	}
