@@ -167,6 +167,7 @@ func load(op opener, names []string, opt LoadOptions) (*Trades, error) {
 	if err := side.apply(b.t, &opt); err != nil {
 		return nil, err
 	}
+	b.t.SortAddrs()
 	return b.t, nil
 }
 

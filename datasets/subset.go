@@ -3,8 +3,8 @@ package datasets
 // Subset returns a new table holding rows of t, in the order given (a time
 // slice and its halos, for the slice API of package analysis). Its
 // dictionaries hold only what those rows use, interned in row order, as if
-// the rows had been loaded alone: ids are those a load of the same rows
-// gives. Addresses marked unknown stay unknown; Funders keep the first
+// the rows had been loaded alone, address ids then sorted (SortAddrs): ids
+// are those a load of the same rows gives. Addresses marked unknown stay unknown; Funders keep the first
 // funder of every wallet of the subset (funder addresses interned after the
 // rows' addresses, as the loader does) and the fan-out of the whole funders
 // file; DenyFunders keep the deny-listed
@@ -92,5 +92,6 @@ func (t *Trades) Subset(rows []int32) *Trades {
 			s.DenyFunders[nid] = true
 		}
 	}
+	s.SortAddrs()
 	return s
 }
