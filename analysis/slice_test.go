@@ -5,13 +5,20 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/washscan/washscan/datasets"
+	"github.com/washscan/washscan/datasets/synth"
 	"github.com/washscan/washscan/detect"
 	"github.com/washscan/washscan/detect/atomic"
+	"github.com/washscan/washscan/detect/backforth"
+	"github.com/washscan/washscan/detect/farming"
+	"github.com/washscan/washscan/detect/funder"
+	"github.com/washscan/washscan/detect/price"
+	"github.com/washscan/washscan/detect/repeat"
 	"github.com/washscan/washscan/detect/metrics"
 	"github.com/washscan/washscan/detect/registry"
 	"github.com/washscan/washscan/detect/selftrade"
@@ -155,7 +162,9 @@ func firstDiff(a, b []byte) string {
 }
 
 // boundedPreset is the default preset's detectors of finite reach with
-// the default weights.
+// the default weights: all but cycle and volume_matching, whose strength
+// reads graph_partners (whole-input counts) until its window-local
+// replacement.
 func boundedPreset(t *testing.T) *Config {
 	t.Helper()
 	var ds []*detect.Detector
@@ -164,7 +173,8 @@ func boundedPreset(t *testing.T) *Config {
 			ds = append(ds, d)
 		}
 	}
-	for _, need := range []*detect.Detector{selftrade.Detector, atomic.Detector} {
+	for _, need := range []*detect.Detector{selftrade.Detector, atomic.Detector, backforth.Detector, repeat.Detector,
+		funder.Detector, price.Detector, farming.Detector} {
 		if !slices.Contains(ds, need) {
 			t.Fatalf("%s has no finite reach", need.Name)
 		}
@@ -179,7 +189,30 @@ func boundedPreset(t *testing.T) *Config {
 // Slices cut anywhere, with halos of the horizon, give the whole run's
 // scores row for row and, merged, its metrics.
 func TestSlicesEqualWholeRun(t *testing.T) {
-	tr := loadSample(t)
+	t.Run("sample", func(t *testing.T) { testSlices(t, loadSample(t)) })
+	t.Run("synth", func(t *testing.T) { testSlices(t, loadSynth(t, 20000)) })
+}
+
+// loadSynth loads a labeled synthetic market of n trades over a year with
+// its funders.
+func loadSynth(t *testing.T, n int) *datasets.Trades {
+	t.Helper()
+	dir := t.TempDir()
+	tp, fp := filepath.Join(dir, "m.csv"), filepath.Join(dir, "f.csv")
+	cfg := synth.Config{Trades: int64(n), Seed: 7}
+	if _, err := synth.WriteFiles(context.Background(), cfg, tp, fp); err != nil {
+		t.Fatal(err)
+	}
+	outs := NewOutputs(context.Background(), nil)
+	defer outs.Abort()
+	tr, err := Load(context.Background(), Input{Trades: []string{tp}, Load: datasets.LoadOptions{Funders: fp}}, outs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+func testSlices(t *testing.T, tr *datasets.Trades) {
 	c := boundedPreset(t)
 	h, err := c.Horizon()
 	if err != nil {
