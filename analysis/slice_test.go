@@ -17,10 +17,10 @@ import (
 	"github.com/washscan/washscan/detect/backforth"
 	"github.com/washscan/washscan/detect/farming"
 	"github.com/washscan/washscan/detect/funder"
-	"github.com/washscan/washscan/detect/price"
-	"github.com/washscan/washscan/detect/repeat"
 	"github.com/washscan/washscan/detect/metrics"
+	"github.com/washscan/washscan/detect/price"
 	"github.com/washscan/washscan/detect/registry"
+	"github.com/washscan/washscan/detect/repeat"
 	"github.com/washscan/washscan/detect/selftrade"
 	"github.com/washscan/washscan/features"
 )
