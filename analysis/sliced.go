@@ -183,7 +183,7 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 		if len(sliceFiles) == 0 {
 			continue
 		}
-		sl, err := loadSlice(ctx, sliceFiles, lopt2, c, h)
+		sl, err := LoadSlice(ctx, sliceFiles, lopt2, c, h)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -259,9 +259,14 @@ func sat(a, d int64) int64 {
 	return a + d
 }
 
-// loadSlice loads files (with the side tables of opt) and keeps the rows
-// within the halos of c, in input order.
-func loadSlice(ctx context.Context, files []datasets.InputFile, opt datasets.LoadOptions, c [2]int64, h int64) (*datasets.Trades, error) {
+// LoadSlice loads files (with the side tables of opt: funders, allow and
+// deny lists) and keeps the rows of the slice c = [From, To) with halos of
+// h on both sides, in input order: the table AnalyzeSlice takes. Give it
+// every file that may hold such rows, in input order (the files of the
+// whole input overlapping [From−h, To+h)). A bad row of a side file is an
+// *OptionError, as for Load; with opt.SkipBadRows, opt.OnReject sees the
+// rejected rows of these files.
+func LoadSlice(ctx context.Context, files []datasets.InputFile, opt datasets.LoadOptions, c [2]int64, h int64) (*datasets.Trades, error) {
 	t, err := datasets.LoadInputs(files, opt)
 	if err != nil {
 		if ctx.Err() != nil {
