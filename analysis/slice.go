@@ -36,8 +36,8 @@ import (
 //	h, err := c.Horizon()                  // error: the preset cannot be sliced
 //	// first pass: as_of = latest block_time (or --as-of); cut [From, To) slices
 //	// per slice: rows with From−h ≤ block_time < To+h, in input order, as one
-//	// datasets.Trades with the side tables (datasets.Load of the slice's rows,
-//	// or Trades.Subset of a loaded table)
+//	// datasets.Trades with the side tables: analysis.LoadSlice of the files
+//	// overlapping it, or Trades.Subset of a loaded table
 //	r, err := analysis.AnalyzeSlice(ctx, analysis.Slice{Trades: t, From: f, To: to}, s)
 //	// r.Own rows with r.Scores are the slice's flags; r.Partial its metrics
 //	// combine: p.Merge(q) for every partial (exact, associative, commutative)
