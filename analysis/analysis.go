@@ -55,6 +55,10 @@ type Input struct {
 	// Load are the loader's options, side tables (Funders, Allow,
 	// DenyFunders) included.
 	Load datasets.LoadOptions
+	// Files, when not nil, are the trade files to read instead of the
+	// expansion of Trades (analyze --state: the state's copies, then the
+	// new files), each with its partition columns.
+	Files []datasets.InputFile
 	// Rejects is the file for rows rejected under Load.SkipBadRows;
 	// "" means DefaultRejects. Load sets Load.OnReject itself.
 	Rejects string
@@ -135,9 +139,12 @@ func Load(ctx context.Context, in Input, outs *Outputs) (*datasets.Trades, error
 	}
 	var t *datasets.Trades
 	var err error
-	if len(in.Trades) == 0 {
+	switch {
+	case in.Files != nil:
+		t, err = datasets.LoadInputs(in.Files, opt)
+	case len(in.Trades) == 0:
 		t, err = sample.Load(opt)
-	} else {
+	default:
 		t, err = datasets.Load(in.Trades, opt)
 	}
 	if err == nil && rej != nil {
@@ -346,6 +353,12 @@ type Options struct {
 	KeepAll bool
 	// Stdout receives the output named "-" (nil: os.Stdout).
 	Stdout io.Writer
+	// State is the state directory of an incremental run (analyze --state,
+	// see state.go); "" runs alone. Flags then holds the new rows and the
+	// earlier rows whose score changed.
+	State string
+	// Notice receives notices such as a known file skipped (nil: none).
+	Notice io.Writer
 }
 
 // Run checks the options and output paths, loads, analyzes and commits the
@@ -370,8 +383,19 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	for _, x := range opt.Extra {
 		named = append(named, Path{Option: x.Option, Name: x.Path})
 	}
+	if opt.State != "" {
+		named = append(named, Path{Option: "--state", Name: opt.State, Dir: true})
+	}
 	if err := opt.Input.CheckPaths(opt.Input.OutputPaths(named...)); err != nil {
 		return nil, err
+	}
+	var st *state
+	if opt.State != "" {
+		var err error
+		if st, err = openState(&opt, opt.Notice); err != nil {
+			return nil, err
+		}
+		defer st.unlock()
 	}
 	outs := NewOutputs(ctx, opt.Stdout)
 	defer outs.Abort()
@@ -382,22 +406,32 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if opt.Loaded != nil {
 		opt.Loaded(t)
 	}
+	if st != nil {
+		if err := st.checkLoaded(t); err != nil {
+			return nil, err
+		}
+	}
 	opt.stage("load")
 	keep := opt.KeepAll || len(opt.Extra) > 0
 	r, err := analyze(ctx, t, opt.Settings, func(r *Result) error {
 		if opt.Flags == "" {
 			return nil
 		}
+		ft, fsc := r.Trades, r.Scores
+		if st != nil { // the new rows and the changed ones
+			rows := st.changed(r.Scores)
+			ft, fsc = r.Trades.Subset(rows), r.Scores.Subset(rows)
+		}
 		// The flags are written while the metrics are computed. The encoder
 		// holds only what it reads, so the rest can be freed meanwhile.
-		path, t, sc := opt.Flags, r.Trades, r.Scores
+		path := opt.Flags
 		fopt := report.Options{
 			Threshold: opt.Threshold,
 			Dune:      r.Config.Preset.Name == registry.Dune.Name,
 			Metadata:  metrics.FlagsMetadata(opt.provenance(), metrics.InputOf(r.Trades, opt.Metrics.Files)),
 		}
 		return outs.Add("--flags", path, func(w io.Writer) error {
-			return report.WriteTo(w, report.FormatOf(path), t, sc, fopt)
+			return report.WriteTo(w, report.FormatOf(path), ft, fsc, fopt)
 		})
 	}, keep)
 	if err != nil {
@@ -415,6 +449,11 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	}
 	if err := outs.Commit(); err != nil {
 		return nil, err
+	}
+	if st != nil {
+		if err := st.commit(r.Trades, r.Scores, opt.Version); err != nil {
+			return r, err
+		}
 	}
 	opt.stage("write")
 	if ctx.Err() != nil { // arrived while the outputs were renamed into place

@@ -50,6 +50,16 @@ func Load(paths []string, opt LoadOptions) (*Trades, error) {
 	return load(osOpener{}, paths, opt)
 }
 
+// LoadInputs is Load of files already listed (ExpandInputs), each with its
+// partition columns: e.g. copies of trade files whose partition values were
+// recorded when they were first read (analyze --state).
+func LoadInputs(files []InputFile, opt LoadOptions) (*Trades, error) {
+	if files == nil {
+		files = []InputFile{}
+	}
+	return loadInputs(osOpener{}, nil, files, opt)
+}
+
 // LoadFS is Load reading from fsys (for example an embed.FS).
 func LoadFS(fsys fs.FS, names []string, opt LoadOptions) (*Trades, error) {
 	return load(fsOpener{fsys}, names, opt)
@@ -124,6 +134,11 @@ func fileErr(name string, err error) *FileError {
 }
 
 func load(op opener, names []string, opt LoadOptions) (*Trades, error) {
+	return loadInputs(op, names, nil, opt)
+}
+
+// loadInputs loads files, or when it is nil the expansion of names.
+func loadInputs(op opener, names []string, files []InputFile, opt LoadOptions) (*Trades, error) {
 	cfg, err := newLoadConfig(&opt)
 	if err != nil {
 		return nil, err
@@ -133,7 +148,7 @@ func load(op opener, names []string, opt LoadOptions) (*Trades, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := loadTrades(op, names, &opt, cfg)
+	t, err := loadTrades(op, names, files, &opt, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -141,10 +156,11 @@ func load(op opener, names []string, opt LoadOptions) (*Trades, error) {
 	if err := side.apply(t, &opt); err != nil {
 		return nil, err
 	}
+	t.SortAddrs()
 	return t, nil
 }
 
-func loadTrades(op opener, names []string, opt *LoadOptions, cfg *loadConfig) (*Trades, error) {
+func loadTrades(op opener, names []string, files []InputFile, opt *LoadOptions, cfg *loadConfig) (*Trades, error) {
 	if opt.OnLoad != nil {
 		defer opt.OnLoad()()
 	}
@@ -152,14 +168,16 @@ func loadTrades(op opener, names []string, opt *LoadOptions, cfg *loadConfig) (*
 	defer dropRows()
 	prog := newProgress(opt.Progress)
 	defer prog.finish()
-	files := make([]InputFile, len(names))
-	for i, name := range names {
-		files[i].Path = name
-	}
-	if _, isOS := op.(osOpener); isOS {
-		var err error
-		if files, err = ExpandInputs(names); err != nil {
-			return nil, err
+	if files == nil {
+		files = make([]InputFile, len(names))
+		for i, name := range names {
+			files[i].Path = name
+		}
+		if _, isOS := op.(osOpener); isOS {
+			var err error
+			if files, err = ExpandInputs(names); err != nil {
+				return nil, err
+			}
 		}
 	}
 	cfg.nfiles = len(files)

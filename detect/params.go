@@ -224,3 +224,22 @@ func (p *Params) resolve(ds []*Detector) (map[paramKey]float64, error) {
 	}
 	return vals, nil
 }
+
+// Reader returns d's parameters under p, for Detector.Reach. A value that
+// does not parse (Check reports it) reads as the parameter's default.
+func (p *Params) Reader(d *Detector) ParamReader { return paramReader{p, d} }
+
+type paramReader struct {
+	p *Params
+	d *Detector
+}
+
+func (r paramReader) Float(q *Param) float64 {
+	if v, err := q.Parse(r.p.text(r.d, q)); err == nil {
+		return v
+	}
+	v, _ := q.Parse(q.Default)
+	return v
+}
+
+func (r paramReader) Duration(q *Param) int64 { return int64(r.Float(q)) }

@@ -79,6 +79,25 @@ func (s *Scores) RowFindings(i int, fn func(d *Detector, f *Finding)) {
 	}
 }
 
+// Subset returns the scores of rows, in that order, with their findings
+// (RowFindings of row j of the subset is that of rows[j]).
+func (s *Scores) Subset(rows []int32) *Scores {
+	n := len(rows)
+	out := &Scores{Score: make([]float64, n), Level: make([]uint8, n), Reasons: make([]string, n),
+		Evidence: make([]string, n), order: s.order, res: s.res}
+	if s.start != nil {
+		out.start = make([]int32, n+1)
+	}
+	for j, r := range rows {
+		out.Score[j], out.Level[j], out.Reasons[j], out.Evidence[j] = s.Score[r], s.Level[r], s.Reasons[r], s.Evidence[r]
+		if s.start != nil {
+			out.refs = append(out.refs, s.refs[s.start[r]:s.start[r+1]]...)
+			out.start[j+1] = int32(len(out.refs))
+		}
+	}
+	return out
+}
+
 // Level maps a score to a level: 0 below 0.2, 1 below 0.4, 2 below 0.6,
 // 3 below 0.8, 4 from 0.8.
 func Level(score float64) uint8 {

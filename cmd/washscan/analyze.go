@@ -38,7 +38,10 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 		threshold = fs.Float64("threshold", analysis.DefaultThreshold, "flag a trade whose score is ≥ `X` (0 to 1)")
 		weights   = fs.String("weights", "", "scoring weights JSON `FILE` (from calibrate; default: the preset's)")
 		top       = fs.Int("top", 100, "list at most `N` wallets and nfts (0 = all)")
+		stateDir  = fs.String("state", "", "incremental run: state `DIR` (created when missing) holding the files read so far; --flags then holds the new and the changed rows")
 	)
+	maxMem := byteSize(physicalMemory() * 6 / 10)
+	fs.Var(&maxMem, "max-memory", "memory `BYTES` (K, M, G suffixes) an analysis may take; a larger input is analyzed in time slices (default 60% of physical memory)")
 	lf.register(fs)
 	cf.register(fs)
 	return func(e *env, args []string) error {
@@ -60,6 +63,8 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 			Out:    *out,
 			Flags:  *flagsOut,
 			Stdout: e.stdout,
+			State:  *stateDir,
+			Notice: e.stderr,
 		}
 		if *asOf != "" {
 			t, err := datasets.ParseTime(*asOf, lf.timeFormat)
@@ -83,6 +88,9 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 		}
 		if *htmlOut != "" {
 			opt.Extra = append(opt.Extra, analysis.Output{Option: "--html", Path: *htmlOut, Encode: htmlEncoder(opt.Metrics)})
+		}
+		if sliced, err := runOutOfCore(e, opt, int64(maxMem)); sliced || err != nil {
+			return err
 		}
 		res, err := analysis.Run(e.ctx, opt)
 		if res != nil {
@@ -143,4 +151,42 @@ func paramList() string {
 		}
 	}
 	return b.String()
+}
+
+// runOutOfCore runs opt slice by slice when its input will not fit in
+// maxMem (analysis.EstimateMemory) and its preset can be sliced; it
+// reports whether it did. A preset that cannot be sliced runs in memory
+// with a notice.
+func runOutOfCore(e *env, opt analysis.Options, maxMem int64) (bool, error) {
+	if maxMem <= 0 || opt.State != "" || len(opt.Input.Trades) == 0 {
+		return false, nil
+	}
+	var extra []string
+	for _, o := range opt.Extra {
+		extra = append(extra, o.Option)
+	}
+	files, err := datasets.ExpandInputs(opt.Input.Trades)
+	if err != nil {
+		return false, nil // the in-memory run reports it
+	}
+	need := analysis.EstimateMemory(files)
+	if need <= maxMem {
+		return false, nil
+	}
+	if _, err := opt.Config.Horizon(); err != nil {
+		fmt.Fprintf(e.stderr, "washscan: the input needs about %.1f GB, more than --max-memory %.1f GB, but it cannot be sliced (%v): analyzing it in memory\n",
+			float64(need)/1e9, float64(maxMem)/1e9, err)
+		return false, nil
+	}
+	if len(extra) > 0 {
+		fmt.Fprintf(e.stderr, "washscan: the input needs about %.1f GB, more than --max-memory %.1f GB, but %s needs the whole run: analyzing it in memory\n",
+			float64(need)/1e9, float64(maxMem)/1e9, strings.Join(extra, ", "))
+		return false, nil
+	}
+	_, run, err := analysis.RunSliced(e.ctx, opt, int(maxMem/analysis.BytesPerRow))
+	if run != nil {
+		fmt.Fprintf(e.stderr, "washscan: the input needs about %.1f GB, more than --max-memory %.1f GB: analyzed in %d time slices with halos of %ds (largest %d rows)\n",
+			float64(need)/1e9, float64(maxMem)/1e9, len(run.Slices), run.Horizon, run.MaxRows)
+	}
+	return true, err
 }

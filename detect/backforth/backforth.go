@@ -34,6 +34,9 @@ self_trade.`,
 	Requires: []*detect.Detector{hubs.Detector},
 	Params:   []*detect.Param{paramWindow, paramTight},
 	Run:      run,
+	// A row reads the asset's rows within window before and after it (and
+	// the hubs table, whose reach adds on top).
+	Reach: func(p detect.ParamReader) (int64, bool) { w := p.Duration(paramWindow); return w, w > 0 },
 }
 
 // shortSeq is the sequence length up to which a backward scan replaces the map.

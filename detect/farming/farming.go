@@ -32,6 +32,9 @@ min_wallets..max_wallets wallets that moved at least min_tokens distinct tokens
 among themselves has its internal trades flagged.`,
 	Params: []*detect.Param{paramWindow, paramMinWallets, paramMaxWallets, paramMinTokens, paramMinPairTokens},
 	Run:    run,
+	// Sliding windows [k·window/2, k·window/2 + window) on a fixed grid: a
+	// row's groups and shares lie within window of it.
+	Reach: func(p detect.ParamReader) (int64, bool) { w := p.Duration(paramWindow); return w, w > 0 },
 }
 
 type config struct {

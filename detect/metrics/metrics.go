@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"math/bits"
-	"slices"
 	"strconv"
 	"time"
 
@@ -438,20 +437,7 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 		rep.Wallets = append(rep.Wallets, Wallet{Wallet: t.Addrs.String(w), Metrics: m(c.walletScope[w])})
 	}
 
-	slices.SortFunc(rep.Marketplaces, func(a, b Marketplace) int {
-		return cmp.Or(byVolume(&a.Metrics, &b.Metrics), cmp.Compare(a.Platform, b.Platform))
-	})
-	slices.SortFunc(rep.Collections, func(a, b Collection) int {
-		return cmp.Or(byVolume(&a.Metrics, &b.Metrics), cmp.Compare(a.Blockchain, b.Blockchain),
-			cmp.Compare(a.ContractAddress, b.ContractAddress))
-	})
-	slices.SortFunc(rep.Wallets, func(a, b Wallet) int {
-		return cmp.Or(byVolume(&a.Metrics, &b.Metrics), cmp.Compare(a.Wallet, b.Wallet))
-	})
-	slices.SortFunc(rep.NFTs, func(a, b NFT) int {
-		return cmp.Or(byVolume(&a.Metrics, &b.Metrics), cmp.Compare(a.Blockchain, b.Blockchain),
-			cmp.Compare(a.ContractAddress, b.ContractAddress), datasets.CompareTokenIDs(a.TokenID, b.TokenID))
-	})
+	sortLists(rep)
 	c.addTrends(rep, opt, asOf, lo)
 	if opt.Top > 0 {
 		if len(rep.Wallets) > opt.Top {

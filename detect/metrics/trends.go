@@ -132,15 +132,8 @@ func newTrender(c *computer, rng Range, asOf, lo int64) *trender {
 // trends returns the trends of the scope whose window rows are rows (in
 // canonical order, so in time order) and whose window accumulator is a.
 func (tr *trender) trends(rows []int32, a *acc) *Trends {
-	out := &Trends{BlockDates: tr.dates}
 	if tr.n == 0 {
-		out.BlockDates = []string{}
-		out.WashtradeAssetsTrend, out.WashtradeSuspectSalesTrend = []int64{}, []int64{}
-		out.WashtradeSuspectTransactionsTrend, out.WashtradeWalletsTrend = []int64{}, []int64{}
-		out.TotalSalesTrend = []int64{}
-		out.WashtradeVolumeTrend, out.WashtradeVolumeUSDTrend = []*float64{}, []*float64{}
-		out.TotalVolumeTrend, out.TotalVolumeUSDTrend = []*float64{}, []*float64{}
-		return out
+		return renderTrends(nil, nil, a)
 	}
 	fs, t := tr.c.fs, tr.c.fs.T
 	for i := range tr.bk {
@@ -204,7 +197,23 @@ func (tr *trender) trends(rows []int32, a *acc) *Trends {
 			}
 		}
 	}
-	n := tr.n
+	return renderTrends(tr.dates, tr.bk, a)
+}
+
+// renderTrends returns the trends of buckets bk starting at dates (none:
+// empty trends) of a scope whose window accumulator is a.
+func renderTrends(dates []string, bk []bucket, a *acc) *Trends {
+	out := &Trends{BlockDates: dates}
+	if len(bk) == 0 {
+		out.BlockDates = []string{}
+		out.WashtradeAssetsTrend, out.WashtradeSuspectSalesTrend = []int64{}, []int64{}
+		out.WashtradeSuspectTransactionsTrend, out.WashtradeWalletsTrend = []int64{}, []int64{}
+		out.TotalSalesTrend = []int64{}
+		out.WashtradeVolumeTrend, out.WashtradeVolumeUSDTrend = []*float64{}, []*float64{}
+		out.TotalVolumeTrend, out.TotalVolumeUSDTrend = []*float64{}, []*float64{}
+		return out
+	}
+	n := len(bk)
 	out.WashtradeAssetsTrend = make([]int64, n)
 	out.WashtradeSuspectSalesTrend = make([]int64, n)
 	out.WashtradeSuspectTransactionsTrend = make([]int64, n)
@@ -214,8 +223,8 @@ func (tr *trender) trends(rows []int32, a *acc) *Trends {
 	out.WashtradeVolumeUSDTrend = make([]*float64, n)
 	out.TotalVolumeTrend = make([]*float64, n)
 	out.TotalVolumeUSDTrend = make([]*float64, n)
-	for i := range tr.bk {
-		b := &tr.bk[i]
+	for i := range bk {
+		b := &bk[i]
 		out.WashtradeAssetsTrend[i] = b.assets
 		out.WashtradeSuspectSalesTrend[i] = b.fsales
 		out.WashtradeSuspectTransactionsTrend[i] = b.txs

@@ -34,6 +34,13 @@ rule) or traded with each other within link_window.`,
 	Requires: []*detect.Detector{funder.Detector},
 	Params:   []*detect.Param{paramWindow, paramMaxAge, paramMinSamples, paramFactor, paramLinkWindow},
 	Run:      run,
+	// The rolling median reads the collection's sales up to max_age before
+	// a row (0: any age, no bound); the pair link reads link_window either
+	// way. The funder links are side inputs (reach 0).
+	Reach: func(p detect.ParamReader) (int64, bool) {
+		age := p.Duration(paramMaxAge)
+		return max(age, p.Duration(paramLinkWindow)), age > 0
+	},
 }
 
 // anomaly is an anomalous sale before the link check.

@@ -37,6 +37,13 @@ positions all stay within margin × the mean trade amount. Flags its trades.`,
 	Requires: []*detect.Detector{graph.Partners, hubs.Detector},
 	Params:   []*detect.Param{paramWindowShort, paramWindowMid, paramWindowLong, paramMargin, paramMaxComponent},
 	Run:      run,
+	// Tumbling windows on a fixed grid (multiples of each width from the
+	// epoch): a row's component lies in its windows, the longest width
+	// from it. graph_partners, which the strength reads, has no bound
+	// (until its window-local replacement).
+	Reach: func(p detect.ParamReader) (int64, bool) {
+		return max(p.Duration(paramWindowShort), p.Duration(paramWindowMid), p.Duration(paramWindowLong)), true
+	},
 }
 
 type config struct {
