@@ -2,12 +2,16 @@ package backforth
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/detect/graph"
+	"github.com/washscan/washscan/detect/graph/graphtest"
 	"github.com/washscan/washscan/detect/hubs"
 	"github.com/washscan/washscan/detect/internal/tradetest"
 	"github.com/washscan/washscan/features"
@@ -19,13 +23,13 @@ import (
 var refDetector = &detect.Detector{
 	Name:     "back_and_forth_ref",
 	Doc:      "reference",
-	Requires: []*detect.Detector{hubs.Detector},
+	Requires: []*detect.Detector{hubs.Detector, graph.Activity},
 	Params:   Detector.Params,
 	Run: func(p *detect.Pass) (any, error) {
 		fs := p.Features
 		tbl, _ := p.ResultOf[hubs.Detector].(*hubs.Table)
 		seller, buyer := tbl.Columns(fs)
-		w := &worker{fs: fs, window: p.Duration("window"), tight: p.Duration("tight")}
+		w := &worker{fs: fs, window: p.Duration("window"), tight: p.Duration("tight"), act: graph.ActivityOf(p)}
 		tm := fs.T.Time
 		valid := func(r int32) bool {
 			return seller[r] != features.NoWallet && buyer[r] != features.NoWallet && seller[r] != buyer[r]
@@ -112,7 +116,7 @@ func TestMatchesReference(t *testing.T) {
 func TestMatchEvidence(t *testing.T) {
 	tr, _ := tradetest.Market(3000, 9)
 	fs := features.Compute(tr)
-	w := &worker{fs: fs, window: 30 * 86400, tight: 3600}
+	w := &worker{fs: fs, window: 30 * 86400, tight: 3600, act: graph.ComputeActivity(fs)}
 	addrs := fs.T.Addrs
 	stamp := func(t int64) string { return time.Unix(t, 0).UTC().Format(time.RFC3339) }
 	for i := int32(0); i+1 < int32(fs.N); i += 7 {
@@ -124,7 +128,12 @@ func TestMatchEvidence(t *testing.T) {
 		w.match(first, second, second)
 		a, b := addrs.String(datasets.AddrID(fs.Seller[first])), addrs.String(datasets.AddrID(fs.Buyer[first]))
 		t1, t2 := fs.T.Time[first], fs.T.Time[second]
-		want := a + "→" + b + " at " + stamp(t1) + ", back " + b + "→" + a + " at " + stamp(t2) + " (" + Gap(t2-t1) + ")"
+		share := graphtest.WindowShare(fs, []uint32{fs.Seller[first], fs.Buyer[first]}, []int32{2, 2}, t1-3600, t2+3600)
+		want := a + "→" + b + " at " + stamp(t1) + ", back " + b + "→" + a + " at " + stamp(t2) + " (" + Gap(t2-t1) +
+			fmt.Sprintf("; 2 wallets, %d%% of their %s-window trades inside the round trip)", int64(math.Round(share*100)), graph.Human(t2-t1+7200))
+		if s := graph.Surprise(share) * Strength(t2-t1, 3600, 30*86400); w.out[0].strength != s {
+			t.Fatalf("rows %d, %d: strength %v, want %v", first, second, w.out[0].strength, s)
+		}
 		if got := w.out[0].evidence; got != want {
 			t.Fatalf("rows %d, %d: evidence %q, want %q", first, second, got, want)
 		}

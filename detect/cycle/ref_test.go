@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -21,7 +22,6 @@ import (
 // pruning. TestScannerMatchesReference compares the two.
 type refScanner struct {
 	f             *features.Set
-	partners      *graph.PartnerTable
 	cfg           config
 	b             graph.Builder
 	ws            graph.Workspace
@@ -46,7 +46,7 @@ func (s *refScanner) scanRows(g group, rows []int32, width int64) {
 		if sp.Hi-sp.Lo < s.cfg.minLen {
 			continue
 		}
-		big := s.scanWindow(g, rows[sp.Lo:sp.Hi])
+		big := s.scanWindow(g, rows[sp.Lo:sp.Hi], sp.Start, width)
 		if sub := width / 4; sub >= s.cfg.minWindow {
 			for _, br := range big {
 				s.scanRows(g, br, sub)
@@ -55,7 +55,7 @@ func (s *refScanner) scanRows(g group, rows []int32, width int64) {
 	}
 }
 
-func (s *refScanner) scanWindow(g group, rows []int32) (big [][]int32) {
+func (s *refScanner) scanWindow(g group, rows []int32, t0, width int64) (big [][]int32) {
 	gr := s.b.Build(rows, s.seller, s.buyer)
 	if gr.Arcs() < s.cfg.minLen {
 		return nil
@@ -83,24 +83,22 @@ func (s *refScanner) scanWindow(g group, rows []int32) (big [][]int32) {
 			continue
 		}
 		gr.Cycles(comp, int32(c), m, lim, &s.ws, func(arcs []int32) bool {
-			s.cycle(g, gr, arcs)
+			s.cycle(g, gr, arcs, t0, width)
 			return true
 		})
 	}
 	return big
 }
 
-func (s *refScanner) cycle(g group, gr *graph.Graph, arcs []int32) {
+func (s *refScanner) cycle(g group, gr *graph.Graph, arcs []int32, t0, width int64) {
 	t := s.f.T
 	k := len(arcs)
-	var conc float64
 	lo, hi := int64(1<<62), int64(-1<<62)
 	repeated, nrows := 0.0, 0
 	var wallets []uint32
 	for _, a := range arcs {
 		w := uint32(gr.ID(gr.ArcFrom(a)))
 		wallets = append(wallets, w)
-		conc += s.partners.Concentration(w, k)
 		rs := gr.ArcRows(a)
 		if len(rs) > 1 {
 			repeated = 1
@@ -110,24 +108,36 @@ func (s *refScanner) cycle(g group, gr *graph.Graph, arcs []int32) {
 			lo, hi = min(lo, t.Time[r]), max(hi, t.Time[r])
 		}
 	}
-	conc /= float64(k)
+	// Wallet i sold on arc i and bought on arc i−1.
+	inside := make([]int32, k)
+	for i := range arcs {
+		inside[i] = int32(len(gr.ArcRows(arcs[i])) + len(gr.ArcRows(arcs[(i+k-1)%k])))
+	}
+	conc := graphtest.WindowShare(s.f, wallets, inside, t0, t0+width)
 	span := hi - lo
 	top := s.cfg.window
 	if g.fungible {
 		top = s.cfg.fungibleWindow
 	}
 	fast := max(0, min(1, 1-float64(span)/float64(top)))
-	strength := 0.3 + 0.45*conc + 0.15*fast + 0.1*repeated
+	strength := min(1, conc/0.5) * (0.7 + 0.2*fast + 0.1*repeated)
 	if g.kind == perCollection {
 		strength *= 0.9
 	}
 	strength = min(1, strength)
 	// Evidence as the original fmt-based rendering.
+	// From the smallest address.
 	var sb strings.Builder
-	for _, w := range wallets {
-		sb.WriteString(t.Addrs.String(datasets.AddrID(w)) + "→")
+	first := 0
+	for i, w := range wallets {
+		if t.Addrs.String(datasets.AddrID(w)) < t.Addrs.String(datasets.AddrID(wallets[first])) {
+			first = i
+		}
 	}
-	sb.WriteString(t.Addrs.String(datasets.AddrID(wallets[0])))
+	for i := range wallets {
+		sb.WriteString(t.Addrs.String(datasets.AddrID(wallets[(first+i)%k])) + "→")
+	}
+	sb.WriteString(t.Addrs.String(datasets.AddrID(wallets[first])))
 	a := t.Asset[gr.ArcRows(arcs[0])[0]]
 	if g.kind == perToken {
 		if id := t.Assets.TokenID[a]; id != "" {
@@ -149,7 +159,7 @@ func (s *refScanner) cycle(g group, gr *graph.Graph, arcs []int32) {
 		}
 		fmt.Fprintf(&sb, " (collection %s, tokens %s, ", t.Addrs.String(t.Assets.Contract[a]), strings.Join(ids, ","))
 	}
-	fmt.Fprintf(&sb, "%d legs in %s)", nrows, graph.Human(span))
+	fmt.Fprintf(&sb, "%d legs in %s; %d wallets, %d%% of their %s-window trades inside the ring)", nrows, graph.Human(span), k, int64(math.Round(conc*100)), graph.Human(width))
 	ev := sb.String()
 	for _, a := range arcs {
 		for _, r := range gr.ArcRows(a) {
@@ -175,18 +185,18 @@ func TestScannerMatchesReference(t *testing.T) {
 		tr := graphtest.Market(graphtest.MarketConfig{Seed: seed, Trades: 20000})
 		fs := features.Compute(tr)
 		in := &detect.Input{Features: fs}
-		res, err := detect.Run(context.Background(), in, []*detect.Detector{hubs.Detector, graph.Partners}, nil)
+		res, err := detect.Run(context.Background(), in, []*detect.Detector{hubs.Detector, graph.Activity}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		partners := res.ResultOf[graph.Partners].(*graph.PartnerTable)
+		activity := res.ResultOf[graph.Activity].(*graph.ActivityTable)
 		tbl := res.ResultOf[hubs.Detector].(*hubs.Table)
 		seller, buyer := tbl.Columns(fs)
 		for ci, cfg := range cfgs {
 			var want, got graphtest.Findings
-			ref := &refScanner{f: fs, partners: partners, cfg: cfg, found: map[int32]best{}, seller: seller, buyer: buyer}
+			ref := &refScanner{f: fs, cfg: cfg, found: map[int32]best{}, seller: seller, buyer: buyer}
 			pass := &detect.Pass{Detector: Detector, Input: in, Context: context.Background()}
-			s := newScanner(pass, fs, partners, cfg)
+			s := newScanner(pass, fs, activity, cfg)
 			s.report = got.Add
 			for _, g := range Groups(fs, tbl, cfg.minLen) {
 				ref.scanGroup(g, want.Add)

@@ -36,6 +36,7 @@ var All = []*detect.Detector{
 	volmatch.Detector,
 	farming.Detector,
 	graph.Partners,
+	graph.Activity,
 	hubs.Detector,
 	dune.SelfTrade,
 	dune.BackAndForth,

@@ -12,6 +12,8 @@ import (
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/detect/graph"
+	"github.com/washscan/washscan/detect/graph/graphtest"
 	tt "github.com/washscan/washscan/detect/internal/tradetest"
 	"github.com/washscan/washscan/features"
 )
@@ -92,7 +94,11 @@ func refReport(p *detect.Pass, rows []int32, mark []bool, side, minCount int) {
 		if side == 1 {
 			w, verb, lo, hi = p.Features.Seller[rows[i]], "sold", i, j-1
 		}
-		ev := fmt.Sprintf("%s %s token %s %d times in %.1f days", t.Addrs.String(w), verb, t.Assets.TokenID[t.Asset[rows[i]]], c, days)
+		t0, t1 := t.Time[rows[i]], t.Time[rows[j-1]]+1
+		share := graphtest.WindowShare(p.Features, []uint32{w}, []int32{int32(2*c - 1)}, t0, t1)
+		strength *= min(1, share/0.5)
+		ev := fmt.Sprintf("%s %s token %s %d times in %.1f days; 1 wallet, %d%% of its %s-window trades inside the burst",
+			t.Addrs.String(w), verb, t.Assets.TokenID[t.Asset[rows[i]]], c, days, int64(math.Round(share*100)), graph.Human(t1-t0))
 		for k := lo; k < hi; k++ {
 			p.Report(rows[k], strength, ev)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/detect/graph"
 	"github.com/washscan/washscan/features"
 )
 
@@ -16,7 +17,12 @@ var Detector = &detect.Detector{
 	Doc: `The same wallet buys (or sells) the same erc721 token min_count or more times within window.
 
 Within such a burst every buy but the first and every sale but the last is
-flagged; strength 1 − 2^−(c − min_count + 1) for a burst of c trades.`,
+flagged; strength (1 − 2^−(c − min_count + 1)) · Surprise(s) for a burst
+of c trades, s the share of the wallet's trades from the burst's first to
+its last trade that are the burst's (2c − 1: the token's returns and
+departures): a dealer whose token comes back by chance among hundreds of
+trades is weak evidence.`,
+	Requires: []*detect.Detector{graph.Activity},
 	Params: []detect.Param{
 		{Name: "min_count", Doc: "buys (or sells) of one token by one wallet that make a burst", Kind: detect.Number, Default: "3"},
 		{Name: "window", Doc: "longest span of one burst window", Kind: detect.Duration, Default: "30d"},
@@ -30,6 +36,7 @@ func run(p *detect.Pass) (any, error) {
 	minCount := max(2, p.Int("min_count"))
 	window := p.Duration("window")
 	trades := f.Trades()
+	act := graph.ActivityOf(p)
 	// mixed[a]: asset a has a row that is not erc721. One sequential pass
 	// over the standard column spares the per-row check, a read scattered
 	// across the table, for the assets (nearly all) whose rows all are.
@@ -80,7 +87,7 @@ func run(p *detect.Pass) (any, error) {
 						pos = append(pos, int32(uint32(k)))
 					}
 					mark = bursts(tr, pos, minCount, window, mark)
-					report(p, rows, tr, pos, mark, side, minCount)
+					report(p, act, rows, tr, pos, mark, side, minCount)
 				}
 				i = j
 			}
@@ -117,7 +124,7 @@ func bursts(tr []features.Trade, pos []int32, minCount int, window int64, mark [
 // report flags each burst (a maximal run of marked positions) but its entry
 // buy (side 0) or exit sale (side 1). rows and tr are the asset's rows and
 // trades by position.
-func report(p *detect.Pass, rows []int32, tr []features.Trade, pos []int32, mark []bool, side, minCount int) {
+func report(p *detect.Pass, act *graph.ActivityTable, rows []int32, tr []features.Trade, pos []int32, mark []bool, side, minCount int) {
 	t := p.Features.T
 	for i := 0; i < len(pos); {
 		if !mark[i] {
@@ -140,7 +147,11 @@ func report(p *detect.Pass, rows []int32, tr []features.Trade, pos []int32, mark
 			verb = "sold"
 			lo, hi = i, j-1
 		}
+		t0, t1 := tr[first].Time, tr[last].Time+1
+		share := act.Share([]uint32{w}, []int32{int32(2*c - 1)}, t0, t1)
+		strength *= graph.Surprise(share)
 		ev := fmt.Sprintf("%s %s token %s %d times in %.1f days", t.Addrs.String(w), verb, t.Assets.TokenID[t.Asset[rows[first]]], c, days)
+		ev = string(graph.AppendShare([]byte(ev), 1, share, t1-t0, "burst"))
 		for k := lo; k < hi; k++ {
 			p.Report(rows[pos[k]], strength, ev)
 		}

@@ -35,7 +35,7 @@ type refItem struct {
 // refScanLevels is the former run: the widths longest first, nested widths
 // testing only the rows their enclosing width found inside a component,
 // items scanned one after the other.
-func refScanLevels(f *features.Set, cfg config, partners *graph.PartnerTable, widths []int64, seller, buyer []uint32, report func(int32, float64, string)) {
+func refScanLevels(f *features.Set, cfg config, activity *graph.ActivityTable, widths []int64, seller, buyer []uint32, report func(int32, float64, string)) {
 	groups := refGroupsOf(f, seller, buyer)
 	levels := slices.Clone(widths)
 	slices.SortStableFunc(levels, func(a, b int64) int { return cmp.Compare(b, a) })
@@ -62,7 +62,7 @@ func refScanLevels(f *features.Set, cfg config, partners *graph.PartnerTable, wi
 		if needed {
 			keep = make([]bool, len(f.T.Time))
 		}
-		s := &refScanner{report: report, f: f, partners: partners, cfg: cfg, seller: seller, buyer: buyer, keep: keep}
+		s := &refScanner{report: report, f: f, activity: activity, cfg: cfg, seller: seller, buyer: buyer, keep: keep}
 		for _, it := range refLevelItems(f.T.Time, groups, w, parent) {
 			s.scan(it)
 		}
@@ -137,7 +137,7 @@ func refLevelItems(time []int64, groups []refGroup, w int64, parent []bool) []re
 type refScanner struct {
 	report   func(int32, float64, string)
 	f        *features.Set
-	partners *graph.PartnerTable
+	activity *graph.ActivityTable
 	cfg      config
 	b        graph.Builder
 	ws       graph.Workspace
@@ -294,18 +294,33 @@ func (s *refScanner) component(it refItem, g *graph.Graph, comp []int32, c int32
 
 func (s *refScanner) flag(it refItem, g *graph.Graph, comp []int32, c int32, m []int32, live, trades int, total, imb, mean float64) {
 	t := s.f.T
-	var conc float64
+	// The chance share over the window, from the activity table (checked
+	// against a plain scan in package graph).
+	var ws []uint32
+	var inside []int32
 	for _, u := range m {
-		if s.alive[u] {
-			conc += s.partners.Concentration(uint32(g.ID(u)), live)
+		if !s.alive[u] {
+			continue
 		}
+		n := 0
+		arcs := slices.Clone(g.In(u))
+		for lo, hi := g.Out(u); lo < hi; lo++ {
+			arcs = append(arcs, lo)
+		}
+		for _, k := range arcs {
+			if s.internal(g, comp, c, k) {
+				n += len(g.ArcRows(k))
+			}
+		}
+		ws = append(ws, uint32(g.ID(u)))
+		inside = append(inside, int32(n))
 	}
-	conc /= float64(live)
+	conc := s.activity.Share(ws, inside, it.start, it.start+it.width)
 	tight := 1.0
 	if lim := s.cfg.margin * mean; lim > 0 {
 		tight = 1 - imb/lim
 	}
-	strength := 0.25 + 0.35*conc + 0.25*(1-1/math.Sqrt(float64(trades))) + 0.15*max(0, min(1, tight))
+	strength := min(1, conc/0.5) * (0.6 + 0.25*(1-1/math.Sqrt(float64(trades))) + 0.15*max(0, min(1, tight)))
 	volume := total
 	if !it.fungible {
 		volume = 0
@@ -327,9 +342,9 @@ func (s *refScanner) flag(it refItem, g *graph.Graph, comp []int32, c int32, m [
 	if mean > 0 {
 		pct = imb / mean * 100
 	}
-	ev := fmt.Sprintf("%d wallets, %d trades, volume %s matched within %s%% in %s window from %s",
+	ev := fmt.Sprintf("%d wallets, %d trades, volume %s matched within %s%% in %s window from %s; %d wallets, %d%% of their %s-window trades inside the set",
 		live, trades, strconv.FormatFloat(math.Round(volume*1e6)/1e6, 'f', -1, 64), strconv.FormatFloat(pct, 'f', 1, 64),
-		graph.Human(it.width), time.Unix(it.start, 0).UTC().Format(time.RFC3339))
+		graph.Human(it.width), time.Unix(it.start, 0).UTC().Format(time.RFC3339), live, int64(math.Round(conc*100)), graph.Human(it.width))
 	for _, u := range m {
 		if !s.alive[u] {
 			continue
@@ -365,11 +380,11 @@ func TestScanMatchesReference(t *testing.T) {
 		tr := graphtest.Market(graphtest.MarketConfig{Seed: seed, Trades: 20000})
 		fs := features.Compute(tr)
 		in := &detect.Input{Features: fs}
-		res, err := detect.Run(context.Background(), in, []*detect.Detector{hubs.Detector, graph.Partners}, nil)
+		res, err := detect.Run(context.Background(), in, []*detect.Detector{hubs.Detector, graph.Activity}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		partners := res.ResultOf[graph.Partners].(*graph.PartnerTable)
+		activity := res.ResultOf[graph.Activity].(*graph.ActivityTable)
 		cols := [][2][]uint32{{fs.Seller, fs.Buyer}}
 		seller, buyer := res.ResultOf[hubs.Detector].(*hubs.Table).Columns(fs)
 		cols = append(cols, [2][]uint32{seller, buyer})
@@ -377,9 +392,9 @@ func TestScanMatchesReference(t *testing.T) {
 			for ci, col := range cols {
 				var want, got graphtest.Findings
 				var mu sync.Mutex
-				refScanLevels(fs, p.cfg, partners, p.widths, col[0], col[1], want.Add)
+				refScanLevels(fs, p.cfg, activity, p.widths, col[0], col[1], want.Add)
 				pass := &detect.Pass{Detector: Detector, Input: in, Context: context.Background()}
-				if err := scanLevels(pass, p.cfg, partners, p.widths, col[0], col[1], func(r int32, st float64, ev string) {
+				if err := scanLevels(pass, p.cfg, activity, p.widths, col[0], col[1], func(r int32, st float64, ev string) {
 					mu.Lock()
 					got.Add(r, st, ev)
 					mu.Unlock()
