@@ -58,6 +58,24 @@ type Input struct {
 	Funders *datasets.Funders
 	// DenyFunders are funder address ids that never link wallets (--deny-funders).
 	DenyFunders map[datasets.AddrID]bool
+	// RewardPrograms are the marketplace trading-reward programs the
+	// reward_farming detector reads; nil means its built-in list
+	// (detect/farming, programs.csv).
+	RewardPrograms *RewardPrograms
+}
+
+// RewardProgram is one period in which a marketplace paid trading rewards
+// (or, with Rewarded false, is recorded as not paying any).
+type RewardProgram struct {
+	Chain, Platform string // Dune spelling, lower case
+	Start, End      int64  // unix seconds, [Start, End); End 0: ongoing
+	Rewarded        bool
+	Source          string
+}
+
+// RewardPrograms is a list of reward programs (see Input.RewardPrograms).
+type RewardPrograms struct {
+	List []RewardProgram
 }
 
 // Finding is a detector's verdict on one trade.

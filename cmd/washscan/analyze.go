@@ -141,7 +141,7 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 		go func() {
 			testsDone <- markettest.Run(fset, markettest.Options{Include: metrics.InWindow(fset, mopt)})
 		}()
-		res, err := pipeline.Run(e.ctx, &detect.Input{Features: fset, Funders: in.funders, DenyFunders: in.denyFunders}, p, dp, w)
+		res, err := pipeline.Run(e.ctx, &detect.Input{Features: fset, Funders: in.funders, DenyFunders: in.denyFunders, RewardPrograms: in.programs}, p, dp, w)
 		if err != nil {
 			<-testsDone
 			return err

@@ -94,7 +94,7 @@ var calibrateCmd = &command{
 			if labeled == 0 {
 				return &dataError{fmt.Errorf("%s: no row has an is_wash label", strings.Join(lf.trades, ", "))}
 			}
-			dIn := &detect.Input{Features: features.Compute(in.trades), Funders: in.funders, DenyFunders: in.denyFunders}
+			dIn := &detect.Input{Features: features.Compute(in.trades), Funders: in.funders, DenyFunders: in.denyFunders, RewardPrograms: in.programs}
 			o, err := pipeline.Run(e.ctx, dIn, preset, ps, pw)
 			if err != nil {
 				return err

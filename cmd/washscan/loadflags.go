@@ -8,6 +8,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/washscan/washscan/datasets"
+	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/detect/farming"
 )
 
 // loadFlags are the input flags shared by analyze, bench and calibrate.
@@ -21,6 +23,10 @@ type loadFlags struct {
 	denyFunders string
 	skipBad     bool
 	rejects     string
+	// reward programs (detect/farming): files added to the built-in list,
+	// or replacing it under noDefaultPrograms.
+	programs          multiFlag
+	noDefaultPrograms bool
 }
 
 func (l *loadFlags) register(fs *flag.FlagSet) {
@@ -35,6 +41,8 @@ func (l *loadFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&l.denyFunders, "deny-funders", "", "`FILE` of funders that never link wallets (exchanges, bridges, mixers)")
 	fs.BoolVar(&l.skipBad, "skip-bad-rows", false, "keep going past bad rows, writing them to --rejects")
 	fs.StringVar(&l.rejects, "rejects", "rejects.csv", "`FILE` for rows rejected under --skip-bad-rows")
+	fs.Var(&l.programs, "reward-programs", "CSV `FILE` of marketplace trading-reward programs (chain,platform,start,end,rewarded,source) added to the built-in list (repeatable)")
+	fs.BoolVar(&l.noDefaultPrograms, "no-default-reward-programs", false, "start from an empty reward program list instead of the built-in one")
 }
 
 // input is a loaded dataset with its side tables.
@@ -42,6 +50,7 @@ type input struct {
 	trades      *datasets.Trades
 	funders     *datasets.Funders
 	denyFunders map[datasets.AddrID]bool
+	programs    *detect.RewardPrograms // nil: the built-in list
 }
 
 // load reads the files named by the flags. With no --trades it returns
@@ -88,6 +97,19 @@ func (l *loadFlags) load(e *env) (in *input, ok bool, err error) {
 // sideTables loads --allow, --funders and --deny-funders against t.
 func (l *loadFlags) sideTables(t *datasets.Trades) (*input, error) {
 	in := &input{trades: t, denyFunders: map[datasets.AddrID]bool{}}
+	if l.noDefaultPrograms || len(l.programs) > 0 {
+		in.programs = &detect.RewardPrograms{}
+		if !l.noDefaultPrograms {
+			in.programs.List = farming.DefaultPrograms()
+		}
+		for _, path := range l.programs {
+			ps, err := farming.ReadPrograms(path)
+			if err != nil {
+				return nil, err
+			}
+			in.programs.List = append(in.programs.List, ps...)
+		}
+	}
 	// Funders first: LoadFunders interns funder addresses that no trade
 	// names, and an allow-listed funder must be unknown too (SPEC §1.3:
 	// never a wallet, node or link).

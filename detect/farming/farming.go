@@ -1,7 +1,9 @@
 package farming
 
 import (
+	"bytes"
 	"cmp"
+	"math"
 	"runtime"
 	"slices"
 	"strconv"
@@ -23,7 +25,12 @@ var Detector = &detect.Detector{
 Per platform, in sliding windows: wallets are linked when they traded at
 least min_pair_tokens distinct tokens with each other; a linked group of
 min_wallets..max_wallets wallets that moved at least min_tokens distinct tokens
-among themselves has its internal trades flagged.`,
+among themselves has its internal trades flagged. Only trades inside a
+marketplace's rewarded trading-reward program count (the built-in list,
+--reward-programs, --no-default-reward-programs). Strength min(1, 2s)·(0.6 +
+0.4·min(1, n/(2·min_tokens))), s the share of the members' trades in the
+window (every asset and marketplace) that stay inside the group.`,
+	Requires: []*detect.Detector{graph.Activity},
 	Params: []detect.Param{
 		{Name: "window", Kind: detect.Duration, Default: "7d", Doc: "time within which the group's trades fall"},
 		{Name: "min_wallets", Kind: detect.Number, Default: "2", Doc: "smallest group"},
@@ -43,8 +50,9 @@ type config struct {
 // item is one sliding window of one platform: positions (increasing) of
 // the layout.
 type item struct {
-	pos  []int32
-	plat int32 // index in layout.plats
+	pos   []int32
+	start int64 // the window is [start, start+width)
+	plat  int32 // index in layout.plats
 }
 
 func run(pass *detect.Pass) (any, error) {
@@ -67,6 +75,7 @@ func scanAll(pass *detect.Pass, cfg config, report func(int32, float64, string))
 		return err
 	}
 	items := lay.items(cfg.window)
+	act := graph.ActivityOf(pass)
 	var (
 		next atomic.Int64
 		wg   sync.WaitGroup
@@ -76,7 +85,7 @@ func scanAll(pass *detect.Pass, cfg config, report func(int32, float64, string))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := &scanner{report: report, t: pass.Features.T, lay: lay, cfg: cfg}
+			s := &scanner{report: report, t: pass.Features.T, lay: lay, cfg: cfg, act: act}
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(items) {
@@ -113,8 +122,9 @@ type layout struct {
 
 // lplat is one platform of a layout.
 type lplat struct {
-	lo, hi   int32 // positions
-	wallets  int   // local wallet ids are 1..wallets
+	lo, hi   int32    // positions
+	wallets  int      // local wallet ids are 1..wallets
+	ids      []uint32 // local id − 1 → wallet id
 	platform uint32
 	name     string
 }
@@ -128,14 +138,20 @@ func newLayout(pass *detect.Pass) (*layout, error) {
 	f := pass.Features
 	t := f.T
 	// Rewards are paid by a marketplace: a row without a platform cannot be
-	// attributed to one, so it never forms a farming group.
+	// attributed to one, so it never forms a farming group, nor does a row
+	// of a marketplace that paid no rewards at its time.
+	progs := pass.RewardPrograms
+	if progs == nil {
+		progs = &detect.RewardPrograms{List: DefaultPrograms()}
+	}
+	paid := newRewarded(t, progs.List)
 	np := t.Platforms.Len()
 	// plat[i] is the platform of the i-th row in canonical order, or 0
 	// when the row cannot be part of a group.
 	plat := make([]uint32, len(f.Order))
 	end := make([]int32, np+1) // rows of platform p: positions end[p]:end[p+1]
 	for i, r := range f.Order {
-		if keep(f, r) {
+		if keep(f, r) && paid.at(t, r) {
 			p := t.Platform[r]
 			plat[i] = p
 			end[p+1]++
@@ -165,7 +181,7 @@ func newLayout(pass *detect.Pass) (*layout, error) {
 	}
 	err := graph.RenumberRanges(pass.Context, lay.from, lay.to, t.Addrs.Len()+1, len(lay.plats),
 		func(i int) (int32, int32) { return lay.plats[i].lo, lay.plats[i].hi },
-		func(i int, ids []uint32) { lay.plats[i].wallets = len(ids) })
+		func(i int, ids []uint32) { lay.plats[i].wallets, lay.plats[i].ids = len(ids), slices.Clone(ids) })
 	return lay, err
 }
 
@@ -189,7 +205,7 @@ func (lay *layout) items(width int64) []item {
 		pos := iota[pl.lo:pl.hi]
 		for _, sp := range graph.Sliding(pos, lay.time, width, width/2) {
 			if sp.Hi-sp.Lo >= 2 {
-				items = append(items, item{pos[sp.Lo:sp.Hi], int32(pi)})
+				items = append(items, item{pos[sp.Lo:sp.Hi], sp.Start, int32(pi)})
 			}
 		}
 	}
@@ -202,6 +218,7 @@ type scanner struct {
 	t      *datasets.Trades
 	lay    *layout
 	cfg    config
+	act    *graph.ActivityTable
 	b      graph.Builder
 	parent []int32
 	size   []int32
@@ -211,6 +228,8 @@ type scanner struct {
 	pos    []int32
 	rev    []int32 // arc → reverse arc or -1
 	buf    []byte
+	wids   []uint32 // the group's wallet ids, ascending by address
+	win    []int32  // their rows inside the group
 	// rootOf is each local wallet's root; members holds the wallets of each
 	// group, ascending, ending at start[root].
 	rootOf, start, members []int32
@@ -385,15 +404,24 @@ func (s *scanner) scan(it item) {
 
 // group reports the rows among members (local wallets of one group,
 // ascending) when they traded enough distinct tokens.
+//
+// Chance model: s = Σ inside(w) / Σ total(w) over the members, inside(w)
+// the member's rows inside the group in the window and total(w) all its
+// rows in the window [start, start+window) over every asset and marketplace
+// (graph.ActivityTable); strength = Surprise(s)·(0.6 + 0.4·min(1,
+// n/(2·min_tokens))) for n distinct tokens. The evidence names the members
+// in ascending address order.
 func (s *scanner) group(it item, g *graph.Graph, root int32, members []int32) {
 	lay := s.lay
+	pl := &lay.plats[it.plat]
 	size := len(members)
 	s.tokens = s.tokens[:0]
 	s.pos = s.pos[:0]
-	var share float64
+	s.wids, s.win = s.wids[:0], s.win[:0]
 	lo, hi := int64(1<<62), int64(-1<<62)
 	for _, u := range members {
-		share += float64(s.inside[u]) / float64(max(s.total[u], 1))
+		s.wids = append(s.wids, pl.ids[g.ID(u)-1])
+		s.win = append(s.win, s.inside[u])
 		a, b := g.Out(u)
 		for k := a; k < b; k++ {
 			if s.rootOf[g.ArcTo(k)] != root {
@@ -411,17 +439,35 @@ func (s *scanner) group(it item, g *graph.Graph, root int32, members []int32) {
 	if nt < s.cfg.minTokens {
 		return
 	}
-	share /= float64(size)
-	strength := 0.3 + 0.4*share + 0.3*min(1, float64(nt)/float64(2*s.cfg.minTokens))
-	// "%d wallets traded %d tokens among themselves on %s within %s"
-	// without fmt.
+	t0, t1 := it.start, it.start+s.cfg.window
+	if s.cfg.window <= 0 { // one window over everything
+		t0, t1 = math.MinInt64, math.MaxInt64
+	}
+	share := s.act.Share(s.wids, s.win, t0, t1)
+	strength := graph.Surprise(share) * (0.6 + 0.4*min(1, float64(nt)/float64(2*s.cfg.minTokens)))
+	addrs := s.t.Addrs
+	slices.SortFunc(s.wids, func(a, b uint32) int {
+		x, y := addrs.Addr(datasets.AddrID(a)), addrs.Addr(datasets.AddrID(b))
+		return bytes.Compare(x[:], y[:])
+	})
+	// "%d wallets (0x…, 0x…) traded %d tokens among themselves on %s
+	// within %s; …" without fmt.
 	b := strconv.AppendInt(s.buf[:0], int64(size), 10)
-	b = append(b, " wallets traded "...)
+	b = append(b, " wallets ("...)
+	for i, w := range s.wids {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		a := addrs.Addr(datasets.AddrID(w))
+		b = datasets.AppendHex(b, a[:])
+	}
+	b = append(b, ") traded "...)
 	b = strconv.AppendInt(b, int64(nt), 10)
 	b = append(b, " tokens among themselves on "...)
-	b = append(b, lay.plats[it.plat].name...)
+	b = append(b, pl.name...)
 	b = append(b, " within "...)
 	b = append(b, graph.Human(hi-lo)...)
+	b = graph.AppendShare(b, size, share, s.cfg.window, "group")
 	s.buf = b
 	ev := string(b)
 	for _, p := range s.pos {

@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -22,6 +24,7 @@ import (
 
 type refItem struct {
 	rows     []int32
+	start    int64
 	platform uint32
 }
 
@@ -48,7 +51,7 @@ func refItems(f *features.Set, width int64) []refItem {
 	for p, rows := range byPlat {
 		for _, sp := range graph.Sliding(rows, t.Time, width, width/2) {
 			if sp.Hi-sp.Lo >= 2 {
-				items = append(items, refItem{rows[sp.Lo:sp.Hi], uint32(p)})
+				items = append(items, refItem{rows[sp.Lo:sp.Hi], sp.Start, uint32(p)})
 			}
 		}
 	}
@@ -180,10 +183,12 @@ func (s *refScanner) group(it refItem, g *graph.Graph, root int32, members []int
 	size := len(members)
 	s.tokens = s.tokens[:0]
 	s.rows = s.rows[:0]
-	var share float64
+	var wallets []uint32
+	var inside []int32
 	lo, hi := int64(1<<62), int64(-1<<62)
 	for _, u := range members {
-		share += float64(s.inside[u]) / float64(max(s.total[u], 1))
+		wallets = append(wallets, uint32(g.ID(u)))
+		inside = append(inside, s.inside[u])
 		a, b := g.Out(u)
 		for k := a; k < b; k++ {
 			if s.rootOf[g.ArcTo(k)] != root {
@@ -201,10 +206,20 @@ func (s *refScanner) group(it refItem, g *graph.Graph, root int32, members []int
 	if nt < s.cfg.minTokens {
 		return
 	}
-	share /= float64(size)
-	strength := 0.3 + 0.4*share + 0.3*min(1, float64(nt)/float64(2*s.cfg.minTokens))
+	t0, t1 := it.start, it.start+s.cfg.window
+	if s.cfg.window <= 0 {
+		t0, t1 = math.MinInt64, math.MaxInt64
+	}
+	share := graphtest.WindowShare(s.f, wallets, inside, t0, t1)
+	strength := min(1, share/0.5) * (0.6 + 0.4*min(1, float64(nt)/float64(2*s.cfg.minTokens)))
 	plat := t.Platforms.Value(it.platform)
-	ev := fmt.Sprintf("%d wallets traded %d tokens among themselves on %s within %s", size, nt, plat, graph.Human(hi-lo))
+	var names []string
+	for _, w := range wallets {
+		names = append(names, t.Addrs.String(datasets.AddrID(w)))
+	}
+	slices.Sort(names)
+	ev := fmt.Sprintf("%d wallets (%s) traded %d tokens among themselves on %s within %s; %d wallets, %d%% of their %s-window trades inside the group",
+		size, strings.Join(names, ", "), nt, plat, graph.Human(hi-lo), size, int64(math.Round(share*100)), graph.Human(s.cfg.window))
 	for _, r := range s.rows {
 		s.report(r, strength, ev)
 	}
@@ -228,7 +243,15 @@ func TestScanMatchesReference(t *testing.T) {
 	for _, seed := range []uint64{1, 2, 3} {
 		tr := graphtest.Market(graphtest.MarketConfig{Seed: seed, Trades: 20000})
 		fs := features.Compute(tr)
-		in := &detect.Input{Features: fs}
+		// Every platform paid rewards all the time: the reference scans
+		// every platform row (the program gate has its own test).
+		progs := &detect.RewardPrograms{}
+		for p := 1; p < tr.Platforms.Len(); p++ {
+			for c := 0; c < tr.Chains.Len(); c++ {
+				progs.List = append(progs.List, detect.RewardProgram{Chain: tr.Chains.Value(uint32(c)), Platform: tr.Platforms.Value(uint32(p)), Rewarded: true, Source: "test"})
+			}
+		}
+		in := &detect.Input{Features: fs, RewardPrograms: progs}
 		for pi, cfg := range ps {
 			var want, got graphtest.Findings
 			var mu sync.Mutex
