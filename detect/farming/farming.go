@@ -31,17 +31,14 @@ marketplace's rewarded trading-reward program count (the built-in list,
 0.4·min(1, n/(2·min_tokens))), s the share of the members' trades in the
 window (every asset and marketplace) that stay inside the group.`,
 	Requires: []*detect.Detector{graph.Activity},
-	Params: []detect.Param{
-		{Name: "window", Kind: detect.Duration, Default: "7d", Doc: "time within which the group's trades fall"},
-		{Name: "min_wallets", Kind: detect.Number, Default: "2", Doc: "smallest group"},
-		{Name: "max_wallets", Kind: detect.Number, Default: "5", Doc: "largest group"},
-		{Name: "min_tokens", Kind: detect.Number, Default: "5", Doc: "fewest distinct tokens traded inside the group"},
-		{Name: "min_pair_tokens", Kind: detect.Number, Default: "2", Doc: "distinct tokens two wallets must trade with each other to be linked"},
-	},
-	Run: run,
+	Params:   params,
+	Run:      func(pass *detect.Pass) (any, error) { return nil, scan(pass, false) },
 }
 
 type config struct {
+	// outside selects dense_group: the rows outside every rewarded
+	// program, platform or not, instead of the rows inside one.
+	outside                  bool
 	window                   int64
 	minWallets, maxWallets   int
 	minTokens, minPairTokens int
@@ -55,22 +52,51 @@ type item struct {
 	plat  int32 // index in layout.plats
 }
 
-func run(pass *detect.Pass) (any, error) {
+// params are the parameters of both detectors.
+var params = []detect.Param{
+	{Name: "window", Kind: detect.Duration, Default: "7d", Doc: "time within which the group's trades fall"},
+	{Name: "min_wallets", Kind: detect.Number, Default: "2", Doc: "smallest group"},
+	{Name: "max_wallets", Kind: detect.Number, Default: "5", Doc: "largest group"},
+	{Name: "min_tokens", Kind: detect.Number, Default: "5", Doc: "fewest distinct tokens traded inside the group"},
+	{Name: "min_pair_tokens", Kind: detect.Number, Default: "2", Doc: "distinct tokens two wallets must trade with each other to be linked"},
+}
+
+// DenseGroup is reward_farming's scan over the NFT trades outside every
+// rewarded program (and those without a platform): a small group passing
+// many tokens among itself where no rewards were paid is weaker evidence,
+// weighed under its own name.
+var DenseGroup = &detect.Detector{
+	Name: "dense_group",
+	Doc: `a few wallets passing many different NFTs among themselves where no trading rewards were paid
+
+The reward_farming scan (same parameters, same strength) over the NFT trades
+outside every rewarded program, per platform, trades without a platform
+forming one more platform. Weaker evidence than reward_farming: there was
+no reward to farm, but a closed group trading many tokens among itself is
+still what wash trading looks like.`,
+	Requires: []*detect.Detector{graph.Activity},
+	Params:   params,
+	Run:      func(pass *detect.Pass) (any, error) { return nil, scan(pass, true) },
+}
+
+// scan runs reward_farming (outside false) or dense_group.
+func scan(pass *detect.Pass, outside bool) error {
 	cfg := config{
+		outside:       outside,
 		window:        pass.Duration("window"),
 		minWallets:    max(pass.Int("min_wallets"), 2),
 		maxWallets:    pass.Int("max_wallets"),
 		minTokens:     max(pass.Int("min_tokens"), 1),
 		minPairTokens: max(pass.Int("min_pair_tokens"), 1),
 	}
-	return nil, scanAll(pass, cfg, pass.Report)
+	return scanAll(pass, cfg, pass.Report)
 }
 
 // scanAll lays out the platforms, cuts their windows and scans them on
 // every core, reporting findings through report (called from several
 // goroutines).
 func scanAll(pass *detect.Pass, cfg config, report func(int32, float64, string)) error {
-	lay, err := newLayout(pass)
+	lay, err := newLayout(pass, cfg.outside)
 	if err != nil {
 		return err
 	}
@@ -134,7 +160,7 @@ type lplat struct {
 // wallet renumbering. Time O(rows + platforms) plus O(n log D) per
 // platform of n rows and D wallets (O(n + D) when graph.SortDistinct
 // applies).
-func newLayout(pass *detect.Pass) (*layout, error) {
+func newLayout(pass *detect.Pass, outside bool) (*layout, error) {
 	f := pass.Features
 	t := f.T
 	// Rewards are paid by a marketplace: a row without a platform cannot be
@@ -146,14 +172,14 @@ func newLayout(pass *detect.Pass) (*layout, error) {
 	}
 	paid := newRewarded(t, progs.List)
 	np := t.Platforms.Len()
-	// plat[i] is the platform of the i-th row in canonical order, or 0
+	// plat[i] is 1 + the platform of the i-th row in canonical order, or 0
 	// when the row cannot be part of a group.
 	plat := make([]uint32, len(f.Order))
 	end := make([]int32, np+1) // rows of platform p: positions end[p]:end[p+1]
 	for i, r := range f.Order {
-		if keep(f, r) && paid.at(t, r) {
+		if ok := keep(f, r); ok && (t.Platform[r] != 0 && paid.at(t, r)) != outside {
 			p := t.Platform[r]
-			plat[i] = p
+			plat[i] = p + 1
 			end[p+1]++
 		}
 	}
@@ -162,10 +188,11 @@ func newLayout(pass *detect.Pass) (*layout, error) {
 	}
 	n := int(end[np])
 	lay := &layout{rows: make([]int32, n), time: make([]int64, n), asset: make([]uint32, n), from: make([]uint32, n), to: make([]uint32, n)}
-	for j, p := range plat {
-		if p == 0 {
+	for j, p1 := range plat {
+		if p1 == 0 {
 			continue
 		}
+		p := p1 - 1
 		r := f.Order[j]
 		i := end[p]
 		end[p]++
@@ -185,11 +212,12 @@ func newLayout(pass *detect.Pass) (*layout, error) {
 	return lay, err
 }
 
-// keep reports whether row r can be part of a farming group: an NFT row
-// with a platform and two known, different parties.
+// keep reports whether row r can be part of a group: an NFT row with two
+// known, different parties (reward_farming also needs a platform whose
+// program covers the row; dense_group takes the others).
 func keep(f *features.Set, r int32) bool {
 	t := f.T
-	return t.Platform[r] != 0 && t.Standard[r] != datasets.ERC20 && f.Seller[r] != features.NoWallet && f.Buyer[r] != features.NoWallet && f.Seller[r] != f.Buyer[r]
+	return t.Standard[r] != datasets.ERC20 && f.Seller[r] != features.NoWallet && f.Buyer[r] != features.NoWallet && f.Seller[r] != f.Buyer[r]
 }
 
 // items returns the windows to scan: per platform, the sliding windows of
@@ -463,10 +491,16 @@ func (s *scanner) group(it item, g *graph.Graph, root int32, members []int32) {
 	}
 	b = append(b, ") traded "...)
 	b = strconv.AppendInt(b, int64(nt), 10)
-	b = append(b, " tokens among themselves on "...)
-	b = append(b, pl.name...)
+	b = append(b, " tokens among themselves"...)
+	if pl.name != "" {
+		b = append(b, " on "...)
+		b = append(b, pl.name...)
+	}
 	b = append(b, " within "...)
 	b = append(b, graph.Human(hi-lo)...)
+	if s.cfg.outside {
+		b = append(b, ", outside any reward program"...)
+	}
 	b = graph.AppendShare(b, size, share, s.cfg.window, "group")
 	s.buf = b
 	ev := string(b)

@@ -80,3 +80,21 @@ func TestProgramsGate(t *testing.T) {
 		}
 	}
 }
+
+// TestDenseGroup checks that the groups reward_farming leaves out (no
+// program, no platform) are dense_group's, and only those.
+func TestDenseGroup(t *testing.T) {
+	for _, tc := range []struct {
+		platform string
+		want     int
+	}{{"cryptopunks", 14}, {"", 14}, {"looksrare", 0}} {
+		rows := pass([]string{"a", "b", "c"}, 1, 14, 0, tc.platform, true)
+		_, fs := graphtest.Run(t, graphtest.Trades(rows), DenseGroup, nil)
+		if len(fs) != tc.want {
+			t.Errorf("platform %q: %d dense_group findings, want %d", tc.platform, len(fs), tc.want)
+		}
+		if len(fs) > 0 && !strings.Contains(fs[0].Evidence, "outside any reward program") {
+			t.Errorf("evidence %q", fs[0].Evidence)
+		}
+	}
+}
