@@ -27,7 +27,7 @@ Per token and per collection, the seller→buyer graph of the rows in sliding
 windows; strongly connected components; elementary cycles of min_len..max_len
 legs inside components of at most max_component wallets, under a work budget.
 Flags every row on a cycle. Large components are re-examined in windows a
-quarter as long, down to min_window. Strength min(1, 2c)·(0.7 + 0.2·fast +
+quarter as long, down to min_window. Strength min(1, 2c)·(0.55 + 0.35·fast +
 0.1·repeated leg), c the share of the ring's wallets' trades in the window
 (every asset) that are the ring's.`,
 	Requires: []*detect.Detector{graph.Activity, hubs.Detector},
@@ -607,7 +607,7 @@ func (s *scanner) members(comp []int32, count int) (start, members []int32) {
 // inside(w)/total(w). Four wallets that trade only with each other score
 // c = 1; four dealers who close the loop once among hundreds of trades
 // each score c ≈ 0.01, as a loop among busy wallets is expected by chance.
-// Strength = Surprise(c) · (0.7 + 0.2·f + 0.1·r) (graph.Surprise:
+// Strength = Surprise(c) · (0.55 + 0.35·f + 0.1·r) (graph.Surprise:
 // min(1, 2c)), f = 1 − span/window how fast the ring closed, r = 1 when a
 // leg repeats; collection rings × 0.9.
 func (s *scanner) cycle(g group, gr *graph.Graph, arcs []int32, t0, width int64) {
@@ -644,7 +644,7 @@ func (s *scanner) cycle(g group, gr *graph.Graph, arcs []int32, t0, width int64)
 	}
 	fast := 1 - float64(span)/float64(top)
 	fast = max(0, min(1, fast))
-	strength := graph.Surprise(conc) * (0.7 + 0.2*fast + 0.1*repeated)
+	strength := graph.Surprise(conc) * (0.55 + 0.35*fast + 0.1*repeated)
 	if g.kind == perCollection {
 		strength *= 0.9
 	}

@@ -15,7 +15,7 @@
 // legs of the ring; the purchase that brought the token in and the sale that
 // takes it out are not on the cycle.
 //
-// Strength in [0,1] is Surprise(c)·(0.7 + 0.2·f + 0.1·r), after a stated
+// Strength in [0,1] is Surprise(c)·(0.55 + 0.35·f + 0.1·r), after a stated
 // chance model. c is the share of the ring's wallets' trading in the
 // detector's window [start, start+width) that is the ring: with inside(w)
 // the ring's rows wallet w is a party of and total(w) all of w's rows in

@@ -120,7 +120,7 @@ func (s *refScanner) cycle(g group, gr *graph.Graph, arcs []int32, t0, width int
 		top = s.cfg.fungibleWindow
 	}
 	fast := max(0, min(1, 1-float64(span)/float64(top)))
-	strength := min(1, conc/0.5) * (0.7 + 0.2*fast + 0.1*repeated)
+	strength := min(1, conc/0.5) * (0.55 + 0.35*fast + 0.1*repeated)
 	if g.kind == perCollection {
 		strength *= 0.9
 	}
