@@ -60,7 +60,6 @@ func fitPowerLawRef(xs []float64, minTail int) *PowerLaw {
 		return nil
 	}
 	best.StdErr = round6(best.Zeta / math.Sqrt(float64(best.NTail)))
-	best.ParetoLevy = best.Zeta > 1 && best.Zeta < 2
 	best.Zeta, best.KS = round6(best.Zeta), round6(best.KS)
 	return best
 }
@@ -113,7 +112,7 @@ func TestFitPowerLawMatchesReference(t *testing.T) {
 				continue
 			}
 			near := func(a, b float64) bool { return math.Abs(a-b) <= 1.5e-6 }
-			if got.Xmin != want.Xmin || got.NTail != want.NTail || got.ParetoLevy != want.ParetoLevy ||
+			if got.Xmin != want.Xmin || got.NTail != want.NTail ||
 				!near(got.Zeta, want.Zeta) || !near(got.KS, want.KS) || !near(got.StdErr, want.StdErr) {
 				t.Errorf("%s n=%d: got %+v, want %+v", name, n, got, want)
 			}
