@@ -358,7 +358,7 @@ func (g *dealerGen) run(ctx context.Context) error {
 		share float64 // of wash rows
 		legs  float64 // mean rows per instance (with entry and exit)
 	}
-	wplans := []plan{{10, 0.05, 1}, {11, 0.15, 6}, {12, 0.2, 8}, {13, 0.1, 10}, {14, 0.2, 14}, {15, 0.12, 10}, {16, 0.1, 9}, {17, 0.08, 5}}
+	wplans := []plan{{10, 0.05, 1}, {11, 0.15, 6}, {12, 0.2, 8}, {13, 0.1, 10}, {14, 0.2, 14}, {15, 0.12, 10}, {16, 0.1, 36}, {17, 0.08, 5}}
 	var ev []devent
 	other := 0.0
 	for _, p := range wplans {
@@ -627,7 +627,7 @@ func (g *dealerGen) wash(e devent) {
 			g.funder[w] = f
 		}
 		pool := tk.pools[r.IntN(2)]
-		for _, w := range ws[:2] {
+		for _, w := range ws {
 			tt := t + hours(0, 24)
 			for k := 0; k < 3; k++ {
 				amt := math.Round(g.logn(0.5)*2000/tk.price[g.day(tt)]*0.01*1e4) / 1e4

@@ -12,6 +12,7 @@ import (
 	"github.com/washscan/washscan/detect/atomic"
 	"github.com/washscan/washscan/detect/backforth"
 	"github.com/washscan/washscan/detect/cycle"
+	"github.com/washscan/washscan/detect/dexchurn"
 	"github.com/washscan/washscan/detect/dune"
 	"github.com/washscan/washscan/detect/farming"
 	"github.com/washscan/washscan/detect/funder"
@@ -36,6 +37,7 @@ var All = []*detect.Detector{
 	volmatch.Detector,
 	farming.Detector,
 	farming.DenseGroup,
+	dexchurn.Detector,
 	graph.Partners,
 	graph.Activity,
 	hubs.Detector,
@@ -61,6 +63,7 @@ var Default = &detect.Preset{
 		volmatch.Detector,
 		farming.Detector,
 		farming.DenseGroup,
+		dexchurn.Detector,
 	},
 	// Weights chosen to maximize the minimum F1 at threshold 0.5 over three
 	// labeled markets from different pictures of the organic world (washscan
@@ -84,6 +87,7 @@ var Default = &detect.Preset{
 		"volume_matching":   3.74,
 		"reward_farming":    3.69,
 		"dense_group":       3.77,
+		"dex_churn":         3.0,
 	}, Source: "builtin"},
 }
 
