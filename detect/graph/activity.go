@@ -32,10 +32,17 @@ type ActivityTable struct {
 // Count returns the number of rows with wallet w as seller or buyer (a
 // self-trade once) whose time t satisfies t0 ≤ t < t1. Time O(log N).
 func (a *ActivityTable) Count(w uint32, t0, t1 int64) int {
-	if a == nil || int(w)+1 >= len(a.start) || t1 <= t0 {
+	if a == nil || t1 <= t0 {
 		return 0
 	}
-	lo, hi := a.bound(t0), a.bound(t1)
+	return a.countIn(w, a.bound(t0), a.bound(t1))
+}
+
+// countIn counts wallet w's rows at canonical positions [lo, hi).
+func (a *ActivityTable) countIn(w uint32, lo, hi int32) int {
+	if int(w)+1 >= len(a.start) || hi <= lo {
+		return 0
+	}
 	rs := a.ranks[a.start[w]:a.start[w+1]]
 	i := sort.Search(len(rs), func(i int) bool { return rs[i] >= lo })
 	j := i + sort.Search(len(rs)-i, func(k int) bool { return rs[i+k] >= hi })
@@ -60,10 +67,18 @@ func (a *ActivityTable) bound(t int64) int32 {
 // outweigh it). wallets and inside are parallel.
 func (a *ActivityTable) Share(wallets []uint32, inside []int32, t0, t1 int64) float64 {
 	var in, tot float64
+	var lo, hi int32
+	if a != nil && t1 > t0 {
+		lo, hi = a.bound(t0), a.bound(t1)
+	}
 	for i, w := range wallets {
 		x := int(inside[i])
 		in += float64(x)
-		tot += float64(max(a.Count(w, t0, t1), x, 1))
+		n := 0
+		if a != nil {
+			n = a.countIn(w, lo, hi)
+		}
+		tot += float64(max(n, x, 1))
 	}
 	if tot == 0 {
 		return 0
