@@ -11,8 +11,12 @@
 // strengths. search starts from W0 and keeps random coordinate moves (each
 // weight in [0, 8], step halved every 1000 of 4000 moves, seeded: the same
 // inputs give the same weights) that raise the minimum over the markets of
-// F1 at threshold 0.5, less 50 × the shortfall of precision below 0.99;
-// eval prints F1, precision and recall of given weights.
+// F1 at threshold 0.5, less 50 × the shortfall of precision below 0.99,
+// under one constraint: each of the graph detectors in [AloneNeeds]
+// alone flags a row only from strength 0.8 (bias + 0.8·w < 0), so a lone
+// ring, balanced set or round trip of middling strength, which real
+// collector communities close by themselves, is never a verdict; eval
+// prints F1, precision and recall of given weights.
 package main
 
 import (
@@ -204,7 +208,26 @@ func objective(ms []market, w []float64) float64 {
 	return lo + 1e-3*sum/float64(len(ms))
 }
 
+// AloneNeeds lists the detectors that alone may flag a row only from
+// strength 0.8 (see search).
+var AloneNeeds = []string{"back_and_forth", "cycle", "volume_matching", "dense_group"}
+
+// aloneIdx are the positions in a weight vector (bias first) of
+// AloneNeeds under the default preset's detector order.
+func aloneIdx() []int {
+	var idx []int
+	for j, d := range registry.Default.Detectors {
+		for _, name := range AloneNeeds {
+			if d.Name == name {
+				idx = append(idx, j+1)
+			}
+		}
+	}
+	return idx
+}
+
 func search(ms []market, w []float64) []float64 {
+	alone := aloneIdx()
 	best := objective(ms, w)
 	r := rand.New(rand.NewPCG(1, 1))
 	step := 0.5
@@ -219,6 +242,11 @@ func search(ms []market, w []float64) []float64 {
 		ok := true
 		for i := 1; i < len(c); i++ {
 			ok = ok && c[i] >= 0 && c[i] <= 8
+		}
+		for _, i := range alone {
+			if i < len(c) {
+				ok = ok && c[0]+0.8*c[i] < 0
+			}
 		}
 		if ok {
 			if v := objective(ms, c); v > best {

@@ -24,6 +24,9 @@ func TestF1AndSearch(t *testing.T) {
 	if after := objective([]market{m}, w); after < before-0.01 {
 		t.Errorf("search lowered the objective: %v -> %v (weights %v)", before, after, w)
 	}
+	if got := len(aloneIdx()); got != len(AloneNeeds) {
+		t.Errorf("%d of %v in the default preset", got, AloneNeeds)
+	}
 	if got := formatWeights([]float64{-2.281, 6.7}); got != "-2.28,6.70" {
 		t.Errorf("formatWeights %q", got)
 	}
