@@ -98,3 +98,22 @@ func TestDenseGroup(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParsePrograms checks that any reward programs file either fails
+// with an error or yields programs that keep the format's rules.
+func FuzzParsePrograms(f *testing.F) {
+	f.Add(programsCSV)
+	f.Add("chain,platform,start,end,rewarded,source\nethereum,blur,2022-10-19,,true,x\n")
+	f.Add("chain,platform,start,end,rewarded,source\n\"a\nb\",x,,,false,y\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		ps, err := ParsePrograms(strings.NewReader(in), "f.csv")
+		if err != nil {
+			return
+		}
+		for _, p := range ps {
+			if p.Chain == "" || p.Platform == "" || p.Source == "" || (p.End != 0 && p.End <= p.Start) {
+				t.Fatalf("accepted %+v from %q", p, in)
+			}
+		}
+	})
+}
