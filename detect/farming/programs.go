@@ -65,12 +65,17 @@ func ParsePrograms(r io.Reader, name string) ([]detect.RewardProgram, error) {
 		if errors.Is(err, io.EOF) {
 			return out, nil
 		}
+		if err != nil {
+			line := 0
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.Line
+			}
+			return nil, &datasets.RowError{File: name, Line: int64(line), Err: err}
+		}
 		line, _ := cr.FieldPos(0)
 		bad := func(col string, err error) error {
 			return &datasets.RowError{File: name, Line: int64(line), Column: col, Err: err}
-		}
-		if err != nil {
-			return nil, bad("", err)
 		}
 		p := detect.RewardProgram{
 			Chain:    strings.ToLower(strings.TrimSpace(rec[0])),
