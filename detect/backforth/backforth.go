@@ -64,6 +64,7 @@ type worker struct {
 	window int64
 	tight  int64
 	act    *graph.ActivityTable
+	duo    [2]uint32      // the round trip's wallets (match)
 	last   map[pair]int32 // latest position in the sequence of each pair
 	out    []finding
 	buf    []byte // evidence being built
@@ -248,12 +249,16 @@ func (w *worker) match(first, second, row int32) {
 	// Chance model: the share of both wallets' trading from tight before
 	// the first leg to tight after the second that is the round trip.
 	t0, t3 := t1-max(w.tight, 1), t2+max(w.tight, 1)
-	c := w.act.Share([]uint32{uint32(a), uint32(b)}, []int32{2, 2}, t0, t3)
+	w.duo = [2]uint32{uint32(a), uint32(b)}
+	c := w.act.Share(w.duo[:], legs[:], t0, t3)
 	e = graph.AppendShare(e, 2, c, t3-t0, "round trip")
 	e = append(e, ')')
 	w.buf = e
 	w.out = append(w.out, finding{row, graph.Surprise(c) * Strength(t2-t1, w.tight, w.window), string(e)})
 }
+
+// legs is each wallet's rows inside a round trip.
+var legs = [2]int32{2, 2}
 
 // appendAddr appends the 0x form of id (nothing for NoAddr), as
 // datasets.Addresses.String renders it.

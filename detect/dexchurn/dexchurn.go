@@ -88,12 +88,22 @@ func run(pass *detect.Pass) (any, error) {
 			fanout[fu]++
 		}
 	}
-	funderOf := func(w uint32) datasets.AddrID {
+	// linker[w] is wallet w's first funder when it can link (rule 2), else
+	// NoAddr: computed once per wallet, so the scan keeps open buys only
+	// for wallets that can qualify.
+	linker := make([]datasets.AddrID, t.Addrs.Len()+1)
+	for w := range linker {
 		fu := pass.Funders.Of(datasets.AddrID(w))
 		if fu == datasets.NoAddr || pass.DenyFunders[fu] || (cfg.maxFanout > 0 && fanout[fu] > cfg.maxFanout) {
+			fu = datasets.NoAddr
+		}
+		linker[w] = fu
+	}
+	funderOf := func(w uint32) datasets.AddrID {
+		if int(w) >= len(linker) {
 			return datasets.NoAddr
 		}
-		return fu
+		return linker[w]
 	}
 	price := func(r int32) float64 {
 		if u := t.PriceUSD[r]; u > 0 && !math.IsNaN(u) {
@@ -125,7 +135,7 @@ func run(pass *detect.Pass) (any, error) {
 			if s == b {
 				continue
 			}
-			if s != features.NoWallet {
+			if s != features.NoWallet && funderOf(s) != datasets.NoAddr {
 				// Close the most recent open buy of s in the window at a
 				// price within max_price_diff; drop the ones out of it.
 				q := open[s]
@@ -147,7 +157,7 @@ func run(pass *detect.Pass) (any, error) {
 				}
 				open[s] = q
 			}
-			if b != features.NoWallet {
+			if b != features.NoWallet && funderOf(b) != datasets.NoAddr {
 				open[b] = append(open[b], r)
 			}
 		}
@@ -156,7 +166,7 @@ func run(pass *detect.Pass) (any, error) {
 		var cluster map[datasets.AddrID]int
 		ws := make([]uint32, 0, len(trips))
 		for w, ts := range trips {
-			if len(ts) >= cfg.minTrips && funderOf(w) != datasets.NoAddr {
+			if len(ts) >= cfg.minTrips {
 				ws = append(ws, w)
 			}
 		}
