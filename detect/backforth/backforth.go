@@ -29,7 +29,7 @@ both wallets' trades from tight before to tight after the round trip that
 are its legs (busy wallets score low). Unknown addresses and the hubs of
 fungible tokens (detector hubs) never count; A→A rows are left to
 self_trade.`,
-	Requires: []*detect.Detector{hubs.Detector, graph.Activity},
+	Requires: []*detect.Detector{hubs.Detector},
 	Params: []detect.Param{{
 		Name:    "window",
 		Doc:     "longest time between the two legs of a round trip",

@@ -30,7 +30,7 @@ Flags every row on a cycle. Large components are re-examined in windows a
 quarter as long, down to min_window. Strength min(1, 2c)·(0.55 + 0.35·fast +
 0.1·repeated leg), c the share of the ring's wallets' trades in the window
 (every asset) that are the ring's.`,
-	Requires: []*detect.Detector{graph.Activity, hubs.Detector},
+	Requires: []*detect.Detector{hubs.Detector},
 	Params: []detect.Param{
 		{Name: "window", Kind: detect.Duration, Default: "30d", Doc: "time within which a ring must close"},
 		{Name: "window_fungible", Kind: detect.Duration, Default: "1d", Doc: "time within which a ring of an ERC-20 token must close (organic swaps close loops over weeks)"},

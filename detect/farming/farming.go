@@ -30,9 +30,8 @@ marketplace's rewarded trading-reward program count (the built-in list,
 --reward-programs, --no-default-reward-programs). Strength min(1, 2s)·(0.6 +
 0.4·min(1, n/(2·min_tokens))), s the share of the members' trades in the
 window (every asset and marketplace) that stay inside the group.`,
-	Requires: []*detect.Detector{graph.Activity},
-	Params:   params,
-	Run:      func(pass *detect.Pass) (any, error) { return nil, scan(pass, false) },
+	Params: params,
+	Run:    func(pass *detect.Pass) (any, error) { return nil, scan(pass, false) },
 }
 
 type config struct {
@@ -74,9 +73,8 @@ outside every rewarded program, per platform, trades without a platform
 forming one more platform. Weaker evidence than reward_farming: there was
 no reward to farm, but a closed group trading many tokens among itself is
 still what wash trading looks like.`,
-	Requires: []*detect.Detector{graph.Activity},
-	Params:   params,
-	Run:      func(pass *detect.Pass) (any, error) { return nil, scan(pass, true) },
+	Params: params,
+	Run:    func(pass *detect.Pass) (any, error) { return nil, scan(pass, true) },
 }
 
 // scan runs reward_farming (outside false) or dense_group.

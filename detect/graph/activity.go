@@ -143,13 +143,21 @@ busy traders who close a loop by chance among thousands of trades are weak.`,
 	},
 }
 
-// ActivityOf returns the pass's window_activity result, computing it when
-// the detector did not require it (tests that run a detector alone).
+// activityKey is the Input.Shared key of the activity table.
+type activityKey struct{}
+
+// ActivityOf returns the activity table of the pass's input: the
+// window_activity result when the detector required it, else the table
+// built once per input (detect.Input.Shared) by the first detector that
+// asks, so the graph detectors do not wait for it before they start.
 func ActivityOf(pass *detect.Pass) *ActivityTable {
 	if a, _ := pass.ResultOf[Activity].(*ActivityTable); a != nil {
 		return a
 	}
-	return ComputeActivity(pass.Features)
+	if pass.Input == nil {
+		return ComputeActivity(pass.Features)
+	}
+	return pass.Input.Shared(activityKey{}, func() any { return ComputeActivity(pass.Features) }).(*ActivityTable)
 }
 
 // AddrLess reports whether wallet a's address sorts before wallet b's, the

@@ -22,7 +22,6 @@ of c trades, s the share of the wallet's trades from the burst's first to
 its last trade that are the burst's (2c − 1: the token's returns and
 departures): a dealer whose token comes back by chance among hundreds of
 trades is weak evidence.`,
-	Requires: []*detect.Detector{graph.Activity},
 	Params: []detect.Param{
 		{Name: "min_count", Doc: "buys (or sells) of one token by one wallet that make a burst", Kind: detect.Number, Default: "3"},
 		{Name: "window", Doc: "longest span of one burst window", Kind: detect.Duration, Default: "30d"},

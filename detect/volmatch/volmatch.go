@@ -30,7 +30,7 @@ removing the most unbalanced wallet until the rest balance) whose net
 positions all stay within margin × the mean trade amount. Flags its trades,
 with strength scaled by min(1, 2c), c the share of the set's wallets' trades
 in the window (every asset) that are inside the set.`,
-	Requires: []*detect.Detector{graph.Activity, hubs.Detector},
+	Requires: []*detect.Detector{hubs.Detector},
 	Params: []detect.Param{
 		{Name: "window_short", Kind: detect.Duration, Default: "1h", Doc: "shortest tumbling window (0 disables)"},
 		{Name: "window_mid", Kind: detect.Duration, Default: "1d", Doc: "middle tumbling window (0 disables)"},
