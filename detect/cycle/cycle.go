@@ -232,7 +232,15 @@ type scanner struct {
 	ws       graph.Workspace
 	wallets  []uint32
 	inside   []int32 // rows of the current cycle per wallet of s.wallets
-	buf      []byte
+	locals   []int32 // their local ids − 1
+	// The current window's activity bounds and, per local wallet, its row
+	// count in the window, valid where cntGen equals gen (one count per
+	// wallet and window, however many cycles it is on).
+	winLo, winHi int32
+	cnt          []int32
+	cntGen       []uint32
+	winGen       uint32
+	buf          []byte
 
 	// The current group, by position.
 	rows         []int32  // position → row
@@ -554,6 +562,12 @@ func (s *scanner) scanRows(g group, pos []int32, width int64) error {
 // and returns the positions (increasing) of each component too large to
 // enumerate.
 func (s *scanner) scanWindow(g group, pos []int32, t0, width int64) (big [][]int32, err error) {
+	s.winLo, s.winHi = s.activity.Bounds(t0, t0+width)
+	s.winGen++
+	if d := len(s.gIDs); len(s.cnt) < d {
+		s.cnt = make([]int32, d+d/4)
+		s.cntGen = make([]uint32, d+d/4)
+	}
 	gr := s.b.Build(pos, s.gFrom, s.gTo)
 	if gr.Arcs() < s.cfg.minLen {
 		return nil, nil
@@ -617,9 +631,12 @@ func (s *scanner) cycle(g group, gr *graph.Graph, arcs []int32, t0, width int64)
 	nrows := 0
 	s.wallets = s.wallets[:0]
 	s.inside = resize(s.inside, k)
+	s.locals = s.locals[:0]
 	for i, a := range arcs {
-		w := s.gIDs[gr.ID(gr.ArcFrom(a))-1]
+		u := gr.ID(gr.ArcFrom(a)) - 1
+		w := s.gIDs[u]
 		s.wallets = append(s.wallets, w)
+		s.locals = append(s.locals, int32(u))
 		ps := gr.ArcRows(a)
 		if len(ps) > 1 {
 			repeated = 1
@@ -636,7 +653,7 @@ func (s *scanner) cycle(g group, gr *graph.Graph, arcs []int32, t0, width int64)
 		s.inside[i] += s.inside[i-1]
 	}
 	s.inside[0] += last
-	conc := s.activity.Share(s.wallets, s.inside, t0, t0+width)
+	conc := s.share()
 	span := hi - lo
 	top := s.cfg.window
 	if g.fungible {
@@ -669,6 +686,26 @@ func (s *scanner) cycle(g group, gr *graph.Graph, arcs []int32, t0, width int64)
 			*b = best{strength, ev}
 		}
 	}
+}
+
+// share is graph.ActivityTable.Share of the current cycle over the
+// current window, with each wallet's window count taken from the cache:
+// the same sums in the same order.
+func (s *scanner) share() float64 {
+	var in, tot float64
+	for i, u := range s.locals {
+		if s.cntGen[u] != s.winGen {
+			s.cntGen[u] = s.winGen
+			s.cnt[u] = int32(s.activity.CountIn(s.wallets[i], s.winLo, s.winHi))
+		}
+		x := int(s.inside[i])
+		in += float64(x)
+		tot += float64(max(int(s.cnt[u]), x, 1))
+	}
+	if tot == 0 {
+		return 0
+	}
+	return in / tot
 }
 
 // evidence renders a cycle as 0xa→0xb→0xc→0xa (token 12, 3 legs in 2d;

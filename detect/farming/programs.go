@@ -112,12 +112,17 @@ func ParsePrograms(r io.Reader, name string) ([]detect.RewardProgram, error) {
 }
 
 // rewarded tells, for the rows of a table, whether their marketplace paid
-// trading rewards at their time: per (chain, platform) the rewarded
-// periods. Start 0 stands for since ever (an empty start).
-type rewarded map[[2]uint32][][2]int64
+// trading rewards at their time: per platform id, the rewarded periods with
+// their chain. Start −2⁶³ stands for since ever (an empty start).
+type rewarded [][]period
+
+type period struct {
+	chain      uint32
+	start, end int64
+}
 
 func newRewarded(t *datasets.Trades, ps []detect.RewardProgram) rewarded {
-	m := rewarded{}
+	m := make(rewarded, t.Platforms.Len())
 	for _, p := range ps {
 		if !p.Rewarded {
 			continue
@@ -135,16 +140,20 @@ func newRewarded(t *datasets.Trades, ps []detect.RewardProgram) rewarded {
 		if start == 0 {
 			start = -1 << 63
 		}
-		k := [2]uint32{c, pl}
-		m[k] = append(m[k], [2]int64{start, end})
+		m[pl] = append(m[pl], period{c, start, end})
 	}
 	return m
 }
 
-// at reports whether row r traded inside a rewarded program.
+// at reports whether row r traded inside a rewarded program: a slice
+// lookup by platform, no hashing, as it runs once per NFT row.
 func (m rewarded) at(t *datasets.Trades, r int32) bool {
-	for _, iv := range m[[2]uint32{t.Chain[r], t.Platform[r]}] {
-		if tm := t.Time[r]; tm >= iv[0] && tm < iv[1] {
+	p := t.Platform[r]
+	if int(p) >= len(m) {
+		return false
+	}
+	for _, iv := range m[p] {
+		if tm := t.Time[r]; iv.chain == t.Chain[r] && tm >= iv.start && tm < iv.end {
 			return true
 		}
 	}

@@ -38,6 +38,24 @@ func (a *ActivityTable) Count(w uint32, t0, t1 int64) int {
 	return a.countIn(w, a.bound(t0), a.bound(t1))
 }
 
+// Bounds returns the canonical positions [lo, hi) of the rows with time in
+// [t0, t1), for CountIn: a detector that counts many wallets in one window
+// finds the window once.
+func (a *ActivityTable) Bounds(t0, t1 int64) (lo, hi int32) {
+	if a == nil || t1 <= t0 {
+		return 0, 0
+	}
+	return a.bound(t0), a.bound(t1)
+}
+
+// CountIn counts wallet w's rows at canonical positions [lo, hi) (Bounds).
+func (a *ActivityTable) CountIn(w uint32, lo, hi int32) int {
+	if a == nil {
+		return 0
+	}
+	return a.countIn(w, lo, hi)
+}
+
 // countIn counts wallet w's rows at canonical positions [lo, hi).
 func (a *ActivityTable) countIn(w uint32, lo, hi int32) int {
 	if int(w)+1 >= len(a.start) || hi <= lo {
