@@ -189,7 +189,7 @@ type Detection struct {
 // Detect runs c's detectors over fs and scores every row with c's weights.
 // It is what bench and calibrate run per preset.
 func (c *Config) Detect(ctx context.Context, t *datasets.Trades, fs *features.Set) (*Detection, error) {
-	out, err := pipeline.Run(ctx, &detect.Input{Features: fs, Funders: t.Funders, DenyFunders: t.DenyFunders}, c.Preset, c.Params, c.Weights)
+	out, err := pipeline.Run(ctx, &detect.Input{Features: fs, Funders: t.Funders, DenyFunders: t.DenyFunders, RewardPrograms: c.RewardPrograms}, c.Preset, c.Params, c.Weights)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, context.Cause(ctx)

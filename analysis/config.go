@@ -10,6 +10,7 @@ import (
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/detect/farming"
 	"github.com/washscan/washscan/detect/registry"
 )
 
@@ -67,6 +68,11 @@ type ConfigSpec struct {
 	// WeightsPreset, for ResolveAll, is the one preset Weights is for; ""
 	// means every preset.
 	WeightsPreset string
+	// RewardPrograms are CSV files of marketplace trading-reward programs
+	// (--reward-programs) added to the built-in list, or to none under
+	// NoDefaultRewardPrograms (--no-default-reward-programs).
+	RewardPrograms          []string
+	NoDefaultRewardPrograms bool
 }
 
 // Config is a resolved detection configuration: everything that decides the
@@ -75,6 +81,9 @@ type Config struct {
 	Preset  *detect.Preset
 	Params  *detect.Params
 	Weights *detect.Weights // never nil: the preset's own unless a file was given
+	// RewardPrograms are the trading-reward programs reward_farming trusts;
+	// nil is the built-in list (detect/farming).
+	RewardPrograms *detect.RewardPrograms
 }
 
 // Resolve checks the detector registry and resolves spec: the preset, the
@@ -111,6 +120,20 @@ func ResolveAll(presets []string, spec ConfigSpec) ([]*Config, error) {
 		}
 		params.Set(k, v)
 	}
+	var programs *detect.RewardPrograms
+	if spec.NoDefaultRewardPrograms || len(spec.RewardPrograms) > 0 {
+		programs = &detect.RewardPrograms{}
+		if !spec.NoDefaultRewardPrograms {
+			programs.List = farming.DefaultPrograms()
+		}
+		for _, path := range spec.RewardPrograms {
+			ps, err := farming.ReadPrograms(path)
+			if err != nil {
+				return nil, sideFileError("--reward-programs", path, err)
+			}
+			programs.List = append(programs.List, ps...)
+		}
+	}
 	var cs []*Config
 	var all []*detect.Detector
 	for _, name := range presets {
@@ -121,7 +144,7 @@ func ResolveAll(presets []string, spec ConfigSpec) ([]*Config, error) {
 		if err != nil {
 			return nil, &OptionError{Option: "--preset", Err: err}
 		}
-		cs = append(cs, &Config{Preset: p, Params: params, Weights: &p.Weights})
+		cs = append(cs, &Config{Preset: p, Params: params, Weights: &p.Weights, RewardPrograms: programs})
 		all = append(all, p.Detectors...)
 	}
 	if err := params.Check(all); err != nil {

@@ -118,6 +118,55 @@ type Input struct {
 	Funders *datasets.Funders
 	// DenyFunders are funder address ids that never link wallets (--deny-funders).
 	DenyFunders map[datasets.AddrID]bool
+	// RewardPrograms are the marketplace trading-reward programs the
+	// reward_farming detector reads; nil means its built-in list
+	// (detect/farming, programs.csv).
+	RewardPrograms *RewardPrograms
+
+	sharedMu sync.Mutex
+	shared   map[any]*sharedValue
+}
+
+// sharedValue is one lazily computed value of Input.Shared.
+type sharedValue struct {
+	once sync.Once
+	v    any
+}
+
+// Shared returns the value stored under key, computing it with build on
+// the first call: a computation several detectors need at some point of
+// their run (a per-wallet index), built once, by the first detector that
+// asks, while the others run on — unlike a Requires dependency, which makes
+// every dependent wait for it before starting. Concurrent callers of the
+// same key wait for the one build. Safe for concurrent use; key must be
+// comparable (use an unexported type per computation).
+func (in *Input) Shared(key any, build func() any) any {
+	in.sharedMu.Lock()
+	if in.shared == nil {
+		in.shared = map[any]*sharedValue{}
+	}
+	sv := in.shared[key]
+	if sv == nil {
+		sv = &sharedValue{}
+		in.shared[key] = sv
+	}
+	in.sharedMu.Unlock()
+	sv.once.Do(func() { sv.v = build() })
+	return sv.v
+}
+
+// RewardProgram is one period in which a marketplace paid trading rewards
+// (or, with Rewarded false, is recorded as not paying any).
+type RewardProgram struct {
+	Chain, Platform string // Dune spelling, lower case
+	Start, End      int64  // unix seconds, [Start, End); End 0: ongoing
+	Rewarded        bool
+	Source          string
+}
+
+// RewardPrograms is a list of reward programs (see Input.RewardPrograms).
+type RewardPrograms struct {
+	List []RewardProgram
 }
 
 // Finding is a detector's verdict on one trade.

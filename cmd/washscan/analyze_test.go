@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -499,5 +500,48 @@ func TestAnalyzeSample(t *testing.T) {
 	}
 	if _, again, _ := runCmd(t, "analyze", "--range", "30d"); again != out {
 		t.Error("two runs on the sample differ")
+	}
+}
+
+// TestRewardProgramFlags checks --reward-programs and
+// --no-default-reward-programs end to end: a farming group on a platform
+// flags only while a program is in the list, and a bad file is bad input.
+func TestRewardProgramFlags(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("chain,block_time,tx_hash,contract,token_id,seller,buyer,price,platform\n")
+	w := []string{"0x00000000000000000000000000000000000000a1", "0x00000000000000000000000000000000000000b2", "0x00000000000000000000000000000000000000c3"}
+	for i := 0; i < 12; i++ {
+		fmt.Fprintf(&b, "ethereum,2021-03-01T%02d:00:00Z,0x%064x,0x00000000000000000000000000000000000000ee,%d,%s,%s,1,nowhere\n", i, i+1, i, w[i%3], w[(i+1)%3])
+	}
+	trades := filepath.Join(dir, "t.csv")
+	progs := filepath.Join(dir, "p.csv")
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(trades, []byte(b.String()), 0o644)
+	os.WriteFile(progs, []byte("chain,platform,start,end,rewarded,source\nethereum,nowhere,2021-01-01,2022-01-01,true,test\n"), 0o644)
+	os.WriteFile(bad, []byte("chain,platform,start,end,rewarded,source\nethereum,nowhere,2021-01-01,,sometimes,test\n"), 0o644)
+	farmed := func(args ...string) bool {
+		flags := filepath.Join(dir, "f.csv")
+		code, _, stderr := runCmd(t, append([]string{"analyze", "--trades", trades, "--flags", flags, "--out", filepath.Join(dir, "m.json")}, args...)...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		data, _ := os.ReadFile(flags)
+		return strings.Contains(string(data), "reward_farming")
+	}
+	if farmed() {
+		t.Error("reward_farming on a marketplace outside the built-in programs")
+	}
+	if !farmed("--reward-programs", progs) {
+		t.Error("no reward_farming with a program for the marketplace")
+	}
+	if farmed("--no-default-reward-programs") {
+		t.Error("reward_farming with no programs")
+	}
+	if code, _, _ := runCmd(t, "analyze", "--trades", trades, "--reward-programs", bad); code != exitBadData {
+		t.Errorf("bad programs file: exit %d, want %d", code, exitBadData)
+	}
+	if code, _, _ := runCmd(t, "analyze", "--trades", trades, "--reward-programs", filepath.Join(dir, "none.csv")); code != exitNoInput {
+		t.Errorf("missing programs file: exit %d, want %d", code, exitNoInput)
 	}
 }

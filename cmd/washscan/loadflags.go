@@ -74,16 +74,23 @@ func (l *loadFlags) reportRejects(e *env, t *datasets.Trades) {
 type configFlags struct {
 	config string
 	params paramFlag
+	// reward programs (detect/farming): files added to the built-in list,
+	// or replacing it under noDefaultPrograms.
+	programs          multiFlag
+	noDefaultPrograms bool
 }
 
 func (c *configFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.config, "config", "", "JSON `FILE` of detector parameters {\"detector.name\": value}")
 	fs.Var(&c.params, "param", "set a detector parameter: `detector.name=value[,...]` (repeatable); the parameters:"+paramList())
+	fs.Var(&c.programs, "reward-programs", "CSV `FILE` of marketplace trading-reward programs (chain,platform,start,end,rewarded,source) added to the built-in list (repeatable)")
+	fs.BoolVar(&c.noDefaultPrograms, "no-default-reward-programs", false, "start from an empty reward program list instead of the built-in one")
 }
 
 // spec returns the resolver's input for preset and weights file.
 func (c *configFlags) spec(preset, weights, weightsOption string) analysis.ConfigSpec {
-	return analysis.ConfigSpec{Preset: preset, Config: c.config, Params: c.params, Weights: weights, WeightsOption: weightsOption}
+	return analysis.ConfigSpec{Preset: preset, Config: c.config, Params: c.params, Weights: weights, WeightsOption: weightsOption,
+		RewardPrograms: c.programs, NoDefaultRewardPrograms: c.noDefaultPrograms}
 }
 
 // paramFlag collects --param settings: repeatable, each a comma list of

@@ -34,6 +34,7 @@ var synthCmd = &command{
 		erc20Share := fs.Float64("erc20-share", 0.08, "`FRACTION` of organic trades that are ERC-20 swaps")
 		polygon := fs.Float64("polygon-share", 0.05, "`FRACTION` of collections on polygon (priced in POL)")
 		quiet := fs.Bool("quiet", false, "do not print the summary to standard error")
+		generator := fs.String("generator", "market", "labeled market generator `NAME`: market (the default model) or dealers (heavy-tailed dealers, treasuries, AMM market makers and arbitrage bots, airdrop farmers; CSV only, with a pattern column; honours --trades, --seed, --days, --wash-share)")
 		return func(e *env, args []string) error {
 			if len(args) > 0 {
 				return usagef("unexpected arguments %q", args)
@@ -67,6 +68,20 @@ var synthCmd = &command{
 				return usagef("%v", err)
 			}
 			began := time.Now()
+			switch *generator {
+			case "market":
+			case "dealers":
+				n, w, err := synth.WriteDealers(e.ctx, synth.DealersConfig{Trades: *trades, Seed: *seed, Days: *days, WashShare: *washShare}, *out, *funders)
+				if err != nil {
+					return err
+				}
+				if !*quiet {
+					fmt.Fprintf(e.stderr, "washscan synth: dealers market, %d rows (%d wash) in %.1fs to %s\n", n, w, time.Since(began).Seconds(), *out)
+				}
+				return nil
+			default:
+				return usagef("--generator %q: want one of %v", *generator, synth.Generators)
+			}
 			stats, err := synth.WriteFiles(e.ctx, cfg, *out, *funders)
 			if err != nil {
 				return err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/detect/graph"
 	"github.com/washscan/washscan/detect/hubs"
 	"github.com/washscan/washscan/features"
 )
@@ -28,7 +29,9 @@ var Detector = &detect.Detector{
 For every asset, a row moving it A→B is flagged when another row moves it
 B→A no more than window before or after it: both legs of a round trip are
 flagged. Strength 1 when the legs are at most tight apart, falling with the
-logarithm of the gap to 0.3 at window. Unknown addresses and the hubs of
+logarithm of the gap to 0.3 at window, times min(1, 2c) for c the share of
+both wallets' trades from tight before to tight after the round trip that
+are its legs (busy wallets score low). Unknown addresses and the hubs of
 fungible tokens (detector hubs) never count; A→A rows are left to
 self_trade.`,
 	Requires: []*detect.Detector{hubs.Detector},
@@ -58,6 +61,8 @@ type worker struct {
 	fs     *features.Set
 	window int64
 	tight  int64
+	act    *graph.ActivityTable
+	duo    [2]uint32      // the round trip's wallets (match)
 	last   map[pair]int32 // latest position in the sequence of each pair
 	out    []finding
 	buf    []byte // evidence being built
@@ -73,6 +78,7 @@ func run(p *detect.Pass) (any, error) {
 	}
 	// The assets' trades are read with fungible hubs removed (detect/hubs).
 	tbl, _ := p.ResultOf[hubs.Detector].(*hubs.Table)
+	act := graph.ActivityOf(p)
 	nw := 1
 	if fs.N >= parallelMin {
 		nw = max(1, runtime.GOMAXPROCS(0))
@@ -91,7 +97,7 @@ func run(p *detect.Pass) (any, error) {
 	errs := make([]error, nw)
 	var wg sync.WaitGroup
 	for w := 0; w < nw; w++ {
-		workers[w] = &worker{fs: fs, window: window, tight: tight}
+		workers[w] = &worker{fs: fs, window: window, tight: tight, act: act}
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
@@ -238,10 +244,19 @@ func (w *worker) match(first, second, row int32) {
 	e = appendStamp(e, t2)
 	e = append(e, " ("...)
 	e = append(e, Gap(t2-t1)...)
+	// Chance model: the share of both wallets' trading from tight before
+	// the first leg to tight after the second that is the round trip.
+	t0, t3 := t1-max(w.tight, 1), t2+max(w.tight, 1)
+	w.duo = [2]uint32{uint32(a), uint32(b)}
+	c := w.act.Share(w.duo[:], legs[:], t0, t3)
+	e = graph.AppendShare(e, 2, c, t3-t0, "round trip")
 	e = append(e, ')')
 	w.buf = e
-	w.out = append(w.out, finding{row, Strength(t2-t1, w.tight, w.window), string(e)})
+	w.out = append(w.out, finding{row, graph.Surprise(c) * Strength(t2-t1, w.tight, w.window), string(e)})
 }
+
+// legs is each wallet's rows inside a round trip.
+var legs = [2]int32{2, 2}
 
 // appendStamp appends t (unix seconds) as stamp renders it.
 func appendStamp(b []byte, t int64) []byte {

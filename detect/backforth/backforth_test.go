@@ -103,7 +103,7 @@ func TestEvidence(t *testing.T) {
 	fs := build([]trade{{1656547200, "1", "A", "B"}, {1656547200 + 3*day + 7, "1", "B", "A"}})
 	got := runBF(t, fs, nil)
 	a, b := tradetest.Addr("A").String(), tradetest.Addr("B").String()
-	want := a + "→" + b + " at 2022-06-30T00:00:00Z, back " + b + "→" + a + " at 2022-07-03T00:00:07Z (3d later)"
+	want := a + "→" + b + " at 2022-06-30T00:00:00Z, back " + b + "→" + a + " at 2022-07-03T00:00:07Z (3d later; 2 wallets, 100% of their 5d-window trades inside the round trip)"
 	if len(got) != 2 || got[0].Evidence != want || got[1].Evidence != want {
 		t.Fatalf("findings %+v\nwant evidence %q on both legs", got, want)
 	}

@@ -16,7 +16,15 @@
 //	strength = 1 − 0.7 · ln(g/tight) / ln(window/tight)       tight < g ≤ window
 //
 // so a return within a day scores 1, one a week later (30d window) about 0.6,
-// one at the window's end 0.3 ([MinStrength]). A wash ping-pong returns within
+// one at the window's end 0.3 ([MinStrength]); this is then multiplied by
+// the chance factor Surprise(c) = min(1, 2c) (graph.Surprise), c the share
+// of both wallets' trading from tight before the first leg to tight after
+// the second that is the round trip: 4 / (trades of A + trades of B in
+// that window, over every asset, graph.ActivityTable). Two wallets that
+// trade only with each other score the gap's strength; two dealers whose
+// token came back among hundreds of trades score near 0. The evidence
+// states c ("2 wallets, 100% of their 3d-window trades inside the round
+// trip"). A wash ping-pong returns within
 // hours; an honest trader who sells and later buys back an item usually waits
 // longer. The evidence names the nearest matching leg, earlier one first:
 // "0xA→0xB at T1, back 0xB→0xA at T2 (3d later)". A row that both returns an

@@ -34,16 +34,18 @@ Per token and per collection, the seller→buyer graph of the rows in sliding
 windows; strongly connected components; elementary cycles of min_len..max_len
 legs inside components of at most max_component wallets, under a work budget.
 Flags every row on a cycle. Large components are re-examined in windows a
-quarter as long, down to min_window.`,
-	Requires: []*detect.Detector{graph.Partners, hubs.Detector},
+quarter as long, down to min_window. Strength min(1, 2c)·(0.55 + 0.35·fast +
+0.1·repeated leg), c the share of the ring's wallets' trades in the window
+(every asset) that are the ring's.`,
+	Requires: []*detect.Detector{hubs.Detector},
 	Params:   []*detect.Param{paramWindow, paramWindowFungible, paramMinWindow, paramMinLen, paramMaxLen, paramMaxComponent, paramBudget},
 	Run:      run,
 	// A ring lies in one sliding window holding its rows, at most window
 	// (window_fungible for ERC-20) from any of them; the groups admitted are
 	// slicing-safe (a ring of min_len legs near a row puts min_len rows of
 	// its group in the slice; a collection seen with one token only yields
-	// rings its token's group finds stronger). graph_partners, which the
-	// strength reads, has no bound (until its window-local replacement).
+	// rings its token's group finds stronger). The chance factor reads the
+	// wallets' activity inside that same window.
 	Reach: func(p detect.ParamReader) (int64, bool) {
 		w, wf := p.Duration(paramWindow), p.Duration(paramWindowFungible)
 		return max(w, wf), w > 0
@@ -94,14 +96,11 @@ func run(pass *detect.Pass) (any, error) {
 	if cfg.fungibleWindow <= 0 {
 		cfg.fungibleWindow = cfg.window
 	}
-	partners, _ := pass.ResultOf[graph.Partners].(*graph.PartnerTable)
-	if partners == nil {
-		partners = graph.ComputePartners(f.Seller, f.Buyer, f.T.Addrs.Len())
-	}
+	activity := graph.ActivityOf(pass)
 	tbl, _ := pass.ResultOf[hubs.Detector].(*hubs.Table)
 	groups := Groups(f, tbl, cfg.minLen)
 	return nil, detect.Parallel(pass.Context, len(groups), 0, func() func(int) error {
-		s := newScanner(pass, f, partners, cfg)
+		s := newScanner(pass, f, activity, cfg)
 		return func(i int) error { return s.scanGroup(groups[i]) }
 	})
 }
@@ -211,12 +210,21 @@ type scanner struct {
 	pass     *detect.Pass
 	report   func(row int32, strength float64, evidence string) // pass.Report
 	f        *features.Set
-	partners *graph.PartnerTable
+	activity *graph.ActivityTable
 	cfg      config
 	b        graph.Builder
 	ws       graph.Workspace
 	wallets  []uint32
-	buf      []byte
+	inside   []int32 // rows of the current cycle per wallet of s.wallets
+	locals   []int32 // their local ids − 1
+	// The current window's activity bounds and, per local wallet, its row
+	// count in the window, valid where cntGen equals gen (one count per
+	// wallet and window, however many cycles it is on).
+	winLo, winHi int32
+	cnt          []int32
+	cntGen       []uint32
+	winGen       uint32
+	buf          []byte
 
 	// The current group, by position.
 	rows         []int32  // position → row
@@ -240,8 +248,8 @@ type scanner struct {
 	ids          []string // token ids of a collection ring
 }
 
-func newScanner(pass *detect.Pass, f *features.Set, p *graph.PartnerTable, cfg config) *scanner {
-	return &scanner{pass: pass, f: f, partners: p, cfg: cfg, report: pass.Report}
+func newScanner(pass *detect.Pass, f *features.Set, a *graph.ActivityTable, cfg config) *scanner {
+	return &scanner{pass: pass, f: f, activity: a, cfg: cfg, report: pass.Report}
 }
 
 // gather loads group g into the scanner's position arrays. Wallets are
@@ -510,7 +518,7 @@ func (s *scanner) scanRows(g group, pos []int32, width int64) error {
 		if sp.Hi-sp.Lo < s.cfg.minLen || s.liveIn(pos[sp.Lo:sp.Hi]) < s.minComp() {
 			continue
 		}
-		big, err := s.scanWindow(g, pos[sp.Lo:sp.Hi], width)
+		big, err := s.scanWindow(g, pos[sp.Lo:sp.Hi], sp.Start, width)
 		if err != nil {
 			return err
 		}
@@ -530,7 +538,13 @@ func (s *scanner) scanRows(g group, pos []int32, width int64) error {
 // scanWindow enumerates the cycles of the graph of the window's positions
 // and returns the positions (increasing) of each component too large to
 // enumerate.
-func (s *scanner) scanWindow(g group, pos []int32, width int64) (big [][]int32, err error) {
+func (s *scanner) scanWindow(g group, pos []int32, t0, width int64) (big [][]int32, err error) {
+	s.winLo, s.winHi = s.activity.Bounds(t0, t0+width)
+	s.winGen++
+	if d := len(s.gIDs); len(s.cnt) < d {
+		s.cnt = make([]int32, d+d/4)
+		s.cntGen = make([]uint32, d+d/4)
+	}
 	gr := s.b.Build(pos, s.gFrom, s.gTo)
 	if gr.Arcs() < s.cfg.minLen {
 		return nil, nil
@@ -558,7 +572,7 @@ func (s *scanner) scanWindow(g group, pos []int32, width int64) (big [][]int32, 
 			continue
 		}
 		_, err := gr.Cycles(comp, int32(c), m, lim, &s.ws, func(arcs []int32) bool {
-			s.cycle(g, gr, arcs, width)
+			s.cycle(g, gr, arcs, t0, width)
 			return true
 		})
 		if err != nil && err != graph.ErrBudget {
@@ -574,28 +588,49 @@ func (s *scanner) members(comp []int32, count int) (start, members []int32) {
 	return s.start, s.membs
 }
 
-// cycle scores one found cycle and records it on its positions.
-func (s *scanner) cycle(g group, gr *graph.Graph, arcs []int32, _ int64) {
+// cycle scores one found cycle, in the window [t0, t0+width), and records
+// it on its positions.
+//
+// Chance model: a ring is surprising when its wallets trade mostly inside
+// it. With inside(w) the ring's rows wallet w is a party of and total(w)
+// all of w's rows in the window (every token and collection,
+// graph.ActivityTable), c = mean over the ring's k wallets of
+// inside(w)/total(w). Four wallets that trade only with each other score
+// c = 1; four dealers who close the loop once among hundreds of trades
+// each score c ≈ 0.01, as a loop among busy wallets is expected by chance.
+// Strength = Surprise(c) · (0.55 + 0.35·f + 0.1·r) (graph.Surprise:
+// min(1, 2c)), f = 1 − span/window how fast the ring closed, r = 1 when a
+// leg repeats; collection rings × 0.9.
+func (s *scanner) cycle(g group, gr *graph.Graph, arcs []int32, t0, width int64) {
 	k := len(arcs)
-	var conc float64
 	lo, hi := int64(1<<62), int64(-1<<62)
 	repeated := 0.0
 	nrows := 0
 	s.wallets = s.wallets[:0]
-	for _, a := range arcs {
-		w := s.gIDs[gr.ID(gr.ArcFrom(a))-1]
+	s.inside = slices.Grow(s.inside[:0], k)[:k]
+	s.locals = s.locals[:0]
+	for i, a := range arcs {
+		u := gr.ID(gr.ArcFrom(a)) - 1
+		w := s.gIDs[u]
 		s.wallets = append(s.wallets, w)
-		conc += s.partners.Concentration(w, k)
+		s.locals = append(s.locals, int32(u))
 		ps := gr.ArcRows(a)
 		if len(ps) > 1 {
 			repeated = 1
 		}
 		nrows += len(ps)
+		s.inside[i] = int32(len(ps)) // rows wallet i sold on the ring
 		for _, p := range ps {
 			lo, hi = min(lo, s.gTime[p]), max(hi, s.gTime[p])
 		}
 	}
-	conc /= float64(k)
+	// Wallet i also bought on arc i−1.
+	last := s.inside[k-1]
+	for i := k - 1; i > 0; i-- {
+		s.inside[i] += s.inside[i-1]
+	}
+	s.inside[0] += last
+	conc := s.share()
 	span := hi - lo
 	top := s.cfg.window
 	if g.fungible {
@@ -603,7 +638,7 @@ func (s *scanner) cycle(g group, gr *graph.Graph, arcs []int32, _ int64) {
 	}
 	fast := 1 - float64(span)/float64(top)
 	fast = max(0, min(1, fast))
-	strength := 0.3 + 0.45*conc + 0.15*fast + 0.1*repeated
+	strength := graph.Surprise(conc) * (0.55 + 0.35*fast + 0.1*repeated)
 	if g.kind == perCollection {
 		strength *= 0.9
 	}
@@ -617,7 +652,7 @@ func (s *scanner) cycle(g group, gr *graph.Graph, arcs []int32, _ int64) {
 				continue
 			}
 			if ev == "" {
-				ev = s.evidence(g, gr, arcs, nrows, span)
+				ev = s.evidence(g, gr, arcs, nrows, span, conc, width)
 			}
 			if ok && b.strength == strength && b.evidence <= ev {
 				continue
@@ -630,17 +665,47 @@ func (s *scanner) cycle(g group, gr *graph.Graph, arcs []int32, _ int64) {
 	}
 }
 
-// evidence renders a cycle as 0xa→0xb→0xc→0xa (token 12, 3 legs in 2d).
-func (s *scanner) evidence(g group, gr *graph.Graph, arcs []int32, nrows int, span int64) string {
+// share is graph.ActivityTable.Share of the current cycle over the
+// current window, with each wallet's window count taken from the cache:
+// the same sums in the same order.
+func (s *scanner) share() float64 {
+	var in, tot float64
+	for i, u := range s.locals {
+		if s.cntGen[u] != s.winGen {
+			s.cntGen[u] = s.winGen
+			s.cnt[u] = int32(s.activity.CountIn(s.wallets[i], s.winLo, s.winHi))
+		}
+		x := int(s.inside[i])
+		in += float64(x)
+		tot += float64(max(int(s.cnt[u]), x, 1))
+	}
+	if tot == 0 {
+		return 0
+	}
+	return in / tot
+}
+
+// evidence renders a cycle as 0xa→0xb→0xc→0xa (token 12, 3 legs in 2d;
+// 3 wallets, 93% of their 30d-window trades inside the ring), starting at
+// the smallest address, so the rendering does not depend on how wallets
+// were numbered.
+func (s *scanner) evidence(g group, gr *graph.Graph, arcs []int32, nrows int, span int64, conc float64, width int64) string {
 	t := s.f.T
 	b := s.buf[:0]
-	for _, w := range s.wallets {
-		b = t.Addrs.AppendString(b, datasets.AddrID(w))
+	first := 0
+	for i, w := range s.wallets {
+		if graph.AddrLess(t.Addrs, w, s.wallets[first]) {
+			first = i
+		}
+	}
+	k := len(s.wallets)
+	for i := range s.wallets {
+		b = t.Addrs.AppendString(b, datasets.AddrID(s.wallets[(first+i)%k]))
 		b = append(b, "→"...)
 	}
-	b = t.Addrs.AppendString(b, datasets.AddrID(s.wallets[0]))
-	first := s.rows[gr.ArcRows(arcs[0])[0]]
-	a := t.Asset[first]
+	b = t.Addrs.AppendString(b, datasets.AddrID(s.wallets[first]))
+	row0 := s.rows[gr.ArcRows(arcs[0])[0]]
+	a := t.Asset[row0]
 	if g.kind == perToken {
 		b = append(b, " (token "...)
 		if id := t.Assets.TokenID[a]; id != "" {
@@ -677,6 +742,7 @@ func (s *scanner) evidence(g group, gr *graph.Graph, arcs []int32, nrows int, sp
 	b = strconv.AppendInt(b, int64(nrows), 10)
 	b = append(b, " legs in "...)
 	b = append(b, graph.Human(span)...)
+	b = graph.AppendShare(b, k, conc, width, "ring")
 	b = append(b, ')')
 	s.buf = b
 	return string(b)

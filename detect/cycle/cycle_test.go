@@ -1,6 +1,8 @@
 package cycle
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -89,8 +91,12 @@ func TestEvidence(t *testing.T) {
 		t.Fatalf("%d findings, want 3", len(fs))
 	}
 	a, b, c := graphtest.Addr("a").String(), graphtest.Addr("b").String(), graphtest.Addr("c").String()
-	// The ring starts at its smallest wallet id: a was interned first.
-	want := a + "→" + b + "→" + c + "→" + a + " (token 12, 3 legs in 2d)"
+	// The ring starts at its smallest address (c), whatever the order the
+	// wallets were first seen in; the three wallets trade only inside it.
+	if !(c < a && c < b) {
+		t.Fatalf("fixture: want c's address smallest")
+	}
+	want := c + "→" + a + "→" + b + "→" + c + " (token 12, 3 legs in 2d; 3 wallets, 100% of their 30d-window trades inside the ring)"
 	for _, f := range fs {
 		if f.Evidence != want {
 			t.Errorf("row %d evidence %q, want %q", f.Row, f.Evidence, want)
@@ -180,3 +186,30 @@ func TestMarket(t *testing.T) {
 func market() *datasets.Trades { return graphtest.TestMarket() }
 
 func BenchmarkCycle(b *testing.B) { graphtest.Bench(b, Detector) }
+
+// TestBusyWalletsWeak checks the chance model: the same ring scores full
+// strength among wallets that trade only inside it, and little among
+// wallets that trade with many others in the window.
+func TestBusyWalletsWeak(t *testing.T) {
+	ring := []R{
+		{Time: 0, Contract: "punks", Token: "12", Seller: "a", Buyer: "b"},
+		{Time: 1 * d, Contract: "punks", Token: "12", Seller: "b", Buyer: "c"},
+		{Time: 2 * d, Contract: "punks", Token: "12", Seller: "c", Buyer: "a"},
+	}
+	_, quiet := graphtest.Run(t, graphtest.Trades(ring), Detector, nil)
+	busy := slices.Clone(ring)
+	for i := 0; i < 60; i++ {
+		w := []string{"a", "b", "c"}[i%3]
+		busy = append(busy, R{Time: int64(i) * 3600, Contract: "apes", Token: fmt.Sprint(i), Seller: w, Buyer: fmt.Sprint("x", i)})
+	}
+	_, loud := graphtest.Run(t, graphtest.Trades(busy), Detector, nil)
+	if len(quiet) != 3 || len(loud) != 3 {
+		t.Fatalf("findings %d and %d, want 3 and 3", len(quiet), len(loud))
+	}
+	if quiet[0].Strength < 0.85 || loud[0].Strength > 0.3 {
+		t.Errorf("strength %v alone, %v among busy wallets; want ≥ 0.85 and ≤ 0.3", quiet[0].Strength, loud[0].Strength)
+	}
+	if !strings.Contains(loud[0].Evidence, "3 wallets, 9% of their 30d-window trades inside the ring") {
+		t.Errorf("evidence %q does not state the share (6 of 66 trades)", loud[0].Evidence)
+	}
+}

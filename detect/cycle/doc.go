@@ -16,14 +16,21 @@
 // legs of the ring; the purchase that brought the token in and the sale that
 // takes it out are not on the cycle.
 //
-// Strength in (0,1] is 0.3 + 0.45·c + 0.15·f + 0.1·r where c is the mean,
-// over the ring's wallets, of (ring size − 1) / distinct counterparties of
-// the wallet over the whole input (graph_partners), f = 1 − span/window is
-// how fast the ring closed, and r is 1 when a leg repeats (the same ordered
-// pair traded twice in the window). An honest trader who buys back a token
-// he sold, through strangers with many counterparties, scores low; a closed
-// ring that trades only within itself scores near 1. Collection rings (legs
-// on different tokens) are scaled by 0.9.
+// Strength in [0,1] is Surprise(c)·(0.55 + 0.35·f + 0.1·r), after a stated
+// chance model. c is the share of the ring's wallets' trading in the
+// detector's window [start, start+width) that is the ring: with inside(w)
+// the ring's rows wallet w is a party of and total(w) all of w's rows in
+// the window, over every token and collection (graph.ActivityTable, read
+// from the rows inside the window only), c = Σ inside(w) / Σ total(w).
+// Surprise(c) = min(1, 2c) (graph.Surprise): wallets that do half or more
+// of their window's trading inside the ring are a closed group; four dealers
+// who close a loop once among hundreds of trades each are what chance
+// produces among busy wallets, and score near 0. f = 1 − span/window is how
+// fast the ring closed, and r is 1 when a leg repeats (the same ordered pair
+// traded twice in the window). Collection rings (legs on different tokens)
+// are scaled by 0.9. The evidence states c ("3 wallets, 93% of their
+// 30d-window trades inside the ring") and starts the ring at its smallest
+// address, so it does not depend on the order wallets were first seen in.
 //
 // ERC-20 tokens use window_fungible (default 1d) instead of window: organic
 // swaps among many wallets close loops over weeks, while fungible churn

@@ -1,7 +1,9 @@
 package farming
 
 import (
+	"bytes"
 	"cmp"
+	"math"
 	"slices"
 	"strconv"
 
@@ -29,15 +31,20 @@ var Detector = &detect.Detector{
 Per platform, in sliding windows: wallets are linked when they traded at
 least min_pair_tokens distinct tokens with each other; a linked group of
 min_wallets..max_wallets wallets that moved at least min_tokens distinct tokens
-among themselves has its internal trades flagged.`,
-	Params: []*detect.Param{paramWindow, paramMinWallets, paramMaxWallets, paramMinTokens, paramMinPairTokens},
-	Run:    run,
-	// Sliding windows [k·window/2, k·window/2 + window) on a fixed grid: a
-	// row's groups and shares lie within window of it.
-	Reach: func(p detect.ParamReader) (int64, bool) { w := p.Duration(paramWindow); return w, w > 0 },
+among themselves has its internal trades flagged. Only trades inside a
+marketplace's rewarded trading-reward program count (the built-in list,
+--reward-programs, --no-default-reward-programs). Strength min(1, 2s)·(0.6 +
+0.4·min(1, n/(2·min_tokens))), s the share of the members' trades in the
+window (every asset and marketplace) that stay inside the group.`,
+	Params: params,
+	Run:    func(pass *detect.Pass) (any, error) { return nil, scan(pass, false) },
+	Reach:  reach,
 }
 
 type config struct {
+	// outside selects dense_group: the rows outside every rewarded
+	// program, platform or not, instead of the rows inside one.
+	outside                  bool
 	window                   int64
 	minWallets, maxWallets   int
 	minTokens, minPairTokens int
@@ -46,32 +53,62 @@ type config struct {
 // item is one sliding window of one platform: positions (increasing) of
 // the layout.
 type item struct {
-	pos  []int32
-	plat int32 // index in layout.plats
+	pos   []int32
+	start int64 // the window is [start, start+width)
+	plat  int32 // index in layout.plats
 }
 
-func run(pass *detect.Pass) (any, error) {
+// params are the parameters of both detectors.
+var params = []*detect.Param{paramWindow, paramMinWallets, paramMaxWallets, paramMinTokens, paramMinPairTokens}
+
+// reach is both detectors' Reach: sliding windows [k·window/2,
+// k·window/2 + window) on a fixed grid, so a row's groups and shares lie
+// within window of it.
+func reach(p detect.ParamReader) (int64, bool) { w := p.Duration(paramWindow); return w, w > 0 }
+
+// DenseGroup is reward_farming's scan over the NFT trades outside every
+// rewarded program (and those without a platform): a small group passing
+// many tokens among itself where no rewards were paid is weaker evidence,
+// weighed under its own name.
+var DenseGroup = &detect.Detector{
+	Name: "dense_group",
+	Doc: `a few wallets passing many different NFTs among themselves where no trading rewards were paid
+
+The reward_farming scan (same parameters, same strength) over the NFT trades
+outside every rewarded program, per platform, trades without a platform
+forming one more platform. Weaker evidence than reward_farming: there was
+no reward to farm, but a closed group trading many tokens among itself is
+still what wash trading looks like.`,
+	Params: params,
+	Run:    func(pass *detect.Pass) (any, error) { return nil, scan(pass, true) },
+	Reach:  reach,
+}
+
+// scan runs reward_farming (outside false) or dense_group.
+func scan(pass *detect.Pass, outside bool) error {
 	cfg := config{
+		outside:       outside,
 		window:        pass.Duration(paramWindow),
 		minWallets:    max(pass.Int(paramMinWallets), 2),
 		maxWallets:    pass.Int(paramMaxWallets),
 		minTokens:     max(pass.Int(paramMinTokens), 1),
 		minPairTokens: max(pass.Int(paramMinPairTokens), 1),
 	}
-	return nil, scanAll(pass, cfg, pass.Report)
+	return scanAll(pass, cfg, pass.Report)
 }
 
 // scanAll lays out the platforms, cuts their windows and scans them on
 // every core, reporting findings through report (called from several
 // goroutines).
 func scanAll(pass *detect.Pass, cfg config, report func(int32, float64, string)) error {
-	lay, err := newLayout(pass)
+	lay, err := newLayout(pass, cfg.outside)
 	if err != nil {
 		return err
 	}
 	items := lay.items(cfg.window)
+	act := graph.ActivityOf(pass)
 	return detect.Parallel(pass.Context, len(items), 0, func() func(int) error {
-		s := &scanner{report: report, t: pass.Features.T, lay: lay, cfg: cfg}
+		s := &scanner{report: report, t: pass.Features.T, lay: lay, cfg: cfg, act: act}
 		return func(i int) error {
 			s.scan(items[i])
 			return nil
@@ -99,8 +136,9 @@ type layout struct {
 
 // lplat is one platform of a layout.
 type lplat struct {
-	lo, hi   int32 // positions
-	wallets  int   // local wallet ids are 1..wallets
+	lo, hi   int32    // positions
+	wallets  int      // local wallet ids are 1..wallets
+	ids      []uint32 // local id − 1 → wallet id
 	platform uint32
 	name     string
 }
@@ -110,20 +148,26 @@ type lplat struct {
 // wallet renumbering. Time O(rows + platforms) plus O(n log D) per
 // platform of n rows and D wallets (O(n + D) when graph.SortDistinct
 // applies).
-func newLayout(pass *detect.Pass) (*layout, error) {
+func newLayout(pass *detect.Pass, outside bool) (*layout, error) {
 	f := pass.Features
 	t := f.T
 	// Rewards are paid by a marketplace: a row without a platform cannot be
-	// attributed to one, so it never forms a farming group.
+	// attributed to one, so it never forms a farming group, nor does a row
+	// of a marketplace that paid no rewards at its time.
+	progs := pass.RewardPrograms
+	if progs == nil {
+		progs = &detect.RewardPrograms{List: DefaultPrograms()}
+	}
+	paid := newRewarded(t, progs.List)
 	np := t.Platforms.Len()
-	// plat[i] is the platform of the i-th row in canonical order, or 0
+	// plat[i] is 1 + the platform of the i-th row in canonical order, or 0
 	// when the row cannot be part of a group.
 	plat := make([]uint32, len(f.Order))
 	end := make([]int32, np+1) // rows of platform p: positions end[p]:end[p+1]
 	for i, r := range f.Order {
-		if keep(f, r) {
+		if ok := keep(f, r); ok && (t.Platform[r] != 0 && paid.at(t, r)) != outside {
 			p := t.Platform[r]
-			plat[i] = p
+			plat[i] = p + 1
 			end[p+1]++
 		}
 	}
@@ -132,10 +176,11 @@ func newLayout(pass *detect.Pass) (*layout, error) {
 	}
 	n := int(end[np])
 	lay := &layout{rows: make([]int32, n), time: make([]int64, n), asset: make([]uint32, n), from: make([]uint32, n), to: make([]uint32, n)}
-	for j, p := range plat {
-		if p == 0 {
+	for j, p1 := range plat {
+		if p1 == 0 {
 			continue
 		}
+		p := p1 - 1
 		r := f.Order[j]
 		i := end[p]
 		end[p]++
@@ -151,15 +196,16 @@ func newLayout(pass *detect.Pass) (*layout, error) {
 	}
 	err := graph.RenumberRanges(pass.Context, lay.from, lay.to, t.Addrs.Len()+1, len(lay.plats),
 		func(i int) (int32, int32) { return lay.plats[i].lo, lay.plats[i].hi },
-		func(i int, ids []uint32) { lay.plats[i].wallets = len(ids) })
+		func(i int, ids []uint32) { lay.plats[i].wallets, lay.plats[i].ids = len(ids), slices.Clone(ids) })
 	return lay, err
 }
 
-// keep reports whether row r can be part of a farming group: an NFT row
-// with a platform and two known, different parties.
+// keep reports whether row r can be part of a group: an NFT row with two
+// known, different parties (reward_farming also needs a platform whose
+// program covers the row; dense_group takes the others).
 func keep(f *features.Set, r int32) bool {
 	t := f.T
-	return t.Platform[r] != 0 && t.Standard[r] != datasets.ERC20 && f.Seller[r] != features.NoWallet && f.Buyer[r] != features.NoWallet && f.Seller[r] != f.Buyer[r]
+	return t.Standard[r] != datasets.ERC20 && f.Seller[r] != features.NoWallet && f.Buyer[r] != features.NoWallet && f.Seller[r] != f.Buyer[r]
 }
 
 // items returns the windows to scan: per platform, the sliding windows of
@@ -175,7 +221,7 @@ func (lay *layout) items(width int64) []item {
 		pos := iota[pl.lo:pl.hi]
 		for _, sp := range graph.SlidingAll(pos, lay.time, width, width/2) {
 			if sp.Hi-sp.Lo >= 2 {
-				items = append(items, item{pos[sp.Lo:sp.Hi], int32(pi)})
+				items = append(items, item{pos[sp.Lo:sp.Hi], sp.Start, int32(pi)})
 			}
 		}
 	}
@@ -188,6 +234,7 @@ type scanner struct {
 	t      *datasets.Trades
 	lay    *layout
 	cfg    config
+	act    *graph.ActivityTable
 	b      graph.Builder
 	parent []int32
 	size   []int32
@@ -197,6 +244,8 @@ type scanner struct {
 	pos    []int32
 	rev    []int32 // arc → reverse arc or -1
 	buf    []byte
+	wids   []uint32 // the group's wallet ids, ascending by address
+	win    []int32  // their rows inside the group
 	// rootOf is each local wallet's root; members holds the wallets of each
 	// group, ascending, ending at start[root].
 	rootOf, start, members []int32
@@ -371,15 +420,24 @@ func (s *scanner) scan(it item) {
 
 // group reports the rows among members (local wallets of one group,
 // ascending) when they traded enough distinct tokens.
+//
+// Chance model: s = Σ inside(w) / Σ total(w) over the members, inside(w)
+// the member's rows inside the group in the window and total(w) all its
+// rows in the window [start, start+window) over every asset and marketplace
+// (graph.ActivityTable); strength = Surprise(s)·(0.6 + 0.4·min(1,
+// n/(2·min_tokens))) for n distinct tokens. The evidence names the members
+// in ascending address order.
 func (s *scanner) group(it item, g *graph.Graph, root int32, members []int32) {
 	lay := s.lay
+	pl := &lay.plats[it.plat]
 	size := len(members)
 	s.tokens = s.tokens[:0]
 	s.pos = s.pos[:0]
-	var share float64
+	s.wids, s.win = s.wids[:0], s.win[:0]
 	lo, hi := int64(1<<62), int64(-1<<62)
 	for _, u := range members {
-		share += float64(s.inside[u]) / float64(max(s.total[u], 1))
+		s.wids = append(s.wids, pl.ids[g.ID(u)-1])
+		s.win = append(s.win, s.inside[u])
 		a, b := g.Out(u)
 		for k := a; k < b; k++ {
 			if s.rootOf[g.ArcTo(k)] != root {
@@ -397,17 +455,41 @@ func (s *scanner) group(it item, g *graph.Graph, root int32, members []int32) {
 	if nt < s.cfg.minTokens {
 		return
 	}
-	share /= float64(size)
-	strength := 0.3 + 0.4*share + 0.3*min(1, float64(nt)/float64(2*s.cfg.minTokens))
-	// "%d wallets traded %d tokens among themselves on %s within %s"
-	// without fmt.
+	t0, t1 := it.start, it.start+s.cfg.window
+	if s.cfg.window <= 0 { // one window over everything
+		t0, t1 = math.MinInt64, math.MaxInt64
+	}
+	share := s.act.Share(s.wids, s.win, t0, t1)
+	strength := graph.Surprise(share) * (0.6 + 0.4*min(1, float64(nt)/float64(2*s.cfg.minTokens)))
+	addrs := s.t.Addrs
+	slices.SortFunc(s.wids, func(a, b uint32) int {
+		x, y := addrs.Addr(datasets.AddrID(a)), addrs.Addr(datasets.AddrID(b))
+		return bytes.Compare(x[:], y[:])
+	})
+	// "%d wallets (0x…, 0x…) traded %d tokens among themselves on %s
+	// within %s; …" without fmt.
 	b := strconv.AppendInt(s.buf[:0], int64(size), 10)
-	b = append(b, " wallets traded "...)
+	b = append(b, " wallets ("...)
+	for i, w := range s.wids {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		a := addrs.Addr(datasets.AddrID(w))
+		b = datasets.AppendHex(b, a[:])
+	}
+	b = append(b, ") traded "...)
 	b = strconv.AppendInt(b, int64(nt), 10)
-	b = append(b, " tokens among themselves on "...)
-	b = append(b, lay.plats[it.plat].name...)
+	b = append(b, " tokens among themselves"...)
+	if pl.name != "" {
+		b = append(b, " on "...)
+		b = append(b, pl.name...)
+	}
 	b = append(b, " within "...)
 	b = append(b, graph.Human(hi-lo)...)
+	if s.cfg.outside {
+		b = append(b, ", outside any reward program"...)
+	}
+	b = graph.AppendShare(b, size, share, s.cfg.window, "group")
 	s.buf = b
 	ev := string(b)
 	for _, p := range s.pos {

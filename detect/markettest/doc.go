@@ -29,7 +29,18 @@
 //     and Newman (2009) to minimise the Kolmogorov–Smirnov distance between
 //     the empirical and fitted tails, over up to 100 candidate x_min (sample
 //     quantiles up to the 90th) with at least MinTail points above.
-//     Authentic exchanges show ζ in the Pareto–Lévy range 1 < ζ < 2.
+//     Cong et al. read ζ in the Pareto–Lévy range 1 < ζ < 2 as authentic;
+//     Aloosh & Li (Management Science 2024), with Mt. Gox ground truth,
+//     found that tail tests point the wrong way, so the fit is reported as
+//     a description of the size distribution with no verdict.
+//
+// Direction, after Aloosh & Li: Benford conformity and clustering at round
+// sizes separate authentic from fabricated volume (fabricated volume
+// conforms less and clusters less), so a scope that fails them is
+// suspicious. Falk, Tsoukalas & Zhang (2023) found that the round-size
+// share differs by marketplace (listing interfaces and bid tools round
+// differently), so compare a collection's round share with its
+// marketplace's (the marketplaces list), not with the universal p₀.
 //
 // A scope with fewer than MinSales sales is skipped and counted; the report
 // says so. Lists are ordered by key (collections by contract address then

@@ -78,14 +78,18 @@ type Round struct {
 	Clustering bool    `json:"clustering"` // p < 0.01
 }
 
-// PowerLaw is the tail fit.
+// PowerLaw is the tail fit. It is descriptive only: it carries no
+// verdict. Aloosh & Li (Management Science 2024), with the Mt. Gox ledger
+// as ground truth, found that power-law tail tests point the wrong way
+// (the exchange's wash-inflated volume fitted the Pareto–Lévy range at
+// least as well as its authentic volume), so washscan no longer reports
+// 1 < ζ < 2 as a sign of authentic trading.
 type PowerLaw struct {
-	Xmin       float64 `json:"xmin"`
-	NTail      int     `json:"n_tail"`
-	Zeta       float64 `json:"zeta"`    // tail exponent of P(X > x)
-	StdErr     float64 `json:"std_err"` // ζ/√n_tail
-	KS         float64 `json:"ks"`
-	ParetoLevy bool    `json:"pareto_levy"` // 1 < ζ < 2
+	Xmin   float64 `json:"xmin"`
+	NTail  int     `json:"n_tail"`
+	Zeta   float64 `json:"zeta"`    // tail exponent of P(X > x)
+	StdErr float64 `json:"std_err"` // ζ/√n_tail
+	KS     float64 `json:"ks"`
 }
 
 // Run tests the sales (price > 0, native currency) of set. Time O(N) for
@@ -651,7 +655,6 @@ func (best *PowerLaw) finish() *PowerLaw {
 		return nil
 	}
 	best.StdErr = round6(best.Zeta / math.Sqrt(float64(best.NTail)))
-	best.ParetoLevy = best.Zeta > 1 && best.Zeta < 2
 	best.Zeta, best.KS = round6(best.Zeta), round6(best.KS)
 	return best
 }

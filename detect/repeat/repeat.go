@@ -7,6 +7,7 @@ import (
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/detect/graph"
 	"github.com/washscan/washscan/features"
 )
 
@@ -24,7 +25,8 @@ var Detector = &detect.Detector{
 A buy is flagged when some window of that length starting at an earlier buy
 of the wallet holds min_count or more of its buys of the token (a sale: ending
 at a later sale); strength 1 − 2^−(c − min_count + 1) for the most, c, such a
-window holds. Reach: window.`,
+window holds, times min(1, 2s), s the share of the wallet's trades (every
+asset) in that window that are the burst's. Reach: window.`,
 	Params: []*detect.Param{paramMinCount, paramWindow},
 	Run:    run,
 	// A row's flag and strength read the wallet's trades of the token
@@ -38,10 +40,12 @@ func run(p *detect.Pass) (any, error) {
 	minCount := max(2, p.Int(paramMinCount))
 	window := p.Duration(paramWindow)
 	trades := f.Trades()
+	act := graph.ActivityOf(p)
 	var (
 		keys []uint64
 		pos  []int32
 		size []int32
+		from []int64
 	)
 	for a := 0; a < t.Assets.Len(); a++ {
 		if a%4096 == 0 && p.Context.Err() != nil {
@@ -78,8 +82,8 @@ func run(p *detect.Pass) (any, error) {
 					for _, k := range keys[i:j] {
 						pos = append(pos, int32(uint32(k)))
 					}
-					size = bursts(tr, pos, window, side, size)
-					report(p, rows, tr, pos, size, side, minCount, window)
+					size, from = bursts(tr, pos, window, side, size, from)
+					report(p, act, rows, tr, pos, size, from, side, minCount, window)
 				}
 				i = j
 			}
@@ -93,11 +97,13 @@ func run(p *detect.Pass) (any, error) {
 // (buys) the most positions that a window [t_j, t_j + window] starting at
 // an earlier position j < k holds, for side 1 (sales) the most that a
 // window [t_e − window, t_e] ending at a later position e > k holds; 0
-// when there is no such window. Every window reaches only window from k.
-// Two pointers and a monotonic deque: O(len(pos)).
-func bursts(tr []features.Trade, pos []int32, window int64, side int, size []int32) []int32 {
+// when there is no such window. from[k] is the start of the fullest such
+// window (it spans [from[k], from[k] + window]). Every window reaches only
+// window from k. Two pointers and a monotonic deque: O(len(pos)).
+func bursts(tr []features.Trade, pos []int32, window int64, side int, size []int32, from []int64) ([]int32, []int64) {
 	n := len(pos)
 	size = slices.Grow(size[:0], n)[:n]
+	from = slices.Grow(from[:0], n)[:n]
 	at := func(k int) int64 { // time of the k-th position in scan order
 		if side == 1 {
 			return -tr[pos[n-1-k]].Time // sales: scan backwards
@@ -135,28 +141,43 @@ func bursts(tr []features.Trade, pos []int32, window int64, side int, size []int
 		if side == 1 {
 			out = n - 1 - k
 		}
-		size[out] = 0
+		size[out], from[out] = 0, 0
 		if len(dq) > 0 {
 			size[out] = cnt[dq[0]]
+			if side == 1 { // the window ends at the sale dq[0] of the scan
+				from[out] = -at(int(dq[0])) - window
+			} else {
+				from[out] = at(int(dq[0]))
+			}
 		}
 	}
-	return size
+	return size, from
 }
 
 // report flags the positions whose burst size reaches minCount. rows and
 // tr are the asset's rows and trades by position.
-func report(p *detect.Pass, rows []int32, tr []features.Trade, pos []int32, size []int32, side, minCount int, window int64) {
+//
+// Chance model: s is the share of the wallet's trades (every asset) in the
+// burst window [from, from + window] that are the burst's 2c − 1 (the
+// token's c arrivals and the departures between them); the strength
+// (1 − 2^−(c − min_count + 1)) is scaled by Surprise(s) = min(1, 2s): a
+// dealer whose token comes back by chance among hundreds of trades is weak
+// evidence.
+func report(p *detect.Pass, act *graph.ActivityTable, rows []int32, tr []features.Trade, pos []int32, size []int32, from []int64, side, minCount int, window int64) {
 	t := p.Features.T
 	for k, c := range size {
 		if int(c) < minCount {
 			continue
 		}
-		strength := 1 - math.Exp2(-float64(int(c)-minCount+1))
 		w, verb := tr[pos[k]].Buyer, "bought"
 		if side == 1 {
 			w, verb = tr[pos[k]].Seller, "sold"
 		}
+		t0, t1 := from[k], from[k]+window+1
+		share := act.Share([]uint32{w}, []int32{2*c - 1}, t0, t1)
+		strength := (1 - math.Exp2(-float64(int(c)-minCount+1))) * graph.Surprise(share)
 		ev := fmt.Sprintf("%s %s token %s %d times within %s", t.Addrs.String(w), verb, t.Assets.TokenID[t.Asset[rows[pos[k]]]], c, durationText(window))
+		ev = string(graph.AppendShare([]byte(ev), 1, share, t1-t0, "burst"))
 		p.Report(rows[pos[k]], strength, ev)
 	}
 }

@@ -26,12 +26,16 @@
 // a trader who buys from a pool and sells the same amount back is not matched
 // with the pool.
 //
-// Strength in (0,1] is 0.25 + 0.35·c + 0.25·(1 − 1/√n) + 0.15·(1 − imb/m)
-// for n trades, imbalance imb = max |net|, and c the mean share of the
-// group's wallets' counterparties (graph_partners) that lie inside the group.
-// The evidence names the set's wallets and trades, its volume (the trades'
-// amounts for a token, their prices for a collection), the imbalance as a
-// percentage of the mean trade and the window.
+// Strength in [0,1] is Surprise(c)·(0.6 + 0.25·(1 − 1/√n) + 0.15·(1 −
+// imb/m)) for n trades, imbalance imb = max |net| and margin m, after a
+// stated chance model: c = Σ inside(w) / Σ total(w) over the set's wallets,
+// inside(w) the set's trades wallet w is a party of and total(w) all of
+// w's rows in the tumbling window (every token and collection,
+// graph.ActivityTable, from the rows inside the window only), and
+// Surprise(c) = min(1, 2c). Busy dealers whose item counts balance by
+// chance among many other trades score near 0; a set of wallets that
+// trade only among themselves scores fully. The evidence states c ("4
+// wallets, 100% of their 1d-window trades inside the set").
 //
 // Each token or collection is laid out once (a counting sort of the rows in
 // canonical order) in contiguous arrays of times and wallet ids renumbered

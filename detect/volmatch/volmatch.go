@@ -33,14 +33,15 @@ Per ERC-20 token and per NFT collection, in tumbling windows of
 window_short, window_mid and window_long: within each strongly connected
 component of the seller→buyer graph, the largest set of ≥ 2 wallets (found by
 removing the most unbalanced wallet until the rest balance) whose net
-positions all stay within margin × the mean trade amount. Flags its trades.`,
-	Requires: []*detect.Detector{graph.Partners, hubs.Detector},
+positions all stay within margin × the mean trade amount. Flags its trades,
+with strength scaled by min(1, 2c), c the share of the set's wallets' trades
+in the window (every asset) that are inside the set.`,
+	Requires: []*detect.Detector{hubs.Detector},
 	Params:   []*detect.Param{paramWindowShort, paramWindowMid, paramWindowLong, paramMargin, paramMaxComponent},
 	Run:      run,
 	// Tumbling windows on a fixed grid (multiples of each width from the
-	// epoch): a row's component lies in its windows, the longest width
-	// from it. graph_partners, which the strength reads, has no bound
-	// (until its window-local replacement).
+	// epoch): a row's component, and the activity its chance factor reads,
+	// lie in its windows, the longest width from it.
 	Reach: func(p detect.ParamReader) (int64, bool) {
 		return max(p.Duration(paramWindowShort), p.Duration(paramWindowMid), p.Duration(paramWindowLong)), true
 	},
@@ -62,10 +63,7 @@ type item struct {
 func run(pass *detect.Pass) (any, error) {
 	f := pass.Features
 	cfg := config{margin: max(pass.Float(paramMargin), 0), maxComp: max(pass.Int(paramMaxComponent), 2)}
-	partners, _ := pass.ResultOf[graph.Partners].(*graph.PartnerTable)
-	if partners == nil {
-		partners = graph.ComputePartners(f.Seller, f.Buyer, f.T.Addrs.Len())
-	}
+	activity := graph.ActivityOf(pass)
 	var widths []int64
 	for _, q := range []*detect.Param{paramWindowShort, paramWindowMid, paramWindowLong} {
 		if w := pass.Duration(q); w > 0 {
@@ -74,13 +72,13 @@ func run(pass *detect.Pass) (any, error) {
 	}
 	tbl, _ := pass.ResultOf[hubs.Detector].(*hubs.Table)
 	seller, buyer := tbl.Columns(f)
-	return nil, scanLevels(pass, cfg, partners, widths, seller, buyer, pass.Report)
+	return nil, scanLevels(pass, cfg, activity, widths, seller, buyer, pass.Report)
 }
 
 // scanLevels tests the tumbling windows of every width over the wallet
 // columns seller and buyer, reporting the rows of matching sets through
 // report (called from several goroutines).
-func scanLevels(pass *detect.Pass, cfg config, partners *graph.PartnerTable, widths []int64, seller, buyer []uint32, report func(int32, float64, string)) error {
+func scanLevels(pass *detect.Pass, cfg config, activity *graph.ActivityTable, widths []int64, seller, buyer []uint32, report func(int32, float64, string)) error {
 	if len(widths) == 0 {
 		return pass.Context.Err()
 	}
@@ -128,7 +126,7 @@ func scanLevels(pass *detect.Pass, cfg config, partners *graph.PartnerTable, wid
 		}
 		items := levelItems(lay, iota, w, parent)
 		if err := scanAll(pass, items, keep, func() *scanner {
-			return &scanner{pass: pass, report: report, f: pass.Features, partners: partners, cfg: cfg, lay: lay, human: graph.Human(w)}
+			return &scanner{pass: pass, report: report, f: pass.Features, activity: activity, cfg: cfg, lay: lay, width: w, human: graph.Human(w)}
 		}); err != nil {
 			return err
 		}
@@ -267,13 +265,16 @@ type scanner struct {
 	pass     *detect.Pass
 	report   func(row int32, strength float64, evidence string) // pass.Report
 	f        *features.Set
-	partners *graph.PartnerTable
+	activity *graph.ActivityTable
 	cfg      config
 	b        graph.Builder
 	ws       graph.Workspace
 	lay      *layout
+	width    int64
 	human    string // graph.Human(width)
 	buf      []byte
+	wallets  []uint32 // the matched set's wallets (flag)
+	inside   []int32  // and their trades inside it
 
 	// keep, if not nil, marks the positions whose arcs lie inside a
 	// component.
@@ -522,22 +523,46 @@ func (s *scanner) component(it item, g *graph.Graph, comp []int32, c int32, m []
 	}
 }
 
+// flag reports the trades of the matched set (the live wallets of
+// component c).
+//
+// Chance model: with inside(w) the set's trades wallet w is a party of and
+// total(w) all of w's rows in the window [start, start+width) (every token
+// and collection, graph.ActivityTable), c = mean over the set's wallets of
+// inside(w)/total(w): wallets that trade only inside the set score 1, busy
+// dealers whose positions happen to balance among many other trades
+// score near 0. Strength = Surprise(c) · (0.6 + 0.25·(1 − 1/√n) +
+// 0.15·(1 − imb/m)) for n trades, imbalance imb and margin m.
 func (s *scanner) flag(it item, g *graph.Graph, comp []int32, c int32, m []int32, live, trades int, total, imb, mean float64) {
 	t := s.f.T
 	lay := s.lay
 	ids := lay.groups[it.group].ids
-	var conc float64
+	s.wallets, s.inside = s.wallets[:0], s.inside[:0]
 	for _, u := range m {
-		if s.alive[u] {
-			conc += s.partners.Concentration(ids[g.ID(u)-1], live)
+		if !s.alive[u] {
+			continue
 		}
+		in := 0
+		lo, hi := g.Out(u)
+		for k := lo; k < hi; k++ {
+			if s.internal(g, comp, c, k) {
+				in += len(g.ArcRows(k))
+			}
+		}
+		for _, k := range g.In(u) {
+			if s.internal(g, comp, c, k) {
+				in += len(g.ArcRows(k))
+			}
+		}
+		s.wallets = append(s.wallets, ids[g.ID(u)-1])
+		s.inside = append(s.inside, int32(in))
 	}
-	conc /= float64(live)
+	conc := s.activity.Share(s.wallets, s.inside, it.start, it.start+s.width)
 	tight := 1.0
 	if lim := s.cfg.margin * mean; lim > 0 {
 		tight = 1 - imb/lim
 	}
-	strength := 0.25 + 0.35*conc + 0.25*(1-1/math.Sqrt(float64(trades))) + 0.15*max(0, min(1, tight))
+	strength := graph.Surprise(conc) * (0.6 + 0.25*(1-1/math.Sqrt(float64(trades))) + 0.15*max(0, min(1, tight)))
 	volume := total
 	if !lay.groups[it.group].fungible {
 		volume = 0
@@ -572,6 +597,7 @@ func (s *scanner) flag(it item, g *graph.Graph, comp []int32, c int32, m []int32
 	b = append(b, s.human...)
 	b = append(b, " window from "...)
 	b = time.Unix(it.start, 0).UTC().AppendFormat(b, time.RFC3339)
+	b = graph.AppendShare(b, live, conc, s.width, "set")
 	s.buf = b
 	ev := string(b)
 	for _, u := range m {

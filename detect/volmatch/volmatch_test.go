@@ -96,7 +96,8 @@ func TestEvidence(t *testing.T) {
 	}
 	// Normalization keeps, per row, the strongest finding; all windows give
 	// the same strength here, so the smallest evidence (1d < 1h < 7d) wins.
-	want := "4 wallets, 4 trades, volume 1600 matched within 0.0% in 1d window from 2022-06-30T00:00:00Z"
+	// The four wallets trade only inside the set: 100% of their trading.
+	want := "4 wallets, 4 trades, volume 1600 matched within 0.0% in 1d window from 2022-06-30T00:00:00Z; 4 wallets, 100% of their 1d-window trades inside the set"
 	if fs[0].Evidence != want {
 		t.Errorf("evidence %q, want %q", fs[0].Evidence, want)
 	}

@@ -202,3 +202,26 @@ func Bench(b *testing.B, d *detect.Detector) {
 	}
 	b.ReportMetric(float64(benchMark.Len())*float64(b.N)/b.Elapsed().Seconds(), "trades/s")
 }
+
+// WindowShare is graph.ActivityTable.Share written plainly: every row of f
+// is read to count each wallet's rows (seller or buyer, a self-trade once)
+// with time in [t0, t1). The reference tests of the graph detectors score
+// with it.
+func WindowShare(f *features.Set, wallets []uint32, inside []int32, t0, t1 int64) float64 {
+	var in, tot float64
+	for i, w := range wallets {
+		n := 0
+		for r := 0; r < f.N; r++ {
+			if tm := f.T.Time[r]; tm >= t0 && tm < t1 && w != features.NoWallet && (f.Seller[r] == w || f.Buyer[r] == w) {
+				n++
+			}
+		}
+		x := int(inside[i])
+		in += float64(x)
+		tot += float64(max(n, x, 1))
+	}
+	if tot == 0 {
+		return 0
+	}
+	return in / tot
+}
