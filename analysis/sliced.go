@@ -85,7 +85,7 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 	if err != nil {
 		return nil, nil, err
 	}
-	if opt.Flags != "" && report.FormatOf(opt.Flags) != "csv" {
+	if opt.Flags != "" && report.FormatOf(opt.Flags) != ".csv" {
 		return nil, nil, optionErr("--flags", "%s: an out-of-core run writes .csv flags", opt.Flags)
 	}
 	if len(opt.Input.Trades) == 0 || slices.Contains(opt.Input.Trades, "-") {
@@ -193,7 +193,7 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 		}
 		if fw != nil && len(r.Own) > 0 {
 			var b bytes.Buffer
-			if err := report.WriteTo(&b, "csv", sl.Subset(r.Own), r.Scores.Subset(r.Own), report.Options{Threshold: opt.Threshold}); err != nil {
+			if err := report.WriteTo(&b, ".csv", sl.Subset(r.Own), r.Scores.Subset(r.Own), report.Options{Threshold: opt.Threshold}); err != nil {
 				return nil, nil, err
 			}
 			out := b.Bytes()
