@@ -266,6 +266,11 @@ func analyze(ctx context.Context, t *datasets.Trades, s Settings, afterDetect fu
 	return r, nil
 }
 
+// Check checks s as Analyze and Run do before any work (a nil Config
+// becomes the default preset's), for callers that check a command line
+// before handing s to workers (washscan-beam).
+func (s *Settings) Check() error { return checkSettings(s) }
+
 func checkSettings(s *Settings) error {
 	if s.Config == nil {
 		c, err := Resolve(ConfigSpec{})

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strings"
 
 	"golang.org/x/term"
 
@@ -85,17 +84,5 @@ func (c *configFlags) spec(preset, weights, weightsOption string) analysis.Confi
 	return analysis.ConfigSpec{Preset: preset, Config: c.config, Params: c.params, Weights: weights, WeightsOption: weightsOption}
 }
 
-// paramFlag collects --param settings: repeatable, each a comma list of
-// detector.name=value.
-type paramFlag []string
-
-func (p *paramFlag) String() string { return strings.Join(*p, ",") }
-func (p *paramFlag) Set(s string) error {
-	for _, part := range strings.Split(s, ",") {
-		if _, _, err := analysis.ParseParam(part); err != nil {
-			return err
-		}
-		*p = append(*p, part)
-	}
-	return nil
-}
+// paramFlag collects --param settings (analysis.ParamFlag).
+type paramFlag = analysis.ParamFlag
