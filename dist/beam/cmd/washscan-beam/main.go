@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -38,7 +39,15 @@ type signalError struct {
 func (e *signalError) Error() string { return e.msg }
 func (e *signalError) ExitCode() int { return e.code }
 
+// exitCode is the process's exit status, set by run.
+var exitCode int
+
 func main() {
+	run()
+	os.Exit(exitCode)
+}
+
+func run() {
 	var (
 		j       washbeam.Job
 		trades  analysis.ListFlag
@@ -77,7 +86,8 @@ func main() {
 	beam.Init() // a worker started by a runner runs here and exits
 	if fs.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "washscan-beam: unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
-		os.Exit(washbeam.ExitUsage)
+		exitCode = washbeam.ExitUsage
+		return
 	}
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(50) // as washscan's main (cmd/washscan)
@@ -101,10 +111,18 @@ func main() {
 			}
 		}
 	}()
+	// WASHSCAN_CPUPROFILE=FILE writes a CPU profile of the run, workers
+	// included on Prism (as for washscan; not part of the interface).
+	if path := os.Getenv("WASHSCAN_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
+			defer f.Close()
+			defer pprof.StopCPUProfile()
+		}
+	}
 	err := washbeam.Run(ctx, j, beamx.Run, os.Stdout)
 	signal.Stop(sigs)
 	if err == nil {
-		os.Exit(washbeam.ExitOK)
+		return
 	}
 	code := washbeam.ExitCode(err)
 	fmt.Fprintf(os.Stderr, "washscan-beam: %v\n", err)
@@ -112,5 +130,5 @@ func main() {
 	if code == washbeam.ExitUsage && errors.As(err, &oe) {
 		fmt.Fprintln(os.Stderr, "run 'washscan-beam -help' for usage")
 	}
-	os.Exit(code)
+	exitCode = code
 }
