@@ -54,6 +54,10 @@ type Input struct {
 	// Load are the loader's options, side tables (Funders, Allow,
 	// DenyFunders) included.
 	Load datasets.LoadOptions
+	// Files, when not nil, are the trade files to read instead of the
+	// expansion of Trades (analyze --state: the state's copies, then the
+	// new files), each with its partition columns.
+	Files []datasets.InputFile
 	// Rejects is the file for rows rejected under Load.SkipBadRows;
 	// "" means DefaultRejects. Load sets Load.OnReject itself.
 	Rejects string
@@ -118,9 +122,12 @@ func Load(ctx context.Context, in Input, outs *Outputs) (*datasets.Trades, error
 	}
 	var t *datasets.Trades
 	var err error
-	if len(in.Trades) == 0 {
+	switch {
+	case in.Files != nil:
+		t, err = datasets.LoadInputs(in.Files, opt)
+	case len(in.Trades) == 0:
 		t, err = sample.Load(opt)
-	} else {
+	default:
 		t, err = datasets.Load(in.Trades, opt)
 	}
 	if err == nil && rej != nil {
@@ -248,13 +255,7 @@ func analyze(ctx context.Context, t *datasets.Trades, s Settings, afterDetect fu
 			return nil, err
 		}
 	}
-	mopt.Provenance = metrics.Provenance{
-		Version:   s.Version,
-		Preset:    s.Config.Preset.Name,
-		Threshold: s.Threshold,
-		Weights:   s.Config.WeightsSource(),
-		Params:    s.Config.Params.Values(s.Config.Preset.Detectors),
-	}
+	mopt.Provenance = provenance(&s)
 	r.Tests = <-testsDone
 	mopt.Tests = r.Tests
 	s.stage("market_tests")
@@ -308,6 +309,12 @@ type Options struct {
 	Extra []Output
 	// Stdout receives the output named "-" (nil: os.Stdout).
 	Stdout io.Writer
+	// State is the state directory of an incremental run (analyze --state,
+	// see state.go); "" runs alone. Flags then holds the new rows and the
+	// earlier rows whose score changed.
+	State string
+	// Notice receives notices such as a known file skipped (nil: none).
+	Notice io.Writer
 }
 
 // Run checks the options and output paths, loads, analyzes and commits the
@@ -337,20 +344,38 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if err := opt.Input.CheckPaths(opt.Input.OutputPaths(named...)); err != nil {
 		return nil, err
 	}
+	var st *state
+	if opt.State != "" {
+		var err error
+		if st, err = openState(&opt, opt.Notice); err != nil {
+			return nil, err
+		}
+		defer st.unlock()
+	}
 	outs := NewOutputs(ctx, opt.Stdout)
 	defer outs.Abort()
 	t, err := Load(ctx, opt.Input, outs)
 	if err != nil {
 		return nil, err
 	}
+	if st != nil {
+		if err := st.checkLoaded(t); err != nil {
+			return nil, err
+		}
+	}
 	opt.stage("load")
 	r, err := analyze(ctx, t, opt.Settings, func(r *Result) error {
 		if opt.Flags == "" {
 			return nil
 		}
+		ft, fsc := r.Trades, r.Scores
+		if st != nil { // the new rows and the changed ones
+			rows := st.changed(r.Scores)
+			ft, fsc = r.Trades.Subset(rows), subsetScores(r.Scores, rows)
+		}
 		// The flags are written while the metrics are computed.
 		return outs.Add("--flags", opt.Flags, func(w io.Writer) error {
-			return report.WriteTo(w, report.FormatOf(opt.Flags), r.Trades, r.Scores, opt.Threshold)
+			return report.WriteTo(w, report.FormatOf(opt.Flags), ft, fsc, opt.Threshold)
 		})
 	})
 	if err != nil {
@@ -368,6 +393,11 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	}
 	if err := outs.Commit(); err != nil {
 		return nil, err
+	}
+	if st != nil {
+		if err := st.commit(r.Trades, r.Scores, opt.Version); err != nil {
+			return r, err
+		}
 	}
 	opt.stage("write")
 	if ctx.Err() != nil { // arrived while the outputs were renamed into place

@@ -6,6 +6,21 @@ package datasets
 type Funders struct {
 	funder []AddrID // by wallet id; NoAddr = unknown
 	time   []int64  // by wallet id; 0 = not given
+	// fanout counts, by funder id, the wallets of the whole funders file
+	// it first-funded, those that do not trade included; nil when the
+	// table was built by Set alone.
+	fanout map[AddrID]int32
+}
+
+// FanOut returns how many wallets of the whole funders file funder
+// first-funded (whether they trade or not: a global side input, the same
+// for every time slice), and whether the count is known (it is for a
+// loaded funders file).
+func (f *Funders) FanOut(funder AddrID) (int32, bool) {
+	if f == nil || f.fanout == nil {
+		return 0, false
+	}
+	return f.fanout[funder], true
 }
 
 // NewFunders returns an empty funder table.

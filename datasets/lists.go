@@ -92,6 +92,7 @@ func loadFunders(op opener, name string, t *Trades) (*Funders, error) {
 			Err: fmt.Errorf("%w: the header has no %s column (want wallet,funder[,block_time])", ErrMissing, missing)}
 	}
 	f := NewFunders()
+	others := map[Address]firstFunder{}
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -136,6 +137,12 @@ func loadFunders(op opener, name string, t *Trades) (*Funders, error) {
 		}
 		wid, ok := t.Addrs.Lookup(w)
 		if !ok {
+			// A wallet that does not trade here still counts toward its
+			// funder's fan-out, under the same first-funder rule.
+			if old, seen := others[w]; seen && (ts == 0 || (old.time != 0 && old.time <= ts)) {
+				continue
+			}
+			others[w] = firstFunder{fu, ts}
 			continue
 		}
 		if old := f.Of(wid); old != NoAddr {
@@ -146,7 +153,26 @@ func loadFunders(op opener, name string, t *Trades) (*Funders, error) {
 		}
 		f.Set(wid, t.Addrs.Intern(fu), ts)
 	}
+	// Fan-out over the whole file: the wallets of the trades, then the
+	// others whose funder the trades know.
+	f.fanout = map[AddrID]int32{}
+	for w := range f.funder {
+		if fr := f.funder[w]; fr != NoAddr {
+			f.fanout[fr]++
+		}
+	}
+	for _, o := range others {
+		if id, ok := t.Addrs.Lookup(o.funder); ok {
+			f.fanout[id]++
+		}
+	}
 	return f, nil
+}
+
+// firstFunder is a wallet's first funder so far while a funders file is read.
+type firstFunder struct {
+	funder Address
+	time   int64
 }
 
 // csvErr turns an encoding/csv error into a RowError (or a FileError for I/O).

@@ -46,6 +46,16 @@ func Load(paths []string, opt LoadOptions) (*Trades, error) {
 	return load(osOpener{}, paths, opt)
 }
 
+// LoadInputs is Load of files already listed (ExpandInputs), each with its
+// partition columns: e.g. copies of trade files whose partition values were
+// recorded when they were first read (analyze --state).
+func LoadInputs(files []InputFile, opt LoadOptions) (*Trades, error) {
+	if files == nil {
+		files = []InputFile{}
+	}
+	return loadInputs(osOpener{}, nil, files, opt)
+}
+
 // LoadFS is Load reading from fsys (for example an embed.FS).
 func LoadFS(fsys fs.FS, names []string, opt LoadOptions) (*Trades, error) {
 	return load(fsOpener{fsys}, names, opt)
@@ -123,6 +133,11 @@ func fileErr(name string, err error) *FileError {
 const loadGCPercent = 10
 
 func load(op opener, names []string, opt LoadOptions) (*Trades, error) {
+	return loadInputs(op, names, nil, opt)
+}
+
+// loadInputs loads files, or when it is nil the expansion of names.
+func loadInputs(op opener, names []string, files []InputFile, opt LoadOptions) (*Trades, error) {
 	cfg, err := newLoadConfig(&opt)
 	if err != nil {
 		return nil, err
@@ -139,13 +154,15 @@ func load(op opener, names []string, opt LoadOptions) (*Trades, error) {
 	defer dropRows()
 	prog := newProgress(opt.Progress)
 	defer prog.finish()
-	files := make([]InputFile, len(names))
-	for i, name := range names {
-		files[i].Path = name
-	}
-	if _, isOS := op.(osOpener); isOS {
-		if files, err = ExpandInputs(names); err != nil {
-			return nil, err
+	if files == nil {
+		files = make([]InputFile, len(names))
+		for i, name := range names {
+			files[i].Path = name
+		}
+		if _, isOS := op.(osOpener); isOS {
+			if files, err = ExpandInputs(names); err != nil {
+				return nil, err
+			}
 		}
 	}
 	for i, in := range files {
@@ -167,6 +184,7 @@ func load(op opener, names []string, opt LoadOptions) (*Trades, error) {
 	if err := side.apply(b.t, &opt); err != nil {
 		return nil, err
 	}
+	b.t.SortAddrs()
 	return b.t, nil
 }
 

@@ -47,6 +47,64 @@ type Detector struct {
 	Run func(*Pass) (any, error)
 	// ResultType is the type of Run's result; nil when it returns none.
 	ResultType reflect.Type
+	// Reach, when set, is the detector's contribution to a preset's horizon
+	// (README "Horizons"; docs/contract.md §7): the longest time, before or
+	// after a row, from which this detector alone takes evidence about that
+	// row or about the values it hands on, in seconds, under the parameters
+	// p; ok false means no bound. Nil means no bound: whole-input rules.
+	// What it takes from the detectors in Requires adds their reach on top
+	// (see Horizon).
+	Reach func(p ParamReader) (seconds int64, ok bool)
+}
+
+// Instant is the Reach of a detector that reads only rows with the row's own
+// block_time (the row itself, its transaction).
+func Instant(ParamReader) (int64, bool) { return 0, true }
+
+// ParamReader reads a detector's parameters (a *Pass is one; so is
+// Params.Reader).
+type ParamReader interface {
+	Duration(name string) int64
+	Float(name string) float64
+}
+
+// Horizon returns the horizon of the detectors ds under params: the
+// longest reach along any chain of requirements (a detector's Reach plus
+// the largest horizon of what it requires), in seconds. unbounded lists,
+// sorted, the detectors without a finite reach (H is then meaningless);
+// slicing and incremental runs need it empty.
+func Horizon(ds []*Detector, params *Params) (seconds int64, unbounded []string) {
+	memo := map[*Detector]int64{}
+	bad := map[string]bool{}
+	var h func(d *Detector) int64
+	h = func(d *Detector) int64 {
+		if v, ok := memo[d]; ok {
+			return v
+		}
+		var own int64
+		ok := false
+		if d.Reach != nil {
+			own, ok = d.Reach(params.Reader(d))
+		}
+		if !ok || own < 0 {
+			bad[d.Name] = true
+			own = 0
+		}
+		var req int64
+		for _, r := range d.Requires {
+			req = max(req, h(r))
+		}
+		memo[d] = own + req
+		return own + req
+	}
+	for _, d := range ds {
+		seconds = max(seconds, h(d))
+	}
+	for n := range bad {
+		unbounded = append(unbounded, n)
+	}
+	slices.Sort(unbounded)
+	return seconds, unbounded
 }
 
 func (d *Detector) String() string { return d.Name }

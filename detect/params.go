@@ -168,3 +168,14 @@ func (p *Params) duration(d *Detector, name string) int64 {
 	}
 	return int64(p.float(d, name))
 }
+
+// Reader returns d's parameters under p, for Detector.Reach.
+func (p *Params) Reader(d *Detector) ParamReader { return paramReader{p, d} }
+
+type paramReader struct {
+	p *Params
+	d *Detector
+}
+
+func (r paramReader) Duration(name string) int64 { return r.p.duration(r.d, name) }
+func (r paramReader) Float(name string) float64  { return r.p.float(r.d, name) }

@@ -30,6 +30,7 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 		threshold = fs.Float64("threshold", analysis.DefaultThreshold, "flag a trade whose score is ≥ `X` (0 to 1)")
 		weights   = fs.String("weights", "", "scoring weights JSON `FILE` (from calibrate; default: the preset's)")
 		top       = fs.Int("top", 100, "list at most `N` wallets and nfts (0 = all)")
+		stateDir  = fs.String("state", "", "incremental run: state `DIR` (created when missing) holding the files read so far; --flags then holds the new and the changed rows")
 	)
 	lf.register(fs)
 	cf.register(fs)
@@ -52,6 +53,8 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 			Out:    *out,
 			Flags:  *flagsOut,
 			Stdout: e.stdout,
+			State:  *stateDir,
+			Notice: e.stderr,
 		}
 		if *asOf != "" {
 			t, err := datasets.ParseTime(*asOf, lf.timeFormat)

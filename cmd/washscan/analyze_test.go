@@ -375,6 +375,8 @@ func TestAnalyzeExitCodes(t *testing.T) {
 		{"bad flags ext", []string{"--trades", fixture, "--flags", filepath.Join(dir, "f.txt")}, exitUsage, "flags"},
 		{"stray argument", []string{"--trades", fixture, "extra"}, exitUsage, "extra"},
 		{"config ok", []string{"--trades", fixture, "--config", cfg, "--out", filepath.Join(dir, "o.json")}, exitOK, ""},
+		{"state with dune", []string{"--trades", fixture, "--preset", "dune", "--state", filepath.Join(dir, "st")}, exitUsage, "--preset dune cannot run incrementally"},
+		{"state without trades", []string{"--state", filepath.Join(dir, "st")}, exitUsage, "--state"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -18,7 +18,8 @@ var Detector = &detect.Detector{
 Among the rows of one asset in one transaction (same tx_hash), in log order, a
 known wallet X that sells the asset in leg k and buys it back in a later leg m
 closes a loop; legs k..m are flagged.`,
-	Run: run,
+	Run:   run,
+	Reach: detect.Instant, // the row itself / its transaction
 }
 
 // RoundTrip is one loop found by FindRoundTrips.

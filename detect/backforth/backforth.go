@@ -39,6 +39,9 @@ self_trade.`,
 		Default: "1d",
 	}},
 	Run: run,
+	// A row reads the asset's rows within window before and after it (and
+	// the hubs table, whose reach adds on top).
+	Reach: func(p detect.ParamReader) (int64, bool) { w := p.Duration("window"); return w, w > 0 },
 }
 
 // shortSeq is the sequence length up to which a backward scan replaces the map.

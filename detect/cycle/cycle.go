@@ -39,6 +39,16 @@ quarter as long, down to min_window.`,
 		{Name: "budget", Kind: detect.Number, Default: "200000", Doc: "work budget (arc inspections) per component"},
 	},
 	Run: run,
+	// A ring lies in one sliding window holding its rows, at most window
+	// (window_fungible for ERC-20) from any of them; the groups admitted are
+	// slicing-safe (a ring of min_len legs near a row puts min_len rows of
+	// its group in the slice; a collection seen with one token only yields
+	// rings its token's group finds stronger). graph_partners, which the
+	// strength reads, has no bound (until its window-local replacement).
+	Reach: func(p detect.ParamReader) (int64, bool) {
+		w, wf := p.Duration("window"), p.Duration("window_fungible")
+		return max(w, wf), w > 0
+	},
 }
 
 // config is the detector's parameters, read once.

@@ -32,6 +32,9 @@ among themselves has its internal trades flagged.`,
 		{Name: "min_pair_tokens", Kind: detect.Number, Default: "2", Doc: "distinct tokens two wallets must trade with each other to be linked"},
 	},
 	Run: run,
+	// Sliding windows [k·window/2, k·window/2 + window) on a fixed grid: a
+	// row's groups and shares lie within window of it.
+	Reach: func(p detect.ParamReader) (int64, bool) { w := p.Duration("window"); return w, w > 0 },
 }
 
 type config struct {

@@ -9,7 +9,8 @@
 // other) and the scoring weights combine it with other signals.
 //
 // Fan-out rule: a funder that first-funded more than max_fanout wallets
-// (counted over the whole funders table) is treated as a hub — an exchange
+// (counted over every wallet of the funders file, trading or not: a side
+// input, the same for every time slice) is treated as a hub — an exchange
 // hot wallet, a bridge, a faucet — and links nobody. The default, 20, sits
 // far above the handful of wallets one wash operator funds and far below the
 // thousands an exchange funds; set it to 0 to switch the rule off. Funders in

@@ -21,6 +21,7 @@ side funded the other. Needs --funders.`,
 		{Name: "max_fanout", Doc: "a funder of more than this many wallets links nobody (0: no limit)", Kind: detect.Number, Default: "20"},
 	},
 	Run:        run,
+	Reach:      detect.Instant, // the row's two wallets; funders and fan-out are side inputs
 	ResultType: reflect.TypeOf((*Linker)(nil)),
 }
 
@@ -50,7 +51,9 @@ type Linker struct {
 
 // NewLinker returns the linker of the funders fu over the addresses of f,
 // ignoring deny-listed funders, unknown addresses and funders of more than
-// maxFanout wallets (maxFanout ≤ 0: no limit). Time O(F + A).
+// maxFanout wallets (maxFanout ≤ 0: no limit). The fan-out is fu.FanOut,
+// counted over the whole funders file, when known (a loaded file), else
+// over the wallets of f. Time O(F + A).
 func NewLinker(f *features.Set, fu *datasets.Funders, deny map[datasets.AddrID]bool, maxFanout int) *Linker {
 	addrs := f.T.Addrs
 	n := min(fu.Len(), addrs.Len())
@@ -66,7 +69,11 @@ func NewLinker(f *features.Set, fu *datasets.Funders, deny map[datasets.AddrID]b
 		if fr == datasets.NoAddr || int(fr) >= len(fanout) || addrs.Unknown(fr) || addrs.Unknown(uint32(w)) || deny[fr] {
 			continue
 		}
-		if maxFanout > 0 && int(fanout[fr]) > maxFanout {
+		out := fanout[fr]
+		if g, ok := fu.FanOut(fr); ok {
+			out = g // the whole funders file's count: the same in every slice
+		}
+		if maxFanout > 0 && int(out) > maxFanout {
 			continue
 		}
 		l.funder[w] = fr

@@ -11,9 +11,12 @@
 // Rule. For every asset of a fungible standard (token_standard erc20, and
 // erc1155 when the parameter erc1155 is 1; an ERC-20 contract is one asset),
 // the distinct counterparties of every wallet on that asset are counted (rows
-// with two known, different parties). A wallet with at least
-// max_counterparties of them (default 50; 0 disables the rule) is a hub of
-// that asset. NFTs (erc721) are never affected.
+// with two known, different parties) within window (default 30d) before and
+// after each of its rows. A wallet with at least max_counterparties of them
+// (default 50; 0 disables the rule) at a row is a hub of that asset at that
+// row. NFTs (erc721) are never affected. Reach (README "Horizons"): window;
+// window 0 counts over the whole input (the rule before slicing), which has
+// no bound.
 //
 // Result. A *[Table] whose Seller and Buyer columns are
 // features.Set.Seller and Buyer with the hub party of each row of a hub's
@@ -24,6 +27,9 @@
 // trades, funders, prices) still see the hub.
 //
 // Complexity: O(F log F) time for the F rows of fungible assets (one sort of
-// (asset, wallet, counterparty) keys), O(N) memory for the two columns; when
-// no hub is found the columns are the feature set's own (no copy).
+// (asset, wallet, counterparty) keys finds the candidates: a wallet with
+// fewer than max_counterparties over the whole input has fewer in any
+// window), then O(R) for the R rows of the candidates' assets (a sliding
+// window per candidate); O(N) memory for the two columns; when no hub is
+// found the columns are the feature set's own (no copy).
 package hubs

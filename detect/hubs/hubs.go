@@ -89,28 +89,37 @@ var Detector = &detect.Detector{
 
 A wallet that trades an ERC-20 token (an ERC-1155 token too when erc1155 is
 1) with at least max_counterparties distinct counterparties (a DEX pool,
-router or market maker) is a hub of that asset: back_and_forth,
-volume_matching and cycle treat it as an unknown party on that asset, so no
-round trip, matched set or ring is formed through it. NFTs (erc721) are never
-affected.`,
+router or market maker) within window before or after a row is a hub of that
+asset at that row: back_and_forth, volume_matching and cycle treat it as an
+unknown party there, so no round trip, matched set or ring is formed through
+it. NFTs (erc721) are never affected. Reach: window (0: the whole input,
+unbounded).`,
 	Params: []detect.Param{
 		{Name: "max_counterparties", Kind: detect.Number, Default: "50", Doc: "distinct counterparties on one fungible asset from which a wallet is a hub of it (0 disables)"},
 		{Name: "erc1155", Kind: detect.Number, Default: "0", Doc: "1 to apply the rule to erc1155 tokens as well as erc20"},
+		{Name: "window", Kind: detect.Duration, Default: "30d", Doc: "counterparties are counted within this time before and after each row (0: over the whole input)"},
+	},
+	Reach: func(p detect.ParamReader) (int64, bool) {
+		w := p.Duration("window")
+		return w, w > 0 || p.Float("max_counterparties") <= 0
 	},
 	ResultType: reflect.TypeOf((*Table)(nil)),
 	Run: func(pass *detect.Pass) (any, error) {
-		return Compute(pass.Features, pass.Int("max_counterparties"), pass.Int("erc1155") != 0), nil
+		return Compute(pass.Features, pass.Int("max_counterparties"), pass.Duration("window"), pass.Int("erc1155") != 0), nil
 	},
 }
 
 // Compute returns the hub table of f: wallets with at least limit distinct
-// counterparties on one erc20 asset (erc1155 too when withERC1155). limit ≤ 0
-// finds no hub. The (asset, wallet, counterparty) triples are packed in
+// counterparties on one erc20 asset (erc1155 too when withERC1155) within
+// window of a row (window ≤ 0: over the whole input). limit ≤ 0 finds no
+// hub. The candidates, wallets with at least limit counterparties over the
+// whole input, are found first; each candidate's rows of the asset are then
+// scanned in time order with a sliding window (see windowed). The (asset, wallet, counterparty) triples are packed in
 // 64-bit keys and radix sorted when they fit (they do unless there are
 // about 2^20 wallets and many fungible assets), sorted by comparisons
 // otherwise. Time O(N + F) for N rows, F fungible rows (O(F log F) in the
 // fallback).
-func Compute(f *features.Set, limit int, withERC1155 bool) *Table {
+func Compute(f *features.Set, limit int, window int64, withERC1155 bool) *Table {
 	t := &Table{Seller: f.Seller, Buyer: f.Buyer}
 	if limit <= 0 {
 		return t
@@ -184,6 +193,9 @@ func Compute(f *features.Set, limit int, withERC1155 bool) *Table {
 	if len(t.Hubs) == 0 {
 		return t
 	}
+	if window > 0 {
+		return windowed(f, t, limit, window, fungible)
+	}
 	isHub := make(map[[2]uint32]bool, len(t.Hubs))
 	for _, h := range t.Hubs {
 		isHub[[2]uint32{uint32(h.Asset), h.Wallet}] = true
@@ -246,4 +258,87 @@ func hubsBySort(f *features.Set, limit int, fungible func(int) bool) []Hub {
 		i = j
 	}
 	return hubs
+}
+
+// windowed finishes Compute for a window: t.Hubs holds the candidates (by
+// asset, then wallet). For each candidate (a, w), w's rows of asset a are
+// taken in canonical (time) order and, at each row r, w's distinct
+// counterparties among its rows within [t_r − window, t_r + window] are
+// counted with two pointers and a multiplicity map; w is replaced by
+// features.NoWallet in row r when they reach limit. t.Hubs keeps the
+// candidates that are hubs at some row, with the most counterparties a
+// window held. Time O(R) for the R rows of the candidates' assets.
+func windowed(f *features.Set, t *Table, limit int, window int64, fungible func(int) bool) *Table {
+	cands := t.Hubs
+	t.Hubs = nil
+	t.Seller = slices.Clone(f.Seller)
+	t.Buyer = slices.Clone(f.Buyer)
+	tm := f.T.Time
+	count := map[uint32]int32{}
+	var mine []int32
+	for i := 0; i < len(cands); {
+		a := cands[i].Asset
+		j := i + 1
+		for j < len(cands) && cands[j].Asset == a {
+			j++
+		}
+		rows := f.AssetRows[f.AssetStart[a]:f.AssetStart[a+1]]
+		for _, c := range cands[i:j] {
+			w := c.Wallet
+			mine = mine[:0]
+			for _, r := range rows {
+				if fungible(int(r)) && (f.Seller[r] == w || f.Buyer[r] == w) {
+					mine = append(mine, r)
+				}
+			}
+			other := func(r int32) uint32 { // the counterparty that counts, or NoWallet
+				s, b := f.Seller[r], f.Buyer[r]
+				if s == features.NoWallet || b == features.NoWallet || s == b {
+					return features.NoWallet
+				}
+				if s == w {
+					return b
+				}
+				return s
+			}
+			clear(count)
+			best := int32(0)
+			lo, hi := 0, 0
+			for _, r := range mine {
+				for hi < len(mine) && tm[mine[hi]] <= tm[r]+window {
+					if o := other(mine[hi]); o != features.NoWallet {
+						count[o]++
+					}
+					hi++
+				}
+				for tm[mine[lo]] < tm[r]-window {
+					if o := other(mine[lo]); o != features.NoWallet {
+						if count[o]--; count[o] == 0 {
+							delete(count, o)
+						}
+					}
+					lo++
+				}
+				n := int32(len(count))
+				if int(n) < limit {
+					continue
+				}
+				best = max(best, n)
+				if t.Seller[r] == w {
+					t.Seller[r] = features.NoWallet
+				}
+				if t.Buyer[r] == w {
+					t.Buyer[r] = features.NoWallet
+				}
+			}
+			if best > 0 {
+				t.Hubs = append(t.Hubs, Hub{a, w, best})
+			}
+		}
+		i = j
+	}
+	if len(t.Hubs) == 0 {
+		t.Seller, t.Buyer = f.Seller, f.Buyer
+	}
+	return t
 }

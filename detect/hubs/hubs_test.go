@@ -17,7 +17,8 @@ import (
 )
 
 // market returns rows where pool P trades with 60 wallets (T0..T59) on one
-// asset of standard std, trader A buys from P and sells back a day later,
+// asset of standard std over days 90–108 (so within hubs.window of A's
+// trades), trader A buys from P and sells back a day later,
 // and wallets X, Y, Z run a ring X→Y→Z→X on the same asset.
 func market(std datasets.Standard) []tradetest.Row {
 	token := ""
@@ -29,7 +30,7 @@ func market(std datasets.Standard) []tradetest.Row {
 		rows = append(rows, tradetest.Row{Day: day, Contract: "TOK", Token: token, Std: std, Seller: s, Buyer: b, Price: 1})
 	}
 	for i := 0; i < 60; i++ {
-		add(float64(i)*3, "P", fmt.Sprintf("T%d", i))
+		add(90+float64(i)*0.3, "P", fmt.Sprintf("T%d", i))
 	}
 	add(100, "P", "A")
 	add(101, "A", "P")
@@ -98,7 +99,7 @@ func TestHubsRoute(t *testing.T) {
 func TestCompute(t *testing.T) {
 	tb := tradetest.Build(market(datasets.ERC20))
 	f := features.Compute(tb)
-	tab := hubs.Compute(f, 50, false)
+	tab := hubs.Compute(f, 50, 30*86400, false)
 	p, _ := tb.Addrs.Lookup(tradetest.Addr("P"))
 	if len(tab.Hubs) != 1 || tab.Hubs[0].Wallet != p || tab.Hubs[0].Counterparties != 61 {
 		t.Fatalf("hubs %+v, want P (id %d) with 61 counterparties", tab.Hubs, p)
@@ -115,7 +116,7 @@ func TestCompute(t *testing.T) {
 		t.Fatal("Compute modified the feature set")
 	}
 	// No hub: the feature set's own columns, no copy.
-	none := hubs.Compute(f, 0, false)
+	none := hubs.Compute(f, 0, 30*86400, false)
 	if len(none.Hubs) != 0 || &none.Seller[0] != &f.Seller[0] {
 		t.Fatal("limit 0 should find no hub and share the columns")
 	}

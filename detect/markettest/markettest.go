@@ -92,12 +92,6 @@ type PowerLaw struct {
 // Run tests the sales (price > 0, native currency) of set. Time O(N) for
 // the sort and split of the sales (splitSales) plus the tests.
 func Run(set *features.Set, opt Options) *Report {
-	if opt.MinSales <= 0 {
-		opt.MinSales = 100
-	}
-	if opt.MinTail <= 0 {
-		opt.MinTail = 50
-	}
 	t := set.T
 	// The sales in canonical order, then grouped by collection and by
 	// platform with counting sorts (one exact allocation each, no growing
@@ -132,17 +126,72 @@ func Run(set *features.Set, opt Options) *Report {
 		}
 		sales = append(sales, sale{math.Float64bits(x), g, int32(t.Platform[r]) - 1}) // -1: no platform
 	}
-	sp := splitSales(sales, len(collKeyOf), t.Platforms.Len())
-	byColl := make(map[[2]uint32]int, len(collKeyOf))
-	for g, k := range collKeyOf {
-		byColl[k] = g
+	return finish(sales, len(collKeyOf), t.Platforms.Len(), func(g int) (string, string) {
+		k := collKeyOf[g]
+		return t.Addrs.String(k[0]), t.Chains.Value(k[1])
+	}, func(p int) string { return t.Platforms.Value(uint32(p) + 1) }, opt)
+}
+
+// Group is the scope of some sales: a collection (chain, contract
+// address as 0x-hex) and a platform ("" none).
+type Group struct {
+	Chain, Contract, Platform string
+}
+
+// RunGroups is Run over sale prices given by scope (the sales of the
+// metrics window: native currency, price > 0 and finite), as merged
+// slice partials hold them; the report equals Run's over the same sales.
+// Neither the groups' order nor the prices' order matters.
+func RunGroups(groups map[Group][]float64, opt Options) *Report {
+	gs := make([]Group, 0, len(groups))
+	for g := range groups {
+		gs = append(gs, g)
 	}
-	byPlat := map[uint32]int{}
-	for p, xs := range sp.plat {
-		if len(xs) > 0 {
-			byPlat[uint32(p)+1] = p
+	slices.SortFunc(gs, func(a, b Group) int {
+		return cmp.Or(cmp.Compare(a.Contract, b.Contract), cmp.Compare(a.Chain, b.Chain), cmp.Compare(a.Platform, b.Platform))
+	})
+	type coll struct{ contract, chain string }
+	collIdx := map[coll]int32{}
+	var colls []coll
+	platIdx := map[string]int32{}
+	var plats []string
+	var sales []sale
+	for _, g := range gs {
+		c := coll{g.Contract, g.Chain}
+		ci, ok := collIdx[c]
+		if !ok {
+			ci = int32(len(colls))
+			collIdx[c] = ci
+			colls = append(colls, c)
+		}
+		pi := int32(-1)
+		if g.Platform != "" {
+			var ok bool
+			if pi, ok = platIdx[g.Platform]; !ok {
+				pi = int32(len(plats))
+				platIdx[g.Platform] = pi
+				plats = append(plats, g.Platform)
+			}
+		}
+		for _, x := range groups[g] {
+			sales = append(sales, sale{math.Float64bits(x), ci, pi})
 		}
 	}
+	return finish(sales, len(colls), len(plats), func(g int) (string, string) { return colls[g].contract, colls[g].chain },
+		func(p int) string { return plats[p] }, opt)
+}
+
+// finish runs the tests on sales, whose collection groups 0..ncoll−1 are
+// named by collName (contract address, chain) and platform groups
+// 0..nplat−1 by platName, and assembles the report in key order.
+func finish(sales []sale, ncoll, nplat int, collName func(g int) (contract, chain string), platName func(p int) string, opt Options) *Report {
+	if opt.MinSales <= 0 {
+		opt.MinSales = 100
+	}
+	if opt.MinTail <= 0 {
+		opt.MinTail = 50
+	}
+	sp := splitSales(sales, ncoll, nplat)
 	rep := &Report{MinSales: opt.MinSales, Collections: []*Scope{}, Marketplaces: []*Scope{}}
 	// Every scope's tests are independent: run them on GOMAXPROCS goroutines,
 	// largest first, and assemble the report in key order below.
@@ -150,53 +199,59 @@ func Run(set *features.Set, opt Options) *Report {
 	market := &job{xs: sp.all, digits: &sp.allDigits}
 	jobs = append(jobs, market)
 
-	collKeys := make([][2]uint32, 0, len(byColl))
-	for k := range byColl {
-		collKeys = append(collKeys, k)
+	type named struct {
+		g               int
+		contract, chain string
 	}
-	slices.SortFunc(collKeys, func(a, b [2]uint32) int {
-		if c := cmp.Compare(t.Addrs.String(a[0]), t.Addrs.String(b[0])); c != 0 {
-			return c
+	colls := make([]named, 0, ncoll)
+	for g := 0; g < ncoll; g++ {
+		if len(sp.coll[g]) > 0 {
+			ct, ch := collName(g)
+			colls = append(colls, named{g, ct, ch})
 		}
-		return cmp.Compare(t.Chains.Value(a[1]), t.Chains.Value(b[1]))
+	}
+	slices.SortFunc(colls, func(a, b named) int {
+		return cmp.Or(cmp.Compare(a.contract, b.contract), cmp.Compare(a.chain, b.chain))
 	})
-	collJobs := make([]*job, len(collKeys))
-	for i, k := range collKeys {
-		if g := byColl[k]; len(sp.coll[g]) >= opt.MinSales {
-			collJobs[i] = &job{xs: sp.coll[g], digits: &sp.collDigits[g]}
+	collJobs := make([]*job, len(colls))
+	for i, c := range colls {
+		if len(sp.coll[c.g]) >= opt.MinSales {
+			collJobs[i] = &job{xs: sp.coll[c.g], digits: &sp.collDigits[c.g]}
 			jobs = append(jobs, collJobs[i])
 		}
 	}
-	platKeys := make([]uint32, 0, len(byPlat))
-	for k := range byPlat {
-		platKeys = append(platKeys, k)
+	plats := make([]named, 0, nplat)
+	for p := 0; p < nplat; p++ {
+		if len(sp.plat[p]) > 0 {
+			plats = append(plats, named{g: p, contract: platName(p)})
+		}
 	}
-	slices.SortFunc(platKeys, func(a, b uint32) int { return cmp.Compare(t.Platforms.Value(a), t.Platforms.Value(b)) })
-	platJobs := make([]*job, len(platKeys))
-	for i, k := range platKeys {
-		if p := byPlat[k]; len(sp.plat[p]) >= opt.MinSales {
-			platJobs[i] = &job{xs: sp.plat[p], digits: &sp.platDigits[p]}
+	slices.SortFunc(plats, func(a, b named) int { return cmp.Compare(a.contract, b.contract) })
+	platJobs := make([]*job, len(plats))
+	for i, p := range plats {
+		if len(sp.plat[p.g]) >= opt.MinSales {
+			platJobs[i] = &job{xs: sp.plat[p.g], digits: &sp.platDigits[p.g]}
 			jobs = append(jobs, platJobs[i])
 		}
 	}
 	runJobs(jobs, opt)
 	rep.Market = market.out
-	for i, k := range collKeys {
+	for i, c := range colls {
 		j := collJobs[i]
 		if j == nil {
 			rep.CollectionsSkipped++
 			continue
 		}
-		j.out.Blockchain, j.out.ContractAddress = t.Chains.Value(k[1]), t.Addrs.String(k[0])
+		j.out.Blockchain, j.out.ContractAddress = c.chain, c.contract
 		rep.Collections = append(rep.Collections, j.out)
 	}
-	for i, k := range platKeys {
+	for i, p := range plats {
 		j := platJobs[i]
 		if j == nil {
 			rep.MarketplacesSkipped++
 			continue
 		}
-		j.out.Platform = t.Platforms.Value(k)
+		j.out.Platform = p.contract
 		rep.Marketplaces = append(rep.Marketplaces, j.out)
 	}
 	return rep

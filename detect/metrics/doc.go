@@ -53,9 +53,31 @@
 // (T − 2R, T − R]; for "all" the window is every row up to T. Rows after T are
 // not counted.
 //
+// # Trends
+//
+// The market, each marketplace and the first Options.Top collections (all
+// for 0), in list order, also carry [Trends]: block_dates (bucket starts,
+// RFC 3339 UTC) and one figure per bucket for each of washtrade_assets,
+// washtrade_suspect_sales, washtrade_suspect_transactions, washtrade_volume,
+// washtrade_volume_usd, washtrade_wallets, total_sales, total_volume and
+// total_volume_usd (each as x_trend). Buckets are UTC calendar intervals
+// (see [Buckets]): hours for 24h, days for 7d/30d/90d, weeks from Monday for
+// all (2, 4, 8 … weeks once more than 520 would be needed), from the bucket
+// holding the window's first instant (for all: the earliest block_time up
+// to as_of) to the bucket holding as_of, empty buckets included; all scopes
+// share them. Only window rows count. Per bucket, the definitions above
+// apply to the bucket's rows: sales and volumes add up to the window's
+// figures (exact sums, each bucket rounded to 9 decimals), distinct counts
+// are distinct within the bucket. A trend whose window figure is null is all
+// null; a USD figure is also null in a bucket where no row gives price_usd.
+// With no row in the window every trend array is empty. Cost: O(W) for W
+// window rows per family of scopes, plus the bucket arrays.
+//
 // # Numbers
 //
-// Sums run in canonical row order (features.Set.Order). Ratios and changes
+// Sums are exact ([Sum]): as if the rows' float64 values were added in
+// unlimited precision and rounded once to float64, so they depend neither on
+// row order nor on how the rows were split. Ratios and changes
 // are rounded to 6 decimals, volumes to 9, by decimal formatting (so the
 // result is the float64 nearest to the printed decimal), and −0 prints as 0.
 // The same rows and options give byte-identical JSON.

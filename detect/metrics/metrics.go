@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"math/bits"
-	"slices"
 	"strconv"
 	"time"
 
@@ -93,17 +92,28 @@ type Metrics struct {
 	TotalVolumeUSD                   *float64 `json:"total_volume_usd"`
 }
 
+// Market is the "market" object: its metrics and trends.
+type Market struct {
+	Metrics
+	*Trends
+}
+
 // Marketplace is an entry of "marketplaces".
 type Marketplace struct {
 	Platform string `json:"platform"`
 	Metrics
+	*Trends
+	id uint32 // platform id
 }
 
-// Collection is an entry of "collections".
+// Collection is an entry of "collections"; the first Options.Top (all
+// for 0) carry trends.
 type Collection struct {
 	Blockchain      string `json:"blockchain"`
 	ContractAddress string `json:"contract_address"`
 	Metrics
+	*Trends
+	id int32 // collection id
 }
 
 // Wallet is an entry of "wallets".
@@ -126,7 +136,7 @@ type Report struct {
 	AsOf         string        `json:"as_of"`
 	TimeRange    string        `json:"time_range"`
 	Input        InputInfo     `json:"input"`
-	Market       Metrics       `json:"market"`
+	Market       Market        `json:"market"`
 	Marketplaces []Marketplace `json:"marketplaces"`
 	Collections  []Collection  `json:"collections"`
 	Wallets      []Wallet      `json:"wallets"`
@@ -178,11 +188,10 @@ const (
 	none = 2
 )
 
-// acc accumulates one scope in one window. It is 64 bytes, one cache line:
-// counts are int32 (a scope has at most N < 2^31 rows, rows being int32
-// ids), so the per-row updates of sums touch one line per scope.
+// acc accumulates one scope in one window. Counts are int32 (a scope has at
+// most N < 2^31 rows, rows being int32 ids); the volumes are exact sums.
 type acc struct {
-	vol, wvol, usd, wusd float64
+	vol, wvol, usd, wusd Sum
 	rows, sales, fsales  int32
 	assets, txs, wallets int32
 	chain                uint32 // first chain id + 1; 0 none yet
@@ -243,6 +252,7 @@ type computer struct {
 	nftScope           []int32 // by nft id
 	walletScope        []int32 // by address id
 	nScopes            int
+	nColls             int
 	acc                [2][]acc // [window][scope]
 }
 
@@ -312,6 +322,7 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 	c.platBase = 1
 	c.collBase = c.platBase + int32(t.Platforms.Len()-1)
 	next := c.collBase + int32(len(cols.keys))
+	c.nColls = len(cols.keys)
 	c.nftScope = make([]int32, len(nfts.keys))
 	c.walletScope = make([]int32, t.Addrs.Len())
 	for i := range c.nftScope {
@@ -373,23 +384,23 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 	m := func(g int32) Metrics { return metricsOf(&cw[g], &pw[g], all) }
 	listed := func(g int32) bool { return cw[g].rows > 0 || pw[g].rows > 0 }
 
-	rep.Market = m(0)
+	rep.Market.Metrics = m(0)
 	for p := 1; p < t.Platforms.Len(); p++ {
 		g := c.platBase + int32(p) - 1
 		if listed(g) {
-			rep.Marketplaces = append(rep.Marketplaces, Marketplace{Platform: t.Platforms.Value(uint32(p)), Metrics: m(g)})
+			rep.Marketplaces = append(rep.Marketplaces, Marketplace{Platform: t.Platforms.Value(uint32(p)), Metrics: m(g), id: uint32(p)})
 		}
 	}
 	for id, k := range cols.keys {
 		g := c.collBase + int32(id)
 		if listed(g) {
 			rep.Collections = append(rep.Collections, Collection{
-				Blockchain: t.Chains.Value(k[1]), ContractAddress: t.Addrs.String(k[0]), Metrics: m(g)})
+				Blockchain: t.Chains.Value(k[1]), ContractAddress: t.Addrs.String(k[0]), Metrics: m(g), id: int32(id)})
 		}
 	}
 	// Only the candidates for the top entries of the capped lists are
 	// built and sorted (see topCandidates).
-	nftVol := func(i int) (float64, bool) { a := &cw[c.nftScope[nftList[i]]]; return a.wvol, a.mixed }
+	nftVol := func(i int) (float64, bool) { a := &cw[c.nftScope[nftList[i]]]; return a.wvol.Value(), a.mixed }
 	for _, i := range topCandidates(len(nftList), opt.Top, nftVol) {
 		id := nftList[i]
 		k := nfts.keys[id]
@@ -400,26 +411,14 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 			Metrics:         m(c.nftScope[id]),
 		})
 	}
-	walletVol := func(i int) (float64, bool) { a := &cw[c.walletScope[walletList[i]]]; return a.wvol, a.mixed }
+	walletVol := func(i int) (float64, bool) { a := &cw[c.walletScope[walletList[i]]]; return a.wvol.Value(), a.mixed }
 	for _, i := range topCandidates(len(walletList), opt.Top, walletVol) {
 		w := walletList[i]
 		rep.Wallets = append(rep.Wallets, Wallet{Wallet: t.Addrs.String(w), Metrics: m(c.walletScope[w])})
 	}
 
-	slices.SortFunc(rep.Marketplaces, func(a, b Marketplace) int {
-		return cmp.Or(byVolume(&a.Metrics, &b.Metrics), cmp.Compare(a.Platform, b.Platform))
-	})
-	slices.SortFunc(rep.Collections, func(a, b Collection) int {
-		return cmp.Or(byVolume(&a.Metrics, &b.Metrics), cmp.Compare(a.Blockchain, b.Blockchain),
-			cmp.Compare(a.ContractAddress, b.ContractAddress))
-	})
-	slices.SortFunc(rep.Wallets, func(a, b Wallet) int {
-		return cmp.Or(byVolume(&a.Metrics, &b.Metrics), cmp.Compare(a.Wallet, b.Wallet))
-	})
-	slices.SortFunc(rep.NFTs, func(a, b NFT) int {
-		return cmp.Or(byVolume(&a.Metrics, &b.Metrics), cmp.Compare(a.Blockchain, b.Blockchain),
-			cmp.Compare(a.ContractAddress, b.ContractAddress), datasets.CompareTokenIDs(a.TokenID, b.TokenID))
-	})
+	sortLists(rep)
+	c.addTrends(rep, opt, asOf, lo)
 	if opt.Top > 0 {
 		if len(rep.Wallets) > opt.Top {
 			rep.Wallets = rep.Wallets[:opt.Top]
@@ -429,6 +428,37 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 		}
 	}
 	return rep
+}
+
+// addTrends sets the trends of the market, the marketplaces and the first
+// opt.Top collections of rep (sorted).
+func (c *computer) addTrends(rep *Report, opt Options, asOf, lo int64) {
+	t := c.fs.T
+	cw := c.acc[cur]
+	tr := newTrender(c, opt.Range, asOf, lo)
+	rows, start := tr.groupRows(1, func(int32) int32 { return 0 })
+	rep.Market.Trends = tr.trends(rows, &cw[0])
+	rows, start = tr.groupRows(t.Platforms.Len(), func(r int32) int32 { return int32(t.Platform[r]) })
+	for i := range rep.Marketplaces {
+		e := &rep.Marketplaces[i]
+		e.Trends = tr.trends(rows[start[e.id]:start[e.id+1]], &cw[c.platBase+int32(e.id)-1])
+	}
+	k := len(rep.Collections)
+	if opt.Top > 0 {
+		k = min(k, opt.Top)
+	}
+	slot := make([]int32, c.nColls) // by collection id; -1 none
+	for i := range slot {
+		slot[i] = -1
+	}
+	for i, e := range rep.Collections[:k] {
+		slot[e.id] = int32(i)
+	}
+	rows, start = tr.groupRows(k, func(r int32) int32 { return slot[c.coll[r]] })
+	for i := range rep.Collections[:k] {
+		e := &rep.Collections[i]
+		e.Trends = tr.trends(rows[start[i]:start[i+1]], &cw[c.collBase+e.id])
+	}
 }
 
 // topCandidates returns, in increasing order, indices among the n entries of
@@ -526,8 +556,8 @@ func byVolume(a, b *Metrics) int {
 	return cmp.Compare(*b.WashtradeVolume, *a.WashtradeVolume)
 }
 
-// sums adds every windowed row, in canonical order, to its scopes: the
-// float sums of each scope run in canonical order.
+// sums adds every windowed row to its scopes (exact sums: the order does
+// not matter).
 func (c *computer) sums() {
 	fs, t := c.fs, c.fs.T
 	var buf [6]int32
@@ -561,18 +591,18 @@ func (c *computer) sums() {
 			}
 			a.sales++
 			if native {
-				a.vol += price
+				a.vol.Add(price)
 			}
 			if hasUSD {
-				a.usd += usd
+				a.usd.Add(usd)
 			}
 			if f {
 				a.fsales++
 				if native {
-					a.wvol += price
+					a.wvol.Add(price)
 				}
 				if hasUSD {
-					a.wusd += usd
+					a.wusd.Add(usd)
 				}
 			}
 		}
@@ -748,14 +778,16 @@ func metricsOf(a, p *acc, all bool) Metrics {
 	m.WashtradeSuspectSalesRatioChange = change(ratio(a), ratio(p), ch)
 	m.WashtradeSuspectTransactionsChg = change(float64(a.txs), float64(p.txs), ch)
 	if !a.mixed {
-		m.WashtradeVolume = ptr(round(a.wvol, 9))
-		m.TotalVolume = ptr(round(a.vol, 9))
-		m.WashtradeVolumeChange = change(a.wvol, p.wvol, ch && !p.mixed)
+		wvol := a.wvol.Value()
+		m.WashtradeVolume = ptr(round(wvol, 9))
+		m.TotalVolume = ptr(round(a.vol.Value(), 9))
+		m.WashtradeVolumeChange = change(wvol, p.wvol.Value(), ch && !p.mixed)
 	}
 	if a.hasUSD {
-		m.WashtradeVolumeUSD = ptr(round(a.wusd, 9))
-		m.TotalVolumeUSD = ptr(round(a.usd, 9))
-		m.WashtradeVolumeUSDChange = change(a.wusd, p.wusd, ch && p.hasUSD)
+		wusd := a.wusd.Value()
+		m.WashtradeVolumeUSD = ptr(round(wusd, 9))
+		m.TotalVolumeUSD = ptr(round(a.usd.Value(), 9))
+		m.WashtradeVolumeUSDChange = change(wusd, p.wusd.Value(), ch && p.hasUSD)
 	}
 	m.WashtradeLevel = level(a)
 	return m
@@ -767,11 +799,11 @@ func level(a *acc) int {
 		return 0
 	}
 	var share float64
-	switch {
-	case !a.mixed && a.vol > 0:
-		share = a.wvol / a.vol
-	case a.hasUSD && a.usd > 0:
-		share = a.wusd / a.usd
+	switch vol, usd := a.vol.Value(), a.usd.Value(); {
+	case !a.mixed && vol > 0:
+		share = a.wvol.Value() / vol
+	case a.hasUSD && usd > 0:
+		share = a.wusd.Value() / usd
 	default:
 		share = ratio(a)
 	}

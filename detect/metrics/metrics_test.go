@@ -323,7 +323,10 @@ func TestJSONShape(t *testing.T) {
 		"washtrade_suspect_sales_ratio", "washtrade_suspect_sales_ratio_change", "washtrade_suspect_transactions",
 		"washtrade_suspect_transactions_change", "washtrade_volume", "washtrade_volume_change", "washtrade_volume_usd",
 		"washtrade_volume_usd_change", "washtrade_wallets", "washtrade_wallets_change", "washtrade_level", "total_sales",
-		"total_volume", "total_volume_usd"}
+		"total_volume", "total_volume_usd",
+		"block_dates", "washtrade_assets_trend", "washtrade_suspect_sales_trend", "washtrade_suspect_transactions_trend",
+		"washtrade_volume_trend", "washtrade_volume_usd_trend", "washtrade_wallets_trend", "total_sales_trend",
+		"total_volume_trend", "total_volume_usd_trend"}
 	var doc struct {
 		Market       map[string]any   `json:"market"`
 		Marketplaces []map[string]any `json:"marketplaces"`
@@ -379,7 +382,9 @@ func TestRounding(t *testing.T) {
 // reference computes one scope's metrics the slow, obvious way.
 type refAcc struct {
 	sales, fsales, rows  int64
-	vol, wvol, usd, wusd float64
+	vol, wvol, usd, wusd float64 // exact sums (refSum)
+	vols, wvols, usds    []float64
+	wusds                []float64
 	assets, txs, wallets map[any]bool
 	chains               map[uint32]bool
 	hasUSD               bool
@@ -411,21 +416,22 @@ func reference(fs *features.Set, flagged []bool, in func(r int32) bool, lo, hi i
 		}
 		a.sales++
 		if fs.Native[r] {
-			a.vol += t.Price[r]
+			a.vols = append(a.vols, t.Price[r])
 		}
 		if usd {
-			a.usd += t.PriceUSD[r]
+			a.usds = append(a.usds, t.PriceUSD[r])
 		}
 		if flagged[r] {
 			a.fsales++
 			if fs.Native[r] {
-				a.wvol += t.Price[r]
+				a.wvols = append(a.wvols, t.Price[r])
 			}
 			if usd {
-				a.wusd += t.PriceUSD[r]
+				a.wusds = append(a.wusds, t.PriceUSD[r])
 			}
 		}
 	}
+	a.vol, a.wvol, a.usd, a.wusd = refSum(a.vols), refSum(a.wvols), refSum(a.usds), refSum(a.wusds)
 	return a
 }
 
@@ -481,7 +487,7 @@ func TestAgainstReference(t *testing.T) {
 		asOf, lo, _ := metrics.Window(fs, opt)
 		tt := fs.T
 		all := func(int32) bool { return true }
-		checkRef(t, "market", &rep.Market, reference(fs, flagged, all, lo, asOf))
+		checkRef(t, "market", &rep.Market.Metrics, reference(fs, flagged, all, lo, asOf))
 		for _, mp := range rep.Marketplaces {
 			p, _ := tt.Platforms.Lookup(mp.Platform)
 			checkRef(t, "marketplace "+mp.Platform, &mp.Metrics, reference(fs, flagged, func(r int32) bool { return tt.Platform[r] == p }, lo, asOf))

@@ -34,6 +34,13 @@ rule) or traded with each other within link_window.`,
 		{Name: "link_window", Doc: "counterparties that traded with each other this close in time are linked", Kind: detect.Duration, Default: "30d"},
 	},
 	Run: run,
+	// The rolling median reads the collection's sales up to max_age before
+	// a row (0: any age, no bound); the pair link reads link_window either
+	// way. The funder links are side inputs (reach 0).
+	Reach: func(p detect.ParamReader) (int64, bool) {
+		age := p.Duration("max_age")
+		return max(age, p.Duration("link_window")), age > 0
+	},
 }
 
 // anomaly is an anomalous sale before the link check.

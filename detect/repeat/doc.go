@@ -2,17 +2,25 @@
 // the same NFT again and again within a short window.
 //
 // For a wallet w and an erc721 asset a, let t₁ ≤ … ≤ t_k be the times w
-// bought a. A buy is in a burst when some window [t_j, t_j + window] holding
-// it holds at least min_count of w's buys; overlapping windows chain into one
-// burst. An erc721 token can be bought again only after it was sold, so a
-// burst means the token kept coming back to w: the signature of a wash loop.
-// Sales are treated alike with the seller.
+// bought a. A buy at t_k is in a burst when a window [t_j, t_j + window]
+// starting at an earlier buy j < k (t_k − t_j ≤ window) holds at least
+// min_count of w's buys; c is the most such a window holds. An erc721 token
+// can be bought again only after it was sold, so a burst means the token
+// kept coming back to w: the signature of a wash loop. Sales are treated
+// alike with the seller, with windows [t_e − window, t_e] ending at a later
+// sale e > k.
 //
-// Which rows are flagged follows the labeling of SPEC §5: within a buy burst
-// every buy but the first is flagged (the first brought the token in, often
-// from an outside seller); within a sell burst every sale but the last is
-// flagged (the last may take it out to an outside buyer). The strength grows
-// with the burst size c: 1 − 2^−(c − min_count + 1), i.e. 0.5 at min_count.
+// Which rows are flagged follows the labeling of docs/contract.md §5: the first buy of a
+// burst (no earlier buy opens a full window) brought the token in, often
+// from an outside seller, and the last sale may take it out to an outside
+// buyer: they are not flagged. The strength grows with c:
+// 1 − 2^−(c − min_count + 1), i.e. 0.5 at min_count.
+//
+// Reach (README "Horizons"): a row's verdict reads w's trades of a within
+// window before and after it, nothing else — so time slices with a halo of
+// window give the whole run's findings. (Before, overlapping windows chained
+// into bursts of any length, whose size set the strength, and the asset's
+// first row decided its scope.)
 //
 // Scope: erc721 only. An erc20 contract is one asset with many rows, and a
 // wallet buying the same ERC-20 or the same erc1155 edition often is ordinary
@@ -20,6 +28,7 @@
 // the back-and-forth and volume-matching detectors. The window keeps an active
 // trader who buys a token back months later from being flagged.
 //
-// Time O(N log N) worst case (a stable sort of each asset's rows by wallet),
-// O(N) memory.
+// Time O(N log N) worst case (a sort of each asset's rows by wallet), then
+// O(n) per wallet's n rows (two pointers and a sliding maximum); O(N)
+// memory.
 package repeat

@@ -16,8 +16,9 @@ import (
 	"github.com/washscan/washscan/features"
 )
 
-// refDetector is repeat_trade as it was before it read the trades by asset
-// position: the table's columns by row and a stable sort of rows by wallet.
+// refDetector is repeat_trade's rule written plainly (package doc): the
+// table's columns by row, a stable sort of rows by wallet, and every window
+// counted by a scan.
 var refDetector = &detect.Detector{Name: "repeat_trade_ref", Doc: "reference", Params: Detector.Params, Run: refRun}
 
 func refRun(p *detect.Pass) (any, error) {
@@ -28,9 +29,6 @@ func refRun(p *detect.Pass) (any, error) {
 	var buf []int32
 	for a := 0; a < t.Assets.Len(); a++ {
 		rows := f.AssetTrades(datasets.AssetID(a))
-		if len(rows) < minCount || t.Standard[rows[0]] != datasets.ERC721 {
-			continue
-		}
 		for side := 0; side < 2; side++ {
 			who := f.Buyer
 			if side == 1 {
@@ -48,9 +46,7 @@ func refRun(p *detect.Pass) (any, error) {
 				for j < len(buf) && who[buf[j]] == who[buf[i]] {
 					j++
 				}
-				if j-i >= minCount {
-					refReport(p, buf[i:j], refBursts(t, buf[i:j], minCount, window), side, minCount)
-				}
+				refReport(p, buf[i:j], side, minCount, window)
 				i = j
 			}
 		}
@@ -58,45 +54,42 @@ func refRun(p *detect.Pass) (any, error) {
 	return nil, nil
 }
 
-func refBursts(t *datasets.Trades, rows []int32, minCount int, window int64) []bool {
-	mark := make([]bool, len(rows))
-	for j := range rows {
-		e := j
-		for e+1 < len(rows) && t.Time[rows[e+1]]-t.Time[rows[j]] <= window {
-			e++
-		}
-		if e-j+1 >= minCount {
-			for k := j; k <= e; k++ {
-				mark[k] = true
-			}
-		}
-	}
-	return mark
-}
-
-func refReport(p *detect.Pass, rows []int32, mark []bool, side, minCount int) {
+// refReport flags, among one wallet's rows of one token on one side (in
+// time order), each row k for which a window of length window starting at
+// an earlier buy (ending at a later sale) holds c ≥ minCount rows.
+func refReport(p *detect.Pass, rows []int32, side, minCount int, window int64) {
 	t := p.Features.T
-	for i := 0; i < len(rows); {
-		if !mark[i] {
-			i++
+	tm := func(i int) int64 { return t.Time[rows[i]] }
+	for k := range rows {
+		c := 0
+		for j := range rows {
+			var lo, hi int64
+			switch {
+			case side == 0 && j < k && tm(k)-tm(j) <= window:
+				lo, hi = tm(j), tm(j)+window
+			case side == 1 && j > k && tm(j)-tm(k) <= window:
+				lo, hi = tm(j)-window, tm(j)
+			default:
+				continue
+			}
+			n := 0
+			for i := range rows {
+				if tm(i) >= lo && tm(i) <= hi {
+					n++
+				}
+			}
+			c = max(c, n)
+		}
+		if c < minCount {
 			continue
 		}
-		j := i + 1
-		for j < len(rows) && mark[j] {
-			j++
-		}
-		c := j - i
 		strength := 1 - math.Exp2(-float64(c-minCount+1))
-		days := float64(t.Time[rows[j-1]]-t.Time[rows[i]]) / 86400
-		w, verb, lo, hi := p.Features.Buyer[rows[i]], "bought", i+1, j
+		w, verb := p.Features.Buyer[rows[k]], "bought"
 		if side == 1 {
-			w, verb, lo, hi = p.Features.Seller[rows[i]], "sold", i, j-1
+			w, verb = p.Features.Seller[rows[k]], "sold"
 		}
-		ev := fmt.Sprintf("%s %s token %s %d times in %.1f days", t.Addrs.String(w), verb, t.Assets.TokenID[t.Asset[rows[i]]], c, days)
-		for k := lo; k < hi; k++ {
-			p.Report(rows[k], strength, ev)
-		}
-		i = j
+		ev := fmt.Sprintf("%s %s token %s %d times within %s", t.Addrs.String(w), verb, t.Assets.TokenID[t.Asset[rows[k]]], c, durationText(window))
+		p.Report(rows[k], strength, ev)
 	}
 }
 

@@ -15,13 +15,18 @@ var Detector = &detect.Detector{
 	Name: "repeat_trade",
 	Doc: `The same wallet buys (or sells) the same erc721 token min_count or more times within window.
 
-Within such a burst every buy but the first and every sale but the last is
-flagged; strength 1 − 2^−(c − min_count + 1) for a burst of c trades.`,
+A buy is flagged when some window of that length starting at an earlier buy
+of the wallet holds min_count or more of its buys of the token (a sale: ending
+at a later sale); strength 1 − 2^−(c − min_count + 1) for the most, c, such a
+window holds. Reach: window.`,
 	Params: []detect.Param{
 		{Name: "min_count", Doc: "buys (or sells) of one token by one wallet that make a burst", Kind: detect.Number, Default: "3"},
 		{Name: "window", Doc: "longest span of one burst window", Kind: detect.Duration, Default: "30d"},
 	},
 	Run: run,
+	// A row's flag and strength read the wallet's trades of the token
+	// within window before and after it.
+	Reach: func(p detect.ParamReader) (int64, bool) { return p.Duration("window"), true },
 }
 
 func run(p *detect.Pass) (any, error) {
@@ -30,19 +35,10 @@ func run(p *detect.Pass) (any, error) {
 	minCount := max(2, p.Int("min_count"))
 	window := p.Duration("window")
 	trades := f.Trades()
-	// mixed[a]: asset a has a row that is not erc721. One sequential pass
-	// over the standard column spares the per-row check, a read scattered
-	// across the table, for the assets (nearly all) whose rows all are.
-	mixed := make([]bool, t.Assets.Len())
-	for r, std := range t.Standard {
-		if std != datasets.ERC721 {
-			mixed[t.Asset[r]] = true
-		}
-	}
 	var (
 		keys []uint64
 		pos  []int32
-		mark []bool
+		size []int32
 	)
 	for a := 0; a < t.Assets.Len(); a++ {
 		if a%4096 == 0 && p.Context.Err() != nil {
@@ -50,7 +46,7 @@ func run(p *detect.Pass) (any, error) {
 		}
 		lo, hi := f.AssetStart[a], f.AssetStart[a+1]
 		rows := f.AssetRows[lo:hi]
-		if len(rows) < minCount || t.Standard[rows[0]] != datasets.ERC721 {
+		if len(rows) < minCount {
 			continue
 		}
 		tr := trades[lo:hi]
@@ -64,7 +60,7 @@ func run(p *detect.Pass) (any, error) {
 				if side == 1 {
 					w = tr[i].Seller
 				}
-				if features.Known(w) && (!mixed[a] || t.Standard[r] == datasets.ERC721) {
+				if features.Known(w) && t.Standard[r] == datasets.ERC721 {
 					keys = append(keys, uint64(w)<<32|uint64(i))
 				}
 			}
@@ -79,8 +75,8 @@ func run(p *detect.Pass) (any, error) {
 					for _, k := range keys[i:j] {
 						pos = append(pos, int32(uint32(k)))
 					}
-					mark = bursts(tr, pos, minCount, window, mark)
-					report(p, rows, tr, pos, mark, side, minCount)
+					size = bursts(tr, pos, window, side, size)
+					report(p, rows, tr, pos, size, side, minCount, window)
 				}
 				i = j
 			}
@@ -89,61 +85,83 @@ func run(p *detect.Pass) (any, error) {
 	return nil, nil
 }
 
-// bursts marks the positions pos (one wallet's, increasing, so in time
-// order) of an asset's trades tr that lie in a window of length window
-// holding at least minCount of them. Two pointers: O(len(pos)).
-func bursts(tr []features.Trade, pos []int32, minCount int, window int64, mark []bool) []bool {
-	mark = slices.Grow(mark[:0], len(pos))[:len(pos)]
-	clear(mark)
-	covered := -1 // pos[..covered] already marked
-	e := 0
-	for j := range pos {
-		if e < j {
-			e = j
+// bursts returns, for the positions pos (one wallet's, increasing, so in
+// time order) of an asset's trades tr, the burst size of each: for side 0
+// (buys) the most positions that a window [t_j, t_j + window] starting at
+// an earlier position j < k holds, for side 1 (sales) the most that a
+// window [t_e − window, t_e] ending at a later position e > k holds; 0
+// when there is no such window. Every window reaches only window from k.
+// Two pointers and a monotonic deque: O(len(pos)).
+func bursts(tr []features.Trade, pos []int32, window int64, side int, size []int32) []int32 {
+	n := len(pos)
+	size = slices.Grow(size[:0], n)[:n]
+	at := func(k int) int64 { // time of the k-th position in scan order
+		if side == 1 {
+			return -tr[pos[n-1-k]].Time // sales: scan backwards
 		}
-		for e+1 < len(pos) && tr[pos[e+1]].Time-tr[pos[j]].Time <= window {
+		return tr[pos[k]].Time
+	}
+	// cnt[j]: positions in [t_j, t_j + window] (in scan order).
+	cnt := make([]int32, n)
+	e := 0
+	for j := 0; j < n; j++ {
+		for e < n && at(e)-at(j) <= window {
 			e++
 		}
-		if e-j+1 >= minCount {
-			for k := max(j, covered+1); k <= e; k++ {
-				mark[k] = true
+		cnt[j] = int32(e - j)
+	}
+	// size[k] = max cnt[j] over j < k with t_k − t_j ≤ window: a sliding
+	// maximum over j in [lo, k).
+	var dq []int32 // indices j, cnt decreasing
+	lo := 0
+	for k := 0; k < n; k++ {
+		if k > 0 {
+			j := int32(k - 1)
+			for len(dq) > 0 && cnt[dq[len(dq)-1]] <= cnt[j] {
+				dq = dq[:len(dq)-1]
 			}
-			covered = max(covered, e)
+			dq = append(dq, j)
+		}
+		for lo < k && at(k)-at(lo) > window {
+			lo++
+		}
+		for len(dq) > 0 && int(dq[0]) < lo {
+			dq = dq[1:]
+		}
+		out := k
+		if side == 1 {
+			out = n - 1 - k
+		}
+		size[out] = 0
+		if len(dq) > 0 {
+			size[out] = cnt[dq[0]]
 		}
 	}
-	return mark
+	return size
 }
 
-// report flags each burst (a maximal run of marked positions) but its entry
-// buy (side 0) or exit sale (side 1). rows and tr are the asset's rows and
-// trades by position.
-func report(p *detect.Pass, rows []int32, tr []features.Trade, pos []int32, mark []bool, side, minCount int) {
+// report flags the positions whose burst size reaches minCount. rows and
+// tr are the asset's rows and trades by position.
+func report(p *detect.Pass, rows []int32, tr []features.Trade, pos []int32, size []int32, side, minCount int, window int64) {
 	t := p.Features.T
-	for i := 0; i < len(pos); {
-		if !mark[i] {
-			i++
+	for k, c := range size {
+		if int(c) < minCount {
 			continue
 		}
-		j := i + 1
-		for j < len(pos) && mark[j] {
-			j++
-		}
-		c := j - i
-		strength := 1 - math.Exp2(-float64(c-minCount+1))
-		first, last := pos[i], pos[j-1]
-		days := float64(tr[last].Time-tr[first].Time) / 86400
-		w := tr[first].Buyer
-		verb := "bought"
-		lo, hi := i+1, j
+		strength := 1 - math.Exp2(-float64(int(c)-minCount+1))
+		w, verb := tr[pos[k]].Buyer, "bought"
 		if side == 1 {
-			w = tr[first].Seller
-			verb = "sold"
-			lo, hi = i, j-1
+			w, verb = tr[pos[k]].Seller, "sold"
 		}
-		ev := fmt.Sprintf("%s %s token %s %d times in %.1f days", t.Addrs.String(w), verb, t.Assets.TokenID[t.Asset[rows[first]]], c, days)
-		for k := lo; k < hi; k++ {
-			p.Report(rows[pos[k]], strength, ev)
-		}
-		i = j
+		ev := fmt.Sprintf("%s %s token %s %d times within %s", t.Addrs.String(w), verb, t.Assets.TokenID[t.Asset[rows[pos[k]]]], c, durationText(window))
+		p.Report(rows[pos[k]], strength, ev)
 	}
+}
+
+// durationText writes a window in days or hours.
+func durationText(sec int64) string {
+	if sec%86400 == 0 {
+		return fmt.Sprintf("%dd", sec/86400)
+	}
+	return fmt.Sprintf("%.1fh", float64(sec)/3600)
 }

@@ -12,7 +12,8 @@ var Detector = &detect.Detector{
 
 A row is flagged, with strength 1, when seller = buyer and the address is
 known (not empty, not the zero address, not allow-listed).`,
-	Run: run,
+	Run:   run,
+	Reach: detect.Instant, // the row itself / its transaction
 }
 
 func run(p *detect.Pass) (any, error) {

@@ -37,6 +37,13 @@ positions all stay within margin × the mean trade amount. Flags its trades.`,
 		{Name: "max_component", Kind: detect.Number, Default: "1000", Doc: "largest component (wallets) searched for a matching subset; larger ones are tested whole"},
 	},
 	Run: run,
+	// Tumbling windows on a fixed grid (multiples of each width from the
+	// epoch): a row's component lies in its windows, the longest width
+	// from it. graph_partners, which the strength reads, has no bound
+	// (until its window-local replacement).
+	Reach: func(p detect.ParamReader) (int64, bool) {
+		return max(p.Duration("window_short"), p.Duration("window_mid"), p.Duration("window_long")), true
+	},
 }
 
 type config struct {

@@ -1,0 +1,206 @@
+package analysis
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/washscan/washscan/datasets"
+	"github.com/washscan/washscan/datasets/synth"
+	"github.com/washscan/washscan/detect/metrics"
+	"github.com/washscan/washscan/detect/registry"
+)
+
+// weeklyPartitions writes a synthetic market of n trades as one CSV per
+// week under dir/week=NN/ (in time order) with its funders, and returns the
+// partition directories in order and the funders file.
+func weeklyPartitions(t *testing.T, dir string, n int64) ([]string, string) {
+	t.Helper()
+	tp, fp := filepath.Join(dir, "all.csv"), filepath.Join(dir, "funders.csv")
+	if _, err := synth.WriteFiles(context.Background(), synth.Config{Trades: n, Seed: 11}, tp, fp); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(tp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	sc.Scan()
+	header := sc.Text()
+	parts := map[string]*bytes.Buffer{}
+	var order []string
+	for sc.Scan() {
+		line := sc.Text()
+		tm, err := datasets.ParseTime(strings.Split(line, ",")[1], "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := fmt.Sprintf("week=%02d", (tm-1640995200)/(7*86400))
+		b := parts[key]
+		if b == nil {
+			b = &bytes.Buffer{}
+			b.WriteString(header + "\n")
+			parts[key] = b
+			order = append(order, key)
+		}
+		b.WriteString(line + "\n")
+	}
+	root := filepath.Join(dir, "market")
+	var dirs []string
+	for _, k := range order {
+		d := filepath.Join(root, k)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "part-0.csv"), parts[k].Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, d)
+	}
+	os.Remove(tp)
+	return dirs, fp
+}
+
+// readFlags returns the rows of a flags CSV by row identity (chain,
+// tx_hash, log_index), each as its whole line.
+func readFlags(t *testing.T, path string, into map[string]string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(bytes.NewReader(b))
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range recs[1:] {
+		into[rec[0]+"/"+rec[3]+"/"+rec[4]] = strings.Join(rec, ",")
+	}
+}
+
+// stripInput removes the input block of a metrics document.
+func stripInput(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(b, []byte(`  "input": {`))
+	j := bytes.Index(b[i:], []byte("\n  },\n"))
+	if i < 0 || j < 0 {
+		t.Fatalf("%s: no input block", path)
+	}
+	return append(b[:i:i], b[i+j+len("\n  },\n"):]...)
+}
+
+// A series of incremental runs, each adding a few weekly partitions (and
+// giving the earlier ones again, which are skipped), ends with the metrics
+// of one run over every partition, byte for byte but the input block, and
+// its flags read as upserts equal that run's flags.
+func TestIncrementalEqualsFullRun(t *testing.T) {
+	dir := t.TempDir()
+	parts, funders := weeklyPartitions(t, dir, 8000)
+	cfg := boundedPreset(t)
+	base := func(out, flags string, trades []string) Options {
+		return Options{
+			Input:    Input{Trades: trades, Load: datasets.LoadOptions{Funders: funders}},
+			Settings: Settings{Config: cfg, Threshold: DefaultThreshold, Metrics: metrics.Options{Range: metrics.Ranges[2], Top: 25}, Version: "test"},
+			Out:      out, Flags: flags,
+		}
+	}
+	full := base(filepath.Join(dir, "full.json"), filepath.Join(dir, "full.csv"), parts)
+	if _, err := Run(context.Background(), full); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(dir, "state")
+	upserts := map[string]string{}
+	var notices bytes.Buffer
+	var last string
+	for i, step := 0, 0; i < len(parts); step++ {
+		j := min(len(parts), i+1+step%3)
+		// Every run names all partitions so far: the known ones are skipped.
+		o := base(filepath.Join(dir, fmt.Sprintf("m%d.json", step)), filepath.Join(dir, fmt.Sprintf("f%d.csv", step)), parts[:j])
+		o.State, o.Notice = state, &notices
+		if _, err := Run(context.Background(), o); err != nil {
+			t.Fatalf("run %d: %v", step, err)
+		}
+		readFlags(t, o.Flags, upserts)
+		last, i = o.Out, j
+	}
+	if got, want := stripInput(t, last), stripInput(t, full.Out); !bytes.Equal(got, want) {
+		t.Fatalf("incremental metrics differ from the full run's\n%s", firstDiff(got, want))
+	}
+	want := map[string]string{}
+	readFlags(t, full.Flags, want)
+	if len(upserts) != len(want) {
+		t.Fatalf("%d rows upserted, full run %d", len(upserts), len(want))
+	}
+	for k, v := range want {
+		if upserts[k] != v {
+			t.Fatalf("row %s: upserted %q, full run %q", k, upserts[k], v)
+		}
+	}
+	if !strings.Contains(notices.String(), "skipped") {
+		t.Error("no notice of skipped known files")
+	}
+
+	// A late row: before the latest block_time minus the horizon.
+	late := filepath.Join(dir, "late.csv")
+	b, _ := os.ReadFile(filepath.Join(parts[0], "part-0.csv"))
+	lines := strings.SplitN(string(b), "\n", 3)
+	fields := strings.Split(lines[1], ",")
+	fields[4] = "9999" // another log_index: not a duplicate
+	lines[1] = strings.Join(fields, ",")
+	os.WriteFile(late, []byte(lines[0]+"\n"+lines[1]+"\n"), 0o644)
+	o := base(filepath.Join(dir, "x.json"), "", []string{late})
+	o.State = state
+	_, err := Run(context.Background(), o)
+	var re *datasets.RowError
+	if !errors.As(err, &re) || re.File != late || !strings.Contains(err.Error(), "late row") {
+		t.Fatalf("late row: %v", err)
+	}
+	// Other options: refused, saying what differs.
+	o = base(filepath.Join(dir, "x.json"), "", parts)
+	o.State, o.Threshold = state, 0.7
+	var oe *OptionError
+	if _, err := Run(context.Background(), o); !errors.As(err, &oe) || !strings.Contains(err.Error(), `threshold was "0.5", now "0.7"`) {
+		t.Fatalf("other threshold: %v", err)
+	}
+	// A known path with other content.
+	p0 := filepath.Join(parts[0], "part-0.csv")
+	os.WriteFile(p0, append(b, b[len(lines[0])+1:]...), 0o644)
+	o = base(filepath.Join(dir, "x.json"), "", parts[:1])
+	o.State = state
+	if _, err := Run(context.Background(), o); !errors.As(err, &oe) || !strings.Contains(err.Error(), "other content") {
+		t.Fatalf("changed file: %v", err)
+	}
+	// A second run while one holds the lock.
+	os.WriteFile(filepath.Join(state, lockFile), nil, 0o644)
+	o = base(filepath.Join(dir, "x.json"), "", parts[1:2])
+	o.State = state
+	if _, err := Run(context.Background(), o); !errors.As(err, &oe) || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("locked: %v", err)
+	}
+	// The dune preset, whose filters look at any time.
+	o = base(filepath.Join(dir, "x.json"), "", parts[1:2])
+	o.State, o.Config = filepath.Join(dir, "other"), PresetConfig(registry.Dune)
+	if _, err := Run(context.Background(), o); !errors.As(err, &oe) || !strings.Contains(err.Error(), "dune") {
+		t.Fatalf("dune: %v", err)
+	}
+	// A directory that is not a state.
+	o = base(filepath.Join(dir, "x.json"), "", parts[1:2])
+	o.State = filepath.Join(dir, "market")
+	if _, err := Run(context.Background(), o); !errors.As(err, &oe) || !strings.Contains(err.Error(), "not empty") {
+		t.Fatalf("not a state: %v", err)
+	}
+}

@@ -1,0 +1,191 @@
+package metrics
+
+import (
+	"bytes"
+	"encoding/gob"
+	"fmt"
+
+	"github.com/washscan/washscan/datasets"
+)
+
+// partialWireVersion is the format number of MarshalBinary.
+const partialWireVersion = 1
+
+// MarshalBinary encodes p (encoding.BinaryMarshaler), e.g. for a Beam
+// coder or a state directory. UnmarshalBinary decodes it; the decoded
+// Partial merges and reports as p does.
+func (p *Partial) MarshalBinary() ([]byte, error) {
+	w := wirePartial{
+		Version: partialWireVersion, Range: p.rng, AsOf: p.asOf, Lo: p.lo, PrevLo: p.prevLo,
+		First: p.first, HasFirst: p.hasFirst, Market: wireScope(&p.market),
+		Plats: map[string][2]wirePacc{}, Colls: map[CollKey][2]wirePacc{}, NFTs: map[NFTKey][2]wirePacc{},
+		Wallets: map[datasets.Address][2]wirePacc{}, TMarket: wireBuckets(p.tMarket),
+		TPlats: map[string]map[int64]wirePacc{}, TColls: map[CollKey]map[int64]wirePacc{},
+		Sales: p.sales, Stats: p.stats, FineLen: p.fineLen, FineOrig: p.fineOrig,
+	}
+	for k, x := range p.plats {
+		w.Plats[k] = wireScope(x)
+	}
+	for k, x := range p.colls {
+		w.Colls[k] = wireScope(x)
+	}
+	for k, x := range p.nfts {
+		w.NFTs[k] = wireScope(x)
+	}
+	for k, x := range p.wallets {
+		w.Wallets[k] = wireScope(x)
+	}
+	for k, m := range p.tPlats {
+		w.TPlats[k] = wireBuckets(m)
+	}
+	for k, m := range p.tColls {
+		w.TColls[k] = wireBuckets(m)
+	}
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(&w); err != nil {
+		return nil, fmt.Errorf("metrics: encode partial: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// UnmarshalBinary decodes what MarshalBinary encoded into p.
+func (p *Partial) UnmarshalBinary(data []byte) error {
+	var w wirePartial
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&w); err != nil {
+		return fmt.Errorf("metrics: decode partial: %w", err)
+	}
+	if w.Version != partialWireVersion {
+		return fmt.Errorf("metrics: partial format %d, want %d", w.Version, partialWireVersion)
+	}
+	*p = Partial{rng: w.Range, asOf: w.AsOf, lo: w.Lo, prevLo: w.PrevLo, first: w.First, hasFirst: w.HasFirst,
+		plats: map[string]*[2]pacc{}, colls: map[CollKey]*[2]pacc{}, nfts: map[NFTKey]*[2]pacc{},
+		wallets: map[datasets.Address]*[2]pacc{}, tMarket: unwireBuckets(w.TMarket),
+		tPlats: map[string]map[int64]*pacc{}, tColls: map[CollKey]map[int64]*pacc{},
+		sales: w.Sales, stats: w.Stats, fineLen: w.FineLen, fineOrig: w.FineOrig}
+	if p.sales == nil {
+		p.sales = map[SaleGroup][]float64{}
+	}
+	p.market = unwireScope(w.Market)
+	for k, x := range w.Plats {
+		s := unwireScope(x)
+		p.plats[k] = &s
+	}
+	for k, x := range w.Colls {
+		s := unwireScope(x)
+		p.colls[k] = &s
+	}
+	for k, x := range w.NFTs {
+		s := unwireScope(x)
+		p.nfts[k] = &s
+	}
+	for k, x := range w.Wallets {
+		s := unwireScope(x)
+		p.wallets[k] = &s
+	}
+	for k, m := range w.TPlats {
+		p.tPlats[k] = unwireBuckets(m)
+	}
+	for k, m := range w.TColls {
+		p.tColls[k] = unwireBuckets(m)
+	}
+	return nil
+}
+
+type wirePartial struct {
+	Version           int
+	Range             Range
+	AsOf, Lo, PrevLo  int64
+	First             int64
+	HasFirst          bool
+	Market            [2]wirePacc
+	Plats             map[string][2]wirePacc
+	Colls             map[CollKey][2]wirePacc
+	NFTs              map[NFTKey][2]wirePacc
+	Wallets           map[datasets.Address][2]wirePacc
+	TMarket           map[int64]wirePacc
+	TPlats            map[string]map[int64]wirePacc
+	TColls            map[CollKey]map[int64]wirePacc
+	Sales             map[SaleGroup][]float64
+	Stats             datasets.LoadStats
+	FineLen, FineOrig int64
+}
+
+type wireSum struct {
+	Lo      int32
+	Special uint8
+	D       []int64
+}
+
+type wireAsset struct {
+	Contract datasets.Address
+	TokenID  string
+}
+
+type wirePacc struct {
+	Vol, WVol, USD, WUSD         wireSum
+	Rows, Sales, FSales, Flagged int64
+	Chain                        string
+	HasChain, Mixed, HasUSD      bool
+	Assets                       []wireAsset
+	Txs                          []datasets.Hash
+	Wallets                      []datasets.Address
+}
+
+func toWireSum(s *Sum) wireSum {
+	return wireSum{Lo: s.lo, Special: s.special, D: carry(append([]int64(nil), s.d...))}
+}
+
+func fromWireSum(w wireSum) Sum { return Sum{lo: w.Lo, special: w.Special, d: w.D} }
+
+func toWire(a *pacc) wirePacc {
+	w := wirePacc{Vol: toWireSum(&a.vol), WVol: toWireSum(&a.wvol), USD: toWireSum(&a.usd), WUSD: toWireSum(&a.wusd),
+		Rows: a.rows, Sales: a.sales, FSales: a.fsales, Flagged: a.flagged, Chain: a.chain,
+		HasChain: a.hasChain, Mixed: a.mixed, HasUSD: a.hasUSD}
+	for k := range a.assets {
+		w.Assets = append(w.Assets, wireAsset(k))
+	}
+	for k := range a.txs {
+		w.Txs = append(w.Txs, k)
+	}
+	for k := range a.wallets {
+		w.Wallets = append(w.Wallets, k)
+	}
+	return w
+}
+
+func fromWire(w wirePacc) pacc {
+	a := pacc{vol: fromWireSum(w.Vol), wvol: fromWireSum(w.WVol), usd: fromWireSum(w.USD), wusd: fromWireSum(w.WUSD),
+		rows: w.Rows, sales: w.Sales, fsales: w.FSales, flagged: w.Flagged, chain: w.Chain,
+		hasChain: w.HasChain, mixed: w.Mixed, hasUSD: w.HasUSD}
+	for _, k := range w.Assets {
+		add(&a.assets, assetKey(k))
+	}
+	for _, k := range w.Txs {
+		add(&a.txs, k)
+	}
+	for _, k := range w.Wallets {
+		add(&a.wallets, k)
+	}
+	return a
+}
+
+func wireScope(x *[2]pacc) [2]wirePacc { return [2]wirePacc{toWire(&x[0]), toWire(&x[1])} }
+
+func unwireScope(w [2]wirePacc) [2]pacc { return [2]pacc{fromWire(w[0]), fromWire(w[1])} }
+
+func wireBuckets(m map[int64]*pacc) map[int64]wirePacc {
+	out := make(map[int64]wirePacc, len(m))
+	for k, x := range m {
+		out[k] = toWire(x)
+	}
+	return out
+}
+
+func unwireBuckets(m map[int64]wirePacc) map[int64]*pacc {
+	out := make(map[int64]*pacc, len(m))
+	for k, w := range m {
+		a := fromWire(w)
+		out[k] = &a
+	}
+	return out
+}

@@ -1,0 +1,272 @@
+package metrics
+
+import (
+	"time"
+
+	"github.com/washscan/washscan/features"
+)
+
+// Trends are the per-bucket figures of a scope (README "Trends"; the
+// contract is docs/contract.md §3.1): block_dates lists the bucket starts,
+// and each *_trend one number per bucket. A trend whose window figure is
+// null is all null; a USD figure is null in a bucket without a price_usd.
+type Trends struct {
+	BlockDates                        []string   `json:"block_dates"`
+	WashtradeAssetsTrend              []int64    `json:"washtrade_assets_trend"`
+	WashtradeSuspectSalesTrend        []int64    `json:"washtrade_suspect_sales_trend"`
+	WashtradeSuspectTransactionsTrend []int64    `json:"washtrade_suspect_transactions_trend"`
+	WashtradeVolumeTrend              []*float64 `json:"washtrade_volume_trend"`
+	WashtradeVolumeUSDTrend           []*float64 `json:"washtrade_volume_usd_trend"`
+	WashtradeWalletsTrend             []int64    `json:"washtrade_wallets_trend"`
+	TotalSalesTrend                   []int64    `json:"total_sales_trend"`
+	TotalVolumeTrend                  []*float64 `json:"total_volume_trend"`
+	TotalVolumeUSDTrend               []*float64 `json:"total_volume_usd_trend"`
+}
+
+// MaxBuckets is the most weekly buckets of the range "all" before the
+// bucket length doubles.
+const MaxBuckets = 520
+
+// mondayEpoch is Monday 1970-01-05 00:00 UTC, the origin of weekly buckets.
+const mondayEpoch = 4 * 86400
+
+// Buckets returns the trend buckets of a window: the start of the first
+// (unix seconds), the length L in seconds and their number. A window ends at
+// asOf; lo is the start of (lo, asOf] for a range, and for "all" (rng.Seconds
+// = 0) the earliest block_time ≤ asOf. Buckets are [start, start+L) in UTC:
+// hours for 24h; days for 7d, 30d and 90d; weeks from Monday for all,
+// doubled (2, 4, 8 … weeks from Monday 1970-01-05) until at most MaxBuckets
+// are needed. They run from the bucket holding the window's first instant to
+// the one holding asOf.
+func Buckets(rng Range, lo, asOf int64) (start, length int64, n int) {
+	var origin int64
+	switch {
+	case rng.Seconds <= 0:
+		length, origin = 7*86400, mondayEpoch
+	case rng.Seconds <= 86400:
+		length = 3600
+	default:
+		length = 86400
+	}
+	for {
+		start = origin + floorDiv(lo-origin, length)*length
+		last := origin + floorDiv(asOf-origin, length)*length
+		n = int((last-start)/length) + 1
+		if rng.Seconds > 0 || n <= MaxBuckets {
+			return start, length, n
+		}
+		length *= 2
+	}
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// bucket accumulates one scope in one bucket.
+type bucket struct {
+	vol, wvol, usd, wusd Sum
+	sales, fsales        int64
+	assets, txs, wallets int64
+	hasUSD               bool
+}
+
+// trender computes the trends of the scopes of one Compute.
+type trender struct {
+	c           *computer
+	start, size int64
+	n           int
+	dates       []string
+	bk          []bucket
+	txOf        []int32 // tx id of each flagged window row, by row
+	stampAsset  []int32
+	stampTx     []int32
+	stampWallet []int32
+	epoch       int32
+}
+
+func newTrender(c *computer, rng Range, asOf, lo int64) *trender {
+	fs, t := c.fs, c.fs.T
+	tr := &trender{c: c}
+	var flaggedRows []int32
+	first, any := int64(0), false
+	for _, r := range fs.Order {
+		if c.win[r] != cur {
+			continue
+		}
+		if !any || t.Time[r] < first {
+			first, any = t.Time[r], true
+		}
+		if c.flagged[r] {
+			flaggedRows = append(flaggedRows, r)
+		}
+	}
+	if !any {
+		return tr // no rows in the window: empty trends
+	}
+	if rng.Seconds > 0 {
+		first = lo
+	}
+	tr.start, tr.size, tr.n = Buckets(rng, first, asOf)
+	tr.dates = make([]string, tr.n)
+	for i := range tr.dates {
+		tr.dates[i] = time.Unix(tr.start+int64(i)*tr.size, 0).UTC().Format(time.RFC3339)
+	}
+	tr.bk = make([]bucket, tr.n)
+	ids := make([]int32, len(flaggedRows))
+	ntx := internHashes(t.TxHash, flaggedRows, ids)
+	tr.txOf = make([]int32, fs.N)
+	for j, r := range flaggedRows {
+		tr.txOf[r] = ids[j]
+	}
+	tr.stampAsset = make([]int32, t.Assets.Len())
+	tr.stampTx = make([]int32, ntx)
+	tr.stampWallet = make([]int32, t.Addrs.Len())
+	return tr
+}
+
+// trends returns the trends of the scope whose window rows are rows (in
+// canonical order, so in time order) and whose window accumulator is a.
+func (tr *trender) trends(rows []int32, a *acc) *Trends {
+	if tr.n == 0 {
+		return renderTrends(nil, nil, a)
+	}
+	fs, t := tr.c.fs, tr.c.fs.T
+	for i := range tr.bk {
+		b := &tr.bk[i]
+		b.vol.Reset()
+		b.wvol.Reset()
+		b.usd.Reset()
+		b.wusd.Reset()
+		b.sales, b.fsales, b.assets, b.txs, b.wallets, b.hasUSD = 0, 0, 0, 0, 0, false
+	}
+	prevB := -1
+	for _, r := range rows {
+		bi := int((t.Time[r] - tr.start) / tr.size) // rows are ≥ start
+		if bi != prevB {
+			// Rows come in time order: a new bucket is a new distinct set.
+			tr.epoch++
+			prevB = bi
+		}
+		b := &tr.bk[bi]
+		usd := t.PriceUSD[r]
+		hasUSD := usd == usd // not NaN
+		if hasUSD {
+			b.hasUSD = true
+		}
+		f := tr.c.flagged[r]
+		if fs.Sale[r] {
+			b.sales++
+			native := fs.Native[r]
+			if native {
+				b.vol.Add(t.Price[r])
+			}
+			if hasUSD {
+				b.usd.Add(usd)
+			}
+			if f {
+				b.fsales++
+				if native {
+					b.wvol.Add(t.Price[r])
+				}
+				if hasUSD {
+					b.wusd.Add(usd)
+				}
+			}
+		}
+		if !f {
+			continue
+		}
+		e := tr.epoch
+		if as := t.Asset[r]; tr.stampAsset[as] != e {
+			tr.stampAsset[as] = e
+			b.assets++
+		}
+		if tx := tr.txOf[r]; tr.stampTx[tx] != e {
+			tr.stampTx[tx] = e
+			b.txs++
+		}
+		for _, w := range [2]uint32{fs.Seller[r], fs.Buyer[r]} {
+			if w != features.NoWallet && tr.stampWallet[w] != e {
+				tr.stampWallet[w] = e
+				b.wallets++
+			}
+		}
+	}
+	return renderTrends(tr.dates, tr.bk, a)
+}
+
+// renderTrends returns the trends of buckets bk starting at dates (none:
+// empty trends) of a scope whose window accumulator is a.
+func renderTrends(dates []string, bk []bucket, a *acc) *Trends {
+	out := &Trends{BlockDates: dates}
+	if len(bk) == 0 {
+		out.BlockDates = []string{}
+		out.WashtradeAssetsTrend, out.WashtradeSuspectSalesTrend = []int64{}, []int64{}
+		out.WashtradeSuspectTransactionsTrend, out.WashtradeWalletsTrend = []int64{}, []int64{}
+		out.TotalSalesTrend = []int64{}
+		out.WashtradeVolumeTrend, out.WashtradeVolumeUSDTrend = []*float64{}, []*float64{}
+		out.TotalVolumeTrend, out.TotalVolumeUSDTrend = []*float64{}, []*float64{}
+		return out
+	}
+	n := len(bk)
+	out.WashtradeAssetsTrend = make([]int64, n)
+	out.WashtradeSuspectSalesTrend = make([]int64, n)
+	out.WashtradeSuspectTransactionsTrend = make([]int64, n)
+	out.WashtradeWalletsTrend = make([]int64, n)
+	out.TotalSalesTrend = make([]int64, n)
+	out.WashtradeVolumeTrend = make([]*float64, n)
+	out.WashtradeVolumeUSDTrend = make([]*float64, n)
+	out.TotalVolumeTrend = make([]*float64, n)
+	out.TotalVolumeUSDTrend = make([]*float64, n)
+	for i := range bk {
+		b := &bk[i]
+		out.WashtradeAssetsTrend[i] = b.assets
+		out.WashtradeSuspectSalesTrend[i] = b.fsales
+		out.WashtradeSuspectTransactionsTrend[i] = b.txs
+		out.WashtradeWalletsTrend[i] = b.wallets
+		out.TotalSalesTrend[i] = b.sales
+		if !a.mixed {
+			out.WashtradeVolumeTrend[i] = ptr(round(b.wvol.Value(), 9))
+			out.TotalVolumeTrend[i] = ptr(round(b.vol.Value(), 9))
+		}
+		if a.hasUSD && b.hasUSD {
+			out.WashtradeVolumeUSDTrend[i] = ptr(round(b.wusd.Value(), 9))
+			out.TotalVolumeUSDTrend[i] = ptr(round(b.usd.Value(), 9))
+		}
+	}
+	return out
+}
+
+// groupRows returns the window rows in canonical order grouped by key(r)
+// (keys in [0, nkeys); a negative key leaves the row out): rows of key k
+// are out[start[k]:start[k+1]].
+func (tr *trender) groupRows(nkeys int, key func(r int32) int32) (out []int32, start []int32) {
+	c := tr.c
+	start = make([]int32, nkeys+1)
+	for _, r := range c.fs.Order {
+		if c.win[r] == cur {
+			if k := key(r); k >= 0 {
+				start[k+1]++
+			}
+		}
+	}
+	for k := 0; k < nkeys; k++ {
+		start[k+1] += start[k]
+	}
+	out = make([]int32, start[nkeys])
+	next := append([]int32(nil), start[:nkeys]...)
+	for _, r := range c.fs.Order {
+		if c.win[r] == cur {
+			if k := key(r); k >= 0 {
+				out[next[k]] = r
+				next[k]++
+			}
+		}
+	}
+	return out, start
+}
