@@ -56,10 +56,39 @@ type Job struct {
 	Runner   string // washscan.runner in the metrics ("prism", "flink", ...)
 	Staging  string // directory the workers write to; Run makes one when ""
 	PartRows int    // rows per flags part file; 0 means DefaultPartRows
+	// SliceRows is the number of rows a time slice should own; the
+	// dataset is cut into about rows/SliceRows slices of equal time width.
+	// 0 means DefaultSliceRows.
+	SliceRows int64
 
 	// Files are the trade files the --trades arguments stand for, with
 	// their hive partition columns; Run fills them in.
 	Files []FileSpec
+	// Sliced: the preset has a finite horizon H (Horizon, seconds), so
+	// the dataset is cut into time slices with halos of H; otherwise
+	// detection runs as one slice over every row. Run fills them in.
+	Sliced  bool
+	Horizon int64
+}
+
+// DefaultSliceRows is the number of rows a time slice owns by default.
+const DefaultSliceRows = 1 << 20
+
+// sliceRows is the slice size.
+func (j *Job) sliceRows() int64 {
+	if j.SliceRows > 0 {
+		return j.SliceRows
+	}
+	return DefaultSliceRows
+}
+
+// inputFiles are the files of j named by indices, for the loader.
+func (j *Job) inputFiles(idx []int) []datasets.InputFile {
+	out := make([]datasets.InputFile, len(idx))
+	for k, i := range idx {
+		out[k] = datasets.InputFile{Path: j.Files[i].Path, Partition: j.Files[i].Partition}
+	}
+	return out
 }
 
 // FileSpec is one trade file of a job.
@@ -129,9 +158,13 @@ func (j *Job) partRows() int {
 // check checks j before any work: the settings, the inputs and the output
 // paths, as analyze does (docs/contract.md §4), and fills in j.Files.
 func (j *Job) check() error {
-	if _, err := j.settings(); err != nil {
+	s, err := j.settings()
+	if err != nil {
 		return err
 	}
+	// A preset of unbounded reach runs as one slice (analysis.Config.Horizon).
+	j.Horizon, err = s.Config.Horizon()
+	j.Sliced = err == nil
 	for _, p := range j.Trades {
 		if p == "-" {
 			return &analysis.OptionError{Option: "--trades", Err: errors.New("-: washscan-beam's workers cannot read standard input; name files or directories")}
@@ -149,7 +182,7 @@ func (j *Job) check() error {
 		// inside it when it exists, else the directory's own.
 		p := j.Flags
 		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			p = filepath.Join(p, partName(0))
+			p = filepath.Join(p, partName(0, 0))
 		}
 		named = append(named, analysis.Path{Option: "--flags", Name: p})
 	}
@@ -163,6 +196,9 @@ func (j *Job) check() error {
 	if err != nil {
 		return err
 	}
+	if len(files) == 0 { // the embedded sample market
+		j.Sliced = false
+	}
 	j.Files = make([]FileSpec, len(files))
 	for i, f := range files {
 		j.Files[i] = FileSpec{Index: i, Path: f.Path, Partition: f.Partition}
@@ -170,5 +206,6 @@ func (j *Job) check() error {
 	return nil
 }
 
-// partName is the name of flags part n: the names sort in row order.
-func partName(n int) string { return fmt.Sprintf("part-%05d.parquet", n) }
+// partName is the name of part n of a slice's flags: the names sort in
+// slice (time) order, then row order.
+func partName(slice, n int) string { return fmt.Sprintf("part-%05d-%05d.parquet", slice, n) }

@@ -1,6 +1,7 @@
 package washbeam
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -101,7 +102,7 @@ func commit(ctx context.Context, j *Job, stdout io.Writer) error {
 		if rej == "" {
 			rej = analysis.DefaultRejects
 		}
-		if err := outs.Add("--rejects", rej, copyFrom(filepath.Join(j.Staging, stagingRejects))); err != nil {
+		if err := outs.Add("--rejects", rej, j.writeRejects); err != nil {
 			return err
 		}
 	}
@@ -116,6 +117,31 @@ func commit(ctx context.Context, j *Job, stdout io.Writer) error {
 		}
 	}
 	return outs.Commit()
+}
+
+// writeRejects writes the rejects file: the one-slice run's as its load
+// wrote it, or the scans' in file order under one header.
+func (j *Job) writeRejects(w io.Writer) error {
+	if !j.Sliced {
+		return copyFrom(filepath.Join(j.Staging, stagingRejects))(w)
+	}
+	header := true
+	for i := range j.Files {
+		data, err := os.ReadFile(filepath.Join(j.Staging, stagingScanRej, fmt.Sprintf("%06d.csv", i)))
+		if err != nil {
+			return err
+		}
+		if !header {
+			if k := bytes.IndexByte(data, '\n'); k >= 0 {
+				data = data[k+1:]
+			}
+		}
+		header = false
+		if _, err := w.Write(data); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func copyFrom(path string) func(io.Writer) error {

@@ -70,13 +70,14 @@ func run() {
 	fs.StringVar(&j.Range, "range", "all", "metrics window: 24h, 7d, 30d, 90d or all")
 	fs.StringVar(&j.AsOf, "as-of", "", "end of the window, a block_time `T` (default: the latest block_time)")
 	fs.StringVar(&j.Out, "out", "-", "metrics JSON `FILE` (- for standard output)")
-	fs.StringVar(&j.Flags, "flags", "", "per-trade flags `DIR`, written as Parquet part files part-NNNNN.parquet")
+	fs.StringVar(&j.Flags, "flags", "", "per-trade flags `DIR`, written as Parquet part files part-SSSSS-NNNNN.parquet (slice, part)")
 	fs.StringVar(&j.Preset, "preset", registry.Default.Name, "detector preset `NAME` (default, dune)")
 	fs.Float64Var(&j.Threshold, "threshold", analysis.DefaultThreshold, "flag a trade whose score is ≥ `X` (0 to 1)")
 	fs.StringVar(&j.Weights, "weights", "", "scoring weights JSON `FILE` (from washscan calibrate)")
 	fs.IntVar(&j.Top, "top", 100, "list at most `N` wallets and nfts (0 = all)")
 	fs.StringVar(&j.Staging, "staging", "", "`DIR` the workers write their outputs to before the launcher commits them; it must be shared by launcher and workers (default: a new temporary directory, enough for Prism)")
 	fs.IntVar(&j.PartRows, "part-rows", washbeam.DefaultPartRows, "rows per flags part `N`")
+	fs.Int64Var(&j.SliceRows, "slice-rows", washbeam.DefaultSliceRows, "rows a time slice owns, about `N` (when the preset has a finite horizon; else one slice)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: washscan-beam [--trades FILE|DIR]... [flags] [Beam runner flags]\n\n"+
 			"Runs washscan analyze as an Apache Beam pipeline; with no --runner, on Prism in process.\n\nFlags:\n")
