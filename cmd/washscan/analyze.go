@@ -32,6 +32,8 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 		top       = fs.Int("top", 100, "list at most `N` wallets and nfts (0 = all)")
 		stateDir  = fs.String("state", "", "incremental run: state `DIR` (created when missing) holding the files read so far; --flags then holds the new and the changed rows")
 	)
+	maxMem := byteSize(physicalMemory() * 6 / 10)
+	fs.Var(&maxMem, "max-memory", "memory `BYTES` (K, M, G suffixes) an analysis may take; a larger input is analyzed in time slices (default 60% of physical memory)")
 	lf.register(fs)
 	cf.register(fs)
 	return func(e *env, args []string) error {
@@ -66,6 +68,9 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 		if opt.Config, err = analysis.Resolve(cf.spec(*preset, *weights, "--weights")); err != nil {
 			return err
 		}
+		if sliced, err := runOutOfCore(e, opt, int64(maxMem)); sliced || err != nil {
+			return err
+		}
 		res, err := analysis.Run(e.ctx, opt)
 		if res != nil {
 			lf.reportRejects(e, res.Trades)
@@ -83,4 +88,33 @@ func paramList() string {
 		}
 	}
 	return b.String()
+}
+
+// runOutOfCore runs opt slice by slice when its input will not fit in
+// maxMem (analysis.EstimateMemory) and its preset can be sliced; it
+// reports whether it did. A preset that cannot be sliced runs in memory
+// with a notice.
+func runOutOfCore(e *env, opt analysis.Options, maxMem int64) (bool, error) {
+	if maxMem <= 0 || opt.State != "" || len(opt.Input.Trades) == 0 {
+		return false, nil
+	}
+	files, err := datasets.ExpandInputs(opt.Input.Trades)
+	if err != nil {
+		return false, nil // the in-memory run reports it
+	}
+	need := analysis.EstimateMemory(files)
+	if need <= maxMem {
+		return false, nil
+	}
+	if _, err := opt.Config.Horizon(); err != nil {
+		fmt.Fprintf(e.stderr, "washscan: the input needs about %.1f GB, more than --max-memory %.1f GB, but it cannot be sliced (%v): analyzing it in memory\n",
+			float64(need)/1e9, float64(maxMem)/1e9, err)
+		return false, nil
+	}
+	_, run, err := analysis.RunSliced(e.ctx, opt, int(maxMem/analysis.BytesPerRow))
+	if run != nil {
+		fmt.Fprintf(e.stderr, "washscan: the input needs about %.1f GB, more than --max-memory %.1f GB: analyzed in %d time slices with halos of %ds (largest %d rows)\n",
+			float64(need)/1e9, float64(maxMem)/1e9, len(run.Slices), run.Horizon, run.MaxRows)
+	}
+	return true, err
 }

@@ -377,6 +377,8 @@ func TestAnalyzeExitCodes(t *testing.T) {
 		{"config ok", []string{"--trades", fixture, "--config", cfg, "--out", filepath.Join(dir, "o.json")}, exitOK, ""},
 		{"state with dune", []string{"--trades", fixture, "--preset", "dune", "--state", filepath.Join(dir, "st")}, exitUsage, "--preset dune cannot run incrementally"},
 		{"state without trades", []string{"--state", filepath.Join(dir, "st")}, exitUsage, "--state"},
+		{"bad max-memory", []string{"--trades", fixture, "--max-memory", "lots"}, exitUsage, "max-memory"},
+		{"max-memory, preset not sliceable", []string{"--trades", fixture, "--max-memory", "1K", "--out", filepath.Join(dir, "mm.json")}, exitOK, "cannot be sliced"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,338 @@
+package analysis
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"math"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/washscan/washscan/datasets"
+	"github.com/washscan/washscan/detect/metrics"
+	"github.com/washscan/washscan/detect/report"
+)
+
+// Out-of-core runs (analyze --max-memory; README "Out of core"). When the
+// input will not fit in the memory budget, RunSliced analyzes it slice by
+// slice with the slice API: a first pass loads one file at a time to learn
+// each file's time span and row count and the global as_of; the time axis
+// is then cut into slices so that the rows of the files overlapping a slice
+// and its halos (the preset's horizon H on each side) fit the budget; each
+// slice loads those files, keeps the rows within its halos (Trades.Subset,
+// input order), runs AnalyzeSlice, writes the flags of its own rows and
+// merges its metrics partial. The metrics equal an in-memory run's (but the
+// input block); the flags hold the same rows with the same scores, grouped
+// by slice (time) and in input order within one. Peak memory is about the
+// largest slice with its halos plus the merged partial. Files should be
+// time partitions (daily, weekly): a file spanning the whole range is
+// loaded by every slice.
+
+// BytesPerRow is the memory one trade takes through an analysis (10M rows:
+// about 5 GB, BENCHMARKS.md), for the --max-memory estimate.
+const BytesPerRow = 520
+
+// fileBytesPerRow estimates the rows of a trade file from its size.
+func fileBytesPerRow(path string) float64 {
+	p := strings.ToLower(path)
+	per := 330.0 // CSV, JSON Lines
+	if strings.Contains(p, ".parquet") {
+		per = 90
+	}
+	if strings.HasSuffix(p, ".gz") || strings.HasSuffix(p, ".zst") {
+		per /= 5
+	}
+	return per
+}
+
+// EstimateMemory is the memory an in-memory analysis of files needs, from
+// their sizes (BytesPerRow per estimated row); unreadable files count 0.
+func EstimateMemory(files []datasets.InputFile) int64 {
+	var total float64
+	for _, f := range files {
+		st, err := os.Stat(f.Path)
+		if err != nil {
+			continue
+		}
+		total += float64(st.Size()) / fileBytesPerRow(f.Path) * BytesPerRow
+	}
+	return int64(total)
+}
+
+// fileSpan is what the first pass learns of one file.
+type fileSpan struct {
+	datasets.InputFile
+	lo, hi int64
+	rows   int64
+}
+
+// SlicedRun is what RunSliced did, for messages and measurements.
+type SlicedRun struct {
+	Horizon int64
+	Slices  [][2]int64
+	MaxRows int // rows of the largest slice with its halos
+}
+
+// RunSliced is Run over opt's input cut into time slices whose tables hold
+// at most maxRows rows each (see the comment above). The preset must have a
+// finite horizon; flags are written as CSV (.csv) only.
+func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, *SlicedRun, error) {
+	if err := checkSettings(&opt.Settings); err != nil {
+		return nil, nil, err
+	}
+	h, err := opt.Config.Horizon()
+	if err != nil {
+		return nil, nil, err
+	}
+	if opt.Flags != "" && report.FormatOf(opt.Flags) != "csv" {
+		return nil, nil, optionErr("--flags", "%s: an out-of-core run writes .csv flags", opt.Flags)
+	}
+	if len(opt.Input.Trades) == 0 || slices.Contains(opt.Input.Trades, "-") {
+		return nil, nil, optionErr("--max-memory", "an out-of-core run reads --trades files (not the sample, not standard input)")
+	}
+	var named []Path
+	if opt.Flags != "" {
+		named = append(named, Path{"--flags", opt.Flags})
+	}
+	if opt.Out != "" {
+		named = append(named, Path{"--out", opt.Out})
+	}
+	if err := opt.Input.CheckPaths(opt.Input.OutputPaths(named...)); err != nil {
+		return nil, nil, err
+	}
+	files, err := datasets.ExpandInputs(opt.Input.Trades)
+	if err != nil {
+		return nil, nil, err
+	}
+	outs := NewOutputs(ctx, opt.Stdout)
+	defer outs.Abort()
+
+	// Pass 1: each file alone (its bad rows reported here, once).
+	lopt := opt.Input.Load
+	lopt.Funders, lopt.FundersFS, lopt.Allow, lopt.DenyFunders = "", nil, "", ""
+	var rej *datasets.RejectsWriter
+	if path := opt.Input.rejectsPath(); path != "" {
+		w, err := outs.Create("--rejects", path)
+		if err != nil {
+			return nil, nil, err
+		}
+		rej = datasets.NewRejectsWriter(w)
+		lopt.OnReject = rej.Add
+	}
+	var spans []fileSpan
+	var stats datasets.LoadStats
+	asOf, any := int64(0), false
+	for _, f := range files {
+		t, err := datasets.LoadInputs([]datasets.InputFile{f}, lopt)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, context.Cause(ctx)
+			}
+			return nil, nil, sideError(&lopt, err)
+		}
+		sp := fileSpan{InputFile: f, rows: int64(t.Len())}
+		if t.Len() > 0 {
+			sp.lo, sp.hi = slices.Min(t.Time), slices.Max(t.Time)
+			if !any || sp.hi > asOf {
+				asOf, any = sp.hi, true
+			}
+		}
+		stats.RowsRead += t.Stats.RowsRead
+		stats.RowsLoaded += t.Stats.RowsLoaded
+		stats.RowsRejected += t.Stats.RowsRejected
+		stats.RowsDuplicate += t.Stats.RowsDuplicate
+		spans = append(spans, sp)
+	}
+	if rej != nil {
+		if err := rej.Flush(); err != nil {
+			return nil, nil, err
+		}
+	}
+	s := opt.Settings
+	if !s.Metrics.HasAsOf {
+		s.Metrics.AsOf, s.Metrics.HasAsOf = asOf, true
+	}
+	cuts, maxSlice := cutSlices(spans, h, maxRows)
+	run := &SlicedRun{Horizon: h, Slices: cuts, MaxRows: maxSlice}
+	opt.stage("load")
+
+	// Pass 2: the slices. Their loads skip bad rows silently (pass 1
+	// reported them, or failed).
+	lopt2 := opt.Input.Load
+	lopt2.OnReject = func(*datasets.RowError) {}
+	var sliceFiles []datasets.InputFile
+	var merged *metrics.Partial
+	var flags *datasets.AtomicFile
+	var fw *bufio.Writer
+	if opt.Flags != "" {
+		if flags, err = datasets.CreateAtomic(opt.Flags); err != nil {
+			return nil, nil, err
+		}
+		defer flags.Abort()
+		fw = bufio.NewWriterSize(flags, 1<<20)
+	}
+	header := false
+	for _, c := range cuts {
+		sliceFiles = sliceFiles[:0]
+		for _, sp := range spans {
+			if sp.rows > 0 && sp.hi >= sat(c[0], -h) && sp.lo < sat(c[1], h) {
+				sliceFiles = append(sliceFiles, sp.InputFile)
+			}
+		}
+		if len(sliceFiles) == 0 {
+			continue
+		}
+		sl, err := loadSlice(ctx, sliceFiles, lopt2, c, h)
+		if err != nil {
+			return nil, nil, err
+		}
+		r, err := AnalyzeSlice(ctx, Slice{Trades: sl, From: c[0], To: c[1]}, s)
+		if err != nil {
+			return nil, nil, err
+		}
+		if fw != nil && len(r.Own) > 0 {
+			var b bytes.Buffer
+			if err := report.WriteTo(&b, "csv", sl.Subset(r.Own), subsetScores(r.Scores, r.Own), opt.Threshold); err != nil {
+				return nil, nil, err
+			}
+			out := b.Bytes()
+			if header { // one header, the first slice's
+				if i := bytes.IndexByte(out, '\n'); i >= 0 {
+					out = out[i+1:]
+				}
+			}
+			if _, err := fw.Write(out); err != nil {
+				return nil, nil, err
+			}
+			header = true
+		}
+		if merged == nil {
+			merged = r.Partial
+		} else if err := merged.Merge(r.Partial); err != nil {
+			return nil, nil, err
+		}
+	}
+	if merged == nil {
+		if merged, err = metrics.NewPartial(s.Metrics); err != nil {
+			return nil, nil, err
+		}
+	}
+	opt.stage("detect")
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Path
+	}
+	rep, err := SliceReport(merged, s, names, &stats)
+	if err != nil {
+		return nil, nil, err
+	}
+	opt.stage("metrics")
+	if opt.Out != "" {
+		if err := outs.Add("--out", opt.Out, rep.WriteJSON); err != nil {
+			return nil, nil, err
+		}
+	}
+	if fw != nil {
+		if err := fw.Flush(); err != nil {
+			return nil, nil, err
+		}
+		if err := flags.Commit(); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := outs.Commit(); err != nil {
+		return nil, nil, err
+	}
+	opt.stage("write")
+	return rep, run, nil
+}
+
+// sat is a + d, saturating at the int64 bounds (the open slice ends).
+func sat(a, d int64) int64 {
+	switch {
+	case d > 0 && a > math.MaxInt64-d:
+		return math.MaxInt64
+	case d < 0 && a < math.MinInt64-d:
+		return math.MinInt64
+	}
+	return a + d
+}
+
+// loadSlice loads files (with the side tables of opt) and keeps the rows
+// within the halos of c, in input order.
+func loadSlice(ctx context.Context, files []datasets.InputFile, opt datasets.LoadOptions, c [2]int64, h int64) (*datasets.Trades, error) {
+	t, err := datasets.LoadInputs(files, opt)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
+		return nil, sideError(&opt, err)
+	}
+	lo, hi := sat(c[0], -h), sat(c[1], h)
+	var rows []int32
+	for i, tm := range t.Time {
+		if tm >= lo && tm < hi {
+			rows = append(rows, int32(i))
+		}
+	}
+	if len(rows) == t.Len() {
+		return t, nil
+	}
+	return t.Subset(rows), nil
+}
+
+// cutSlices cuts the time span of the files into slices [from, to) (the
+// first from math.MinInt64, the last to math.MaxInt64) of equal width, as
+// few as keep the rows of the files overlapping each slice and its halos
+// at most maxRows, where that is possible (the width does not shrink below
+// one second); it returns the cuts and the largest such row count.
+func cutSlices(spans []fileSpan, h int64, maxRows int) ([][2]int64, int) {
+	lo, hi, any := int64(0), int64(0), false
+	var total int64
+	for _, sp := range spans {
+		if sp.rows == 0 {
+			continue
+		}
+		if !any {
+			lo, hi, any = sp.lo, sp.hi, true
+		}
+		lo, hi = min(lo, sp.lo), max(hi, sp.hi)
+		total += sp.rows
+	}
+	whole := [][2]int64{{math.MinInt64, math.MaxInt64}}
+	if !any || total <= int64(maxRows) {
+		return whole, int(total)
+	}
+	// Double the slices while it helps: the halos bound what it can do.
+	best, bestWorst := whole, total
+	for k := 2; k <= 1<<14; k *= 2 {
+		width := (hi - lo + int64(k)) / int64(k)
+		if width < 1 {
+			break
+		}
+		cuts := make([][2]int64, k)
+		for i := range cuts {
+			cuts[i] = [2]int64{lo + int64(i)*width, lo + int64(i+1)*width}
+		}
+		cuts[0][0], cuts[k-1][1] = math.MinInt64, math.MaxInt64
+		worst := int64(0)
+		for _, c := range cuts {
+			var n int64
+			for _, sp := range spans {
+				if sp.rows > 0 && sp.hi >= sat(c[0], -h) && sp.lo < sat(c[1], h) {
+					n += sp.rows
+				}
+			}
+			worst = max(worst, n)
+		}
+		if worst >= bestWorst {
+			break // the halos (or one file) dominate: more slices only cost
+		}
+		best, bestWorst = cuts, worst
+		if worst <= int64(maxRows) {
+			break
+		}
+	}
+	return best, int(bestWorst)
+}
