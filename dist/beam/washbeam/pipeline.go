@@ -69,9 +69,12 @@ func build(s beam.Scope, j *Job) {
 		idx[i] = i
 	}
 	var stats, scanErrs beam.PCollection
-	if len(idx) > 0 {
+	// A one-slice run loads every file in its one slice, as analyze does,
+	// and finds analyze's first error there: a scan would only read the
+	// files twice.
+	if len(idx) > 0 && j.Sliced {
 		stats, scanErrs = beam.ParDo2(s.Scope("scan"), &scanFn{Job: *j}, beam.CreateList(s, idx))
-	} else { // the embedded sample market: nothing to scan
+	} else {
 		stats = beam.CreateList(s, []FileStat{})
 		scanErrs = beam.CreateList(s, []WorkerError{})
 	}
