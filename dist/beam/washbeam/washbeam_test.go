@@ -337,15 +337,22 @@ func TestBadRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A header and one bad row: no row repeats another file's.
 	lines := strings.SplitAfter(string(good), "\n")
-	lines[3] = strings.Replace(lines[3], ",0x", ",0xZZ", 1)
-	if err := os.WriteFile(bad, []byte(strings.Join(lines[:10], "")), 0o644); err != nil {
+	if err := os.WriteFile(bad, []byte(lines[0]+strings.Replace(lines[3], ",0x", ",0xZZ", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	for _, preset := range []string{"default", "bounded"} { // one slice; sliced
+		t.Run(preset, func(t *testing.T) { badRows(t, dir, funders, preset) })
+	}
+}
+
+func badRows(t *testing.T, dir, funders, preset string) {
 	j := baseJob(dir, funders)
+	j.Preset, j.SliceRows = preset, 2000
 	out := t.TempDir()
 	j.Out = filepath.Join(out, "m.json")
-	err = Run(context.Background(), j, onPrism, nil)
+	err := Run(context.Background(), j, onPrism, nil)
 	_, _, want := analyze(t, j, t.TempDir())
 	if want == nil || err == nil {
 		t.Fatalf("errors: pipeline %v, analyze %v", err, want)
@@ -386,7 +393,7 @@ func TestBadRows(t *testing.T) {
 	}
 	gotR, _ := os.ReadFile(j.Rejects)
 	wantR, _ := os.ReadFile(filepath.Join(ref, "rejects.csv"))
-	if !bytes.Equal(gotR, wantR) || !bytes.Contains(gotR, []byte("part-9.csv")) {
+	if !bytes.Equal(gotR, wantR) || !bytes.Contains(gotR, []byte("part-9.csv")) || bytes.Count(gotR, []byte("\n")) != 2 {
 		t.Errorf("rejects:\n%s\nwant:\n%s", gotR, wantR)
 	}
 }
