@@ -309,6 +309,11 @@ func (s *Settings) provenance() metrics.Provenance {
 	}
 }
 
+// Check checks s as Analyze and Run do before any work (a nil Config
+// becomes the default preset's), for callers that check a command line
+// before handing s to workers (washscan-beam).
+func (s *Settings) Check() error { return checkSettings(s) }
+
 func checkSettings(s *Settings) error {
 	if s.Config == nil {
 		c, err := Resolve(ConfigSpec{})

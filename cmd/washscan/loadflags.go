@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strings"
 
 	"golang.org/x/term"
 
@@ -93,17 +92,5 @@ func (c *configFlags) spec(preset, weights, weightsOption string) analysis.Confi
 		RewardPrograms: c.programs, NoDefaultRewardPrograms: c.noDefaultPrograms}
 }
 
-// paramFlag collects --param settings: repeatable, each a comma list of
-// detector.name=value.
-type paramFlag []string
-
-func (p *paramFlag) String() string { return strings.Join(*p, ",") }
-func (p *paramFlag) Set(s string) error {
-	for _, part := range strings.Split(s, ",") {
-		if _, _, err := analysis.ParseParam(part); err != nil {
-			return err
-		}
-		*p = append(*p, part)
-	}
-	return nil
-}
+// paramFlag collects --param settings (analysis.ParamFlag).
+type paramFlag = analysis.ParamFlag

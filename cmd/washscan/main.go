@@ -19,7 +19,6 @@ import (
 	"syscall"
 
 	"github.com/washscan/washscan/analysis"
-	"github.com/washscan/washscan/datasets"
 )
 
 // Exit codes, docs/contract.md §4.
@@ -109,6 +108,7 @@ var commands = []*command{
 type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
+func (e *usageError) ExitCode() int { return exitUsage }
 
 func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
 
@@ -226,27 +226,8 @@ func run(e *env, args []string) int {
 	return code
 }
 
-// exitCode maps an error to its docs/contract.md §4 exit code.
-func exitCode(err error) int {
-	var ue *usageError
-	var re *datasets.RowError
-	var fe *datasets.FileError
-	var ec interface{ ExitCode() int } // an error that knows its exit code
-	var oe *analysis.OptionError
-	switch {
-	case errors.As(err, &ec):
-		return ec.ExitCode()
-	case errors.As(err, &ue), errors.As(err, &oe), errors.Is(err, datasets.ErrBadOption):
-		return exitUsage
-	case errors.As(err, &fe):
-		return exitNoInput
-	case errors.As(err, &re):
-		return exitBadData
-	case errors.Is(err, context.Canceled):
-		return exitSIGINT
-	}
-	return exitFailure
-}
+// exitCode maps an error to its docs/contract.md §4 exit code (analysis.ExitCode).
+func exitCode(err error) int { return analysis.ExitCode(err) }
 
 func lookup(name string) *command {
 	for _, c := range commands {
@@ -302,38 +283,9 @@ func help(e *env, args []string) int {
 	return exitOK
 }
 
-// multiFlag collects a repeatable string flag.
-type multiFlag []string
-
-func (m *multiFlag) String() string { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(s string) error {
-	*m = append(*m, s)
-	return nil
-}
-
-// kvFlag collects repeatable key=value[,key=value...] pairs.
-type kvFlag map[string]string
-
-func (m kvFlag) String() string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k+"="+m[k])
-	}
-	sort.Strings(keys)
-	return strings.Join(keys, ",")
-}
-
-func (m kvFlag) Set(s string) error {
-	for _, part := range strings.Split(s, ",") {
-		k, v, ok := strings.Cut(part, "=")
-		k = strings.TrimSpace(k)
-		if !ok || k == "" {
-			return fmt.Errorf("want name=value, got %q", part)
-		}
-		if _, dup := m[k]; dup {
-			return fmt.Errorf("%s given twice", k)
-		}
-		m[k] = strings.TrimSpace(v)
-	}
-	return nil
-}
+// The repeatable flag values are the analysis package's, shared with
+// washscan-beam (dist/beam).
+type (
+	multiFlag = analysis.ListFlag
+	kvFlag    = analysis.KVFlag
+)

@@ -24,7 +24,7 @@ import (
 // re-examined in windows a quarter as long. It has no work budget: compare
 // it only where the budget is not reached. It reports, per row, the
 // strongest cycle (then the smaller evidence).
-func refGroup(f *features.Set, cfg config, partners *graph.PartnerTable, g group, seller, buyer []uint32, report func(int32, float64, string)) {
+func refGroup(f *features.Set, cfg config, g group, seller, buyer []uint32, report func(int32, float64, string)) {
 	t := f.T
 	top := cfg.window
 	if g.fungible {
@@ -77,7 +77,7 @@ func refGroup(f *features.Set, cfg config, partners *graph.PartnerTable, g group
 					for i, u := range ws {
 						legs = append(legs, arcs[arc{u, ws[(i+1)%len(ws)]}])
 					}
-					st, ev := refStrength(f, partners, g, top, ws, legs)
+					st, ev := refStrength(f, g, top, k*h, width, ws, legs)
 					for _, rs := range legs {
 						for _, r := range rs {
 							if b, ok := found[r]; !ok || st > b.strength || st == b.strength && ev < b.evidence {
@@ -126,15 +126,18 @@ func refCycles(comp []uint32, out map[uint32][]uint32, minLen, maxLen int, fn fu
 }
 
 // refStrength is the package doc's strength and the evidence of a ring of
-// wallets ws whose legs hold the rows legs[i] (ws[i] → ws[i+1]).
-func refStrength(f *features.Set, partners *graph.PartnerTable, g group, top int64, ws []uint32, legs [][]int32) (float64, string) {
+// wallets ws whose legs hold the rows legs[i] (ws[i] → ws[i+1]), found in
+// the window [t0, t0+width) of a group whose top window is top.
+func refStrength(f *features.Set, g group, top, t0, width int64, ws []uint32, legs [][]int32) (float64, string) {
 	t := f.T
 	k := len(ws)
-	var c float64
-	for _, w := range ws {
-		c += partners.Concentration(w, k)
+	// inside(w): the ring's rows wallet w is a party of, the legs it sold
+	// on and bought on.
+	inside := make([]int32, k)
+	for i := range ws {
+		inside[i] = int32(len(legs[i]) + len(legs[(i+k-1)%k]))
 	}
-	c /= float64(k)
+	c := graphtest.WindowShare(f, ws, inside, t0, t0+width)
 	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
 	repeated, n := 0.0, 0
 	var ids []string
@@ -149,13 +152,20 @@ func refStrength(f *features.Set, partners *graph.PartnerTable, g group, top int
 		}
 	}
 	fast := max(0, min(1, 1-float64(hi-lo)/float64(top)))
-	strength := 0.3 + 0.45*c + 0.15*fast + 0.1*repeated
+	strength := graphtest.Surprise(c) * (0.55 + 0.35*fast + 0.1*repeated)
 	if g.kind == perCollection {
 		strength *= 0.9
 	}
+	// The ring starts at its smallest address.
+	first := 0
+	for i, w := range ws {
+		if t.Addrs.String(datasets.AddrID(w)) < t.Addrs.String(datasets.AddrID(ws[first])) {
+			first = i
+		}
+	}
 	var names []string
-	for _, w := range append(ws, ws[0]) {
-		names = append(names, t.Addrs.String(datasets.AddrID(w)))
+	for i := 0; i <= k; i++ {
+		names = append(names, t.Addrs.String(datasets.AddrID(ws[(first+i)%k])))
 	}
 	a := t.Asset[legs[0][0]]
 	what := ""
@@ -172,7 +182,7 @@ func refStrength(f *features.Set, partners *graph.PartnerTable, g group, top int
 	default: // an ERC-20 token: its contract
 		what = "token " + t.Addrs.String(t.Assets.Contract[a])
 	}
-	return min(1, strength), fmt.Sprintf("%s (%s, %d legs in %s)", strings.Join(names, "→"), what, n, graph.Human(hi-lo))
+	return min(1, strength), fmt.Sprintf("%s (%s, %d legs in %s%s)", strings.Join(names, "→"), what, n, graph.Human(hi-lo), graphtest.ShareText(k, c, width, "ring"))
 }
 
 // TestScannerMatchesReference runs the scanner and the reference scan, one
@@ -187,14 +197,14 @@ func TestScannerMatchesReference(t *testing.T) {
 	}
 	for _, seed := range []uint64{1, 2, 3} {
 		m := graphtest.NewGraphMarket(t, seed, 20000)
-		fs, partners, seller, buyer := m.Features, m.Partners, m.Seller, m.Buyer
+		fs, seller, buyer := m.Features, m.Seller, m.Buyer
 		for ci, cfg := range cfgs {
 			var want, got graphtest.Findings
 			pass := &detect.Pass{Detector: Detector, Input: m.Input, Context: context.Background()}
-			s := newScanner(pass, fs, partners, cfg)
+			s := newScanner(pass, fs, graph.ComputeActivity(fs), cfg)
 			s.report = got.Add
 			for _, g := range Groups(fs, m.Hubs, cfg.minLen) {
-				refGroup(fs, cfg, partners, g, seller, buyer, want.Add)
+				refGroup(fs, cfg, g, seller, buyer, want.Add)
 				if err := s.scanGroup(g); err != nil {
 					t.Fatal(err)
 				}

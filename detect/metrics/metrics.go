@@ -41,6 +41,9 @@ type Provenance struct {
 	Threshold float64           `json:"threshold"`
 	Weights   string            `json:"weights"` // "builtin" or the weights file
 	Params    map[string]string `json:"params"`  // every detector parameter, "detector.name": value
+	// Runner is the Beam runner of a washscan-beam run (dist/beam); analyze
+	// leaves it empty and writes no "runner" entry.
+	Runner string `json:"runner,omitempty"`
 }
 
 // InputInfo is the "input" block: the files read and the row accounting.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"math"
@@ -100,7 +101,24 @@ func parquetProps(mem memory.Allocator) *parquet.WriterProperties {
 var parquetRowGroupRows = 4 * datasets.ParquetBatchRows
 
 // writeParquetTo writes the Parquet flags file to a.
-func writeParquetTo(a io.Writer, t *datasets.Trades, sc *detect.Scores, opt Options) (err error) {
+func writeParquetTo(a io.Writer, t *datasets.Trades, sc *detect.Scores, opt Options) error {
+	return writeParquetRows(a, t, sc, opt, 0, t.Len())
+}
+
+// WriteParquetRows writes a Parquet flags file of rows [lo, hi) of t to w:
+// one part of a flags directory (washscan-beam, dist/beam). sc holds the
+// scores of every row of t.
+func WriteParquetRows(w io.Writer, t *datasets.Trades, sc *detect.Scores, opt Options, lo, hi int) error {
+	if len(sc.Score) != t.Len() {
+		return fmt.Errorf("flags: %d scores for %d rows", len(sc.Score), t.Len())
+	}
+	if lo < 0 || hi > t.Len() || lo > hi {
+		return fmt.Errorf("flags: rows [%d, %d) of %d", lo, hi, t.Len())
+	}
+	return writeParquetRows(w, t, sc, opt, lo, hi)
+}
+
+func writeParquetRows(a io.Writer, t *datasets.Trades, sc *detect.Scores, opt Options, first, n int) (err error) {
 	schema := schemaFor(opt)
 	// The encoders' page and dictionary buffers come from a pool, reused
 	// from row group to row group instead of allocated (and zeroed) anew.
@@ -134,14 +152,13 @@ func writeParquetTo(a io.Writer, t *datasets.Trades, sc *detect.Scores, opt Opti
 	// so the file does not depend on the schedule. A batch's memory is
 	// recycled once its row group is written: at most three batches are
 	// alive at a time (one written, one queued, one being built).
-	n := t.Len()
 	batches := make(chan flagsBatch, 1)
 	free := make(chan *arena, 3)
 	stop := make(chan struct{})
 	go func() {
 		defer close(batches)
 		b := newFlagsBuilder(t, sc, opt, schema)
-		for lo := 0; lo < n; lo += parquetRowGroupRows {
+		for lo := first; lo < n; lo += parquetRowGroupRows {
 			hi := min(n, lo+parquetRowGroupRows)
 			var mem *arena
 			select {

@@ -175,3 +175,19 @@ func NewGraphMarket(tb testing.TB, seed uint64, trades int) *GraphMarket {
 	m.Seller, m.Buyer = m.Hubs.Columns(fs)
 	return m
 }
+
+// ShareText is the chance figure's evidence text written plainly for the
+// reference tests: "; 4 wallets, 93% of their 30d-window trades inside the
+// ring" (one wallet: "1 wallet, 93% of its …").
+func ShareText(wallets int, share float64, width int64, what string) string {
+	if wallets == 1 {
+		return fmt.Sprintf("; 1 wallet, %d%% of its %s-window trades inside the %s", int(math.Round(share*100)), graph.Human(width), what)
+	}
+	return fmt.Sprintf("; %d wallets, %d%% of their %s-window trades inside the %s", wallets, int(math.Round(share*100)), graph.Human(width), what)
+}
+
+// Surprise is the chance factor min(1, 2c) of the graph detectors, written
+// plainly for the reference tests.
+func Surprise(c float64) float64 {
+	return math.Min(1, 2*math.Max(0, c))
+}
