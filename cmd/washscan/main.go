@@ -13,8 +13,6 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
-	"sort"
-	"strings"
 	"sync"
 	"syscall"
 

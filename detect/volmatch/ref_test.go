@@ -3,7 +3,9 @@ package volmatch
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -22,7 +24,7 @@ import (
 // of the window's trades between distinct known wallets; its strongly
 // connected components by reachability; in each of ≥ 2 wallets, the set
 // peeled by recomputing every net position from the rows at each step.
-func refVolumeMatching(f *features.Set, cfg config, partners *graph.PartnerTable, widths []int64, seller, buyer []uint32, report func(int32, float64, string)) {
+func refVolumeMatching(f *features.Set, cfg config, widths []int64, seller, buyer []uint32, report func(int32, float64, string)) {
 	t := f.T
 	type window struct {
 		contract uint32
@@ -48,8 +50,8 @@ func refVolumeMatching(f *features.Set, cfg config, partners *graph.PartnerTable
 				if len(comp) < 2 {
 					continue
 				}
-				refPeel(f, cfg, partners, rs, comp, seller, buyer, func(alive map[uint32]bool, in []int32, imb, mean float64) {
-					refFlag(f, cfg, partners, alive, in, imb, mean, k.fungible, w, k.k*w, report)
+				refPeel(f, cfg, rs, comp, seller, buyer, func(alive map[uint32]bool, in []int32, imb, mean float64) {
+					refFlag(f, cfg, alive, in, seller, buyer, imb, mean, k.fungible, w, k.k*w, report)
 				})
 			}
 		}
@@ -62,7 +64,7 @@ func refVolumeMatching(f *features.Set, cfg config, partners *graph.PartnerTable
 // wallet over m with the largest |net| relative to the amount it traded
 // (the first in wallet order among equals) goes, then every wallet left
 // without trades among the live ones.
-func refPeel(f *features.Set, cfg config, partners *graph.PartnerTable, rows []int32, comp []uint32, seller, buyer []uint32,
+func refPeel(f *features.Set, cfg config, rows []int32, comp []uint32, seller, buyer []uint32,
 	match func(alive map[uint32]bool, in []int32, imb, mean float64)) {
 	alive := map[uint32]bool{}
 	for _, u := range comp {
@@ -122,18 +124,25 @@ func refPeel(f *features.Set, cfg config, partners *graph.PartnerTable, rows []i
 
 // refFlag reports the rows in of a matching set with the strength of the
 // package doc.
-func refFlag(f *features.Set, cfg config, partners *graph.PartnerTable, alive map[uint32]bool, in []int32, imb, mean float64, fungible bool, w, start int64, report func(int32, float64, string)) {
+func refFlag(f *features.Set, cfg config, alive map[uint32]bool, in []int32, seller, buyer []uint32, imb, mean float64, fungible bool, w, start int64, report func(int32, float64, string)) {
 	n := len(alive)
-	var c float64
-	for u := range alive {
-		c += partners.Concentration(u, n)
+	// c: the set's trades each wallet is a party of against all its rows
+	// in the tumbling window [start, start+w).
+	wallets := slices.Sorted(maps.Keys(alive))
+	inside := make([]int32, n)
+	for i, u := range wallets {
+		for _, r := range in {
+			if seller[r] == u || buyer[r] == u {
+				inside[i]++
+			}
+		}
 	}
-	c /= float64(n)
+	c := graphtest.WindowShare(f, wallets, inside, start, start+w)
 	tight := 1.0
 	if m := cfg.margin * mean; m > 0 {
 		tight = max(0, min(1, 1-imb/m))
 	}
-	strength := 0.25 + 0.35*c + 0.25*(1-1/math.Sqrt(float64(len(in)))) + 0.15*tight
+	strength := graphtest.Surprise(c) * (0.6 + 0.25*(1-1/math.Sqrt(float64(len(in)))) + 0.15*tight)
 	volume := 0.0
 	for _, r := range in {
 		if fungible {
@@ -146,8 +155,9 @@ func refFlag(f *features.Set, cfg config, partners *graph.PartnerTable, alive ma
 	if mean > 0 {
 		pct = imb / mean * 100
 	}
-	ev := fmt.Sprintf("%d wallets, %d trades, volume %s matched within %.1f%% in %s window from %s",
-		n, len(in), strconv.FormatFloat(math.Round(volume*1e6)/1e6, 'f', -1, 64), pct, graph.Human(w), time.Unix(start, 0).UTC().Format(time.RFC3339))
+	ev := fmt.Sprintf("%d wallets, %d trades, volume %s matched within %.1f%% in %s window from %s%s",
+		n, len(in), strconv.FormatFloat(math.Round(volume*1e6)/1e6, 'f', -1, 64), pct, graph.Human(w), time.Unix(start, 0).UTC().Format(time.RFC3339),
+		graphtest.ShareText(n, c, w, "set"))
 	for _, r := range in {
 		report(r, strength, ev)
 	}
@@ -171,14 +181,14 @@ func TestScanMatchesReference(t *testing.T) {
 	}
 	for _, seed := range []uint64{1, 2, 3} {
 		m := graphtest.NewGraphMarket(t, seed, 20000)
-		fs, partners := m.Features, m.Partners
+		fs := m.Features
 		cols := [][2][]uint32{{fs.Seller, fs.Buyer}, {m.Seller, m.Buyer}}
 		for pi, p := range ps {
 			for ci, col := range cols {
 				var want, got graphtest.Findings
-				refVolumeMatching(fs, p.cfg, partners, p.widths, col[0], col[1], want.Add)
+				refVolumeMatching(fs, p.cfg, p.widths, col[0], col[1], want.Add)
 				pass := &detect.Pass{Detector: Detector, Input: m.Input, Context: context.Background()}
-				if err := scanLevels(pass, p.cfg, partners, p.widths, col[0], col[1], got.Add); err != nil {
+				if err := scanLevels(pass, p.cfg, graph.ComputeActivity(fs), p.widths, col[0], col[1], got.Add); err != nil {
 					t.Fatal(err)
 				}
 				if want.Len() == 0 {
