@@ -538,8 +538,9 @@ func TestRewardProgramFlags(t *testing.T) {
 	if farmed("--no-default-reward-programs") {
 		t.Error("reward_farming with no programs")
 	}
-	if code, _, _ := runCmd(t, "analyze", "--trades", trades, "--reward-programs", bad); code != exitBadData {
-		t.Errorf("bad programs file: exit %d, want %d", code, exitBadData)
+	// A readable but invalid side file is a usage error naming it.
+	if code, _, stderr := runCmd(t, "analyze", "--trades", trades, "--reward-programs", bad); code != exitUsage || !strings.Contains(stderr, "bad.csv") {
+		t.Errorf("bad programs file: exit %d (%s), want %d naming it", code, stderr, exitUsage)
 	}
 	if code, _, _ := runCmd(t, "analyze", "--trades", trades, "--reward-programs", filepath.Join(dir, "none.csv")); code != exitNoInput {
 		t.Errorf("missing programs file: exit %d, want %d", code, exitNoInput)
