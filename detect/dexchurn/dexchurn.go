@@ -45,12 +45,19 @@ within blocks (25) at prices less than 1% apart, min_round_trips (3) or more
 times, and its first funder funded min_cluster (5) or more wallets that trade
 the same token. Both legs of every such round trip are flagged. Funders of
 more than max_fanout wallets (exchanges) and --deny-funders link nobody.`,
-	Params: []*detect.Param{paramBlocks, paramWindowSeconds, paramMaxPriceDiff, paramMinRoundTrips, paramMinCluster, paramMaxFanout},
+	Params: []*detect.Param{paramBlocks, paramWindowSeconds, paramMaxPriceDiff, paramMinRoundTrips, paramMinCluster, paramMaxFanout, paramWindow},
 	Run:    run,
-	// No Reach: a wallet's round trips on a token and a funder's cluster
-	// are counted over the whole input, so dex_churn is not bounded in time
-	// (README "Horizons").
+	// A round trip closes within maxPairTime; a trip counts the wallet's
+	// trips and its funder's wallets within window of it. The pairing is
+	// greedy (most recent open buy first), so strictly a wallet's chain of
+	// back-to-back unmatched buys on one token could carry further; a gap
+	// of maxPairTime without an open buy ends every chain.
+	Reach: func(p detect.ParamReader) (int64, bool) { return p.Duration(paramWindow) + maxPairTime, true },
 }
+
+// maxPairTime bounds the time between the two legs of a round trip also
+// when both have block numbers (25 blocks are minutes on every chain).
+const maxPairTime = 86400
 
 // The parameters of Detector.
 var (
@@ -60,9 +67,11 @@ var (
 	paramMinRoundTrips = &detect.Param{Name: "min_round_trips", Kind: detect.Int, Default: "3", Min: 1, Doc: "fewest round trips of a wallet on a token"}
 	paramMinCluster    = &detect.Param{Name: "min_cluster", Kind: detect.Int, Default: "5", Min: 1, Doc: "fewest wallets of one funder trading the token"}
 	paramMaxFanout     = &detect.Param{Name: "max_fanout", Kind: detect.Int, Default: "50", Doc: "funders of more wallets than this (exchanges) link nobody"}
+	paramWindow        = &detect.Param{Name: "window", Kind: detect.Duration, Default: "7d", Min: 1, Doc: "a round trip counts the wallet's round trips and its funder's wallets trading the token within this time of it"}
 )
 
 type config struct {
+	window     int64
 	blocks     uint64
 	seconds    int64
 	diff       float64
@@ -86,6 +95,7 @@ func run(pass *detect.Pass) (any, error) {
 		minTrips:   max(pass.Int(paramMinRoundTrips), 1),
 		minCluster: max(pass.Int(paramMinCluster), 1),
 		maxFanout:  pass.Int(paramMaxFanout),
+		window:     pass.Duration(paramWindow),
 	}
 	// Fan-out of every funder (wallets it funded first).
 	fanout := map[datasets.AddrID]int{}
@@ -119,7 +129,7 @@ func run(pass *detect.Pass) (any, error) {
 	}
 	near := func(b, s int32) bool {
 		if t.Block[b] > 0 && t.Block[s] > 0 {
-			return t.Block[s] >= t.Block[b] && t.Block[s]-t.Block[b] <= cfg.blocks
+			return t.Block[s] >= t.Block[b] && t.Block[s]-t.Block[b] <= cfg.blocks && t.Time[s]-t.Time[b] <= maxPairTime
 		}
 		return t.Time[s]-t.Time[b] <= cfg.seconds
 	}
@@ -168,8 +178,8 @@ func run(pass *detect.Pass) (any, error) {
 			}
 		}
 		// Rule 2, for the wallets with enough round trips: their funder's
-		// wallets trading this token.
-		var cluster map[datasets.AddrID]int
+		// wallets trading this token. Both counts are taken within window
+		// of each round trip, so a verdict reads only nearby rows.
 		ws := make([]uint32, 0, len(trips))
 		for w, ts := range trips {
 			if len(ts) >= cfg.minTrips {
@@ -180,44 +190,81 @@ func run(pass *detect.Pass) (any, error) {
 			continue
 		}
 		slices.Sort(ws)
-		cluster = map[datasets.AddrID]int{}
-		seen := map[uint32]bool{}
+		// party[fu]: (time, wallet) of the rows of this token where a
+		// wallet of funder fu is a party, in canonical (time) order.
+		type party struct {
+			time int64
+			w    uint32
+		}
+		parties := map[datasets.AddrID][]party{}
+		for _, w := range ws {
+			parties[funderOf(w)] = nil
+		}
 		for _, r := range rows {
 			for _, w := range [2]uint32{f.Seller[r], f.Buyer[r]} {
-				if w != features.NoWallet && !seen[w] {
-					seen[w] = true
-					if fu := funderOf(w); fu != datasets.NoAddr {
-						cluster[fu]++
-					}
+				if w == features.NoWallet {
+					continue
+				}
+				fu := funderOf(w)
+				if ps, ok := parties[fu]; ok && fu != datasets.NoAddr {
+					parties[fu] = append(ps, party{t.Time[r], w})
 				}
 			}
 		}
+		seen := map[uint32]bool{}
 		for _, w := range ws {
 			fu := funderOf(w)
-			n := cluster[fu]
-			if n < cfg.minCluster {
-				continue
-			}
 			ts := trips[w]
 			slices.SortFunc(ts, func(x, y trip) int { return cmp.Compare(f.Rank[x.buy], f.Rank[y.buy]) })
-			// "0x… bought and sold 0x… back 4 times within 25 blocks at
-			// <1% apart; its funder 0x… funded 6 wallets trading it"
-			buf = appendAddr(buf[:0], t.Addrs, datasets.AddrID(w))
-			buf = append(buf, " bought and sold "...)
-			buf = appendAddr(buf, t.Addrs, t.Assets.Contract[a])
-			buf = append(buf, " back "...)
-			buf = strconv.AppendInt(buf, int64(len(ts)), 10)
-			buf = append(buf, " times within "...)
-			buf = strconv.AppendUint(buf, cfg.blocks, 10)
-			buf = append(buf, " blocks at <"...)
-			buf = strconv.AppendFloat(buf, cfg.diff*100, 'f', -1, 64)
-			buf = append(buf, "% apart; its funder "...)
-			buf = appendAddr(buf, t.Addrs, fu)
-			buf = append(buf, " funded "...)
-			buf = strconv.AppendInt(buf, int64(n), 10)
-			buf = append(buf, " wallets trading it"...)
-			ev := string(buf)
+			ps := parties[fu]
+			lo, hi := 0, 0 // ts[lo:hi]: trips whose buy is within window
+			plo, phi := 0, 0
 			for _, x := range ts {
+				tb := t.Time[x.buy]
+				for lo < len(ts) && t.Time[ts[lo].buy] < tb-cfg.window {
+					lo++
+				}
+				for hi < len(ts) && t.Time[ts[hi].buy] <= tb+cfg.window {
+					hi++
+				}
+				k := hi - lo
+				if k < cfg.minTrips {
+					continue
+				}
+				for plo < len(ps) && ps[plo].time < tb-cfg.window {
+					plo++
+				}
+				for phi < len(ps) && ps[phi].time <= tb+cfg.window {
+					phi++
+				}
+				clear(seen)
+				for _, q := range ps[plo:phi] {
+					seen[q.w] = true
+				}
+				n := len(seen)
+				if n < cfg.minCluster {
+					continue
+				}
+				// "0x… bought and sold 0x… back 4 times within 25 blocks
+				// at <1% apart; its funder 0x… funded 6 wallets trading
+				// it (within 7d)"
+				buf = appendAddr(buf[:0], t.Addrs, datasets.AddrID(w))
+				buf = append(buf, " bought and sold "...)
+				buf = appendAddr(buf, t.Addrs, t.Assets.Contract[a])
+				buf = append(buf, " back "...)
+				buf = strconv.AppendInt(buf, int64(k), 10)
+				buf = append(buf, " times within "...)
+				buf = strconv.AppendUint(buf, cfg.blocks, 10)
+				buf = append(buf, " blocks at <"...)
+				buf = strconv.AppendFloat(buf, cfg.diff*100, 'f', -1, 64)
+				buf = append(buf, "% apart; its funder "...)
+				buf = appendAddr(buf, t.Addrs, fu)
+				buf = append(buf, " funded "...)
+				buf = strconv.AppendInt(buf, int64(n), 10)
+				buf = append(buf, " wallets trading it (within "...)
+				buf = append(buf, detect.FormatDuration(cfg.window)...)
+				buf = append(buf, ')')
+				ev := string(buf)
 				pass.Report(x.buy, 1, ev)
 				pass.Report(x.sell, 1, ev)
 			}

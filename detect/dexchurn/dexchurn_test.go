@@ -93,3 +93,53 @@ func TestRules(t *testing.T) {
 		t.Errorf("%d findings without funders", n)
 	}
 }
+
+// TestWindow: round trips and the funder's wallets count only within
+// window of a round trip. Five wallets of one funder each churn on days 0,
+// 5 and 10: with window 7d only the day-5 trips see three round trips.
+func TestWindow(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("block_time,tx_hash,contract,token_id,token_standard,seller,buyer,amount,price\n")
+	var funders strings.Builder
+	funders.WriteString("wallet,funder\n")
+	tx := 0
+	for i := 0; i < 5; i++ {
+		w := addr(fmt.Sprint("c", i))
+		fmt.Fprintf(&funders, "%s,%s\n", w, addr("disperser"))
+		for _, day := range []int{0, 5, 10} {
+			at := 1656547200 + day*86400 + i*600
+			tx++
+			fmt.Fprintf(&b, "%d,0x%064x,%s,,erc20,%s,%s,10,1\n", at, tx, addr("token"), addr("pool"), w)
+			tx++
+			fmt.Fprintf(&b, "%d,0x%064x,%s,,erc20,%s,%s,10,1\n", at+60, tx, addr("token"), w, addr("pool"))
+		}
+	}
+	dir := t.TempDir()
+	tp, fp := filepath.Join(dir, "t.csv"), filepath.Join(dir, "f.csv")
+	os.WriteFile(tp, []byte(b.String()), 0o644)
+	os.WriteFile(fp, []byte(funders.String()), 0o644)
+	tr, err := datasets.Load([]string{tp}, datasets.LoadOptions{Funders: fp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		window string
+		want   int
+	}{{"7d", 5 * 2}, {"11d", 5 * 3 * 2}, {"4d", 0}} {
+		p := detect.NewParams()
+		p.Set("dex_churn.window", c.window)
+		res, err := detect.Run(context.Background(), &detect.Input{Features: features.Compute(tr), Funders: tr.Funders}, []*detect.Detector{Detector}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs := res.Findings[Detector.Name]
+		if len(fs) != c.want {
+			t.Errorf("window %s: %d findings, want %d", c.window, len(fs), c.want)
+		}
+		for _, f := range fs {
+			if !strings.Contains(f.Evidence, "(within "+c.window+")") {
+				t.Errorf("window %s: evidence %q", c.window, f.Evidence)
+			}
+		}
+	}
+}
