@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"reflect"
 	"slices"
 	"testing"
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/detect/graph/graphtest"
 	tt "github.com/washscan/washscan/detect/internal/tradetest"
 	"github.com/washscan/washscan/features"
 )
@@ -55,12 +55,17 @@ func refRun(p *detect.Pass) (any, error) {
 
 // refReport flags, among one wallet's rows of one token on one side (in
 // time order), each row k for which a window of length window starting at
-// an earlier buy (ending at a later sale) holds c ≥ minCount rows.
+// an earlier buy (ending at a later sale) holds c ≥ minCount rows, c the
+// most any such window holds. Its strength is (1 − 2^−(c − minCount + 1))
+// · min(1, 2s), s = (2c − 1) / (the wallet's rows, every asset, in that
+// fullest window [from, from + window]); among equally full windows the
+// one nearest the row (the latest earlier buy, the earliest later sale).
 func refReport(p *detect.Pass, rows []int32, side, minCount int, window int64) {
-	t := p.Features.T
+	f := p.Features
+	t := f.T
 	tm := func(i int) int64 { return t.Time[rows[i]] }
 	for k := range rows {
-		c := 0
+		c, from := 0, int64(0)
 		for j := range rows {
 			var lo, hi int64
 			switch {
@@ -77,17 +82,31 @@ func refReport(p *detect.Pass, rows []int32, side, minCount int, window int64) {
 					n++
 				}
 			}
-			c = max(c, n)
+			// Buys: j increases towards k, so ≥ keeps the latest of equals;
+			// sales: j moves away from k, so > keeps the earliest.
+			if n > c || (n == c && side == 0) {
+				c, from = n, lo
+			}
 		}
 		if c < minCount {
 			continue
 		}
-		strength := 1 - math.Exp2(-float64(c-minCount+1))
-		w, verb := p.Features.Buyer[rows[k]], "bought"
+		w, verb := f.Buyer[rows[k]], "bought"
 		if side == 1 {
-			w, verb = p.Features.Seller[rows[k]], "sold"
+			w, verb = f.Seller[rows[k]], "sold"
 		}
-		ev := fmt.Sprintf("%s %s token %s %d times within %s", t.Addrs.String(w), verb, t.Assets.TokenID[t.Asset[rows[k]]], c, durationText(window))
+		// The wallet's rows as seller or buyer, every asset, in
+		// [from, from+window].
+		total := 0
+		for r := 0; r < f.N; r++ {
+			if x := t.Time[r]; x >= from && x <= from+window && (f.Seller[r] == w || f.Buyer[r] == w) {
+				total++
+			}
+		}
+		share := float64(2*c-1) / float64(max(total, 2*c-1))
+		strength := (1 - math.Exp2(-float64(c-minCount+1))) * graphtest.Surprise(share)
+		ev := fmt.Sprintf("%s %s token %s %d times within %s", t.Addrs.String(w), verb, t.Assets.TokenID[t.Asset[rows[k]]], c, durationText(window)) +
+			graphtest.ShareText(1, share, window+1, "burst")
 		p.Report(rows[k], strength, ev)
 	}
 }
@@ -103,8 +122,8 @@ func TestMatchesReference(t *testing.T) {
 			if len(want) == 0 {
 				t.Errorf("seed %d %v: reference found nothing", seed, params)
 			}
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("seed %d %v: %d findings, reference %d (or they differ)", seed, params, len(got), len(want))
+			if d := tt.Diff(got, want, 1e-12); d != "" {
+				t.Errorf("seed %d %v: %s", seed, params, d)
 			}
 		}
 	}
@@ -126,7 +145,10 @@ func TestMatchesReferenceMixedStandards(t *testing.T) {
 	}
 	in := &detect.Input{Features: features.Compute(tt.Build(rows))}
 	got, want, _ := tt.WithReference(t, in, Detector, refDetector, map[string]string{"min_count": "2", "window": "30d"})
-	if len(want) == 0 || !reflect.DeepEqual(got, want) {
-		t.Errorf("%d findings, reference %d (or they differ)", len(got), len(want))
+	if len(want) == 0 {
+		t.Error("reference found nothing")
+	}
+	if d := tt.Diff(got, want, 1e-12); d != "" {
+		t.Error(d)
 	}
 }

@@ -191,3 +191,24 @@ func Bench(b *testing.B, d *detect.Detector) {
 	}
 	b.ReportMetric(float64(t.Len())*float64(b.N)/b.Elapsed().Seconds(), "trades/s")
 }
+
+// Diff compares a detector's findings got with an independent reference's
+// want (both one per row, in row order as detect.Run returns them): the
+// same rows and evidence strings, strengths within tol (a reference that
+// computes a formula in another order may differ in the last bits). It
+// returns "" when they agree, else the first difference.
+func Diff(got, want []detect.Finding, tol float64) string {
+	for i := 0; i < max(len(got), len(want)); i++ {
+		switch {
+		case i >= len(got):
+			return fmt.Sprintf("%d findings, reference %d: missing row %d %.9g %q", len(got), len(want), want[i].Row, want[i].Strength, want[i].Evidence)
+		case i >= len(want):
+			return fmt.Sprintf("%d findings, reference %d: extra row %d %.9g %q", len(got), len(want), got[i].Row, got[i].Strength, got[i].Evidence)
+		}
+		a, b := got[i], want[i]
+		if a.Row != b.Row || a.Evidence != b.Evidence || math.Abs(a.Strength-b.Strength) > tol {
+			return fmt.Sprintf("%d findings, reference %d: row %d %.9g %q, reference row %d %.9g %q", len(got), len(want), a.Row, a.Strength, a.Evidence, b.Row, b.Strength, b.Evidence)
+		}
+	}
+	return ""
+}
