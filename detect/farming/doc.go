@@ -16,13 +16,19 @@
 // internal legs are flagged, not the purchases that brought the tokens in
 // nor the sales that take them out.
 //
-// Strength in (0,1] is 0.3 + 0.4·s + 0.3·min(1, n/(2·min_tokens)) where s
-// is the mean share of each member's trades in the window (on that
-// platform) that stay inside the group and n the number of distinct tokens.
+// Strength in (0,1] is Surprise(s)·(0.6 + 0.4·min(1, n/(2·min_tokens))),
+// Surprise(s) = min(1, 2s), where s = Σ inside(w) / Σ total(w) over the
+// group's members is the share of their trades in the window (every asset
+// and marketplace, graph.ActivityTable) that stay inside the group, and n
+// the number of distinct tokens.
 //
-// Only NFT rows (erc721, erc1155) with a platform count: rewards are paid
-// per marketplace, so trades whose marketplace is unknown (an export without
-// a platform column, such as the CryptoPunks sales file) never form a group.
+// Only NFT rows (erc721, erc1155) count, and reward_farming reads only the
+// trades inside a marketplace's rewarded trading-reward program (the
+// built-in list of programs.csv, or the one the caller gives in
+// detect.Input.RewardPrograms): a marketplace that never paid trading
+// rewards has nothing to farm. DenseGroup ("dense_group") runs the same
+// scan over the NFT trades outside every rewarded program, trades without a
+// platform forming one more platform, as weaker evidence.
 //
 // Layout: the qualifying rows of each platform are laid out once, in
 // canonical order, as contiguous arrays of time, asset and both parties

@@ -83,7 +83,10 @@ func TestRewardFarming(t *testing.T) {
 }
 
 func TestEvidence(t *testing.T) {
-	rows := pass([]string{"a", "b", "c"}, 1, 14, 0, "looksrare", true)
+	// Starting at base+12h, the 14 hourly rows lie inside one sliding
+	// window (the grid steps by half a window), so every row has the one
+	// group's evidence.
+	rows := pass([]string{"a", "b", "c"}, 1, 14, 12*h, "looksrare", true)
 	_, fs := graphtest.Run(t, graphtest.Trades(rows), Detector, nil)
 	// Wallets in ascending address order, whatever order they appear in.
 	names := []string{graphtest.Addr("a").String(), graphtest.Addr("b").String(), graphtest.Addr("c").String()}

@@ -14,7 +14,11 @@
 // burst (no earlier buy opens a full window) brought the token in, often
 // from an outside seller, and the last sale may take it out to an outside
 // buyer: they are not flagged. The strength grows with c:
-// 1 − 2^−(c − min_count + 1), i.e. 0.5 at min_count.
+// 1 − 2^−(c − min_count + 1), i.e. 0.5 at min_count, times a chance factor
+// Surprise(s) = min(1, 2s), s the share of the wallet's trades (every
+// asset) in the fullest window [from, from + window] that are the burst's
+// 2c − 1 (arrivals and the departures between them); of equally full
+// windows the one nearest the row counts. The evidence states s.
 //
 // Reach (README "Horizons"): a row's verdict reads w's trades of a within
 // window before and after it, nothing else — so time slices with a halo of
