@@ -171,8 +171,8 @@ func toWire(a *pacc) wirePacc {
 }
 
 func fromWire(w wirePacc) pacc {
-	a := pacc{vol: fromWireSum(w.Vol), wvol: fromWireSum(w.WVol), usd: fromWireSum(w.USD), wusd: fromWireSum(w.WUSD),
-		rows: w.Rows, sales: w.Sales, fsales: w.FSales, flagged: w.Flagged, chain: w.Chain,
+	a := pacc{saleSums: saleSums{vol: fromWireSum(w.Vol), wvol: fromWireSum(w.WVol), usd: fromWireSum(w.USD), wusd: fromWireSum(w.WUSD),
+		sales: w.Sales, fsales: w.FSales}, rows: w.Rows, flagged: w.Flagged, chain: w.Chain,
 		hasChain: w.HasChain, mixed: w.Mixed, hasUSD: w.HasUSD}
 	for _, k := range w.Assets {
 		add(&a.assets, assetKey(k))
