@@ -138,13 +138,10 @@ func scanLevels(pass *detect.Pass, cfg config, activity *graph.ActivityTable, wi
 // scanAll scans items on every core, marking in keep (if not nil) the
 // positions whose arcs lie inside a component.
 func scanAll(pass *detect.Pass, items []item, keep []bool, newScanner func() *scanner) error {
-	return detect.Parallel(pass.Context, len(items), 0, func() func(int) error {
+	return detect.ParallelEach(pass.Context, items, func() func(item) {
 		s := newScanner()
 		s.keep = keep
-		return func(i int) error {
-			s.scan(items[i])
-			return nil
-		}
+		return s.scan
 	})
 }
 
