@@ -70,26 +70,11 @@ func FuzzParseDecimalFast(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) { checkDecimal(t, s) })
 }
 
-// parseUintRef is parseUint without its fast path.
-func parseUintRef(s string, bits int) (uint64, error) {
-	if s == "" || s[0] == '+' || s[0] == '-' {
-		if strings.HasPrefix(s, "-") {
-			return 0, fmt.Errorf("%w: %s", ErrNegative, clip(s))
-		}
-		return 0, fmt.Errorf("%w: %q", ErrBadNumber, clip(s))
-	}
-	v, err := strconv.ParseUint(s, 10, bits)
-	if err != nil {
-		return 0, fmt.Errorf("%w: %q", ErrBadNumber, clip(s))
-	}
-	return v, nil
-}
-
 func checkUint(t *testing.T, s string) {
 	t.Helper()
 	for _, bits := range []int{32, 64} {
 		got, errG := parseUint(s, bits)
-		want, errW := parseUintRef(s, bits)
+		want, errW := parseUintSlow(s, bits)
 		if got != want || fmt.Sprint(errG) != fmt.Sprint(errW) {
 			t.Fatalf("parseUint(%q, %d) = %v, %v; want %v, %v", s, bits, got, errG, want, errW)
 		}
