@@ -23,24 +23,12 @@ func (p *Partial) MarshalBinary() ([]byte, error) {
 		TPlats: map[string]map[int64]wirePacc{}, TColls: map[CollKey]map[int64]wirePacc{},
 		Sales: p.sales, Stats: p.stats, FineLen: p.fineLen, FineOrig: p.fineOrig,
 	}
-	for k, x := range p.plats {
-		w.Plats[k] = wireScope(x)
-	}
-	for k, x := range p.colls {
-		w.Colls[k] = wireScope(x)
-	}
-	for k, x := range p.nfts {
-		w.NFTs[k] = wireScope(x)
-	}
-	for k, x := range p.wallets {
-		w.Wallets[k] = wireScope(x)
-	}
-	for k, m := range p.tPlats {
-		w.TPlats[k] = wireBuckets(m)
-	}
-	for k, m := range p.tColls {
-		w.TColls[k] = wireBuckets(m)
-	}
+	putAll(w.Plats, p.plats, wireScope)
+	putAll(w.Colls, p.colls, wireScope)
+	putAll(w.NFTs, p.nfts, wireScope)
+	putAll(w.Wallets, p.wallets, wireScope)
+	putAll(w.TPlats, p.tPlats, wireBuckets)
+	putAll(w.TColls, p.tColls, wireBuckets)
 	var b bytes.Buffer
 	if err := gob.NewEncoder(&b).Encode(&w); err != nil {
 		return nil, fmt.Errorf("metrics: encode partial: %w", err)
@@ -66,28 +54,12 @@ func (p *Partial) UnmarshalBinary(data []byte) error {
 		p.sales = map[SaleGroup][]float64{}
 	}
 	p.market = unwireScope(w.Market)
-	for k, x := range w.Plats {
-		s := unwireScope(x)
-		p.plats[k] = &s
-	}
-	for k, x := range w.Colls {
-		s := unwireScope(x)
-		p.colls[k] = &s
-	}
-	for k, x := range w.NFTs {
-		s := unwireScope(x)
-		p.nfts[k] = &s
-	}
-	for k, x := range w.Wallets {
-		s := unwireScope(x)
-		p.wallets[k] = &s
-	}
-	for k, m := range w.TPlats {
-		p.tPlats[k] = unwireBuckets(m)
-	}
-	for k, m := range w.TColls {
-		p.tColls[k] = unwireBuckets(m)
-	}
+	putAll(p.plats, w.Plats, newScope)
+	putAll(p.colls, w.Colls, newScope)
+	putAll(p.nfts, w.NFTs, newScope)
+	putAll(p.wallets, w.Wallets, newScope)
+	putAll(p.tPlats, w.TPlats, unwireBuckets)
+	putAll(p.tColls, w.TColls, unwireBuckets)
 	return nil
 }
 
@@ -189,6 +161,19 @@ func fromWire(w wirePacc) pacc {
 func wireScope(x *[2]pacc) [2]wirePacc { return [2]wirePacc{toWire(&x[0]), toWire(&x[1])} }
 
 func unwireScope(w [2]wirePacc) [2]pacc { return [2]pacc{fromWire(w[0]), fromWire(w[1])} }
+
+// newScope is unwireScope into a new variable.
+func newScope(w [2]wirePacc) *[2]pacc {
+	s := unwireScope(w)
+	return &s
+}
+
+// putAll sets dst[k] = f(x) for every k, x of src.
+func putAll[K comparable, A, B any](dst map[K]B, src map[K]A, f func(A) B) {
+	for k, x := range src {
+		dst[k] = f(x)
+	}
+}
 
 func wireBuckets(m map[int64]*pacc) map[int64]wirePacc {
 	out := make(map[int64]wirePacc, len(m))
