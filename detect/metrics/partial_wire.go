@@ -18,17 +18,11 @@ func (p *Partial) MarshalBinary() ([]byte, error) {
 	w := wirePartial{
 		Version: partialWireVersion, Range: p.rng, AsOf: p.asOf, Lo: p.lo, PrevLo: p.prevLo,
 		First: p.first, HasFirst: p.hasFirst, Market: wireScope(&p.market),
-		Plats: map[string][2]wirePacc{}, Colls: map[CollKey][2]wirePacc{}, NFTs: map[NFTKey][2]wirePacc{},
-		Wallets: map[datasets.Address][2]wirePacc{}, TMarket: wireBuckets(p.tMarket),
-		TPlats: map[string]map[int64]wirePacc{}, TColls: map[CollKey]map[int64]wirePacc{},
+		Plats: mapAll(p.plats, wireScope), Colls: mapAll(p.colls, wireScope), NFTs: mapAll(p.nfts, wireScope),
+		Wallets: mapAll(p.wallets, wireScope), TMarket: wireBuckets(p.tMarket),
+		TPlats: mapAll(p.tPlats, wireBuckets), TColls: mapAll(p.tColls, wireBuckets),
 		Sales: p.sales, Stats: p.stats, FineLen: p.fineLen, FineOrig: p.fineOrig,
 	}
-	putAll(w.Plats, p.plats, wireScope)
-	putAll(w.Colls, p.colls, wireScope)
-	putAll(w.NFTs, p.nfts, wireScope)
-	putAll(w.Wallets, p.wallets, wireScope)
-	putAll(w.TPlats, p.tPlats, wireBuckets)
-	putAll(w.TColls, p.tColls, wireBuckets)
 	var b bytes.Buffer
 	if err := gob.NewEncoder(&b).Encode(&w); err != nil {
 		return nil, fmt.Errorf("metrics: encode partial: %w", err)
@@ -46,20 +40,14 @@ func (p *Partial) UnmarshalBinary(data []byte) error {
 		return fmt.Errorf("metrics: partial format %d, want %d", w.Version, partialWireVersion)
 	}
 	*p = Partial{rng: w.Range, asOf: w.AsOf, lo: w.Lo, prevLo: w.PrevLo, first: w.First, hasFirst: w.HasFirst,
-		plats: map[string]*[2]pacc{}, colls: map[CollKey]*[2]pacc{}, nfts: map[NFTKey]*[2]pacc{},
-		wallets: map[datasets.Address]*[2]pacc{}, tMarket: unwireBuckets(w.TMarket),
-		tPlats: map[string]map[int64]*pacc{}, tColls: map[CollKey]map[int64]*pacc{},
+		plats: mapAll(w.Plats, newScope), colls: mapAll(w.Colls, newScope), nfts: mapAll(w.NFTs, newScope),
+		wallets: mapAll(w.Wallets, newScope), tMarket: unwireBuckets(w.TMarket),
+		tPlats: mapAll(w.TPlats, unwireBuckets), tColls: mapAll(w.TColls, unwireBuckets),
 		sales: w.Sales, stats: w.Stats, fineLen: w.FineLen, fineOrig: w.FineOrig}
 	if p.sales == nil {
 		p.sales = map[SaleGroup][]float64{}
 	}
 	p.market = unwireScope(w.Market)
-	putAll(p.plats, w.Plats, newScope)
-	putAll(p.colls, w.Colls, newScope)
-	putAll(p.nfts, w.NFTs, newScope)
-	putAll(p.wallets, w.Wallets, newScope)
-	putAll(p.tPlats, w.TPlats, unwireBuckets)
-	putAll(p.tColls, w.TColls, unwireBuckets)
 	return nil
 }
 
@@ -168,11 +156,13 @@ func newScope(w [2]wirePacc) *[2]pacc {
 	return &s
 }
 
-// putAll sets dst[k] = f(x) for every k, x of src.
-func putAll[K comparable, A, B any](dst map[K]B, src map[K]A, f func(A) B) {
+// mapAll returns the map of f(x) for every k, x of src (never nil).
+func mapAll[K comparable, A, B any](src map[K]A, f func(A) B) map[K]B {
+	dst := make(map[K]B, len(src))
 	for k, x := range src {
 		dst[k] = f(x)
 	}
+	return dst
 }
 
 func wireBuckets(m map[int64]*pacc) map[int64]wirePacc {
