@@ -168,13 +168,7 @@ func loadBoth(t *testing.T, data []byte) {
 			tr, err := LoadFS(fsys, []string{"f.csv"}, LoadOptions{SkipBadRows: skip, OnReject: func(e *RowError) {
 				fmt.Fprintf(&sb, "reject %s:%d %s %q %v\n", e.File, e.Line, e.Column, e.Raw, e)
 			}})
-			fmt.Fprintf(&sb, "err %v\n", err)
-			if tr != nil {
-				fmt.Fprintf(&sb, "stats %+v\n", tr.Stats)
-				for i := 0; i < tr.Len(); i++ {
-					fmt.Fprintf(&sb, "%d %+v\n", tr.Line[i], tr.Row(i))
-				}
-			}
+			dumpLoad(&sb, tr, err)
 		}
 		return sb.String()
 	}
@@ -354,5 +348,17 @@ func TestStrCacheStable(t *testing.T) {
 	}
 	if got := c.intern(d, row); got != eth {
 		t.Fatalf("stable ETH again: id %d, want %d", got, eth)
+	}
+}
+
+// dumpLoad writes what a load returned to sb, one line each: the error, the
+// stats and every row with its line, for comparing two loads as text.
+func dumpLoad(sb *strings.Builder, tr *Trades, err error) {
+	fmt.Fprintf(sb, "err %v\n", err)
+	if tr != nil {
+		fmt.Fprintf(sb, "stats %+v\n", tr.Stats)
+		for i := 0; i < tr.Len(); i++ {
+			fmt.Fprintf(sb, "%d %+v\n", tr.Line[i], tr.Row(i))
+		}
 	}
 }
