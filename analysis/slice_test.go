@@ -49,6 +49,20 @@ func metricsJSON(t *testing.T, r *metrics.Report) []byte {
 	return b.Bytes()
 }
 
+// analyzeWhole analyzes all of tr under s and returns the result and its
+// metrics JSON (metricsJSON); it pins s's as-of time to the whole input's,
+// so slices analyzed under s afterwards share the window.
+func analyzeWhole(t *testing.T, tr *datasets.Trades, s *Settings) (*Result, []byte) {
+	t.Helper()
+	whole, err := Analyze(context.Background(), tr, *s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asOf, _, _ := metrics.Window(whole.Features, s.Metrics)
+	s.Metrics.AsOf, s.Metrics.HasAsOf = asOf, true
+	return whole, metricsJSON(t, whole.Metrics)
+}
+
 // cuts returns k−1 random cut times inside t's span, sorted, and the
 // slices' bounds they give.
 func cuts(rng *rand.Rand, t *datasets.Trades, k int) [][2]int64 {
@@ -87,13 +101,7 @@ func TestPartialsMergeToWholeMetrics(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, r := range metrics.Ranges {
 		s := Settings{Threshold: DefaultThreshold, Metrics: metrics.Options{Range: r, Top: 7}, Version: "test"}
-		whole, err := Analyze(context.Background(), tr, s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		asOf, _, _ := metrics.Window(whole.Features, s.Metrics)
-		s.Metrics.AsOf, s.Metrics.HasAsOf = asOf, true
-		want := metricsJSON(t, whole.Metrics)
+		whole, want := analyzeWhole(t, tr, &s)
 		for _, k := range []int{1, 2, 5, 17} {
 			var parts []*metrics.Partial
 			for _, b := range cuts(rng, tr, k) {
@@ -219,13 +227,7 @@ func testSlices(t *testing.T, tr *datasets.Trades) {
 		t.Fatal(err)
 	}
 	s := Settings{Config: c, Threshold: DefaultThreshold, Metrics: metrics.Options{Range: metrics.Ranges[4], Top: 20}, Version: "test"}
-	whole, err := Analyze(context.Background(), tr, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	asOf, _, _ := metrics.Window(whole.Features, s.Metrics)
-	s.Metrics.AsOf, s.Metrics.HasAsOf = asOf, true
-	want := metricsJSON(t, whole.Metrics)
+	whole, want := analyzeWhole(t, tr, &s)
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, k := range []int{1, 3, 11} {
 		var merged *metrics.Partial

@@ -274,7 +274,18 @@ func LoadSlice(ctx context.Context, files []datasets.InputFile, opt datasets.Loa
 		}
 		return nil, sideError(&opt, err)
 	}
-	lo, hi := sat(c[0], -h), sat(c[1], h)
+	lo, hi := Reach(c[0], c[1], h)
+	return TradesIn(t, lo, hi), nil
+}
+
+// Reach is the time range [lo, hi) = [from−h, to+h) whose trades the slice
+// [from, to) with horizon h reads, saturating at the int64 bounds (the
+// open slice ends).
+func Reach(from, to, h int64) (lo, hi int64) { return sat(from, -h), sat(to, h) }
+
+// TradesIn returns the trades of t with a time in [lo, hi), in order: t
+// itself when that is all of them.
+func TradesIn(t *datasets.Trades, lo, hi int64) *datasets.Trades {
 	var rows []int32
 	for i, tm := range t.Time {
 		if tm >= lo && tm < hi {
@@ -282,9 +293,9 @@ func LoadSlice(ctx context.Context, files []datasets.InputFile, opt datasets.Loa
 		}
 	}
 	if len(rows) == t.Len() {
-		return t, nil
+		return t
 	}
-	return t.Subset(rows), nil
+	return t.Subset(rows)
 }
 
 // cutSlices cuts the time span of the files into slices [from, to) (the

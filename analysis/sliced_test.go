@@ -41,13 +41,6 @@ func TestSlicedEqualsInMemory(t *testing.T) {
 		got, want := map[string]string{}, map[string]string{}
 		readFlags(t, sl.Flags, got)
 		readFlags(t, full.Flags, want)
-		if len(got) != len(want) {
-			t.Fatalf("%d flags rows, in-memory %d", len(got), len(want))
-		}
-		for k, v := range want {
-			if got[k] != v {
-				t.Fatalf("row %s: %q, in-memory %q", k, got[k], v)
-			}
-		}
+		sameRows(t, got, want, "in the flags file", "in-memory")
 	}
 }

@@ -70,6 +70,20 @@ func weeklyPartitions(t *testing.T, dir string, n int64) ([]string, string) {
 	return dirs, fp
 }
 
+// sameRows fails t unless got and want (flags rows by key) hold the same
+// rows; what and ref name the two sides in the message.
+func sameRows(t *testing.T, got, want map[string]string, what, ref string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%d rows %s, %s %d", len(got), what, ref, len(want))
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Fatalf("row %s: %s %q, %s %q", k, what, got[k], ref, v)
+		}
+	}
+}
+
 // readFlags returns the rows of a flags CSV by row identity (chain,
 // tx_hash, log_index), each as its whole line.
 func readFlags(t *testing.T, path string, into map[string]string) {
@@ -142,14 +156,7 @@ func TestIncrementalEqualsFullRun(t *testing.T) {
 	}
 	want := map[string]string{}
 	readFlags(t, full.Flags, want)
-	if len(upserts) != len(want) {
-		t.Fatalf("%d rows upserted, full run %d", len(upserts), len(want))
-	}
-	for k, v := range want {
-		if upserts[k] != v {
-			t.Fatalf("row %s: upserted %q, full run %q", k, upserts[k], v)
-		}
-	}
+	sameRows(t, upserts, want, "upserted", "full run")
 	if !strings.Contains(notices.String(), "skipped") {
 		t.Error("no notice of skipped known files")
 	}

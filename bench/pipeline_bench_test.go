@@ -86,14 +86,10 @@ func BenchmarkPipeline(b *testing.B) {
 	for _, n := range []int64{10_000, 100_000} {
 		for _, p := range registry.Presets {
 			b.Run(fmt.Sprintf("%s/%d", p.Name, n), func(b *testing.B) {
-				s := market(b, n)
-				b.ResetTimer()
-				for range b.N {
-					if _, err := analysis.PresetConfig(p).Detect(context.Background(), s.t, features.Compute(s.t)); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "trades/s")
+				benchMarket(b, n, func(s *synthetic) error {
+					_, err := analysis.PresetConfig(p).Detect(context.Background(), s.t, features.Compute(s.t))
+					return err
+				})
 			})
 		}
 	}
@@ -102,28 +98,31 @@ func BenchmarkPipeline(b *testing.B) {
 // BenchmarkEndToEnd measures load (CSV) + features + default preset on a
 // seeded 100k-trade market.
 func BenchmarkEndToEnd(b *testing.B) {
-	const n = 100_000
-	s := market(b, n)
-	b.ResetTimer()
-	for range b.N {
+	benchMarket(b, 100_000, func(s *synthetic) error {
 		t, err := datasets.Load([]string{s.trades}, datasets.LoadOptions{Funders: s.funders})
 		if err != nil {
-			b.Fatal(err)
+			return err
 		}
-		if _, err := analysis.PresetConfig(registry.Default).Detect(context.Background(), t, features.Compute(t)); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "trades/s")
+		_, err = analysis.PresetConfig(registry.Default).Detect(context.Background(), t, features.Compute(t))
+		return err
+	})
 }
 
 // BenchmarkBench measures a whole benchmark (every preset, every metric).
 func BenchmarkBench(b *testing.B) {
-	const n = 100_000
+	benchMarket(b, 100_000, func(s *synthetic) error {
+		_, err := Run(context.Background(), s.t, Config{Configs: configs(registry.Presets...)})
+		return err
+	})
+}
+
+// benchMarket times run b.N times on the seeded market of n trades and
+// reports trades/s.
+func benchMarket(b *testing.B, n int64, run func(s *synthetic) error) {
 	s := market(b, n)
 	b.ResetTimer()
 	for range b.N {
-		if _, err := Run(context.Background(), s.t, Config{Configs: configs(registry.Presets...)}); err != nil {
+		if err := run(s); err != nil {
 			b.Fatal(err)
 		}
 	}

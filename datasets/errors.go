@@ -3,6 +3,8 @@ package datasets
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 )
 
 // Sentinel reasons carried by RowError.Err; test with errors.Is.
@@ -55,6 +57,18 @@ type FileError struct {
 
 func (e *FileError) Error() string { return fmt.Sprintf("%s: %v", e.File, e.Err) }
 func (e *FileError) Unwrap() error { return e.Err }
+
+// ParseFile opens the file at path and hands it to parse with its name (for
+// the parser's errors); a file that does not open is a *FileError.
+func ParseFile[T any](path string, parse func(r io.Reader, name string) (T, error)) (T, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		var zero T
+		return zero, &FileError{File: path, Err: err}
+	}
+	defer f.Close()
+	return parse(f, path)
+}
 
 // ErrBadOption marks a LoadOptions value that cannot be used: a --map or --set
 // key that is not a canonical column, or a --set value that does not parse.

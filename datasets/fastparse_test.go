@@ -70,26 +70,11 @@ func FuzzParseDecimalFast(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) { checkDecimal(t, s) })
 }
 
-// parseUintRef is parseUint without its fast path.
-func parseUintRef(s string, bits int) (uint64, error) {
-	if s == "" || s[0] == '+' || s[0] == '-' {
-		if strings.HasPrefix(s, "-") {
-			return 0, fmt.Errorf("%w: %s", ErrNegative, clip(s))
-		}
-		return 0, fmt.Errorf("%w: %q", ErrBadNumber, clip(s))
-	}
-	v, err := strconv.ParseUint(s, 10, bits)
-	if err != nil {
-		return 0, fmt.Errorf("%w: %q", ErrBadNumber, clip(s))
-	}
-	return v, nil
-}
-
 func checkUint(t *testing.T, s string) {
 	t.Helper()
 	for _, bits := range []int{32, 64} {
 		got, errG := parseUint(s, bits)
-		want, errW := parseUintRef(s, bits)
+		want, errW := parseUintSlow(s, bits)
 		if got != want || fmt.Sprint(errG) != fmt.Sprint(errW) {
 			t.Fatalf("parseUint(%q, %d) = %v, %v; want %v, %v", s, bits, got, errG, want, errW)
 		}
@@ -183,13 +168,7 @@ func loadBoth(t *testing.T, data []byte) {
 			tr, err := LoadFS(fsys, []string{"f.csv"}, LoadOptions{SkipBadRows: skip, OnReject: func(e *RowError) {
 				fmt.Fprintf(&sb, "reject %s:%d %s %q %v\n", e.File, e.Line, e.Column, e.Raw, e)
 			}})
-			fmt.Fprintf(&sb, "err %v\n", err)
-			if tr != nil {
-				fmt.Fprintf(&sb, "stats %+v\n", tr.Stats)
-				for i := 0; i < tr.Len(); i++ {
-					fmt.Fprintf(&sb, "%d %+v\n", tr.Line[i], tr.Row(i))
-				}
-			}
+			dumpLoad(&sb, tr, err)
 		}
 		return sb.String()
 	}
@@ -369,5 +348,17 @@ func TestStrCacheStable(t *testing.T) {
 	}
 	if got := c.intern(d, row); got != eth {
 		t.Fatalf("stable ETH again: id %d, want %d", got, eth)
+	}
+}
+
+// dumpLoad writes what a load returned to sb, one line each: the error, the
+// stats and every row with its line, for comparing two loads as text.
+func dumpLoad(sb *strings.Builder, tr *Trades, err error) {
+	fmt.Fprintf(sb, "err %v\n", err)
+	if tr != nil {
+		fmt.Fprintf(sb, "stats %+v\n", tr.Stats)
+		for i := 0; i < tr.Len(); i++ {
+			fmt.Fprintf(sb, "%d %+v\n", tr.Line[i], tr.Row(i))
+		}
 	}
 }

@@ -147,6 +147,13 @@ func editDistance(a, b string, max int) int {
 	if d := len(a) - len(b); d > max || -d > max || len(a) > 64 || len(b) > 64 {
 		return max + 1
 	}
+	return min(EditDistance(a, b), max+1)
+}
+
+// EditDistance is the Levenshtein distance between a and b (bytes), in
+// O(len(a)·len(b)) time: meant for short names such as column headers and
+// command-line flags.
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -163,7 +170,7 @@ func editDistance(a, b string, max int) int {
 		}
 		prev, cur = cur, prev
 	}
-	return min(prev[len(b)], max+1)
+	return prev[len(b)]
 }
 
 // dupColumn is a canonical column named twice at the same rank.

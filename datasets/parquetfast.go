@@ -297,18 +297,7 @@ func (fp *pqFast) decode(c *chunk, part *pqPart) (err error) {
 				}
 			}
 		}
-		for i := range blk {
-			p := &blk[i]
-			if p.err == nil {
-				if ce := finish(p); ce != nil {
-					p.err = &RowError{Err: ce.err, Column: CanonicalColumns[ce.col]}
-				}
-			}
-			if p.err != nil {
-				*p = prow{err: p.err}
-			}
-			p.raw0 = int32(lo + i)
-		}
+		finishBlock(blk, lo)
 	}
 	if part.next == nil { // the last part
 		for k, col := range fp.cols {

@@ -42,13 +42,7 @@ func loadParquetBoth(t *testing.T, path string) bool {
 				opt.Map = map[string]string{"currency": "platform"}
 			}
 			tr, err := Load([]string{path}, opt)
-			fmt.Fprintf(&sb, "err %v\n", err)
-			if tr != nil {
-				fmt.Fprintf(&sb, "stats %+v\n", tr.Stats)
-				for i := 0; i < tr.Len(); i++ {
-					fmt.Fprintf(&sb, "%d %+v\n", tr.Line[i], tr.Row(i))
-				}
-			}
+			dumpLoad(&sb, tr, err)
 		}
 		return sb.String()
 	}

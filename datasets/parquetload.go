@@ -508,18 +508,7 @@ func parquetRows(c *chunk, rec arrow.RecordBatch, n int, pos *[numCols]int, cfg 
 				}
 			}
 		}
-		for i := range blk {
-			p := &blk[i]
-			if p.err == nil {
-				if ce := finish(p); ce != nil {
-					p.err = &RowError{Err: ce.err, Column: CanonicalColumns[ce.col]}
-				}
-			}
-			if p.err != nil {
-				*p = prow{err: p.err}
-			}
-			p.raw0 = int32(base + lo + i)
-		}
+		finishBlock(blk, base+lo)
 	}
 }
 

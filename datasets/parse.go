@@ -214,6 +214,12 @@ func parseUint(s string, bits int) (uint64, error) {
 			return v, nil
 		}
 	}
+	return parseUintSlow(s, bits)
+}
+
+// parseUintSlow is parseUint without its fast path: strconv, with
+// washscan's errors.
+func parseUintSlow(s string, bits int) (uint64, error) {
 	if s == "" || s[0] == '+' || s[0] == '-' {
 		if strings.HasPrefix(s, "-") {
 			return 0, fmt.Errorf("%w: %s", ErrNegative, clip(s))

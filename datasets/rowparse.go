@@ -290,6 +290,24 @@ func (p *prow) reset() {
 	*p = prow{chain: "ethereum", amount: 1, usd: math.NaN(), label: LabelNone}
 }
 
+// finishBlock finishes the parsed rows of blk (see finish), turns a row's
+// error into a RowError naming its column and keeps only the error of a bad
+// row; row i gets raw0 = raw0 + i, its position in the input.
+func finishBlock(blk []prow, raw0 int) {
+	for i := range blk {
+		p := &blk[i]
+		if p.err == nil {
+			if ce := finish(p); ce != nil {
+				p.err = &RowError{Err: ce.err, Column: CanonicalColumns[ce.col]}
+			}
+		}
+		if p.err != nil {
+			*p = prow{err: p.err}
+		}
+		p.raw0 = int32(raw0 + i)
+	}
+}
+
 // finish checks the rules that span columns: token_id is required for
 // erc721/erc1155 and must be empty for erc20.
 func finish(p *prow) *colErr {

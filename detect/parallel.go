@@ -49,3 +49,16 @@ func Parallel(ctx context.Context, n, workers int, newWorker func() func(i int) 
 	}
 	return ctx.Err()
 }
+
+// ParallelEach runs work on every item of items through [Parallel] (on every
+// core), each goroutine calling newWorker once for its work function; work
+// cannot fail. It returns ctx's error if ctx ends first.
+func ParallelEach[T any](ctx context.Context, items []T, newWorker func() func(T)) error {
+	return Parallel(ctx, len(items), 0, func() func(int) error {
+		work := newWorker()
+		return func(i int) error {
+			work(items[i])
+			return nil
+		}
+	})
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/washscan/washscan/detect/metrics"
 	"github.com/washscan/washscan/detect/registry"
 	"github.com/washscan/washscan/features"
+	"github.com/washscan/washscan/internal/cputime"
 )
 
 // benchInput is the input named by $WASHSCAN_BENCH_TRADES (e.g. written by
@@ -71,7 +72,7 @@ func BenchmarkDetect(b *testing.B) {
 	for _, p := range []*detect.Preset{registry.Default, registry.Dune} {
 		b.Run(p.Name, func(b *testing.B) {
 			elapsed := map[string]time.Duration{}
-			cpu0 := cpuTime()
+			cpu0 := cputime.Used()
 			for b.Loop() {
 				out, err := analysis.PresetConfig(p).Detect(context.Background(), t, features.Compute(t))
 				if err != nil {
@@ -84,7 +85,7 @@ func BenchmarkDetect(b *testing.B) {
 			for name, d := range elapsed {
 				b.ReportMetric(d.Seconds()/float64(b.N), "det_"+name+"-s")
 			}
-			b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s")
+			b.ReportMetric((cputime.Used()-cpu0).Seconds()/float64(b.N), "cpu-s")
 			b.ReportMetric(float64(t.Len())*float64(b.N)/b.Elapsed().Seconds(), "trades/s")
 		})
 	}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"runtime"
 	"time"
+
+	"github.com/washscan/washscan/internal/cputime"
 )
 
 // stageTimer prints the wall time of each stage of a command to w when
@@ -25,7 +27,7 @@ func newStageTimer(w io.Writer) *stageTimer {
 		return nil
 	}
 	now := time.Now()
-	return &stageTimer{w: w, start: now, last: now, lastCPU: cpuTime()}
+	return &stageTimer{w: w, start: now, last: now, lastCPU: cputime.Used()}
 }
 
 // lap prints the wall and CPU time since the previous lap (or the start)
@@ -34,7 +36,7 @@ func (s *stageTimer) lap(name string) {
 	if s == nil {
 		return
 	}
-	now, cpu := time.Now(), cpuTime()
+	now, cpu := time.Now(), cputime.Used()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	fmt.Fprintf(s.w, "timing %-14s %7.3fs  cpu %7.3fs  (total %7.3fs)  heap %6.0f MiB  sys %6.0f MiB\n", name,

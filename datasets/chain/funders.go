@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -287,12 +286,7 @@ func firstCall(c *callFrame, w datasets.Address, failed bool) (datasets.Address,
 // an address (a header such as "wallet") is skipped. Duplicates are dropped,
 // the first kept.
 func ReadWallets(path string) ([]datasets.Address, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, &datasets.FileError{File: path, Err: err}
-	}
-	defer f.Close()
-	return readWallets(f, path)
+	return datasets.ParseFile(path, readWallets)
 }
 
 func readWallets(r io.Reader, name string) ([]datasets.Address, error) {

@@ -25,12 +25,8 @@ import (
 // newProxy serves target on loopback through fault (nil: a plain proxy).
 func newProxy(t testing.TB, target string, fault func(w http.ResponseWriter, body []byte) bool) string {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), 400)
-			return
-		}
-		if fault != nil && fault(w, body) {
+		body, ok := faultBody(w, r, fault)
+		if !ok {
 			return
 		}
 		resp, err := http.Post(target, "application/json", bytes.NewReader(body))

@@ -225,15 +225,26 @@ type jsonResp struct {
 	Error   *jsonErr        `json:"error,omitempty"`
 }
 
+// faultBody reads r's body for a test server; false when the request is
+// answered already: the body did not read (400) or fault, if not nil, took
+// the request.
+func faultBody(w http.ResponseWriter, r *http.Request, fault func(w http.ResponseWriter, body []byte) bool) ([]byte, bool) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), 400)
+		return nil, false
+	}
+	if fault != nil && fault(w, body) {
+		return nil, false
+	}
+	return body, true
+}
+
 // forwarder answers JSON-RPC over HTTP by calling rc (single and batch requests).
 func forwarder(rc *rpc.Client, fault func(w http.ResponseWriter, body []byte) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), 400)
-			return
-		}
-		if fault != nil && fault(w, body) {
+		body, ok := faultBody(w, r, fault)
+		if !ok {
 			return
 		}
 		one := func(q jsonReq) jsonResp {

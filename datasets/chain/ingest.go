@@ -556,11 +556,8 @@ func (g *ingester) txRows(ctx context.Context, h *rpcHeader, tx *rpcTx, logs, re
 	for _, lg := range logs {
 		if name, ok := g.punks[datasets.Address(lg.Address)]; ok {
 			ev, err := DecodePunk(lg)
-			if errors.Is(err, ErrNotTransfer) {
-				continue
-			}
-			if err != nil {
-				if err := g.bad(lg, err); err != nil {
+			if ok, err := g.decoded(lg, err, ErrNotTransfer); !ok {
+				if err != nil {
 					return nil, err
 				}
 				continue
@@ -602,11 +599,8 @@ func (g *ingester) txRows(ctx context.Context, h *rpcHeader, tx *rpcTx, logs, re
 			}
 		}
 		ts, err := DecodeTransferAs(lg, as721)
-		if errors.Is(err, ErrNotTransfer) {
-			continue
-		}
-		if err != nil {
-			if err := g.bad(lg, err); err != nil {
+		if ok, err := g.decoded(lg, err, ErrNotTransfer); !ok {
+			if err != nil {
 				return nil, err
 			}
 			continue
@@ -635,11 +629,8 @@ func (g *ingester) txRows(ctx context.Context, h *rpcHeader, tx *rpcTx, logs, re
 			continue
 		}
 		s, err := DecodeSale(lg)
-		if errors.Is(err, ErrNotSale) {
-			continue
-		}
-		if err != nil {
-			if err := g.bad(lg, err); err != nil {
+		if ok, err := g.decoded(lg, err, ErrNotSale); !ok {
+			if err != nil {
 				return nil, err
 			}
 			continue
@@ -861,6 +852,19 @@ func (g *ingester) bad(lg *types.Log, err error) error {
 		fmt.Fprintf(g.cfg.Warn, "washscan ingest: block %d tx %s log %d: %v (skipped)\n", lg.BlockNumber, lg.TxHash.Hex(), lg.Index, err)
 	}
 	return nil
+}
+
+// decoded tells whether decoding lg gave err == nil; otherwise lg is
+// skipped: quietly when err is the decoder's "not this event" sentinel not,
+// else as a bad log (g.bad), whose error, if any, it returns.
+func (g *ingester) decoded(lg *types.Log, err, not error) (ok bool, fatal error) {
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, not):
+		return false, nil
+	}
+	return false, g.bad(lg, err)
 }
 
 func (g *ingester) nativeSymbol() string { return nativeSymbol(g.cfg.Chain) }

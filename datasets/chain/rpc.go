@@ -327,6 +327,21 @@ type rangeError struct{ err error }
 func (e *rangeError) Error() string { return e.err.Error() }
 func (e *rangeError) Unwrap() error { return e.err }
 
+// backoff counts a retry and sleeps a jittered delay (between half and all
+// of *delay), then doubles *delay up to MaxBackoff; it returns early with
+// ctx's error when ctx ends.
+func (n *node) backoff(ctx context.Context, delay *time.Duration) error {
+	n.stats.retries.Add(1)
+	d := *delay/2 + rand.N(*delay/2+1)
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+	}
+	*delay = min(2**delay, n.opt.MaxBackoff)
+	return nil
+}
+
 // retry runs f until it succeeds, fails fatally, hits a range limit (returned
 // as *rangeError) or exhausts the retries. Each attempt gets its own timeout.
 func (n *node) retry(ctx context.Context, what string, logs bool, f func(ctx context.Context) error) error {
@@ -354,14 +369,9 @@ func (n *node) retry(ctx context.Context, what string, logs bool, f func(ctx con
 		if attempt >= n.opt.Retries {
 			return fmt.Errorf("%s: giving up after %d attempts: %w", what, attempt+1, short(err))
 		}
-		n.stats.retries.Add(1)
-		d := delay/2 + rand.N(delay/2+1)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(d):
+		if err := n.backoff(ctx, &delay); err != nil {
+			return err
 		}
-		delay = min(2*delay, n.opt.MaxBackoff)
 	}
 }
 
@@ -432,14 +442,9 @@ func (n *node) batch(ctx context.Context, calls []rpc.BatchElem, isNull func(i i
 		if attempt >= n.opt.Retries {
 			return fmt.Errorf("giving up after %d attempts: %w", attempt+1, short(lastErr))
 		}
-		n.stats.retries.Add(1)
-		d := delay/2 + rand.N(delay/2+1)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(d):
+		if err := n.backoff(ctx, &delay); err != nil {
+			return err
 		}
-		delay = min(2*delay, n.opt.MaxBackoff)
 		pending = failed
 	}
 	return nil

@@ -368,6 +368,16 @@ func (g *gen) startCampaign() bool {
 			c.legs = append(c.legs, leg{t: t, tok: tok, to: partyOutside})
 		}
 	}
+	// pairIn picks a token and two wallets, the first of which buys it in.
+	pairIn := func() (uint32, []uint32, bool) {
+		tok, ok := g.pickToken(nil, nil)
+		if !ok {
+			return 0, nil, false
+		}
+		ws := g.group(c, 2, true, []uint32{g.owner[tok] - 1})
+		buyIn(tok, ws[0])
+		return tok, ws, true
+	}
 	switch kind {
 	case campSelf:
 		tok, ok := g.pickToken(nil, nil)
@@ -378,12 +388,10 @@ func (g *gen) startCampaign() bool {
 		c.legs = append(c.legs, leg{t: t, tok: tok, to: owner, wash: true})
 		c.tokens = []uint32{tok}
 	case campPingPong:
-		tok, ok := g.pickToken(nil, nil)
+		tok, ws, ok := pairIn()
 		if !ok {
 			return false
 		}
-		ws := g.group(c, 2, true, []uint32{g.owner[tok] - 1})
-		buyIn(tok, ws[0])
 		for i := range 2 + r.IntN(7) {
 			washLeg(tok, ws[(i+1)%2], 10*hour)
 		}
@@ -477,12 +485,10 @@ func (g *gen) startCampaign() bool {
 		}
 		c.tokens = toks
 	case campSameTx:
-		tok, ok := g.pickToken(nil, nil)
+		tok, ws, ok := pairIn()
 		if !ok {
 			return false
 		}
-		ws := g.group(c, 2, true, []uint32{g.owner[tok] - 1})
-		buyIn(tok, ws[0])
 		for range 1 + r.IntN(3) {
 			washLeg(tok, ws[1], 6*hour)
 			c.legs[len(c.legs)-1].sends = true

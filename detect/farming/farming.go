@@ -107,12 +107,9 @@ func scanAll(pass *detect.Pass, cfg config, report func(int32, float64, string))
 	}
 	items := lay.items(cfg.window)
 	act := graph.ActivityOf(pass)
-	return detect.Parallel(pass.Context, len(items), 0, func() func(int) error {
+	return detect.ParallelEach(pass.Context, items, func() func(item) {
 		s := &scanner{report: report, t: pass.Features.T, lay: lay, cfg: cfg, act: act}
-		return func(i int) error {
-			s.scan(items[i])
-			return nil
-		}
+		return s.scan
 	})
 }
 

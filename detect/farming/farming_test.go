@@ -67,17 +67,7 @@ func TestRewardFarming(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, fs := graphtest.Run(t, graphtest.Trades(tc.rows), Detector, nil)
-			for i, r := range tc.rows {
-				if (got[i] > 0) != r.Wash {
-					t.Errorf("row %d (%s→%s token %s): strength %.3f, want flagged=%v", i, r.Seller, r.Buyer, r.Token, got[i], r.Wash)
-				}
-			}
-			for _, f := range fs {
-				if f.Strength <= 0 || f.Strength > 1 || f.Evidence == "" {
-					t.Errorf("row %d: bad finding %+v", f.Row, f)
-				}
-			}
+			graphtest.CheckFlags(t, tc.rows, Detector, nil)
 		})
 	}
 }

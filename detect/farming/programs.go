@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/washscan/washscan/datasets"
@@ -31,12 +30,7 @@ func DefaultPrograms() []detect.RewardProgram {
 // ReadPrograms reads a reward programs CSV file (see ParsePrograms); an
 // unreadable file is a datasets.FileError.
 func ReadPrograms(path string) ([]detect.RewardProgram, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, &datasets.FileError{File: path, Err: err}
-	}
-	defer f.Close()
-	return ParsePrograms(f, path)
+	return datasets.ParseFile(path, ParsePrograms)
 }
 
 var programColumns = []string{"chain", "platform", "start", "end", "rewarded", "source"}

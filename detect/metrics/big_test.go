@@ -14,6 +14,7 @@ import (
 	"github.com/washscan/washscan/detect/registry"
 	"github.com/washscan/washscan/detect/report"
 	"github.com/washscan/washscan/features"
+	"github.com/washscan/washscan/internal/cputime"
 )
 
 // fileMarket loads the trades file named by $WASHSCAN_BENCH_TRADES (with
@@ -68,9 +69,9 @@ func BenchmarkComputeFile(b *testing.B) {
 	b.ResetTimer()
 	var cpu time.Duration
 	for b.Loop() {
-		c0 := tradetest.CPUTime()
+		c0 := cputime.Used()
 		metrics.Compute(fs, flagged, metrics.Options{Range: metrics.Ranges[4], Top: 100})
-		cpu += tradetest.CPUTime() - c0
+		cpu += cputime.Used() - c0
 	}
 	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s")
 	b.ReportMetric(float64(fs.N)*float64(b.N)/b.Elapsed().Seconds(), "trades/s")

@@ -68,15 +68,14 @@ type SaleGroup struct {
 
 // pacc is acc with distinct sets instead of counts.
 type pacc struct {
-	vol, wvol, usd, wusd Sum
-	rows, sales, fsales  int64
-	flagged              int64
-	chain                string
-	hasChain             bool
-	mixed, hasUSD        bool
-	assets               map[assetKey]struct{}
-	txs                  map[datasets.Hash]struct{}
-	wallets              map[datasets.Address]struct{}
+	saleSums
+	rows, flagged int64
+	chain         string
+	hasChain      bool
+	mixed, hasUSD bool
+	assets        map[assetKey]struct{}
+	txs           map[datasets.Hash]struct{}
+	wallets       map[datasets.Address]struct{}
 }
 
 func (a *pacc) merge(b *pacc) {
@@ -231,23 +230,7 @@ func (p *Partial) Add(fs *features.Set, flagged, own []bool) {
 				x.hasUSD = true
 			}
 			if fs.Sale[r] {
-				x.sales++
-				native := fs.Native[r]
-				if native {
-					x.vol.Add(t.Price[r])
-				}
-				if hasUSD {
-					x.usd.Add(usd)
-				}
-				if f {
-					x.fsales++
-					if native {
-						x.wvol.Add(t.Price[r])
-					}
-					if hasUSD {
-						x.wusd.Add(usd)
-					}
-				}
+				x.addSale(t.Price[r], usd, fs.Native[r], hasUSD, f)
 			}
 			if !f || !counted {
 				return
@@ -510,7 +493,7 @@ func (tr *bucketer) trends(fine map[int64]*pacc, a *acc) *Trends {
 	bk := make([]bucket, tr.n)
 	for i := range bs {
 		x := &bs[i]
-		bk[i] = bucket{vol: x.vol, wvol: x.wvol, usd: x.usd, wusd: x.wusd, sales: x.sales, fsales: x.fsales,
+		bk[i] = bucket{saleSums: x.saleSums,
 			assets: int64(len(x.assets)), txs: int64(len(x.txs)), wallets: int64(len(x.wallets)), hasUSD: x.hasUSD}
 	}
 	return renderTrends(tr.dates, bk, a)

@@ -18,28 +18,10 @@ func (p *Partial) MarshalBinary() ([]byte, error) {
 	w := wirePartial{
 		Version: partialWireVersion, Range: p.rng, AsOf: p.asOf, Lo: p.lo, PrevLo: p.prevLo,
 		First: p.first, HasFirst: p.hasFirst, Market: wireScope(&p.market),
-		Plats: map[string][2]wirePacc{}, Colls: map[CollKey][2]wirePacc{}, NFTs: map[NFTKey][2]wirePacc{},
-		Wallets: map[datasets.Address][2]wirePacc{}, TMarket: wireBuckets(p.tMarket),
-		TPlats: map[string]map[int64]wirePacc{}, TColls: map[CollKey]map[int64]wirePacc{},
+		Plats: mapAll(p.plats, wireScope), Colls: mapAll(p.colls, wireScope), NFTs: mapAll(p.nfts, wireScope),
+		Wallets: mapAll(p.wallets, wireScope), TMarket: wireBuckets(p.tMarket),
+		TPlats: mapAll(p.tPlats, wireBuckets), TColls: mapAll(p.tColls, wireBuckets),
 		Sales: p.sales, Stats: p.stats, FineLen: p.fineLen, FineOrig: p.fineOrig,
-	}
-	for k, x := range p.plats {
-		w.Plats[k] = wireScope(x)
-	}
-	for k, x := range p.colls {
-		w.Colls[k] = wireScope(x)
-	}
-	for k, x := range p.nfts {
-		w.NFTs[k] = wireScope(x)
-	}
-	for k, x := range p.wallets {
-		w.Wallets[k] = wireScope(x)
-	}
-	for k, m := range p.tPlats {
-		w.TPlats[k] = wireBuckets(m)
-	}
-	for k, m := range p.tColls {
-		w.TColls[k] = wireBuckets(m)
 	}
 	var b bytes.Buffer
 	if err := gob.NewEncoder(&b).Encode(&w); err != nil {
@@ -58,36 +40,14 @@ func (p *Partial) UnmarshalBinary(data []byte) error {
 		return fmt.Errorf("metrics: partial format %d, want %d", w.Version, partialWireVersion)
 	}
 	*p = Partial{rng: w.Range, asOf: w.AsOf, lo: w.Lo, prevLo: w.PrevLo, first: w.First, hasFirst: w.HasFirst,
-		plats: map[string]*[2]pacc{}, colls: map[CollKey]*[2]pacc{}, nfts: map[NFTKey]*[2]pacc{},
-		wallets: map[datasets.Address]*[2]pacc{}, tMarket: unwireBuckets(w.TMarket),
-		tPlats: map[string]map[int64]*pacc{}, tColls: map[CollKey]map[int64]*pacc{},
+		plats: mapAll(w.Plats, newScope), colls: mapAll(w.Colls, newScope), nfts: mapAll(w.NFTs, newScope),
+		wallets: mapAll(w.Wallets, newScope), tMarket: unwireBuckets(w.TMarket),
+		tPlats: mapAll(w.TPlats, unwireBuckets), tColls: mapAll(w.TColls, unwireBuckets),
 		sales: w.Sales, stats: w.Stats, fineLen: w.FineLen, fineOrig: w.FineOrig}
 	if p.sales == nil {
 		p.sales = map[SaleGroup][]float64{}
 	}
 	p.market = unwireScope(w.Market)
-	for k, x := range w.Plats {
-		s := unwireScope(x)
-		p.plats[k] = &s
-	}
-	for k, x := range w.Colls {
-		s := unwireScope(x)
-		p.colls[k] = &s
-	}
-	for k, x := range w.NFTs {
-		s := unwireScope(x)
-		p.nfts[k] = &s
-	}
-	for k, x := range w.Wallets {
-		s := unwireScope(x)
-		p.wallets[k] = &s
-	}
-	for k, m := range w.TPlats {
-		p.tPlats[k] = unwireBuckets(m)
-	}
-	for k, m := range w.TColls {
-		p.tColls[k] = unwireBuckets(m)
-	}
 	return nil
 }
 
@@ -171,8 +131,8 @@ func toWire(a *pacc) wirePacc {
 }
 
 func fromWire(w wirePacc) pacc {
-	a := pacc{vol: fromWireSum(w.Vol), wvol: fromWireSum(w.WVol), usd: fromWireSum(w.USD), wusd: fromWireSum(w.WUSD),
-		rows: w.Rows, sales: w.Sales, fsales: w.FSales, flagged: w.Flagged, chain: w.Chain,
+	a := pacc{saleSums: saleSums{vol: fromWireSum(w.Vol), wvol: fromWireSum(w.WVol), usd: fromWireSum(w.USD), wusd: fromWireSum(w.WUSD),
+		sales: w.Sales, fsales: w.FSales}, rows: w.Rows, flagged: w.Flagged, chain: w.Chain,
 		hasChain: w.HasChain, mixed: w.Mixed, hasUSD: w.HasUSD}
 	for _, k := range w.Assets {
 		add(&a.assets, assetKey(k))
@@ -189,6 +149,21 @@ func fromWire(w wirePacc) pacc {
 func wireScope(x *[2]pacc) [2]wirePacc { return [2]wirePacc{toWire(&x[0]), toWire(&x[1])} }
 
 func unwireScope(w [2]wirePacc) [2]pacc { return [2]pacc{fromWire(w[0]), fromWire(w[1])} }
+
+// newScope is unwireScope into a new variable.
+func newScope(w [2]wirePacc) *[2]pacc {
+	s := unwireScope(w)
+	return &s
+}
+
+// mapAll returns the map of f(x) for every k, x of src (never nil).
+func mapAll[K comparable, A, B any](src map[K]A, f func(A) B) map[K]B {
+	dst := make(map[K]B, len(src))
+	for k, x := range src {
+		dst[k] = f(x)
+	}
+	return dst
+}
 
 func wireBuckets(m map[int64]*pacc) map[int64]wirePacc {
 	out := make(map[int64]wirePacc, len(m))

@@ -69,10 +69,37 @@ func floorDiv(a, b int64) int64 {
 
 // bucket accumulates one scope in one bucket.
 type bucket struct {
-	vol, wvol, usd, wusd Sum
-	sales, fsales        int64
+	saleSums
 	assets, txs, wallets int64
 	hasUSD               bool
+}
+
+// saleSums are the sale counts and volumes a bucket and a pacc share.
+type saleSums struct {
+	vol, wvol, usd, wusd Sum
+	sales, fsales        int64
+}
+
+// addSale adds one sale at price (native currency, counted in vol only when
+// native) and usd (counted only when hasUSD); a flagged sale also counts in
+// fsales, wvol and wusd.
+func (b *saleSums) addSale(price, usd float64, native, hasUSD, flagged bool) {
+	b.sales++
+	if native {
+		b.vol.Add(price)
+	}
+	if hasUSD {
+		b.usd.Add(usd)
+	}
+	if flagged {
+		b.fsales++
+		if native {
+			b.wvol.Add(price)
+		}
+		if hasUSD {
+			b.wusd.Add(usd)
+		}
+	}
 }
 
 // trender computes the trends of the scopes of one Compute.
@@ -160,23 +187,7 @@ func (tr *trender) trends(rows []int32, a *acc) *Trends {
 		}
 		f := tr.c.flagged[r]
 		if fs.Sale[r] {
-			b.sales++
-			native := fs.Native[r]
-			if native {
-				b.vol.Add(t.Price[r])
-			}
-			if hasUSD {
-				b.usd.Add(usd)
-			}
-			if f {
-				b.fsales++
-				if native {
-					b.wvol.Add(t.Price[r])
-				}
-				if hasUSD {
-					b.wusd.Add(usd)
-				}
-			}
+			b.addSale(t.Price[r], usd, fs.Native[r], hasUSD, f)
 		}
 		if !f {
 			continue

@@ -6,6 +6,7 @@ package registry
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/washscan/washscan/detect"
@@ -24,9 +25,8 @@ import (
 	"github.com/washscan/washscan/detect/volmatch"
 )
 
-// All lists every detector washscan ships, flagging ones and shared
-// computations alike, in the order reasons are written.
-var All = []*detect.Detector{
+// own lists washscan's own flagging detectors: the default preset's.
+var own = []*detect.Detector{
 	selftrade.Detector,
 	backforth.Detector,
 	repeat.Detector,
@@ -38,33 +38,18 @@ var All = []*detect.Detector{
 	farming.Detector,
 	farming.DenseGroup,
 	dexchurn.Detector,
-	graph.Partners,
-	graph.Activity,
-	hubs.Detector,
-	dune.SelfTrade,
-	dune.BackAndForth,
-	dune.Repeat,
-	dune.Funder,
-	dune.FlashLoan,
 }
+
+// All lists every detector washscan ships, flagging ones and shared
+// computations alike, in the order reasons are written: washscan's own,
+// the shared graph computations, then the Dune filters.
+var All = slices.Concat(own, []*detect.Detector{graph.Partners, graph.Activity, hubs.Detector}, dune.Detectors)
 
 // Default is washscan's own preset.
 var Default = &detect.Preset{
-	Name: "default",
-	Doc:  "washscan's own detectors and weights",
-	Detectors: []*detect.Detector{
-		selftrade.Detector,
-		backforth.Detector,
-		repeat.Detector,
-		atomic.Detector,
-		funder.Detector,
-		price.Detector,
-		cycle.Detector,
-		volmatch.Detector,
-		farming.Detector,
-		farming.DenseGroup,
-		dexchurn.Detector,
-	},
+	Name:      "default",
+	Doc:       "washscan's own detectors and weights",
+	Detectors: own,
 	// Weights: fitted (bench/crossgen search: F1 at threshold 0.5 with
 	// precision >= 0.99, weights in [0, 8], and back_and_forth, cycle,
 	// volume_matching and dense_group alone flagging only from strength

@@ -11,6 +11,7 @@ import (
 	"github.com/washscan/washscan/detect/pipeline"
 	"github.com/washscan/washscan/detect/registry"
 	"github.com/washscan/washscan/detect/report"
+	"github.com/washscan/washscan/internal/cputime"
 )
 
 // BenchmarkWriteParquetFile writes the flags file of a large input named by
@@ -44,13 +45,13 @@ func BenchmarkWriteParquetFile(b *testing.B) {
 		}()
 	}
 	b.ResetTimer()
-	cpu := tradetest.CPUTime()
+	cpu := cputime.Used()
 	for b.Loop() {
 		if err := report.Write(dst, t, out.Scores, 0.5); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric((tradetest.CPUTime()-cpu).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((cputime.Used()-cpu).Seconds()/float64(b.N), "cpu-s/op")
 	if st, err := os.Stat(dst); err == nil {
 		b.ReportMetric(float64(st.Size())/1e6, "MB")
 	}
@@ -65,13 +66,13 @@ func BenchmarkWriteParquetMarket(b *testing.B) {
 	t, sc := dictMarket(2, 300_000)
 	dst := filepath.Join(b.TempDir(), "flags.parquet")
 	b.ResetTimer()
-	cpu := tradetest.CPUTime()
+	cpu := cputime.Used()
 	for b.Loop() {
 		if err := report.Write(dst, t, sc, 0.5); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric((tradetest.CPUTime()-cpu).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((cputime.Used()-cpu).Seconds()/float64(b.N), "cpu-s/op")
 	if st, err := os.Stat(dst); err == nil {
 		b.ReportMetric(float64(st.Size())/1e6, "MB")
 	}

@@ -525,9 +525,14 @@ var dictType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, Valu
 
 // dictArray wraps indices into the string dictionary dict.
 func dictArray(idx []int32, dict *strCol) arrow.Array {
+	return dictOf(dictType, idx, dict.array())
+}
+
+// dictOf wraps indices into the dictionary da (whose reference it takes
+// over) as an array of type dt.
+func dictOf(dt *arrow.DictionaryType, idx []int32, da arrow.Array) arrow.Array {
 	ia := fixed(arrow.PrimitiveTypes.Int32, idx, nil, 0)
-	da := dict.array()
-	a := array.NewDictionaryArray(dictType, ia, da)
+	a := array.NewDictionaryArray(dt, ia, da)
 	ia.Release()
 	da.Release()
 	return a
@@ -612,12 +617,7 @@ func (d *idDict) smallInts(mem *arena, dt arrow.DataType, vals []uint32) arrow.A
 	for k, v := range d.order {
 		dict[k] = int32(v)
 	}
-	ia := fixed(arrow.PrimitiveTypes.Int32, idx, nil, 0)
-	da := fixed(arrow.PrimitiveTypes.Int32, dict, nil, 0)
-	a := array.NewDictionaryArray(intDictType, ia, da)
-	ia.Release()
-	da.Release()
-	return a
+	return dictOf(intDictType, idx, fixed(arrow.PrimitiveTypes.Int32, dict, nil, 0))
 }
 
 // smallIntLimit bounds the values smallInts numbers directly (an idDict of
@@ -719,12 +719,7 @@ func (d *floatDict) encode(mem *arena, vals []float64, maxDistinct int) arrow.Ar
 	}
 	dict := arenaSlice[float64](mem, len(d.distinct))
 	copy(dict, d.distinct)
-	ia := fixed(arrow.PrimitiveTypes.Int32, idx, nil, 0)
-	da := fixed(arrow.PrimitiveTypes.Float64, dict, nil, 0)
-	a := array.NewDictionaryArray(floatDictType, ia, da)
-	ia.Release()
-	da.Release()
-	return a
+	return dictOf(floatDictType, idx, fixed(arrow.PrimitiveTypes.Float64, dict, nil, 0))
 }
 
 // floatDictType is the Arrow type of floatDict's dictionary arrays.

@@ -87,10 +87,7 @@ func dictMarket(seed uint64, n int) (*datasets.Trades, *detect.Scores) {
 		if r.IntN(50) == 0 {
 			ev, reasons = fmt.Sprintf("unique evidence %d", i), "repeat_trade|unique"+strconv.Itoa(i)
 		}
-		sc.Score = append(sc.Score, s)
-		sc.Level = append(sc.Level, detect.Level(s))
-		sc.Reasons = append(sc.Reasons, reasons)
-		sc.Evidence = append(sc.Evidence, ev)
+		appendScore(sc, s, reasons, ev)
 	}
 	t.Files = []string{"in.csv"}
 	return t, sc

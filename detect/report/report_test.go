@@ -73,13 +73,19 @@ func market(seed uint64, n int) (*datasets.Trades, *detect.Scores) {
 			reasons = "self_trade|back_and_forth"
 			ev = `self_trade: seller = buyer = 0xab, "quoted"; back_and_forth: x`
 		}
-		sc.Score = append(sc.Score, s)
-		sc.Level = append(sc.Level, detect.Level(s))
-		sc.Reasons = append(sc.Reasons, reasons)
-		sc.Evidence = append(sc.Evidence, ev)
+		appendScore(sc, s, reasons, ev)
 	}
 	t.Files = []string{"in.csv"}
 	return t, sc
+}
+
+// appendScore appends one row's verdict (score s, its level, reasons and
+// evidence) to sc.
+func appendScore(sc *detect.Scores, s float64, reasons, ev string) {
+	sc.Score = append(sc.Score, s)
+	sc.Level = append(sc.Level, detect.Level(s))
+	sc.Reasons = append(sc.Reasons, reasons)
+	sc.Evidence = append(sc.Evidence, ev)
 }
 
 func readCSV(t *testing.T, path string) [][]string {

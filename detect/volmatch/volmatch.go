@@ -138,13 +138,10 @@ func scanLevels(pass *detect.Pass, cfg config, activity *graph.ActivityTable, wi
 // scanAll scans items on every core, marking in keep (if not nil) the
 // positions whose arcs lie inside a component.
 func scanAll(pass *detect.Pass, items []item, keep []bool, newScanner func() *scanner) error {
-	return detect.Parallel(pass.Context, len(items), 0, func() func(int) error {
+	return detect.ParallelEach(pass.Context, items, func() func(item) {
 		s := newScanner()
 		s.keep = keep
-		return func(i int) error {
-			s.scan(items[i])
-			return nil
-		}
+		return s.scan
 	})
 }
 
@@ -566,19 +563,7 @@ func (s *scanner) flag(it item, g *graph.Graph, comp []int32, c int32, m []int32
 	volume := total
 	if !lay.groups[it.group].fungible {
 		volume = 0
-		for _, u := range m {
-			if !s.alive[u] {
-				continue
-			}
-			lo, hi := g.Out(u)
-			for k := lo; k < hi; k++ {
-				if s.internal(g, comp, c, k) {
-					for _, p := range g.ArcRows(k) {
-						volume += t.Price[lay.rows[p]]
-					}
-				}
-			}
-		}
+		s.setRows(g, comp, c, m, func(r int32) { volume += t.Price[r] })
 	}
 	pct := 0.0
 	if mean > 0 {
@@ -600,6 +585,12 @@ func (s *scanner) flag(it item, g *graph.Graph, comp []int32, c int32, m []int32
 	b = graph.AppendShare(b, live, conc, s.width, "set")
 	s.buf = b
 	ev := string(b)
+	s.setRows(g, comp, c, m, func(r int32) { s.report(r, strength, ev) })
+}
+
+// setRows calls fn with the row of every trade inside the matched set (the
+// live wallets m of component c), arc by arc in the order of m.
+func (s *scanner) setRows(g *graph.Graph, comp []int32, c int32, m []int32, fn func(row int32)) {
 	for _, u := range m {
 		if !s.alive[u] {
 			continue
@@ -608,7 +599,7 @@ func (s *scanner) flag(it item, g *graph.Graph, comp []int32, c int32, m []int32
 		for k := lo; k < hi; k++ {
 			if s.internal(g, comp, c, k) {
 				for _, p := range g.ArcRows(k) {
-					s.report(lay.rows[p], strength, ev)
+					fn(s.lay.rows[p])
 				}
 			}
 		}

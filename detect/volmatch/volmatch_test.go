@@ -68,17 +68,7 @@ func TestVolumeMatching(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, fs := graphtest.Run(t, graphtest.Trades(tc.rows), Detector, tc.params)
-			for i, r := range tc.rows {
-				if (got[i] > 0) != r.Wash {
-					t.Errorf("row %d (%s→%s %g): strength %.3f, want flagged=%v", i, r.Seller, r.Buyer, r.Amount, got[i], r.Wash)
-				}
-			}
-			for _, f := range fs {
-				if f.Strength <= 0 || f.Strength > 1 || f.Evidence == "" {
-					t.Errorf("row %d: bad finding %+v", f.Row, f)
-				}
-			}
+			graphtest.CheckFlags(t, tc.rows, Detector, tc.params)
 		})
 	}
 }

@@ -112,6 +112,24 @@ func Run(tb testing.TB, t *datasets.Trades, d *detect.Detector, params map[strin
 	return RunFeatures(tb, features.Compute(t), d, params)
 }
 
+// CheckFlags runs d over rows with the given parameters and fails tb for
+// every row whose flag differs from its Wash field and for every finding
+// with a strength outside (0, 1] or no evidence.
+func CheckFlags(tb testing.TB, rows []Row, d *detect.Detector, params map[string]string) {
+	tb.Helper()
+	got, fs := Run(tb, Trades(rows), d, params)
+	for i, r := range rows {
+		if (got[i] > 0) != r.Wash {
+			tb.Errorf("row %d (%s→%s token %q amount %g): strength %.3f, want flagged=%v", i, r.Seller, r.Buyer, r.Token, r.Amount, got[i], r.Wash)
+		}
+	}
+	for _, f := range fs {
+		if f.Strength <= 0 || f.Strength > 1 || f.Evidence == "" {
+			tb.Errorf("row %d: bad finding %+v", f.Row, f)
+		}
+	}
+}
+
 // RunFeatures is Run on features computed beforehand (for benchmarks).
 func RunFeatures(tb testing.TB, fs *features.Set, d *detect.Detector, params map[string]string) (strength []float64, findings []detect.Finding) {
 	tb.Helper()

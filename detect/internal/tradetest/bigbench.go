@@ -9,6 +9,7 @@ import (
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
 	"github.com/washscan/washscan/features"
+	"github.com/washscan/washscan/internal/cputime"
 )
 
 // BenchInput loads the trades file named by $WASHSCAN_BENCH_TRADES, with
@@ -51,8 +52,8 @@ func BenchFile(b *testing.B, d *detect.Detector) {
 	var cpu time.Duration
 	timed.Run = func(p *detect.Pass) (any, error) {
 		p.ResultOf = deps
-		c0 := CPUTime()
-		defer func() { cpu += CPUTime() - c0 }()
+		c0 := cputime.Used()
+		defer func() { cpu += cputime.Used() - c0 }()
 		return d.Run(p)
 	}
 	b.ResetTimer()

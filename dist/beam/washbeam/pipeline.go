@@ -206,7 +206,7 @@ func (f *planFn) ProcessElement(_ []byte, stats func(*FileStat) bool, emit func(
 	}
 	for k, c := range cutSlices(all, j.sliceRows()) {
 		task := SliceTask{Key: k, From: c[0], To: c[1], AsOf: asOf}
-		lo, hi := sat(c[0], -j.Horizon), sat(c[1], j.Horizon)
+		lo, hi := analysis.Reach(c[0], c[1], j.Horizon)
 		for _, st := range all {
 			if st.Rows > 0 && st.MaxTime >= lo && st.MinTime < hi {
 				task.Files = append(task.Files, st.Index)
@@ -271,17 +271,6 @@ func cutSlices(all []FileStat, rows int64) [][2]int64 {
 	}
 	cuts[0][0], cuts[k-1][1] = math.MinInt64, math.MaxInt64
 	return cuts
-}
-
-// sat is a + d, saturating at the int64 bounds (the open slice ends).
-func sat(a, d int64) int64 {
-	switch {
-	case d > 0 && a > math.MaxInt64-d:
-		return math.MaxInt64
-	case d < 0 && a < math.MinInt64-d:
-		return math.MinInt64
-	}
-	return a + d
 }
 
 // FlagPart is one Parquet part file of the flags directory.
@@ -361,16 +350,8 @@ func (f *detectFn) detect(ctx context.Context, task SliceTask, sf *SideFiles, em
 		sc  *detect.Scores
 	)
 	if j.Sliced {
-		lo, hi := sat(task.From, -j.Horizon), sat(task.To, j.Horizon)
-		var rows []int32
-		for i, tm := range t.Time {
-			if tm >= lo && tm < hi {
-				rows = append(rows, int32(i))
-			}
-		}
-		if len(rows) < t.Len() {
-			t = t.Subset(rows)
-		}
+		lo, hi := analysis.Reach(task.From, task.To, j.Horizon)
+		t = analysis.TradesIn(t, lo, hi)
 		s.Metrics.AsOf, s.Metrics.HasAsOf = task.AsOf, true
 		r, err := analysis.AnalyzeSlice(ctx, analysis.Slice{Trades: t, From: task.From, To: task.To}, s)
 		if err != nil {
