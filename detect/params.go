@@ -100,20 +100,6 @@ func (p *Param) Help() string {
 	return fmt.Sprintf("(default %s; %s): %s", p.Default, p.rangeText(), p.Doc)
 }
 
-// FormatDuration writes sec in the largest of d, h, m and s that divides
-// it ("7d", "90m"), the form ParseDuration reads.
-func FormatDuration(sec int64) string {
-	for _, u := range []struct {
-		n    int64
-		unit string
-	}{{86400, "d"}, {3600, "h"}, {60, "m"}} {
-		if sec != 0 && sec%u.n == 0 {
-			return strconv.FormatInt(sec/u.n, 10) + u.unit
-		}
-	}
-	return strconv.FormatInt(sec, 10) + "s"
-}
-
 // ParseDuration reads a duration in seconds: a number followed by s, m, h, d
 // or w, or any Go duration ("1h30m").
 func ParseDuration(s string) (int64, error) {

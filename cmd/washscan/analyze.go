@@ -28,8 +28,7 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 	var (
 		lf        loadFlags
 		cf        configFlags
-		rng       = fs.String("range", "all", "metrics window: 24h, 7d, 30d, 90d or all")
-		asOf      = fs.String("as-of", "", "end of the window, a block_time `T` (default: the latest block_time)")
+		wf        windowFlags
 		out       = fs.String("out", "-", "metrics JSON `FILE` (- for standard output)")
 		flagsOut  = fs.String("flags", "", "per-trade flags `FILE` (.csv, .csv.gz, .csv.zst, .jsonl, .parquet)")
 		htmlOut   = fs.String("html", "", "HTML report `FILE` of the run (self-contained; README \"HTML report\")")
@@ -37,26 +36,26 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 		preset    = fs.String("preset", registry.Default.Name, "detector preset `NAME` (default, dune)")
 		threshold = fs.Float64("threshold", analysis.DefaultThreshold, "flag a trade whose score is ≥ `X` (0 to 1)")
 		weights   = fs.String("weights", "", "scoring weights JSON `FILE` (from calibrate; default: the preset's)")
-		top       = fs.Int("top", 100, "list at most `N` wallets and nfts (0 = all)")
 		stateDir  = fs.String("state", "", "incremental run: state `DIR` (created when missing) holding the files read so far; --flags then holds the new and the changed rows")
 	)
 	maxMem := byteSize(physicalMemory() * 6 / 10)
 	fs.Var(&maxMem, "max-memory", "memory `BYTES` (K, M, G suffixes) an analysis may take; a larger input is analyzed in time slices (default 60% of physical memory)")
+	wf.register(fs, "list at most `N` wallets and nfts (0 = all)")
 	lf.register(fs)
 	cf.register(fs)
 	return func(e *env, args []string) error {
 		if len(args) > 0 {
 			return usagef("unexpected arguments: %s", strings.Join(args, " "))
 		}
-		r, err := metrics.ParseRange(*rng)
+		mopt, err := wf.options(lf.timeFormat)
 		if err != nil {
-			return usagef("--range: %v", err)
+			return err
 		}
 		opt := analysis.Options{
 			Input: lf.input(e),
 			Settings: analysis.Settings{
 				Threshold: *threshold,
-				Metrics:   metrics.Options{Range: r, Top: *top},
+				Metrics:   mopt,
 				Version:   version,
 				Stage:     newStageTimer(e.stderr).lap,
 			},
@@ -65,13 +64,6 @@ func analyzeFlags(fs *flag.FlagSet) func(*env, []string) error {
 			Stdout: e.stdout,
 			State:  *stateDir,
 			Notice: e.stderr,
-		}
-		if *asOf != "" {
-			t, err := datasets.ParseTime(*asOf, lf.timeFormat)
-			if err != nil {
-				return usagef("--as-of %q: %v", *asOf, err)
-			}
-			opt.Metrics.AsOf, opt.Metrics.HasAsOf = t, true
 		}
 		if opt.Config, err = analysis.Resolve(cf.spec(*preset, *weights, "--weights")); err != nil {
 			return err

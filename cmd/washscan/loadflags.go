@@ -9,6 +9,7 @@ import (
 
 	"github.com/washscan/washscan/analysis"
 	"github.com/washscan/washscan/datasets"
+	"github.com/washscan/washscan/detect/metrics"
 )
 
 // loadFlags are the input flags shared by analyze, bench and calibrate.
@@ -94,3 +95,37 @@ func (c *configFlags) spec(preset, weights, weightsOption string) analysis.Confi
 
 // paramFlag collects --param settings (analysis.ParamFlag).
 type paramFlag = analysis.ParamFlag
+
+// windowFlags are the metrics window of analyze and report: --range,
+// --as-of and --top.
+type windowFlags struct {
+	rng, asOf string
+	top       int
+}
+
+func (w *windowFlags) register(fs *flag.FlagSet, topDoc string) {
+	fs.StringVar(&w.rng, "range", "all", "metrics window: 24h, 7d, 30d, 90d or all")
+	fs.StringVar(&w.asOf, "as-of", "", "end of the window, a block_time `T` (default: the latest block_time)")
+	fs.IntVar(&w.top, "top", 100, topDoc)
+}
+
+// options parses the window flags; --as-of reads as block_time does under
+// timeFormat (--time-format).
+func (w *windowFlags) options(timeFormat string) (metrics.Options, error) {
+	r, err := metrics.ParseRange(w.rng)
+	if err != nil {
+		return metrics.Options{}, usagef("--range: %v", err)
+	}
+	if w.top < 0 {
+		return metrics.Options{}, usagef("--top %d: want 0 (all) or more", w.top)
+	}
+	opt := metrics.Options{Range: r, Top: w.top}
+	if w.asOf != "" {
+		t, err := datasets.ParseTime(w.asOf, timeFormat)
+		if err != nil {
+			return metrics.Options{}, usagef("--as-of %q: %v", w.asOf, err)
+		}
+		opt.AsOf, opt.HasAsOf = t, true
+	}
+	return opt, nil
+}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/washscan/washscan/analysis"
 	"github.com/washscan/washscan/datasets"
-	"github.com/washscan/washscan/detect/metrics"
 	"github.com/washscan/washscan/detect/registry"
 	"github.com/washscan/washscan/detect/report"
 	"github.com/washscan/washscan/detect/report/htmlreport"
@@ -23,11 +22,10 @@ func reportFlags(fs *flag.FlagSet) func(*env, []string) error {
 	var (
 		flagsIn = fs.String("flags", "", "flags `FILE` written by analyze --flags (.csv, .csv.gz, .csv.zst, .jsonl, .parquet)")
 		funders = fs.String("funders", "", "funders CSV `FILE`: show each listed wallet's first funder")
-		rng     = fs.String("range", "all", "metrics window: 24h, 7d, 30d, 90d or all")
-		asOf    = fs.String("as-of", "", "end of the window, a block_time `T` (default: the latest block_time)")
-		top     = fs.Int("top", 100, "list at most `N` entries per list (0 = all)")
 		out     = fs.String("out", "", "HTML report `FILE` to write")
+		wf      windowFlags
 	)
+	wf.register(fs, "list at most `N` entries per list (0 = all)")
 	return func(e *env, args []string) error {
 		if len(args) > 0 {
 			return usagef("unexpected arguments: %s", strings.Join(args, " "))
@@ -38,20 +36,9 @@ func reportFlags(fs *flag.FlagSet) func(*env, []string) error {
 		if err := report.CheckName(*flagsIn); err != nil {
 			return usagef("--flags: %v", err)
 		}
-		r, err := metrics.ParseRange(*rng)
+		opt, err := wf.options("")
 		if err != nil {
-			return usagef("--range: %v", err)
-		}
-		if *top < 0 {
-			return usagef("--top %d: want 0 (all) or more", *top)
-		}
-		opt := metrics.Options{Range: r, Top: *top}
-		if *asOf != "" {
-			t, err := datasets.ParseTime(*asOf, "")
-			if err != nil {
-				return usagef("--as-of %q: %v", *asOf, err)
-			}
-			opt.AsOf, opt.HasAsOf = t, true
+			return err
 		}
 		// The output is checked before any work (not a directory, writable,
 		// not one of the inputs).

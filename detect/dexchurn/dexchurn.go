@@ -31,6 +31,7 @@ import (
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/detect/graph"
 	"github.com/washscan/washscan/features"
 )
 
@@ -262,7 +263,7 @@ func run(pass *detect.Pass) (any, error) {
 				buf = append(buf, " funded "...)
 				buf = strconv.AppendInt(buf, int64(n), 10)
 				buf = append(buf, " wallets trading it (within "...)
-				buf = append(buf, detect.FormatDuration(cfg.window)...)
+				buf = append(buf, graph.Human(cfg.window)...)
 				buf = append(buf, ')')
 				ev := string(buf)
 				pass.Report(x.buy, 1, ev)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/detect/graph"
 	"github.com/washscan/washscan/features"
 )
 
@@ -137,7 +138,8 @@ func TestWindow(t *testing.T) {
 			t.Errorf("window %s: %d findings, want %d", c.window, len(fs), c.want)
 		}
 		for _, f := range fs {
-			if !strings.Contains(f.Evidence, "(within "+c.window+")") {
+			sec, _ := detect.ParseDuration(c.window)
+			if !strings.Contains(f.Evidence, "(within "+graph.Human(sec)+")") {
 				t.Errorf("window %s: evidence %q", c.window, f.Evidence)
 			}
 		}

@@ -435,19 +435,6 @@ func TestSlidingCoversShortGroups(t *testing.T) {
 	}
 }
 
-func TestComputePartners(t *testing.T) {
-	seller := []uint32{1, 2, 1, 0, 3, 1}
-	buyer := []uint32{2, 1, 3, 2, 3, 4}
-	p := ComputePartners(seller, buyer, 5)
-	want := []int32{0, 3, 1, 1, 1} // 1:{2,3,4} 2:{1} 3:{1} 4:{1}
-	if !slices.Equal(p.Count, want) {
-		t.Errorf("Count = %v, want %v", p.Count, want)
-	}
-	if c := p.Concentration(1, 3); c != 2.0/3 {
-		t.Errorf("Concentration(1,3) = %v", c)
-	}
-}
-
 func TestHuman(t *testing.T) {
 	tests := []struct {
 		sec  int64

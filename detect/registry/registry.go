@@ -43,7 +43,7 @@ var own = []*detect.Detector{
 // All lists every detector washscan ships, flagging ones and shared
 // computations alike, in the order reasons are written: washscan's own,
 // the shared graph computations, then the Dune filters.
-var All = slices.Concat(own, []*detect.Detector{graph.Partners, graph.Activity, hubs.Detector}, dune.Detectors)
+var All = slices.Concat(own, []*detect.Detector{graph.Activity, hubs.Detector}, dune.Detectors)
 
 // Default is washscan's own preset.
 var Default = &detect.Preset{

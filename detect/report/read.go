@@ -41,7 +41,7 @@ var verdictColumns = []string{"is_wash", "score", "level", "reasons", "evidence"
 // ReadFlags reads the verdict columns of a flags file written by WriteWith
 // (any of Formats). The trade columns are read with datasets.Load.
 func ReadFlags(path string) (*Flags, error) {
-	f := formatOf(path)
+	f := FormatOf(path)
 	if f == "" {
 		return nil, CheckName(path)
 	}

@@ -128,7 +128,7 @@ var Formats = []string{".csv", ".csv.gz", ".csv.zst", ".jsonl", ".jsonl.gz", ".j
 
 // CheckName returns an error unless path ends in one of Formats.
 func CheckName(path string) error {
-	if formatOf(path) == "" {
+	if FormatOf(path) == "" {
 		return fmt.Errorf("flags %s: unknown format (want %s)", path, strings.Join(Formats, ", "))
 	}
 	return nil
@@ -145,8 +145,6 @@ func FormatOf(path string) string {
 	}
 	return ""
 }
-
-func formatOf(path string) string { return FormatOf(path) }
 
 // WriteWith writes the flags file for every row of t to path, atomically,
 // in the format its name says (Formats). sc holds the scores of t's rows.

@@ -151,12 +151,11 @@ func Components(out map[uint32][]uint32) [][]uint32 {
 }
 
 // GraphMarket is a seeded synthetic market of graphtest.Market with what the
-// graph detectors require computed: the partner table, the hubs table, and
-// the wallet columns with the fungible hubs removed.
+// graph detectors require computed: the hubs table and the wallet columns
+// with the fungible hubs removed.
 type GraphMarket struct {
 	Features      *features.Set
 	Input         *detect.Input
-	Partners      *graph.PartnerTable
 	Hubs          *hubs.Table
 	Seller, Buyer []uint32
 }
@@ -166,11 +165,10 @@ func NewGraphMarket(tb testing.TB, seed uint64, trades int) *GraphMarket {
 	tb.Helper()
 	fs := features.Compute(Market(MarketConfig{Seed: seed, Trades: trades}))
 	m := &GraphMarket{Features: fs, Input: &detect.Input{Features: fs}}
-	res, err := detect.Run(context.Background(), m.Input, []*detect.Detector{hubs.Detector, graph.Partners}, nil)
+	res, err := detect.Run(context.Background(), m.Input, []*detect.Detector{hubs.Detector}, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	m.Partners = res.ResultOf[graph.Partners].(*graph.PartnerTable)
 	m.Hubs = res.ResultOf[hubs.Detector].(*hubs.Table)
 	m.Seller, m.Buyer = m.Hubs.Columns(fs)
 	return m

@@ -33,10 +33,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// boundedPreset is the default preset's detectors of finite reach, with
-// their default weights: a preset that slices (the default preset does not
-// yet: graph_partners reads the whole input). Prism runs the workers in this
-// process, so they find it in the registry too.
+// boundedPreset is the default preset's detectors of finite reach (today
+// all of them), with their default weights: a preset that slices whatever
+// the default preset becomes. Prism runs the workers in this process, so
+// they find it in the registry too.
 func boundedPreset() *detect.Preset {
 	var ds []*detect.Detector
 	for _, d := range registry.Default.Detectors {
@@ -152,6 +152,8 @@ func TestMatchesAnalyze(t *testing.T) {
 		edit func(*Job)
 	}{
 		{"default", func(*Job) {}},
+		// The default preset has a finite horizon: cut into time slices.
+		{"default_sliced", func(j *Job) { j.SliceRows = 1000 }},
 		{"dune_7d", func(j *Job) { j.Preset, j.Range, j.Top = "dune", "7d", 5 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
