@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/washscan/washscan/internal/cputime"
@@ -27,11 +29,16 @@ func newStageTimer(w io.Writer) *stageTimer {
 		return nil
 	}
 	now := time.Now()
+	resetPeakRSS()
 	return &stageTimer{w: w, start: now, last: now, lastCPU: cputime.Used()}
 }
 
 // lap prints the wall and CPU time since the previous lap (or the start)
-// under name, with the live heap and the memory obtained from the system.
+// under name, with the live heap, the memory obtained from the system and,
+// on Linux, the peak resident set size since the previous lap (the kernel's
+// high-water mark, reset at each lap) and the resident set now. Stages that
+// overlap (the flags file is encoded while the metrics are computed) share
+// their peaks.
 func (s *stageTimer) lap(name string) {
 	if s == nil {
 		return
@@ -39,8 +46,43 @@ func (s *stageTimer) lap(name string) {
 	now, cpu := time.Now(), cputime.Used()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	fmt.Fprintf(s.w, "timing %-14s %7.3fs  cpu %7.3fs  (total %7.3fs)  heap %6.0f MiB  sys %6.0f MiB\n", name,
+	fmt.Fprintf(s.w, "timing %-14s %7.3fs  cpu %7.3fs  (total %7.3fs)  heap %6.0f MiB  sys %6.0f MiB", name,
 		now.Sub(s.last).Seconds(), (cpu - s.lastCPU).Seconds(), now.Sub(s.start).Seconds(),
 		float64(ms.HeapAlloc)/(1<<20), float64(ms.Sys)/(1<<20))
+	if peak, rss, ok := residentSet(); ok {
+		fmt.Fprintf(s.w, "  peak rss %6.0f MiB  rss %6.0f MiB", float64(peak)/(1<<20), float64(rss)/(1<<20))
+		resetPeakRSS()
+	}
+	fmt.Fprintln(s.w)
 	s.last, s.lastCPU = now, cpu
+}
+
+// residentSet returns VmHWM and VmRSS of /proc/self/status in bytes; ok is
+// false where there is no such file.
+func residentSet() (peak, rss int64, ok bool) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, 0, false
+	}
+	field := func(name string) (int64, bool) {
+		i := bytes.Index(b, []byte(name))
+		if i < 0 {
+			return 0, false
+		}
+		f := bytes.Fields(b[i+len(name):])
+		if len(f) == 0 {
+			return 0, false
+		}
+		kb, err := strconv.ParseInt(string(f[0]), 10, 64)
+		return kb << 10, err == nil
+	}
+	peak, ok1 := field("VmHWM:")
+	rss, ok2 := field("VmRSS:")
+	return peak, rss, ok1 && ok2
+}
+
+// resetPeakRSS sets the kernel's peak resident set mark to the resident set
+// now (Linux: "5" to /proc/self/clear_refs); elsewhere it does nothing.
+func resetPeakRSS() {
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 }
