@@ -366,6 +366,22 @@ type Options struct {
 	Notice io.Writer
 }
 
+// commitOutputs adds the metrics and the extra outputs of r to outs and
+// commits them all.
+func (opt *Options) commitOutputs(outs *Outputs, r *Result) error {
+	if opt.Out != "" {
+		if err := outs.Add("--out", opt.Out, r.Metrics.WriteJSON); err != nil {
+			return err
+		}
+	}
+	for _, x := range opt.Extra {
+		if err := outs.Add(x.Option, x.Path, func(w io.Writer) error { return x.Encode(w, r) }); err != nil {
+			return err
+		}
+	}
+	return outs.Commit()
+}
+
 // Run checks the options and output paths, loads, analyzes and commits the
 // outputs. When ctx is cancelled it stops, removes every temporary file and
 // returns context.Cause(ctx); a cancellation that arrives once the outputs
@@ -394,13 +410,13 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if err := opt.Input.CheckPaths(opt.Input.OutputPaths(named...)); err != nil {
 		return nil, err
 	}
-	var st *state
 	if opt.State != "" {
-		var err error
-		if st, err = openState(&opt, opt.Notice); err != nil {
+		st, err := openState(&opt, opt.Notice)
+		if err != nil {
 			return nil, err
 		}
 		defer st.unlock()
+		return runState(ctx, opt, st)
 	}
 	outs := NewOutputs(ctx, opt.Stdout)
 	defer outs.Abort()
@@ -411,11 +427,6 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if opt.Loaded != nil {
 		opt.Loaded(t)
 	}
-	if st != nil {
-		if err := st.checkLoaded(t); err != nil {
-			return nil, err
-		}
-	}
 	opt.stage("load")
 	keep := opt.KeepAll || len(opt.Extra) > 0
 	r, err := analyze(ctx, t, opt.Settings, func(r *Result) error {
@@ -423,10 +434,6 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 			return nil
 		}
 		ft, fsc := r.Trades, r.Scores
-		if st != nil { // the new rows and the changed ones
-			rows := st.changed(r.Scores)
-			ft, fsc = r.Trades.Subset(rows), r.Scores.Subset(rows)
-		}
 		// The flags are written while the metrics are computed. The encoder
 		// holds only what it reads, so the rest can be freed meanwhile.
 		path := opt.Flags
@@ -442,23 +449,8 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opt.Out != "" {
-		if err := outs.Add("--out", opt.Out, r.Metrics.WriteJSON); err != nil {
-			return nil, err
-		}
-	}
-	for _, x := range opt.Extra {
-		if err := outs.Add(x.Option, x.Path, func(w io.Writer) error { return x.Encode(w, r) }); err != nil {
-			return nil, err
-		}
-	}
-	if err := outs.Commit(); err != nil {
+	if err := opt.commitOutputs(outs, r); err != nil {
 		return nil, err
-	}
-	if st != nil {
-		if err := st.commit(r.Trades, r.Scores, opt.Version); err != nil {
-			return r, err
-		}
 	}
 	opt.stage("write")
 	if ctx.Err() != nil { // arrived while the outputs were renamed into place

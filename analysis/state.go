@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -21,6 +22,10 @@ import (
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/detect/markettest"
+	"github.com/washscan/washscan/detect/metrics"
+	"github.com/washscan/washscan/detect/report"
+	"github.com/washscan/washscan/features"
 )
 
 // Incremental runs (analyze --state DIR; README "Incremental runs",
@@ -28,49 +33,60 @@ import (
 //
 //   - state.json: the format number, washscan's version, the options that
 //     shape results, the preset's horizon, the latest block_time, the row
-//     count, and every trade file read so far (path, size, SHA-256, its copy
-//     and its partition columns), in the order given across runs;
-//   - files/: a byte copy of each of those files;
-//   - scores-N.bin: the score, reasons and evidence (hashed) of every row
-//     of the last run, in row order;
+//     accounting so far, every trade file read so far (path, size, SHA-256,
+//     its partition columns) in the order given across runs, and the
+//     segments;
+//   - seg-RUN.parquet: the rows one run loaded from its new files, as
+//     loaded (canonical columns, partition and --set columns filled in);
+//   - scores-RUN.bin: per row of the segments (in order, duplicates across
+//     segments dropped as a load of them drops them), the score and a hash
+//     of the reasons and evidence of the last run;
 //   - lock: present while a run holds the state.
 //
-// A run loads the copies, then the new files, in order — the very rows of
-// one run over every file — so its metrics and scores equal that run's
-// exactly; the flags it writes are the new rows and the earlier rows whose
-// score, reasons or evidence changed. The state is replaced by renaming
-// state.json last: an interrupted run leaves it as it was. (The state
-// keeps every row, not only those within the horizon: each run re-scores
-// the history. What it guarantees is the contract's; bounding its size to
-// the rows within H is future work.)
+// A run loads its new files alone (with the user's --map, --set and
+// --time-format, reporting bad and late rows by their files), writes their
+// rows as a new segment, then loads every segment with the side tables:
+// the very rows, in the very order, of one run over every file. Only the
+// rows a new row can change are detected again: those from the new rows'
+// earliest time minus the horizon H on, with a halo of H before them
+// (AnalyzeSlice's cut). Every older row keeps its stored score: its
+// evidence lies within H of it, before any new row. The metrics are then
+// computed over all the rows with those verdicts, so they equal the single
+// run's; the flags are the new rows and the rescored rows whose score,
+// reasons or evidence changed. state.json is renamed into place last: an
+// interrupted run leaves the state as it was.
 
-// StateFormat is the format number of state.json.
-const StateFormat = 1
+// StateFormat is the format number of state.json. Format 1 (a byte copy of
+// every trade file, every run re-scoring the history) is migrated to
+// format 2 on first use.
+const StateFormat = 2
 
 const (
 	stateFile = "state.json"
 	lockFile  = "lock"
-	filesDir  = "files"
+	filesDir  = "files" // format 1
 )
 
 type stateDoc struct {
-	Format  int               `json:"format"`
-	Version string            `json:"version"`
-	Options map[string]string `json:"options"`
-	Horizon int64             `json:"horizon_seconds"`
-	Latest  int64             `json:"latest_block_time"`
-	HasRows bool              `json:"has_rows"`
-	Rows    int               `json:"rows"`
-	Files   []stateFileDoc    `json:"files"`
-	Scores  string            `json:"scores"`
-	Run     int               `json:"run"`
+	Format   int                `json:"format"`
+	Version  string             `json:"version"`
+	Options  map[string]string  `json:"options"`
+	Horizon  int64              `json:"horizon_seconds"`
+	Latest   int64              `json:"latest_block_time"`
+	HasRows  bool               `json:"has_rows"`
+	Rows     int                `json:"rows"`
+	Stats    datasets.LoadStats `json:"stats"`
+	Files    []stateFileDoc     `json:"files"`
+	Segments []string           `json:"segments"`
+	Scores   string             `json:"scores"`
+	Run      int                `json:"run"`
 }
 
 type stateFileDoc struct {
 	Path      string            `json:"path"`
 	Size      int64             `json:"size"`
 	SHA256    string            `json:"sha256"`
-	Copy      string            `json:"copy"`
+	Copy      string            `json:"copy,omitempty"` // format 1
 	Partition map[string]string `json:"partition,omitempty"`
 }
 
@@ -79,10 +95,11 @@ type state struct {
 	dir     string
 	doc     stateDoc
 	horizon int64
-	known   int // files of the state (the first of Input.Files)
 	fresh   []stateFileDoc
-	prev    []rowMark // by row of the previous run
+	in      []datasets.InputFile // the new files, with their partitions
+	prev    []rowMark            // by row of the segments
 	locked  bool
+	version string
 }
 
 // rowMark is what a flags row shows that may change: the score and a hash
@@ -105,6 +122,14 @@ func stateOptions(opt *Options) (map[string]string, error) {
 		Bias    float64            `json:"bias"`
 		Weights map[string]float64 `json:"weights"`
 	}{c.Weights.Bias, c.Weights.Weights})
+	// The reward programs reward_farming trusts: "" for the built-in list,
+	// else a hash of the programs read (--reward-programs files' contents,
+	// --no-default-reward-programs).
+	m["reward_programs"] = ""
+	if c.RewardPrograms != nil {
+		sum := sha256.Sum256([]byte(js(c.RewardPrograms.List)))
+		m["reward_programs"] = "sha256:" + hex.EncodeToString(sum[:])
+	}
 	l := &opt.Load
 	m["map"] = js(l.Map)
 	m["set"] = js(l.Set)
@@ -169,10 +194,10 @@ func openState(opt *Options, notice io.Writer) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Join(dir, filesDir), 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, &datasets.FileError{File: dir, Err: unwrapPath(err)}
 	}
-	st := &state{dir: dir, horizon: h}
+	st := &state{dir: dir, horizon: h, version: opt.Version}
 	raw, err := os.ReadFile(filepath.Join(dir, stateFile))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -199,8 +224,8 @@ func openState(opt *Options, notice io.Writer) (*state, error) {
 			st.unlock()
 		}
 	}()
-	if st.doc.Format != StateFormat {
-		return nil, stateErr("%s has state format %d, this washscan writes %d", dir, st.doc.Format, StateFormat)
+	if st.doc.Format != 1 && st.doc.Format != StateFormat {
+		return nil, stateErr("%s has state format %d, this washscan reads 1 and %d: start a new state", dir, st.doc.Format, StateFormat)
 	}
 	if st.doc.Version != "" && st.doc.Version != opt.Version {
 		return nil, stateErr("%s was made by washscan %s, this is %s: start a new state", dir, st.doc.Version, opt.Version)
@@ -215,19 +240,19 @@ func openState(opt *Options, notice io.Writer) (*state, error) {
 	if err := st.readScores(); err != nil {
 		return nil, err
 	}
-	// The files: the state's copies, then the new ones.
+	if st.doc.Format == 1 {
+		if err := st.migrate(opt); err != nil {
+			return nil, err
+		}
+	}
 	files, err := datasets.ExpandInputs(opt.Input.Trades)
 	if err != nil {
 		return nil, err
 	}
 	byPath := map[string]*stateFileDoc{}
-	var in []datasets.InputFile
 	for i := range st.doc.Files {
-		f := &st.doc.Files[i]
-		byPath[f.Path] = f
-		in = append(in, datasets.InputFile{Path: filepath.Join(dir, filesDir, f.Copy), Partition: f.Partition})
+		byPath[st.doc.Files[i].Path] = &st.doc.Files[i]
 	}
-	st.known = len(in)
 	seen := map[string]bool{}
 	for _, f := range files {
 		sum, size, err := hashFile(f.Path)
@@ -248,12 +273,8 @@ func openState(opt *Options, notice io.Writer) (*state, error) {
 		}
 		seen[f.Path] = true
 		st.fresh = append(st.fresh, stateFileDoc{Path: f.Path, Size: size, SHA256: sum, Partition: f.Partition})
-		in = append(in, f)
+		st.in = append(st.in, f)
 	}
-	if in == nil {
-		in = []datasets.InputFile{}
-	}
-	opt.Input.Files = in
 	ok = true
 	return st, nil
 }
@@ -305,6 +326,9 @@ func (st *state) unlock() {
 
 func (st *state) readScores() error {
 	if st.doc.Scores == "" {
+		if st.doc.Rows != 0 {
+			return stateErr("%s: %d rows but no scores: the state is damaged", st.dir, st.doc.Rows)
+		}
 		return nil
 	}
 	p := filepath.Join(st.dir, st.doc.Scores)
@@ -330,18 +354,104 @@ func markOf(sc *detect.Scores, i int) rowMark {
 	return rowMark{sc.Score[i], h.Sum64()}
 }
 
-// checkLoaded refuses late rows of the new files (block_time before the
-// state's latest minus the horizon) and names the files by their paths.
-func (st *state) checkLoaded(t *datasets.Trades) error {
-	for i := 0; i < st.known && i < len(t.Files); i++ {
-		t.Files[i] = st.doc.Files[i].Path
+// segmentLoad are the load options of the segments: canonical columns, no
+// --map, --set or --time-format (their rows were loaded with them), the
+// side tables of opt.
+func segmentLoad(ctx context.Context, opt datasets.LoadOptions) datasets.LoadOptions {
+	return datasets.LoadOptions{Funders: opt.Funders, FundersFS: opt.FundersFS, Allow: opt.Allow, DenyFunders: opt.DenyFunders,
+		Progress: opt.Progress, OnLoad: opt.OnLoad, Context: ctx}
+}
+
+// newLoad are the load options of the new files: the user's, without the
+// side tables (the segments' load reads them).
+func newLoad(opt datasets.LoadOptions) datasets.LoadOptions {
+	opt.Funders, opt.FundersFS, opt.Allow, opt.DenyFunders = "", nil, "", ""
+	return opt
+}
+
+// segmentFiles are the input files of the named segments.
+func (st *state) segmentFiles(names []string) []datasets.InputFile {
+	in := make([]datasets.InputFile, len(names))
+	for i, n := range names {
+		in[i] = datasets.InputFile{Path: filepath.Join(st.dir, n)}
 	}
+	return in
+}
+
+// writeSegment writes the rows of t, in order, as the segment name.
+func (st *state) writeSegment(name string, t *datasets.Trades) error {
+	w, err := datasets.CreateWriter(filepath.Join(st.dir, name))
+	if err != nil {
+		return err
+	}
+	for i := range t.Len() {
+		r := t.Row(i)
+		if err := w.Write(&r); err != nil {
+			w.Abort()
+			return err
+		}
+	}
+	return w.Close()
+}
+
+// migrate turns a format-1 state (byte copies of the trade files) into
+// format 2: the copies, loaded with the recorded options, become the first
+// segment. It commits the state before the run goes on.
+func (st *state) migrate(opt *Options) error {
+	doc := st.doc
+	var in []datasets.InputFile
+	for _, f := range doc.Files {
+		in = append(in, datasets.InputFile{Path: filepath.Join(st.dir, filesDir, f.Copy), Partition: f.Partition})
+	}
+	lopt := newLoad(opt.Input.Load)
+	lopt.OnReject, lopt.Progress = func(*datasets.RowError) {}, nil
+	if in == nil {
+		in = []datasets.InputFile{}
+	}
+	t, err := datasets.LoadInputs(in, lopt)
+	if err != nil {
+		return stateErr("%s: migrating from format 1: %v", st.dir, err)
+	}
+	if t.Len() != doc.Rows {
+		return stateErr("%s: migrating from format 1: %d rows, the state says %d: the state is damaged", st.dir, t.Len(), doc.Rows)
+	}
+	doc.Format, doc.Stats, doc.Segments = StateFormat, t.Stats, nil
+	if t.Len() > 0 {
+		name := fmt.Sprintf("seg-%06d.parquet", doc.Run)
+		if err := st.writeSegment(name, t); err != nil {
+			return err
+		}
+		doc.Segments = []string{name}
+	}
+	doc.Files = slices.Clone(doc.Files)
+	for i := range doc.Files {
+		doc.Files[i].Copy = ""
+	}
+	if err := st.writeDoc(&doc); err != nil {
+		return err
+	}
+	st.doc = doc
+	os.RemoveAll(filepath.Join(st.dir, filesDir))
+	return nil
+}
+
+func (st *state) writeDoc(doc *stateDoc) error {
+	js, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	return datasets.WriteFileAtomic(filepath.Join(st.dir, stateFile), append(js, '\n'))
+}
+
+// checkLate refuses late rows of the new files: a block_time before the
+// state's latest minus the horizon.
+func (st *state) checkLate(t *datasets.Trades) error {
 	if !st.doc.HasRows {
 		return nil
 	}
 	limit := st.doc.Latest - st.horizon
 	for i, tm := range t.Time {
-		if int(t.Source[i]) >= st.known && tm < limit {
+		if tm < limit {
 			return &datasets.RowError{File: t.Files[t.Source[i]], Line: t.Line[i], Column: "block_time",
 				Err: fmt.Errorf("late row: %s is before the state's latest block_time %s minus the horizon %s",
 					time.Unix(tm, 0).UTC().Format(time.RFC3339), time.Unix(st.doc.Latest, 0).UTC().Format(time.RFC3339),
@@ -351,36 +461,202 @@ func (st *state) checkLoaded(t *datasets.Trades) error {
 	return nil
 }
 
-// changed lists the rows to write as flags: those after the state's rows
-// and those whose mark changed.
-func (st *state) changed(sc *detect.Scores) []int32 {
-	var rows []int32
-	for i := range sc.Score {
-		if i >= len(st.prev) || markOf(sc, i) != st.prev[i] {
-			rows = append(rows, int32(i))
-		}
-	}
-	return rows
+func addStats(a, b datasets.LoadStats) datasets.LoadStats {
+	return datasets.LoadStats{RowsRead: a.RowsRead + b.RowsRead, RowsLoaded: a.RowsLoaded + b.RowsLoaded,
+		RowsRejected: a.RowsRejected + b.RowsRejected, RowsDuplicate: a.RowsDuplicate + b.RowsDuplicate}
 }
 
-// commit copies the new files into the state (checking that they did not
-// change since they were read), writes the scores and renames the new
-// state.json into place.
-func (st *state) commit(t *datasets.Trades, sc *detect.Scores, version string) error {
+// runState is Run on a state (see the comment at the top). Its Result
+// covers the rows detected again (the new rows, the earlier rows they can
+// change and their halo): Trades, Features, Detection and Verdicts are
+// those rows' (Trades.Stats the new files' accounting), Metrics and Tests
+// the whole history's.
+func runState(ctx context.Context, opt Options, st *state) (*Result, error) {
+	outs := NewOutputs(ctx, opt.Stdout)
+	defer outs.Abort()
+	// The new files alone, with the user's options (and the side tables
+	// when the state holds no rows: that table is the whole input).
+	first := len(st.doc.Segments) == 0
+	nt := datasets.NewTrades()
+	if len(st.in) > 0 {
+		in := opt.Input
+		in.Files = st.in
+		if !first {
+			in.Load = newLoad(opt.Input.Load)
+		}
+		var err error
+		if nt, err = Load(ctx, in, outs); err != nil {
+			return nil, err
+		}
+		if err := st.checkLate(nt); err != nil {
+			return nil, err
+		}
+	}
+	segs := slices.Clone(st.doc.Segments)
+	if nt.Len() > 0 {
+		name := fmt.Sprintf("seg-%06d.parquet", st.doc.Run+1)
+		if err := st.writeSegment(name, nt); err != nil {
+			return nil, err
+		}
+		segs = append(segs, name)
+	}
+	t := nt
+	if !first {
+		// Every segment, with the side tables: the rows of one run over
+		// every file, in order.
+		var err error
+		t, err = Load(ctx, Input{Files: st.segmentFiles(segs), Load: segmentLoad(ctx, opt.Input.Load)}, nil)
+		if err != nil {
+			var oe *OptionError
+			if ctx.Err() == nil && !errors.As(err, &oe) {
+				return nil, stateErr("%s: reading the segments: %v (the state is damaged)", st.dir, err)
+			}
+			return nil, err
+		}
+	} else if len(st.in) == 0 { // the side tables of an empty input
+		var err error
+		if t, err = Load(ctx, Input{Files: []datasets.InputFile{}, Load: segmentLoad(ctx, opt.Input.Load)}, nil); err != nil {
+			return nil, err
+		}
+	}
+	n0, known := st.doc.Rows, len(st.doc.Segments)
+	if t.Len() < n0 || (n0 > 0 && int(t.Source[n0-1]) >= known) || (t.Len() > n0 && int(t.Source[n0]) < known) {
+		return nil, stateErr("%s: the segments hold other rows than the scores: the state is damaged", st.dir)
+	}
+	names := make([]string, 0, len(st.doc.Files)+len(st.fresh))
+	for _, f := range st.doc.Files {
+		names = append(names, f.Path)
+	}
+	for _, f := range st.fresh {
+		names = append(names, f.Path)
+	}
+	stats := addStats(st.doc.Stats, nt.Stats)
+	t.Files, t.Stats = names, stats
+	if opt.Loaded != nil {
+		opt.Loaded(t)
+	}
+	opt.stage("load")
+
+	fs := features.Compute(t)
+	opt.stage("features")
+	mopt := opt.Metrics
+	mopt.Files = names
+	testsDone := make(chan *markettest.Report, 1)
+	go func() {
+		testsDone <- markettest.Run(fs, markettest.Options{Include: metrics.InWindow(fs, mopt)})
+	}()
+	// Detect again the rows from the new rows' earliest time minus H on,
+	// with a halo of H before them; older rows keep their scores.
+	var rows []int32
+	from := int64(After)
+	if t.Len() > n0 {
+		from = slices.Min(t.Time[n0:])
+		from, _ = Reach(from, After, st.horizon)
+		halo, _ := Reach(from, After, st.horizon)
+		for i, tm := range t.Time {
+			if tm >= halo {
+				rows = append(rows, int32(i))
+			}
+		}
+	}
+	dt, dfs := t, fs
+	if len(rows) < t.Len() {
+		dt = t.Subset(rows)
+		dfs = features.Compute(dt)
+	} else {
+		rows = nil // every row
+	}
+	row := func(j int) int {
+		if rows == nil {
+			return j
+		}
+		return int(rows[j])
+	}
+	d, err := opt.Config.Detect(ctx, dt, dfs)
+	if err != nil {
+		<-testsDone
+		return nil, err
+	}
+	opt.stage("detect")
+	marks := slices.Clone(st.prev)
+	marks = append(marks, make([]rowMark, t.Len()-n0)...)
+	var flagRows []int32
+	for j := range dt.Len() {
+		i := row(j)
+		if t.Time[i] < from {
+			continue // halo
+		}
+		m := markOf(d.Scores, j)
+		if i >= n0 || m != marks[i] {
+			flagRows = append(flagRows, int32(j))
+		}
+		marks[i] = m
+	}
+	score := make([]float64, len(marks))
+	for i, m := range marks {
+		score[i] = m.score
+	}
+	verdicts := report.Verdicts(score, opt.Threshold)
+	if opt.Flags != "" {
+		ft, fsc := dt.Subset(flagRows), d.Scores.Subset(flagRows)
+		path := opt.Flags
+		fopt := report.Options{
+			Threshold: opt.Threshold,
+			Metadata:  metrics.FlagsMetadata(opt.provenance(), metrics.InputInfo{Files: names, LoadStats: stats}),
+		}
+		if err := outs.Add("--flags", path, func(w io.Writer) error {
+			return report.WriteTo(w, report.FormatOf(path), ft, fsc, fopt)
+		}); err != nil {
+			<-testsDone
+			return nil, err
+		}
+	}
+	mopt.Provenance = opt.provenance()
+	r := &Result{Trades: dt, Config: opt.Config, Detection: d, Features: dfs}
+	r.Tests = <-testsDone
+	mopt.Tests = r.Tests
+	opt.stage("market_tests")
+	r.Metrics = metrics.Compute(fs, verdicts, mopt)
+	opt.stage("metrics")
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
+	r.Verdicts = report.Verdicts(d.Scores.Score, opt.Threshold)
+	if dt != t {
+		dt.Stats = nt.Stats
+	}
+	if err := opt.commitOutputs(outs, r); err != nil {
+		return nil, err
+	}
+	if err := st.commit(t, segs, marks, nt.Stats); err != nil {
+		return r, err
+	}
+	opt.stage("write")
+	if !opt.KeepAll && len(opt.Extra) == 0 {
+		r.Features = nil
+	}
+	if ctx.Err() != nil {
+		return r, context.Cause(ctx)
+	}
+	return r, nil
+}
+
+// commit checks that the new files did not change since they were read,
+// writes the scores and renames the new state.json into place.
+func (st *state) commit(t *datasets.Trades, segs []string, marks []rowMark, fresh datasets.LoadStats) error {
 	doc := st.doc
-	doc.Version = version
+	doc.Version = st.version
 	doc.Run++
 	doc.Files = slices.Clone(doc.Files)
-	for i, f := range st.fresh {
-		f.Copy = fmt.Sprintf("%06d-%03d%s", doc.Run, i, fileSuffix(f.Path))
-		if err := copyChecked(f, filepath.Join(st.dir, filesDir, f.Copy)); err != nil {
-			return err
+	for _, f := range st.fresh {
+		sum, size, err := hashFile(f.Path)
+		if err != nil || sum != f.SHA256 || size != f.Size {
+			return stateErr("%s changed while it was analyzed: the state is left as it was", f.Path)
 		}
 		doc.Files = append(doc.Files, f)
 	}
-	b := make([]byte, 16*len(sc.Score))
-	for i := range sc.Score {
-		m := markOf(sc, i)
+	b := make([]byte, 16*len(marks))
+	for i, m := range marks {
 		binary.LittleEndian.PutUint64(b[16*i:], math.Float64bits(m.score))
 		binary.LittleEndian.PutUint64(b[16*i+8:], m.text)
 	}
@@ -388,78 +664,32 @@ func (st *state) commit(t *datasets.Trades, sc *detect.Scores, version string) e
 	if err := datasets.WriteFileAtomic(filepath.Join(st.dir, doc.Scores), b); err != nil {
 		return err
 	}
-	doc.Rows = len(sc.Score)
-	for _, tm := range t.Time {
+	doc.Rows, doc.Segments, doc.Stats = len(marks), segs, addStats(doc.Stats, fresh)
+	for _, tm := range t.Time[st.doc.Rows:] {
 		if !doc.HasRows || tm > doc.Latest {
 			doc.Latest, doc.HasRows = tm, true
 		}
 	}
-	js, err := json.MarshalIndent(&doc, "", "  ")
-	if err != nil {
+	if err := st.writeDoc(&doc); err != nil {
 		return err
-	}
-	if err := datasets.WriteFileAtomic(filepath.Join(st.dir, stateFile), append(js, '\n')); err != nil {
-		return err
-	}
-	if st.doc.Scores != "" && st.doc.Scores != doc.Scores {
-		os.Remove(filepath.Join(st.dir, st.doc.Scores))
 	}
 	st.doc = doc
 	st.cleanup()
 	return nil
 }
 
-// cleanup removes files a failed run left in files/ and old scores.
+// cleanup removes what a failed run left: segments and scores that
+// state.json does not name.
 func (st *state) cleanup() {
-	keep := map[string]bool{}
-	for _, f := range st.doc.Files {
-		keep[f.Copy] = true
+	keep := map[string]bool{st.doc.Scores: true}
+	for _, s := range st.doc.Segments {
+		keep[s] = true
 	}
-	es, _ := os.ReadDir(filepath.Join(st.dir, filesDir))
+	es, _ := os.ReadDir(st.dir)
 	for _, e := range es {
-		if !keep[e.Name()] {
-			os.Remove(filepath.Join(st.dir, filesDir, e.Name()))
-		}
-	}
-	es, _ = os.ReadDir(st.dir)
-	for _, e := range es {
-		if n := e.Name(); strings.HasPrefix(n, "scores-") && n != st.doc.Scores {
+		n := e.Name()
+		if (strings.HasPrefix(n, "scores-") || strings.HasPrefix(n, "seg-")) && !keep[n] {
 			os.Remove(filepath.Join(st.dir, n))
 		}
 	}
-}
-
-// fileSuffix is the format part of a trade file's name (".csv.gz").
-func fileSuffix(path string) string {
-	base := strings.ToLower(filepath.Base(path))
-	for _, ext := range []string{".csv", ".parquet", ".jsonl", ".ndjson"} {
-		if i := strings.LastIndex(base, ext); i >= 0 {
-			return base[i:]
-		}
-	}
-	return filepath.Ext(base)
-}
-
-// copyChecked copies f's file to dst atomically, failing when its content
-// is no longer what was read.
-func copyChecked(f stateFileDoc, dst string) error {
-	in, err := os.Open(f.Path)
-	if err != nil {
-		return &datasets.FileError{File: f.Path, Err: unwrapPath(err)}
-	}
-	defer in.Close()
-	a, err := datasets.CreateAtomic(dst)
-	if err != nil {
-		return err
-	}
-	defer a.Abort()
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(a, h), in)
-	if err != nil {
-		return fmt.Errorf("state: copy %s: %w", f.Path, err)
-	}
-	if n != f.Size || hex.EncodeToString(h.Sum(nil)) != f.SHA256 {
-		return stateErr("%s changed while it was analyzed: the state is left as it was", f.Path)
-	}
-	return a.Commit()
 }

@@ -4,16 +4,22 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/datasets/synth"
+	"github.com/washscan/washscan/detect"
 	"github.com/washscan/washscan/detect/metrics"
 	"github.com/washscan/washscan/detect/registry"
 )
@@ -124,41 +130,88 @@ func stripInput(t *testing.T, path string) []byte {
 func TestIncrementalEqualsFullRun(t *testing.T) {
 	dir := t.TempDir()
 	parts, funders := weeklyPartitions(t, dir, 8000)
+	// A last partition of two rows: a duplicate of a row of the last week
+	// (dropped) and a row half a horizon before the latest (not late; it
+	// changes earlier rows' evidence windows).
+	extra := filepath.Join(dir, "market", "zz")
+	os.MkdirAll(extra, 0o755)
+	lastPart, _ := os.ReadFile(filepath.Join(parts[len(parts)-1], "part-0.csv"))
+	ls := strings.Split(strings.TrimSpace(string(lastPart)), "\n")
+	f := strings.Split(ls[len(ls)-1], ",")
+	tm, err := datasets.ParseTime(f[1], "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f[1] = time.Unix(tm-30*86400, 0).UTC().Format(time.RFC3339)
+	f[3] = "0x" + strings.Repeat("ab", 32)
+	os.WriteFile(filepath.Join(extra, "part-0.csv"), []byte(ls[0]+"\n"+ls[len(ls)-1]+"\n"+strings.Join(f, ",")+"\n"), 0o644)
+	parts = append(parts, extra)
 	cfg := boundedPreset(t)
+	for _, rng := range []metrics.Range{metrics.Ranges[2], metrics.Ranges[4]} {
+		base := func(out, flags string, trades []string) Options {
+			return Options{
+				Input:    Input{Trades: trades, Load: datasets.LoadOptions{Funders: funders}},
+				Settings: Settings{Config: cfg, Threshold: DefaultThreshold, Metrics: metrics.Options{Range: rng, Top: 25}, Version: "test"},
+				Out:      out, Flags: flags,
+			}
+		}
+		full := base(filepath.Join(dir, "full.json"), filepath.Join(dir, "full.csv"), parts)
+		if _, err := Run(context.Background(), full); err != nil {
+			t.Fatal(err)
+		}
+		state := filepath.Join(dir, "state-"+rng.Name)
+		upserts := map[string]string{}
+		var notices bytes.Buffer
+		var last string
+		partial := false // a run detected fewer rows than the state holds
+		for i, step := 0, 0; i < len(parts); step++ {
+			j := min(len(parts), i+1+step%3)
+			// Every run names all partitions so far: the known ones are skipped.
+			o := base(filepath.Join(dir, fmt.Sprintf("m%d.json", step)), filepath.Join(dir, fmt.Sprintf("f%d.csv", step)), parts[:j])
+			o.State, o.Notice = state, &notices
+			r, err := Run(context.Background(), o)
+			if err != nil {
+				t.Fatalf("%s: run %d: %v", rng.Name, step, err)
+			}
+			if in := r.Metrics.Input; r.Trades.Len() < int(in.RowsLoaded) {
+				partial = true
+			}
+			readFlags(t, o.Flags, upserts)
+			last, i = o.Out, j
+		}
+		if got, want := stripInput(t, last), stripInput(t, full.Out); !bytes.Equal(got, want) {
+			t.Fatalf("%s: incremental metrics differ from the full run's\n%s", rng.Name, firstDiff(got, want))
+		}
+		want := map[string]string{}
+		readFlags(t, full.Flags, want)
+		sameRows(t, upserts, want, "upserted", "full run")
+		if !strings.Contains(notices.String(), "skipped") {
+			t.Error("no notice of skipped known files")
+		}
+		if !partial {
+			t.Errorf("%s: every run detected every row again", rng.Name)
+		}
+		// A run with nothing new: the same metrics, no flags rows.
+		o := base(filepath.Join(dir, "again.json"), filepath.Join(dir, "again.csv"), parts)
+		o.State = state
+		if _, err := Run(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := stripInput(t, o.Out), stripInput(t, full.Out); !bytes.Equal(got, want) {
+			t.Fatalf("%s: a run with no new files changed the metrics\n%s", rng.Name, firstDiff(got, want))
+		}
+		none := map[string]string{}
+		if readFlags(t, o.Flags, none); len(none) != 0 {
+			t.Fatalf("%s: a run with no new files flagged %d rows", rng.Name, len(none))
+		}
+	}
+	state := filepath.Join(dir, "state-30d")
 	base := func(out, flags string, trades []string) Options {
 		return Options{
 			Input:    Input{Trades: trades, Load: datasets.LoadOptions{Funders: funders}},
 			Settings: Settings{Config: cfg, Threshold: DefaultThreshold, Metrics: metrics.Options{Range: metrics.Ranges[2], Top: 25}, Version: "test"},
-			Out:      out, Flags: flags,
+			Out:      out,
 		}
-	}
-	full := base(filepath.Join(dir, "full.json"), filepath.Join(dir, "full.csv"), parts)
-	if _, err := Run(context.Background(), full); err != nil {
-		t.Fatal(err)
-	}
-	state := filepath.Join(dir, "state")
-	upserts := map[string]string{}
-	var notices bytes.Buffer
-	var last string
-	for i, step := 0, 0; i < len(parts); step++ {
-		j := min(len(parts), i+1+step%3)
-		// Every run names all partitions so far: the known ones are skipped.
-		o := base(filepath.Join(dir, fmt.Sprintf("m%d.json", step)), filepath.Join(dir, fmt.Sprintf("f%d.csv", step)), parts[:j])
-		o.State, o.Notice = state, &notices
-		if _, err := Run(context.Background(), o); err != nil {
-			t.Fatalf("run %d: %v", step, err)
-		}
-		readFlags(t, o.Flags, upserts)
-		last, i = o.Out, j
-	}
-	if got, want := stripInput(t, last), stripInput(t, full.Out); !bytes.Equal(got, want) {
-		t.Fatalf("incremental metrics differ from the full run's\n%s", firstDiff(got, want))
-	}
-	want := map[string]string{}
-	readFlags(t, full.Flags, want)
-	sameRows(t, upserts, want, "upserted", "full run")
-	if !strings.Contains(notices.String(), "skipped") {
-		t.Error("no notice of skipped known files")
 	}
 
 	// A late row: before the latest block_time minus the horizon.
@@ -171,7 +224,7 @@ func TestIncrementalEqualsFullRun(t *testing.T) {
 	os.WriteFile(late, []byte(lines[0]+"\n"+lines[1]+"\n"), 0o644)
 	o := base(filepath.Join(dir, "x.json"), "", []string{late})
 	o.State = state
-	_, err := Run(context.Background(), o)
+	_, err = Run(context.Background(), o)
 	var re *datasets.RowError
 	if !errors.As(err, &re) || re.File != late || !strings.Contains(err.Error(), "late row") {
 		t.Fatalf("late row: %v", err)
@@ -182,6 +235,14 @@ func TestIncrementalEqualsFullRun(t *testing.T) {
 	var oe *OptionError
 	if _, err := Run(context.Background(), o); !errors.As(err, &oe) || !strings.Contains(err.Error(), `threshold was "0.5", now "0.7"`) {
 		t.Fatalf("other threshold: %v", err)
+	}
+	// Other reward programs (another --reward-programs file's content).
+	o = base(filepath.Join(dir, "x.json"), "", parts)
+	progs := *cfg
+	progs.RewardPrograms = &detect.RewardPrograms{List: []detect.RewardProgram{{Chain: "ethereum", Platform: "blur", Start: 1, Rewarded: true, Source: "test"}}}
+	o.State, o.Config = state, &progs
+	if _, err := Run(context.Background(), o); !errors.As(err, &oe) || !strings.Contains(err.Error(), `reward_programs was "", now "sha256:`) {
+		t.Fatalf("other reward programs: %v", err)
 	}
 	// A known path with other content.
 	p0 := filepath.Join(parts[0], "part-0.csv")
@@ -209,5 +270,101 @@ func TestIncrementalEqualsFullRun(t *testing.T) {
 	o.State = filepath.Join(dir, "market")
 	if _, err := Run(context.Background(), o); !errors.As(err, &oe) || !strings.Contains(err.Error(), "not empty") {
 		t.Fatalf("not a state: %v", err)
+	}
+}
+
+// A state of format 1 (a byte copy of every trade file, written by
+// washscan before format 2) is migrated on its next run, which then goes on
+// as usual; a format this washscan does not know is refused.
+func TestStateMigratesFormat1(t *testing.T) {
+	dir := t.TempDir()
+	parts, funders := weeklyPartitions(t, dir, 3000)
+	cfg := boundedPreset(t)
+	base := func(out, flags string, trades []string) Options {
+		return Options{
+			Input:    Input{Trades: trades, Load: datasets.LoadOptions{Funders: funders}},
+			Settings: Settings{Config: cfg, Threshold: DefaultThreshold, Metrics: metrics.Options{Range: metrics.Ranges[2], Top: 25}, Version: "test"},
+			Out:      out, Flags: flags,
+		}
+	}
+	full := base(filepath.Join(dir, "full.json"), filepath.Join(dir, "full.csv"), parts)
+	if _, err := Run(context.Background(), full); err != nil {
+		t.Fatal(err)
+	}
+	// The format-1 state of the first partitions, as the old code left it.
+	k := len(parts) - 2
+	first := base(filepath.Join(dir, "first.json"), filepath.Join(dir, "first.csv"), parts[:k])
+	first.KeepAll = true
+	r, err := Run(context.Background(), first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(dir, "state")
+	if err := os.MkdirAll(filepath.Join(state, filesDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files, err := datasets.ExpandInputs(parts[:k])
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := stateDoc{Format: 1, Version: "test", Scores: "scores-000001.bin", Run: 1, HasRows: true, Rows: r.Trades.Len()}
+	for i, f := range files {
+		b, err := os.ReadFile(f.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, size, err := hashFile(f.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp := fmt.Sprintf("000001-%03d.csv", i)
+		os.WriteFile(filepath.Join(state, filesDir, cp), b, 0o644)
+		doc.Files = append(doc.Files, stateFileDoc{Path: f.Path, Size: size, SHA256: sum, Copy: cp, Partition: f.Partition})
+	}
+	if doc.Options, err = stateOptions(&first); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Horizon, err = cfg.Horizon(); err != nil {
+		t.Fatal(err)
+	}
+	scores := make([]byte, 16*r.Trades.Len())
+	for i, tm := range r.Trades.Time {
+		m := markOf(r.Scores, i)
+		binary.LittleEndian.PutUint64(scores[16*i:], math.Float64bits(m.score))
+		binary.LittleEndian.PutUint64(scores[16*i+8:], m.text)
+		doc.Latest = max(doc.Latest, tm)
+	}
+	os.WriteFile(filepath.Join(state, doc.Scores), scores, 0o644)
+	js, _ := json.Marshal(&doc)
+	os.WriteFile(filepath.Join(state, stateFile), js, 0o644)
+
+	next := base(filepath.Join(dir, "next.json"), filepath.Join(dir, "next.csv"), parts)
+	next.State = state
+	if _, err := Run(context.Background(), next); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := stripInput(t, next.Out), stripInput(t, full.Out); !bytes.Equal(got, want) {
+		t.Fatalf("metrics after migration differ from the full run's\n%s", firstDiff(got, want))
+	}
+	upserts, want := map[string]string{}, map[string]string{}
+	readFlags(t, first.Flags, upserts)
+	readFlags(t, next.Flags, upserts)
+	readFlags(t, full.Flags, want)
+	sameRows(t, upserts, want, "upserted", "full run")
+	var got stateDoc
+	b, _ := os.ReadFile(filepath.Join(state, stateFile))
+	if err := json.Unmarshal(b, &got); err != nil || got.Format != StateFormat || len(got.Segments) != 2 {
+		t.Fatalf("state after migration: format %d, segments %v (%v)", got.Format, got.Segments, err)
+	}
+	if _, err := os.Stat(filepath.Join(state, filesDir)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the format-1 copies are still there: %v", err)
+	}
+
+	got.Format = StateFormat + 1
+	js, _ = json.Marshal(&got)
+	os.WriteFile(filepath.Join(state, stateFile), js, 0o644)
+	var oe *OptionError
+	if _, err := Run(context.Background(), next); !errors.As(err, &oe) || !strings.Contains(err.Error(), fmt.Sprintf("state format %d", StateFormat+1)) {
+		t.Fatalf("a later format: %v", err)
 	}
 }
