@@ -6,6 +6,10 @@
 // Usage:
 //   node dune.mjs --trades FILE [--funders FILE] [--map canonical=theirs,...]
 //                 [--set column=value,...] [--filters 1,2,3,4,5] [--time-format L] --out FLAGGED.csv
+//   node dune.mjs --to-parquet --trades FILE.csv --out FILE.parquet
+//
+// FILE may be CSV or Parquet (by its .parquet suffix); Parquet columns are
+// read as text, then normalized as the CSV's are.
 //
 // No filter needs block_time (the flash-loan filter orders one transaction's
 // rows by log_index, then input order), so --time-format is accepted and
@@ -28,6 +32,7 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--plain') { a.plain = true; continue; }
+    if (k === '--to-parquet') { a.toParquet = true; continue; }
     const v = argv[i + 1];
     if (v === undefined) throw new Error(`${k}: missing value`);
     i++;
@@ -62,20 +67,38 @@ async function main() {
   const con = await db.connect();
   const q = async (sql) => (await con.runAndReadAll(sql)).getRowObjects();
 
+  if (args.toParquet) {
+    // --to-parquet: the trades CSV as Parquet, written by DuckDB's own COPY
+    // with its inferred column types (token_id kept as text: ids exceed
+    // every integer type), for timing both tools on Parquet.
+    await con.run(`COPY (SELECT * FROM read_csv(${lit(args.trades)}, header=true, types={'token_id': 'VARCHAR'}))
+      TO ${lit(args.out)} (FORMAT parquet)`);
+    process.stderr.write(JSON.stringify({ parquet_ms: Math.round(performance.now() - t0) }) + '\n');
+    return;
+  }
+
   if (args.plain) {
     // --plain: the query a hand-tuned DuckDB user would write for a clean,
     // canonical CSV (lower-case hex, no duplicates, no blanks to trim):
     // typed read of the needed columns only, no dedupe, no normalization.
     // Same filters and output; for timing against the faithful mode.
-    await con.run(`CREATE TABLE t0 AS SELECT tx_hash, coalesce(log_index, 0) AS log_index, contract,
-        coalesce(token_id, '') AS token_id, coalesce(token_standard, 'erc721') AS standard,
-        nullif(nullif(seller, ''), ${lit(ZERO)}) AS seller, nullif(nullif(buyer, ''), ${lit(ZERO)}) AS buyer
-      FROM read_csv(${lit(args.trades)}, header=true,
+    const from = /\.parquet$/i.test(args.trades)
+      ? `read_parquet(${lit(args.trades)})`
+      : `read_csv(${lit(args.trades)}, header=true,
         types={'tx_hash': 'VARCHAR', 'log_index': 'UBIGINT', 'contract': 'VARCHAR', 'token_id': 'VARCHAR',
-               'token_standard': 'VARCHAR', 'seller': 'VARCHAR', 'buyer': 'VARCHAR'})`);
+               'token_standard': 'VARCHAR', 'seller': 'VARCHAR', 'buyer': 'VARCHAR'})`;
+    await con.run(`CREATE TABLE t0 AS SELECT tx_hash, coalesce(log_index, 0)::UBIGINT AS log_index, contract,
+        coalesce(token_id::VARCHAR, '') AS token_id, coalesce(token_standard, 'erc721') AS standard,
+        nullif(nullif(seller, ''), ${lit(ZERO)}) AS seller, nullif(nullif(buyer, ''), ${lit(ZERO)}) AS buyer
+      FROM ${from}`);
     await con.run(`CREATE VIEW t AS SELECT rowid AS rn, * FROM t0`);
   } else {
-  await con.run(`CREATE TABLE raw AS SELECT * FROM read_csv(${lit(args.trades)}, header=true, all_varchar=true)`);
+  // A Parquet file (run.sh writes one with DuckDB's own COPY) is read as
+  // text too, so one normalization serves both formats.
+  const source = /\.parquet$/i.test(args.trades)
+    ? `SELECT COLUMNS(*)::VARCHAR FROM read_parquet(${lit(args.trades)})`
+    : `SELECT * FROM read_csv(${lit(args.trades)}, header=true, all_varchar=true)`;
+  await con.run(`CREATE TABLE raw AS ${source}`);
   const header = new Set((await q(`DESCRIBE raw`)).map((r) => r.column_name));
   // col returns the SQL expression of canonical column c.
   const col = (c) => {

@@ -5,8 +5,13 @@
 //
 // Usage:
 //
-//	peercmp --trades FILE --duckdb FLAGGED.csv:TIME.txt \
-//	        --washscan NAME=FLAGS.csv:TIME.txt [--washscan ...] [--map ...] [--set ...] [--time-format L]
+//	peercmp --trades FILE --duckdb FLAGGED.csv:TIME.txt [--peer NAME=FLAGGED.csv:TIME.txt ...] \
+//	        --washscan NAME=FLAGS.csv:TIME.txt [--washscan ...] [--compare NAME ...]
+//	        [--map ...] [--set ...] [--time-format L]
+//
+// --duckdb is the reference run (DuckDB on the CSV); --peer adds other
+// DuckDB runs (on a Parquet of the same rows); every run named by
+// --compare (default "dune") must flag exactly the reference's rows.
 package main
 
 import (
@@ -15,6 +20,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/washscan/washscan/bench/peers"
@@ -96,7 +102,9 @@ func run(args []string, w io.Writer) error {
 	duck := fs.String("duckdb", "", "DuckDB's `FLAGGED.csv:TIME.txt`")
 	var wash multi
 	fs.Var(&wash, "washscan", "a washscan run: `NAME=FLAGS.csv:TIME.txt` (repeatable)")
-	compare := fs.String("compare", "dune", "washscan run whose flagged set must equal DuckDB's")
+	var peerRuns, compare multi
+	fs.Var(&peerRuns, "peer", "another DuckDB run: `NAME=FLAGGED.csv:TIME.txt` (repeatable)")
+	fs.Var(&compare, "compare", "a run whose flagged set must equal DuckDB's (repeatable; default dune)")
 	maps, sets := kv{}, kv{}
 	fs.Var(maps, "map", "column renames as for washscan")
 	fs.Var(sets, "set", "constant columns as for washscan")
@@ -116,17 +124,26 @@ func run(args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if len(compare) == 0 {
+		compare = multi{"dune"}
+	}
 	tools := []*tool{d}
-	for _, s := range wash {
-		name, spec, ok := strings.Cut(s, "=")
-		if !ok {
-			return fmt.Errorf("--washscan %q: want NAME=FLAGS.csv:TIME.txt", s)
+	for _, r := range []struct {
+		opt  string
+		runs multi
+		duck bool
+	}{{"--peer", peerRuns, true}, {"--washscan", wash, false}} {
+		for _, s := range r.runs {
+			name, spec, ok := strings.Cut(s, "=")
+			if !ok {
+				return fmt.Errorf("%s %q: want NAME=FLAGS.csv:TIME.txt", r.opt, s)
+			}
+			x, err := readTool(name, spec, r.duck)
+			if err != nil {
+				return err
+			}
+			tools = append(tools, x)
 		}
-		x, err := readTool(name, spec, false)
-		if err != nil {
-			return err
-		}
-		tools = append(tools, x)
 	}
 	wash1 := 0
 	for _, l := range labels {
@@ -147,7 +164,7 @@ func run(args []string, w io.Writer) error {
 		j, onlyD, onlyX := peers.Jaccard(d.flagged, x.flagged)
 		fmt.Fprintf(w, "| %s | %.2f | %.2f | %.0f | %d | %s | %s | %s | %s |\n", x.name, x.usage.Wall.Seconds(),
 			x.usage.UserSec+x.usage.SysSec, float64(x.usage.MaxRSSKB)/1024, len(x.flagged), f3(p), f3(r), f3(f1), f3(j))
-		if x.name == *compare && (len(onlyD) > 0 || len(onlyX) > 0) {
+		if slices.Contains(compare, x.name) && (len(onlyD) > 0 || len(onlyX) > 0) {
 			diffs = append(diffs, fmt.Sprintf("%s disagrees with DuckDB: %d rows only DuckDB flags, %d only washscan flags", x.name, len(onlyD), len(onlyX)))
 			for i, k := range onlyD {
 				if i < 10 {
@@ -165,7 +182,7 @@ func run(args []string, w io.Writer) error {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, strings.Join(diffs, "\n"))
 	} else {
-		fmt.Fprintf(w, "\n%s and DuckDB flag exactly the same rows.\n", *compare)
+		fmt.Fprintf(w, "\n%s and DuckDB flag exactly the same rows.\n", strings.Join(compare, "; "))
 	}
 	return nil
 }

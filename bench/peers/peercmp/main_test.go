@@ -61,6 +61,25 @@ func TestRun(t *testing.T) {
 	if !strings.Contains(out.String(), "dune disagrees with DuckDB: 1 rows only DuckDB flags, 0 only washscan flags") {
 		t.Errorf("disagreement not reported:\n%s", out.String())
 	}
+	// DuckDB on Parquet beside it: a peer run, compared too.
+	out.Reset()
+	duckPQ := write(t, dir, "duckpq.csv", "tx_hash,log_index,contract,token_id,filters\n"+tx('1')+",0,"+k+",1,2\n")
+	err = run([]string{"--trades", trades, "--duckdb", duck + ":" + tv, "--peer", "duckdb parquet=" + duckPQ + ":" + tv,
+		"--washscan", "dune=" + dune + ":" + tv, "--compare", "dune", "--compare", "duckdb parquet"}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"| duckdb parquet | 1.50 | 0.12 | 100 | 1 | 1.000 | 0.500 | 0.667 | 0.500 |",
+		"duckdb parquet disagrees with DuckDB: 1 rows only DuckDB flags, 0 only washscan flags",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "dune disagrees") {
+		t.Errorf("dune reported as disagreeing:\n%s", out.String())
+	}
 	if err := run([]string{"--trades", trades}, &out); err == nil {
 		t.Error("missing --duckdb: want an error")
 	}
