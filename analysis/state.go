@@ -22,7 +22,6 @@ import (
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
-	"github.com/washscan/washscan/detect/markettest"
 	"github.com/washscan/washscan/detect/metrics"
 	"github.com/washscan/washscan/detect/report"
 	"github.com/washscan/washscan/features"
@@ -32,34 +31,47 @@ import (
 // docs/contract.md §7). The state directory holds:
 //
 //   - state.json: the format number, washscan's version, the options that
-//     shape results, the preset's horizon, the latest block_time, the row
+//     shape results, the preset's horizon H, the latest block_time, the row
 //     accounting so far, every trade file read so far (path, size, SHA-256,
-//     its partition columns) in the order given across runs, and the
-//     segments;
-//   - seg-RUN.parquet: the rows one run loaded from its new files, as
-//     loaded (canonical columns, partition and --set columns filled in);
-//   - scores-RUN.bin: per row of the segments (in order, duplicates across
-//     segments dropped as a load of them drops them), the score and a hash
-//     of the reasons and evidence of the last run;
+//     partition columns) in the order given across runs, the segments and
+//     the closed partial;
+//   - seg-RUN-BUCKET.parquet: the rows run RUN loaded from its new files
+//     whose block_time falls in the week BUCKET (weeks of stateBucket
+//     seconds from the Unix epoch), as loaded: canonical columns, partition
+//     and --set columns filled in, duplicates dropped, in input order;
+//   - marks-….bin: per row of a segment, its index among its run's rows
+//     (input order), its score and a hash of its reasons and evidence;
+//   - closed-RUN.bin: the metrics partial (range "all",
+//     metrics.Partial.MarshalBinary) of every row in the weeks before
+//     closed_below, whose verdicts no later run can change;
 //   - lock: present while a run holds the state.
 //
 // A run loads its new files alone (with the user's --map, --set and
-// --time-format, reporting bad and late rows by their files), writes their
-// rows as a new segment, then loads every segment with the side tables:
-// the very rows, in the very order, of one run over every file. Only the
-// rows a new row can change are detected again: those from the new rows'
-// earliest time minus the horizon H on, with a halo of H before them
-// (AnalyzeSlice's cut). Every older row keeps its stored score: its
-// evidence lies within H of it, before any new row. The metrics are then
-// computed over all the rows with those verdicts, so they equal the single
-// run's; the flags are the new rows and the rescored rows whose score,
-// reasons or evidence changed. state.json is renamed into place last: an
-// interrupted run leaves the state as it was.
+// --time-format, reporting bad and late rows by their files) and writes
+// them as a pending file. The rows a new row can change lie from the new
+// rows' earliest time minus H on, and their evidence from H before that:
+// the run loads the segments of the weeks from there on (and of the weeks
+// not yet closed, and of a timed --range's window), then the pending file,
+// with the side tables — the rows of one run over every file within those
+// weeks, in input order — detects those rows again (AnalyzeSlice's cut: a
+// row's score depends on rows within H of it only) and keeps the stored
+// scores of the others. The metrics are the closed partial merged with the
+// partial of the loaded rows of the open weeks ("all"), or the partial of
+// the loaded rows (a timed range, whose window the loaded weeks cover),
+// reported as SliceReport does; the flags are the new rows and the
+// rescored rows whose score, reasons or evidence changed. The weeks whose
+// rows are final (before the latest block_time minus 2H) then join the
+// closed partial. state.json is renamed into place last: an interrupted
+// run leaves the state as it was. A run thus reads the rows of about 2H
+// plus its new rows, whatever the history's length.
 
 // StateFormat is the format number of state.json. Format 1 (a byte copy of
 // every trade file, every run re-scoring the history) is migrated to
 // format 2 on first use.
 const StateFormat = 2
+
+// stateBucket is the width of a segment's time bucket: a week.
+const stateBucket = 7 * 86400
 
 const (
 	stateFile = "state.json"
@@ -68,18 +80,23 @@ const (
 )
 
 type stateDoc struct {
-	Format   int                `json:"format"`
-	Version  string             `json:"version"`
-	Options  map[string]string  `json:"options"`
-	Horizon  int64              `json:"horizon_seconds"`
-	Latest   int64              `json:"latest_block_time"`
-	HasRows  bool               `json:"has_rows"`
-	Rows     int                `json:"rows"`
-	Stats    datasets.LoadStats `json:"stats"`
-	Files    []stateFileDoc     `json:"files"`
-	Segments []string           `json:"segments"`
-	Scores   string             `json:"scores"`
-	Run      int                `json:"run"`
+	Format  int                `json:"format"`
+	Version string             `json:"version"`
+	Options map[string]string  `json:"options"`
+	Horizon int64              `json:"horizon_seconds"`
+	Latest  int64              `json:"latest_block_time"`
+	HasRows bool               `json:"has_rows"`
+	Rows    int                `json:"rows"`
+	Stats   datasets.LoadStats `json:"stats"`
+	Files   []stateFileDoc     `json:"files"`
+	// Format 2.
+	Bucket      int64    `json:"bucket_seconds,omitempty"`
+	Segments    []segDoc `json:"segments,omitempty"`
+	Closed      string   `json:"closed,omitempty"`
+	ClosedBelow int64    `json:"closed_below"` // bucket
+	// Format 1.
+	Scores string `json:"scores,omitempty"`
+	Run    int    `json:"run"`
 }
 
 type stateFileDoc struct {
@@ -90,6 +107,15 @@ type stateFileDoc struct {
 	Partition map[string]string `json:"partition,omitempty"`
 }
 
+// segDoc is a segment: the rows of one run in one bucket.
+type segDoc struct {
+	Name   string `json:"name"`
+	Run    int    `json:"run"`
+	Bucket int64  `json:"bucket"`
+	Rows   int    `json:"rows"`
+	Marks  string `json:"marks"`
+}
+
 // state is an open state directory during one run.
 type state struct {
 	dir     string
@@ -97,7 +123,6 @@ type state struct {
 	horizon int64
 	fresh   []stateFileDoc
 	in      []datasets.InputFile // the new files, with their partitions
-	prev    []rowMark            // by row of the segments
 	locked  bool
 	version string
 }
@@ -207,7 +232,7 @@ func openState(opt *Options, notice io.Writer) (*state, error) {
 				return nil, stateErr("%s is not empty and holds no washscan state (%s)", dir, stateFile)
 			}
 		}
-		st.doc = stateDoc{Format: StateFormat, Options: want, Horizon: h}
+		st.doc = stateDoc{Format: StateFormat, Options: want, Horizon: h, Bucket: stateBucket, ClosedBelow: math.MinInt64}
 	case err != nil:
 		return nil, &datasets.FileError{File: filepath.Join(dir, stateFile), Err: unwrapPath(err)}
 	default:
@@ -237,8 +262,8 @@ func openState(opt *Options, notice io.Writer) (*state, error) {
 		return nil, optionErr("--as-of", "%s is before the state's latest block_time %s",
 			time.Unix(opt.Metrics.AsOf, 0).UTC().Format(time.RFC3339), time.Unix(st.doc.Latest, 0).UTC().Format(time.RFC3339))
 	}
-	if err := st.readScores(); err != nil {
-		return nil, err
+	if st.doc.Format == StateFormat && st.doc.Bucket != stateBucket {
+		return nil, stateErr("%s has segments of %d seconds, this washscan writes %d: start a new state", dir, st.doc.Bucket, stateBucket)
 	}
 	if st.doc.Format == 1 {
 		if err := st.migrate(opt); err != nil {
@@ -324,28 +349,6 @@ func (st *state) unlock() {
 	}
 }
 
-func (st *state) readScores() error {
-	if st.doc.Scores == "" {
-		if st.doc.Rows != 0 {
-			return stateErr("%s: %d rows but no scores: the state is damaged", st.dir, st.doc.Rows)
-		}
-		return nil
-	}
-	p := filepath.Join(st.dir, st.doc.Scores)
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return &datasets.FileError{File: p, Err: unwrapPath(err)}
-	}
-	if len(b) != 16*st.doc.Rows {
-		return stateErr("%s: %d bytes for %d rows: the state is damaged", p, len(b), st.doc.Rows)
-	}
-	st.prev = make([]rowMark, st.doc.Rows)
-	for i := range st.prev {
-		st.prev[i] = rowMark{math.Float64frombits(binary.LittleEndian.Uint64(b[16*i:])), binary.LittleEndian.Uint64(b[16*i+8:])}
-	}
-	return nil
-}
-
 func markOf(sc *detect.Scores, i int) rowMark {
 	h := fnv.New64a()
 	io.WriteString(h, sc.Reasons[i])
@@ -369,23 +372,15 @@ func newLoad(opt datasets.LoadOptions) datasets.LoadOptions {
 	return opt
 }
 
-// segmentFiles are the input files of the named segments.
-func (st *state) segmentFiles(names []string) []datasets.InputFile {
-	in := make([]datasets.InputFile, len(names))
-	for i, n := range names {
-		in[i] = datasets.InputFile{Path: filepath.Join(st.dir, n)}
-	}
-	return in
-}
-
-// writeSegment writes the rows of t, in order, as the segment name.
-func (st *state) writeSegment(name string, t *datasets.Trades) error {
+// writeRows writes rows of t, in the order given, as the Parquet file name
+// of the state.
+func (st *state) writeRows(name string, t *datasets.Trades, rows []int32) error {
 	w, err := datasets.CreateWriter(filepath.Join(st.dir, name))
 	if err != nil {
 		return err
 	}
-	for i := range t.Len() {
-		r := t.Row(i)
+	for _, i := range rows {
+		r := t.Row(int(i))
 		if err := w.Write(&r); err != nil {
 			w.Abort()
 			return err
@@ -394,10 +389,81 @@ func (st *state) writeSegment(name string, t *datasets.Trades) error {
 	return w.Close()
 }
 
-// migrate turns a format-1 state (byte copies of the trade files) into
-// format 2: the copies, loaded with the recorded options, become the first
-// segment. It commits the state before the run goes on.
+// rowInfo is what the state knows of a loaded row: its segment (-1: new),
+// its run and index among the run's rows, and its mark.
+type rowInfo struct {
+	seg  int
+	run  int
+	idx  uint32
+	mark rowMark
+}
+
+func (st *state) readMarks(sd segDoc, seg int, into []rowInfo) ([]rowInfo, error) {
+	p := filepath.Join(st.dir, sd.Marks)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, &datasets.FileError{File: p, Err: unwrapPath(err)}
+	}
+	if len(b) != 20*sd.Rows {
+		return nil, stateErr("%s: %d bytes for %d rows: the state is damaged", p, len(b), sd.Rows)
+	}
+	for i := range sd.Rows {
+		x := b[20*i:]
+		into = append(into, rowInfo{seg: seg, run: sd.Run, idx: binary.LittleEndian.Uint32(x),
+			mark: rowMark{math.Float64frombits(binary.LittleEndian.Uint64(x[4:])), binary.LittleEndian.Uint64(x[12:])}})
+	}
+	return into, nil
+}
+
+func (st *state) writeMarks(name string, info []rowInfo, rows []int32) error {
+	b := make([]byte, 20*len(rows))
+	for j, i := range rows {
+		x := b[20*j:]
+		binary.LittleEndian.PutUint32(x, info[i].idx)
+		binary.LittleEndian.PutUint64(x[4:], math.Float64bits(info[i].mark.score))
+		binary.LittleEndian.PutUint64(x[12:], info[i].mark.text)
+	}
+	return datasets.WriteFileAtomic(filepath.Join(st.dir, name), b)
+}
+
+// bucketOf is the segment bucket of a block_time.
+func bucketOf(tm int64) int64 {
+	b := tm / stateBucket
+	if tm%stateBucket != 0 && tm < 0 {
+		b--
+	}
+	return b
+}
+
+// readFormat1Scores reads the scores of a format-1 state, per row.
+func (st *state) readFormat1Scores() ([]rowMark, error) {
+	if st.doc.Scores == "" {
+		return nil, nil
+	}
+	p := filepath.Join(st.dir, st.doc.Scores)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, &datasets.FileError{File: p, Err: unwrapPath(err)}
+	}
+	if len(b) != 16*st.doc.Rows {
+		return nil, stateErr("%s: %d bytes for %d rows: the state is damaged", p, len(b), st.doc.Rows)
+	}
+	m := make([]rowMark, st.doc.Rows)
+	for i := range m {
+		m[i] = rowMark{math.Float64frombits(binary.LittleEndian.Uint64(b[16*i:])), binary.LittleEndian.Uint64(b[16*i+8:])}
+	}
+	return m, nil
+}
+
+// migrate turns a format-1 state (byte copies of the trade files and the
+// scores of every row) into format 2: the copies, loaded with the recorded
+// options, become the segments of the last run. It commits the state
+// before the run goes on.
 func (st *state) migrate(opt *Options) error {
+	marks, err := st.readFormat1Scores()
+	if err != nil {
+		return err
+	}
 	doc := st.doc
 	var in []datasets.InputFile
 	for _, f := range doc.Files {
@@ -415,23 +481,33 @@ func (st *state) migrate(opt *Options) error {
 	if t.Len() != doc.Rows {
 		return stateErr("%s: migrating from format 1: %d rows, the state says %d: the state is damaged", st.dir, t.Len(), doc.Rows)
 	}
-	doc.Format, doc.Stats, doc.Segments = StateFormat, t.Stats, nil
-	if t.Len() > 0 {
-		name := fmt.Sprintf("seg-%06d.parquet", doc.Run)
-		if err := st.writeSegment(name, t); err != nil {
-			return err
-		}
-		doc.Segments = []string{name}
+	info := make([]rowInfo, t.Len())
+	for i := range info {
+		info[i] = rowInfo{seg: -1, run: doc.Run, idx: uint32(i), mark: marks[i]}
 	}
+	doc.Format, doc.Stats, doc.Bucket, doc.Scores = StateFormat, t.Stats, stateBucket, ""
+	doc.ClosedBelow = math.MinInt64
 	doc.Files = slices.Clone(doc.Files)
 	for i := range doc.Files {
 		doc.Files[i].Copy = ""
 	}
-	if err := st.writeDoc(&doc); err != nil {
+	st.doc.Segments = nil
+	c := &stateCommit{st: st, doc: doc, t: t, info: info, fs: features.Compute(t), threshold: opt.Threshold}
+	if err := c.segments(doc.Run); err != nil {
 		return err
 	}
-	st.doc = doc
+	if err := c.close(); err != nil {
+		return err
+	}
+	if err := st.writeDoc(&c.doc); err != nil {
+		return err
+	}
+	old := st.doc.Scores
+	st.doc = c.doc
 	os.RemoveAll(filepath.Join(st.dir, filesDir))
+	if old != "" {
+		os.Remove(filepath.Join(st.dir, old))
+	}
 	return nil
 }
 
@@ -466,17 +542,87 @@ func addStats(a, b datasets.LoadStats) datasets.LoadStats {
 		RowsRejected: a.RowsRejected + b.RowsRejected, RowsDuplicate: a.RowsDuplicate + b.RowsDuplicate}
 }
 
+// loadWeeks loads the segments of the buckets from lo on, then the pending
+// file (if any), with the side tables, in input order (by run, then index
+// within the run), and returns the table with what the state knows of
+// each row (the pending rows: seg -1, run next, their index).
+func (st *state) loadWeeks(ctx context.Context, opt datasets.LoadOptions, lo int64, pending string, next int) (*datasets.Trades, []rowInfo, error) {
+	var files []datasets.InputFile
+	var segs []int
+	for k, sd := range st.doc.Segments {
+		if sd.Bucket >= lo {
+			files = append(files, datasets.InputFile{Path: filepath.Join(st.dir, sd.Name)})
+			segs = append(segs, k)
+		}
+	}
+	if pending != "" {
+		files = append(files, datasets.InputFile{Path: filepath.Join(st.dir, pending)})
+	}
+	if files == nil {
+		files = []datasets.InputFile{}
+	}
+	t, err := Load(ctx, Input{Files: files, Load: opt}, nil)
+	if err != nil {
+		var oe *OptionError
+		if ctx.Err() == nil && !errors.As(err, &oe) {
+			return nil, nil, stateErr("%s: reading the segments: %v (the state is damaged)", st.dir, err)
+		}
+		return nil, nil, err
+	}
+	var info []rowInfo
+	for _, k := range segs {
+		if info, err = st.readMarks(st.doc.Segments[k], k, info); err != nil {
+			return nil, nil, err
+		}
+	}
+	old := len(info)
+	// The segments' rows were loaded once before: none is a duplicate now.
+	if t.Len() < old || (old > 0 && int(t.Source[old-1]) >= len(segs)) || (t.Len() > old && int(t.Source[old]) < len(segs)) {
+		return nil, nil, stateErr("%s: the segments hold other rows than their marks: the state is damaged", st.dir)
+	}
+	for i := old; i < t.Len(); i++ {
+		info = append(info, rowInfo{seg: -1, run: next, idx: uint32(t.Line[i] - 1)})
+	}
+	// Input order: by run, then by index in the run (a run's rows are
+	// split by week, so its weeks interleave when its files were not in
+	// time order).
+	less := func(a, b *rowInfo) int {
+		if a.run != b.run {
+			return a.run - b.run
+		}
+		return int(a.idx) - int(b.idx)
+	}
+	if !slices.IsSortedFunc(info, func(a, b rowInfo) int { return less(&a, &b) }) {
+		perm := make([]int32, len(info))
+		for i := range perm {
+			perm[i] = int32(i)
+		}
+		slices.SortStableFunc(perm, func(a, b int32) int { return less(&info[a], &info[b]) })
+		sorted := make([]rowInfo, len(info))
+		for j, i := range perm {
+			sorted[j] = info[i]
+		}
+		stats, files := t.Stats, t.Files
+		t, info = t.Subset(perm), sorted
+		t.Stats, t.Files = stats, files
+	}
+	return t, info, nil
+}
+
 // runState is Run on a state (see the comment at the top). Its Result
-// covers the rows detected again (the new rows, the earlier rows they can
-// change and their halo): Trades, Features, Detection and Verdicts are
-// those rows' (Trades.Stats the new files' accounting), Metrics and Tests
-// the whole history's.
+// covers the rows loaded (the new rows, the earlier rows they can change
+// and their halo, and the weeks the metrics read): Trades, Features,
+// Detection and Verdicts are those rows' (Trades.Stats the new files'
+// accounting; Detection empty when no row is new), Metrics and Tests the
+// whole history's.
 func runState(ctx context.Context, opt Options, st *state) (*Result, error) {
 	outs := NewOutputs(ctx, opt.Stdout)
 	defer outs.Abort()
+	doc := &st.doc
+	first := len(doc.Segments) == 0
+	next := doc.Run + 1
 	// The new files alone, with the user's options (and the side tables
-	// when the state holds no rows: that table is the whole input).
-	first := len(st.doc.Segments) == 0
+	// when the state holds no rows: that table is then the whole input).
 	nt := datasets.NewTrades()
 	if len(st.in) > 0 {
 		in := opt.Input
@@ -492,46 +638,71 @@ func runState(ctx context.Context, opt Options, st *state) (*Result, error) {
 			return nil, err
 		}
 	}
-	segs := slices.Clone(st.doc.Segments)
+	latest, hasRows := doc.Latest, doc.HasRows
+	newMin := int64(After)
+	for _, tm := range nt.Time {
+		newMin = min(newMin, tm)
+		if !hasRows || tm > latest {
+			latest, hasRows = tm, true
+		}
+	}
+	mopt := opt.Metrics
+	if !mopt.HasAsOf {
+		mopt.AsOf, mopt.HasAsOf = latest, true
+	}
+	// The weeks to load: from the new rows' earliest time minus 2H (the
+	// rows they can change and those rows' evidence), the weeks not yet
+	// closed, the weeks of a timed metrics window.
+	lo := doc.ClosedBelow
 	if nt.Len() > 0 {
-		name := fmt.Sprintf("seg-%06d.parquet", st.doc.Run+1)
-		if err := st.writeSegment(name, nt); err != nil {
-			return nil, err
-		}
-		segs = append(segs, name)
+		from, _ := Reach(newMin, After, 2*st.horizon)
+		lo = min(lo, bucketOf(from))
 	}
-	t := nt
-	if !first {
-		// Every segment, with the side tables: the rows of one run over
-		// every file, in order.
-		var err error
-		t, err = Load(ctx, Input{Files: st.segmentFiles(segs), Load: segmentLoad(ctx, opt.Input.Load)}, nil)
-		if err != nil {
-			var oe *OptionError
-			if ctx.Err() == nil && !errors.As(err, &oe) {
-				return nil, stateErr("%s: reading the segments: %v (the state is damaged)", st.dir, err)
+	if r := mopt.Range.Seconds; r > 0 {
+		lo = min(lo, bucketOf(sat(mopt.AsOf, -2*r)))
+	}
+	var t *datasets.Trades
+	var info []rowInfo
+	if first {
+		t = nt
+		if len(st.in) == 0 { // the side tables of an empty input
+			var err error
+			if t, err = Load(ctx, Input{Files: []datasets.InputFile{}, Load: segmentLoad(ctx, opt.Input.Load)}, nil); err != nil {
+				return nil, err
 			}
-			return nil, err
 		}
-	} else if len(st.in) == 0 { // the side tables of an empty input
+		info = make([]rowInfo, t.Len())
+		for i := range info {
+			info[i] = rowInfo{seg: -1, run: next, idx: uint32(i)}
+		}
+	} else {
+		pending := ""
+		if nt.Len() > 0 {
+			pending = fmt.Sprintf("pending-%06d.parquet", next)
+			if err := st.writeRows(pending, nt, iota(nt.Len())); err != nil {
+				return nil, err
+			}
+			defer os.Remove(filepath.Join(st.dir, pending))
+		}
 		var err error
-		if t, err = Load(ctx, Input{Files: []datasets.InputFile{}, Load: segmentLoad(ctx, opt.Input.Load)}, nil); err != nil {
+		if t, info, err = st.loadWeeks(ctx, segmentLoad(ctx, opt.Input.Load), lo, pending, next); err != nil {
 			return nil, err
 		}
 	}
-	n0, known := st.doc.Rows, len(st.doc.Segments)
-	if t.Len() < n0 || (n0 > 0 && int(t.Source[n0-1]) >= known) || (t.Len() > n0 && int(t.Source[n0]) < known) {
-		return nil, stateErr("%s: the segments hold other rows than the scores: the state is damaged", st.dir)
-	}
-	names := make([]string, 0, len(st.doc.Files)+len(st.fresh))
-	for _, f := range st.doc.Files {
+	names := make([]string, 0, len(doc.Files)+len(st.fresh))
+	for _, f := range doc.Files {
 		names = append(names, f.Path)
 	}
 	for _, f := range st.fresh {
 		names = append(names, f.Path)
 	}
-	stats := addStats(st.doc.Stats, nt.Stats)
-	t.Files, t.Stats = names, stats
+	newStats := nt.Stats
+	if !first { // duplicates of the state's rows, dropped by the second load
+		n := countNew(info)
+		newStats.RowsDuplicate += int64(nt.Len() - n)
+		newStats.RowsLoaded = int64(n)
+	}
+	stats := addStats(doc.Stats, newStats)
 	if opt.Loaded != nil {
 		opt.Loaded(t)
 	}
@@ -539,62 +710,53 @@ func runState(ctx context.Context, opt Options, st *state) (*Result, error) {
 
 	fs := features.Compute(t)
 	opt.stage("features")
-	mopt := opt.Metrics
-	mopt.Files = names
-	testsDone := make(chan *markettest.Report, 1)
-	go func() {
-		testsDone <- markettest.Run(fs, markettest.Options{Include: metrics.InWindow(fs, mopt)})
-	}()
-	// Detect again the rows from the new rows' earliest time minus H on,
-	// with a halo of H before them; older rows keep their scores.
-	var rows []int32
-	from := int64(After)
-	if t.Len() > n0 {
-		from = slices.Min(t.Time[n0:])
-		from, _ = Reach(from, After, st.horizon)
-		halo, _ := Reach(from, After, st.horizon)
+	// Detect again, when some rows are new, the rows from the new rows'
+	// earliest time minus H on (they get their scores) and H before them
+	// (their evidence); older rows keep their scores. Rows loaded for the
+	// metrics only are left out when they are many.
+	from, _ := Reach(newMin, After, st.horizon)
+	halo, _ := Reach(from, After, st.horizon)
+	var rows []int32 // of t, by row of dt; nil: every row
+	if nt.Len() == 0 {
+		rows = []int32{}
+	} else {
 		for i, tm := range t.Time {
 			if tm >= halo {
 				rows = append(rows, int32(i))
 			}
 		}
+		if len(rows) > t.Len()*9/10 {
+			rows = nil
+		}
 	}
 	dt, dfs := t, fs
-	if len(rows) < t.Len() {
+	if rows != nil {
 		dt = t.Subset(rows)
 		dfs = features.Compute(dt)
-	} else {
-		rows = nil // every row
-	}
-	row := func(j int) int {
-		if rows == nil {
-			return j
-		}
-		return int(rows[j])
 	}
 	d, err := opt.Config.Detect(ctx, dt, dfs)
 	if err != nil {
-		<-testsDone
 		return nil, err
 	}
 	opt.stage("detect")
-	marks := slices.Clone(st.prev)
-	marks = append(marks, make([]rowMark, t.Len()-n0)...)
-	var flagRows []int32
-	for j := range dt.Len() {
-		i := row(j)
-		if t.Time[i] < from {
-			continue // halo
+	var flagRows []int32 // of dt
+	for j, tm := range dt.Time {
+		if tm < from {
+			continue
+		}
+		i := j
+		if rows != nil {
+			i = int(rows[j])
 		}
 		m := markOf(d.Scores, j)
-		if i >= n0 || m != marks[i] {
+		if info[i].seg < 0 || m != info[i].mark {
 			flagRows = append(flagRows, int32(j))
+			info[i].mark = m
 		}
-		marks[i] = m
 	}
-	score := make([]float64, len(marks))
-	for i, m := range marks {
-		score[i] = m.score
+	score := make([]float64, len(info))
+	for i := range info {
+		score[i] = info[i].mark.score
 	}
 	verdicts := report.Verdicts(score, opt.Threshold)
 	if opt.Flags != "" {
@@ -607,89 +769,261 @@ func runState(ctx context.Context, opt Options, st *state) (*Result, error) {
 		if err := outs.Add("--flags", path, func(w io.Writer) error {
 			return report.WriteTo(w, report.FormatOf(path), ft, fsc, fopt)
 		}); err != nil {
-			<-testsDone
 			return nil, err
 		}
 	}
-	mopt.Provenance = opt.provenance()
-	r := &Result{Trades: dt, Config: opt.Config, Detection: d, Features: dfs}
-	r.Tests = <-testsDone
-	mopt.Tests = r.Tests
-	opt.stage("market_tests")
-	r.Metrics = metrics.Compute(fs, verdicts, mopt)
+	// The metrics: the closed weeks' partial and the loaded open weeks
+	// ("all"), or the loaded weeks, which cover a timed window.
+	var p *metrics.Partial
+	all := mopt.Range.Seconds <= 0
+	var own []bool
+	if all {
+		if p, err = st.closedPartial(mopt.AsOf); err != nil {
+			return nil, err
+		}
+		own = make([]bool, t.Len())
+		for i, tm := range t.Time {
+			own[i] = bucketOf(tm) >= doc.ClosedBelow
+		}
+	}
+	q, err := metrics.NewPartial(mopt)
+	if err != nil {
+		return nil, err
+	}
+	q.Add(fs, verdicts, own)
+	if p == nil {
+		p = q
+	} else if err := p.Merge(q); err != nil {
+		return nil, err
+	}
+	s := opt.Settings
+	s.Metrics = mopt
+	rep, err := SliceReport(p, s, names, &stats)
+	if err != nil {
+		return nil, err
+	}
 	opt.stage("metrics")
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
 	}
-	r.Verdicts = report.Verdicts(d.Scores.Score, opt.Threshold)
-	if dt != t {
-		dt.Stats = nt.Stats
-	}
+	r := &Result{Trades: dt, Config: opt.Config, Detection: d, Features: dfs, Metrics: rep,
+		Verdicts: report.Verdicts(d.Scores.Score, opt.Threshold)}
 	if err := opt.commitOutputs(outs, r); err != nil {
 		return nil, err
 	}
-	if err := st.commit(t, segs, marks, nt.Stats); err != nil {
+	c := &stateCommit{st: st, doc: *doc, t: t, info: info, fs: fs, threshold: opt.Threshold, verdicts: verdicts}
+	c.doc.Version = st.version
+	c.doc.Run = next
+	c.doc.Latest, c.doc.HasRows = latest, hasRows
+	c.doc.Stats = stats
+	c.doc.Files = append(slices.Clone(doc.Files), st.fresh...)
+	for _, f := range st.fresh {
+		sum, size, err := hashFile(f.Path)
+		if err != nil || sum != f.SHA256 || size != f.Size {
+			return r, stateErr("%s changed while it was analyzed: the state is left as it was", f.Path)
+		}
+	}
+	if err := c.segments(next); err != nil {
 		return r, err
 	}
-	opt.stage("write")
-	if !opt.KeepAll && len(opt.Extra) == 0 {
-		r.Features = nil
+	if err := c.close(); err != nil {
+		return r, err
 	}
+	if err := st.writeDoc(&c.doc); err != nil {
+		return r, err
+	}
+	st.doc = c.doc
+	st.cleanup()
+	if dt != t {
+		dt.Stats = nt.Stats
+	}
+	opt.stage("write")
 	if ctx.Err() != nil {
 		return r, context.Cause(ctx)
 	}
 	return r, nil
 }
 
-// commit checks that the new files did not change since they were read,
-// writes the scores and renames the new state.json into place.
-func (st *state) commit(t *datasets.Trades, segs []string, marks []rowMark, fresh datasets.LoadStats) error {
-	doc := st.doc
-	doc.Version = st.version
-	doc.Run++
-	doc.Files = slices.Clone(doc.Files)
-	for _, f := range st.fresh {
-		sum, size, err := hashFile(f.Path)
-		if err != nil || sum != f.SHA256 || size != f.Size {
-			return stateErr("%s changed while it was analyzed: the state is left as it was", f.Path)
-		}
-		doc.Files = append(doc.Files, f)
-	}
-	b := make([]byte, 16*len(marks))
-	for i, m := range marks {
-		binary.LittleEndian.PutUint64(b[16*i:], math.Float64bits(m.score))
-		binary.LittleEndian.PutUint64(b[16*i+8:], m.text)
-	}
-	doc.Scores = fmt.Sprintf("scores-%06d.bin", doc.Run)
-	if err := datasets.WriteFileAtomic(filepath.Join(st.dir, doc.Scores), b); err != nil {
-		return err
-	}
-	doc.Rows, doc.Segments, doc.Stats = len(marks), segs, addStats(doc.Stats, fresh)
-	for _, tm := range t.Time[st.doc.Rows:] {
-		if !doc.HasRows || tm > doc.Latest {
-			doc.Latest, doc.HasRows = tm, true
+func countNew(info []rowInfo) int {
+	n := 0
+	for i := range info {
+		if info[i].seg < 0 {
+			n++
 		}
 	}
-	if err := st.writeDoc(&doc); err != nil {
-		return err
+	return n
+}
+
+func iota(n int) []int32 {
+	r := make([]int32, n)
+	for i := range r {
+		r[i] = int32(i)
 	}
-	st.doc = doc
-	st.cleanup()
+	return r
+}
+
+// closedPartial is the closed weeks' partial at asOf (an empty one when
+// none is closed).
+func (st *state) closedPartial(asOf int64) (*metrics.Partial, error) {
+	if st.doc.Closed == "" {
+		return metrics.NewPartial(metrics.Options{Range: metrics.Ranges[len(metrics.Ranges)-1], AsOf: asOf, HasAsOf: true})
+	}
+	path := filepath.Join(st.dir, st.doc.Closed)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &datasets.FileError{File: path, Err: unwrapPath(err)}
+	}
+	p := new(metrics.Partial)
+	if err := p.UnmarshalBinary(b); err != nil {
+		return nil, stateErr("%s: %v (the state is damaged)", path, err)
+	}
+	if err := p.MoveAsOf(asOf); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// stateCommit writes what a run changed in the state: the segments of its
+// rows, the marks that changed and the closed partial.
+type stateCommit struct {
+	st        *state
+	doc       stateDoc
+	t         *datasets.Trades
+	info      []rowInfo // per row of t
+	fs        *features.Set
+	threshold float64
+	verdicts  []bool // per row of t; nil: from the marks
+}
+
+// segments writes the new rows of t (info seg −1) as the segments of run,
+// one per bucket, and new marks files for the segments whose rows' marks
+// changed.
+func (c *stateCommit) segments(run int) error {
+	st, t := c.st, c.t
+	old := map[int][]int32{} // segment → its rows in t
+	fresh := map[int64][]int32{}
+	var buckets []int64
+	for i := range c.info {
+		if k := c.info[i].seg; k >= 0 {
+			old[k] = append(old[k], int32(i))
+			continue
+		}
+		b := bucketOf(t.Time[i])
+		if fresh[b] == nil {
+			buckets = append(buckets, b)
+		}
+		fresh[b] = append(fresh[b], int32(i))
+	}
+	segs := slices.Clone(c.doc.Segments)
+	for k, rows := range old {
+		sd := &segs[k]
+		changed := false
+		prev, err := st.readMarks(*sd, k, nil)
+		if err != nil {
+			return err
+		}
+		for j, i := range rows {
+			if prev[j].mark != c.info[i].mark {
+				changed = true
+				break
+			}
+		}
+		if !changed {
+			continue
+		}
+		sd.Marks = fmt.Sprintf("marks-%06d-%s.bin", run, strings.TrimSuffix(sd.Name, ".parquet"))
+		if err := st.writeMarks(sd.Marks, c.info, rows); err != nil {
+			return err
+		}
+	}
+	slices.Sort(buckets)
+	for _, b := range buckets {
+		rows := fresh[b]
+		sd := segDoc{Name: fmt.Sprintf("seg-%06d-%d.parquet", run, b), Run: run, Bucket: b, Rows: len(rows)}
+		sd.Marks = fmt.Sprintf("marks-%06d-%s.bin", run, strings.TrimSuffix(sd.Name, ".parquet"))
+		if err := st.writeRows(sd.Name, t, rows); err != nil {
+			return err
+		}
+		if err := st.writeMarks(sd.Marks, c.info, rows); err != nil {
+			return err
+		}
+		segs = append(segs, sd)
+	}
+	c.doc.Segments = segs
+	c.doc.Rows = 0
+	for _, sd := range segs {
+		c.doc.Rows += sd.Rows
+	}
 	return nil
 }
 
-// cleanup removes what a failed run left: segments and scores that
-// state.json does not name.
+// close adds the weeks whose verdicts are final (before the latest
+// block_time minus 2H: no later run detects them again) to the closed
+// partial.
+func (c *stateCommit) close() error {
+	st := c.st
+	if !c.doc.HasRows {
+		return nil
+	}
+	below := bucketOf(sat(c.doc.Latest, -2*st.horizon))
+	if below <= c.doc.ClosedBelow {
+		return nil
+	}
+	verdicts := c.verdicts
+	if verdicts == nil {
+		score := make([]float64, len(c.info))
+		for i := range c.info {
+			score[i] = c.info[i].mark.score
+		}
+		verdicts = report.Verdicts(score, c.threshold)
+	}
+	own := make([]bool, c.t.Len())
+	any := false
+	for i, tm := range c.t.Time {
+		if b := bucketOf(tm); b >= c.doc.ClosedBelow && b < below {
+			own[i], any = true, true
+		}
+	}
+	if any {
+		p, err := st.closedPartial(c.doc.Latest)
+		if err != nil {
+			return err
+		}
+		q, err := metrics.NewPartial(metrics.Options{Range: metrics.Ranges[len(metrics.Ranges)-1], AsOf: c.doc.Latest, HasAsOf: true})
+		if err != nil {
+			return err
+		}
+		q.Add(c.fs, verdicts, own)
+		if err := p.Merge(q); err != nil {
+			return err
+		}
+		b, err := p.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		c.doc.Closed = fmt.Sprintf("closed-%06d.bin", c.doc.Run)
+		if err := datasets.WriteFileAtomic(filepath.Join(st.dir, c.doc.Closed), b); err != nil {
+			return err
+		}
+	}
+	c.doc.ClosedBelow = below
+	return nil
+}
+
+// cleanup removes what state.json does not name: earlier segments' marks,
+// closed partials, pending files and what a failed run left.
 func (st *state) cleanup() {
-	keep := map[string]bool{st.doc.Scores: true}
+	keep := map[string]bool{st.doc.Closed: true}
 	for _, s := range st.doc.Segments {
-		keep[s] = true
+		keep[s.Name], keep[s.Marks] = true, true
 	}
 	es, _ := os.ReadDir(st.dir)
 	for _, e := range es {
 		n := e.Name()
-		if (strings.HasPrefix(n, "scores-") || strings.HasPrefix(n, "seg-")) && !keep[n] {
-			os.Remove(filepath.Join(st.dir, n))
+		for _, pre := range []string{"seg-", "marks-", "closed-", "pending-", "scores-"} {
+			if strings.HasPrefix(n, pre) && !keep[n] {
+				os.Remove(filepath.Join(st.dir, n))
+			}
 		}
 	}
 }
