@@ -309,6 +309,16 @@ func (s *Settings) provenance() metrics.Provenance {
 	}
 }
 
+// Provenance is the metrics' washscan block of s (a nil Config: the
+// default preset's), e.g. for the key-value metadata of flags written
+// apart from Run (washscan-beam's Parquet parts).
+func (s Settings) Provenance() (metrics.Provenance, error) {
+	if err := checkSettings(&s); err != nil {
+		return metrics.Provenance{}, err
+	}
+	return s.provenance(), nil
+}
+
 // Check checks s as Analyze and Run do before any work (a nil Config
 // becomes the default preset's), for callers that check a command line
 // before handing s to workers (washscan-beam).

@@ -181,7 +181,8 @@ type SliceTask struct {
 	Key      int
 	From, To int64
 	Files    []int
-	AsOf     int64 // the global as_of
+	AsOf     int64              // the global as_of
+	Stats    datasets.LoadStats // the global row accounting, for the flags' metadata
 }
 
 // planFn cuts the dataset into slice tasks from the scans.
@@ -205,7 +206,7 @@ func (f *planFn) ProcessElement(_ []byte, stats func(*FileStat) bool, emit func(
 		return err
 	}
 	for k, c := range cutSlices(all, j.sliceRows()) {
-		task := SliceTask{Key: k, From: c[0], To: c[1], AsOf: asOf}
+		task := SliceTask{Key: k, From: c[0], To: c[1], AsOf: asOf, Stats: sumStats(all)}
 		lo, hi := analysis.Reach(c[0], c[1], j.Horizon)
 		for _, st := range all {
 			if st.Rows > 0 && st.MaxTime >= lo && st.MinTime < hi {
@@ -217,6 +218,27 @@ func (f *planFn) ProcessElement(_ []byte, stats func(*FileStat) bool, emit func(
 		}
 	}
 	return nil
+}
+
+// sumStats is the row accounting of the scans together.
+func sumStats(all []FileStat) datasets.LoadStats {
+	var ls datasets.LoadStats
+	for _, st := range all {
+		ls.RowsRead += st.Stats.RowsRead
+		ls.RowsLoaded += st.Stats.RowsLoaded
+		ls.RowsRejected += st.Stats.RowsRejected
+		ls.RowsDuplicate += st.Stats.RowsDuplicate
+	}
+	return ls
+}
+
+// fileNames are the trade files as named, for input.files.
+func (j *Job) fileNames() []string {
+	files := make([]string, len(j.Files))
+	for i, fs := range j.Files {
+		files[i] = fs.Path
+	}
+	return files
 }
 
 // collect reads the scans in file order; failed says whether one failed.
@@ -346,8 +368,9 @@ func (f *detectFn) detect(ctx context.Context, task SliceTask, sf *SideFiles, em
 		return err
 	}
 	var (
-		own *datasets.Trades
-		sc  *detect.Scores
+		own  *datasets.Trades
+		sc   *detect.Scores
+		meta map[string]string
 	)
 	if j.Sliced {
 		lo, hi := analysis.Reach(task.From, task.To, j.Horizon)
@@ -363,6 +386,14 @@ func (f *detectFn) detect(ctx context.Context, task SliceTask, sf *SideFiles, em
 		}
 		emitPartial(Partial{Bin: bin})
 		own, sc = t.Subset(r.Own), r.Scores.Subset(r.Own)
+		if j.Flags != "" {
+			prov, err := s.Provenance()
+			if err != nil {
+				return err
+			}
+			prov.Runner = j.Runner
+			meta = metrics.FlagsMetadata(prov, metrics.InputInfo{Files: j.fileNames(), LoadStats: task.Stats})
+		}
 	} else {
 		r, err := analysis.Analyze(ctx, t, s)
 		if err != nil {
@@ -375,6 +406,7 @@ func (f *detectFn) detect(ctx context.Context, task SliceTask, sf *SideFiles, em
 		}
 		emitPartial(Partial{JSON: buf.Bytes()})
 		own, sc = t, r.Scores
+		meta = metrics.FlagsMetadata(r.Metrics.Washscan, r.Metrics.Input)
 	}
 	if j.Flags == "" {
 		return nil
@@ -383,7 +415,10 @@ func (f *detectFn) detect(ctx context.Context, task SliceTask, sf *SideFiles, em
 	// slices in time order, each slice's rows in input order. The first
 	// slice writes a part even when empty, so the directory has a schema.
 	n, per := own.Len(), j.partRows()
-	fopt := report.Options{Threshold: s.Threshold, Dune: s.Config != nil && s.Config.Preset.Name == registry.Dune.Name}
+	// Every part carries the run's key-value metadata, as analyze's flags
+	// Parquet does: the metrics' washscan block (with the runner) and input
+	// block.
+	fopt := report.Options{Threshold: s.Threshold, Dune: s.Config != nil && s.Config.Preset.Name == registry.Dune.Name, Metadata: meta}
 	for part, lo := 0, 0; lo < n || (part == 0 && task.Key == 0); part, lo = part+1, lo+per {
 		var pb bytes.Buffer
 		if err := report.WriteParquetRows(&pb, own, sc, fopt, lo, min(n, lo+per)); err != nil {
@@ -500,18 +535,8 @@ func (f *reportFn) ProcessElement(p Partial, stats func(*FileStat) bool) error {
 			return err
 		}
 	}
-	var ls datasets.LoadStats
-	for _, st := range all {
-		ls.RowsRead += st.Stats.RowsRead
-		ls.RowsLoaded += st.Stats.RowsLoaded
-		ls.RowsRejected += st.Stats.RowsRejected
-		ls.RowsDuplicate += st.Stats.RowsDuplicate
-	}
-	files := make([]string, len(j.Files))
-	for i, fs := range j.Files {
-		files[i] = fs.Path
-	}
-	rep, err := analysis.SliceReport(merged, s, files, &ls)
+	ls := sumStats(all)
+	rep, err := analysis.SliceReport(merged, s, j.fileNames(), &ls)
 	if err != nil {
 		return err
 	}

@@ -3,9 +3,11 @@ package washbeam
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -177,6 +179,7 @@ func TestMatchesAnalyze(t *testing.T) {
 			if !bytes.Contains(got, []byte(`"runner": "prism"`)) {
 				t.Fatalf("no washscan.runner in\n%s", got[:min(len(got), 600)])
 			}
+			got0 := got
 			got = withoutRunner(got)
 			if !bytes.Equal(got, want) {
 				t.Errorf("metrics differ from analyze's (%d vs %d bytes; runner line %q removed)\n%s", len(got), len(want), line, firstDiff(got, want))
@@ -187,6 +190,20 @@ func TestMatchesAnalyze(t *testing.T) {
 			}
 			sort.Strings(parts)
 			compareFlags(t, readParquet(t, wantFlags), readParquet(t, parts...))
+			// Each part carries the run's washscan and input blocks as
+			// key-value metadata, as analyze's flags Parquet does.
+			var doc map[string]json.RawMessage
+			if err := json.Unmarshal(got0, &doc); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range parts {
+				kv := partMetadata(t, p)
+				for _, key := range []string{"washscan", "input"} {
+					if !sameJSON(t, []byte(kv[key]), doc[key]) {
+						t.Errorf("%s: metadata %s = %s, want the metrics' %s", filepath.Base(p), key, kv[key], doc[key])
+					}
+				}
+			}
 		})
 	}
 }
@@ -423,4 +440,33 @@ func TestUsage(t *testing.T) {
 			t.Errorf("%v (exit %d, pipeline ran %v), want exit %d naming %q", err, ExitCode(err), ran, tc.code, tc.msg)
 		}
 	}
+}
+
+// partMetadata is the key-value metadata of a Parquet file.
+func partMetadata(t *testing.T, path string) map[string]string {
+	t.Helper()
+	rdr, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdr.Close()
+	kv := map[string]string{}
+	md := rdr.MetaData().KeyValueMetadata()
+	for i, k := range md.Keys() {
+		kv[k] = md.Values()[i]
+	}
+	return kv
+}
+
+// sameJSON reports whether a and b hold the same JSON value.
+func sameJSON(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	var x, y any
+	if err := json.Unmarshal(a, &x); err != nil {
+		return false
+	}
+	if err := json.Unmarshal(b, &y); err != nil {
+		t.Fatal(err)
+	}
+	return reflect.DeepEqual(x, y)
 }
