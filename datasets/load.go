@@ -218,12 +218,12 @@ func readSideLists(opt *LoadOptions) (*sideLists, error) {
 	var s sideLists
 	var err error
 	if opt.Allow != "" {
-		if s.allow, err = ReadAddressList(opt.Allow); err != nil {
+		if s.allow, err = readAddressList(sideOpener(opt, osOpener{}), opt.Allow); err != nil {
 			return nil, err
 		}
 	}
 	if opt.DenyFunders != "" {
-		if s.deny, err = ReadAddressList(opt.DenyFunders); err != nil {
+		if s.deny, err = readAddressList(sideOpener(opt, osOpener{}), opt.DenyFunders); err != nil {
 			return nil, err
 		}
 	}
@@ -247,9 +247,9 @@ func (s *sideLists) apply(t *Trades, opt *LoadOptions) error {
 	if opt.Funders != "" {
 		var err error
 		if opt.FundersFS != nil {
-			t.Funders, err = LoadFundersFS(opt.FundersFS, opt.Funders, t)
+			t.Funders, err = loadFunders(sideOpener(opt, fsOpener{opt.FundersFS}), opt.Funders, t)
 		} else {
-			t.Funders, err = LoadFunders(opt.Funders, t)
+			t.Funders, err = loadFunders(sideOpener(opt, osOpener{}), opt.Funders, t)
 		}
 		if err != nil {
 			return err
