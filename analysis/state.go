@@ -22,6 +22,7 @@ import (
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/detect/markettest"
 	"github.com/washscan/washscan/detect/metrics"
 	"github.com/washscan/washscan/detect/report"
 	"github.com/washscan/washscan/features"
@@ -33,37 +34,36 @@ import (
 //   - state.json: the format number, washscan's version, the options that
 //     shape results, the preset's horizon H, the latest block_time, the row
 //     accounting so far, every trade file read so far (path, size, SHA-256,
-//     partition columns) in the order given across runs, the segments and
-//     the closed partial;
+//     partition columns) in the order given across runs, and the segments;
 //   - seg-RUN-BUCKET.parquet: the rows run RUN loaded from its new files
 //     whose block_time falls in the week BUCKET (weeks of stateBucket
 //     seconds from the Unix epoch), as loaded: canonical columns, partition
 //     and --set columns filled in, duplicates dropped, in input order;
 //   - marks-….bin: per row of a segment, its index among its run's rows
 //     (input order), its score and a hash of its reasons and evidence;
-//   - closed-RUN.bin: the metrics partial (range "all",
-//     metrics.Partial.MarshalBinary) of every row in the weeks before
-//     closed_below, whose verdicts no later run can change;
 //   - lock: present while a run holds the state.
 //
 // A run loads its new files alone (with the user's --map, --set and
 // --time-format, reporting bad and late rows by their files) and writes
-// them as a pending file. The rows a new row can change lie from the new
-// rows' earliest time minus H on, and their evidence from H before that:
-// the run loads the segments of the weeks from there on (and of the weeks
-// not yet closed, and of a timed --range's window), then the pending file,
-// with the side tables — the rows of one run over every file within those
-// weeks, in input order — detects those rows again (AnalyzeSlice's cut: a
-// row's score depends on rows within H of it only) and keeps the stored
-// scores of the others. The metrics are the closed partial merged with the
-// partial of the loaded rows of the open weeks ("all"), or the partial of
-// the loaded rows (a timed range, whose window the loaded weeks cover),
-// reported as SliceReport does; the flags are the new rows and the
-// rescored rows whose score, reasons or evidence changed. The weeks whose
-// rows are final (before the latest block_time minus 2H) then join the
-// closed partial. state.json is renamed into place last: an interrupted
-// run leaves the state as it was. A run thus reads the rows of about 2H
-// plus its new rows, whatever the history's length.
+// them as a pending file. It then loads the segments of the weeks it needs
+// — every week for --range all; for a timed --range the weeks of its
+// window and those from the new rows' earliest time minus 2H — and the
+// pending file, with the side tables: the rows of one run over every file
+// within those weeks, in input order (by run, then index within the run).
+// The rows a new row can change lie from the new rows' earliest time minus
+// H on, and their evidence within H before that: only those rows are
+// detected again (AnalyzeSlice's cut: a row's score depends on rows within
+// H of it only), every older row keeps its stored score. The metrics are
+// computed over the loaded rows with those verdicts, so they equal the
+// single run's; the flags are the new rows and the rescored rows whose
+// score, reasons or evidence changed. New rows become segments, changed
+// marks new marks files, and state.json is renamed into place last: an
+// interrupted run leaves the state as it was.
+//
+// (A kept metrics partial of the older weeks, so that --range all would
+// not read them, was tried: its encoded size grows with the distinct
+// wallets and NFTs, about as fast as the rows, and decoding and encoding
+// it each run cost more than reading the rows; BENCHMARKS.md.)
 
 // StateFormat is the format number of state.json. Format 1 (a byte copy of
 // every trade file, every run re-scoring the history) is migrated to
@@ -90,10 +90,8 @@ type stateDoc struct {
 	Stats   datasets.LoadStats `json:"stats"`
 	Files   []stateFileDoc     `json:"files"`
 	// Format 2.
-	Bucket      int64    `json:"bucket_seconds,omitempty"`
-	Segments    []segDoc `json:"segments,omitempty"`
-	Closed      string   `json:"closed,omitempty"`
-	ClosedBelow int64    `json:"closed_below"` // bucket
+	Bucket   int64    `json:"bucket_seconds,omitempty"`
+	Segments []segDoc `json:"segments,omitempty"`
 	// Format 1.
 	Scores string `json:"scores,omitempty"`
 	Run    int    `json:"run"`
@@ -232,7 +230,7 @@ func openState(opt *Options, notice io.Writer) (*state, error) {
 				return nil, stateErr("%s is not empty and holds no washscan state (%s)", dir, stateFile)
 			}
 		}
-		st.doc = stateDoc{Format: StateFormat, Options: want, Horizon: h, Bucket: stateBucket, ClosedBelow: math.MinInt64}
+		st.doc = stateDoc{Format: StateFormat, Options: want, Horizon: h, Bucket: stateBucket}
 	case err != nil:
 		return nil, &datasets.FileError{File: filepath.Join(dir, stateFile), Err: unwrapPath(err)}
 	default:
@@ -486,17 +484,13 @@ func (st *state) migrate(opt *Options) error {
 		info[i] = rowInfo{seg: -1, run: doc.Run, idx: uint32(i), mark: marks[i]}
 	}
 	doc.Format, doc.Stats, doc.Bucket, doc.Scores = StateFormat, t.Stats, stateBucket, ""
-	doc.ClosedBelow = math.MinInt64
 	doc.Files = slices.Clone(doc.Files)
 	for i := range doc.Files {
 		doc.Files[i].Copy = ""
 	}
 	st.doc.Segments = nil
-	c := &stateCommit{st: st, doc: doc, t: t, info: info, fs: features.Compute(t), threshold: opt.Threshold}
+	c := &stateCommit{st: st, doc: doc, t: t, info: info}
 	if err := c.segments(doc.Run); err != nil {
-		return err
-	}
-	if err := c.close(); err != nil {
 		return err
 	}
 	if err := st.writeDoc(&c.doc); err != nil {
@@ -650,16 +644,16 @@ func runState(ctx context.Context, opt Options, st *state) (*Result, error) {
 	if !mopt.HasAsOf {
 		mopt.AsOf, mopt.HasAsOf = latest, true
 	}
-	// The weeks to load: from the new rows' earliest time minus 2H (the
-	// rows they can change and those rows' evidence), the weeks not yet
-	// closed, the weeks of a timed metrics window.
-	lo := doc.ClosedBelow
-	if nt.Len() > 0 {
-		from, _ := Reach(newMin, After, 2*st.horizon)
-		lo = min(lo, bucketOf(from))
-	}
+	// The weeks to load: every week for --range all; else those of the
+	// metrics window and from the new rows' earliest time minus 2H (the
+	// rows they can change and those rows' evidence).
+	lo := int64(math.MinInt64) // --range all: every week
 	if r := mopt.Range.Seconds; r > 0 {
-		lo = min(lo, bucketOf(sat(mopt.AsOf, -2*r)))
+		lo = bucketOf(sat(mopt.AsOf, -2*r))
+		if nt.Len() > 0 {
+			from, _ := Reach(newMin, After, 2*st.horizon)
+			lo = min(lo, bucketOf(from))
+		}
 	}
 	var t *datasets.Trades
 	var info []rowInfo
@@ -710,6 +704,10 @@ func runState(ctx context.Context, opt Options, st *state) (*Result, error) {
 
 	fs := features.Compute(t)
 	opt.stage("features")
+	testsDone := make(chan *markettest.Report, 1)
+	go func() {
+		testsDone <- markettest.Run(fs, markettest.Options{Include: metrics.InWindow(fs, mopt)})
+	}()
 	// Detect again, when some rows are new, the rows from the new rows'
 	// earliest time minus H on (they get their scores) and H before them
 	// (their evidence); older rows keep their scores. Rows loaded for the
@@ -736,6 +734,7 @@ func runState(ctx context.Context, opt Options, st *state) (*Result, error) {
 	}
 	d, err := opt.Config.Detect(ctx, dt, dfs)
 	if err != nil {
+		<-testsDone
 		return nil, err
 	}
 	opt.stage("detect")
@@ -769,49 +768,28 @@ func runState(ctx context.Context, opt Options, st *state) (*Result, error) {
 		if err := outs.Add("--flags", path, func(w io.Writer) error {
 			return report.WriteTo(w, report.FormatOf(path), ft, fsc, fopt)
 		}); err != nil {
+			<-testsDone
 			return nil, err
 		}
 	}
-	// The metrics: the closed weeks' partial and the loaded open weeks
-	// ("all"), or the loaded weeks, which cover a timed window.
-	var p *metrics.Partial
-	all := mopt.Range.Seconds <= 0
-	var own []bool
-	if all {
-		if p, err = st.closedPartial(mopt.AsOf); err != nil {
-			return nil, err
-		}
-		own = make([]bool, t.Len())
-		for i, tm := range t.Time {
-			own[i] = bucketOf(tm) >= doc.ClosedBelow
-		}
-	}
-	q, err := metrics.NewPartial(mopt)
-	if err != nil {
-		return nil, err
-	}
-	q.Add(fs, verdicts, own)
-	if p == nil {
-		p = q
-	} else if err := p.Merge(q); err != nil {
-		return nil, err
-	}
-	s := opt.Settings
-	s.Metrics = mopt
-	rep, err := SliceReport(p, s, names, &stats)
-	if err != nil {
-		return nil, err
-	}
+	// The metrics: over the loaded weeks, which hold every row of the
+	// window (and, for --range all, every row).
+	mopt.Files, mopt.Provenance = names, opt.provenance()
+	r := &Result{Trades: dt, Config: opt.Config, Detection: d, Features: dfs,
+		Verdicts: report.Verdicts(d.Scores.Score, opt.Threshold)}
+	r.Tests = <-testsDone
+	mopt.Tests = r.Tests
+	opt.stage("market_tests")
+	t.Stats = stats
+	r.Metrics = metrics.Compute(fs, verdicts, mopt)
 	opt.stage("metrics")
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
 	}
-	r := &Result{Trades: dt, Config: opt.Config, Detection: d, Features: dfs, Metrics: rep,
-		Verdicts: report.Verdicts(d.Scores.Score, opt.Threshold)}
 	if err := opt.commitOutputs(outs, r); err != nil {
 		return nil, err
 	}
-	c := &stateCommit{st: st, doc: *doc, t: t, info: info, fs: fs, threshold: opt.Threshold, verdicts: verdicts}
+	c := &stateCommit{st: st, doc: *doc, t: t, info: info}
 	c.doc.Version = st.version
 	c.doc.Run = next
 	c.doc.Latest, c.doc.HasRows = latest, hasRows
@@ -824,9 +802,6 @@ func runState(ctx context.Context, opt Options, st *state) (*Result, error) {
 		}
 	}
 	if err := c.segments(next); err != nil {
-		return r, err
-	}
-	if err := c.close(); err != nil {
 		return r, err
 	}
 	if err := st.writeDoc(&c.doc); err != nil {
@@ -862,37 +837,13 @@ func iota(n int) []int32 {
 	return r
 }
 
-// closedPartial is the closed weeks' partial at asOf (an empty one when
-// none is closed).
-func (st *state) closedPartial(asOf int64) (*metrics.Partial, error) {
-	if st.doc.Closed == "" {
-		return metrics.NewPartial(metrics.Options{Range: metrics.Ranges[len(metrics.Ranges)-1], AsOf: asOf, HasAsOf: true})
-	}
-	path := filepath.Join(st.dir, st.doc.Closed)
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, &datasets.FileError{File: path, Err: unwrapPath(err)}
-	}
-	p := new(metrics.Partial)
-	if err := p.UnmarshalBinary(b); err != nil {
-		return nil, stateErr("%s: %v (the state is damaged)", path, err)
-	}
-	if err := p.MoveAsOf(asOf); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
 // stateCommit writes what a run changed in the state: the segments of its
-// rows, the marks that changed and the closed partial.
+// rows and the marks that changed.
 type stateCommit struct {
-	st        *state
-	doc       stateDoc
-	t         *datasets.Trades
-	info      []rowInfo // per row of t
-	fs        *features.Set
-	threshold float64
-	verdicts  []bool // per row of t; nil: from the marks
+	st   *state
+	doc  stateDoc
+	t    *datasets.Trades
+	info []rowInfo // per row of t
 }
 
 // segments writes the new rows of t (info seg −1) as the segments of run,
@@ -957,70 +908,17 @@ func (c *stateCommit) segments(run int) error {
 	return nil
 }
 
-// close adds the weeks whose verdicts are final (before the latest
-// block_time minus 2H: no later run detects them again) to the closed
-// partial.
-func (c *stateCommit) close() error {
-	st := c.st
-	if !c.doc.HasRows {
-		return nil
-	}
-	below := bucketOf(sat(c.doc.Latest, -2*st.horizon))
-	if below <= c.doc.ClosedBelow {
-		return nil
-	}
-	verdicts := c.verdicts
-	if verdicts == nil {
-		score := make([]float64, len(c.info))
-		for i := range c.info {
-			score[i] = c.info[i].mark.score
-		}
-		verdicts = report.Verdicts(score, c.threshold)
-	}
-	own := make([]bool, c.t.Len())
-	any := false
-	for i, tm := range c.t.Time {
-		if b := bucketOf(tm); b >= c.doc.ClosedBelow && b < below {
-			own[i], any = true, true
-		}
-	}
-	if any {
-		p, err := st.closedPartial(c.doc.Latest)
-		if err != nil {
-			return err
-		}
-		q, err := metrics.NewPartial(metrics.Options{Range: metrics.Ranges[len(metrics.Ranges)-1], AsOf: c.doc.Latest, HasAsOf: true})
-		if err != nil {
-			return err
-		}
-		q.Add(c.fs, verdicts, own)
-		if err := p.Merge(q); err != nil {
-			return err
-		}
-		b, err := p.MarshalBinary()
-		if err != nil {
-			return err
-		}
-		c.doc.Closed = fmt.Sprintf("closed-%06d.bin", c.doc.Run)
-		if err := datasets.WriteFileAtomic(filepath.Join(st.dir, c.doc.Closed), b); err != nil {
-			return err
-		}
-	}
-	c.doc.ClosedBelow = below
-	return nil
-}
-
 // cleanup removes what state.json does not name: earlier segments' marks,
 // closed partials, pending files and what a failed run left.
 func (st *state) cleanup() {
-	keep := map[string]bool{st.doc.Closed: true}
+	keep := map[string]bool{}
 	for _, s := range st.doc.Segments {
 		keep[s.Name], keep[s.Marks] = true, true
 	}
 	es, _ := os.ReadDir(st.dir)
 	for _, e := range es {
 		n := e.Name()
-		for _, pre := range []string{"seg-", "marks-", "closed-", "pending-", "scores-"} {
+		for _, pre := range []string{"seg-", "marks-", "pending-", "scores-"} {
 			if strings.HasPrefix(n, pre) && !keep[n] {
 				os.Remove(filepath.Join(st.dir, n))
 			}
