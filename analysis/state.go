@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -35,12 +36,14 @@ import (
 //     shape results, the preset's horizon H, the latest block_time, the row
 //     accounting so far, every trade file read so far (path, size, SHA-256,
 //     partition columns) in the order given across runs, and the segments;
-//   - seg-RUN-BUCKET.parquet: the rows run RUN loaded from its new files
-//     whose block_time falls in the week BUCKET (weeks of stateBucket
-//     seconds from the Unix epoch), as loaded: canonical columns, partition
-//     and --set columns filled in, duplicates dropped, in input order;
-//   - marks-….bin: per row of a segment, its index among its run's rows
-//     (input order), its score and a hash of its reasons and evidence;
+//   - seg-BUCKET-RUN.parquet: the rows whose block_time falls in the
+//     bucket BUCKET (stateBucket seconds from the Unix epoch), as loaded:
+//     canonical columns, partition and --set columns filled in, duplicates
+//     dropped, in input order; run RUN last wrote it (a run adding rows to
+//     a bucket rewrites it, so a bucket is one file);
+//   - marks-….bin: per row of a segment, the run that read it and its index
+//     among that run's rows (input order), its score and a hash of its
+//     reasons and evidence;
 //   - lock: present while a run holds the state.
 //
 // A run loads its new files alone (with the user's --map, --set and
@@ -70,8 +73,9 @@ import (
 // format 2 on first use.
 const StateFormat = 2
 
-// stateBucket is the width of a segment's time bucket: a week.
-const stateBucket = 7 * 86400
+// stateBucket is the width of a segment's time bucket: four weeks (a
+// bucket is one file; the loader's cost grows with the files it reads).
+const stateBucket = 28 * 86400
 
 const (
 	stateFile = "state.json"
@@ -105,10 +109,9 @@ type stateFileDoc struct {
 	Partition map[string]string `json:"partition,omitempty"`
 }
 
-// segDoc is a segment: the rows of one run in one bucket.
+// segDoc is a segment: the rows of one bucket, in input order.
 type segDoc struct {
 	Name   string `json:"name"`
-	Run    int    `json:"run"`
 	Bucket int64  `json:"bucket"`
 	Rows   int    `json:"rows"`
 	Marks  string `json:"marks"`
@@ -394,7 +397,12 @@ type rowInfo struct {
 	run  int
 	idx  uint32
 	mark rowMark
+	orig rowMark // the stored mark
 }
+
+// markSize is the bytes of a row in a marks file: its run and index
+// within the run (uint32 each), its score and its text hash.
+const markSize = 24
 
 func (st *state) readMarks(sd segDoc, seg int, into []rowInfo) ([]rowInfo, error) {
 	p := filepath.Join(st.dir, sd.Marks)
@@ -402,24 +410,25 @@ func (st *state) readMarks(sd segDoc, seg int, into []rowInfo) ([]rowInfo, error
 	if err != nil {
 		return nil, &datasets.FileError{File: p, Err: unwrapPath(err)}
 	}
-	if len(b) != 20*sd.Rows {
+	if len(b) != markSize*sd.Rows {
 		return nil, stateErr("%s: %d bytes for %d rows: the state is damaged", p, len(b), sd.Rows)
 	}
 	for i := range sd.Rows {
-		x := b[20*i:]
-		into = append(into, rowInfo{seg: seg, run: sd.Run, idx: binary.LittleEndian.Uint32(x),
-			mark: rowMark{math.Float64frombits(binary.LittleEndian.Uint64(x[4:])), binary.LittleEndian.Uint64(x[12:])}})
+		x := b[markSize*i:]
+		m := rowMark{math.Float64frombits(binary.LittleEndian.Uint64(x[8:])), binary.LittleEndian.Uint64(x[16:])}
+		into = append(into, rowInfo{seg: seg, run: int(binary.LittleEndian.Uint32(x)), idx: binary.LittleEndian.Uint32(x[4:]), mark: m, orig: m})
 	}
 	return into, nil
 }
 
 func (st *state) writeMarks(name string, info []rowInfo, rows []int32) error {
-	b := make([]byte, 20*len(rows))
+	b := make([]byte, markSize*len(rows))
 	for j, i := range rows {
-		x := b[20*j:]
-		binary.LittleEndian.PutUint32(x, info[i].idx)
-		binary.LittleEndian.PutUint64(x[4:], math.Float64bits(info[i].mark.score))
-		binary.LittleEndian.PutUint64(x[12:], info[i].mark.text)
+		x := b[markSize*j:]
+		binary.LittleEndian.PutUint32(x, uint32(info[i].run))
+		binary.LittleEndian.PutUint32(x[4:], info[i].idx)
+		binary.LittleEndian.PutUint64(x[8:], math.Float64bits(info[i].mark.score))
+		binary.LittleEndian.PutUint64(x[16:], info[i].mark.text)
 	}
 	return datasets.WriteFileAtomic(filepath.Join(st.dir, name), b)
 }
@@ -846,51 +855,47 @@ type stateCommit struct {
 	info []rowInfo // per row of t
 }
 
-// segments writes the new rows of t (info seg −1) as the segments of run,
-// one per bucket, and new marks files for the segments whose rows' marks
-// changed.
+// segments writes, for every bucket with new rows of t (info seg −1), one
+// segment of all its rows (its earlier segments, all loaded, are replaced:
+// a bucket keeps one file), and new marks files for the other loaded
+// segments whose rows' marks changed. run names the files.
 func (c *stateCommit) segments(run int) error {
 	st, t := c.st, c.t
-	old := map[int][]int32{} // segment → its rows in t
-	fresh := map[int64][]int32{}
-	var buckets []int64
+	byBucket := map[int64][]int32{} // rows of t, in order
+	fresh := map[int64]bool{}
+	old := map[int][]int32{} // loaded segment → its rows in t
 	for i := range c.info {
+		b := bucketOf(t.Time[i])
+		byBucket[b] = append(byBucket[b], int32(i))
 		if k := c.info[i].seg; k >= 0 {
 			old[k] = append(old[k], int32(i))
-			continue
+		} else {
+			fresh[b] = true
 		}
-		b := bucketOf(t.Time[i])
-		if fresh[b] == nil {
-			buckets = append(buckets, b)
-		}
-		fresh[b] = append(fresh[b], int32(i))
 	}
-	segs := slices.Clone(c.doc.Segments)
-	for k, rows := range old {
-		sd := &segs[k]
-		changed := false
-		prev, err := st.readMarks(*sd, k, nil)
-		if err != nil {
-			return err
+	var segs []segDoc
+	for k, sd := range c.doc.Segments {
+		if fresh[sd.Bucket] {
+			if old[k] == nil {
+				return stateErr("%s: segment %s was not loaded: the state is damaged", st.dir, sd.Name)
+			}
+			continue // rewritten with the bucket's new rows
 		}
-		for j, i := range rows {
-			if prev[j].mark != c.info[i].mark {
-				changed = true
-				break
+		changed := false
+		for _, i := range old[k] {
+			changed = changed || c.info[i].mark != c.info[i].orig
+		}
+		if changed {
+			sd.Marks = fmt.Sprintf("marks-%06d-%s.bin", run, strings.TrimSuffix(sd.Name, ".parquet"))
+			if err := st.writeMarks(sd.Marks, c.info, old[k]); err != nil {
+				return err
 			}
 		}
-		if !changed {
-			continue
-		}
-		sd.Marks = fmt.Sprintf("marks-%06d-%s.bin", run, strings.TrimSuffix(sd.Name, ".parquet"))
-		if err := st.writeMarks(sd.Marks, c.info, rows); err != nil {
-			return err
-		}
+		segs = append(segs, sd)
 	}
-	slices.Sort(buckets)
-	for _, b := range buckets {
-		rows := fresh[b]
-		sd := segDoc{Name: fmt.Sprintf("seg-%06d-%d.parquet", run, b), Run: run, Bucket: b, Rows: len(rows)}
+	for b := range fresh {
+		rows := byBucket[b]
+		sd := segDoc{Name: fmt.Sprintf("seg-%d-%06d.parquet", b, run), Bucket: b, Rows: len(rows)}
 		sd.Marks = fmt.Sprintf("marks-%06d-%s.bin", run, strings.TrimSuffix(sd.Name, ".parquet"))
 		if err := st.writeRows(sd.Name, t, rows); err != nil {
 			return err
@@ -900,6 +905,7 @@ func (c *stateCommit) segments(run int) error {
 		}
 		segs = append(segs, sd)
 	}
+	slices.SortFunc(segs, func(a, b segDoc) int { return cmp.Compare(a.Bucket, b.Bucket) })
 	c.doc.Segments = segs
 	c.doc.Rows = 0
 	for _, sd := range segs {
