@@ -350,11 +350,22 @@ func (st *state) unlock() {
 	}
 }
 
+// markOf is row i's mark: its score and a hash of everything else its
+// flags row shows — reasons, evidence, and each finding's detector and
+// strength (evidence_json holds the strengths, which can change while the
+// evidence text does not).
 func markOf(sc *detect.Scores, i int) rowMark {
 	h := fnv.New64a()
 	io.WriteString(h, sc.Reasons[i])
 	h.Write([]byte{0})
 	io.WriteString(h, sc.Evidence[i])
+	var b [8]byte
+	sc.RowFindings(i, func(d *detect.Detector, f *detect.Finding) {
+		h.Write([]byte{0})
+		io.WriteString(h, d.Name)
+		binary.LittleEndian.PutUint64(b[:], math.Float64bits(f.Strength))
+		h.Write(b[:])
+	})
 	return rowMark{sc.Score[i], h.Sum64()}
 }
 

@@ -18,10 +18,12 @@ import (
 	"time"
 
 	"github.com/washscan/washscan/datasets"
+	"github.com/washscan/washscan/datasets/sample"
 	"github.com/washscan/washscan/datasets/synth"
 	"github.com/washscan/washscan/detect"
 	"github.com/washscan/washscan/detect/metrics"
 	"github.com/washscan/washscan/detect/registry"
+	"github.com/washscan/washscan/features"
 )
 
 // weeklyPartitions writes a synthetic market of n trades as one CSV per
@@ -370,4 +372,32 @@ func TestStateMigratesFormat1(t *testing.T) {
 	if _, err := Run(context.Background(), next); !errors.As(err, &oe) || !strings.Contains(err.Error(), fmt.Sprintf("state format %d", StateFormat+1)) {
 		t.Fatalf("a later format: %v", err)
 	}
+}
+
+// A row's mark changes with anything its flags row shows: a finding's
+// strength (in evidence_json) may change while the score, reasons and
+// evidence text stay.
+func TestMarkSeesStrengths(t *testing.T) {
+	tr, err := sample.Load(datasets.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := boundedPreset(t).Detect(context.Background(), tr, features.Compute(tr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, fs := range d.Result.Findings {
+		if len(fs) == 0 {
+			continue
+		}
+		row := int(fs[0].Row)
+		before := markOf(d.Scores, row)
+		fs[0].Strength /= 2
+		after := markOf(d.Scores, row)
+		if before.score != after.score || before.text == after.text {
+			t.Fatalf("%s: halving row %d's strength: mark %v, then %v", name, row, before, after)
+		}
+		return
+	}
+	t.Fatal("no finding on the sample")
 }
