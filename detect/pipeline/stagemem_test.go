@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
+	"github.com/washscan/washscan/detect/internal/tradetest"
 	"github.com/washscan/washscan/detect/markettest"
 	"github.com/washscan/washscan/detect/metrics"
 	"github.com/washscan/washscan/detect/registry"
@@ -35,22 +35,15 @@ import (
 //     resident set before it (Linux: VmHWM reset through clear_refs, after
 //     returning freed memory to the system).
 //
-// It runs only when $WASHSCAN_STAGEMEM names a trades file
-// ($WASHSCAN_STAGEMEM_FUNDERS its funders), once per stage:
+// It runs only when $WASHSCAN_BENCH_TRADES names a trades file
+// ($WASHSCAN_BENCH_FUNDERS its funders), once per stage:
 //
-//	WASHSCAN_STAGEMEM=/work/data/m1.csv WASHSCAN_STAGEMEM_FUNDERS=/work/data/f1.csv \
+//	WASHSCAN_BENCH_TRADES=m1.csv WASHSCAN_BENCH_FUNDERS=f1.csv \
 //	  go test ./detect/pipeline -run '^$' -bench StageMemory -benchtime 1x
 //
 // BENCHMARKS.md "Detection and metrics memory (issue 16)" has the table.
 func BenchmarkStageMemory(b *testing.B) {
-	path := os.Getenv("WASHSCAN_STAGEMEM")
-	if path == "" {
-		b.Skip("set WASHSCAN_STAGEMEM to a trades file")
-	}
-	t, err := datasets.Load([]string{path}, datasets.LoadOptions{Funders: os.Getenv("WASHSCAN_STAGEMEM_FUNDERS")})
-	if err != nil {
-		b.Fatal(err)
-	}
+	t := tradetest.BenchTrades(b)
 	n := t.Len()
 	ctx := context.Background()
 	var fs *features.Set
