@@ -293,15 +293,45 @@ func (c *computer) scopes(r int32, buf *[6]int32) int {
 }
 
 // fixedScopes appends to buf (of capacity ≥ 3) the scopes every row has:
-// the market, its platform's (if any) and its collection's; it returns
-// how many.
+// its platform's (if any), its collection's and the market (last, so that
+// a caller may leave it out); it returns how many.
 func (c *computer) fixedScopes(r int32, buf []int32) int {
-	buf = append(buf, 0)
 	if p := c.fs.T.Platform[r]; p != 0 {
 		buf = append(buf, c.platBase+int32(p)-1)
 	}
-	buf = append(buf, c.collBase+c.coll[r])
+	buf = append(buf, c.collBase+c.coll[r], 0)
 	return len(buf)
+}
+
+// marketSums sets the fields sums writes of the market's accumulators
+// from those of the collections: every windowed row is in exactly one
+// collection, and the sums are exact, so the totals are those of adding
+// the rows themselves.
+func (c *computer) marketSums() {
+	for w := range c.acc {
+		accs := c.acc[w]
+		m := &accs[0]
+		for g := c.collBase; g < c.collBase+int32(c.nColls); g++ {
+			a := &accs[g] // by pointer: distinct writes other fields meanwhile
+			if a.rows == 0 {
+				continue
+			}
+			m.rows += a.rows
+			m.sales += a.sales
+			m.fsales += a.fsales
+			if m.chain == 0 {
+				m.chain = a.chain
+			} else if m.chain != a.chain {
+				m.mixed = true
+			}
+			m.mixed = m.mixed || a.mixed
+			m.hasUSD = m.hasUSD || a.hasUSD
+			m.vol.Merge(&a.vol)
+			m.usd.Merge(&a.usd)
+			m.wvol.Merge(&a.wvol)
+			m.wusd.Merge(&a.wusd)
+		}
+	}
 }
 
 // listedScopes appends to buf (of capacity ≥ 3) the scopes of row r among
@@ -390,12 +420,17 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 	c.nScopes = int(next)
 	c.acc = [2][]acc{make([]acc, c.nScopes), make([]acc, c.nScopes)}
 
-	// The sums of the fixed scopes, those of the listed ones and the
-	// distinct counts touch different accumulators or fields: three
-	// goroutines.
+	// The sums of the platforms and collections, those of the listed
+	// scopes and the distinct counts touch different accumulators or
+	// fields: three goroutines. The market's sums are its collections'
+	// (every row has one collection; the sums are exact).
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); c.sums(c.fixedScopes) }()
+	go func() {
+		defer wg.Done()
+		c.sums(func(r int32, buf []int32) int { return c.fixedScopes(r, buf) - 1 })
+		c.marketSums()
+	}()
 	go func() { defer wg.Done(); c.distinct() }()
 	c.sums(c.listedScopes)
 	wg.Wait()
