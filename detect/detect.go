@@ -56,6 +56,11 @@ type Detector struct {
 	// What it takes from the detectors in Requires adds their reach on top
 	// (see Horizon).
 	Reach func(p ParamReader) (seconds int64, ok bool)
+	// Exclusive marks a detector with large scratch memory that keeps
+	// every core busy by itself: Run never runs two exclusive detectors
+	// at the same time, so their scratch is not held at once (the others
+	// still run beside them).
+	Exclusive bool
 }
 
 // Instant is the Reach of a detector that reads only rows with the row's own
@@ -356,6 +361,7 @@ func Run(ctx context.Context, in *Input, ds []*Detector, params *Params) (*Resul
 	}
 	var firstErr error
 	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+	exclusive := make(chan struct{}, 1) // held by the running Exclusive detector
 	var wg sync.WaitGroup
 	for _, d := range all {
 		wg.Add(1)
@@ -374,6 +380,10 @@ func Run(ctx context.Context, in *Input, ds []*Detector, params *Params) (*Resul
 			mu.Unlock()
 			if failed || ctx.Err() != nil {
 				return
+			}
+			if d.Exclusive { // taken before sem: no slot is held while waiting
+				exclusive <- struct{}{}
+				defer func() { <-exclusive }()
 			}
 			sem <- struct{}{}
 			defer func() { <-sem }()

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
@@ -300,4 +302,43 @@ func ExampleSigmoid() {
 	// Output:
 	// 0.953
 	// 4
+}
+
+// TestExclusive checks that Run never runs two Exclusive detectors at once
+// while another detector still runs beside one of them.
+func TestExclusive(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("needs two detectors running at once (GOMAXPROCS ≥ 2)")
+	}
+	var running, most atomic.Int32
+	excl := func(name string) *detect.Detector {
+		return &detect.Detector{Name: name, Doc: name, Exclusive: true, Run: func(*detect.Pass) (any, error) {
+			n := running.Add(1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			time.Sleep(20 * time.Millisecond)
+			running.Add(-1)
+			return nil, nil
+		}}
+	}
+	beside := false
+	plain := &detect.Detector{Name: "plain", Doc: "plain", Run: func(*detect.Pass) (any, error) {
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			if running.Load() > 0 {
+				beside = true
+				break
+			}
+		}
+		return nil, nil
+	}}
+	ds := []*detect.Detector{excl("x1"), excl("x2"), excl("x3"), excl("x4"), plain}
+	if _, err := detect.Run(context.Background(), fixture(), ds, nil); err != nil {
+		t.Fatal(err)
+	}
+	if m := most.Load(); m != 1 {
+		t.Errorf("%d exclusive detectors ran at once, want 1", m)
+	}
+	if !beside {
+		t.Error("the plain detector never ran beside an exclusive one")
+	}
 }

@@ -59,7 +59,7 @@ type Scores struct {
 	start []int32
 	refs  []findingRef
 	order []*Detector
-	res   *Result
+	lists [][]Finding // the findings of order[j], from the Result
 }
 
 // findingRef is a finding of a row: its detector's index in the scoring
@@ -67,15 +67,15 @@ type Scores struct {
 type findingRef struct{ d, k int32 }
 
 // RowFindings calls fn for each finding on row i, in the scoring order of
-// the detectors (the order of reasons). It reads the Result that Score was
-// given, which must not change.
+// the detectors (the order of reasons). It reads the findings of the Result
+// that Score was given, which must not change; it does not keep the Result
+// itself (nor so the detectors' results) alive.
 func (s *Scores) RowFindings(i int, fn func(d *Detector, f *Finding)) {
 	if s.start == nil {
 		return
 	}
 	for _, r := range s.refs[s.start[i]:s.start[i+1]] {
-		d := s.order[r.d]
-		fn(d, &s.res.Findings[d.Name][r.k])
+		fn(s.order[r.d], &s.lists[r.d][r.k])
 	}
 }
 
@@ -84,7 +84,7 @@ func (s *Scores) RowFindings(i int, fn func(d *Detector, f *Finding)) {
 func (s *Scores) Subset(rows []int32) *Scores {
 	n := len(rows)
 	out := &Scores{Score: make([]float64, n), Level: make([]uint8, n), Reasons: make([]string, n),
-		Evidence: make([]string, n), order: s.order, res: s.res}
+		Evidence: make([]string, n), order: s.order, lists: s.lists}
 	if s.start != nil {
 		out.start = make([]int32, n+1)
 	}
@@ -131,9 +131,15 @@ func Score(n int, res *Result, order []*Detector, w *Weights) *Scores {
 	// Index the findings by row (CSR), each row's in detector order, so a
 	// row's sum runs over its detectors in order.
 	type ref = findingRef // detector in order, finding in its list
+	// The findings of each detector in order, looked up once (not per
+	// finding: a map lookup hashes the name).
+	lists := make([][]Finding, len(order))
+	for j, d := range order {
+		lists[j] = res.Findings[d.Name]
+	}
 	start := make([]int32, n+1)
-	for _, d := range order {
-		for _, f := range res.Findings[d.Name] {
+	for _, fs := range lists {
+		for _, f := range fs {
 			start[f.Row+1]++
 		}
 	}
@@ -143,15 +149,15 @@ func Score(n int, res *Result, order []*Detector, w *Weights) *Scores {
 	refs := make([]ref, start[n])
 	next := make([]int32, n)
 	copy(next, start[:n])
-	for j, d := range order {
-		for k, f := range res.Findings[d.Name] {
+	for j, fs := range lists {
+		for k, f := range fs {
 			refs[next[f.Row]] = ref{int32(j), int32(k)}
 			next[f.Row]++
 		}
 	}
 	next = nil
-	s.start, s.refs, s.order, s.res = start, refs, order, res
-	finding := func(r ref) *Finding { return &res.Findings[order[r.d].Name][r.k] }
+	s.start, s.refs, s.order, s.lists = start, refs, order, lists
+	finding := func(r ref) *Finding { return &lists[r.d][r.k] }
 
 	// Reasons depend only on the set of detectors that fired: intern them.
 	uniq := len(order) <= 64

@@ -23,10 +23,9 @@ type Set struct {
 	N int
 
 	// Order lists row numbers in canonical order: block_time, block_number,
-	// log_index, then input order. Sums over rows follow it (docs/contract.md §3.1).
+	// log_index, then input order (Canon). Sums over rows follow it
+	// (docs/contract.md §3.1).
 	Order []int32
-	// Rank is the inverse of Order: Rank[Order[k]] == k.
-	Rank []int32
 
 	// Seller and Buyer are address ids with every unknown party replaced by
 	// NoWallet, so detectors never link through one.
@@ -119,18 +118,7 @@ func Compute(t *datasets.Trades) *Set {
 	for i := range s.Order {
 		s.Order[i] = int32(i)
 	}
-	canon := func(a, b int32) int {
-		if c := cmp.Compare(t.Time[a], t.Time[b]); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(t.Block[a], t.Block[b]); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(t.LogIndex[a], t.LogIndex[b]); c != 0 {
-			return c
-		}
-		return cmp.Compare(a, b)
-	}
+	canon := s.Canon
 	// The order is total (ties broken by row), so the sorted order is
 	// unique. Most exports are sorted by time, or nearly: rows a few
 	// seconds out of place. An insertion sort puts such input in order in
@@ -139,11 +127,6 @@ func Compute(t *datasets.Trades) *Set {
 	if !insertionSort(s.Order, canon, n/8+1024) {
 		slices.SortFunc(s.Order, canon)
 	}
-	s.Rank = make([]int32, n)
-	for k, r := range s.Order {
-		s.Rank[r] = int32(k)
-	}
-
 	s.Seller = make([]uint32, n)
 	s.Buyer = make([]uint32, n)
 	s.Contract = make([]uint32, n)
@@ -205,6 +188,24 @@ func Compute(t *datasets.Trades) *Set {
 		next[a]++
 	}
 	return s
+}
+
+// Canon compares rows a and b in canonical order (the order of Order):
+// block_time, block_number, log_index, then row number. It is a total
+// order: it returns 0 only for a == b. Sorting rows by it puts them in
+// their Order positions' order (no rank column is kept: 4 bytes a trade).
+func (s *Set) Canon(a, b int32) int {
+	t := s.T
+	if c := cmp.Compare(t.Time[a], t.Time[b]); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(t.Block[a], t.Block[b]); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(t.LogIndex[a], t.LogIndex[b]); c != 0 {
+		return c
+	}
+	return cmp.Compare(a, b)
 }
 
 // insertionSort sorts order by cmp with an insertion sort and reports true,

@@ -1,6 +1,7 @@
 package features_test
 
 import (
+	"cmp"
 	"math"
 	"reflect"
 	"slices"
@@ -76,9 +77,11 @@ func TestCompute(t *testing.T) {
 	if want := []int32{4, 1, 2, 0, 3}; !reflect.DeepEqual(s.Order, want) {
 		t.Errorf("Order = %v, want %v", s.Order, want)
 	}
-	for k, r := range s.Order {
-		if s.Rank[r] != int32(k) {
-			t.Errorf("Rank[%d] = %d, want %d", r, s.Rank[r], k)
+	for k := range s.Order {
+		for j := range s.Order {
+			if got, want := s.Canon(s.Order[k], s.Order[j]), cmp.Compare(k, j); got != want {
+				t.Errorf("Canon(%d, %d) = %d, want %d (Order positions %d, %d)", s.Order[k], s.Order[j], got, want, k, j)
+			}
 		}
 	}
 	a, b, c, d := addr(tr, "A"), addr(tr, "B"), addr(tr, "C"), addr(tr, "D")

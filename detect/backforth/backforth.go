@@ -34,9 +34,10 @@ both wallets' trades from tight before to tight after the round trip that
 are its legs (busy wallets score low). Unknown addresses and the hubs of
 fungible tokens (detector hubs) never count; A→A rows are left to
 self_trade.`,
-	Requires: []*detect.Detector{hubs.Detector},
-	Params:   []*detect.Param{paramWindow, paramTight},
-	Run:      run,
+	Requires:  []*detect.Detector{hubs.Detector},
+	Params:    []*detect.Param{paramWindow, paramTight},
+	Exclusive: true, // scratch of 80–130 bytes a trade (BENCHMARKS.md "Detection and metrics memory")
+	Run:       run,
 	// A row reads the asset's rows within window before and after it (and
 	// the hubs table, whose reach adds on top).
 	Reach: func(p detect.ParamReader) (int64, bool) { w := p.Duration(paramWindow); return w, w > 0 },

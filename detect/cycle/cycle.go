@@ -37,9 +37,10 @@ Flags every row on a cycle. Large components are re-examined in windows a
 quarter as long, down to min_window. Strength min(1, 2c)·(0.55 + 0.35·fast +
 0.1·repeated leg), c the share of the ring's wallets' trades in the window
 (every asset) that are the ring's.`,
-	Requires: []*detect.Detector{hubs.Detector},
-	Params:   []*detect.Param{paramWindow, paramWindowFungible, paramMinWindow, paramMinLen, paramMaxLen, paramMaxComponent, paramBudget},
-	Run:      run,
+	Requires:  []*detect.Detector{hubs.Detector},
+	Params:    []*detect.Param{paramWindow, paramWindowFungible, paramMinWindow, paramMinLen, paramMaxLen, paramMaxComponent, paramBudget},
+	Exclusive: true, // scratch of 80–130 bytes a trade (BENCHMARKS.md "Detection and metrics memory")
+	Run:       run,
 	// A ring lies in one sliding window holding its rows, at most window
 	// (window_fungible for ERC-20) from any of them; the groups admitted are
 	// slicing-safe (a ring of min_len legs near a row puts min_len rows of

@@ -1,7 +1,6 @@
 package cycle
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -67,7 +66,7 @@ func refGroup(f *features.Set, cfg config, g group, seller, buyer []uint32, repo
 								sub = append(sub, rs...)
 							}
 						}
-						slices.SortFunc(sub, func(a, b int32) int { return cmp.Compare(f.Rank[a], f.Rank[b]) })
+						slices.SortFunc(sub, f.Canon)
 						scan(sub, width/4)
 					}
 					continue

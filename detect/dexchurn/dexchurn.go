@@ -24,7 +24,6 @@
 package dexchurn
 
 import (
-	"cmp"
 	"math"
 	"slices"
 	"strconv"
@@ -216,7 +215,7 @@ func run(pass *detect.Pass) (any, error) {
 		for _, w := range ws {
 			fu := funderOf(w)
 			ts := trips[w]
-			slices.SortFunc(ts, func(x, y trip) int { return cmp.Compare(f.Rank[x.buy], f.Rank[y.buy]) })
+			slices.SortFunc(ts, func(x, y trip) int { return f.Canon(x.buy, y.buy) })
 			ps := parties[fu]
 			lo, hi := 0, 0 // ts[lo:hi]: trips whose buy is within window
 			plo, phi := 0, 0

@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/bits"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/washscan/washscan/datasets"
@@ -287,33 +288,70 @@ type computer struct {
 
 // scopes appends to buf the scope indices of row r.
 func (c *computer) scopes(r int32, buf *[6]int32) int {
-	n := 0
-	buf[n] = 0
-	n++
+	n := c.fixedScopes(r, buf[:0])
+	return n + c.listedScopes(r, buf[n:n])
+}
+
+// fixedScopes appends to buf (of capacity ≥ 3) the scopes every row has:
+// its platform's (if any), its collection's and the market (last, so that
+// a caller may leave it out); it returns how many.
+func (c *computer) fixedScopes(r int32, buf []int32) int {
 	if p := c.fs.T.Platform[r]; p != 0 {
-		buf[n] = c.platBase + int32(p) - 1
-		n++
+		buf = append(buf, c.platBase+int32(p)-1)
 	}
-	buf[n] = c.collBase + c.coll[r]
-	n++
+	buf = append(buf, c.collBase+c.coll[r], 0)
+	return len(buf)
+}
+
+// marketSums sets the fields sums writes of the market's accumulators
+// from those of the collections: every windowed row is in exactly one
+// collection, and the sums are exact, so the totals are those of adding
+// the rows themselves.
+func (c *computer) marketSums() {
+	for w := range c.acc {
+		accs := c.acc[w]
+		m := &accs[0]
+		for g := c.collBase; g < c.collBase+int32(c.nColls); g++ {
+			a := &accs[g] // by pointer: distinct writes other fields meanwhile
+			if a.rows == 0 {
+				continue
+			}
+			m.rows += a.rows
+			m.sales += a.sales
+			m.fsales += a.fsales
+			if m.chain == 0 {
+				m.chain = a.chain
+			} else if m.chain != a.chain {
+				m.mixed = true
+			}
+			m.mixed = m.mixed || a.mixed
+			m.hasUSD = m.hasUSD || a.hasUSD
+			m.vol.Merge(&a.vol)
+			m.usd.Merge(&a.usd)
+			m.wvol.Merge(&a.wvol)
+			m.wusd.Merge(&a.wusd)
+		}
+	}
+}
+
+// listedScopes appends to buf (of capacity ≥ 3) the scopes of row r among
+// the listed nfts and wallets; it returns how many.
+func (c *computer) listedScopes(r int32, buf []int32) int {
 	if g := c.nftScope[c.nft[r]]; g >= 0 {
-		buf[n] = g
-		n++
+		buf = append(buf, g)
 	}
 	s, b := c.fs.Seller[r], c.fs.Buyer[r]
 	if s != features.NoWallet {
 		if g := c.walletScope[s]; g >= 0 {
-			buf[n] = g
-			n++
+			buf = append(buf, g)
 		}
 	}
 	if b != features.NoWallet && b != s {
 		if g := c.walletScope[b]; g >= 0 {
-			buf[n] = g
-			n++
+			buf = append(buf, g)
 		}
 	}
-	return n
+	return len(buf)
 }
 
 // Compute builds the metrics document for the rows of fs with the per-row
@@ -382,8 +420,20 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 	c.nScopes = int(next)
 	c.acc = [2][]acc{make([]acc, c.nScopes), make([]acc, c.nScopes)}
 
-	c.sums()
-	c.distinct()
+	// The sums of the platforms and collections, those of the listed
+	// scopes and the distinct counts touch different accumulators or
+	// fields: three goroutines. The market's sums are its collections'
+	// (every row has one collection; the sums are exact).
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		c.sums(func(r int32, buf []int32) int { return c.fixedScopes(r, buf) - 1 })
+		c.marketSums()
+	}()
+	go func() { defer wg.Done(); c.distinct() }()
+	c.sums(c.listedScopes)
+	wg.Wait()
 
 	rep := &Report{
 		Washscan:     opt.Provenance,
@@ -454,18 +504,31 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 }
 
 // addTrends sets the trends of the market, the marketplaces and the first
-// opt.Top collections of rep (sorted).
+// opt.Top collections of rep (sorted): the market's and the marketplaces'
+// on one goroutine, the collections' on another, each with its own
+// scratch.
 func (c *computer) addTrends(rep *Report, opt Options, asOf, lo int64) {
 	t := c.fs.T
 	cw := c.acc[cur]
 	tr := newTrender(c, opt.Range, asOf, lo)
-	rows, start := tr.groupRows(1, func(int32) int32 { return 0 })
-	rep.Market.Trends = tr.trends(rows, &cw[0])
-	rows, start = tr.groupRows(t.Platforms.Len(), func(r int32) int32 { return int32(t.Platform[r]) })
-	for i := range rep.Marketplaces {
-		e := &rep.Marketplaces[i]
-		e.Trends = tr.trends(rows[start[e.id]:start[e.id+1]], &cw[c.platBase+int32(e.id)-1])
-	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		sc := tr.scratch()
+		// The market's rows: every row in the window, in canonical order;
+		// when that is every row (range all), the order itself.
+		rows := c.fs.Order
+		if int(cw[0].rows) != c.fs.N {
+			rows, _ = tr.groupRows(1, func(int32) int32 { return 0 })
+		}
+		rep.Market.Trends = tr.trends(rows, &cw[0], sc)
+		rows, start := tr.groupRows(t.Platforms.Len(), func(r int32) int32 { return int32(t.Platform[r]) })
+		for i := range rep.Marketplaces {
+			e := &rep.Marketplaces[i]
+			e.Trends = tr.trends(rows[start[e.id]:start[e.id+1]], &cw[c.platBase+int32(e.id)-1], sc)
+		}
+	}()
 	k := len(rep.Collections)
 	if opt.Top > 0 {
 		k = min(k, opt.Top)
@@ -477,11 +540,13 @@ func (c *computer) addTrends(rep *Report, opt Options, asOf, lo int64) {
 	for i, e := range rep.Collections[:k] {
 		slot[e.id] = int32(i)
 	}
-	rows, start = tr.groupRows(k, func(r int32) int32 { return slot[c.coll[r]] })
+	sc := tr.scratch()
+	rows, start := tr.groupRows(k, func(r int32) int32 { return slot[c.coll[r]] })
 	for i := range rep.Collections[:k] {
 		e := &rep.Collections[i]
-		e.Trends = tr.trends(rows[start[i]:start[i+1]], &cw[c.collBase+e.id])
+		e.Trends = tr.trends(rows[start[i]:start[i+1]], &cw[c.collBase+e.id], sc)
 	}
+	wg.Wait()
 }
 
 // topCandidates returns, in increasing order, indices among the n entries of
@@ -579,14 +644,21 @@ func byVolume(a, b *Metrics) int {
 	return cmp.Compare(*b.WashtradeVolume, *a.WashtradeVolume)
 }
 
-// sums adds every windowed row to its scopes (exact sums: the order does
-// not matter).
-func (c *computer) sums() {
+// sums adds every windowed row to those of its scopes that scopes lists,
+// visiting the rows in table order (the sums are exact: the order does not
+// matter, and reading the columns in order is cheaper than in canonical
+// order). It writes only the accumulators of those scopes, and of them
+// only the fields distinct does not.
+func (c *computer) sums(scopes func(r int32, buf []int32) int) {
 	fs, t := c.fs, c.fs.T
-	var buf [6]int32
-	for _, r := range fs.Order {
-		w := c.win[r]
+	var buf [3]int32
+	for i, w := range c.win {
 		if w == none {
+			continue
+		}
+		r := int32(i)
+		k := scopes(r, buf[:0])
+		if k == 0 {
 			continue
 		}
 		accs := c.acc[w]
@@ -597,7 +669,6 @@ func (c *computer) sums() {
 		usd := t.PriceUSD[r]
 		hasUSD := !math.IsNaN(usd)
 		chain := t.Chain[r] + 1
-		k := c.scopes(r, &buf)
 		for _, g := range buf[:k] {
 			a := &accs[g]
 			a.rows++

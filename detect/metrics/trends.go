@@ -102,18 +102,40 @@ func (b *saleSums) addSale(price, usd float64, native, hasUSD, flagged bool) {
 	}
 }
 
-// trender computes the trends of the scopes of one Compute.
+// trender computes the trends of the scopes of one Compute. Its fields
+// are read only once made; each goroutine computing trends has its own
+// trendScratch.
 type trender struct {
 	c           *computer
 	start, size int64
 	n           int
 	dates       []string
-	bk          []bucket
 	txOf        []int32 // tx id of each flagged window row, by row
+	ntx         int
+}
+
+// trendScratch is the working memory of one goroutine computing trends:
+// the buckets of the scope at hand and the stamps of the distinct counts.
+type trendScratch struct {
+	bk          []bucket
 	stampAsset  []int32
 	stampTx     []int32
 	stampWallet []int32
 	epoch       int32
+}
+
+// scratch returns new working memory for tr's trends.
+func (tr *trender) scratch() *trendScratch {
+	if tr.n == 0 {
+		return &trendScratch{}
+	}
+	t := tr.c.fs.T
+	return &trendScratch{
+		bk:          make([]bucket, tr.n),
+		stampAsset:  make([]int32, t.Assets.Len()),
+		stampTx:     make([]int32, tr.ntx),
+		stampWallet: make([]int32, t.Addrs.Len()),
+	}
 }
 
 func newTrender(c *computer, rng Range, asOf, lo int64) *trender {
@@ -143,28 +165,25 @@ func newTrender(c *computer, rng Range, asOf, lo int64) *trender {
 	for i := range tr.dates {
 		tr.dates[i] = time.Unix(tr.start+int64(i)*tr.size, 0).UTC().Format(time.RFC3339)
 	}
-	tr.bk = make([]bucket, tr.n)
 	ids := make([]int32, len(flaggedRows))
-	ntx := internHashes(t.TxHash, flaggedRows, ids)
+	tr.ntx = internHashes(t.TxHash, flaggedRows, ids)
 	tr.txOf = make([]int32, fs.N)
 	for j, r := range flaggedRows {
 		tr.txOf[r] = ids[j]
 	}
-	tr.stampAsset = make([]int32, t.Assets.Len())
-	tr.stampTx = make([]int32, ntx)
-	tr.stampWallet = make([]int32, t.Addrs.Len())
 	return tr
 }
 
 // trends returns the trends of the scope whose window rows are rows (in
-// canonical order, so in time order) and whose window accumulator is a.
-func (tr *trender) trends(rows []int32, a *acc) *Trends {
+// canonical order, so in time order) and whose window accumulator is a,
+// computed in sc.
+func (tr *trender) trends(rows []int32, a *acc, sc *trendScratch) *Trends {
 	if tr.n == 0 {
 		return renderTrends(nil, nil, a)
 	}
 	fs, t := tr.c.fs, tr.c.fs.T
-	for i := range tr.bk {
-		b := &tr.bk[i]
+	for i := range sc.bk {
+		b := &sc.bk[i]
 		b.vol.Reset()
 		b.wvol.Reset()
 		b.usd.Reset()
@@ -176,10 +195,10 @@ func (tr *trender) trends(rows []int32, a *acc) *Trends {
 		bi := int((t.Time[r] - tr.start) / tr.size) // rows are ≥ start
 		if bi != prevB {
 			// Rows come in time order: a new bucket is a new distinct set.
-			tr.epoch++
+			sc.epoch++
 			prevB = bi
 		}
-		b := &tr.bk[bi]
+		b := &sc.bk[bi]
 		usd := t.PriceUSD[r]
 		hasUSD := usd == usd // not NaN
 		if hasUSD {
@@ -192,23 +211,23 @@ func (tr *trender) trends(rows []int32, a *acc) *Trends {
 		if !f {
 			continue
 		}
-		e := tr.epoch
-		if as := t.Asset[r]; tr.stampAsset[as] != e {
-			tr.stampAsset[as] = e
+		e := sc.epoch
+		if as := t.Asset[r]; sc.stampAsset[as] != e {
+			sc.stampAsset[as] = e
 			b.assets++
 		}
-		if tx := tr.txOf[r]; tr.stampTx[tx] != e {
-			tr.stampTx[tx] = e
+		if tx := tr.txOf[r]; sc.stampTx[tx] != e {
+			sc.stampTx[tx] = e
 			b.txs++
 		}
 		for _, w := range [2]uint32{fs.Seller[r], fs.Buyer[r]} {
-			if w != features.NoWallet && tr.stampWallet[w] != e {
-				tr.stampWallet[w] = e
+			if w != features.NoWallet && sc.stampWallet[w] != e {
+				sc.stampWallet[w] = e
 				b.wallets++
 			}
 		}
 	}
-	return renderTrends(tr.dates, tr.bk, a)
+	return renderTrends(tr.dates, sc.bk, a)
 }
 
 // renderTrends returns the trends of buckets bk starting at dates (none:

@@ -36,9 +36,10 @@ removing the most unbalanced wallet until the rest balance) whose net
 positions all stay within margin × the mean trade amount. Flags its trades,
 with strength scaled by min(1, 2c), c the share of the set's wallets' trades
 in the window (every asset) that are inside the set.`,
-	Requires: []*detect.Detector{hubs.Detector},
-	Params:   []*detect.Param{paramWindowShort, paramWindowMid, paramWindowLong, paramMargin, paramMaxComponent},
-	Run:      run,
+	Requires:  []*detect.Detector{hubs.Detector},
+	Params:    []*detect.Param{paramWindowShort, paramWindowMid, paramWindowLong, paramMargin, paramMaxComponent},
+	Exclusive: true, // scratch of 80–130 bytes a trade (BENCHMARKS.md "Detection and metrics memory")
+	Run:       run,
 	// Tumbling windows on a fixed grid (multiples of each width from the
 	// epoch): a row's component, and the activity its chance factor reads,
 	// lie in its windows, the longest width from it.

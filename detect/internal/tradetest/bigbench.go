@@ -16,6 +16,13 @@ import (
 // the first funders of $WASHSCAN_BENCH_FUNDERS when set, as the detectors'
 // input. It skips tb when the variable is unset.
 func BenchInput(tb testing.TB) *detect.Input {
+	t := BenchTrades(tb)
+	return &detect.Input{Features: features.Compute(t), Funders: t.Funders}
+}
+
+// BenchTrades loads the table of BenchInput (skipping tb when
+// $WASHSCAN_BENCH_TRADES is unset).
+func BenchTrades(tb testing.TB) *datasets.Trades {
 	path := os.Getenv("WASHSCAN_BENCH_TRADES")
 	if path == "" {
 		tb.Skip("set WASHSCAN_BENCH_TRADES to a trades file")
@@ -24,8 +31,7 @@ func BenchInput(tb testing.TB) *detect.Input {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	in := &detect.Input{Features: features.Compute(t), Funders: t.Funders}
-	return in
+	return t
 }
 
 // BenchFile times detector d alone on the trades file named by
