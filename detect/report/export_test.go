@@ -21,3 +21,11 @@ var (
 	AppendJSONString = appendJSONString
 	AppendJSONFloat  = appendJSONFloat
 )
+
+// EvidenceJSONWith returns appendEvidenceJSON's JSON of text, with one
+// scratch per returned function, reused from call to call as the writers
+// reuse theirs.
+func EvidenceJSONWith() func(strength float64, text string) []byte {
+	var sc evScratch
+	return func(strength float64, text string) []byte { return appendEvidenceJSON(nil, strength, text, &sc) }
+}

@@ -732,7 +732,8 @@ type flagsBuilder struct {
 	sc        *detect.Scores
 	threshold float64
 	schema    *arrow.Schema
-	ev        []*evCache // one per goroutine building evidence_json
+	ev        []*evPart // one per goroutine building evidence_json
+	js        []string  // the batch's evidence_json, views into ev's buffers
 	dune      bool
 	ids       idDict
 	strs      strDict
@@ -750,7 +751,7 @@ func newFlagsBuilder(t *datasets.Trades, sc *detect.Scores, opt Options, schema 
 	b := &flagsBuilder{t: t, sc: sc, threshold: opt.Threshold, tokenKey: make([]uint32, t.Assets.Len()),
 		schema: schema, dune: opt.Dune}
 	for range max(1, runtime.GOMAXPROCS(0)) {
-		b.ev = append(b.ev, newEvCache(sc, opt.Dune))
+		b.ev = append(b.ev, &evPart{w: newEvWriter(sc, opt.Dune)})
 	}
 	seen := make(map[string]uint32)
 	for a, s := range t.Assets.TokenID {
@@ -876,18 +877,18 @@ func (b *flagsBuilder) batch(lo, hi int, mem *arena) []arrow.Array {
 	cols[18] = b.strs.encode(mem, sc.Reasons[lo:hi])
 	cols[19] = b.strs.encode(mem, sc.Evidence[lo:hi])
 	// evidence_json: the rows' objects are built on every core, each
-	// goroutine with its own cache, in contiguous parts.
-	js := make([]string, m)
+	// goroutine into its own buffer, reused from batch to batch, in
+	// contiguous parts; js views them until the dictionary copies them.
+	js := slices.Grow(b.js[:0], m)[:m]
+	b.js = js
 	filters := make([]uint8, m)
 	var wg sync.WaitGroup
-	for w, ev := range b.ev {
+	for w, p := range b.ev {
 		wlo, whi := m*w/len(b.ev), m*(w+1)/len(b.ev)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for k := wlo; k < whi; k++ {
-				js[k], filters[k] = ev.row(lo + k)
-			}
+			p.build(js[wlo:whi], filters[wlo:whi], lo+wlo)
 		}()
 	}
 	wg.Wait()
@@ -906,6 +907,29 @@ func (b *flagsBuilder) batch(lo, hi int, mem *arena) []arrow.Array {
 		}
 	}
 	return cols
+}
+
+// evPart builds the evidence_json of a run of rows into buf.
+type evPart struct {
+	w    *evWriter
+	buf  []byte
+	ends []int
+}
+
+// build writes the evidence_json of rows first, first+1, … into p.buf and
+// views them in js, with their Dune filter bits in filters; the views are
+// valid until the next build.
+func (p *evPart) build(js []string, filters []uint8, first int) {
+	p.buf, p.ends = p.buf[:0], p.ends[:0]
+	for k := range js {
+		p.buf, filters[k] = p.w.appendRow(p.buf, first+k)
+		p.ends = append(p.ends, len(p.buf))
+	}
+	start := 0
+	for k, end := range p.ends {
+		js[k] = unsafe.String(unsafe.SliceData(p.buf[start:]), end-start)
+		start = end
+	}
 }
 
 // release releases the arrays of a batch.
