@@ -150,10 +150,11 @@ func writeParquetRows(a io.Writer, t *datasets.Trades, sc *detect.Scores, opt Op
 	// current one's columns are encoded and compressed in parallel, each into
 	// its own buffer; closing the row group writes them out in column order,
 	// so the file does not depend on the schedule. A batch's memory is
-	// recycled once its row group is written: at most three batches are
-	// alive at a time (one written, one queued, one being built).
-	batches := make(chan flagsBatch, 1)
-	free := make(chan *arena, 3)
+	// recycled once its row group is written: at most two batches are alive
+	// at a time (one written, one built and handed over when the writer
+	// takes it).
+	batches := make(chan flagsBatch)
+	free := make(chan *arena, 2)
 	stop := make(chan struct{})
 	go func() {
 		defer close(batches)
@@ -166,7 +167,7 @@ func writeParquetRows(a io.Writer, t *datasets.Trades, sc *detect.Scores, opt Op
 			default:
 				mem = newArena((hi - lo) * batchBytesPerRow)
 			}
-			fb := flagsBatch{b.batch(lo, hi, mem), mem}
+			fb := b.batch(lo, hi, mem)
 			select {
 			case batches <- fb:
 			case <-stop:
@@ -178,7 +179,7 @@ func writeParquetRows(a io.Writer, t *datasets.Trades, sc *detect.Scores, opt Op
 	enc := newColumnEncoder(arrProps, schema)
 	for fb := range batches {
 		if err == nil {
-			if err = enc.writeRowGroup(fw, fb.cols); err != nil {
+			if err = enc.writeRowGroup(fw, fb); err != nil {
 				close(stop)
 			}
 		}
@@ -204,15 +205,17 @@ func writeParquetRows(a io.Writer, t *datasets.Trades, sc *detect.Scores, opt Op
 // columnEncoder writes the columns of a record into a buffered row group on
 // GOMAXPROCS goroutines.
 type columnEncoder struct {
-	ctxs   []context.Context // one Arrow write context per goroutine
-	order  []int             // columns, costliest first
-	schema *arrow.Schema
+	ctxs    []context.Context // one Arrow write context per goroutine
+	scratch []*strCol         // one chunk of a streamed column per goroutine
+	order   []int             // columns, costliest first
+	schema  *arrow.Schema
 }
 
 func newColumnEncoder(props pqarrow.ArrowWriterProperties, schema *arrow.Schema) *columnEncoder {
 	e := &columnEncoder{schema: schema}
 	for range max(1, runtime.GOMAXPROCS(0)) {
 		e.ctxs = append(e.ctxs, pqarrow.NewArrowWriteContext(context.Background(), &props))
+		e.scratch = append(e.scratch, newStrCol(nil, min(streamChunkRows, parquetRowGroupRows), 66))
 	}
 	// Hex strings and free text first, so no goroutine is left with one
 	// long column at the end.
@@ -230,8 +233,8 @@ func newColumnEncoder(props pqarrow.ArrowWriterProperties, schema *arrow.Schema)
 	return e
 }
 
-// writeRowGroup writes cols, the columns of Schema, as one row group.
-func (e *columnEncoder) writeRowGroup(fw *file.Writer, cols []arrow.Array) error {
+// writeRowGroup writes the columns of fb as one row group.
+func (e *columnEncoder) writeRowGroup(fw *file.Writer, fb flagsBatch) error {
 	rgw, err := fw.AppendBufferedRowGroupChecked()
 	if err != nil {
 		return err
@@ -241,7 +244,7 @@ func (e *columnEncoder) writeRowGroup(fw *file.Writer, cols []arrow.Array) error
 		wg   sync.WaitGroup
 		errs = make([]error, len(e.order))
 	)
-	for _, ctx := range e.ctxs {
+	for g, ctx := range e.ctxs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -251,7 +254,11 @@ func (e *columnEncoder) writeRowGroup(fw *file.Writer, cols []arrow.Array) error
 					return
 				}
 				i := e.order[k]
-				errs[k] = writeColumn(ctx, rgw, i, cols[i], e.schema.Field(i).Nullable)
+				if fill := fb.streams[i]; fill != nil {
+					errs[k] = writeStream(ctx, rgw, i, fb.rows, fill, e.scratch[g])
+				} else {
+					errs[k] = writeColumn(ctx, rgw, i, fb.cols[i], e.schema.Field(i).Nullable)
+				}
 			}
 		}()
 	}
@@ -302,6 +309,39 @@ func writeColumn(ctx context.Context, rgw file.BufferedRowGroupWriter, i int, ar
 	// group closes. Only for plain columns: a dictionary column's data pages
 	// must follow its dictionary page, which is written on close.
 	if f, ok := cw.(interface{ FlushBufferedDataPages() error }); ok && cw.CurrentEncoder().Encoding() != parquet.Encodings.PlainDict {
+		return f.FlushBufferedDataPages()
+	}
+	return nil
+}
+
+// streamChunkRows is the number of rows of a streamed column formatted
+// and handed to Parquet at a time: a multiple of the writer's batch size
+// (parquet.DefaultWriteBatchSize, 1024 values), in which Parquet encodes
+// and checks the page size whatever the array it is given, so the pages
+// are those of the whole column written at once. A variable only so tests
+// can compare chunk sizes.
+var streamChunkRows = int(16 * parquet.DefaultWriteBatchSize)
+
+// writeStream writes column i, non-nullable strings that fill formats,
+// rows at a time in chunks of streamChunkRows into scratch: the column is
+// never whole in memory.
+func writeStream(ctx context.Context, rgw file.BufferedRowGroupWriter, i, rows int, fill func(c *strCol, lo, hi int), scratch *strCol) error {
+	cw, err := rgw.Column(i)
+	if err != nil {
+		return err
+	}
+	for lo := 0; lo < rows; lo += streamChunkRows {
+		hi := min(rows, lo+streamChunkRows)
+		scratch.off, scratch.data = append(scratch.off[:0], 0), scratch.data[:0]
+		fill(scratch, lo, hi)
+		arr := scratch.array()
+		err := pqarrow.WriteArrowToColumn(ctx, cw, arr, nil, nil, false)
+		arr.Release()
+		if err != nil {
+			return err
+		}
+	}
+	if f, ok := cw.(interface{ FlushBufferedDataPages() error }); ok {
 		return f.FlushBufferedDataPages()
 	}
 	return nil
@@ -407,17 +447,20 @@ func bytesOf[T any](s []T) []byte {
 }
 
 // flagsBatch is the columns of one row group and the arena that holds
-// their memory.
+// their memory. The hex columns (tx_hash, seller, buyer; about 160 bytes a
+// row) are not built: streams[i], for such a column i (whose cols[i] is
+// nil), appends the values of the batch's rows [lo, hi) to a chunk.
 type flagsBatch struct {
-	cols []arrow.Array
-	mem  *arena
+	rows    int
+	cols    []arrow.Array
+	streams []func(c *strCol, lo, hi int)
+	mem     *arena
 }
 
-// batchBytesPerRow is about the arena memory a row of the flags takes: its
-// tx hash (66 bytes and an offset), twelve dictionary indices, its score,
-// and its share of the dictionaries. An estimate for the first arenas; the
-// arena learns the size it needs.
-const batchBytesPerRow = 192
+// batchBytesPerRow is about the arena memory a row of the flags takes:
+// twelve dictionary indices, its score, and its share of the dictionaries.
+// An estimate for the first arenas; the arena learns the size it needs.
+const batchBytesPerRow = 96
 
 // arena hands out the pointer-free slices of one batch's columns from one
 // block of memory, recycled from batch to batch, so that the builder does
@@ -773,10 +816,11 @@ func newFlagsBuilder(t *datasets.Trades, sc *detect.Scores, opt Options, schema 
 // numbered in order of first use (price may be a plainArray); fixed-width
 // trade columns are shared with t, not copied; the rest is in memory from
 // mem. O(rows) time plus the formatting of each dictionary value.
-func (b *flagsBuilder) batch(lo, hi int, mem *arena) []arrow.Array {
+func (b *flagsBuilder) batch(lo, hi int, mem *arena) flagsBatch {
 	t, sc := b.t, b.sc
 	m := hi - lo
 	cols := make([]arrow.Array, len(b.schema.Fields()))
+	streams := make([]func(c *strCol, lo, hi int), len(cols))
 
 	dictCol := func(ids []uint32, d *datasets.Dict) arrow.Array {
 		return b.ids.encode(mem, ids, d.Len(), 8, func(id uint32, c *strCol) { c.add(d.Value(id)) })
@@ -817,11 +861,12 @@ func (b *flagsBuilder) batch(lo, hi int, mem *arena) []arrow.Array {
 	v, nulls := bits(func(i int) bool { return t.Block[i] != 0 })
 	cols[2] = fixed(arrow.PrimitiveTypes.Uint64, t.Block[lo:hi], v, nulls)
 
-	tx := newStrCol(mem, m, 66)
-	for i := lo; i < hi; i++ {
-		tx.addHex(t.TxHash[i][:])
+	first := lo
+	streams[3] = func(c *strCol, lo, hi int) {
+		for i := first + lo; i < first+hi; i++ {
+			c.addHex(t.TxHash[i][:])
+		}
 	}
-	cols[3] = tx.array()
 	cols[4] = b.ids.smallInts(mem, arrow.PrimitiveTypes.Uint32, t.LogIndex[lo:hi])
 	cols[5] = addrCol(scratch(func(i int) uint32 { return t.Contract(i) }))
 
@@ -831,20 +876,20 @@ func (b *flagsBuilder) batch(lo, hi int, mem *arena) []arrow.Array {
 	cols[7] = b.ids.encode(mem, scratch(func(i int) uint32 { return uint32(t.Standard[i]) }), 256, 6, func(s uint32, c *strCol) {
 		c.add(datasets.Standard(s).String())
 	})
-	plainAddr := func(ids []uint32) arrow.Array {
-		c := newStrCol(mem, m, 42)
-		for _, id := range ids {
-			if id != datasets.NoAddr {
-				p := t.Addrs.Addr(id)
-				c.addHex(p[:])
-			} else {
-				c.end()
+	plainAddr := func(ids []uint32) func(c *strCol, lo, hi int) {
+		return func(c *strCol, lo, hi int) {
+			for _, id := range ids[lo:hi] {
+				if id != datasets.NoAddr {
+					p := t.Addrs.Addr(id)
+					c.addHex(p[:])
+				} else {
+					c.end()
+				}
 			}
 		}
-		return c.array()
 	}
-	cols[8] = plainAddr(t.Seller[lo:hi])
-	cols[9] = plainAddr(t.Buyer[lo:hi])
+	streams[8] = plainAddr(t.Seller[lo:hi])
+	streams[9] = plainAddr(t.Buyer[lo:hi])
 	cols[10] = b.floats.encode(mem, t.Amount[lo:hi], -1)
 	// Prices often repeat (collection floors, round numbers), but need
 	// not: a dictionary only while at most a quarter of the row group's
@@ -906,7 +951,7 @@ func (b *flagsBuilder) batch(lo, hi int, mem *arena) []arrow.Array {
 			bd.Release()
 		}
 	}
-	return cols
+	return flagsBatch{rows: m, cols: cols, streams: streams, mem: mem}
 }
 
 // evPart builds the evidence_json of a run of rows into buf.
@@ -935,6 +980,8 @@ func (p *evPart) build(js []string, filters []uint8, first int) {
 // release releases the arrays of a batch.
 func release(cols []arrow.Array) {
 	for _, c := range cols {
-		c.Release()
+		if c != nil {
+			c.Release()
+		}
 	}
 }
