@@ -472,6 +472,9 @@ type arena struct {
 	buf  []byte
 	off  int
 	need int // bytes asked for since the last reset
+	// evidence is the batch's evidence_json dictionary, in memory of its
+	// own that grows to the largest batch's (see evidenceJSON).
+	evidence strCol
 }
 
 func newArena(size int) *arena { return &arena{buf: make([]byte, size)} }
@@ -775,8 +778,8 @@ type flagsBuilder struct {
 	sc        *detect.Scores
 	threshold float64
 	schema    *arrow.Schema
-	ev        []*evPart // one per goroutine building evidence_json
-	js        []string  // the batch's evidence_json, views into ev's buffers
+	ev        *evWriter
+	evSeen    map[string]int32 // a batch's distinct evidence_json, views into its dictionary
 	dune      bool
 	ids       idDict
 	strs      strDict
@@ -793,9 +796,7 @@ type flagsBuilder struct {
 func newFlagsBuilder(t *datasets.Trades, sc *detect.Scores, opt Options, schema *arrow.Schema) *flagsBuilder {
 	b := &flagsBuilder{t: t, sc: sc, threshold: opt.Threshold, tokenKey: make([]uint32, t.Assets.Len()),
 		schema: schema, dune: opt.Dune}
-	for range max(1, runtime.GOMAXPROCS(0)) {
-		b.ev = append(b.ev, &evPart{w: newEvWriter(sc, opt.Dune)})
-	}
+	b.ev, b.evSeen = newEvWriter(sc, opt.Dune), map[string]int32{}
 	seen := make(map[string]uint32)
 	for a, s := range t.Assets.TokenID {
 		k, ok := seen[s]
@@ -921,23 +922,8 @@ func (b *flagsBuilder) batch(lo, hi int, mem *arena) flagsBatch {
 	cols[17] = b.ids.smallInts(mem, arrow.PrimitiveTypes.Int32, scratch(func(i int) uint32 { return uint32(sc.Level[i]) }))
 	cols[18] = b.strs.encode(mem, sc.Reasons[lo:hi])
 	cols[19] = b.strs.encode(mem, sc.Evidence[lo:hi])
-	// evidence_json: the rows' objects are built on every core, each
-	// goroutine into its own buffer, reused from batch to batch, in
-	// contiguous parts; js views them until the dictionary copies them.
-	js := slices.Grow(b.js[:0], m)[:m]
-	b.js = js
 	filters := make([]uint8, m)
-	var wg sync.WaitGroup
-	for w, p := range b.ev {
-		wlo, whi := m*w/len(b.ev), m*(w+1)/len(b.ev)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p.build(js[wlo:whi], filters[wlo:whi], lo+wlo)
-		}()
-	}
-	wg.Wait()
-	cols[20] = b.strs.encode(mem, js)
+	cols[20] = b.evidenceJSON(mem, lo, filters)
 	if b.dune {
 		for j := range DuneFilters {
 			v := make([]byte, bitutil.BytesForBits(int64(m)))
@@ -954,27 +940,47 @@ func (b *flagsBuilder) batch(lo, hi int, mem *arena) flagsBatch {
 	return flagsBatch{rows: m, cols: cols, streams: streams, mem: mem}
 }
 
-// evPart builds the evidence_json of a run of rows into buf.
-type evPart struct {
-	w    *evWriter
-	buf  []byte
-	ends []int
-}
-
-// build writes the evidence_json of rows first, first+1, … into p.buf and
-// views them in js, with their Dune filter bits in filters; the views are
-// valid until the next build.
-func (p *evPart) build(js []string, filters []uint8, first int) {
-	p.buf, p.ends = p.buf[:0], p.ends[:0]
-	for k := range js {
-		p.buf, filters[k] = p.w.appendRow(p.buf, first+k)
-		p.ends = append(p.ends, len(p.buf))
+// evidenceJSON returns the evidence_json column of rows lo, lo+1, … (as
+// many as filters, which get the rows' Dune filter bits) as a dictionary
+// array numbered in order of first use, as strDict numbers: each row's
+// object is written straight after the dictionary's last value, in mem's
+// evidence buffer, and kept as a new value or, if an earlier row's equal,
+// dropped. The values are never copied. O(bytes of the objects) expected
+// time.
+func (b *flagsBuilder) evidenceJSON(mem *arena, lo int, filters []uint8) arrow.Array {
+	d := &mem.evidence
+	d.off, d.data = append(d.off[:0], 0), d.data[:0]
+	clear(b.evSeen)
+	idx := arenaSlice[int32](mem, len(filters))
+	last, lastIdx := "", int32(-1)
+	for k := range filters {
+		start := len(d.data)
+		d.data, filters[k] = b.ev.appendRow(d.data, lo+k)
+		// A view of the value; should d.data move as it grows, the map's
+		// views keep the old copy, which holds the same bytes.
+		v := unsafe.String(&d.data[start], len(d.data)-start)
+		if lastIdx >= 0 && v == last {
+			d.data = d.data[:start]
+			idx[k] = lastIdx
+			continue
+		}
+		j, ok := b.evSeen[v]
+		if ok {
+			// Drop the copy; last views the value kept (never empty: "{}"
+			// at least).
+			d.data = d.data[:start]
+			v = unsafe.String(&d.data[d.off[j]], int(d.off[j+1]-d.off[j]))
+		} else {
+			j = int32(len(d.off) - 1)
+			b.evSeen[v] = j
+			d.end()
+		}
+		last, lastIdx = v, j
+		idx[k] = j
 	}
-	start := 0
-	for k, end := range p.ends {
-		js[k] = unsafe.String(unsafe.SliceData(p.buf[start:]), end-start)
-		start = end
-	}
+	clear(b.evSeen) // drop the views of d
+	// The dictionary's buffers stay d's: NewBufferBytes does not copy.
+	return dictArray(idx, d)
 }
 
 // release releases the arrays of a batch.
