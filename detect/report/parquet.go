@@ -460,7 +460,7 @@ type flagsBatch struct {
 // batchBytesPerRow is about the arena memory a row of the flags takes:
 // twelve dictionary indices, its score, and its share of the dictionaries.
 // An estimate for the first arenas; the arena learns the size it needs.
-const batchBytesPerRow = 96
+const batchBytesPerRow = 128
 
 // arena hands out the pointer-free slices of one batch's columns from one
 // block of memory, recycled from batch to batch, so that the builder does
@@ -940,6 +940,9 @@ func (b *flagsBuilder) batch(lo, hi int, mem *arena) flagsBatch {
 	return flagsBatch{rows: m, cols: cols, streams: streams, mem: mem}
 }
 
+// evidenceSlack is the room evidenceJSON makes before a row's object.
+const evidenceSlack = 64 << 10
+
 // evidenceJSON returns the evidence_json column of rows lo, lo+1, … (as
 // many as filters, which get the rows' Dune filter bits) as a dictionary
 // array numbered in order of first use, as strDict numbers: each row's
@@ -955,6 +958,11 @@ func (b *flagsBuilder) evidenceJSON(mem *arena, lo int, filters []uint8) arrow.A
 	last, lastIdx := "", int32(-1)
 	for k := range filters {
 		start := len(d.data)
+		if cap(d.data)-start < evidenceSlack {
+			// Double: append's own growth for large slices (1.25×)
+			// would copy the dictionary about four times over.
+			d.data = slices.Grow(d.data, max(cap(d.data), evidenceSlack))
+		}
 		d.data, filters[k] = b.ev.appendRow(d.data, lo+k)
 		// A view of the value; should d.data move as it grows, the map's
 		// views keep the old copy, which holds the same bytes.
