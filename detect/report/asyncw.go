@@ -14,7 +14,10 @@ type asyncWriter struct {
 	done  chan error
 }
 
-const asyncChunk = 8 << 20
+// asyncChunk is small enough that the chunks alive (the one filled, two
+// queued, the one written) stay a few MB, and large enough that a system
+// call per chunk costs nothing.
+const asyncChunk = 1 << 20
 
 func newAsyncWriter(w io.Writer) *asyncWriter {
 	a := &asyncWriter{w: w, queue: make(chan []byte, 2), free: make(chan []byte, 4), done: make(chan error, 1)}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/washscan/washscan/detect"
 )
@@ -53,39 +54,7 @@ type Figure struct {
 func (e *Evidence) MarshalJSON() ([]byte, error) { return e.appendJSON(nil), nil }
 
 func (e *Evidence) appendJSON(b []byte) []byte {
-	b = append(b, `{"strength":`...)
-	b = appendJSONFloat(b, e.Strength)
-	b = append(b, `,"text":`...)
-	b = appendJSONString(b, e.Text)
-	list := func(name string, xs []string) {
-		if len(xs) == 0 {
-			return
-		}
-		b = append(b, ',', '"')
-		b = append(b, name...)
-		b = append(b, '"', ':', '[')
-		for k, x := range xs {
-			if k > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, x)
-		}
-		b = append(b, ']')
-	}
-	one := func(name, x string) {
-		if x != "" {
-			b = append(b, ',', '"')
-			b = append(b, name...)
-			b = append(b, '"', ':')
-			b = appendJSONString(b, x)
-		}
-	}
-	list("wallets", e.Wallets)
-	list("path", e.Path)
-	one("funder", e.Funder)
-	one("collection", e.Collection)
-	list("txs", e.Txs)
-	list("times", e.Times)
+	b = appendEvidenceHead(b, e.Strength, e.Text, e.Wallets, e.Path, e.Funder, e.Collection, e.Txs, e.Times)
 	if len(e.Figures) > 0 {
 		b = append(b, `,"figures":{`...)
 		for k, f := range e.Figures {
@@ -99,6 +68,21 @@ func (e *Evidence) appendJSON(b []byte) []byte {
 		b = append(b, '}')
 	}
 	return append(b, '}')
+}
+
+// appendEvidenceHead appends an Evidence object's fields up to its figures,
+// without the closing brace, empty ones left out.
+func appendEvidenceHead(b []byte, strength float64, text string, wallets, path []string, funder, collection string, txs, times []string) []byte {
+	b = append(b, `{"strength":`...)
+	b = appendJSONFloat(b, strength)
+	b = append(b, `,"text":`...)
+	b = appendJSONString(b, text)
+	b = appendJSONList(b, "wallets", wallets)
+	b = appendJSONList(b, "path", path)
+	b = appendJSONField(b, "funder", funder)
+	b = appendJSONField(b, "collection", collection)
+	b = appendJSONList(b, "txs", txs)
+	return appendJSONList(b, "times", times)
 }
 
 // appendJSONFloat appends v as encoding/json writes a float64 (finite).
@@ -285,52 +269,102 @@ var durationUnits = map[byte]float64{'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w'
 // Evidence). Any text is accepted; what it does not recognize is left in
 // Text only.
 func ParseEvidence(strength float64, text string) *Evidence {
-	e := &Evidence{Strength: round6(strength), Text: text}
-	seen := map[string]int{}
-	name := func(n string) string {
-		seen[n]++
-		if k := seen[n]; k > 1 {
-			return n + "_" + strconv.Itoa(k)
+	var sc evScratch
+	sc.parse(text)
+	orNil := func(xs []string) []string {
+		if len(xs) == 0 {
+			return nil
 		}
-		return n
+		return slices.Clone(xs)
 	}
-	wallets := map[string]bool{}
+	e := &Evidence{Strength: round6(strength), Text: text, Wallets: orNil(sc.wallets), Path: orNil(sc.path),
+		Funder: sc.funder, Collection: sc.collection, Txs: orNil(sc.txs), Times: orNil(sc.times)}
+	for _, f := range sc.figs {
+		e.Figures = append(e.Figures, Figure{string(f.appendName(nil)), f.v})
+	}
+	return e
+}
+
+// evScratch is the parts of one evidence text that parse finds, as
+// substrings of it (or lower-cased copies of the rare upper-case hex
+// tokens); its memory is reused from text to text.
+type evScratch struct {
+	wallets, chain, txs, times []string
+	path                       []string // chain, once it is complete; else nil
+	funder, collection         string
+	figs                       []evFigure
+	names                      map[string]int // name uses, once figs is long
+}
+
+// evFigure is a figure of appendEvidenceJSON: its name is base+suffix, with
+// "_k" after it for k > 1.
+type evFigure struct {
+	base, suffix string
+	k            int
+	v            float64
+}
+
+// figureNamesLinear is the number of figures up to which appendEvidenceJSON
+// counts a name's earlier uses by a scan; beyond it, by a map, so that a
+// text of many numbers stays linear.
+const figureNamesLinear = 16
+
+// parse reads the structured fields of text (see Evidence) into sc: the
+// wallets sorted and deduplicated in place, the figures' names as parts.
+// O(len(text) + wallets·log wallets) time; no allocation once sc has grown,
+// except for hex tokens that need lower-casing.
+func (sc *evScratch) parse(text string) {
+	sc.wallets, sc.chain, sc.txs, sc.times, sc.figs = sc.wallets[:0], sc.chain[:0], sc.txs[:0], sc.times[:0], sc.figs[:0]
+	if sc.names != nil {
+		clear(sc.names)
+	}
+	funder, collection := "", ""
+	var path []string
 	lastBase := ""
-	var chain []string
 	inChain := false
 	for i := 0; i < len(text); {
+		if c := text[i]; !isDigit(c) {
+			// Hex tokens, times and numbers all start with a digit.
+			if c < utf8.RuneSelf {
+				i++
+			} else {
+				_, size := utf8.DecodeRuneInString(text[i:])
+				i += size
+			}
+			continue
+		}
 		if n := hexAt(text, i); n == 42 || n == 66 {
 			tok := strings.ToLower(text[i : i+n])
 			end := i + n
 			if n == 66 {
-				e.Txs = append(e.Txs, tok)
+				sc.txs = append(sc.txs, tok)
 				i = end
 				continue
 			}
 			switch {
 			case strings.HasSuffix(text[:i], "funded by "), strings.HasPrefix(text[end:], " funded"):
-				if e.Funder == "" {
-					e.Funder = tok
+				if funder == "" {
+					funder = tok
 				} else {
-					wallets[tok] = true
+					sc.wallets = append(sc.wallets, tok)
 				}
 			case strings.HasSuffix(text[:i], "collection "):
-				e.Collection = tok
+				collection = tok
 			default:
-				wallets[tok] = true
+				sc.wallets = append(sc.wallets, tok)
 			}
-			if e.Path == nil {
+			if path == nil {
 				if !inChain {
-					chain = chain[:0]
+					sc.chain = sc.chain[:0]
 				}
-				chain = append(chain, tok)
+				sc.chain = append(sc.chain, tok)
 				if a := arrowAt(text, end); a > 0 {
 					inChain = true
 					i = end + a
 					continue
 				}
-				if inChain && len(chain) >= 2 {
-					e.Path = slices.Clone(chain)
+				if inChain && len(sc.chain) >= 2 {
+					path = sc.chain // no longer appended to
 				}
 				inChain = false
 			}
@@ -342,7 +376,7 @@ func ParseEvidence(strength float64, text string) *Evidence {
 			continue
 		}
 		if n := timeAt(text, i); n > 0 {
-			e.Times = append(e.Times, text[i:i+n])
+			sc.times = append(sc.times, text[i:i+n])
 			i += n
 			continue
 		}
@@ -385,31 +419,131 @@ func ParseEvidence(strength float64, text string) *Evidence {
 				n = "value"
 			}
 			lastBase = n
-			e.Figures = append(e.Figures, Figure{name(n + suffix), v})
+			sc.figs = append(sc.figs, evFigure{base: n, suffix: suffix, k: sc.nameUse(n, suffix), v: v})
 			i = end
 			continue
 		}
 		_, size := utf8.DecodeRuneInString(text[i:])
 		i += size
 	}
-	if e.Path == nil && inChain && len(chain) >= 2 {
-		e.Path = chain
+	if path == nil && inChain && len(sc.chain) >= 2 {
+		path = sc.chain
 	}
-	for w := range wallets {
-		e.Wallets = append(e.Wallets, w)
-	}
-	slices.Sort(e.Wallets)
-	return e
+	slices.Sort(sc.wallets)
+	sc.wallets = slices.Compact(sc.wallets)
+	sc.path, sc.funder, sc.collection = path, funder, collection
 }
 
-// evCache builds rows' evidence_json and Dune filter bits, remembering the
-// JSON of each distinct finding (a cycle's legs, a farming group's trades
-// share theirs). One per goroutine.
-type evCache struct {
-	sc   *detect.Scores
-	dune bool
-	m    map[evKey]string
-	buf  []byte
+// appendEvidenceJSON appends ParseEvidence(strength, text) as JSON, exactly
+// as (*Evidence).appendJSON writes it, without building the Evidence: sc
+// holds the parts. No allocation once sc has grown, except for hex tokens
+// that need lower-casing.
+func appendEvidenceJSON(b []byte, strength float64, text string, sc *evScratch) []byte {
+	sc.parse(text)
+	b = appendEvidenceHead(b, round6(strength), text, sc.wallets, sc.path, sc.funder, sc.collection, sc.txs, sc.times)
+	if len(sc.figs) > 0 {
+		b = append(b, `,"figures":{`...)
+		for k, f := range sc.figs {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			// Names are lower-case letters, '_' and digits: nothing to escape.
+			b = append(b, '"')
+			b = f.appendName(b)
+			b = append(b, '"', ':')
+			b = appendJSONFloat(b, f.v)
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}')
+}
+
+// appendName appends the figure's name.
+func (f *evFigure) appendName(b []byte) []byte {
+	b = append(b, f.base...)
+	b = append(b, f.suffix...)
+	if f.k > 1 {
+		b = append(b, '_')
+		b = strconv.AppendInt(b, int64(f.k), 10)
+	}
+	return b
+}
+
+// nameUse counts a use of the figure name base+suffix and returns how many
+// there have been, this one included (ParseEvidence's name).
+func (sc *evScratch) nameUse(base, suffix string) int {
+	if len(sc.figs) < figureNamesLinear {
+		k := 1
+		for _, f := range sc.figs {
+			if concatEq(f.base, f.suffix, base, suffix) {
+				k++
+			}
+		}
+		return k
+	}
+	if sc.names == nil {
+		sc.names = map[string]int{}
+	}
+	if len(sc.names) == 0 { // switching over: count the figures so far
+		for _, f := range sc.figs {
+			sc.names[f.base+f.suffix]++
+		}
+	}
+	sc.names[base+suffix]++
+	return sc.names[base+suffix]
+}
+
+// concatEq reports whether a1+a2 == b1+b2, without concatenating.
+func concatEq(a1, a2, b1, b2 string) bool {
+	if len(a1)+len(a2) != len(b1)+len(b2) {
+		return false
+	}
+	if len(a1) > len(b1) {
+		a1, a2, b1, b2 = b1, b2, a1, a2
+	}
+	k := len(b1) - len(a1) // a2 = b1[len(a1):] + b2
+	return b1[:len(a1)] == a1 && a2[:k] == b1[len(a1):] && a2[k:] == b2
+}
+
+// appendJSONList appends `,"name":[…]` unless xs is empty.
+func appendJSONList(b []byte, name string, xs []string) []byte {
+	if len(xs) == 0 {
+		return b
+	}
+	b = append(b, ',', '"')
+	b = append(b, name...)
+	b = append(b, '"', ':', '[')
+	for k, x := range xs {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, x)
+	}
+	return append(b, ']')
+}
+
+// appendJSONField appends `,"name":x` unless x is "".
+func appendJSONField(b []byte, name, x string) []byte {
+	if x == "" {
+		return b
+	}
+	b = append(b, ',', '"')
+	b = append(b, name...)
+	b = append(b, '"', ':')
+	return appendJSONString(b, x)
+}
+
+// evWriter builds rows' evidence_json and Dune filter bits, remembering
+// the JSON of each distinct finding (a cycle's legs, a back-and-forth's
+// two trades, a repeated sale's trades share theirs: about 3 findings in 4
+// on a synthetic market) in one block of memory. One per goroutine.
+type evWriter struct {
+	sc      *detect.Scores
+	dune    bool
+	scratch evScratch
+	buf     []byte
+	seen    map[evKey]evSpan // a finding's `"name":{…}` in frags
+	frags   []byte
 }
 
 type evKey struct {
@@ -418,14 +552,21 @@ type evKey struct {
 	text     string
 }
 
-func newEvCache(sc *detect.Scores, dune bool) *evCache {
-	return &evCache{sc: sc, dune: dune, m: map[evKey]string{}}
+// evSpan is a fragment of evWriter.frags.
+type evSpan struct{ lo, hi int }
+
+// evCacheBytes bounds the memory of an evWriter's fragments; when full, it
+// starts over.
+const evCacheBytes = 8 << 20
+
+func newEvWriter(sc *detect.Scores, dune bool) *evWriter {
+	return &evWriter{sc: sc, dune: dune, seen: map[evKey]evSpan{}}
 }
 
-// row returns row i's evidence_json and, with dune, its filter bits (bit k
-// for DuneFilters[k]).
-func (c *evCache) row(i int) (js string, filters uint8) {
-	c.buf = append(c.buf[:0], '{')
+// appendRow appends row i's evidence_json to b and returns, with dune, its
+// filter bits (bit k for DuneFilters[k]).
+func (c *evWriter) appendRow(b []byte, i int) (_ []byte, filters uint8) {
+	b = append(b, '{')
 	n := 0
 	c.sc.RowFindings(i, func(d *detect.Detector, f *detect.Finding) {
 		if c.dune {
@@ -436,24 +577,32 @@ func (c *evCache) row(i int) (js string, filters uint8) {
 			}
 		}
 		if n > 0 {
-			c.buf = append(c.buf, ',')
+			b = append(b, ',')
 		}
 		n++
 		key := evKey{d, f.Strength, f.Evidence}
-		frag, ok := c.m[key]
+		sp, ok := c.seen[key]
 		if !ok {
-			b := appendJSONString(nil, d.Name)
-			b = append(b, ':')
-			frag = string(ParseEvidence(f.Strength, f.Evidence).appendJSON(b))
-			if len(c.m) >= 1<<16 {
-				clear(c.m) // bounded memory
+			if len(c.frags) >= evCacheBytes {
+				clear(c.seen)
+				c.frags = c.frags[:0]
 			}
-			c.m[key] = frag
+			sp.lo = len(c.frags)
+			c.frags = appendJSONString(c.frags, d.Name)
+			c.frags = append(c.frags, ':')
+			c.frags = appendEvidenceJSON(c.frags, f.Strength, f.Evidence, &c.scratch)
+			sp.hi = len(c.frags)
+			c.seen[key] = sp
 		}
-		c.buf = append(c.buf, frag...)
+		b = append(b, c.frags[sp.lo:sp.hi]...)
 	})
-	if n == 0 {
-		return "{}", 0
-	}
-	return string(append(c.buf, '}')), filters
+	return append(b, '}'), filters
+}
+
+// row returns row i's evidence_json and its filter bits (see appendRow),
+// in memory of c valid until the next call.
+func (c *evWriter) row(i int) (string, uint8) {
+	b, filters := c.appendRow(c.buf[:0], i)
+	c.buf = b
+	return unsafe.String(unsafe.SliceData(b), len(b)), filters
 }

@@ -21,3 +21,19 @@ var (
 	AppendJSONString = appendJSONString
 	AppendJSONFloat  = appendJSONFloat
 )
+
+// EvidenceJSONWith returns appendEvidenceJSON's JSON of text, with one
+// scratch per returned function, reused from call to call as the writers
+// reuse theirs.
+func EvidenceJSONWith() func(strength float64, text string) []byte {
+	var sc evScratch
+	return func(strength float64, text string) []byte { return appendEvidenceJSON(nil, strength, text, &sc) }
+}
+
+// SetStreamChunkRows sets the rows per chunk of a streamed column for a
+// test and returns the function that restores the default.
+func SetStreamChunkRows(n int) (restore func()) {
+	old := streamChunkRows
+	streamChunkRows = n
+	return func() { streamChunkRows = old }
+}

@@ -150,10 +150,11 @@ func writeParquetRows(a io.Writer, t *datasets.Trades, sc *detect.Scores, opt Op
 	// current one's columns are encoded and compressed in parallel, each into
 	// its own buffer; closing the row group writes them out in column order,
 	// so the file does not depend on the schedule. A batch's memory is
-	// recycled once its row group is written: at most three batches are
-	// alive at a time (one written, one queued, one being built).
-	batches := make(chan flagsBatch, 1)
-	free := make(chan *arena, 3)
+	// recycled once its row group is written: at most two batches are alive
+	// at a time (one written, one built and handed over when the writer
+	// takes it).
+	batches := make(chan flagsBatch)
+	free := make(chan *arena, 2)
 	stop := make(chan struct{})
 	go func() {
 		defer close(batches)
@@ -166,7 +167,7 @@ func writeParquetRows(a io.Writer, t *datasets.Trades, sc *detect.Scores, opt Op
 			default:
 				mem = newArena((hi - lo) * batchBytesPerRow)
 			}
-			fb := flagsBatch{b.batch(lo, hi, mem), mem}
+			fb := b.batch(lo, hi, mem)
 			select {
 			case batches <- fb:
 			case <-stop:
@@ -178,7 +179,7 @@ func writeParquetRows(a io.Writer, t *datasets.Trades, sc *detect.Scores, opt Op
 	enc := newColumnEncoder(arrProps, schema)
 	for fb := range batches {
 		if err == nil {
-			if err = enc.writeRowGroup(fw, fb.cols); err != nil {
+			if err = enc.writeRowGroup(fw, fb); err != nil {
 				close(stop)
 			}
 		}
@@ -204,15 +205,17 @@ func writeParquetRows(a io.Writer, t *datasets.Trades, sc *detect.Scores, opt Op
 // columnEncoder writes the columns of a record into a buffered row group on
 // GOMAXPROCS goroutines.
 type columnEncoder struct {
-	ctxs   []context.Context // one Arrow write context per goroutine
-	order  []int             // columns, costliest first
-	schema *arrow.Schema
+	ctxs    []context.Context // one Arrow write context per goroutine
+	scratch []*strCol         // one chunk of a streamed column per goroutine
+	order   []int             // columns, costliest first
+	schema  *arrow.Schema
 }
 
 func newColumnEncoder(props pqarrow.ArrowWriterProperties, schema *arrow.Schema) *columnEncoder {
 	e := &columnEncoder{schema: schema}
 	for range max(1, runtime.GOMAXPROCS(0)) {
 		e.ctxs = append(e.ctxs, pqarrow.NewArrowWriteContext(context.Background(), &props))
+		e.scratch = append(e.scratch, newStrCol(nil, min(streamChunkRows, parquetRowGroupRows), 66))
 	}
 	// Hex strings and free text first, so no goroutine is left with one
 	// long column at the end.
@@ -230,8 +233,8 @@ func newColumnEncoder(props pqarrow.ArrowWriterProperties, schema *arrow.Schema)
 	return e
 }
 
-// writeRowGroup writes cols, the columns of Schema, as one row group.
-func (e *columnEncoder) writeRowGroup(fw *file.Writer, cols []arrow.Array) error {
+// writeRowGroup writes the columns of fb as one row group.
+func (e *columnEncoder) writeRowGroup(fw *file.Writer, fb flagsBatch) error {
 	rgw, err := fw.AppendBufferedRowGroupChecked()
 	if err != nil {
 		return err
@@ -241,7 +244,7 @@ func (e *columnEncoder) writeRowGroup(fw *file.Writer, cols []arrow.Array) error
 		wg   sync.WaitGroup
 		errs = make([]error, len(e.order))
 	)
-	for _, ctx := range e.ctxs {
+	for g, ctx := range e.ctxs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -251,7 +254,11 @@ func (e *columnEncoder) writeRowGroup(fw *file.Writer, cols []arrow.Array) error
 					return
 				}
 				i := e.order[k]
-				errs[k] = writeColumn(ctx, rgw, i, cols[i], e.schema.Field(i).Nullable)
+				if fill := fb.streams[i]; fill != nil {
+					errs[k] = writeStream(ctx, rgw, i, fb.rows, fill, e.scratch[g])
+				} else {
+					errs[k] = writeColumn(ctx, rgw, i, fb.cols[i], e.schema.Field(i).Nullable)
+				}
 			}
 		}()
 	}
@@ -302,6 +309,39 @@ func writeColumn(ctx context.Context, rgw file.BufferedRowGroupWriter, i int, ar
 	// group closes. Only for plain columns: a dictionary column's data pages
 	// must follow its dictionary page, which is written on close.
 	if f, ok := cw.(interface{ FlushBufferedDataPages() error }); ok && cw.CurrentEncoder().Encoding() != parquet.Encodings.PlainDict {
+		return f.FlushBufferedDataPages()
+	}
+	return nil
+}
+
+// streamChunkRows is the number of rows of a streamed column formatted
+// and handed to Parquet at a time: a multiple of the writer's batch size
+// (parquet.DefaultWriteBatchSize, 1024 values), in which Parquet encodes
+// and checks the page size whatever the array it is given, so the pages
+// are those of the whole column written at once. A variable only so tests
+// can compare chunk sizes.
+var streamChunkRows = int(16 * parquet.DefaultWriteBatchSize)
+
+// writeStream writes column i, non-nullable strings that fill formats,
+// rows at a time in chunks of streamChunkRows into scratch: the column is
+// never whole in memory.
+func writeStream(ctx context.Context, rgw file.BufferedRowGroupWriter, i, rows int, fill func(c *strCol, lo, hi int), scratch *strCol) error {
+	cw, err := rgw.Column(i)
+	if err != nil {
+		return err
+	}
+	for lo := 0; lo < rows; lo += streamChunkRows {
+		hi := min(rows, lo+streamChunkRows)
+		scratch.off, scratch.data = append(scratch.off[:0], 0), scratch.data[:0]
+		fill(scratch, lo, hi)
+		arr := scratch.array()
+		err := pqarrow.WriteArrowToColumn(ctx, cw, arr, nil, nil, false)
+		arr.Release()
+		if err != nil {
+			return err
+		}
+	}
+	if f, ok := cw.(interface{ FlushBufferedDataPages() error }); ok {
 		return f.FlushBufferedDataPages()
 	}
 	return nil
@@ -407,17 +447,20 @@ func bytesOf[T any](s []T) []byte {
 }
 
 // flagsBatch is the columns of one row group and the arena that holds
-// their memory.
+// their memory. The hex columns (tx_hash, seller, buyer; about 160 bytes a
+// row) are not built: streams[i], for such a column i (whose cols[i] is
+// nil), appends the values of the batch's rows [lo, hi) to a chunk.
 type flagsBatch struct {
-	cols []arrow.Array
-	mem  *arena
+	rows    int
+	cols    []arrow.Array
+	streams []func(c *strCol, lo, hi int)
+	mem     *arena
 }
 
-// batchBytesPerRow is about the arena memory a row of the flags takes: its
-// tx hash (66 bytes and an offset), twelve dictionary indices, its score,
-// and its share of the dictionaries. An estimate for the first arenas; the
-// arena learns the size it needs.
-const batchBytesPerRow = 192
+// batchBytesPerRow is about the arena memory a row of the flags takes:
+// twelve dictionary indices, its score, and its share of the dictionaries.
+// An estimate for the first arenas; the arena learns the size it needs.
+const batchBytesPerRow = 128
 
 // arena hands out the pointer-free slices of one batch's columns from one
 // block of memory, recycled from batch to batch, so that the builder does
@@ -429,6 +472,9 @@ type arena struct {
 	buf  []byte
 	off  int
 	need int // bytes asked for since the last reset
+	// evidence is the batch's evidence_json dictionary, in memory of its
+	// own that grows to the largest batch's (see evidenceJSON).
+	evidence strCol
 }
 
 func newArena(size int) *arena { return &arena{buf: make([]byte, size)} }
@@ -732,7 +778,8 @@ type flagsBuilder struct {
 	sc        *detect.Scores
 	threshold float64
 	schema    *arrow.Schema
-	ev        []*evCache // one per goroutine building evidence_json
+	ev        *evWriter
+	evSeen    map[string]int32 // a batch's distinct evidence_json, views into its dictionary
 	dune      bool
 	ids       idDict
 	strs      strDict
@@ -749,9 +796,7 @@ type flagsBuilder struct {
 func newFlagsBuilder(t *datasets.Trades, sc *detect.Scores, opt Options, schema *arrow.Schema) *flagsBuilder {
 	b := &flagsBuilder{t: t, sc: sc, threshold: opt.Threshold, tokenKey: make([]uint32, t.Assets.Len()),
 		schema: schema, dune: opt.Dune}
-	for range max(1, runtime.GOMAXPROCS(0)) {
-		b.ev = append(b.ev, newEvCache(sc, opt.Dune))
-	}
+	b.ev, b.evSeen = newEvWriter(sc, opt.Dune), map[string]int32{}
 	seen := make(map[string]uint32)
 	for a, s := range t.Assets.TokenID {
 		k, ok := seen[s]
@@ -772,10 +817,11 @@ func newFlagsBuilder(t *datasets.Trades, sc *detect.Scores, opt Options, schema 
 // numbered in order of first use (price may be a plainArray); fixed-width
 // trade columns are shared with t, not copied; the rest is in memory from
 // mem. O(rows) time plus the formatting of each dictionary value.
-func (b *flagsBuilder) batch(lo, hi int, mem *arena) []arrow.Array {
+func (b *flagsBuilder) batch(lo, hi int, mem *arena) flagsBatch {
 	t, sc := b.t, b.sc
 	m := hi - lo
 	cols := make([]arrow.Array, len(b.schema.Fields()))
+	streams := make([]func(c *strCol, lo, hi int), len(cols))
 
 	dictCol := func(ids []uint32, d *datasets.Dict) arrow.Array {
 		return b.ids.encode(mem, ids, d.Len(), 8, func(id uint32, c *strCol) { c.add(d.Value(id)) })
@@ -816,11 +862,12 @@ func (b *flagsBuilder) batch(lo, hi int, mem *arena) []arrow.Array {
 	v, nulls := bits(func(i int) bool { return t.Block[i] != 0 })
 	cols[2] = fixed(arrow.PrimitiveTypes.Uint64, t.Block[lo:hi], v, nulls)
 
-	tx := newStrCol(mem, m, 66)
-	for i := lo; i < hi; i++ {
-		tx.addHex(t.TxHash[i][:])
+	first := lo
+	streams[3] = func(c *strCol, lo, hi int) {
+		for i := first + lo; i < first+hi; i++ {
+			c.addHex(t.TxHash[i][:])
+		}
 	}
-	cols[3] = tx.array()
 	cols[4] = b.ids.smallInts(mem, arrow.PrimitiveTypes.Uint32, t.LogIndex[lo:hi])
 	cols[5] = addrCol(scratch(func(i int) uint32 { return t.Contract(i) }))
 
@@ -830,20 +877,20 @@ func (b *flagsBuilder) batch(lo, hi int, mem *arena) []arrow.Array {
 	cols[7] = b.ids.encode(mem, scratch(func(i int) uint32 { return uint32(t.Standard[i]) }), 256, 6, func(s uint32, c *strCol) {
 		c.add(datasets.Standard(s).String())
 	})
-	plainAddr := func(ids []uint32) arrow.Array {
-		c := newStrCol(mem, m, 42)
-		for _, id := range ids {
-			if id != datasets.NoAddr {
-				p := t.Addrs.Addr(id)
-				c.addHex(p[:])
-			} else {
-				c.end()
+	plainAddr := func(ids []uint32) func(c *strCol, lo, hi int) {
+		return func(c *strCol, lo, hi int) {
+			for _, id := range ids[lo:hi] {
+				if id != datasets.NoAddr {
+					p := t.Addrs.Addr(id)
+					c.addHex(p[:])
+				} else {
+					c.end()
+				}
 			}
 		}
-		return c.array()
 	}
-	cols[8] = plainAddr(t.Seller[lo:hi])
-	cols[9] = plainAddr(t.Buyer[lo:hi])
+	streams[8] = plainAddr(t.Seller[lo:hi])
+	streams[9] = plainAddr(t.Buyer[lo:hi])
 	cols[10] = b.floats.encode(mem, t.Amount[lo:hi], -1)
 	// Prices often repeat (collection floors, round numbers), but need
 	// not: a dictionary only while at most a quarter of the row group's
@@ -875,23 +922,8 @@ func (b *flagsBuilder) batch(lo, hi int, mem *arena) []arrow.Array {
 	cols[17] = b.ids.smallInts(mem, arrow.PrimitiveTypes.Int32, scratch(func(i int) uint32 { return uint32(sc.Level[i]) }))
 	cols[18] = b.strs.encode(mem, sc.Reasons[lo:hi])
 	cols[19] = b.strs.encode(mem, sc.Evidence[lo:hi])
-	// evidence_json: the rows' objects are built on every core, each
-	// goroutine with its own cache, in contiguous parts.
-	js := make([]string, m)
 	filters := make([]uint8, m)
-	var wg sync.WaitGroup
-	for w, ev := range b.ev {
-		wlo, whi := m*w/len(b.ev), m*(w+1)/len(b.ev)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := wlo; k < whi; k++ {
-				js[k], filters[k] = ev.row(lo + k)
-			}
-		}()
-	}
-	wg.Wait()
-	cols[20] = b.strs.encode(mem, js)
+	cols[20] = b.evidenceJSON(mem, lo, filters)
 	if b.dune {
 		for j := range DuneFilters {
 			v := make([]byte, bitutil.BytesForBits(int64(m)))
@@ -905,12 +937,65 @@ func (b *flagsBuilder) batch(lo, hi int, mem *arena) []arrow.Array {
 			bd.Release()
 		}
 	}
-	return cols
+	return flagsBatch{rows: m, cols: cols, streams: streams, mem: mem}
+}
+
+// evidenceSlack is the room evidenceJSON makes before a row's object.
+const evidenceSlack = 64 << 10
+
+// evidenceJSON returns the evidence_json column of rows lo, lo+1, … (as
+// many as filters, which get the rows' Dune filter bits) as a dictionary
+// array numbered in order of first use, as strDict numbers: each row's
+// object is written straight after the dictionary's last value, in mem's
+// evidence buffer, and kept as a new value or, if an earlier row's equal,
+// dropped. The values are never copied. O(bytes of the objects) expected
+// time.
+func (b *flagsBuilder) evidenceJSON(mem *arena, lo int, filters []uint8) arrow.Array {
+	d := &mem.evidence
+	d.off, d.data = append(d.off[:0], 0), d.data[:0]
+	clear(b.evSeen)
+	idx := arenaSlice[int32](mem, len(filters))
+	last, lastIdx := "", int32(-1)
+	for k := range filters {
+		start := len(d.data)
+		if cap(d.data)-start < evidenceSlack {
+			// Double: append's own growth for large slices (1.25×)
+			// would copy the dictionary about four times over.
+			d.data = slices.Grow(d.data, max(cap(d.data), evidenceSlack))
+		}
+		d.data, filters[k] = b.ev.appendRow(d.data, lo+k)
+		// A view of the value; should d.data move as it grows, the map's
+		// views keep the old copy, which holds the same bytes.
+		v := unsafe.String(&d.data[start], len(d.data)-start)
+		if lastIdx >= 0 && v == last {
+			d.data = d.data[:start]
+			idx[k] = lastIdx
+			continue
+		}
+		j, ok := b.evSeen[v]
+		if ok {
+			// Drop the copy; last views the value kept (never empty: "{}"
+			// at least).
+			d.data = d.data[:start]
+			v = unsafe.String(&d.data[d.off[j]], int(d.off[j+1]-d.off[j]))
+		} else {
+			j = int32(len(d.off) - 1)
+			b.evSeen[v] = j
+			d.end()
+		}
+		last, lastIdx = v, j
+		idx[k] = j
+	}
+	clear(b.evSeen) // drop the views of d
+	// The dictionary's buffers stay d's: NewBufferBytes does not copy.
+	return dictArray(idx, d)
 }
 
 // release releases the arrays of a batch.
 func release(cols []arrow.Array) {
 	for _, c := range cols {
-		c.Release()
+		if c != nil {
+			c.Release()
+		}
 	}
 }

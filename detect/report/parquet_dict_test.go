@@ -250,15 +250,7 @@ func TestParquetDirectDictionaries(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name string, direct bool) []byte {
 		defer report.SetDirectDict(direct)()
-		p := filepath.Join(dir, name)
-		if err := report.Write(p, tr, sc, 0.5); err != nil {
-			t.Fatal(err)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
+		return writeParquetFile(t, filepath.Join(dir, name), tr, sc)
 	}
 	direct, hashed := write("direct.parquet", true), write("hashed.parquet", false)
 	if !bytes.Equal(direct, hashed) {
@@ -295,6 +287,48 @@ func TestParquetDirectDictionaries(t *testing.T) {
 	if row != n {
 		t.Fatalf("%d prices, want %d", row, n)
 	}
+}
+
+// TestParquetStreamedColumns: the hex columns (tx_hash, seller, buyer),
+// formatted and written in chunks of rows, give the file they give written
+// whole, for chunks of any multiple of Parquet's write batch (1024 rows);
+// a chunk of another size moves their page boundaries, which the
+// comparison sees.
+func TestParquetStreamedColumns(t *testing.T) {
+	defer report.SetRowGroupRows(65536)()
+	n := 2*65536 + 1234
+	if testing.Short() {
+		n = 70000
+	}
+	tr, sc := dictMarket(5, n)
+	p := filepath.Join(t.TempDir(), "flags.parquet")
+	write := func(chunk int) []byte {
+		defer report.SetStreamChunkRows(chunk)()
+		return writeParquetFile(t, p, tr, sc)
+	}
+	whole := write(1 << 30)
+	for _, chunk := range []int{1024, 3 * 1024, 16 * 1024} {
+		if got := write(chunk); !bytes.Equal(got, whole) {
+			t.Errorf("chunks of %d rows: a different file (%d bytes) from whole columns (%d bytes)", chunk, len(got), len(whole))
+		}
+	}
+	if got := write(1000); bytes.Equal(got, whole) {
+		t.Errorf("chunks of 1000 rows give the same file: the comparison does not see page boundaries")
+	}
+}
+
+// writeParquetFile writes the flags of tr as Parquet to p (threshold 0.5)
+// and returns the file.
+func writeParquetFile(t *testing.T, p string, tr *datasets.Trades, sc *detect.Scores) []byte {
+	t.Helper()
+	if err := report.Write(p, tr, sc, 0.5); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // readTable reads the whole Parquet file of rdr as an Arrow table.

@@ -226,7 +226,7 @@ func writeTextTo(w io.Writer, t *datasets.Trades, sc *detect.Scores, opt Options
 		outs[w] = make(chan []byte, 1)
 		go func(w int) {
 			defer close(outs[w])
-			ev := newEvCache(sc, opt.Dune)
+			ev := newEvWriter(sc, opt.Dune)
 			for k := w; k < chunks; k += workers {
 				var b []byte
 				select {
@@ -295,7 +295,7 @@ func newRowFormatter(t *datasets.Trades, sc *detect.Scores, opt Options, jsonl b
 		chains: quoteDict(t.Chains, jsonl), currs: quoteDict(t.Currencies, jsonl), plats: quoteDict(t.Platforms, jsonl)}
 }
 
-func (f *rowFormatter) appendRows(b []byte, lo, hi int, ev *evCache) []byte {
+func (f *rowFormatter) appendRows(b []byte, lo, hi int, ev *evWriter) []byte {
 	for i := lo; i < hi; i++ {
 		if f.jsonl {
 			b = f.appendJSONRow(b, i, ev)
@@ -357,7 +357,7 @@ func appendAddr(b []byte, d *datasets.Addresses, id datasets.AddrID) []byte {
 }
 
 // appendRow appends row i as a CSV line.
-func (f *rowFormatter) appendRow(b []byte, i int, ev *evCache) []byte {
+func (f *rowFormatter) appendRow(b []byte, i int, ev *evWriter) []byte {
 	t, sc, threshold := f.t, f.sc, f.threshold
 	b = append(b, f.chains[t.Chain[i]]...)
 	b = append(b, ',')
@@ -421,7 +421,7 @@ func (f *rowFormatter) appendRow(b []byte, i int, ev *evCache) []byte {
 // appendJSONRow appends row i as a JSON Lines object: the columns in order,
 // numbers as numbers, an absent block_number or price_usd as null, an
 // unknown address as "", evidence_json as an object.
-func (f *rowFormatter) appendJSONRow(b []byte, i int, ev *evCache) []byte {
+func (f *rowFormatter) appendJSONRow(b []byte, i int, ev *evWriter) []byte {
 	t, sc := f.t, f.sc
 	key := func(k string) { b = append(b, ',', '"'); b = append(b, k...); b = append(b, '"', ':') }
 	str := func(k string, v []byte) { key(k); b = append(b, '"'); b = append(b, v...); b = append(b, '"') }
@@ -475,8 +475,7 @@ func (f *rowFormatter) appendJSONRow(b []byte, i int, ev *evCache) []byte {
 	key("evidence")
 	b = appendJSONString(b, sc.Evidence[i])
 	key("evidence_json")
-	js, filters := ev.row(i)
-	b = append(b, js...)
+	b, filters := ev.appendRow(b, i)
 	if f.dune {
 		for k, df := range DuneFilters {
 			key(df[0])
