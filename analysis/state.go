@@ -341,8 +341,11 @@ func (st *state) checkLoaded(t *datasets.Trades) error {
 	}
 	limit := st.doc.Latest - st.horizon
 	for i, tm := range t.Time {
-		if int(t.Source[i]) >= st.known && tm < limit {
-			return &datasets.RowError{File: t.Files[t.Source[i]], Line: t.Line[i], Column: "block_time",
+		if tm >= limit {
+			continue
+		}
+		if src, line := t.Origins.At(i); int(src) >= st.known {
+			return &datasets.RowError{File: t.Files[src], Line: line, Column: "block_time",
 				Err: fmt.Errorf("late row: %s is before the state's latest block_time %s minus the horizon %s",
 					time.Unix(tm, 0).UTC().Format(time.RFC3339), time.Unix(st.doc.Latest, 0).UTC().Format(time.RFC3339),
 					time.Duration(st.horizon)*time.Second)}

@@ -205,6 +205,7 @@ func loadTrades(op opener, names []string, files []InputFile, opt *LoadOptions, 
 		runtime.GC()
 	}
 	b.t.Assets.materialize()
+	b.t.Assets.trim()
 	b.t.Stats.RowsLoaded = int64(b.t.Len())
 	return b.t, nil
 }
@@ -405,8 +406,6 @@ func (b *builder) reserveB(n int) {
 	t.Platform = reserveCap(t.Platform, grow(len(t.Platform)))
 	t.TxFrom = reserveCap(t.TxFrom, grow(len(t.TxFrom)))
 	t.Label = reserveCap(t.Label, grow(len(t.Label)))
-	t.Source = reserveCap(t.Source, grow(len(t.Source)))
-	t.Line = reserveCap(t.Line, grow(len(t.Line)))
 	t.Assets.Contract = reserveCap(t.Assets.Contract, n)
 	t.Addrs.reserve(n / 16)
 }
@@ -786,6 +785,7 @@ func (b *builder) addB(p *prow, c *chunk) error {
 		return b.reject(p.err)
 	case rowSame:
 		found := int(p.cand)
+		src, line := t.Origins.At(found)
 		col := b.differingColumn(found, p)
 		if col == "" {
 			t.Stats.RowsDuplicate++
@@ -793,7 +793,7 @@ func (b *builder) addB(p *prow, c *chunk) error {
 		}
 		return b.reject(&RowError{
 			File: b.file, Line: p.line, Column: col, Parquet: b.parquet, Raw: rawOf(c, p),
-			Err: &conflictError{file: t.Files[t.Source[found]], line: t.Line[found], parquet: b.fileParquet[t.Source[found]]},
+			Err: &conflictError{file: t.Files[src], line: line, parquet: b.fileParquet[src]},
 		})
 	}
 	cid := b.globalContract(p)
@@ -813,8 +813,7 @@ func (b *builder) addB(p *prow, c *chunk) error {
 	t.Platform = append(t.Platform, b.strs[2].intern(t.Platforms, p.platform))
 	t.TxFrom = append(t.TxFrom, b.addrID(&p.txFrom, p.hasTxFrom, p.txFromID))
 	t.Label = append(t.Label, p.label)
-	t.Source = append(t.Source, b.src)
-	t.Line = append(t.Line, p.line)
+	t.Origins.Append(b.src, p.line)
 	return nil
 }
 
@@ -894,8 +893,8 @@ func (b *builder) addNew(rows []prow) {
 		plat = append(plat, b.strs[2].intern(t.Platforms, p.platform))
 	}
 	t.Chain, t.Currency, t.Platform = chain, cur, plat
-	tm, block, std, label, line := t.Time, t.Block, t.Standard, t.Label, t.Line
-	amount, price, usd, src := t.Amount, t.Price, t.PriceUSD, t.Source
+	tm, block, std, label := t.Time, t.Block, t.Standard, t.Label
+	amount, price, usd := t.Amount, t.Price, t.PriceUSD
 	for i := range rows {
 		p := &rows[i]
 		tm = append(tm, p.time)
@@ -905,11 +904,12 @@ func (b *builder) addNew(rows []prow) {
 		price = append(price, p.price)
 		usd = append(usd, p.usd)
 		label = append(label, p.label)
-		src = append(src, b.src)
-		line = append(line, p.line)
 	}
-	t.Time, t.Block, t.Standard, t.Label, t.Line = tm, block, std, label, line
-	t.Amount, t.Price, t.PriceUSD, t.Source = amount, price, usd, src
+	t.Time, t.Block, t.Standard, t.Label = tm, block, std, label
+	t.Amount, t.Price, t.PriceUSD = amount, price, usd
+	for i := range rows {
+		t.Origins.Append(b.src, rows[i].line)
+	}
 }
 
 // addrID is the id of a (NoAddr when !has): id when resolveAddrs found it,

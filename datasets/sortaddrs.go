@@ -14,37 +14,38 @@ import (
 // are applied; Subset too. Time O(A log A + N) for A addresses, N rows.
 func (t *Trades) SortAddrs() {
 	d := t.Addrs
+	if d.sorted {
+		return
+	}
 	n := d.Len()
 	order := make([]AddrID, 0, n-1)
 	for id := 1; id < n; id++ {
 		order = append(order, AddrID(id))
 	}
 	if slices.IsSortedFunc(order, func(a, b AddrID) int { return bytes.Compare(d.list[a][:], d.list[b][:]) }) {
+		// Already in order: only the index goes (Lookup searches the list).
+		d.index, d.sorted = addrIndex{}, true
 		return
 	}
 	slices.SortFunc(order, func(a, b AddrID) int { return bytes.Compare(d.list[a][:], d.list[b][:]) })
+	// The new dictionary is the sorted list itself: ids are positions, and
+	// no index is built (Addresses.sorted).
 	newID := make([]AddrID, n)
-	nd := NewAddresses()
-	nd.reserve(n)
-	for _, old := range order {
-		id := nd.Intern(d.list[old])
-		if d.unknown[old] {
-			nd.MarkUnknown(id)
-		}
+	nd := &Addresses{list: make([]Address, n), unknown: make([]bool, n), sorted: true}
+	nd.unknown[0] = true
+	for i, old := range order {
+		id := AddrID(i + 1)
+		nd.list[id] = d.list[old]
+		nd.unknown[id] = d.unknown[old]
 		newID[old] = id
 	}
+	order = nil
 	for _, col := range [][]AddrID{t.Seller, t.Buyer, t.TxFrom} {
 		for i, id := range col {
 			col[i] = newID[id]
 		}
 	}
-	// The asset index is keyed by contract id: rebuild it, interning the
-	// assets in id order so their ids stay.
-	na := NewAssets()
-	for a, c := range t.Assets.Contract {
-		na.Intern(newID[c], t.Assets.TokenID[a])
-	}
-	t.Assets = na
+	t.Assets.renumberContracts(newID)
 	if f := t.Funders; f != nil {
 		nf := &Funders{}
 		for w, fr := range f.funder {
