@@ -42,6 +42,15 @@ func TestFootprint(t *testing.T) {
 	if got := parts["addresses.index"]; got != 0 {
 		t.Errorf("a loaded table keeps an address index of %d bytes", got)
 	}
+	if parts["assets.index"] == 0 {
+		t.Error("a loaded table has no asset index: Lookup would write")
+	}
+	for i := range tr.Len() {
+		a := tr.Asset[i]
+		if id, ok := tr.Assets.Lookup(tr.Assets.Contract[a], tr.Assets.TokenID[a]); !ok || id != a {
+			t.Fatalf("row %d: asset %d looked up as %d %v", i, a, id, ok)
+		}
+	}
 	tab := FootprintTable(tr.Footprint(), tr.Len())
 	if !strings.Contains(tab, "tx_hash ") || !strings.HasPrefix(tab[strings.LastIndex(strings.TrimSuffix(tab, "\n"), "\n")+1:], "total") {
 		t.Errorf("table:\n%s", tab)

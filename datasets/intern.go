@@ -313,12 +313,12 @@ func (a *Assets) fixContracts() {
 		a.rec[i].c = a.Contract[i]
 	}
 	a.slots = nil
+	a.growIndex(len(a.rec))
 }
 
 // renumberContracts maps the contract id of every asset through newID
-// (SortAddrs): asset ids stay, the records are trimmed to the assets there
-// are (the loader reserves one per row) and the index, keyed by contract
-// id, is dropped, to be rebuilt on demand.
+// (SortAddrs): asset ids stay and the index, keyed by contract id, is
+// rebuilt, so that Lookup on the finished table only reads.
 func (a *Assets) renumberContracts(newID []AddrID) {
 	a.materialize()
 	for i, c := range a.Contract {
@@ -340,6 +340,7 @@ func (a *Assets) renumberContracts(newID []AddrID) {
 		a.rec[i].c = a.Contract[i]
 	}
 	a.slots = nil
+	a.growIndex(len(a.rec))
 }
 
 // trim reallocates the columns the loader reserved for one asset per row

@@ -160,6 +160,13 @@ func loadInputs(op opener, names []string, files []InputFile, opt LoadOptions) (
 		return nil, err
 	}
 	t.SortAddrs()
+	if t.Len() > 1<<20 {
+		// The load's scratch (the old address dictionary and its index,
+		// the sort's keys, the side tables' buffers) goes before detection
+		// allocates: it would otherwise stay until the collector's next
+		// cycle, paced by a heap it inflates.
+		runtime.GC()
+	}
 	return t, nil
 }
 
