@@ -313,7 +313,6 @@ func (a *Assets) fixContracts() {
 		a.rec[i].c = a.Contract[i]
 	}
 	a.slots = nil
-	a.growIndex(len(a.rec))
 }
 
 // renumberContracts maps the contract id of every asset through newID
