@@ -16,10 +16,10 @@ type Part struct {
 // Footprint lists the memory t holds, part by part: each column, then the
 // dictionaries and the side tables (for BENCHMARKS.md's bytes per trade).
 // Capacity counts, not length: a column reserved for more rows than it
-// got holds the slack. Strings shared by several entries (token ids are
-// slices of one string per million assets) count once in total only
-// approximately: each entry's bytes are counted. Maps are estimated at
-// their keys and values plus 50% (Go's buckets).
+// got holds the slack. A token id counts its string header and its bytes
+// (the loader's token ids are slices of one string per million assets, so
+// each byte is held once). Maps are estimated at their keys and values plus
+// 50% (Go's buckets).
 func (t *Trades) Footprint() []Part {
 	var ps []Part
 	col := func(name string, n, size int) {
