@@ -542,7 +542,8 @@ func (st *state) checkLate(t *datasets.Trades) error {
 	limit := st.doc.Latest - st.horizon
 	for i, tm := range t.Time {
 		if tm < limit {
-			return &datasets.RowError{File: t.Files[t.Source[i]], Line: t.Line[i], Column: "block_time",
+			src, line := t.Origins.At(i)
+			return &datasets.RowError{File: t.Files[src], Line: line, Column: "block_time",
 				Err: fmt.Errorf("late row: %s is before the state's latest block_time %s minus the horizon %s",
 					time.Unix(tm, 0).UTC().Format(time.RFC3339), time.Unix(st.doc.Latest, 0).UTC().Format(time.RFC3339),
 					time.Duration(st.horizon)*time.Second)}
@@ -591,11 +592,11 @@ func (st *state) loadWeeks(ctx context.Context, opt datasets.LoadOptions, lo int
 	}
 	old := len(info)
 	// The segments' rows were loaded once before: none is a duplicate now.
-	if t.Len() < old || (old > 0 && int(t.Source[old-1]) >= len(segs)) || (t.Len() > old && int(t.Source[old]) < len(segs)) {
+	if t.Len() < old || (old > 0 && int(t.Origins.Source(old-1)) >= len(segs)) || (t.Len() > old && int(t.Origins.Source(old)) < len(segs)) {
 		return nil, nil, stateErr("%s: the segments hold other rows than their marks: the state is damaged", st.dir)
 	}
 	for i := old; i < t.Len(); i++ {
-		info = append(info, rowInfo{seg: -1, run: next, idx: uint32(t.Line[i] - 1)})
+		info = append(info, rowInfo{seg: -1, run: next, idx: uint32(t.Origins.Line(i) - 1)})
 	}
 	// Input order: by run, then by index in the run (a run's rows are
 	// split by week, so its weeks interleave when its files were not in

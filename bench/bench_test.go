@@ -53,8 +53,7 @@ func build(rows []fixRow) *datasets.Trades {
 		t.Platform = append(t.Platform, 0)
 		t.TxFrom = append(t.TxFrom, datasets.NoAddr)
 		t.Label = append(t.Label, r.label)
-		t.Source = append(t.Source, 0)
-		t.Line = append(t.Line, int64(i+2))
+		t.Origins.Append(0, int64(i+2))
 	}
 	t.Files = []string{"fixture.csv"}
 	return t

@@ -87,7 +87,7 @@ func TestChunkedEqual(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(got.Line, want.Line) || !reflect.DeepEqual(got.TxHash, want.TxHash) ||
+			if !reflect.DeepEqual(got.Origins, want.Origins) || !reflect.DeepEqual(got.TxHash, want.TxHash) ||
 				!reflect.DeepEqual(got.Seller, want.Seller) || !reflect.DeepEqual(got.Platform, want.Platform) || got.Stats != want.Stats {
 				t.Errorf("%s chunk %d: differs", name, cs)
 			}

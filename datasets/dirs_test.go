@@ -107,7 +107,7 @@ func TestLoadHiveDirectory(t *testing.T) {
 	}
 	var got []string
 	for i := 0; i < tr.Len(); i++ {
-		rel, _ := filepath.Rel(root, tr.Files[tr.Source[i]])
+		rel, _ := filepath.Rel(root, tr.Files[tr.Origins.Source(i)])
 		got = append(got, fmt.Sprintf("%s chain=%s platform=%s", filepath.ToSlash(rel),
 			tr.Chains.Value(tr.Chain[i]), tr.Platforms.Value(tr.Platform[i])))
 	}
@@ -138,7 +138,7 @@ func TestLoadHiveDirectory(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := 0; i < tr.Len(); i++ {
-			if strings.HasSuffix(tr.Files[tr.Source[i]], "e.csv") {
+			if strings.HasSuffix(tr.Files[tr.Origins.Source(i)], "e.csv") {
 				if p := tr.Platforms.Value(tr.Platform[i]); p != c.want {
 					t.Errorf("Load(%s): platform of e.csv = %q, want %q", c.dir, p, c.want)
 				}

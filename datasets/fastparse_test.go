@@ -358,7 +358,7 @@ func dumpLoad(sb *strings.Builder, tr *Trades, err error) {
 	if tr != nil {
 		fmt.Fprintf(sb, "stats %+v\n", tr.Stats)
 		for i := 0; i < tr.Len(); i++ {
-			fmt.Fprintf(sb, "%d %+v\n", tr.Line[i], tr.Row(i))
+			fmt.Fprintf(sb, "%d %+v\n", tr.Origins.Line(i), tr.Row(i))
 		}
 	}
 }

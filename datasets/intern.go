@@ -315,6 +315,50 @@ func (a *Assets) fixContracts() {
 	a.slots = nil
 }
 
+// renumberContracts maps the contract id of every asset through newID
+// (SortAddrs): asset ids stay and the index, keyed by contract id, is
+// rebuilt, so that Lookup on the finished table only reads.
+func (a *Assets) renumberContracts(newID []AddrID) {
+	a.materialize()
+	for i, c := range a.Contract {
+		a.Contract[i] = newID[c]
+	}
+	if len(a.rec) != len(a.Contract) {
+		// Not built by Intern (no records): rebuild them from the columns.
+		a.rec, a.raw = a.rec[:0], a.raw[:0]
+		for i, c := range a.Contract {
+			k := tokKeyOf(a.TokenID[i])
+			if k.kind == tokRaw {
+				k.v = uint64(len(a.raw))
+				a.raw = append(a.raw, a.TokenID[i]...)
+			}
+			a.rec = append(a.rec, assetRec{v: k.v, c: c, nk: uint32(k.kind)<<30 | k.n})
+		}
+	}
+	for i := range a.rec {
+		a.rec[i].c = a.Contract[i]
+	}
+	a.slots = nil
+	a.growIndex(len(a.rec))
+}
+
+// trim reallocates the columns the loader reserved for one asset per row
+// to the assets there are.
+func (a *Assets) trim() {
+	a.Contract = trimCap(a.Contract)
+	a.rec = trimCap(a.rec)
+	a.raw = trimCap(a.raw)
+}
+
+// trimCap returns s, copied to a slice of its length when more than an
+// eighth of its capacity is unused.
+func trimCap[T any](s []T) []T {
+	if cap(s)-len(s) <= cap(s)/8 {
+		return s
+	}
+	return append(make([]T, 0, len(s)), s...)
+}
+
 // materialize extends TokenID to every asset, writing the decimal strings of
 // the new ones into shared strings of up to 1<<20 ids each.
 func (a *Assets) materialize() {

@@ -43,9 +43,12 @@ import (
 // Every format is split into chunks parsed on every core, then merged in
 // input order by two pipelined stages (identity and content), so ids and row
 // order do not depend on scheduling. The dictionaries and the duplicate
-// index are pointer-free open-addressing tables. Memory is about 120 bytes
-// per loaded row for the columns, plus about 13 bytes per row for duplicate
-// detection and 40 bytes per distinct asset (index, record, token id string).
+// index are pointer-free open-addressing tables. The loaded table costs
+// about 106 bytes per row for the columns (Origins add a few bytes per file
+// in all), 21 per distinct address and about 26 per distinct asset (record,
+// contract, token id string); while it loads, duplicate detection adds 8 to
+// 16 bytes per row and the address index 24 per slot, both freed at the end
+// (Trades.Footprint lists what a table holds).
 func Load(paths []string, opt LoadOptions) (*Trades, error) {
 	return load(osOpener{}, paths, opt)
 }
@@ -157,6 +160,13 @@ func loadInputs(op opener, names []string, files []InputFile, opt LoadOptions) (
 		return nil, err
 	}
 	t.SortAddrs()
+	if t.Len() > 1<<20 {
+		// The load's scratch (the old address dictionary and its index,
+		// the sort's keys, the side tables' buffers) goes before detection
+		// allocates: it would otherwise stay until the collector's next
+		// cycle, paced by a heap it inflates.
+		runtime.GC()
+	}
 	return t, nil
 }
 
@@ -205,6 +215,7 @@ func loadTrades(op opener, names []string, files []InputFile, opt *LoadOptions, 
 		runtime.GC()
 	}
 	b.t.Assets.materialize()
+	b.t.Assets.trim()
 	b.t.Stats.RowsLoaded = int64(b.t.Len())
 	return b.t, nil
 }
@@ -405,8 +416,6 @@ func (b *builder) reserveB(n int) {
 	t.Platform = reserveCap(t.Platform, grow(len(t.Platform)))
 	t.TxFrom = reserveCap(t.TxFrom, grow(len(t.TxFrom)))
 	t.Label = reserveCap(t.Label, grow(len(t.Label)))
-	t.Source = reserveCap(t.Source, grow(len(t.Source)))
-	t.Line = reserveCap(t.Line, grow(len(t.Line)))
 	t.Assets.Contract = reserveCap(t.Assets.Contract, n)
 	t.Addrs.reserve(n / 16)
 }
@@ -786,6 +795,7 @@ func (b *builder) addB(p *prow, c *chunk) error {
 		return b.reject(p.err)
 	case rowSame:
 		found := int(p.cand)
+		src, line := t.Origins.At(found)
 		col := b.differingColumn(found, p)
 		if col == "" {
 			t.Stats.RowsDuplicate++
@@ -793,7 +803,7 @@ func (b *builder) addB(p *prow, c *chunk) error {
 		}
 		return b.reject(&RowError{
 			File: b.file, Line: p.line, Column: col, Parquet: b.parquet, Raw: rawOf(c, p),
-			Err: &conflictError{file: t.Files[t.Source[found]], line: t.Line[found], parquet: b.fileParquet[t.Source[found]]},
+			Err: &conflictError{file: t.Files[src], line: line, parquet: b.fileParquet[src]},
 		})
 	}
 	cid := b.globalContract(p)
@@ -813,8 +823,7 @@ func (b *builder) addB(p *prow, c *chunk) error {
 	t.Platform = append(t.Platform, b.strs[2].intern(t.Platforms, p.platform))
 	t.TxFrom = append(t.TxFrom, b.addrID(&p.txFrom, p.hasTxFrom, p.txFromID))
 	t.Label = append(t.Label, p.label)
-	t.Source = append(t.Source, b.src)
-	t.Line = append(t.Line, p.line)
+	t.Origins.Append(b.src, p.line)
 	return nil
 }
 
@@ -894,8 +903,8 @@ func (b *builder) addNew(rows []prow) {
 		plat = append(plat, b.strs[2].intern(t.Platforms, p.platform))
 	}
 	t.Chain, t.Currency, t.Platform = chain, cur, plat
-	tm, block, std, label, line := t.Time, t.Block, t.Standard, t.Label, t.Line
-	amount, price, usd, src := t.Amount, t.Price, t.PriceUSD, t.Source
+	tm, block, std, label := t.Time, t.Block, t.Standard, t.Label
+	amount, price, usd := t.Amount, t.Price, t.PriceUSD
 	for i := range rows {
 		p := &rows[i]
 		tm = append(tm, p.time)
@@ -905,11 +914,12 @@ func (b *builder) addNew(rows []prow) {
 		price = append(price, p.price)
 		usd = append(usd, p.usd)
 		label = append(label, p.label)
-		src = append(src, b.src)
-		line = append(line, p.line)
 	}
-	t.Time, t.Block, t.Standard, t.Label, t.Line = tm, block, std, label, line
-	t.Amount, t.Price, t.PriceUSD, t.Source = amount, price, usd, src
+	t.Time, t.Block, t.Standard, t.Label = tm, block, std, label
+	t.Amount, t.Price, t.PriceUSD = amount, price, usd
+	for i := range rows {
+		t.Origins.Append(b.src, rows[i].line)
+	}
 }
 
 // addrID is the id of a (NoAddr when !has): id when resolveAddrs found it,

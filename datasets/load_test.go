@@ -140,8 +140,8 @@ func TestLoadValues(t *testing.T) {
 	}
 	r = tr.Row(1)
 	if r.BlockTime != 1656592496 || r.TokenID != "0" || r.Chain != "ethereum" || r.Currency != "" || r.Amount != "1" ||
-		r.Label != LabelOrganic || !math.IsNaN(tr.PriceUSD[1]) || tr.Line[1] != 3 {
-		t.Errorf("row 1: %+v line %d", r, tr.Line[1])
+		r.Label != LabelOrganic || !math.IsNaN(tr.PriceUSD[1]) || tr.Origins.Line(1) != 3 {
+		t.Errorf("row 1: %+v line %d", r, tr.Origins.Line(1))
 	}
 }
 
@@ -271,7 +271,7 @@ func TestStdinAndFS(t *testing.T) {
 		"m/t2.json": {Data: []byte(`{"block_time":"2022-06-30","tx_hash":"` + tx2 + `","contract":"` + con + `","token_id":5,"seller":null,"buyer":"` + sB + `","price":2}` + "\n")},
 	}
 	tr, err = LoadFS(fsys, []string{"m/t.csv", "m/t2.json"}, LoadOptions{})
-	if err != nil || tr.Len() != 2 || tr.Source[1] != 1 || tr.Assets.TokenID[tr.Asset[1]] != "5" || tr.Seller[1] != NoAddr {
+	if err != nil || tr.Len() != 2 || tr.Origins.Source(1) != 1 || tr.Assets.TokenID[tr.Asset[1]] != "5" || tr.Seller[1] != NoAddr {
 		t.Fatalf("LoadFS: %v", err)
 	}
 	f, err := LoadFundersFS(fsys, "m/f.csv", tr)
@@ -299,7 +299,7 @@ func TestDuplicates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := tr.Stats; s != (LoadStats{RowsRead: 4, RowsLoaded: 2, RowsDuplicate: 2}) || tr.Len() != 2 || tr.Line[1] != 4 {
+	if s := tr.Stats; s != (LoadStats{RowsRead: 4, RowsLoaded: 2, RowsDuplicate: 2}) || tr.Len() != 2 || tr.Origins.Line(1) != 4 {
 		t.Errorf("stats %+v", tr.Stats)
 	}
 }

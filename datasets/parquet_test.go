@@ -82,8 +82,8 @@ func TestTypedParquet(t *testing.T) {
 	if r := tr.Row(1); r.Chain != "polygon" || r.TokenID != "2" || r.BlockNumber != 0 || tr.Seller[1] != NoAddr || r.Amount != "2" || r.PriceUSD != "" || r.Label != LabelOrganic {
 		t.Errorf("row 1: %+v", r)
 	}
-	if tr.Label[2] != LabelNone || !tr.Addrs.Unknown(tr.Buyer[2]) || tr.Line[2] != 3 {
-		t.Errorf("row 2: label %d line %d", tr.Label[2], tr.Line[2])
+	if tr.Label[2] != LabelNone || !tr.Addrs.Unknown(tr.Buyer[2]) || tr.Origins.Line(2) != 3 {
+		t.Errorf("row 2: label %d line %d", tr.Label[2], tr.Origins.Line(2))
 	}
 	// The same file with a bad value: FILE:row N, Raw as JSON.
 	_, err = Load([]string{path}, LoadOptions{Map: map[string]string{"price": "blockchain"}})

@@ -219,8 +219,10 @@ const pqMaxDict = 512 << 20
 // pqPartRows is the most rows of a chunk: a larger row group is parsed in
 // parts of this many rows, each a chunk of its own, so that the parsed rows
 // in flight stay small (~300 bytes a row) whatever the writer's row group
-// size (pyarrow's is 1 Mi rows). A variable for tests.
-var pqPartRows = 64 << 10
+// size (pyarrow's is 1 Mi rows). 8 Ki rows (2.5 MB of parsed rows a chunk)
+// took a 10M-row load's peak from 1.69 to 1.55 GB against 64 Ki, at the
+// same CPU time (BENCHMARKS.md, "Loader memory"). A variable for tests.
+var pqPartRows = 8 << 10
 
 // pqPart is one chunk's share of a row group: rows [lo, hi). The parts of a
 // row group are parsed in order, each continuing the column cursors the

@@ -352,7 +352,7 @@ func loadBytes(data []byte, viaArrow bool) (string, error) {
 	}
 	var sb strings.Builder
 	for i := 0; i < tr.Len(); i++ {
-		fmt.Fprintf(&sb, "%d %+v\n", tr.Line[i], tr.Row(i))
+		fmt.Fprintf(&sb, "%d %+v\n", tr.Origins.Line(i), tr.Row(i))
 	}
 	return sb.String(), nil
 }

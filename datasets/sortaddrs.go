@@ -2,8 +2,16 @@ package datasets
 
 import (
 	"bytes"
+	"cmp"
+	"encoding/binary"
 	"slices"
 )
+
+// addrKey is an address id with the first 8 bytes of its address, big-endian.
+type addrKey struct {
+	k  uint64
+	id AddrID
+}
 
 // SortAddrs renumbers the address ids of t in increasing address order
 // (id 0 stays the empty address): every column, the asset contracts, the
@@ -14,39 +22,56 @@ import (
 // are applied; Subset too. Time O(A log A + N) for A addresses, N rows.
 func (t *Trades) SortAddrs() {
 	d := t.Addrs
-	n := d.Len()
-	order := make([]AddrID, 0, n-1)
-	for id := 1; id < n; id++ {
-		order = append(order, AddrID(id))
-	}
-	if slices.IsSortedFunc(order, func(a, b AddrID) int { return bytes.Compare(d.list[a][:], d.list[b][:]) }) {
+	if d.sorted {
 		return
 	}
-	slices.SortFunc(order, func(a, b AddrID) int { return bytes.Compare(d.list[a][:], d.list[b][:]) })
-	newID := make([]AddrID, n)
-	nd := NewAddresses()
-	nd.reserve(n)
-	for _, old := range order {
-		id := nd.Intern(d.list[old])
-		if d.unknown[old] {
-			nd.MarkUnknown(id)
+	n := d.Len()
+	// Sorted by the first 8 bytes as a number, the rest compared only on a
+	// tie: about 5x faster than bytes.Compare on every comparison (1.5M
+	// addresses: 0.9 CPU-s).
+	keys := make([]addrKey, n-1)
+	for id := 1; id < n; id++ {
+		keys[id-1] = addrKey{binary.BigEndian.Uint64(d.list[id][:8]), AddrID(id)}
+	}
+	byAddr := func(a, b addrKey) int {
+		if a.k != b.k {
+			return cmp.Compare(a.k, b.k)
 		}
+		return bytes.Compare(d.list[a.id][8:], d.list[b.id][8:])
+	}
+	if slices.IsSortedFunc(keys, byAddr) {
+		// Already in order: only the index goes (Lookup searches the list).
+		d.index, d.sorted = addrIndex{}, true
+		return
+	}
+	slices.SortFunc(keys, byAddr)
+	// The new dictionary is the sorted list itself: ids are positions, and
+	// no index is built (Addresses.sorted).
+	newID := make([]AddrID, n)
+	nd := &Addresses{list: make([]Address, n), unknown: make([]bool, n), sorted: true}
+	nd.unknown[0] = true
+	for i, key := range keys {
+		old, id := key.id, AddrID(i+1)
+		nd.list[id] = d.list[old]
+		nd.unknown[id] = d.unknown[old]
 		newID[old] = id
 	}
+	keys = nil
 	for _, col := range [][]AddrID{t.Seller, t.Buyer, t.TxFrom} {
 		for i, id := range col {
 			col[i] = newID[id]
 		}
 	}
-	// The asset index is keyed by contract id: rebuild it, interning the
-	// assets in id order so their ids stay.
-	na := NewAssets()
-	for a, c := range t.Assets.Contract {
-		na.Intern(newID[c], t.Assets.TokenID[a])
-	}
-	t.Assets = na
+	t.Assets.renumberContracts(newID)
 	if f := t.Funders; f != nil {
 		nf := &Funders{}
+		top := -1 // the highest new wallet id with a funder: Set grows to it
+		for w, fr := range f.funder {
+			if fr != NoAddr {
+				top = max(top, int(newID[w]))
+			}
+		}
+		nf.funder, nf.time = make([]AddrID, top+1), make([]int64, top+1)
 		for w, fr := range f.funder {
 			if fr != NoAddr {
 				nf.Set(newID[w], newID[fr], f.time[w])

@@ -8,7 +8,7 @@ package datasets
 // funder of every wallet of the subset (funder addresses interned after the
 // rows' addresses, as the loader does) and the fan-out of the whole funders
 // file; DenyFunders keep the deny-listed
-// funders that appear. Files, Source and Line are kept; Stats count the rows
+// funders that appear. Files and Origins are kept; Stats count the rows
 // as loaded. t is not changed.
 func (t *Trades) Subset(rows []int32) *Trades {
 	s := NewTrades()
@@ -29,14 +29,16 @@ func (t *Trades) Subset(rows []int32) *Trades {
 	s.Platform = make([]uint32, n)
 	s.TxFrom = make([]AddrID, n)
 	s.Label = make([]Label, n)
-	s.Source = make([]uint32, n)
-	s.Line = make([]int64, n)
 	s.Files = t.Files
+	oldOf := []AddrID{NoAddr} // t's id of each of s's addresses
 	addr := func(id AddrID) AddrID {
 		if id == NoAddr {
 			return NoAddr
 		}
 		nid := s.Addrs.Intern(t.Addrs.Addr(id))
+		if int(nid) == len(oldOf) {
+			oldOf = append(oldOf, id)
+		}
 		if t.Addrs.Unknown(id) {
 			s.Addrs.MarkUnknown(nid)
 		}
@@ -61,8 +63,7 @@ func (t *Trades) Subset(rows []int32) *Trades {
 		s.Platform[j] = s.Platforms.Intern(t.Platforms.Value(t.Platform[r]))
 		s.TxFrom[j] = addr(t.TxFrom[r])
 		s.Label[j] = t.Label[r]
-		s.Source[j] = t.Source[r]
-		s.Line[j] = t.Line[r]
+		s.Origins.Append(t.Origins.At(int(r)))
 	}
 	s.Stats = LoadStats{RowsRead: int64(n), RowsLoaded: int64(n)}
 	s.DenyFunders = map[AddrID]bool{}
@@ -73,10 +74,7 @@ func (t *Trades) Subset(rows []int32) *Trades {
 		}
 		nw := s.Addrs.Len()
 		for w := 1; w < nw; w++ {
-			old, ok := t.Addrs.Lookup(s.Addrs.Addr(AddrID(w)))
-			if !ok {
-				continue
-			}
+			old := oldOf[w]
 			if f := t.Funders.Of(old); f != NoAddr {
 				s.Funders.Set(AddrID(w), addr(f), t.Funders.Time(old))
 			}

@@ -9,6 +9,7 @@
 package datasets
 
 import (
+	"bytes"
 	"encoding/hex"
 	"math"
 	"strings"
@@ -91,10 +92,14 @@ const (
 // contracts): such an address still prints, but is never a wallet, a graph
 // node, a funder link or one side of a self-trade. The index is a
 // pointer-free open-addressing table: Intern and Lookup are O(1) expected.
+// Once the ids are in address order (Trades.SortAddrs) the index is dropped
+// (24 bytes a slot, 10 bytes a trade at 10M trades) and Lookup searches the
+// sorted list, O(log n); the next Intern rebuilds the index.
 type Addresses struct {
 	list    []Address
 	unknown []bool
 	index   addrIndex
+	sorted  bool // list[1:] is in increasing order and index is empty
 }
 
 // NewAddresses returns an empty dictionary holding only the empty address.
@@ -109,6 +114,9 @@ func (d *Addresses) Intern(a Address) AddrID {
 
 // intern is Intern with the hash of a precomputed.
 func (d *Addresses) intern(a *Address, h uint64) AddrID {
+	if d.sorted {
+		d.unsort()
+	}
 	if d.index.n+1 > len(d.index.slots)*5/8 {
 		d.index.grow(d.index.n + 1)
 	}
@@ -126,6 +134,9 @@ func (d *Addresses) intern(a *Address, h uint64) AddrID {
 
 // reserve makes room for n more addresses without rehashing.
 func (d *Addresses) reserve(n int) {
+	if d.sorted {
+		d.unsort()
+	}
 	d.index.grow(d.index.n + n)
 	d.list = reserveCap(d.list, n)
 	d.unknown = reserveCap(d.unknown, n)
@@ -133,8 +144,40 @@ func (d *Addresses) reserve(n int) {
 
 // Lookup returns the id of a if it has been interned.
 func (d *Addresses) Lookup(a Address) (AddrID, bool) {
+	if d.sorted {
+		lo, hi := 1, len(d.list) // search list[lo:hi]
+		for lo < hi {
+			m := int(uint(lo+hi) >> 1)
+			if c := bytes.Compare(d.list[m][:], a[:]); c == 0 {
+				return AddrID(m), true
+			} else if c < 0 {
+				lo = m + 1
+			} else {
+				hi = m
+			}
+		}
+		return 0, false
+	}
 	id, _ := d.index.find(&a, hashAddr(&a))
 	return id, id != 0
+}
+
+// unsort rebuilds the index a sorted dictionary dropped, before an address
+// is added.
+func (d *Addresses) unsort() {
+	d.sorted = false
+	d.index = addrIndex{}
+	d.index.grow(len(d.list))
+	mask := uint64(len(d.index.slots) - 1)
+	for id := 1; id < len(d.list); id++ {
+		a := &d.list[id]
+		i := hashAddr(a) & mask
+		for d.index.slots[i].id != 0 {
+			i = (i + 1) & mask
+		}
+		d.index.slots[i] = addrSlot{*a, AddrID(id)}
+	}
+	d.index.n = len(d.list) - 1
 }
 
 // Len returns the number of ids, including the empty address.
@@ -272,8 +315,11 @@ type Trades struct {
 	Platform []uint32   // id in Platforms, lower-cased; 0 when not given
 	TxFrom   []AddrID   // tx_from; NoAddr when not given
 	Label    []Label    // is_wash ground truth; LabelNone when not given
-	Source   []uint32   // index in Files of the file the row came from
-	Line     []int64    // line (CSV, JSON Lines) or row (Parquet) in that file, 1-based
+
+	// Origins are the file (index in Files) and the line (CSV, JSON
+	// Lines) or row (Parquet) in it, 1-based, of each row, kept for error
+	// messages and evidence; stored as runs of consecutive lines.
+	Origins Origins
 
 	Addrs      *Addresses
 	Assets     *Assets

@@ -109,16 +109,16 @@ func TestWriterRoundTrip(t *testing.T) {
 				if got := tr.Row(i); !reflect.DeepEqual(got, want) {
 					t.Fatalf("row %d:\n got %+v\nwant %+v", i, got, want)
 				}
-				if tr.Source[i] != 0 {
-					t.Fatalf("row %d: source %d", i, tr.Source[i])
+				if tr.Origins.Source(i) != 0 {
+					t.Fatalf("row %d: source %d", i, tr.Origins.Source(i))
 				}
 			}
 			wantLine := int64(2)
 			if strings.Contains(name, "parquet") || strings.Contains(name, "json") {
 				wantLine = 1
 			}
-			if tr.Line[0] != wantLine || tr.Line[len(rows)-1] != wantLine+int64(len(rows))-1 {
-				t.Errorf("lines %d..%d, want from %d", tr.Line[0], tr.Line[len(rows)-1], wantLine)
+			if tr.Origins.Line(0) != wantLine || tr.Origins.Line(len(rows)-1) != wantLine+int64(len(rows))-1 {
+				t.Errorf("lines %d..%d, want from %d", tr.Origins.Line(0), tr.Origins.Line(len(rows)-1), wantLine)
 			}
 		})
 	}

@@ -59,8 +59,7 @@ func build(rows []row) *datasets.Trades {
 		t.Platform = append(t.Platform, 0)
 		t.TxFrom = append(t.TxFrom, datasets.NoAddr)
 		t.Label = append(t.Label, datasets.LabelNone)
-		t.Source = append(t.Source, 0)
-		t.Line = append(t.Line, int64(len(t.Time)+1))
+		t.Origins.Append(0, int64(len(t.Time)+1))
 	}
 	return t
 }

@@ -115,7 +115,7 @@ func runBackAndForth(p *detect.Pass) (any, error) {
 			j, ok := slices.BinarySearchFunc(pairs, rev, func(x pairRow, k uint64) int { return cmp.Compare(x.key, k) })
 			if ok {
 				p.Report(pr.row, 1, fmt.Sprintf("%s and %s traded it both ways (row %d)",
-					f.T.Addrs.String(s), f.T.Addrs.String(b), f.T.Line[pairs[j].row]))
+					f.T.Addrs.String(s), f.T.Addrs.String(b), f.T.Origins.Line(int(pairs[j].row))))
 			}
 		}
 	}

@@ -74,8 +74,7 @@ func build(rows []row) (*features.Set, []bool) {
 		t.Platform = append(t.Platform, t.Platforms.Intern(r.platform))
 		t.TxFrom = append(t.TxFrom, 0)
 		t.Label = append(t.Label, datasets.LabelNone)
-		t.Source = append(t.Source, 0)
-		t.Line = append(t.Line, int64(i+2))
+		t.Origins.Append(0, int64(i+2))
 		flagged[i] = r.flagged
 	}
 	t.Files = []string{"test.csv"}

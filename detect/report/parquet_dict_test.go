@@ -78,8 +78,7 @@ func dictMarket(seed uint64, n int) (*datasets.Trades, *detect.Scores) {
 		t.Platform = append(t.Platform, t.Platforms.Intern([]string{"", "opensea", "blur"}[r.IntN(3)]))
 		t.TxFrom = append(t.TxFrom, 0)
 		t.Label = append(t.Label, datasets.LabelNone)
-		t.Source = append(t.Source, 0)
-		t.Line = append(t.Line, int64(i+2))
+		t.Origins.Append(0, int64(i+2))
 		s, reasons, ev := 0.0, "", evidence[r.IntN(len(evidence))]
 		if ev != "" {
 			s, reasons = 0.9, "self_trade"

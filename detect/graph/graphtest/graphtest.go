@@ -69,8 +69,7 @@ func (b *Table) Add(time int64, contract datasets.Address, token string, std dat
 	t.Platform = append(t.Platform, t.Platforms.Intern(platform))
 	t.TxFrom = append(t.TxFrom, datasets.NoAddr)
 	t.Label = append(t.Label, label)
-	t.Source = append(t.Source, 0)
-	t.Line = append(t.Line, int64(i)+2)
+	t.Origins.Append(0, int64(i)+2)
 }
 
 func (b *Table) addr(a datasets.Address) datasets.AddrID {

@@ -73,8 +73,7 @@ func Market(n int, seed uint64) (*datasets.Trades, *datasets.Funders) {
 		t.Platform = append(t.Platform, plats[r.IntN(len(plats))])
 		t.TxFrom = append(t.TxFrom, b)
 		t.Label = append(t.Label, label)
-		t.Source = append(t.Source, 0)
-		t.Line = append(t.Line, int64(len(t.Line)+2))
+		t.Origins.Append(0, int64(t.Origins.Len()+2))
 	}
 	for len(t.Time) < n {
 		tm := int64(start + len(t.Time)*span/n)

@@ -92,8 +92,7 @@ func Build(rows []Row) *datasets.Trades {
 		t.Platform = append(t.Platform, t.Platforms.Intern(r.Platform))
 		t.TxFrom = append(t.TxFrom, datasets.NoAddr)
 		t.Label = append(t.Label, r.Label)
-		t.Source = append(t.Source, 0)
-		t.Line = append(t.Line, int64(i+2))
+		t.Origins.Append(0, int64(i+2))
 	}
 	t.Files = []string{"fixture"}
 	t.Stats = datasets.LoadStats{RowsRead: int64(len(rows)), RowsLoaded: int64(len(rows))}
