@@ -301,8 +301,15 @@ func TradesIn(t *datasets.Trades, lo, hi int64) *datasets.Trades {
 // cutSlices cuts the time span of the files into slices [from, to) (the
 // first from math.MinInt64, the last to math.MaxInt64) of equal width, as
 // few as keep the rows of the files overlapping each slice and its halos
-// at most maxRows, where that is possible (the width does not shrink below
-// one second); it returns the cuts and the largest such row count.
+// at most maxRows, where that is possible; it returns the cuts and the
+// largest such row count.
+//
+// It doubles the number of slices until the largest fits. When no number
+// of slices fits (the halos, 2H, or single files hold more than maxRows),
+// more slices would multiply the rows read (every slice reads its halos)
+// for little memory: it then keeps the doublings that each shrink the
+// largest slice by at least a quarter, and the largest slice exceeds
+// maxRows (the caller says so). Cost: O(k·files) per doubling, k ≤ 2^14.
 func cutSlices(spans []fileSpan, h int64, maxRows int) ([][2]int64, int) {
 	lo, hi, any := int64(0), int64(0), false
 	var total int64
@@ -321,7 +328,11 @@ func cutSlices(spans []fileSpan, h int64, maxRows int) ([][2]int64, int) {
 		return whole, int(total)
 	}
 	// Double the slices while it helps: the halos bound what it can do.
-	best, bestWorst := whole, total
+	type cut struct {
+		cuts  [][2]int64
+		worst int64
+	}
+	cands := []cut{{whole, total}}
 	for k := 2; k <= 1<<14; k *= 2 {
 		width := (hi - lo + int64(k)) / int64(k)
 		if width < 1 {
@@ -342,13 +353,22 @@ func cutSlices(spans []fileSpan, h int64, maxRows int) ([][2]int64, int) {
 			}
 			worst = max(worst, n)
 		}
-		if worst >= bestWorst {
+		if worst >= cands[len(cands)-1].worst {
 			break // the halos (or one file) dominate: more slices only cost
 		}
-		best, bestWorst = cuts, worst
+		cands = append(cands, cut{cuts, worst})
 		if worst <= int64(maxRows) {
-			break
+			return cuts, int(worst) // the fewest slices that fit
 		}
 	}
-	return best, int(bestWorst)
+	// No cut fits: stop where a doubling no longer shrinks the largest
+	// slice by a quarter.
+	best := cands[0]
+	for _, c := range cands[1:] {
+		if c.worst > best.worst-best.worst/4 {
+			break
+		}
+		best = c
+	}
+	return best.cuts, int(best.worst)
 }

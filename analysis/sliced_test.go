@@ -44,3 +44,39 @@ func TestSlicedEqualsInMemory(t *testing.T) {
 		sameRows(t, got, want, "in the flags file", "in-memory")
 	}
 }
+
+// TestCutSlicesHalosDominate: daily files over a year with H = 60d cannot
+// be cut into slices of a few days' rows (each would carry 120 days of
+// halos); cutSlices stops doubling once a doubling saves less than a
+// quarter of the largest slice instead of reading the year hundreds of
+// times over.
+func TestCutSlicesHalosDominate(t *testing.T) {
+	const day = int64(86400)
+	var spans []fileSpan
+	for d := int64(0); d < 347; d++ {
+		spans = append(spans, fileSpan{lo: d * day, hi: d*day + day - 1, rows: 1000})
+	}
+	cuts, worst := cutSlices(spans, 60*day, 10_000)
+	if len(cuts) > 4 {
+		t.Fatalf("%d slices: want at most 4 when the halos dominate", len(cuts))
+	}
+	// Reference: the largest slice of these cuts, counted directly.
+	ref := 0
+	for _, c := range cuts {
+		n := 0
+		for _, sp := range spans {
+			if sp.hi >= sat(c[0], -60*day) && sp.lo < sat(c[1], 60*day) {
+				n += int(sp.rows)
+			}
+		}
+		ref = max(ref, n)
+	}
+	if worst != ref || worst >= 347_000 {
+		t.Fatalf("largest slice %d rows, counted %d; want fewer than the whole 347000", worst, ref)
+	}
+	// A budget the slices can meet is met.
+	cuts, worst = cutSlices(spans, day, 60_000)
+	if worst > 60_000 || len(cuts) < 8 {
+		t.Fatalf("H = 1d, budget 60000: %d slices, largest %d", len(cuts), worst)
+	}
+}
