@@ -29,9 +29,11 @@ import (
 // time partitions (daily, weekly): a file spanning the whole range is
 // loaded by every slice.
 
-// BytesPerRow is the memory one trade takes through an analysis (10M rows:
-// about 5 GB, BENCHMARKS.md), for the --max-memory estimate.
-const BytesPerRow = 520
+// BytesPerRow is the memory one trade takes through an analysis, for the
+// --max-memory estimate: the 10M Parquet market with flags peaked at 6.3 GB
+// (630 bytes a row), and a 33.7M-row slice of the 50M market passed 22 GB
+// (BENCHMARKS.md "Out of core"); the estimate errs high.
+const BytesPerRow = 700
 
 // fileBytesPerRow estimates the rows of a trade file from its size.
 func fileBytesPerRow(path string) float64 {
