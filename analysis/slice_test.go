@@ -240,9 +240,11 @@ func testSlices(t *testing.T, tr *datasets.Trades) {
 			}
 			for _, j := range r.Own {
 				g := rows[j]
-				if r.Scores.Score[j] != whole.Scores.Score[g] || r.Scores.Reasons[j] != whole.Scores.Reasons[g] {
-					t.Fatalf("%d slices: row %d scores %v %q, whole run %v %q", k, g,
-						r.Scores.Score[j], r.Scores.Reasons[j], whole.Scores.Score[g], whole.Scores.Reasons[g])
+				if r.Scores.Score[j] != whole.Scores.Score[g] || r.Scores.Reasons(int(j)) != whole.Scores.Reasons(int(g)) ||
+					r.Scores.Evidence(int(j)) != whole.Scores.Evidence(int(g)) {
+					t.Fatalf("%d slices: row %d scores %v %q %q, whole run %v %q %q", k, g,
+						r.Scores.Score[j], r.Scores.Reasons(int(j)), r.Scores.Evidence(int(j)),
+						whole.Scores.Score[g], whole.Scores.Reasons(int(g)), whole.Scores.Evidence(int(g)))
 				}
 			}
 			seen += len(r.Own)

@@ -355,10 +355,19 @@ func (st *state) unlock() {
 // strength (evidence_json holds the strengths, which can change while the
 // evidence text does not).
 func markOf(sc *detect.Scores, i int) rowMark {
+	var scratch []byte
+	return markWith(sc, i, &scratch)
+}
+
+// markWith is markOf with scratch memory for the reasons and evidence,
+// kept from call to call.
+func markWith(sc *detect.Scores, i int, scratch *[]byte) rowMark {
 	h := fnv.New64a()
-	io.WriteString(h, sc.Reasons[i])
+	*scratch = sc.AppendReasons((*scratch)[:0], i)
+	h.Write(*scratch)
 	h.Write([]byte{0})
-	io.WriteString(h, sc.Evidence[i])
+	*scratch = sc.AppendEvidence((*scratch)[:0], i)
+	h.Write(*scratch)
 	var b [8]byte
 	sc.RowFindings(i, func(d *detect.Detector, f *detect.Finding) {
 		h.Write([]byte{0})
@@ -760,6 +769,7 @@ func runState(ctx context.Context, opt Options, st *state) (*Result, error) {
 	}
 	opt.stage("detect")
 	var flagRows []int32 // of dt
+	var scratch []byte
 	for j, tm := range dt.Time {
 		if tm < from {
 			continue
@@ -768,7 +778,7 @@ func runState(ctx context.Context, opt Options, st *state) (*Result, error) {
 		if rows != nil {
 			i = int(rows[j])
 		}
-		m := markOf(d.Scores, j)
+		m := markWith(d.Scores, j, &scratch)
 		if info[i].seg < 0 || m != info[i].mark {
 			flagRows = append(flagRows, int32(j))
 			info[i].mark = m

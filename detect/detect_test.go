@@ -249,8 +249,8 @@ func TestScore(t *testing.T) {
 			t.Errorf("row %d: level %d, want %d", i, s.Level[i], detect.Level(want))
 		}
 	}
-	if s.Reasons[1] != "a|b" || s.Evidence[1] != "b: eb" || s.Reasons[2] != "" {
-		t.Errorf("reasons/evidence: %q %q %q", s.Reasons[1], s.Evidence[1], s.Reasons[2])
+	if s.Reasons(1) != "a|b" || s.Evidence(1) != "b: eb" || s.Reasons(2) != "" {
+		t.Errorf("reasons/evidence: %q %q %q", s.Reasons(1), s.Evidence(1), s.Reasons(2))
 	}
 	rows, x := detect.FeatureMatrix(res, order)
 	if !reflect.DeepEqual(rows, []int32{0, 1, 3}) || !reflect.DeepEqual(x, [][]float64{{1, 0}, {0.5, 1}, {0, 1}}) {

@@ -48,11 +48,14 @@ func ReadWeights(path string) (*Weights, error) {
 }
 
 // Scores are the per-row outcome of scoring.
+//
+// A row's reasons and evidence (the flags file's columns) are not stored:
+// they are made on demand from the findings the Scores keep
+// (AppendReasons, AppendEvidence), so a trade costs its score, its level
+// and its references to its findings.
 type Scores struct {
-	Score    []float64 // in [0,1]
-	Level    []uint8   // 0–4, see Level
-	Reasons  []string  // detectors that fired, joined by "|", in preset order
-	Evidence []string  // their evidence, "name: evidence" joined by "; "
+	Score []float64 // in [0,1]
+	Level []uint8   // 0–4, see Level
 
 	// The findings of each row, for RowFindings: row i's are
 	// refs[start[i]:start[i+1]], in detector order.
@@ -69,7 +72,7 @@ type findingRef struct{ d, k int32 }
 // RowFindings calls fn for each finding on row i, in the scoring order of
 // the detectors (the order of reasons). It reads the findings of the Result
 // that Score was given, which must not change; it does not keep the Result
-// itself (nor so the detectors' results) alive.
+// itself (nor so the detectors' results) alive. O(findings of row i) time.
 func (s *Scores) RowFindings(i int, fn func(d *Detector, f *Finding)) {
 	if s.start == nil {
 		return
@@ -79,17 +82,83 @@ func (s *Scores) RowFindings(i int, fn func(d *Detector, f *Finding)) {
 	}
 }
 
+// AppendReasons appends row i's reasons to dst and returns the extended
+// slice: the names of the detectors that reported the row, in the scoring
+// order, joined by "|" (nothing for a row no detector reported). This is
+// the flags file's reasons column. O(length of the reasons) time; it
+// allocates only to grow dst.
+func (s *Scores) AppendReasons(dst []byte, i int) []byte {
+	if s.start == nil {
+		return dst
+	}
+	for k, r := range s.refs[s.start[i]:s.start[i+1]] {
+		if k > 0 {
+			dst = append(dst, '|')
+		}
+		dst = append(dst, s.order[r.d].Name...)
+	}
+	return dst
+}
+
+// AppendEvidence appends row i's evidence to dst and returns the extended
+// slice: "name: evidence" of each of the row's findings with a non-empty
+// evidence, in the scoring order, joined by "; ". This is the flags file's
+// evidence column. O(length of the evidence) time; it allocates only to
+// grow dst.
+func (s *Scores) AppendEvidence(dst []byte, i int) []byte {
+	if s.start == nil {
+		return dst
+	}
+	n := len(dst)
+	for _, r := range s.refs[s.start[i]:s.start[i+1]] {
+		ev := s.lists[r.d][r.k].Evidence
+		if ev == "" {
+			continue
+		}
+		if len(dst) > n {
+			dst = append(dst, "; "...)
+		}
+		dst = append(dst, s.order[r.d].Name...)
+		dst = append(dst, ": "...)
+		dst = append(dst, ev...)
+	}
+	return dst
+}
+
+// Reasons returns row i's reasons (see AppendReasons) as a new string.
+func (s *Scores) Reasons(i int) string { return string(s.AppendReasons(nil, i)) }
+
+// Evidence returns row i's evidence (see AppendEvidence) as a new string.
+func (s *Scores) Evidence(i int) string { return string(s.AppendEvidence(nil, i)) }
+
+// ReasonSet returns the set of detectors that reported row i, as bits of
+// their indexes in the scoring order, and true; rows with equal sets have
+// equal reasons. With more than 64 detectors it returns 0, false.
+// O(detectors of row i) time.
+func (s *Scores) ReasonSet(i int) (uint64, bool) {
+	if len(s.order) > 64 {
+		return 0, false
+	}
+	var set uint64
+	if s.start != nil {
+		for _, r := range s.refs[s.start[i]:s.start[i+1]] {
+			set |= 1 << uint(r.d)
+		}
+	}
+	return set, true
+}
+
 // Subset returns the scores of rows, in that order, with their findings
-// (RowFindings of row j of the subset is that of rows[j]).
+// (RowFindings, reasons and evidence of row j of the subset are those of
+// rows[j]). O(len(rows) + their findings) time.
 func (s *Scores) Subset(rows []int32) *Scores {
 	n := len(rows)
-	out := &Scores{Score: make([]float64, n), Level: make([]uint8, n), Reasons: make([]string, n),
-		Evidence: make([]string, n), order: s.order, lists: s.lists}
+	out := &Scores{Score: make([]float64, n), Level: make([]uint8, n), order: s.order, lists: s.lists}
 	if s.start != nil {
 		out.start = make([]int32, n+1)
 	}
 	for j, r := range rows {
-		out.Score[j], out.Level[j], out.Reasons[j], out.Evidence[j] = s.Score[r], s.Level[r], s.Reasons[r], s.Evidence[r]
+		out.Score[j], out.Level[j] = s.Score[r], s.Level[r]
 		if s.start != nil {
 			out.refs = append(out.refs, s.refs[s.start[r]:s.start[r+1]]...)
 			out.start[j+1] = int32(len(out.refs))
@@ -119,14 +188,13 @@ func Sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 
 // Score combines the findings of the detectors in order (the preset's
 // flagging detectors) into per-row scores for n rows. Detectors without a
-// weight contribute to reasons and evidence but not to the score.
+// weight contribute to reasons and evidence but not to the score. The
+// Scores keep res's findings (not res): they must not change.
 // Time O(n + findings).
 func Score(n int, res *Result, order []*Detector, w *Weights) *Scores {
 	s := &Scores{
-		Score:    make([]float64, n),
-		Level:    make([]uint8, n),
-		Reasons:  make([]string, n),
-		Evidence: make([]string, n),
+		Score: make([]float64, n),
+		Level: make([]uint8, n),
 	}
 	// Index the findings by row (CSR), each row's in detector order, so a
 	// row's sum runs over its detectors in order.
@@ -157,100 +225,27 @@ func Score(n int, res *Result, order []*Detector, w *Weights) *Scores {
 	}
 	next = nil
 	s.start, s.refs, s.order, s.lists = start, refs, order, lists
-	finding := func(r ref) *Finding { return &lists[r.d][r.k] }
 
-	// Reasons depend only on the set of detectors that fired: intern them.
-	uniq := len(order) <= 64
-	names := map[string]bool{}
-	for _, d := range order {
-		if names[d.Name] {
-			uniq = false
-		}
-		names[d.Name] = true
-	}
 	wts := make([]float64, len(order))
 	for j, d := range order {
 		wts[j] = w.Weights[d.Name]
 	}
-
 	score := func(lo, hi int) {
-		reasonOf := map[uint64]string{}
-		var buf []byte
-		// Evidence strings are written one after another into a chunk of
-		// about evChunk bytes; a full chunk becomes one string and each
-		// row's evidence a substring of it: one allocation per chunk
-		// instead of one per row.
-		var (
-			chunk   []byte
-			pending []evSpan
-		)
-		flush := func() {
-			str := string(chunk)
-			for _, p := range pending {
-				s.Evidence[p.row] = str[p.lo:p.hi]
-			}
-			chunk, pending = chunk[:0], pending[:0]
-		}
 		for i := lo; i < hi; i++ {
 			rs := refs[start[i]:start[i+1]]
 			if len(rs) == 0 {
 				continue
 			}
 			z := 0.0
-			var mask uint64
-			evLen := 0
 			for _, r := range rs {
-				f := finding(r)
-				z += wts[r.d] * f.Strength
-				mask |= 1 << uint(r.d&63)
-				if f.Evidence != "" {
-					evLen += len(order[r.d].Name) + 2 + len(f.Evidence) + 2
-				}
+				z += wts[r.d] * lists[r.d][r.k].Strength
 			}
 			// Rounded to the 6 decimals the flags file prints, so the
 			// verdict, the level and the published score always agree.
 			sc := math.Round(Sigmoid(w.Bias+z)*1e6) / 1e6
 			s.Score[i] = sc
 			s.Level[i] = Level(sc)
-			reason, ok := "", false
-			if uniq {
-				reason, ok = reasonOf[mask]
-			}
-			if !ok {
-				buf = buf[:0]
-				for k, r := range rs {
-					if k > 0 {
-						buf = append(buf, '|')
-					}
-					buf = append(buf, order[r.d].Name...)
-				}
-				reason = string(buf)
-				if uniq {
-					reasonOf[mask] = reason
-				}
-			}
-			s.Reasons[i] = reason
-			if evLen > 0 {
-				if len(chunk) > 0 && len(chunk)+evLen > evChunk {
-					flush()
-				}
-				lo := len(chunk)
-				for _, r := range rs {
-					f := finding(r)
-					if f.Evidence == "" {
-						continue
-					}
-					if len(chunk) > lo {
-						chunk = append(chunk, "; "...)
-					}
-					chunk = append(chunk, order[r.d].Name...)
-					chunk = append(chunk, ": "...)
-					chunk = append(chunk, f.Evidence...)
-				}
-				pending = append(pending, evSpan{int32(i), int32(lo), int32(len(chunk))})
-			}
 		}
-		flush()
 	}
 	// Rows are independent: two halves on two goroutines for big inputs.
 	if n < 1<<16 {
@@ -270,12 +265,6 @@ func Score(n int, res *Result, order []*Detector, w *Weights) *Scores {
 	wg.Wait()
 	return s
 }
-
-// evChunk is the size of Score's evidence chunks.
-const evChunk = 1 << 20
-
-// evSpan is a row's evidence in the current chunk: chunk[lo:hi].
-type evSpan struct{ row, lo, hi int32 }
 
 // FeatureMatrix returns, for the rows with at least one finding among order,
 // their row numbers and a row-major matrix of strengths (one column per

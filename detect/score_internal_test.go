@@ -7,16 +7,20 @@ import (
 	"testing"
 )
 
-// TestScoreEvidenceChunks checks the evidence Score cuts from shared chunks
-// against the plain joining of each row's findings, on a table big enough
-// for the two-goroutine path and several chunks, with rows of one, two and
-// three findings, empty evidence, and one evidence longer than a chunk.
-func TestScoreEvidenceChunks(t *testing.T) {
+// TestScoreReasonsEvidence checks the reasons and evidence Scores make on
+// demand against a plain joining of each row's findings over the detectors
+// in order, for every row of a synthetic market big enough for Score's
+// goroutine path: rows of zero to four findings, empty evidence, one long
+// evidence, and a detector listed twice (its findings count twice, as a
+// preset listing it twice would). Subset rows must keep theirs, and rows
+// with equal ReasonSets equal reasons.
+func TestScoreReasonsEvidence(t *testing.T) {
 	r := rand.New(rand.NewPCG(81, 82))
-	order := []*Detector{{Name: "alpha"}, {Name: "beta"}, {Name: "gamma"}}
+	alpha := &Detector{Name: "alpha"}
+	order := []*Detector{alpha, {Name: "beta"}, {Name: "gamma"}, alpha}
 	const n = 1 << 17
 	res := &Result{Findings: map[string][]Finding{}}
-	for _, d := range order {
+	for _, d := range order[:3] {
 		var fs []Finding
 		for row := int32(0); row < n; row++ {
 			if r.IntN(3) != 0 {
@@ -27,7 +31,7 @@ func TestScoreEvidenceChunks(t *testing.T) {
 				ev = fmt.Sprintf("%s saw row %d %s", d.Name, row, strings.Repeat("x", r.IntN(40)))
 			}
 			if row == 777 && d.Name == "beta" {
-				ev = strings.Repeat("y", 3*evChunk/2)
+				ev = strings.Repeat("y", 3<<20/2)
 			}
 			fs = append(fs, Finding{Row: row, Strength: r.Float64(), Evidence: ev})
 		}
@@ -35,21 +39,58 @@ func TestScoreEvidenceChunks(t *testing.T) {
 	}
 	w := &Weights{Weights: map[string]float64{"alpha": 1, "beta": 2, "gamma": 3}}
 	got := Score(n, res, order, w)
-	want := make([]string, n)
+	reasons, evidence := make([]string, n), make([]string, n)
 	for _, d := range order {
 		for _, f := range res.Findings[d.Name] {
+			if reasons[f.Row] != "" {
+				reasons[f.Row] += "|"
+			}
+			reasons[f.Row] += d.Name
 			if f.Evidence == "" {
 				continue
 			}
-			if want[f.Row] != "" {
-				want[f.Row] += "; "
+			if evidence[f.Row] != "" {
+				evidence[f.Row] += "; "
 			}
-			want[f.Row] += d.Name + ": " + f.Evidence
+			evidence[f.Row] += d.Name + ": " + f.Evidence
 		}
 	}
-	for i := range want {
-		if got.Evidence[i] != want[i] {
-			t.Fatalf("row %d: evidence %.80q, want %.80q", i, got.Evidence[i], want[i])
+	bySet := map[uint64]string{}
+	buf := []byte("prefix")
+	for i := range n {
+		if g := got.Reasons(i); g != reasons[i] {
+			t.Fatalf("row %d: reasons %q, want %q", i, g, reasons[i])
 		}
+		if g := got.Evidence(i); g != evidence[i] {
+			t.Fatalf("row %d: evidence %.80q, want %.80q", i, g, evidence[i])
+		}
+		if g := got.AppendEvidence(buf[:6], i); string(g) != "prefix"+evidence[i] {
+			t.Fatalf("row %d: AppendEvidence after a prefix %.80q", i, g)
+		}
+		if g := got.AppendReasons(buf[:6], i); string(g) != "prefix"+reasons[i] {
+			t.Fatalf("row %d: AppendReasons after a prefix %q", i, g)
+		}
+		set, ok := got.ReasonSet(i)
+		if !ok {
+			t.Fatal("ReasonSet not ok for 4 detectors")
+		}
+		if (set == 0) != (reasons[i] == "") {
+			t.Fatalf("row %d: set %b for reasons %q", i, set, reasons[i])
+		}
+		if s, ok := bySet[set]; ok && s != reasons[i] {
+			t.Fatalf("row %d: set %b has reasons %q and %q", i, set, s, reasons[i])
+		}
+		bySet[set] = reasons[i]
+	}
+	rows := []int32{777, 0, 5, n - 1, 777}
+	sub := got.Subset(rows)
+	for j, row := range rows {
+		if sub.Reasons(j) != reasons[row] || sub.Evidence(j) != evidence[row] || sub.Score[j] != got.Score[row] {
+			t.Errorf("subset row %d (row %d): %q %.40q %v", j, row, sub.Reasons(j), sub.Evidence(j), sub.Score[j])
+		}
+	}
+	var none Scores
+	if none.Reasons(0) != "" || none.Evidence(0) != "" {
+		t.Error("Scores without findings have reasons")
 	}
 }

@@ -23,12 +23,12 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Scores.Score[0] < 0.5 || out.Scores.Reasons[0] != "self_trade" {
-		t.Errorf("self trade: score %v reasons %q", out.Scores.Score[0], out.Scores.Reasons[0])
+	if out.Scores.Score[0] < 0.5 || out.Scores.Reasons(0) != "self_trade" {
+		t.Errorf("self trade: score %v reasons %q", out.Scores.Score[0], out.Scores.Reasons(0))
 	}
 	for i := 1; i < 3; i++ {
-		if out.Scores.Score[i] != 0 || out.Scores.Reasons[i] != "" {
-			t.Errorf("row %d: score %v reasons %q, want 0 and none", i, out.Scores.Score[i], out.Scores.Reasons[i])
+		if out.Scores.Score[i] != 0 || out.Scores.Reasons(i) != "" {
+			t.Errorf("row %d: score %v reasons %q, want 0 and none", i, out.Scores.Score[i], out.Scores.Reasons(i))
 		}
 	}
 	// Weights given explicitly replace the preset's.

@@ -542,6 +542,7 @@ type evWriter struct {
 	dune    bool
 	scratch evScratch
 	buf     []byte
+	text    []byte           // reasons or evidence of the last row asked
 	seen    map[evKey]evSpan // a finding's `"name":{…}` in frags
 	frags   []byte
 }
@@ -605,4 +606,18 @@ func (c *evWriter) row(i int) (string, uint8) {
 	b, filters := c.appendRow(c.buf[:0], i)
 	c.buf = b
 	return unsafe.String(unsafe.SliceData(b), len(b)), filters
+}
+
+// reasons returns row i's reasons (detect.Scores.AppendReasons), in memory
+// of c valid until the next call of reasons or evidence.
+func (c *evWriter) reasons(i int) string {
+	c.text = c.sc.AppendReasons(c.text[:0], i)
+	return unsafe.String(unsafe.SliceData(c.text), len(c.text))
+}
+
+// evidence returns row i's evidence (detect.Scores.AppendEvidence), in
+// memory of c valid until the next call of reasons or evidence.
+func (c *evWriter) evidence(i int) string {
+	c.text = c.sc.AppendEvidence(c.text[:0], i)
+	return unsafe.String(unsafe.SliceData(c.text), len(c.text))
 }

@@ -108,25 +108,25 @@ func checkEvidence(t *testing.T, preset string, tr *datasets.Trades, sc *detect.
 			t.Fatalf("%s row %d: evidence_json %q: %v", preset, i, js, err)
 		}
 		var names []string
-		if sc.Reasons[i] != "" {
-			names = strings.Split(sc.Reasons[i], "|")
+		if sc.Reasons(i) != "" {
+			names = strings.Split(sc.Reasons(i), "|")
 		}
 		if len(ev) != len(names) {
-			t.Fatalf("%s row %d: evidence_json %s for reasons %q", preset, i, js, sc.Reasons[i])
+			t.Fatalf("%s row %d: evidence_json %s for reasons %q", preset, i, js, sc.Reasons(i))
 		}
 		for _, n := range names {
 			e, ok := ev[n]
 			if !ok || e.Strength == nil || *e.Strength <= 0 || *e.Strength > 1 {
 				t.Fatalf("%s row %d: %s missing or without strength in %s", preset, i, n, js)
 			}
-			if e.Text != "" && !strings.Contains(sc.Evidence[i], n+": "+e.Text) {
-				t.Errorf("%s row %d: %s text %q not in evidence %q", preset, i, n, e.Text, sc.Evidence[i])
+			if e.Text != "" && !strings.Contains(sc.Evidence(i), n+": "+e.Text) {
+				t.Errorf("%s row %d: %s text %q not in evidence %q", preset, i, n, e.Text, sc.Evidence(i))
 			}
 			if !slices.IsSorted(e.Wallets) || len(slices.Compact(slices.Clone(e.Wallets))) != len(e.Wallets) {
 				t.Errorf("%s row %d: %s wallets not ascending and distinct: %v", preset, i, n, e.Wallets)
 			}
 			for _, w := range append(e.Wallets, e.Path...) {
-				if !strings.Contains(sc.Evidence[i], w) {
+				if !strings.Contains(sc.Evidence(i), w) {
 					t.Errorf("%s row %d: wallet %s not in the evidence", preset, i, w)
 				}
 			}
@@ -153,9 +153,9 @@ func checkDuneColumns(t *testing.T, path string, sc *detect.Scores) {
 	for i, rec := range recs[1:] {
 		for k, f := range report.DuneFilters {
 			got := rec[21+k] == "true"
-			want := slices.Contains(strings.Split(sc.Reasons[i], "|"), f[1])
+			want := slices.Contains(strings.Split(sc.Reasons(i), "|"), f[1])
 			if got != want {
-				t.Fatalf("row %d %s = %v, reasons %q", i, f[0], got, sc.Reasons[i])
+				t.Fatalf("row %d %s = %v, reasons %q", i, f[0], got, sc.Reasons(i))
 			}
 			if got {
 				fired++

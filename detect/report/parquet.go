@@ -366,7 +366,7 @@ type dictSeeder interface {
 
 // writeDict writes d, a non-nullable dictionary array whose dictionary
 // holds distinct values and whose indices use every one of them (as idDict,
-// strDict and floatDict build them: values numbered by first use), as
+// dictRows and floatDict build them: values numbered by first use), as
 // column cw. It does what pqarrow.WriteArrowToColumn does with a dictionary
 // array, less its hash pass over the indices (compute.Unique, to find the
 // values referenced for the min/max statistics), which that invariant makes
@@ -472,9 +472,10 @@ type arena struct {
 	buf  []byte
 	off  int
 	need int // bytes asked for since the last reset
-	// evidence is the batch's evidence_json dictionary, in memory of its
-	// own that grows to the largest batch's (see evidenceJSON).
-	evidence strCol
+	// evidence, reasons and text are the batch's evidence_json, reasons
+	// and evidence dictionaries, each in memory of its own that grows to
+	// the largest batch's (see dictRows).
+	evidence, reasons, text strCol
 }
 
 func newArena(size int) *arena { return &arena{buf: make([]byte, size)} }
@@ -673,48 +674,6 @@ const smallIntLimit = 1 << 20
 // intDictType is the Arrow type of smallInts' dictionary arrays.
 var intDictType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.PrimitiveTypes.Int32}
 
-// strDict dictionary-encodes string columns by hashing; its map and list
-// are kept from column to column.
-type strDict struct {
-	seen     map[string]int32
-	distinct []string
-}
-
-// encode returns the dictionary array of vals, numbered in order of first
-// use: a row equal to the previous one (most often "") skips the lookup.
-// The dictionary is allocated once, at its exact size; memory comes from
-// mem. O(len(vals)) expected time.
-func (d *strDict) encode(mem *arena, vals []string) arrow.Array {
-	if d.seen == nil {
-		d.seen = map[string]int32{}
-	}
-	clear(d.seen)
-	d.distinct = d.distinct[:0]
-	idx := arenaSlice[int32](mem, len(vals))
-	size := 0
-	last, lastIdx := "", int32(-1)
-	for k, s := range vals {
-		if lastIdx < 0 || s != last {
-			j, ok := d.seen[s]
-			if !ok {
-				j = int32(len(d.distinct))
-				d.distinct = append(d.distinct, s)
-				size += len(s)
-				d.seen[s] = j
-			}
-			last, lastIdx = s, j
-		}
-		idx[k] = lastIdx
-	}
-	dict := newStrCol(mem, len(d.distinct), 0)
-	dict.data = arenaSlice[byte](mem, size)[:0]
-	for _, s := range d.distinct {
-		dict.add(s)
-	}
-	clear(d.distinct) // drop the references to vals
-	return dictArray(idx, dict)
-}
-
 // floatDict dictionary-encodes float64 columns by hashing their bits; its
 // map and list are kept from column to column.
 type floatDict struct {
@@ -779,10 +738,9 @@ type flagsBuilder struct {
 	threshold float64
 	schema    *arrow.Schema
 	ev        *evWriter
-	evSeen    map[string]int32 // a batch's distinct evidence_json, views into its dictionary
+	evSeen    map[string]int32 // a column's distinct values, views into its dictionary (dictRows)
 	dune      bool
 	ids       idDict
-	strs      strDict
 	floats    floatDict
 	scratch   []uint32
 	tokenKey  []uint32 // by asset: index of its token id in tokens
@@ -920,8 +878,8 @@ func (b *flagsBuilder) batch(lo, hi int, mem *arena) flagsBatch {
 	bd.Release()
 	cols[16] = b.floats.encode(mem, score, -1)
 	cols[17] = b.ids.smallInts(mem, arrow.PrimitiveTypes.Int32, scratch(func(i int) uint32 { return uint32(sc.Level[i]) }))
-	cols[18] = b.strs.encode(mem, sc.Reasons[lo:hi])
-	cols[19] = b.strs.encode(mem, sc.Evidence[lo:hi])
+	cols[18] = b.dictRows(mem, &mem.reasons, m, func(dst []byte, k int) []byte { return sc.AppendReasons(dst, lo+k) })
+	cols[19] = b.dictRows(mem, &mem.text, m, func(dst []byte, k int) []byte { return sc.AppendEvidence(dst, lo+k) })
 	filters := make([]uint8, m)
 	cols[20] = b.evidenceJSON(mem, lo, filters)
 	if b.dune {
@@ -940,33 +898,43 @@ func (b *flagsBuilder) batch(lo, hi int, mem *arena) flagsBatch {
 	return flagsBatch{rows: m, cols: cols, streams: streams, mem: mem}
 }
 
-// evidenceSlack is the room evidenceJSON makes before a row's object.
+// evidenceSlack is the room dictRows makes before a row's value.
 const evidenceSlack = 64 << 10
 
 // evidenceJSON returns the evidence_json column of rows lo, lo+1, … (as
 // many as filters, which get the rows' Dune filter bits) as a dictionary
-// array numbered in order of first use, as strDict numbers: each row's
-// object is written straight after the dictionary's last value, in mem's
-// evidence buffer, and kept as a new value or, if an earlier row's equal,
-// dropped. The values are never copied. O(bytes of the objects) expected
-// time.
+// array (see dictRows) in mem's evidence buffer.
 func (b *flagsBuilder) evidenceJSON(mem *arena, lo int, filters []uint8) arrow.Array {
-	d := &mem.evidence
+	return b.dictRows(mem, &mem.evidence, len(filters), func(dst []byte, k int) []byte {
+		dst, filters[k] = b.ev.appendRow(dst, lo+k)
+		return dst
+	})
+}
+
+// dictRows returns the dictionary array of n values made row by row
+// (appendRow(dst, k) appends the k-th to dst), numbered in order of first
+// use as Parquet's own dictionary encoder would number them: each value is
+// written straight after the dictionary's last value, in d (a buffer of
+// mem, reused from batch to batch), and kept as a new value or, if an
+// earlier one is equal, dropped; a value equal to the previous one (most
+// often "" or "{}") skips the lookup. The values are never copied.
+// O(bytes of the values) expected time.
+func (b *flagsBuilder) dictRows(mem *arena, d *strCol, n int, appendRow func(dst []byte, k int) []byte) arrow.Array {
 	d.off, d.data = append(d.off[:0], 0), d.data[:0]
 	clear(b.evSeen)
-	idx := arenaSlice[int32](mem, len(filters))
+	idx := arenaSlice[int32](mem, n)
 	last, lastIdx := "", int32(-1)
-	for k := range filters {
+	for k := range n {
 		start := len(d.data)
 		if cap(d.data)-start < evidenceSlack {
 			// Double: append's own growth for large slices (1.25×)
 			// would copy the dictionary about four times over.
 			d.data = slices.Grow(d.data, max(cap(d.data), evidenceSlack))
 		}
-		d.data, filters[k] = b.ev.appendRow(d.data, lo+k)
+		d.data = appendRow(d.data, k)
 		// A view of the value; should d.data move as it grows, the map's
 		// views keep the old copy, which holds the same bytes.
-		v := unsafe.String(&d.data[start], len(d.data)-start)
+		v := unsafe.String(unsafe.SliceData(d.data[start:]), len(d.data)-start)
 		if lastIdx >= 0 && v == last {
 			d.data = d.data[:start]
 			idx[k] = lastIdx
@@ -974,10 +942,9 @@ func (b *flagsBuilder) evidenceJSON(mem *arena, lo int, filters []uint8) arrow.A
 		}
 		j, ok := b.evSeen[v]
 		if ok {
-			// Drop the copy; last views the value kept (never empty: "{}"
-			// at least).
+			// Drop the copy; last views the value kept.
 			d.data = d.data[:start]
-			v = unsafe.String(&d.data[d.off[j]], int(d.off[j+1]-d.off[j]))
+			v = unsafe.String(unsafe.SliceData(d.data[d.off[j]:]), int(d.off[j+1]-d.off[j]))
 		} else {
 			j = int32(len(d.off) - 1)
 			b.evSeen[v] = j

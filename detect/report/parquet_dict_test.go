@@ -29,7 +29,7 @@ import (
 func dictMarket(seed uint64, n int) (*datasets.Trades, *detect.Scores) {
 	r := rand.New(rand.NewPCG(seed, 17))
 	t := datasets.NewTrades()
-	sc := &detect.Scores{}
+	var sb scoresBuilder
 	fresh := 0
 	party := func() datasets.AddrID {
 		switch k := r.IntN(10); {
@@ -47,7 +47,7 @@ func dictMarket(seed uint64, n int) (*datasets.Trades, *detect.Scores) {
 		}
 	}
 	chains := []string{"ethereum", "polygon", "base"}
-	evidence := []string{"", "", "", `self_trade: seller = buyer, "q"`, "back_and_forth: x\ny"}
+	evidence := [][]string{nil, nil, nil, {"self_trade", `seller = buyer, "q"`}, {"back_and_forth", "x\ny"}}
 	for i := range n {
 		t.Chain = append(t.Chain, t.Chains.Intern(chains[r.IntN(len(chains))]))
 		t.Time = append(t.Time, 1656547200+int64(r.IntN(90*86400)))
@@ -79,17 +79,15 @@ func dictMarket(seed uint64, n int) (*datasets.Trades, *detect.Scores) {
 		t.TxFrom = append(t.TxFrom, 0)
 		t.Label = append(t.Label, datasets.LabelNone)
 		t.Origins.Append(0, int64(i+2))
-		s, reasons, ev := 0.0, "", evidence[r.IntN(len(evidence))]
-		if ev != "" {
-			s, reasons = 0.9, "self_trade"
-		}
+		ev := evidence[r.IntN(len(evidence))]
 		if r.IntN(50) == 0 {
-			ev, reasons = fmt.Sprintf("unique evidence %d", i), "repeat_trade|unique"+strconv.Itoa(i)
+			// Reasons and evidence seen once.
+			ev = []string{"repeat_trade", fmt.Sprintf("unique evidence %d", i), "unique" + strconv.Itoa(i), ""}
 		}
-		appendScore(sc, s, reasons, ev)
+		sb.add(1, ev...)
 	}
 	t.Files = []string{"in.csv"}
-	return t, sc
+	return t, sb.scores(&detect.Weights{Weights: map[string]float64{"self_trade": 2.2, "back_and_forth": 2.2}})
 }
 
 // TestParquetDictionaryColumns writes string columns as per-row-group

@@ -30,7 +30,7 @@ func addr(i int) datasets.Address {
 func market(seed uint64, n int) (*datasets.Trades, *detect.Scores) {
 	r := rand.New(rand.NewPCG(seed, 9))
 	t := datasets.NewTrades()
-	sc := &detect.Scores{}
+	var sb scoresBuilder
 	chains := []string{"ethereum", "ethereum", "polygon"}
 	for i := 0; i < n; i++ {
 		t.Chain = append(t.Chain, t.Chains.Intern(chains[r.IntN(len(chains))]))
@@ -65,26 +65,44 @@ func market(seed uint64, n int) (*datasets.Trades, *detect.Scores) {
 		t.TxFrom = append(t.TxFrom, 0)
 		t.Label = append(t.Label, datasets.LabelNone)
 		t.Origins.Append(0, int64(i+2))
-		s := 0.0
-		reasons, ev := "", ""
 		if r.IntN(3) == 0 {
-			s = detect.Sigmoid(float64(r.IntN(9)) - 4)
-			reasons = "self_trade|back_and_forth"
-			ev = `self_trade: seller = buyer = 0xab, "quoted"; back_and_forth: x`
+			// Scores σ(k−4), k = 0…8 (weights below).
+			sb.add(float64(1+r.IntN(9))/9, "self_trade", `seller = buyer = 0xab, "quoted"`, "back_and_forth", "x")
+		} else {
+			sb.add(1)
 		}
-		appendScore(sc, s, reasons, ev)
 	}
 	t.Files = []string{"in.csv"}
-	return t, sc
+	return t, sb.scores(&detect.Weights{Bias: -5, Weights: map[string]float64{"self_trade": 9}})
 }
 
-// appendScore appends one row's verdict (score s, its level, reasons and
-// evidence) to sc.
-func appendScore(sc *detect.Scores, s float64, reasons, ev string) {
-	sc.Score = append(sc.Score, s)
-	sc.Level = append(sc.Level, detect.Level(s))
-	sc.Reasons = append(sc.Reasons, reasons)
-	sc.Evidence = append(sc.Evidence, ev)
+// scoresBuilder makes Scores as analyze does, through detect.Score, from
+// findings added row by row; the detectors are ordered by first use.
+type scoresBuilder struct {
+	n     int
+	order []*detect.Detector
+	res   detect.Result
+}
+
+// add adds a row with a finding of strength for each pair of detector
+// name and evidence in nameEv.
+func (b *scoresBuilder) add(strength float64, nameEv ...string) {
+	if b.res.Findings == nil {
+		b.res.Findings = map[string][]detect.Finding{}
+	}
+	for k := 0; k+1 < len(nameEv); k += 2 {
+		name := nameEv[k]
+		if _, ok := b.res.Findings[name]; !ok {
+			b.order = append(b.order, &detect.Detector{Name: name})
+		}
+		b.res.Findings[name] = append(b.res.Findings[name], detect.Finding{Row: int32(b.n), Strength: strength, Evidence: nameEv[k+1]})
+	}
+	b.n++
+}
+
+// scores scores the rows added with weights w.
+func (b *scoresBuilder) scores(w *detect.Weights) *detect.Scores {
+	return detect.Score(b.n, &b.res, b.order, w)
 }
 
 func readCSV(t *testing.T, path string) [][]string {
@@ -125,8 +143,8 @@ func TestCSV(t *testing.T) {
 			{"block_time", datasets.FormatTime(tr.Time[i])},
 			{"is_wash", strconv.FormatBool(sc.Score[i] >= 0.5)},
 			{"level", strconv.Itoa(int(sc.Level[i]))},
-			{"reasons", sc.Reasons[i]},
-			{"evidence", sc.Evidence[i]},
+			{"reasons", sc.Reasons(i)},
+			{"evidence", sc.Evidence(i)},
 			{"seller", tr.Addrs.String(tr.Seller[i])},
 		}
 		for _, c := range checks {

@@ -30,8 +30,9 @@ func FromFlags(path string, funders string, opt metrics.Options, load datasets.L
 	if t.Len() != len(fl.IsWash) {
 		return nil, fmt.Errorf("flags %s: %d trades loaded for %d flags rows (a flags file holds every row once)", path, t.Len(), len(fl.IsWash))
 	}
-	s := &Source{Flagged: fl.IsWash, Score: fl.Score, Reasons: fl.Reasons, Evidence: fl.Evidence,
-		Top: opt.Top, Origin: "the flags file " + path}
+	s := &Source{Flagged: fl.IsWash, Score: fl.Score, Top: opt.Top, Origin: "the flags file " + path,
+		Reasons:  func(i int) string { return fl.Reasons[i] },
+		Evidence: func(i int) string { return fl.Evidence[i] }}
 	if w, ok := fl.Metadata["washscan"]; ok {
 		var p metrics.Provenance
 		if err := json.Unmarshal([]byte(w), &p); err == nil {

@@ -50,11 +50,14 @@ type Source struct {
 	Features *features.Set
 	// Window marks the rows in the metrics window (metrics.InWindow).
 	Window []bool
-	// Flagged, Score, Reasons and Evidence are per row, as in the flags file.
+	// Flagged and Score are per row, as in the flags file; Reasons and
+	// Evidence return a row's, as in the flags file (for Scores, their
+	// Reasons and Evidence methods). The report asks only for the rows it
+	// lists or scans for rings.
 	Flagged  []bool
 	Score    []float64
-	Reasons  []string
-	Evidence []string
+	Reasons  func(row int) string
+	Evidence func(row int) string
 	// Detectors ran, with their weights; nil when not recorded (a report
 	// made from a flags file).
 	Detectors []*detect.Detector
@@ -363,8 +366,8 @@ func (d *data) tradeOf(r int32) trade {
 		Currency: t.Currencies.Value(t.Currency[r]),
 		Platform: t.Platforms.Value(t.Platform[r]),
 		Score:    strconv.FormatFloat(d.s.Score[r], 'f', -1, 64),
-		Reasons:  d.s.Reasons[r],
-		Evidence: d.s.Evidence[r],
+		Reasons:  d.s.Reasons(int(r)),
+		Evidence: d.s.Evidence(int(r)),
 	}
 	if u := t.PriceUSD[r]; !math.IsNaN(u) {
 		tr.USD = strconv.FormatFloat(u, 'f', -1, 64)
@@ -551,7 +554,7 @@ func (d *data) rings() ([]ringView, int) {
 	rows := d.flaggedRows()
 	slices.Reverse(rows) // time order
 	for _, r := range rows {
-		ev := d.s.Evidence[r]
+		ev := d.s.Evidence(int(r))
 		if !strings.Contains(ev, "→") && !strings.Contains(ev, "->") {
 			continue
 		}
