@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/washscan/washscan/detect/graph"
 	"io"
 	"os"
 	"strings"
@@ -177,8 +178,8 @@ func runOutOfCore(e *env, opt analysis.Options, maxMem int64) (bool, error) {
 	}
 	_, run, err := analysis.RunSliced(e.ctx, opt, int(maxMem/analysis.BytesPerRow))
 	if run != nil {
-		fmt.Fprintf(e.stderr, "washscan: the input needs about %.1f GB, more than --max-memory %.1f GB: analyzed in %d time slices with halos of %ds (largest %d rows)\n",
-			float64(need)/1e9, float64(maxMem)/1e9, len(run.Slices), run.Horizon, run.MaxRows)
+		fmt.Fprintf(e.stderr, "washscan: the input needs about %.1f GB, more than --max-memory %.1f GB: analyzed in %d time slices with halos of %s (largest %d rows)\n",
+			float64(need)/1e9, float64(maxMem)/1e9, len(run.Slices), graph.Human(run.Horizon), run.MaxRows)
 		if est := int64(run.MaxRows) * analysis.BytesPerRow; est > maxMem {
 			fmt.Fprintf(e.stderr, "washscan: the largest slice with its halos needs about %.1f GB, more than --max-memory: the halos (twice the horizon) span too much of the input for slices to fit\n",
 				float64(est)/1e9)
