@@ -109,9 +109,9 @@ func benchRows() int {
 	return 200000
 }
 
-// loadGC is what washscan's main hands the loader (LoadOptions.OnLoad): the
-// collector at GOGC 10 while loading, so the benchmark measures the load as
-// the command runs it.
+// loadGC is the hook washscan's main handed the loader (LoadOptions.OnLoad)
+// until session 6: the collector at GOGC 10 while loading. The benchmark
+// keeps it to compare with the earlier figures.
 func loadGC() func() {
 	old := debug.SetGCPercent(10)
 	return func() { debug.SetGCPercent(old) }

@@ -1184,8 +1184,8 @@ func pipeline(ctx context.Context, produce func(emit func(*chunk) bool), stageA 
 }
 
 // rowFree recycles the parsed-row buffers of chunks during a load. A
-// sync.Pool would be emptied by every collection, and a load collects often
-// (loadGCPercent); dropRows empties the list when the load ends.
+// sync.Pool would be emptied by every collection, and a load collects often;
+// dropRows empties the list when the load ends.
 var rowFree struct {
 	sync.Mutex
 	bufs [][]prow

@@ -13,7 +13,6 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
-	"sync"
 	"syscall"
 
 	"github.com/washscan/washscan/analysis"
@@ -77,8 +76,11 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
-	// onLoad is datasets.LoadOptions.OnLoad: main's process settings while
-	// trades load (nil in tests).
+	// onLoad is datasets.LoadOptions.OnLoad: process settings while trades
+	// load. main sets none: collecting at 10% growth during loads (sessions
+	// 4–5) saved 5% of a 10M Parquet load's peak, below the run's later
+	// peak, and took a load of 347 daily files from 2.8 to 7.3 s
+	// (BENCHMARKS.md "Issue 16 after the session-6 merges").
 	onLoad func() (done func())
 }
 
@@ -117,7 +119,7 @@ const defaultGCPercent = 50
 func main() {
 	ctx, stop := signalContext()
 	defer stop()
-	e := &env{ctx: ctx, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, onLoad: loadGC}
+	e := &env{ctx: ctx, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
 	// The tables washscan builds are mostly pointer-free columns, so a
 	// collection costs little, while every page the heap grows by is a page
 	// fault (about 1 s per GB on the development VM). Collecting at 50%
@@ -141,40 +143,6 @@ func main() {
 		}
 	}
 	os.Exit(run(e, os.Args[1:]))
-}
-
-// loadGCPercent is the collector's target heap growth while trades load.
-// The big columns hold no pointers, so a collection is cheap; collecting
-// often keeps the garbage of parsed chunks from raising the peak (10M
-// Parquet rows: 1.96 GB at 10, 2.05–2.08 GB at 50).
-const loadGCPercent = 10
-
-var (
-	loadGCMu    sync.Mutex
-	loadGCDepth int // loads under way
-	loadGCOld   int // the setting before the first of them
-)
-
-// loadGC sets loadGCPercent while a load is under way and restores the
-// previous setting when the last of overlapping loads ends. GOGC, when set,
-// still rules.
-func loadGC() (done func()) {
-	if os.Getenv("GOGC") != "" {
-		return func() {}
-	}
-	loadGCMu.Lock()
-	if loadGCDepth == 0 {
-		loadGCOld = debug.SetGCPercent(loadGCPercent)
-	}
-	loadGCDepth++
-	loadGCMu.Unlock()
-	return func() {
-		loadGCMu.Lock()
-		if loadGCDepth--; loadGCDepth == 0 {
-			debug.SetGCPercent(loadGCOld)
-		}
-		loadGCMu.Unlock()
-	}
 }
 
 // run executes the command line args and returns the exit code.
