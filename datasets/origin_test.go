@@ -1,7 +1,9 @@
 package datasets
 
 import (
+	"bytes"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -72,9 +74,7 @@ func TestSortedLookup(t *testing.T) {
 	for i := range 3000 {
 		var a Address
 		if i > 0 { // the zero address is one of them
-			for j := range a {
-				a[j] = byte(r.IntN(256))
-			}
+			a = randAddr(r)
 		}
 		addrs = append(addrs, a)
 		tr.Seller = append(tr.Seller, tr.Addrs.Intern(a))
@@ -107,5 +107,58 @@ func TestSortedLookup(t *testing.T) {
 		if got, ok := tr.Addrs.Lookup(a); !ok || tr.Addrs.Addr(got) != a {
 			t.Fatalf("lookup after re-indexing: %v %v", got, ok)
 		}
+	}
+}
+
+// randAddr is a random address.
+func randAddr(r *rand.Rand) Address {
+	var a Address
+	for j := range a {
+		a[j] = byte(r.IntN(256))
+	}
+	return a
+}
+
+// TestSortAddrsOrder checks SortAddrs against a comparison sort of the
+// addresses: many share their first 8 bytes (runs the radix sort leaves to
+// a comparison of the rest), some differ only in the last 2 bytes, and the
+// rows, contracts and funders keep their addresses.
+func TestSortAddrsOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	tr := NewTrades()
+	var addrs []Address
+	for i := range 5000 {
+		a := randAddr(r)
+		switch i % 4 {
+		case 0: // a shared prefix
+			copy(a[:8], []byte{0, 0, 0, 0, 0, 0, 0, byte(i % 3)})
+		case 1: // differs from others in the last bytes only
+			copy(a[:18], bytes.Repeat([]byte{0xab}, 18))
+		}
+		addrs = append(addrs, a)
+		tr.Seller = append(tr.Seller, tr.Addrs.Intern(a))
+		tr.Buyer = append(tr.Buyer, tr.Addrs.Intern(addrs[r.IntN(len(addrs))]))
+		tr.TxFrom = append(tr.TxFrom, NoAddr)
+	}
+	f := NewFunders()
+	f.Set(tr.Seller[10], tr.Seller[20], 7)
+	tr.Funders = f
+	buyers := make([]Address, len(tr.Buyer))
+	for i, id := range tr.Buyer {
+		buyers[i] = tr.Addrs.Addr(id)
+	}
+	tr.SortAddrs()
+	want := slices.Clone(tr.Addrs.list[1:])
+	slices.SortFunc(want, func(a, b Address) int { return bytes.Compare(a[:], b[:]) })
+	if !slices.Equal(want, tr.Addrs.list[1:]) {
+		t.Fatal("addresses not in byte order after SortAddrs")
+	}
+	for i, a := range addrs {
+		if tr.Addrs.Addr(tr.Seller[i]) != a || tr.Addrs.Addr(tr.Buyer[i]) != buyers[i] || tr.TxFrom[i] != NoAddr {
+			t.Fatalf("row %d lost its addresses", i)
+		}
+	}
+	if w := tr.Seller[10]; tr.Addrs.Addr(tr.Funders.Of(w)) != addrs[20] || tr.Funders.Time(w) != 7 {
+		t.Error("the funder did not follow its ids")
 	}
 }

@@ -28,8 +28,8 @@ import (
 	"time"
 
 	"github.com/washscan/washscan/datasets"
-	"github.com/washscan/washscan/detect/internal/radix"
 	"github.com/washscan/washscan/features"
+	"github.com/washscan/washscan/internal/radix"
 )
 
 // Detector is one detection rule or shared computation.

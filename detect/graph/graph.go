@@ -7,7 +7,7 @@ import (
 
 	gg "gonum.org/v1/gonum/graph"
 
-	"github.com/washscan/washscan/detect/internal/radix"
+	"github.com/washscan/washscan/internal/radix"
 )
 
 // Node is a wallet: its id is the wallet (address) id of the dataset.
@@ -217,7 +217,7 @@ func SortWallets(ids []uint32, lo, hi uint32, set *[]uint64, tmp *[]uint32) {
 
 // sortIDs sorts wallet ids (each below 2^33) increasingly: pdqsort for short
 // lists, an LSD radix sort of three 11-bit digits for long ones.
-// (detect/internal/radix is the one radix sort of the detectors.)
+// (internal/radix is washscan's one radix sort.)
 func sortIDs(ids []int64, tmp *[]int64) {
 	if len(ids) < 512 {
 		slices.Sort(ids)

@@ -9,8 +9,8 @@ import (
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect"
-	"github.com/washscan/washscan/detect/internal/radix"
 	"github.com/washscan/washscan/features"
+	"github.com/washscan/washscan/internal/radix"
 )
 
 // Table is the result of the hubs detector.

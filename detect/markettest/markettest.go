@@ -12,8 +12,8 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/washscan/washscan/detect"
-	"github.com/washscan/washscan/detect/internal/radix"
 	"github.com/washscan/washscan/features"
+	"github.com/washscan/washscan/internal/radix"
 )
 
 // Options control Run.
@@ -284,7 +284,7 @@ type scopes struct {
 }
 
 // splitSales sorts sales by price (keys[i] being sales[i]'s, by the radix
-// sort of detect/internal/radix; the order among equal prices does not
+// sort of internal/radix; the order among equal prices does not
 // matter) and splits them into the market's, each
 // collection's (groups 0..ncoll−1) and each platform's (0..nplat−1) prices,
 // each ascending: the groups are filled by walking the sorted sales once,

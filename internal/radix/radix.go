@@ -1,6 +1,6 @@
 // Package radix is washscan's one radix sort: an LSD sort of 11-bit digits
 // of integer keys, used where the detectors and the market tests sort long
-// lists of ids, rows or prices.
+// lists of ids, rows or prices, and where the loader sorts addresses.
 package radix
 
 // Key is an integer sorted by its bits: a signed key must be non-negative
