@@ -1093,16 +1093,28 @@ type chunk struct {
 	out     chan *chunk
 	work    func(*chunk)
 	release func()
+	// chained marks a chunk whose work is not handed to a worker by the
+	// pipeline: the worker of an earlier chunk takes it through that
+	// chunk's next.
+	chained bool
+	// next, when set, is called by the worker that did this chunk's work
+	// once the chunk is delivered: it returns the chained chunk that worker
+	// does next (waiting until it is emitted), or nil.
+	next func() *chunk
 }
 
 // pipeline runs work on chunks produced by produce, on every core, and
 // delivers them in production order to stageA and then, on another
 // goroutine, to stageB. produce must return when stop is closed. stageB's
-// error stops everything.
-func pipeline(ctx context.Context, produce func(emit func(*chunk) bool), stageA func(*chunk), stageB func(*chunk) error) error {
+// error stops everything. At most window chunks wait beyond the one the
+// merge waits for (0: twice the workers).
+func pipeline(ctx context.Context, window int, produce func(emit func(*chunk) bool), stageA func(*chunk), stageB func(*chunk) error) error {
 	workers := runtime.GOMAXPROCS(0)
+	if window <= 0 {
+		window = 2 * workers
+	}
 	work := make(chan *chunk)
-	order := make(chan *chunk, 2*workers)
+	order := make(chan *chunk, window)
 	ab := make(chan *chunk, 2)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -1111,8 +1123,15 @@ func pipeline(ctx context.Context, produce func(emit func(*chunk) bool), stageA 
 		go func() {
 			defer wg.Done()
 			for c := range work {
-				c.work(c)
-				c.out <- c
+				for c != nil {
+					c.work(c)
+					next := c.next // c is the merge's once delivered
+					c.out <- c
+					if next == nil {
+						break
+					}
+					c = next()
+				}
 			}
 		}()
 	}
@@ -1132,6 +1151,9 @@ func pipeline(ctx context.Context, produce func(emit func(*chunk) bool), stageA 
 			case order <- c:
 			case <-stop:
 				return false
+			}
+			if c.chained {
+				return true // an earlier chunk's worker takes it
 			}
 			if c.work == nil {
 				c.out <- c

@@ -31,7 +31,8 @@ import (
 //     without being copied into an Arrow array first.
 //
 // Row groups (in parts of at most pqPartRows rows) are the pipeline's
-// chunks, decoded on every core. Files the fast path does not cover —
+// chunks, decoded on every core: a row group's parts one after another by
+// one worker, different row groups by different workers. Files the fast path does not cover —
 // nested columns, other encodings (DELTA_*, BYTE_STREAM_SPLIT), decimals and
 // other logical types — go through pqarrow. Both paths give the same rows
 // and the same errors; TestParquetFastMatchesArrow checks it.
@@ -225,40 +226,35 @@ const pqMaxDict = 512 << 20
 var pqPartRows = 8 << 10
 
 // pqPart is one chunk's share of a row group: rows [lo, hi). The parts of a
-// row group are parsed in order, each continuing the column cursors the
-// previous one left: a part waits for its predecessor's word on prev (nil
-// for the first part) and passes its own on next (nil for the last part),
-// error or not, so no part ever waits forever.
+// row group are parsed in order by one worker, each continuing the column
+// cursors the previous one left (the producer chains them: chunk.next);
+// other workers parse other row groups meanwhile.
 type pqPart struct {
-	g, lo, hi  int
-	rg         *pqRowGroup
-	prev, next chan error
+	g, lo, hi int
+	last      bool // hi is the row group's end
+	rg        *pqRowGroup
 }
 
 // pqRowGroup is the state the parts of one row group share.
 type pqRowGroup struct {
-	rg *file.RowGroupReader
-	d  *pqDecoder
+	rg  *file.RowGroupReader
+	d   *pqDecoder
+	err error // the first part that failed: the parts after it fail too
 }
 
 // decode parses the rows of part into c.rows, as parquetRows parses a record
 // batch, in blocks of pqBlock rows.
 func (fp *pqFast) decode(c *chunk, part *pqPart) (err error) {
-	if part.prev != nil {
-		if err := <-part.prev; err != nil {
-			if part.next != nil {
-				part.next <- err // the parts after this one must not wait forever
-			}
-			return err // reported by the part that failed
-		}
+	if err := part.rg.err; err != nil {
+		return err // reported by the part that failed
 	}
 	defer func() {
 		// The page reader panics on some malformed files.
 		if r := recover(); r != nil {
 			err = malformedParquet(r)
 		}
-		if part.next != nil {
-			part.next <- err
+		if err != nil {
+			part.rg.err = err
 		}
 	}()
 	g, st := part.g, part.rg
@@ -301,7 +297,7 @@ func (fp *pqFast) decode(c *chunk, part *pqPart) (err error) {
 		}
 		finishBlock(blk, lo)
 	}
-	if part.next == nil { // the last part
+	if part.last {
 		for k, col := range fp.cols {
 			if col != nil {
 				if err := d.cur[k].end(fp); err != nil {

@@ -1,7 +1,9 @@
 package datasets
 
 import (
+	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -12,6 +14,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -340,6 +343,44 @@ func TestParquetFastParts(t *testing.T) {
 	}
 }
 
+// TestParquetPartsCancel: a load canceled while workers parse row groups
+// in chained parts returns (no worker waits forever for a part), with the
+// context's error or, when it finished first, the rows.
+func TestParquetPartsCancel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 6))
+	path := filepath.Join(t.TempDir(), "c.parquet")
+	randomParquet(t, rng, path, 3000)
+	old := pqPartRows
+	defer func() { pqPartRows = old }()
+	pqPartRows = 3
+	full, err := Load([]string{path}, LoadOptions{SkipBadRows: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 40 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(rng.IntN(2000))*time.Microsecond)
+		done := make(chan error, 1)
+		var got *Trades
+		go func() {
+			var err error
+			got, err = Load([]string{path}, LoadOptions{SkipBadRows: true, Context: ctx})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("run %d: %v", i, err)
+			}
+			if err == nil && got.Len() != full.Len() {
+				t.Fatalf("run %d: %d rows, want %d", i, got.Len(), full.Len())
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("run %d: a canceled load did not return", i)
+		}
+		cancel()
+	}
+}
+
 // loadBytes loads Parquet bytes with --skip-bad-rows, through pqarrow when
 // viaArrow is set, and renders the rows.
 func loadBytes(data []byte, viaArrow bool) (string, error) {
@@ -405,7 +446,12 @@ func TestParquetDamaged(t *testing.T) {
 	if testing.Short() {
 		n = 100
 	}
-	for range n {
+	old := pqPartRows
+	defer func() { pqPartRows = old }()
+	for i := range n {
+		// Every other file in parts of 7 rows: damage inside a row group
+		// parsed in parts, several row groups at once.
+		pqPartRows = []int{old, 7}[i%2]
 		data := slices.Clone(seeds[rng.IntN(len(seeds))])
 		for range 1 + rng.IntN(4) {
 			switch i := rng.IntN(len(data)); rng.IntN(3) {

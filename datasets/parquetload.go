@@ -143,8 +143,14 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 	b.reserve(int(max(0, min(total, size/32, 1<<31))))
 	prog.file(name, total, false)
 	var produce func(emit func(*chunk) bool)
+	window := 0 // the pipeline's default
 	if fp := planParquetFast(rdr, sc, &idx, &leaf, cfg); fp != nil && !parquetFastOff {
 		produce = fp.producer(fr, cols, name)
+		var most int64
+		for g := range rdr.NumRowGroups() {
+			most = max(most, rdr.MetaData().RowGroup(g).NumRows())
+		}
+		window = pqWindow(most)
 		b.setStableStrings(true)
 		defer b.setStableStrings(false)
 		if parquetFastHook != nil {
@@ -181,7 +187,7 @@ func (b *builder) loadParquet(in inputFile, size int64, comp compression, name s
 		c.rows = nil
 		return nil
 	}
-	return pipeline(b.ctx, produce, stageA, stageB)
+	return pipeline(b.ctx, window, produce, stageA, stageB)
 }
 
 // malformedParquet is the error of a panic of the Parquet reader on a
@@ -428,33 +434,59 @@ func setReadDict(rdr *file.Reader, props *pqarrow.ArrowReadProperties) {
 }
 
 // producer emits the row groups of the file as chunks (large ones in
-// parts), each decoded by the fast path on a worker.
+// parts), each decoded by the fast path on a worker: the parts of a row
+// group one after another by the worker that took its first part (the
+// column cursors go on from part to part), row groups in parallel.
 func (fp *pqFast) producer(fr *pqarrow.FileReader, cols []int, name string) func(emit func(*chunk) bool) {
 	return func(emit func(*chunk) bool) {
 		md := fp.rdr.MetaData()
 		for g := range md.NumRowGroups() {
 			n := int(md.RowGroup(g).NumRows())
 			st := &pqRowGroup{}
-			var prev chan error
+			// The chained parts, for the worker of the first; closed when
+			// no more will come.
+			parts := make(chan *chunk, max(1, (n+pqPartRows-1)/pqPartRows))
+			open := true
 			for lo := 0; lo < n || lo == 0; lo += pqPartRows {
-				part := &pqPart{g: g, lo: lo, hi: min(n, lo+pqPartRows), rg: st, prev: prev}
-				if part.hi < n {
-					part.next = make(chan error, 1)
-				}
-				prev = part.next
+				part := &pqPart{g: g, lo: lo, hi: min(n, lo+pqPartRows), rg: st}
+				part.last = part.hi == n
 				r := &rowGroupRaw{fr: fr, cols: cols, g: g, lo: lo}
-				c := &chunk{lines: int64(part.hi - lo), raw: r.raw, release: r.release}
+				c := &chunk{lines: int64(part.hi - lo), raw: r.raw, release: r.release, chained: lo > 0}
 				c.work = func(c *chunk) {
 					if err := fp.decode(c, part); err != nil {
 						c.err = &FileError{File: name, Err: err}
 					}
 				}
+				if !part.last {
+					c.next = func() *chunk { return <-parts } // nil once closed
+				}
 				if !emit(c) {
+					if open {
+						close(parts)
+					}
 					return
 				}
+				switch {
+				case c.out == nil && open: // canceled: an error chunk took its place
+					close(parts)
+					open = false
+				case lo > 0 && open:
+					parts <- c
+				}
+			}
+			if open {
+				close(parts)
 			}
 		}
 	}
+}
+
+// pqWindow is the pipeline window of the fast path over row groups of n
+// rows: room for a row group's parts per worker, so that each worker has a
+// row group of its own, within bounds (a part's rows take ~2.5 MB).
+func pqWindow(n int64) int {
+	parts := int((n + int64(pqPartRows) - 1) / int64(pqPartRows))
+	return min(max(2, parts)*runtime.GOMAXPROCS(0), 32)
 }
 
 // parquetFastOff turns the fast path off, and parquetFastHook, when set, is

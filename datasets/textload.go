@@ -380,7 +380,7 @@ func (b *builder) runText(r io.Reader, name string, cfg *loadConfig, jsonl bool)
 		}
 		return nil
 	}
-	return pipeline(b.ctx, produce, stageA, stageB)
+	return pipeline(b.ctx, 0, produce, stageA, stageB)
 }
 
 // crOnly reports whether the first line of b ends in a CR that no LF
