@@ -93,67 +93,70 @@ func loadFunders(op opener, name string, t *Trades) (*Funders, error) {
 		return nil, &RowError{File: name, Line: 1, Column: missing,
 			Err: fmt.Errorf("%w: the header has no %s column (want wallet,funder[,block_time])", ErrMissing, missing)}
 	}
+	// The file is parsed on a goroutine of its own, a block of rows at a
+	// time, while this one looks the blocks' addresses up: the lookups,
+	// cache misses in dictionaries far larger than the caches, are most
+	// of the time.
+	blocks, free := make(chan *funderBlock, 2), make(chan *funderBlock, 3)
+	go parseFunders(cr, name, len(hdr), wc, fc, tc, blocks, free)
 	f := NewFunders()
 	others := map[Address]firstFunder{}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, csvErr(name, err)
-		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
-		if len(rec) != len(hdr) {
-			return nil, &RowError{File: name, Line: int64(line), Raw: strings.Join(rec, ","),
-				Err: fmt.Errorf("%w: %d fields, the header has %d", ErrFieldCount, len(rec), len(hdr))}
-		}
-		bad := func(col string, err error) error {
-			return &RowError{File: name, Line: int64(line), Column: col, Err: err, Raw: strings.Join(rec, ",")}
-		}
-		ws, fs := trimSpace(rec[wc]), trimSpace(rec[fc])
-		var w, fu Address
-		if ws != "" {
-			if w, err = ParseAddress(ws); err != nil {
-				return nil, bad("wallet", err)
+	var hs [2 * funderBlockRows]uint64
+	for blk := range blocks {
+		d := t.Addrs
+		if !d.sorted && len(d.index.slots) > 0 {
+			// Touch every row's home slots first, so that their misses
+			// overlap (as in resolveAddrs); the lookups below, in row
+			// order, find them in cache.
+			var sink uint32
+			mask := uint64(len(d.index.slots) - 1)
+			for i := range blk.recs {
+				r := &blk.recs[i]
+				hs[2*i], hs[2*i+1] = hashAddr(&r.wallet), hashAddr(&r.funder)
+				sink += d.index.slots[hs[2*i]&mask].id + d.index.slots[hs[2*i+1]&mask].id
 			}
+			blk.sink = sink
 		}
-		if fs != "" {
-			if fu, err = ParseAddress(fs); err != nil {
-				return nil, bad("funder", err)
+		for i := range blk.recs {
+			r := &blk.recs[i]
+			w, fu, ts := r.wallet, r.funder, r.time
+			var wid AddrID
+			ok := false
+			if d.sorted || len(d.index.slots) == 0 {
+				wid, ok = d.Lookup(w)
+			} else {
+				wid, _ = d.index.find(&w, hs[2*i])
+				ok = wid != 0
 			}
-		}
-		var ts int64
-		if tc >= 0 {
-			if s := trimSpace(rec[tc]); s != "" {
-				if ts, err = parseTime(s, ""); err != nil {
-					return nil, bad("block_time", err)
+			if !ok {
+				// A wallet that does not trade here still counts toward its
+				// funder's fan-out, under the same first-funder rule.
+				if old, seen := others[w]; seen && (ts == 0 || (old.time != 0 && old.time <= ts)) {
+					continue
+				}
+				others[w] = firstFunder{fu, ts}
+				continue
+			}
+			if old := f.Of(wid); old != NoAddr {
+				ot := f.Time(wid)
+				if ts == 0 || (ot != 0 && ot <= ts) {
+					continue
 				}
 			}
-		}
-		if w.IsZero() || fu.IsZero() {
-			continue
-		}
-		wid, ok := t.Addrs.Lookup(w)
-		if !ok {
-			// A wallet that does not trade here still counts toward its
-			// funder's fan-out, under the same first-funder rule.
-			if old, seen := others[w]; seen && (ts == 0 || (old.time != 0 && old.time <= ts)) {
-				continue
-			}
-			others[w] = firstFunder{fu, ts}
-			continue
-		}
-		if old := f.Of(wid); old != NoAddr {
-			ot := f.Time(wid)
-			if ts == 0 || (ot != 0 && ot <= ts) {
-				continue
+			if d.sorted || len(d.index.slots) == 0 {
+				f.Set(wid, d.Intern(fu), ts)
+			} else {
+				f.Set(wid, d.intern(&fu, hs[2*i+1]), ts)
 			}
 		}
-		f.Set(wid, t.Addrs.Intern(fu), ts)
+		if blk.err != nil {
+			return nil, blk.err // the parser has stopped
+		}
+		blk.recs = blk.recs[:0]
+		select {
+		case free <- blk:
+		default:
+		}
 	}
 	// Fan-out over the whole file: the wallets of the trades, then the
 	// others whose funder the trades know.
@@ -169,6 +172,93 @@ func loadFunders(op opener, name string, t *Trades) (*Funders, error) {
 		}
 	}
 	return f, nil
+}
+
+// funderBlockRows is the most rows of a funderBlock.
+const funderBlockRows = 1024
+
+// funderBlock is a block of a funders file's rows, parsed: the rows with a
+// wallet and a funder, in file order, then the error that ended the file
+// (nil when it ends well or the block is full).
+type funderBlock struct {
+	recs []funderRec
+	err  error
+	sink uint32
+}
+
+// funderRec is one parsed row of a funders file.
+type funderRec struct {
+	wallet, funder Address
+	time           int64
+}
+
+// parseFunders parses the rows of a funders file after its header into
+// blocks, sent in file order; the block with an error is the last. It
+// closes blocks when done; free hands blocks back for reuse.
+func parseFunders(cr *csv.Reader, name string, fields, wc, fc, tc int, blocks, free chan *funderBlock) {
+	defer close(blocks)
+	blk := &funderBlock{recs: make([]funderRec, 0, funderBlockRows)}
+	send := func() {
+		blocks <- blk
+		select {
+		case blk = <-free:
+		default:
+			blk = &funderBlock{recs: make([]funderRec, 0, funderBlockRows)}
+		}
+	}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			blk.err = csvErr(name, err)
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		if len(rec) != fields {
+			blk.err = &RowError{File: name, Line: int64(line), Raw: strings.Join(rec, ","),
+				Err: fmt.Errorf("%w: %d fields, the header has %d", ErrFieldCount, len(rec), fields)}
+			break
+		}
+		bad := func(col string, err error) error {
+			return &RowError{File: name, Line: int64(line), Column: col, Err: err, Raw: strings.Join(rec, ",")}
+		}
+		ws, fs := trimSpace(rec[wc]), trimSpace(rec[fc])
+		var w, fu Address
+		if ws != "" {
+			if w, err = ParseAddress(ws); err != nil {
+				blk.err = bad("wallet", err)
+				break
+			}
+		}
+		if fs != "" {
+			if fu, err = ParseAddress(fs); err != nil {
+				blk.err = bad("funder", err)
+				break
+			}
+		}
+		var ts int64
+		if tc >= 0 {
+			if s := trimSpace(rec[tc]); s != "" {
+				if ts, err = parseTime(s, ""); err != nil {
+					blk.err = bad("block_time", err)
+					break
+				}
+			}
+		}
+		if w.IsZero() || fu.IsZero() {
+			continue
+		}
+		blk.recs = append(blk.recs, funderRec{w, fu, ts})
+		if len(blk.recs) == funderBlockRows {
+			send()
+		}
+	}
+	blocks <- blk
 }
 
 // firstFunder is a wallet's first funder so far while a funders file is read.
