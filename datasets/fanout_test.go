@@ -52,8 +52,15 @@ func TestFunderFanOutCountsWholeFile(t *testing.T) {
 // against the first-funder rule written out here: the earliest time wins,
 // the first row on ties or missing times; a funder interned by an earlier
 // row is a known wallet to the rows after it; a bad row after many good
-// ones is reported with its line.
+// ones is reported with its line. The table's dictionary is indexed, or
+// sorted (as after a load) and indexed again by the first funder interned.
 func TestFundersManyBlocks(t *testing.T) {
+	for _, sorted := range []bool{false, true} {
+		t.Run(fmt.Sprint("sorted=", sorted), func(t *testing.T) { testFundersManyBlocks(t, sorted) })
+	}
+}
+
+func testFundersManyBlocks(t *testing.T, sorted bool) {
 	rng := rand.New(rand.NewPCG(8, 9))
 	a := func(i int) Address { var x Address; x[0], x[18], x[19] = 0x77, byte(i>>8), byte(i); return x }
 	tr := NewTrades()
@@ -99,6 +106,10 @@ func TestFundersManyBlocks(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "f.csv")
 	if err := os.WriteFile(p, []byte(sb.String()), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	if sorted {
+		tr.Seller = []AddrID{tr.Addrs.Intern(a(wallets - 1))} // out of order: SortAddrs renumbers
+		tr.SortAddrs()
 	}
 	fu, err := LoadFunders(p, tr)
 	if err != nil {

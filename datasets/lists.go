@@ -104,15 +104,18 @@ func loadFunders(op opener, name string, t *Trades) (*Funders, error) {
 	var hs [2 * funderBlockRows]uint64
 	for blk := range blocks {
 		d := t.Addrs
+		for i := range blk.recs {
+			r := &blk.recs[i]
+			hs[2*i], hs[2*i+1] = hashAddr(&r.wallet), hashAddr(&r.funder)
+		}
 		if !d.sorted && len(d.index.slots) > 0 {
 			// Touch every row's home slots first, so that their misses
 			// overlap (as in resolveAddrs); the lookups below, in row
-			// order, find them in cache.
+			// order, find them in cache. (A sorted dictionary is indexed
+			// again by the first Intern: the hashes serve then.)
 			var sink uint32
 			mask := uint64(len(d.index.slots) - 1)
 			for i := range blk.recs {
-				r := &blk.recs[i]
-				hs[2*i], hs[2*i+1] = hashAddr(&r.wallet), hashAddr(&r.funder)
 				sink += d.index.slots[hs[2*i]&mask].id + d.index.slots[hs[2*i+1]&mask].id
 			}
 			blk.sink = sink
@@ -122,7 +125,7 @@ func loadFunders(op opener, name string, t *Trades) (*Funders, error) {
 			w, fu, ts := r.wallet, r.funder, r.time
 			var wid AddrID
 			ok := false
-			if d.sorted || len(d.index.slots) == 0 {
+			if d.sorted {
 				wid, ok = d.Lookup(w)
 			} else {
 				wid, _ = d.index.find(&w, hs[2*i])
@@ -143,11 +146,7 @@ func loadFunders(op opener, name string, t *Trades) (*Funders, error) {
 					continue
 				}
 			}
-			if d.sorted || len(d.index.slots) == 0 {
-				f.Set(wid, d.Intern(fu), ts)
-			} else {
-				f.Set(wid, d.intern(&fu, hs[2*i+1]), ts)
-			}
+			f.Set(wid, d.intern(&fu, hs[2*i+1]), ts)
 		}
 		if blk.err != nil {
 			return nil, blk.err // the parser has stopped
