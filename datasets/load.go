@@ -13,7 +13,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"unsafe"
 )
 
@@ -177,7 +176,6 @@ func loadTrades(op opener, names []string, files []InputFile, opt *LoadOptions, 
 	}
 	b := newBuilder(opt)
 	defer dropRows()
-	defer b.noFault.Store(true)
 	prog := newProgress(opt.Progress)
 	defer prog.finish()
 	if files == nil {
@@ -357,9 +355,6 @@ type builder struct {
 
 	sink  uint32 // keeps the cache-touching loads of resolveAddrs
 	sinkA uint64 // and of addRowsA
-	// noFault stops the prefault goroutines of the reservations when the
-	// load ends.
-	noFault atomic.Bool
 }
 
 func newBuilder(opt *LoadOptions) *builder {
@@ -391,7 +386,6 @@ func (b *builder) reserveA(n int) {
 	t.TxHash = reserveCap(t.TxHash, want-len(t.TxHash))
 	t.LogIndex = reserveCap(t.LogIndex, want-len(t.LogIndex))
 	t.Asset = reserveCap(t.Asset, want-len(t.Asset))
-	b.prefault(pageRange(t.TxHash), pageRange(t.LogIndex), pageRange(t.Asset))
 	if size := len(b.slots); b.used+n > size*maxIdentityLoad/10 {
 		for b.used+n > size*maxIdentityLoad/10 {
 			size *= 2
@@ -422,29 +416,8 @@ func (b *builder) reserveB(n int) {
 	t.Platform = reserveCap(t.Platform, grow(len(t.Platform)))
 	t.TxFrom = reserveCap(t.TxFrom, grow(len(t.TxFrom)))
 	t.Label = reserveCap(t.Label, grow(len(t.Label)))
-	b.prefault(pageRange(t.Chain), pageRange(t.Time), pageRange(t.Block), pageRange(t.Standard),
-		pageRange(t.Seller), pageRange(t.Buyer), pageRange(t.Amount), pageRange(t.Price),
-		pageRange(t.Currency), pageRange(t.PriceUSD), pageRange(t.Platform), pageRange(t.TxFrom),
-		pageRange(t.Label))
 	t.Assets.Contract = reserveCap(t.Assets.Contract, n)
 	t.Addrs.reserve(n / 16)
-}
-
-// prefaultMin is the smallest reservation whose pages are faulted in ahead
-// of the merge.
-const prefaultMin = 64 << 20
-
-// prefault faults the pages of the reserved columns rs in beside the
-// merge stage that will fill them (prefault in hugepage_linux.go), when they
-// are large enough to be worth a goroutine.
-func (b *builder) prefault(rs ...[]byte) {
-	n := 0
-	for _, r := range rs {
-		n += len(r)
-	}
-	if n >= prefaultMin {
-		prefault(rs, &b.noFault)
-	}
 }
 
 // reserveCap returns s with room for n more elements, reallocated to
