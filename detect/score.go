@@ -82,6 +82,17 @@ func (s *Scores) RowFindings(i int, fn func(d *Detector, f *Finding)) {
 	}
 }
 
+// Fired returns how many rows detector d reported, among the findings the
+// scores were computed from: 0 for a detector not in the scoring order.
+func (s *Scores) Fired(d *Detector) int {
+	for j, o := range s.order {
+		if o == d {
+			return len(s.lists[j])
+		}
+	}
+	return 0
+}
+
 // AppendReasons appends row i's reasons to dst and returns the extended
 // slice: the names of the detectors that reported the row, in the scoring
 // order, joined by "|" (nothing for a row no detector reported). This is
