@@ -246,13 +246,14 @@ func Analyze(ctx context.Context, t *datasets.Trades, s Settings) (*Result, erro
 	return analyze(ctx, t, s, nil, true)
 }
 
-// analyze is Analyze calling afterDetect, when not nil, as soon as the
-// scores are known (Run starts writing the flags there, while the metrics
-// are computed). Unless keep is set it drops the detectors' findings and
-// results once the scores are known, and the features once the metrics
-// are: they are most of the memory of a run, and freeing them while the
-// metrics are computed and the flags written keeps the peak down.
-func analyze(ctx context.Context, t *datasets.Trades, s Settings, afterDetect func(*Result) error, keep bool) (*Result, error) {
+// analyze is Analyze calling afterMetrics, when not nil, once the metrics
+// are known (Run starts writing the flags there). Unless keep is set it
+// drops the detectors' findings and results once the scores are known, and
+// the features once the metrics are: they are most of the memory of a run.
+// The flags are encoded after the metrics, not beside them, so that the
+// metrics' scratch, the features and the flags writer's row groups are
+// never live at the same time (BENCHMARKS.md "peak (session 7)").
+func analyze(ctx context.Context, t *datasets.Trades, s Settings, afterMetrics func(*Result) error, keep bool) (*Result, error) {
 	if err := checkSettings(&s); err != nil {
 		return nil, err
 	}
@@ -274,12 +275,6 @@ func analyze(ctx context.Context, t *datasets.Trades, s Settings, afterDetect fu
 	r.Detection = d
 	s.stage("detect")
 	r.Verdicts = report.Verdicts(d.Scores.Score, s.Threshold)
-	if afterDetect != nil {
-		if err := afterDetect(r); err != nil {
-			<-testsDone
-			return nil, err
-		}
-	}
 	if !keep {
 		r.Detection = &Detection{Scores: d.Scores}
 	}
@@ -291,6 +286,11 @@ func analyze(ctx context.Context, t *datasets.Trades, s Settings, afterDetect fu
 	s.stage("metrics")
 	if !keep {
 		r.Features = nil
+	}
+	if afterMetrics != nil {
+		if err := afterMetrics(r); err != nil {
+			return nil, err
+		}
 	}
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
@@ -444,8 +444,6 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 			return nil
 		}
 		ft, fsc := r.Trades, r.Scores
-		// The flags are written while the metrics are computed. The encoder
-		// holds only what it reads, so the rest can be freed meanwhile.
 		path := opt.Flags
 		fopt := report.Options{
 			Threshold: opt.Threshold,

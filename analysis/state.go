@@ -369,10 +369,10 @@ func markWith(sc *detect.Scores, i int, scratch *[]byte) rowMark {
 	*scratch = sc.AppendEvidence((*scratch)[:0], i)
 	h.Write(*scratch)
 	var b [8]byte
-	sc.RowFindings(i, func(d *detect.Detector, f *detect.Finding) {
+	sc.RowFindings(i, func(d *detect.Detector, strength float64, _ string) {
 		h.Write([]byte{0})
 		io.WriteString(h, d.Name)
-		binary.LittleEndian.PutUint64(b[:], math.Float64bits(f.Strength))
+		binary.LittleEndian.PutUint64(b[:], math.Float64bits(strength))
 		h.Write(b[:])
 	})
 	return rowMark{sc.Score[i], h.Sum64()}

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"unsafe"
 )
 
 // Weights turn findings into a score. For a row with at least one finding,
@@ -52,7 +53,8 @@ func ReadWeights(path string) (*Weights, error) {
 // A row's reasons and evidence (the flags file's columns) are not stored:
 // they are made on demand from the findings the Scores keep
 // (AppendReasons, AppendEvidence), so a trade costs its score, its level
-// and its references to its findings.
+// and its references to its findings. The Scores keep their own copy of
+// the findings, without pointers (packedList), not the Result's.
 type Scores struct {
 	Score []float64 // in [0,1]
 	Level []uint8   // 0–4, see Level
@@ -62,24 +64,106 @@ type Scores struct {
 	start []int32
 	refs  []findingRef
 	order []*Detector
-	lists [][]Finding // the findings of order[j], from the Result
+	lists []*packedList // the findings of order[j]
+}
+
+// packedList is one detector's findings as Scores keep them: their
+// strengths, and their evidence as spans of one text, each distinct
+// evidence once. Unlike []Finding (a string header a finding, and an
+// object per evidence) it holds no pointers, so the collector, which runs
+// often while the flags are written, neither scans it nor marks an object
+// per evidence (BENCHMARKS.md "peak (session 7)").
+type packedList struct {
+	f    []packedFinding
+	text string
+}
+
+// packedFinding is a finding of a packedList: its evidence is
+// text[off:off+n].
+type packedFinding struct {
+	strength float64
+	off      uint64
+	n        uint32
+}
+
+func (l *packedList) evidence(k int32) string {
+	f := &l.f[k]
+	return l.text[f.off : f.off+uint64(f.n)]
+}
+
+// packFindings returns fs as a packedList: O(len(fs) + the bytes of its
+// distinct evidence) expected time. Equal evidence strings (by content)
+// share a span; a string shared with the previous finding (a ring's
+// evidence on each of its rows) costs no lookup.
+func packFindings(fs []Finding) *packedList {
+	l := &packedList{f: make([]packedFinding, len(fs))}
+	ids := map[string]uint32{}
+	var distinct []string
+	total := 0
+	prev, prevID := "", uint32(0)
+	for k, f := range fs {
+		ev := f.Evidence
+		l.f[k].strength = f.Strength
+		if ev == "" {
+			continue
+		}
+		var id uint32
+		if len(ev) == len(prev) && unsafe.StringData(ev) == unsafe.StringData(prev) {
+			id = prevID
+		} else if j, ok := ids[ev]; ok {
+			id = j
+		} else {
+			id = uint32(len(distinct))
+			ids[ev] = id
+			distinct = append(distinct, ev)
+			total += len(ev)
+		}
+		prev, prevID = ev, id
+		l.f[k].off, l.f[k].n = uint64(id), uint32(len(ev))
+	}
+	clear(ids)
+	buf := make([]byte, 0, total)
+	offs := make([]uint64, len(distinct))
+	for j, ev := range distinct {
+		offs[j] = uint64(len(buf))
+		buf = append(buf, ev...)
+	}
+	for k := range l.f {
+		if f := &l.f[k]; f.n > 0 {
+			f.off = offs[f.off]
+		}
+	}
+	l.text = unsafe.String(unsafe.SliceData(buf), len(buf))
+	return l
 }
 
 // findingRef is a finding of a row: its detector's index in the scoring
 // order and its index in that detector's findings.
 type findingRef struct{ d, k int32 }
 
-// RowFindings calls fn for each finding on row i, in the scoring order of
-// the detectors (the order of reasons). It reads the findings of the Result
-// that Score was given, which must not change; it does not keep the Result
-// itself (nor so the detectors' results) alive. O(findings of row i) time.
-func (s *Scores) RowFindings(i int, fn func(d *Detector, f *Finding)) {
+// RowFindings calls fn with the detector, strength and evidence of each
+// finding on row i, in the scoring order of the detectors (the order of
+// reasons). The evidence strings are views of memory the Scores keep; they
+// never change. O(findings of row i) time.
+func (s *Scores) RowFindings(i int, fn func(d *Detector, strength float64, evidence string)) {
 	if s.start == nil {
 		return
 	}
 	for _, r := range s.refs[s.start[i]:s.start[i+1]] {
-		fn(s.order[r.d], &s.lists[r.d][r.k])
+		l := s.lists[r.d]
+		fn(s.order[r.d], l.f[r.k].strength, l.evidence(r.k))
 	}
+}
+
+// Fired returns how many rows detector d reported, among the findings the
+// scores were computed from: 0 for a detector not in the scoring order.
+func (s *Scores) Fired(d *Detector) int {
+	for j, o := range s.order {
+		if o == d {
+			return len(s.lists[j].f)
+		}
+	}
+	return 0
 }
 
 // AppendReasons appends row i's reasons to dst and returns the extended
@@ -111,7 +195,7 @@ func (s *Scores) AppendEvidence(dst []byte, i int) []byte {
 	}
 	n := len(dst)
 	for _, r := range s.refs[s.start[i]:s.start[i+1]] {
-		ev := s.lists[r.d][r.k].Evidence
+		ev := s.lists[r.d].evidence(r.k)
 		if ev == "" {
 			continue
 		}
@@ -189,8 +273,8 @@ func Sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 // Score combines the findings of the detectors in order (the preset's
 // flagging detectors) into per-row scores for n rows. Detectors without a
 // weight contribute to reasons and evidence but not to the score. The
-// Scores keep res's findings (not res): they must not change.
-// Time O(n + findings).
+// Scores keep a copy of the findings (packedList), not res.
+// Time O(n + findings + their distinct evidence).
 func Score(n int, res *Result, order []*Detector, w *Weights) *Scores {
 	s := &Scores{
 		Score: make([]float64, n),
@@ -204,6 +288,22 @@ func Score(n int, res *Result, order []*Detector, w *Weights) *Scores {
 	lists := make([][]Finding, len(order))
 	for j, d := range order {
 		lists[j] = res.Findings[d.Name]
+	}
+	// Each detector's findings packed on a goroutine of its own (a
+	// detector listed twice, once).
+	packed := make([]*packedList, len(order))
+	first := map[string]int{}
+	var pwg sync.WaitGroup
+	for j, d := range order {
+		if _, ok := first[d.Name]; ok {
+			continue
+		}
+		first[d.Name] = j
+		pwg.Add(1)
+		go func() {
+			defer pwg.Done()
+			packed[j] = packFindings(lists[j])
+		}()
 	}
 	start := make([]int32, n+1)
 	for _, fs := range lists {
@@ -224,7 +324,11 @@ func Score(n int, res *Result, order []*Detector, w *Weights) *Scores {
 		}
 	}
 	next = nil
-	s.start, s.refs, s.order, s.lists = start, refs, order, lists
+	pwg.Wait()
+	for j, d := range order {
+		packed[j] = packed[first[d.Name]]
+	}
+	s.start, s.refs, s.order, s.lists = start, refs, order, packed
 
 	wts := make([]float64, len(order))
 	for j, d := range order {
@@ -238,7 +342,7 @@ func Score(n int, res *Result, order []*Detector, w *Weights) *Scores {
 			}
 			z := 0.0
 			for _, r := range rs {
-				z += wts[r.d] * lists[r.d][r.k].Strength
+				z += wts[r.d] * packed[r.d].f[r.k].strength
 			}
 			// Rounded to the 6 decimals the flags file prints, so the
 			// verdict, the level and the published score always agree.

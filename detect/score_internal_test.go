@@ -13,7 +13,8 @@ import (
 // goroutine path: rows of zero to four findings, empty evidence, one long
 // evidence, and a detector listed twice (its findings count twice, as a
 // preset listing it twice would). Subset rows must keep theirs, and rows
-// with equal ReasonSets equal reasons.
+// with equal ReasonSets equal reasons. RowFindings must give each finding's
+// detector, strength and evidence, although the Scores keep them packed.
 func TestScoreReasonsEvidence(t *testing.T) {
 	r := rand.New(rand.NewPCG(81, 82))
 	alpha := &Detector{Name: "alpha"}
@@ -40,8 +41,10 @@ func TestScoreReasonsEvidence(t *testing.T) {
 	w := &Weights{Weights: map[string]float64{"alpha": 1, "beta": 2, "gamma": 3}}
 	got := Score(n, res, order, w)
 	reasons, evidence := make([]string, n), make([]string, n)
+	found := make([]string, n) // RowFindings' calls, as text
 	for _, d := range order {
 		for _, f := range res.Findings[d.Name] {
+			found[f.Row] += fmt.Sprintf("%s %v %q;", d.Name, f.Strength, f.Evidence)
 			if reasons[f.Row] != "" {
 				reasons[f.Row] += "|"
 			}
@@ -70,6 +73,13 @@ func TestScoreReasonsEvidence(t *testing.T) {
 		if g := got.AppendReasons(buf[:6], i); string(g) != "prefix"+reasons[i] {
 			t.Fatalf("row %d: AppendReasons after a prefix %q", i, g)
 		}
+		var calls strings.Builder
+		got.RowFindings(i, func(d *Detector, strength float64, ev string) {
+			fmt.Fprintf(&calls, "%s %v %q;", d.Name, strength, ev)
+		})
+		if calls.String() != found[i] {
+			t.Fatalf("row %d: RowFindings %.80q, want %.80q", i, calls.String(), found[i])
+		}
 		set, ok := got.ReasonSet(i)
 		if !ok {
 			t.Fatal("ReasonSet not ok for 4 detectors")
@@ -92,5 +102,32 @@ func TestScoreReasonsEvidence(t *testing.T) {
 	var none Scores
 	if none.Reasons(0) != "" || none.Evidence(0) != "" {
 		t.Error("Scores without findings have reasons")
+	}
+}
+
+// TestPackFindings checks that packed findings give back each strength and
+// evidence, and keep each distinct evidence once (equal contents from
+// different strings included).
+func TestPackFindings(t *testing.T) {
+	shared := "ring " + strings.Repeat("z", 10)
+	fs := []Finding{
+		{Row: 1, Strength: 0.5, Evidence: "a"},
+		{Row: 2, Strength: 1, Evidence: shared},
+		{Row: 3, Strength: 0.25, Evidence: shared},
+		{Row: 4, Strength: 0.75, Evidence: ""},
+		{Row: 5, Strength: 0.125, Evidence: string([]byte("a"))},
+		{Row: 6, Strength: 1, Evidence: "ccc"},
+	}
+	l := packFindings(fs)
+	for k, f := range fs {
+		if g := l.evidence(int32(k)); g != f.Evidence || l.f[k].strength != f.Strength {
+			t.Errorf("finding %d: %v %q, want %v %q", k, l.f[k].strength, g, f.Strength, f.Evidence)
+		}
+	}
+	if want := len("a") + len(shared) + len("ccc"); len(l.text) != want {
+		t.Errorf("text of %d bytes %q, want %d (each distinct evidence once)", len(l.text), l.text, want)
+	}
+	if e := packFindings(nil); len(e.f) != 0 || e.text != "" {
+		t.Errorf("no findings packed as %+v", e)
 	}
 }

@@ -118,7 +118,8 @@ func isTerminal(w io.Writer) bool {
 func writeSummary(e *env, res *analysis.Result, opt analysis.Options) error {
 	var fired []report.Fired
 	for _, d := range res.Config.Preset.Detectors {
-		fired = append(fired, report.Fired{Detector: d.Name, Rows: len(res.Result.Findings[d.Name])})
+		// The scores hold the findings: Run drops the Result (Detection.Result).
+		fired = append(fired, report.Fired{Detector: d.Name, Rows: res.Scores.Fired(d)})
 	}
 	var outs []report.Output
 	if opt.Out != "" && opt.Out != "-" {

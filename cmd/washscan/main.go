@@ -77,10 +77,11 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	// onLoad is datasets.LoadOptions.OnLoad: process settings while trades
-	// load. main sets none: collecting at 10% growth during loads (sessions
-	// 4–5) saved 5% of a 10M Parquet load's peak, below the run's later
-	// peak, and took a load of 347 daily files from 2.8 to 7.3 s
-	// (BENCHMARKS.md "Issue 16 after the session-6 merges").
+	// load and after (analysisGC). Collecting at 10% growth during loads
+	// (sessions 4–5) saved 5% of a 10M Parquet load's peak, below the run's
+	// later peak, and took a load of 347 daily files from 2.8 to 7.3 s
+	// (BENCHMARKS.md "Issue 16 after the session-6 merges"), so the load
+	// keeps defaultGCPercent.
 	onLoad func() (done func())
 }
 
@@ -116,6 +117,24 @@ func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(form
 // environment sets one.
 const defaultGCPercent = 50
 
+// analysisGCPercent is GOGC once the trades are loaded, unless the
+// environment sets one: detection, the metrics and the flags writer hold
+// the loaded table (pointer-free columns, cheap to mark) plus their own
+// results, so collecting at a smaller growth than the load's keeps the peak
+// nearer what is live. On 3.9M trades with the flags Parquet, 30 took the
+// peak from 1.60-1.64 to 1.45-1.48 GiB at the same CPU time within noise;
+// 20 to 1.36-1.39 GiB for about 8% more CPU time (BENCHMARKS.md "peak
+// (session 7)"). The load keeps defaultGCPercent: its live heap starts
+// small, where a low GOGC collects every few hundred KB.
+const analysisGCPercent = 30
+
+// analysisGC is env.onLoad when GOGC is not set: defaultGCPercent while
+// trades load, analysisGCPercent once they are.
+func analysisGC() (done func()) {
+	debug.SetGCPercent(defaultGCPercent)
+	return func() { debug.SetGCPercent(analysisGCPercent) }
+}
+
 func main() {
 	ctx, stop := signalContext()
 	defer stop()
@@ -128,6 +147,7 @@ func main() {
 	// set, still rules.
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(defaultGCPercent)
+		e.onLoad = analysisGC
 	}
 	// WASHSCAN_CPUPROFILE=FILE writes a CPU profile of the whole command
 	// (for performance work; not part of the command-line interface).

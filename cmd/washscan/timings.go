@@ -37,8 +37,7 @@ func newStageTimer(w io.Writer) *stageTimer {
 // under name, with the live heap, the memory obtained from the system and,
 // on Linux, the peak resident set size since the previous lap (the kernel's
 // high-water mark, reset at each lap) and the resident set now. Stages that
-// overlap (the flags file is encoded while the metrics are computed) share
-// their peaks.
+// overlap (the market tests run beside the detectors) share their peaks.
 func (s *stageTimer) lap(name string) {
 	if s == nil {
 		return

@@ -569,7 +569,7 @@ func newEvWriter(sc *detect.Scores, dune bool) *evWriter {
 func (c *evWriter) appendRow(b []byte, i int) (_ []byte, filters uint8) {
 	b = append(b, '{')
 	n := 0
-	c.sc.RowFindings(i, func(d *detect.Detector, f *detect.Finding) {
+	c.sc.RowFindings(i, func(d *detect.Detector, strength float64, evidence string) {
 		if c.dune {
 			for k, df := range DuneFilters {
 				if df[1] == d.Name {
@@ -581,7 +581,7 @@ func (c *evWriter) appendRow(b []byte, i int) (_ []byte, filters uint8) {
 			b = append(b, ',')
 		}
 		n++
-		key := evKey{d, f.Strength, f.Evidence}
+		key := evKey{d, strength, evidence}
 		sp, ok := c.seen[key]
 		if !ok {
 			if len(c.frags) >= evCacheBytes {
@@ -591,7 +591,7 @@ func (c *evWriter) appendRow(b []byte, i int) (_ []byte, filters uint8) {
 			sp.lo = len(c.frags)
 			c.frags = appendJSONString(c.frags, d.Name)
 			c.frags = append(c.frags, ':')
-			c.frags = appendEvidenceJSON(c.frags, f.Strength, f.Evidence, &c.scratch)
+			c.frags = appendEvidenceJSON(c.frags, strength, evidence, &c.scratch)
 			sp.hi = len(c.frags)
 			c.seen[key] = sp
 		}

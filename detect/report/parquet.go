@@ -156,9 +156,23 @@ func writeParquetRows(a io.Writer, t *datasets.Trades, sc *detect.Scores, opt Op
 	batches := make(chan flagsBatch)
 	free := make(chan *arena, 2)
 	stop := make(chan struct{})
+	// The evidence and evidence_json dictionaries, the largest memory of a
+	// batch, exist once: the builder takes them when it reaches those
+	// columns, which the encoder of the batch before has written by then
+	// (they are among the first it writes), and gives back right after.
+	texts := make(chan *textDicts, 1)
+	texts <- &textDicts{}
 	go func() {
 		defer close(batches)
 		b := newFlagsBuilder(t, sc, opt, schema)
+		b.takeTexts = func() *textDicts {
+			select {
+			case td := <-texts:
+				return td
+			case <-stop:
+				return &textDicts{} // the batch is dropped
+			}
+		}
 		for lo := first; lo < n; lo += parquetRowGroupRows {
 			hi := min(n, lo+parquetRowGroupRows)
 			var mem *arena
@@ -168,6 +182,16 @@ func writeParquetRows(a io.Writer, t *datasets.Trades, sc *detect.Scores, opt Op
 				mem = newArena((hi - lo) * batchBytesPerRow)
 			}
 			fb := b.batch(lo, hi, mem)
+			td, left := fb.texts, new(atomic.Int32)
+			left.Store(2)
+			fb.written = func(i int) {
+				if (i == colEvidence || i == colEvidenceJSON) && left.Add(-1) == 0 {
+					select {
+					case texts <- td:
+					default:
+					}
+				}
+			}
 			select {
 			case batches <- fb:
 			case <-stop:
@@ -258,6 +282,9 @@ func (e *columnEncoder) writeRowGroup(fw *file.Writer, fb flagsBatch) error {
 					errs[k] = writeStream(ctx, rgw, i, fb.rows, fill, e.scratch[g])
 				} else {
 					errs[k] = writeColumn(ctx, rgw, i, fb.cols[i], e.schema.Field(i).Nullable)
+				}
+				if fb.written != nil {
+					fb.written(i)
 				}
 			}
 		}()
@@ -455,7 +482,22 @@ type flagsBatch struct {
 	cols    []arrow.Array
 	streams []func(c *strCol, lo, hi int)
 	mem     *arena
+	// texts holds the evidence and evidence_json dictionaries; written,
+	// when set, is called as each column i has been written.
+	texts   *textDicts
+	written func(i int)
 }
+
+// colEvidence and colEvidenceJSON are the schema positions of the
+// evidence and evidence_json columns.
+const colEvidence, colEvidenceJSON = 19, 20
+
+// textDicts are a batch's evidence and evidence_json dictionaries (see
+// dictRows), each in memory of its own that grows to the largest batch's:
+// about 40 MB each a row group on the 3.9M market. Parquet's dictionary
+// encoder copies a dictionary when it is handed over (writeDict), so they
+// are free again once their columns are written, before the row group is.
+type textDicts struct{ text, evidence strCol }
 
 // batchBytesPerRow is about the arena memory a row of the flags takes:
 // twelve dictionary indices, its score, and its share of the dictionaries.
@@ -472,10 +514,9 @@ type arena struct {
 	buf  []byte
 	off  int
 	need int // bytes asked for since the last reset
-	// evidence, reasons and text are the batch's evidence_json, reasons
-	// and evidence dictionaries, each in memory of its own that grows to
-	// the largest batch's (see dictRows).
-	evidence, reasons, text strCol
+	// reasons is the batch's reasons dictionary, in memory of its own
+	// that grows to the largest batch's (see dictRows).
+	reasons strCol
 }
 
 func newArena(size int) *arena { return &arena{buf: make([]byte, size)} }
@@ -743,8 +784,9 @@ type flagsBuilder struct {
 	ids       idDict
 	floats    floatDict
 	scratch   []uint32
-	tokenKey  []uint32 // by asset: index of its token id in tokens
-	tokens    []string // the distinct token ids
+	takeTexts func() *textDicts // the evidence dictionaries of the next batch
+	tokenKey  []uint32          // by asset: index of its token id in tokens
+	tokens    []string          // the distinct token ids
 }
 
 // newFlagsBuilder returns a builder of the flags rows of t. Distinct assets
@@ -879,9 +921,13 @@ func (b *flagsBuilder) batch(lo, hi int, mem *arena) flagsBatch {
 	cols[16] = b.floats.encode(mem, score, -1)
 	cols[17] = b.ids.smallInts(mem, arrow.PrimitiveTypes.Int32, scratch(func(i int) uint32 { return uint32(sc.Level[i]) }))
 	cols[18] = b.dictRows(mem, &mem.reasons, m, func(dst []byte, k int) []byte { return sc.AppendReasons(dst, lo+k) })
-	cols[19] = b.dictRows(mem, &mem.text, m, func(dst []byte, k int) []byte { return sc.AppendEvidence(dst, lo+k) })
+	td := &textDicts{}
+	if b.takeTexts != nil {
+		td = b.takeTexts()
+	}
+	cols[colEvidence] = b.dictRows(mem, &td.text, m, func(dst []byte, k int) []byte { return sc.AppendEvidence(dst, lo+k) })
 	filters := make([]uint8, m)
-	cols[20] = b.evidenceJSON(mem, lo, filters)
+	cols[colEvidenceJSON] = b.evidenceJSON(mem, &td.evidence, lo, filters)
 	if b.dune {
 		for j := range DuneFilters {
 			v := make([]byte, bitutil.BytesForBits(int64(m)))
@@ -895,7 +941,7 @@ func (b *flagsBuilder) batch(lo, hi int, mem *arena) flagsBatch {
 			bd.Release()
 		}
 	}
-	return flagsBatch{rows: m, cols: cols, streams: streams, mem: mem}
+	return flagsBatch{rows: m, cols: cols, streams: streams, mem: mem, texts: td}
 }
 
 // evidenceSlack is the room dictRows makes before a row's value.
@@ -903,9 +949,9 @@ const evidenceSlack = 64 << 10
 
 // evidenceJSON returns the evidence_json column of rows lo, lo+1, … (as
 // many as filters, which get the rows' Dune filter bits) as a dictionary
-// array (see dictRows) in mem's evidence buffer.
-func (b *flagsBuilder) evidenceJSON(mem *arena, lo int, filters []uint8) arrow.Array {
-	return b.dictRows(mem, &mem.evidence, len(filters), func(dst []byte, k int) []byte {
+// array (see dictRows) in the buffer d.
+func (b *flagsBuilder) evidenceJSON(mem *arena, d *strCol, lo int, filters []uint8) arrow.Array {
+	return b.dictRows(mem, d, len(filters), func(dst []byte, k int) []byte {
 		dst, filters[k] = b.ev.appendRow(dst, lo+k)
 		return dst
 	})
