@@ -2,16 +2,20 @@ package analysis
 
 import (
 	"bufio"
-	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/washscan/washscan/datasets"
 	"github.com/washscan/washscan/detect/metrics"
+	"github.com/washscan/washscan/detect/registry"
 	"github.com/washscan/washscan/detect/report"
+	"github.com/washscan/washscan/features"
 )
 
 // Out-of-core runs (analyze --max-memory; README "Out of core"). When the
@@ -87,8 +91,8 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 	if err != nil {
 		return nil, nil, err
 	}
-	if opt.Flags != "" && report.FormatOf(opt.Flags) != ".csv" {
-		return nil, nil, optionErr("--flags", "%s: an out-of-core run writes .csv flags", opt.Flags)
+	if f := opt.Flags; f != "" && report.FormatOf(f) == "" {
+		return nil, nil, optionErr("--flags", "%s: want a file ending in %s", f, strings.Join(report.Formats, ", "))
 	}
 	if len(opt.Input.Trades) == 0 || slices.Contains(opt.Input.Trades, "-") {
 		return nil, nil, optionErr("--max-memory", "an out-of-core run reads --trades files (not the sample, not standard input)")
@@ -113,6 +117,7 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 	// Pass 1: each file alone (its bad rows reported here, once).
 	lopt := opt.Input.Load
 	lopt.Funders, lopt.FundersFS, lopt.Allow, lopt.DenyFunders = "", nil, "", ""
+	lopt.Context = ctx
 	var rej *datasets.RejectsWriter
 	if path := opt.Input.rejectsPath(); path != "" {
 		w, err := outs.Create("--rejects", path)
@@ -120,18 +125,13 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 			return nil, nil, err
 		}
 		rej = datasets.NewRejectsWriter(w)
-		lopt.OnReject = rej.Add
 	}
 	var spans []fileSpan
 	var stats datasets.LoadStats
 	asOf, any := int64(0), false
-	for _, f := range files {
-		t, err := datasets.LoadInputs([]datasets.InputFile{f}, lopt)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, nil, context.Cause(ctx)
-			}
-			return nil, nil, sideError(&lopt, err)
+	err = eachFile(ctx, files, lopt, rej != nil, func(f datasets.InputFile, t *datasets.Trades, rejected []*datasets.RowError) error {
+		for _, e := range rejected {
+			rej.Add(e)
 		}
 		sp := fileSpan{InputFile: f, rows: int64(t.Len())}
 		if t.Len() > 0 {
@@ -145,6 +145,10 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 		stats.RowsRejected += t.Stats.RowsRejected
 		stats.RowsDuplicate += t.Stats.RowsDuplicate
 		spans = append(spans, sp)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	if rej != nil {
 		if err := rej.Flush(); err != nil {
@@ -163,19 +167,40 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 	// reported them, or failed).
 	lopt2 := opt.Input.Load
 	lopt2.OnReject = func(*datasets.RowError) {}
+	lopt2.Context = ctx
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Path
+	}
 	var sliceFiles []datasets.InputFile
 	var merged *metrics.Partial
 	var flags *datasets.AtomicFile
 	var fw *bufio.Writer
+	var fs *report.Stream
 	if opt.Flags != "" {
 		if flags, err = datasets.CreateAtomic(opt.Flags); err != nil {
 			return nil, nil, err
 		}
 		defer flags.Abort()
 		fw = bufio.NewWriterSize(flags, 1<<20)
+		fopt := report.Options{
+			Threshold: opt.Threshold,
+			Dune:      s.Config.Preset.Name == registry.Dune.Name,
+			Metadata:  metrics.FlagsMetadata(s.provenance(), metrics.InputInfo{Files: names, LoadStats: stats}),
+		}
+		if fs, err = report.NewStream(fw, report.FormatOf(opt.Flags), fopt); err != nil {
+			return nil, nil, err
+		}
+		defer func() {
+			if fs != nil {
+				fs.Abort()
+			}
+		}()
 	}
-	header := false
-	for _, c := range cuts {
+	for i, c := range cuts {
+		if ctx.Err() != nil {
+			return nil, nil, context.Cause(ctx)
+		}
 		sliceFiles = sliceFiles[:0]
 		for _, sp := range spans {
 			if sp.rows > 0 && sp.hi >= sat(c[0], -h) && sp.lo < sat(c[1], h) {
@@ -189,42 +214,41 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 		if err != nil {
 			return nil, nil, err
 		}
-		r, err := AnalyzeSlice(ctx, Slice{Trades: sl, From: c[0], To: c[1]}, s)
+		r, err := AnalyzeSlice(ctx, Slice{Trades: sl, From: c[0], To: c[1], SplitPartial: true}, s)
 		if err != nil {
 			return nil, nil, err
 		}
-		if fw != nil && len(r.Own) > 0 {
-			var b bytes.Buffer
-			if err := report.WriteTo(&b, ".csv", sl.Subset(r.Own), r.Scores.Subset(r.Own), report.Options{Threshold: opt.Threshold}); err != nil {
+		if fs != nil && len(r.Own) > 0 {
+			if err := writeOwn(fs, sl, r); err != nil {
 				return nil, nil, err
 			}
-			out := b.Bytes()
-			if header { // one header, the first slice's
-				if i := bytes.IndexByte(out, '\n'); i >= 0 {
-					out = out[i+1:]
-				}
-			}
-			if _, err := fw.Write(out); err != nil {
-				return nil, nil, err
-			}
-			header = true
 		}
 		if merged == nil {
 			merged = r.Partial
 		} else if err := merged.Merge(r.Partial); err != nil {
 			return nil, nil, err
 		}
+		opt.stage(fmt.Sprintf("slice %d/%d: %d own rows, %d halo", i+1, len(cuts), len(r.Own), sl.Len()-len(r.Own)))
 	}
 	if merged == nil {
-		if merged, err = metrics.NewPartial(s.Metrics); err != nil {
+		if merged, err = metrics.NewSplitPartial(s.Metrics); err != nil {
 			return nil, nil, err
 		}
 	}
 	opt.stage("detect")
-	names := make([]string, len(files))
-	for i, f := range files {
-		names[i] = f.Path
+
+	// Pass 3: the totals of the nfts and wallets with a flagged row, file
+	// by file (the slices' partials hold only what flagged rows add).
+	lopt3 := lopt2
+	lopt3.Funders, lopt3.FundersFS, lopt3.DenyFunders = "", nil, ""
+	err = eachFile(ctx, files, lopt3, false, func(_ datasets.InputFile, t *datasets.Trades, _ []*datasets.RowError) error {
+		merged.AddTotals(features.Compute(t))
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
+	opt.stage("totals")
 	rep, err := SliceReport(merged, s, names, &stats)
 	if err != nil {
 		return nil, nil, err
@@ -235,7 +259,12 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 			return nil, nil, err
 		}
 	}
-	if fw != nil {
+	if fs != nil {
+		err := fs.Close()
+		fs = nil
+		if err != nil {
+			return nil, nil, err
+		}
 		if err := fw.Flush(); err != nil {
 			return nil, nil, err
 		}
@@ -248,6 +277,74 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 	}
 	opt.stage("write")
 	return rep, run, nil
+}
+
+// eachFile loads each file alone with opt, on up to GOMAXPROCS goroutines,
+// and hands the tables to fn in file order, with the rows each load
+// rejected when collect is set (opt.OnReject is not called). A load's
+// error, a cancelled ctx or fn's error stops it.
+func eachFile(ctx context.Context, files []datasets.InputFile, opt datasets.LoadOptions, collect bool,
+	fn func(f datasets.InputFile, t *datasets.Trades, rejected []*datasets.RowError) error) error {
+	type loaded struct {
+		t        *datasets.Trades
+		rejected []*datasets.RowError
+		err      error
+	}
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(files)))
+	outs := make([]chan loaded, workers)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range outs {
+		outs[w] = make(chan loaded)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(outs[w])
+			for k := w; k < len(files); k += workers {
+				var l loaded
+				o := opt
+				if collect {
+					o.OnReject = func(e *datasets.RowError) { l.rejected = append(l.rejected, e) }
+				}
+				l.t, l.err = datasets.LoadInputs(files[k:k+1], o)
+				select {
+				case outs[w] <- l:
+				case <-stop:
+					return
+				}
+				if l.err != nil {
+					return
+				}
+			}
+		}()
+	}
+	defer func() { close(stop); wg.Wait() }()
+	for k, f := range files {
+		l := <-outs[k%len(outs)]
+		if l.err != nil {
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			return sideError(&opt, l.err)
+		}
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		if err := fn(f, l.t, l.rejected); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeOwn writes the flags of r's own rows of sl to fs: straight from sl
+// when they are contiguous (time-ordered files), else from a copy.
+func writeOwn(fs *report.Stream, sl *datasets.Trades, r *SliceResult) error {
+	lo, hi := int(r.Own[0]), int(r.Own[len(r.Own)-1])+1
+	if hi-lo == len(r.Own) {
+		return fs.Write(sl, r.Scores, lo, hi)
+	}
+	return fs.Write(sl.Subset(r.Own), r.Scores.Subset(r.Own), 0, len(r.Own))
 }
 
 // sat is a + d, saturating at the int64 bounds (the open slice ends).

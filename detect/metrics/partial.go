@@ -39,6 +39,9 @@ type Partial struct {
 	sales             map[SaleGroup][]float64
 	stats             datasets.LoadStats
 	fineLen, fineOrig int64
+	// split: nfts and wallets hold only what flagged rows add (made by
+	// NewSplitPartial); AddTotals adds the rest.
+	split bool
 }
 
 // CollKey is a collection: a contract on a chain.
@@ -152,6 +155,21 @@ func NewPartial(opt Options) (*Partial, error) {
 	return p, nil
 }
 
+// NewSplitPartial returns an empty Partial (as NewPartial) whose nfts and
+// wallets take only what their flagged rows add: a wallet or nft with no
+// flagged row is never listed, so a partial of a large input need not hold
+// every one. Once every row's verdict has been added, AddTotals over every
+// row of the input (verdicts not needed) adds the rest for the nfts and
+// wallets the partial holds; only then does it report what a Partial of
+// NewPartial would. Split partials merge only with split partials.
+func NewSplitPartial(opt Options) (*Partial, error) {
+	p, err := NewPartial(opt)
+	if p != nil {
+		p.split = true
+	}
+	return p, err
+}
+
 func get[K comparable, V any](m map[K]*V, k K) *V {
 	v := m[k]
 	if v == nil {
@@ -200,39 +218,40 @@ func (p *Partial) Add(fs *features.Set, flagged, own []bool) {
 		}
 		buf[k] = get(p.colls, coll)
 		k++
-		buf[k] = get(p.nfts, NFTKey{chain, contract, ak.TokenID})
-		k++
+		full := k // scopes taking every row; then the nfts and wallets
+		f := flagged[r]
 		s, b := fs.Seller[r], fs.Buyer[r]
 		var sa, ba datasets.Address
 		if s != features.NoWallet {
 			sa = t.Addrs.Addr(s)
-			buf[k] = get(p.wallets, sa)
-			k++
 		}
 		if b != features.NoWallet {
 			ba = t.Addrs.Addr(b)
-			if b != s {
+		}
+		if f || !p.split {
+			buf[k] = get(p.nfts, NFTKey{chain, contract, ak.TokenID})
+			k++
+			if s != features.NoWallet {
+				buf[k] = get(p.wallets, sa)
+				k++
+			}
+			if b != features.NoWallet && b != s {
 				buf[k] = get(p.wallets, ba)
 				k++
 			}
 		}
-		f := flagged[r]
-		row := func(x *pacc, counted bool) {
-			x.rows++
-			if !x.hasChain {
-				x.chain, x.hasChain = chain, true
-			} else if x.chain != chain {
-				x.mixed = true
+		usd := t.PriceUSD[r]
+		hasUSD := !math.IsNaN(usd)
+		row := func(x *pacc, total bool) {
+			if total {
+				x.total(chain, t.Price[r], usd, fs.Sale[r], fs.Native[r], hasUSD)
+				if fs.Sale[r] && f {
+					x.addFlagged(t.Price[r], usd, fs.Native[r], hasUSD)
+				}
+			} else if fs.Sale[r] {
+				x.addFlagged(t.Price[r], usd, fs.Native[r], hasUSD)
 			}
-			usd := t.PriceUSD[r]
-			hasUSD := !math.IsNaN(usd)
-			if hasUSD {
-				x.hasUSD = true
-			}
-			if fs.Sale[r] {
-				x.addSale(t.Price[r], usd, fs.Native[r], hasUSD, f)
-			}
-			if !f || !counted {
+			if !f {
 				return
 			}
 			x.flagged++
@@ -245,8 +264,8 @@ func (p *Partial) Add(fs *features.Set, flagged, own []bool) {
 				add(&x.wallets, ba)
 			}
 		}
-		for _, x := range buf[:k] {
-			row(&x[w], true)
+		for i, x := range buf[:k] {
+			row(&x[w], i < full || !p.split)
 		}
 		if w != cur {
 			continue
@@ -280,11 +299,70 @@ func (p *Partial) Add(fs *features.Set, flagged, own []bool) {
 	}
 }
 
+// total adds what any row adds to x, flagged or not: its count, chain,
+// and its sale's totals (addTotal) when sale.
+func (x *pacc) total(chain string, price, usd float64, sale, native, hasUSD bool) {
+	x.rows++
+	if !x.hasChain {
+		x.chain, x.hasChain = chain, true
+	} else if x.chain != chain {
+		x.mixed = true
+	}
+	if hasUSD {
+		x.hasUSD = true
+	}
+	if sale {
+		x.addTotal(price, usd, native, hasUSD)
+	}
+}
+
+// AddTotals adds, for a partial of NewSplitPartial, what the rows of fs
+// add to the nfts and wallets p holds whatever their verdicts: counts,
+// chains, sale totals. Give it every row of the input exactly once
+// (tables of whole files, say), after every verdict has been added.
+func (p *Partial) AddTotals(fs *features.Set) {
+	t := fs.T
+	for r := range t.Len() {
+		tm := t.Time[r]
+		var w int
+		switch {
+		case tm > p.asOf:
+			continue
+		case tm > p.lo:
+			w = cur
+		case tm > p.prevLo:
+			w = prev
+		default:
+			continue
+		}
+		chain := t.Chains.Value(t.Chain[r])
+		contract := t.Addrs.Addr(fs.Contract[r])
+		usd := t.PriceUSD[r]
+		hasUSD := !math.IsNaN(usd)
+		add := func(x *[2]pacc) {
+			if x != nil {
+				x[w].total(chain, t.Price[r], usd, fs.Sale[r], fs.Native[r], hasUSD)
+			}
+		}
+		add(p.nfts[NFTKey{chain, contract, t.Assets.TokenID[t.Asset[r]]}])
+		s, b := fs.Seller[r], fs.Buyer[r]
+		if s != features.NoWallet {
+			add(p.wallets[t.Addrs.Addr(s)])
+		}
+		if b != features.NoWallet && b != s {
+			add(p.wallets[t.Addrs.Addr(b)])
+		}
+	}
+}
+
 // Merge adds the rows of q to p; q must have the same window. q is not
 // changed but p may share storage with it afterwards: do not use q again.
 func (p *Partial) Merge(q *Partial) error {
 	if p.rng != q.rng || p.asOf != q.asOf {
 		return fmt.Errorf("metrics: merging partials of different windows (%s to %d, %s to %d)", p.rng.Name, p.asOf, q.rng.Name, q.asOf)
+	}
+	if p.split != q.split {
+		return fmt.Errorf("metrics: merging a split partial with a whole one")
 	}
 	if q.hasFirst && (!p.hasFirst || q.first < p.first) {
 		p.first, p.hasFirst = q.first, true

@@ -21,7 +21,7 @@ func (p *Partial) MarshalBinary() ([]byte, error) {
 		Plats: mapAll(p.plats, wireScope), Colls: mapAll(p.colls, wireScope), NFTs: mapAll(p.nfts, wireScope),
 		Wallets: mapAll(p.wallets, wireScope), TMarket: wireBuckets(p.tMarket),
 		TPlats: mapAll(p.tPlats, wireBuckets), TColls: mapAll(p.tColls, wireBuckets),
-		Sales: p.sales, Stats: p.stats, FineLen: p.fineLen, FineOrig: p.fineOrig,
+		Sales: p.sales, Stats: p.stats, FineLen: p.fineLen, FineOrig: p.fineOrig, Split: p.split,
 	}
 	var b bytes.Buffer
 	if err := gob.NewEncoder(&b).Encode(&w); err != nil {
@@ -43,7 +43,7 @@ func (p *Partial) UnmarshalBinary(data []byte) error {
 		plats: mapAll(w.Plats, newScope), colls: mapAll(w.Colls, newScope), nfts: mapAll(w.NFTs, newScope),
 		wallets: mapAll(w.Wallets, newScope), tMarket: unwireBuckets(w.TMarket),
 		tPlats: mapAll(w.TPlats, unwireBuckets), tColls: mapAll(w.TColls, unwireBuckets),
-		sales: w.Sales, stats: w.Stats, fineLen: w.FineLen, fineOrig: w.FineOrig}
+		sales: w.Sales, stats: w.Stats, fineLen: w.FineLen, fineOrig: w.FineOrig, split: w.Split}
 	if p.sales == nil {
 		p.sales = map[SaleGroup][]float64{}
 	}
@@ -68,6 +68,7 @@ type wirePartial struct {
 	Sales             map[SaleGroup][]float64
 	Stats             datasets.LoadStats
 	FineLen, FineOrig int64
+	Split             bool
 }
 
 type wireSum struct {
