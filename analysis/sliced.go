@@ -362,10 +362,16 @@ func sat(a, d int64) int64 {
 // deny lists) and keeps the rows of the slice c = [From, To) with halos of
 // h on both sides, in input order: the table AnalyzeSlice takes. Give it
 // every file that may hold such rows, in input order (the files of the
-// whole input overlapping [From−h, To+h)). A bad row of a side file is an
-// *OptionError, as for Load; with opt.SkipBadRows, opt.OnReject sees the
-// rejected rows of these files.
+// whole input overlapping [From−h, To+h)). When the files hold few rows
+// beyond the halos (at most an eighth, as time partitions cut across by a
+// slice's edges do) it keeps them too rather than copy the table: rows
+// farther than h from every own row change none of their verdicts. A bad
+// row of a side file is an *OptionError, as for Load; with
+// opt.SkipBadRows, opt.OnReject sees the rejected rows of these files.
 func LoadSlice(ctx context.Context, files []datasets.InputFile, opt datasets.LoadOptions, c [2]int64, h int64) (*datasets.Trades, error) {
+	if opt.Context == nil {
+		opt.Context = ctx // a cancelled ctx stops the load
+	}
 	t, err := datasets.LoadInputs(files, opt)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -374,6 +380,15 @@ func LoadSlice(ctx context.Context, files []datasets.InputFile, opt datasets.Loa
 		return nil, sideError(&opt, err)
 	}
 	lo, hi := Reach(c[0], c[1], h)
+	out := 0
+	for _, tm := range t.Time {
+		if tm < lo || tm >= hi {
+			out++
+		}
+	}
+	if out <= t.Len()/8 {
+		return t, nil
+	}
 	return TradesIn(t, lo, hi), nil
 }
 

@@ -2,7 +2,10 @@ package analysis
 
 import (
 	"context"
+	"errors"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/washscan/washscan/datasets"
@@ -78,5 +81,68 @@ func TestCutSlicesHalosDominate(t *testing.T) {
 	cuts, worst = cutSlices(spans, day, 60_000)
 	if worst > 60_000 || len(cuts) < 8 {
 		t.Fatalf("H = 1d, budget 60000: %d slices, largest %d", len(cuts), worst)
+	}
+}
+
+// A cancelled context stops an out-of-core run between and within slices:
+// RunSliced returns the cause, runs no further slice and leaves no output
+// (the outputs, old content kept, and no temporary file).
+func TestSlicedCancel(t *testing.T) {
+	dir := t.TempDir()
+	parts, funders := weeklyPartitions(t, dir, 8000)
+	root := filepath.Dir(parts[0])
+	cause := errors.New("stop")
+	for _, at := range []string{"load", "slice 1/", "detect"} {
+		out, flags := filepath.Join(dir, "m.json"), filepath.Join(dir, "f.parquet")
+		if err := os.WriteFile(out, []byte("old"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancelCause(context.Background())
+		var stages []string
+		opt := Options{
+			Input: Input{Trades: []string{root}, Load: datasets.LoadOptions{Funders: funders}},
+			Settings: Settings{Config: boundedPreset(t), Threshold: DefaultThreshold, Metrics: metrics.Options{Range: metrics.Ranges[4]}, Version: "test",
+				Stage: func(name string) {
+					stages = append(stages, name)
+					if strings.HasPrefix(name, at) {
+						cancel(cause)
+					}
+				}},
+			Out: out, Flags: flags,
+		}
+		_, _, err := RunSliced(ctx, opt, 2000)
+		if !errors.Is(err, cause) {
+			t.Fatalf("cancelled at %q: err %v, want the cause", at, err)
+		}
+		if last := stages[len(stages)-1]; !strings.HasPrefix(last, at) {
+			t.Errorf("cancelled at %q: went on to %q (stages %q)", at, last, stages)
+		}
+		if b, _ := os.ReadFile(out); string(b) != "old" {
+			t.Errorf("cancelled at %q: m.json = %.20q", at, b)
+		}
+		es, _ := os.ReadDir(dir)
+		for _, e := range es {
+			if n := e.Name(); n != "m.json" && n != "market" && n != "funders.csv" {
+				t.Errorf("cancelled at %q: %s left behind", at, n)
+			}
+		}
+	}
+}
+
+// LoadSlice stops at once on a cancelled context, returning its cause.
+func TestLoadSliceCancel(t *testing.T) {
+	parts, _ := weeklyPartitions(t, t.TempDir(), 2000)
+	files, err := datasets.ExpandInputs(parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cause := errors.New("stop")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(cause)
+	if _, err := LoadSlice(ctx, files, datasets.LoadOptions{}, [2]int64{Before, After}, 0); !errors.Is(err, cause) {
+		t.Fatalf("err %v, want the cause", err)
+	}
+	if tr, err := LoadSlice(context.Background(), files, datasets.LoadOptions{}, [2]int64{Before, After}, 0); err != nil || tr.Len() != 2000 {
+		t.Fatalf("not cancelled: %v", err)
 	}
 }

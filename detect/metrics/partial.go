@@ -3,7 +3,6 @@ package metrics
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"time"
@@ -76,9 +75,9 @@ type pacc struct {
 	chain         string
 	hasChain      bool
 	mixed, hasUSD bool
-	assets        map[assetKey]struct{}
-	txs           map[datasets.Hash]struct{}
-	wallets       map[datasets.Address]struct{}
+	assets        set[assetKey]
+	txs           set[datasets.Hash]
+	wallets       set[datasets.Address]
 }
 
 func (a *pacc) merge(b *pacc) {
@@ -99,27 +98,9 @@ func (a *pacc) merge(b *pacc) {
 	}
 	a.mixed = a.mixed || b.mixed
 	a.hasUSD = a.hasUSD || b.hasUSD
-	a.assets = union(a.assets, b.assets)
-	a.txs = union(a.txs, b.txs)
-	a.wallets = union(a.wallets, b.wallets)
-}
-
-func union[K comparable](a, b map[K]struct{}) map[K]struct{} {
-	if len(b) == 0 {
-		return a
-	}
-	if a == nil {
-		a = make(map[K]struct{}, len(b))
-	}
-	maps.Copy(a, b)
-	return a
-}
-
-func add[K comparable](m *map[K]struct{}, k K) {
-	if *m == nil {
-		*m = map[K]struct{}{}
-	}
-	(*m)[k] = struct{}{}
+	a.assets.union(&b.assets)
+	a.txs.union(&b.txs)
+	a.wallets.union(&b.wallets)
 }
 
 // counts returns the acc of a for metricsOf and level.
@@ -127,7 +108,7 @@ func (a *pacc) counts() acc {
 	return acc{
 		vol: a.vol, wvol: a.wvol, usd: a.usd, wusd: a.wusd,
 		rows: int32(a.rows), sales: int32(a.sales), fsales: int32(a.fsales),
-		assets: int32(len(a.assets)), txs: int32(len(a.txs)), wallets: int32(len(a.wallets)),
+		assets: int32(a.assets.len()), txs: int32(a.txs.len()), wallets: int32(a.wallets.len()),
 		mixed: a.mixed, hasUSD: a.hasUSD,
 	}
 }
@@ -255,13 +236,13 @@ func (p *Partial) Add(fs *features.Set, flagged, own []bool) {
 				return
 			}
 			x.flagged++
-			add(&x.assets, ak)
-			add(&x.txs, t.TxHash[r])
+			x.assets.add(ak)
+			x.txs.add(t.TxHash[r])
 			if s != features.NoWallet {
-				add(&x.wallets, sa)
+				x.wallets.add(sa)
 			}
 			if b != features.NoWallet {
-				add(&x.wallets, ba)
+				x.wallets.add(ba)
 			}
 		}
 		for i, x := range buf[:k] {
@@ -572,7 +553,7 @@ func (tr *bucketer) trends(fine map[int64]*pacc, a *acc) *Trends {
 	for i := range bs {
 		x := &bs[i]
 		bk[i] = bucket{saleSums: x.saleSums,
-			assets: int64(len(x.assets)), txs: int64(len(x.txs)), wallets: int64(len(x.wallets)), hasUSD: x.hasUSD}
+			assets: int64(x.assets.len()), txs: int64(x.txs.len()), wallets: int64(x.wallets.len()), hasUSD: x.hasUSD}
 	}
 	return renderTrends(tr.dates, bk, a)
 }

@@ -119,13 +119,13 @@ func toWire(a *pacc) wirePacc {
 	w := wirePacc{Vol: toWireSum(&a.vol), WVol: toWireSum(&a.wvol), USD: toWireSum(&a.usd), WUSD: toWireSum(&a.wusd),
 		Rows: a.rows, Sales: a.sales, FSales: a.fsales, Flagged: a.flagged, Chain: a.chain,
 		HasChain: a.hasChain, Mixed: a.mixed, HasUSD: a.hasUSD}
-	for k := range a.assets {
+	for k := range a.assets.all() {
 		w.Assets = append(w.Assets, wireAsset(k))
 	}
-	for k := range a.txs {
+	for k := range a.txs.all() {
 		w.Txs = append(w.Txs, k)
 	}
-	for k := range a.wallets {
+	for k := range a.wallets.all() {
 		w.Wallets = append(w.Wallets, k)
 	}
 	return w
@@ -136,13 +136,13 @@ func fromWire(w wirePacc) pacc {
 		sales: w.Sales, fsales: w.FSales}, rows: w.Rows, flagged: w.Flagged, chain: w.Chain,
 		hasChain: w.HasChain, mixed: w.Mixed, hasUSD: w.HasUSD}
 	for _, k := range w.Assets {
-		add(&a.assets, assetKey(k))
+		a.assets.add(assetKey(k))
 	}
 	for _, k := range w.Txs {
-		add(&a.txs, k)
+		a.txs.add(k)
 	}
 	for _, k := range w.Wallets {
-		add(&a.wallets, k)
+		a.wallets.add(k)
 	}
 	return a
 }
