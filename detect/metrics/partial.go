@@ -41,6 +41,7 @@ type Partial struct {
 	// split: nfts and wallets hold only what flagged rows add (made by
 	// NewSplitPartial); AddTotals adds the rest.
 	split bool
+	ids   *ids // the elements of the distinct sets
 }
 
 // CollKey is a collection: a contract on a chain.
@@ -75,9 +76,9 @@ type pacc struct {
 	chain         string
 	hasChain      bool
 	mixed, hasUSD bool
-	assets        set[assetKey]
-	txs           set[datasets.Hash]
-	wallets       set[datasets.Address]
+	assets        set[uint32] // ids of Partial.ids
+	txs           set[uint32]
+	wallets       set[uint32]
 }
 
 func (a *pacc) merge(b *pacc) {
@@ -126,7 +127,7 @@ func NewPartial(opt Options) (*Partial, error) {
 		plats: map[string]*[2]pacc{}, colls: map[CollKey]*[2]pacc{}, nfts: map[NFTKey]*[2]pacc{},
 		wallets: map[datasets.Address]*[2]pacc{}, tMarket: map[int64]*pacc{},
 		tPlats: map[string]map[int64]*pacc{}, tColls: map[CollKey]map[int64]*pacc{},
-		sales: map[SaleGroup][]float64{}}
+		sales: map[SaleGroup][]float64{}, ids: newIDs()}
 	// Fine buckets: the report's for a range; weeks from Monday for "all",
 	// whose buckets are unions of them (2^k weeks from the same Monday).
 	_, p.fineLen, _ = Buckets(Range{Seconds: opt.Range.Seconds}, asOf, asOf)
@@ -223,6 +224,16 @@ func (p *Partial) Add(fs *features.Set, flagged, own []bool) {
 		}
 		usd := t.PriceUSD[r]
 		hasUSD := !math.IsNaN(usd)
+		var fa, ftx, fsa, fba uint32 // a flagged row's set elements
+		if f {
+			fa, ftx = p.ids.asset(ak), p.ids.tx(t.TxHash[r])
+			if s != features.NoWallet {
+				fsa = p.ids.wallet(sa)
+			}
+			if b != features.NoWallet {
+				fba = p.ids.wallet(ba)
+			}
+		}
 		row := func(x *pacc, total bool) {
 			if total {
 				x.total(chain, t.Price[r], usd, fs.Sale[r], fs.Native[r], hasUSD)
@@ -236,13 +247,13 @@ func (p *Partial) Add(fs *features.Set, flagged, own []bool) {
 				return
 			}
 			x.flagged++
-			x.assets.add(ak)
-			x.txs.add(t.TxHash[r])
+			x.assets.add(fa)
+			x.txs.add(ftx)
 			if s != features.NoWallet {
-				x.wallets.add(sa)
+				x.wallets.add(fsa)
 			}
 			if b != features.NoWallet {
-				x.wallets.add(ba)
+				x.wallets.add(fba)
 			}
 		}
 		for i, x := range buf[:k] {
@@ -345,6 +356,9 @@ func (p *Partial) Merge(q *Partial) error {
 	if p.split != q.split {
 		return fmt.Errorf("metrics: merging a split partial with a whole one")
 	}
+	if q.ids != p.ids {
+		q.renumber(p.ids)
+	}
 	if q.hasFirst && (!p.hasFirst || q.first < p.first) {
 		p.first, p.hasFirst = q.first, true
 	}
@@ -376,6 +390,43 @@ func (p *Partial) Merge(q *Partial) error {
 	p.stats.RowsRejected += q.stats.RowsRejected
 	p.stats.RowsDuplicate += q.stats.RowsDuplicate
 	return nil
+}
+
+// renumber moves the elements of q's sets to the ids of d, changing q.
+func (q *Partial) renumber(d *ids) {
+	tx, asset, wallet := d.remap(q.ids)
+	fix := func(a *pacc) {
+		a.txs.mapped(func(i uint32) uint32 { return tx[i] })
+		a.assets.mapped(func(i uint32) uint32 { return asset[i] })
+		a.wallets.mapped(func(i uint32) uint32 { return wallet[i] })
+	}
+	scopes := func(x *[2]pacc) { fix(&x[0]); fix(&x[1]) }
+	scopes(&q.market)
+	for _, x := range q.plats {
+		scopes(x)
+	}
+	for _, x := range q.colls {
+		scopes(x)
+	}
+	for _, x := range q.nfts {
+		scopes(x)
+	}
+	for _, x := range q.wallets {
+		scopes(x)
+	}
+	buckets := func(m map[int64]*pacc) {
+		for _, a := range m {
+			fix(a)
+		}
+	}
+	buckets(q.tMarket)
+	for _, m := range q.tPlats {
+		buckets(m)
+	}
+	for _, m := range q.tColls {
+		buckets(m)
+	}
+	q.ids = d
 }
 
 func mergeScopes[K comparable](p, q map[K]*[2]pacc) {
