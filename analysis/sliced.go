@@ -20,24 +20,31 @@ import (
 
 // Out-of-core runs (analyze --max-memory; README "Out of core"). When the
 // input will not fit in the memory budget, RunSliced analyzes it slice by
-// slice with the slice API: a first pass loads one file at a time to learn
-// each file's time span and row count and the global as_of; the time axis
-// is then cut into slices so that the rows of the files overlapping a slice
-// and its halos (the preset's horizon H on each side) fit the budget; each
-// slice loads those files, keeps the rows within its halos (Trades.Subset,
-// input order), runs AnalyzeSlice, writes the flags of its own rows and
-// merges its metrics partial. The metrics equal an in-memory run's (but the
-// input block); the flags hold the same rows with the same scores, grouped
-// by slice (time) and in input order within one. Peak memory is about the
+// slice with the slice API: a first pass loads one file at a time (on every
+// core) to learn each file's time span and row count and the global as_of;
+// the time axis is then cut into slices so that the rows of the files
+// overlapping a slice and its halos (the preset's horizon H on each side)
+// fit the budget; each slice loads those files (LoadSlice), runs
+// AnalyzeSlice, writes the flags of its own rows (report.Stream) and merges
+// its metrics partial, a split one (metrics.NewSplitPartial): its wallets
+// and nfts hold only what flagged rows add, since one without a flagged
+// row is never listed, and a last pass over the files adds their totals
+// (Partial.AddTotals). A whole partial would hold every wallet and nft of
+// the input, about 500 bytes each, and grew by a gigabyte a slice on a
+// 50M-trade year. The metrics equal an in-memory run's (but the input
+// block); the flags hold the same rows with the same scores, grouped by
+// slice (time) and in input order within one. Peak memory is about the
 // largest slice with its halos plus the merged partial. Files should be
 // time partitions (daily, weekly): a file spanning the whole range is
-// loaded by every slice.
+// loaded by every slice. The context stops every pass between files and
+// while a file loads.
 
 // BytesPerRow is the memory one trade takes through an analysis, for the
-// --max-memory estimate: the 10M Parquet market with flags peaked at 6.3 GB
-// (630 bytes a row), and a 33.7M-row slice of the 50M market passed 22 GB
-// (BENCHMARKS.md "Out of core"); the estimate errs high.
-const BytesPerRow = 700
+// --max-memory estimate and the slice size: slices of 4.2M and 4.7M rows
+// of a 10M-trade year peaked at 580 and 595 bytes a row (flags Parquet,
+// BENCHMARKS.md "Slices and 50M"), an in-memory 10M run at about 460;
+// the estimate errs high.
+const BytesPerRow = 620
 
 // fileBytesPerRow estimates the rows of a trade file from its size.
 func fileBytesPerRow(path string) float64 {
@@ -82,7 +89,7 @@ type SlicedRun struct {
 
 // RunSliced is Run over opt's input cut into time slices whose tables hold
 // at most maxRows rows each (see the comment above). The preset must have a
-// finite horizon; flags are written as CSV (.csv) only.
+// finite horizon.
 func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, *SlicedRun, error) {
 	if err := checkSettings(&opt.Settings); err != nil {
 		return nil, nil, err
