@@ -236,6 +236,10 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 			return nil, nil, err
 		}
 		opt.stage(fmt.Sprintf("slice %d/%d: %d own rows, %d halo", i+1, len(cuts), len(r.Own), sl.Len()-len(r.Own)))
+		sl, r = nil, nil
+		if opt.AfterSlice != nil {
+			opt.AfterSlice()
+		}
 	}
 	if merged == nil {
 		if merged, err = metrics.NewSplitPartial(s.Metrics); err != nil {
