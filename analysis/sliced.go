@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/washscan/washscan/datasets"
+	"github.com/washscan/washscan/detect/graph"
 	"github.com/washscan/washscan/detect/metrics"
 	"github.com/washscan/washscan/detect/registry"
 	"github.com/washscan/washscan/detect/report"
@@ -168,6 +169,9 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 	}
 	cuts, maxSlice := cutSlices(spans, h, maxRows)
 	run := &SlicedRun{Horizon: h, Slices: cuts, MaxRows: maxSlice}
+	if opt.Notice != nil {
+		fmt.Fprintf(opt.Notice, "washscan: %d time slices with halos of %s, the largest %d rows with its halos\n", len(cuts), graph.Human(h), maxSlice)
+	}
 	opt.stage("load")
 
 	// Pass 2: the slices. Their loads skip bad rows silently (pass 1

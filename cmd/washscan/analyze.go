@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"github.com/washscan/washscan/detect/graph"
 	"io"
 	"os"
 	"runtime"
@@ -183,10 +182,10 @@ func runOutOfCore(e *env, opt analysis.Options, maxMem int64) (bool, error) {
 	// heap on top of its garbage). The pages are kept, not returned: the
 	// next slice would fault them in again, about 1 s a GB here.
 	opt.AfterSlice = runtime.GC
+	fmt.Fprintf(e.stderr, "washscan: the input needs about %.1f GB, more than --max-memory %.1f GB: analyzing it in time slices\n",
+		float64(need)/1e9, float64(maxMem)/1e9)
 	_, run, err := analysis.RunSliced(e.ctx, opt, int(maxMem/analysis.BytesPerRow))
 	if run != nil {
-		fmt.Fprintf(e.stderr, "washscan: the input needs about %.1f GB, more than --max-memory %.1f GB: analyzed in %d time slices with halos of %s (largest %d rows)\n",
-			float64(need)/1e9, float64(maxMem)/1e9, len(run.Slices), graph.Human(run.Horizon), run.MaxRows)
 		if est := int64(run.MaxRows) * analysis.BytesPerRow; est > maxMem {
 			fmt.Fprintf(e.stderr, "washscan: the largest slice with its halos needs about %.1f GB, more than --max-memory: the halos (twice the horizon) span too much of the input for slices to fit\n",
 				float64(est)/1e9)
