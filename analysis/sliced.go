@@ -170,7 +170,11 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 	cuts, maxSlice := cutSlices(spans, h, maxRows)
 	run := &SlicedRun{Horizon: h, Slices: cuts, MaxRows: maxSlice}
 	if opt.Notice != nil {
-		fmt.Fprintf(opt.Notice, "washscan: %d time slices with halos of %s, the largest %d rows with its halos\n", len(cuts), graph.Human(h), maxSlice)
+		what := "time slices"
+		if len(cuts) == 1 {
+			what = "time slice"
+		}
+		fmt.Fprintf(opt.Notice, "washscan: %d %s with halos of %s, the largest %d rows with its halos\n", len(cuts), what, graph.Human(h), maxSlice)
 	}
 	opt.stage("load")
 
