@@ -137,9 +137,13 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 	var spans []fileSpan
 	var stats datasets.LoadStats
 	asOf, any := int64(0), false
-	err = eachFile(ctx, files, lopt, rej != nil, func(f datasets.InputFile, t *datasets.Trades, rejected []*datasets.RowError) error {
+	onReject := lopt.OnReject // called in input order, never concurrently
+	if rej != nil {
+		onReject = rej.Add
+	}
+	err = eachFile(ctx, files, lopt, onReject != nil, func(f datasets.InputFile, t *datasets.Trades, rejected []*datasets.RowError) error {
 		for _, e := range rejected {
-			rej.Add(e)
+			onReject(e)
 		}
 		sp := fileSpan{InputFile: f, rows: int64(t.Len())}
 		if t.Len() > 0 {
@@ -300,8 +304,9 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 
 // eachFile loads each file alone with opt, on up to GOMAXPROCS goroutines,
 // and hands the tables to fn in file order, with the rows each load
-// rejected when collect is set (opt.OnReject is not called). A load's
-// error, a cancelled ctx or fn's error stops it.
+// rejected when collect is set (opt.OnReject is then not called; else it
+// may be called concurrently). A load's error, a cancelled ctx or fn's
+// error stops it.
 func eachFile(ctx context.Context, files []datasets.InputFile, opt datasets.LoadOptions, collect bool,
 	fn func(f datasets.InputFile, t *datasets.Trades, rejected []*datasets.RowError) error) error {
 	type loaded struct {

@@ -146,3 +146,61 @@ func TestLoadSliceCancel(t *testing.T) {
 		t.Fatalf("not cancelled: %v", err)
 	}
 }
+
+// Under SkipBadRows an out-of-core run, whose first pass loads two files
+// at a time, writes the rejects file of the in-memory run: the same rows
+// in input order.
+func TestSlicedRejects(t *testing.T) {
+	dir := t.TempDir()
+	parts, funders := weeklyPartitions(t, dir, 6000)
+	for _, k := range []int{1, 2, 5, 6} { // a bad price in four files
+		path := filepath.Join(parts[k], "part-0.csv")
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.SplitN(string(b), "\n", 4)
+		f := strings.Split(lines[2], ",")
+		for i := range f {
+			if strings.HasPrefix(f[i], "0x") && len(f[i]) == 66 {
+				f[i] = "0xbad"
+			}
+		}
+		lines[2] = strings.Join(f, ",")
+		if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root := filepath.Dir(parts[0])
+	opt := func(name string) Options {
+		return Options{
+			Input: Input{Trades: []string{root}, Rejects: filepath.Join(dir, name+"-rejects.csv"),
+				Load: datasets.LoadOptions{Funders: funders, SkipBadRows: true}},
+			Settings: Settings{Config: boundedPreset(t), Threshold: DefaultThreshold, Metrics: metrics.Options{Range: metrics.Ranges[4]}, Version: "test"},
+			Out:      filepath.Join(dir, name+".json"),
+		}
+	}
+	if _, err := Run(context.Background(), opt("full")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := RunSliced(context.Background(), opt("sliced"), 3000); err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join(dir, "full-rejects.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "sliced-rejects.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(want), "\n"); n != 5 {
+		t.Fatalf("in-memory rejects: %d lines, want a header and 4 rows:\n%s", n, want)
+	}
+	if string(got) != string(want) {
+		t.Errorf("rejects differ:\n%s\nin memory:\n%s", got, want)
+	}
+	if got, want := stripInput(t, filepath.Join(dir, "sliced.json")), stripInput(t, filepath.Join(dir, "full.json")); string(got) != string(want) {
+		t.Errorf("metrics differ\n%s", firstDiff(got, want))
+	}
+}
