@@ -43,8 +43,11 @@ func TestStreamParts(t *testing.T) {
 		}
 		dir := t.TempDir()
 		a, b := filepath.Join(dir, "a"+f), filepath.Join(dir, "b"+f)
-		writeFile(t, a, whole.Bytes())
-		writeFile(t, b, parts.Bytes())
+		for path, b := range map[string][]byte{a: whole.Bytes(), b: parts.Bytes()} {
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
 		fa, err := report.ReadFlags(a)
 		if err != nil {
 			t.Fatal(err)
@@ -80,12 +83,5 @@ func TestStreamParts(t *testing.T) {
 	}
 	if n := bytes.Count(empty.Bytes(), []byte("\n")); n != 1 || !bytes.HasPrefix(empty.Bytes(), []byte("chain,")) {
 		t.Errorf("empty stream: %q", empty.Bytes())
-	}
-}
-
-func writeFile(t *testing.T, path string, b []byte) {
-	t.Helper()
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
