@@ -240,7 +240,7 @@ func (p *Partial) Add(fs *features.Set, flagged, own []bool) {
 				if fs.Sale[r] && f {
 					x.addFlagged(t.Price[r], usd, fs.Native[r], hasUSD)
 				}
-			} else if fs.Sale[r] {
+			} else if fs.Sale[r] && f { // a split partial's nft or wallet
 				x.addFlagged(t.Price[r], usd, fs.Native[r], hasUSD)
 			}
 			if !f {
