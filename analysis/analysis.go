@@ -376,8 +376,9 @@ type Options struct {
 	Notice io.Writer
 	// AfterSlice, when set, is called by RunSliced after each slice, once
 	// the slice's tables are garbage: the program's hook to collect them
-	// (washscan's main: runtime.GC), so that the next slice does not grow
-	// the heap on top of them. The library never collects by itself.
+	// and return their memory (washscan's main: debug.FreeOSMemory), so
+	// that the next slice does not grow on top of them. The library never
+	// collects by itself.
 	AfterSlice func()
 }
 

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
+	"runtime/debug"
 	"strings"
 
 	"golang.org/x/term"
@@ -176,12 +176,17 @@ func runOutOfCore(e *env, opt analysis.Options, maxMem int64) (bool, error) {
 			float64(need)/1e9, float64(maxMem)/1e9, strings.Join(extra, ", "))
 		return false, nil
 	}
-	// Between slices the collector frees the last slice's tables, so the
-	// next slice starts from the merged metrics alone and reuses their
-	// pages (at GOGC 50 it would otherwise grow up to half the last slice's
-	// heap on top of its garbage). The pages are kept, not returned: the
-	// next slice would fault them in again, about 1 s a GB here.
-	opt.AfterSlice = runtime.GC
+	// Between slices the collector frees the last slice's tables and
+	// returns their pages, so the next slice starts from the merged metrics
+	// alone. Collecting alone (runtime.GC) let the resident set creep up by
+	// 1 to 3 GB a slice on the 50M year: the merged metrics, allocated in
+	// every slice, scatter long-lived objects through the heap, the next
+	// slice's large columns find no free run and take new pages while the
+	// freed ones stay resident until the background scavenger returns them
+	// (BENCHMARKS.md "Slices and 50M"). Returning them cut the peak of a
+	// 10M year in 8 slices from 3,419 to 3,061 MiB (not yet measured at
+	// 50M); faulting the pages in again costs about 1 s a GB.
+	opt.AfterSlice = debug.FreeOSMemory
 	fmt.Fprintf(e.stderr, "washscan: the input needs about %.1f GB, more than --max-memory %.1f GB: analyzing it in time slices\n",
 		float64(need)/1e9, float64(maxMem)/1e9)
 	_, run, err := analysis.RunSliced(e.ctx, opt, int(maxMem/analysis.BytesPerRow))
