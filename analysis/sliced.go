@@ -43,8 +43,9 @@ import (
 // BytesPerRow is the memory one trade takes through an analysis, for the
 // --max-memory estimate and the slice size: slices of 4.2M and 4.7M rows
 // of a 10M-trade year peaked at 580 and 595 bytes a row (flags Parquet,
-// BENCHMARKS.md "Slices and 50M"), an in-memory 10M run at about 460;
-// the estimate errs high.
+// BENCHMARKS.md "Slices and 50M"), the 23.9M-row slices of a 50M year at
+// 465 to 570 before the resident set crept up (700 at worst), an
+// in-memory 10M run at about 460.
 const BytesPerRow = 620
 
 // fileBytesPerRow estimates the rows of a trade file from its size.
