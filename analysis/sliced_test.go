@@ -3,6 +3,7 @@ package analysis
 import (
 	"context"
 	"errors"
+	"hash/maphash"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,6 +46,15 @@ func TestSlicedEqualsInMemory(t *testing.T) {
 		readFlags(t, sl.Flags, got)
 		readFlags(t, full.Flags, want)
 		sameRows(t, got, want, "in the flags file", "in-memory")
+		// Parquet flags, written slice by slice: the same rows.
+		pq := opt(filepath.Join(dir, "sliced-pq.json"), filepath.Join(dir, "sliced.parquet"))
+		if _, _, err := RunSliced(context.Background(), pq, 4000); err != nil {
+			t.Fatal(err)
+		}
+		seed := maphash.MakeSeed()
+		if a, b := flagsPrint(t, pq.Flags, seed), flagsPrint(t, full.Flags, seed); a != b || a.Rows != 8000 {
+			t.Errorf("range %s: sliced Parquet flags %+v, in-memory CSV flags %+v", rng.Name, a, b)
+		}
 	}
 }
 
