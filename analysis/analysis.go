@@ -374,6 +374,12 @@ type Options struct {
 	State string
 	// Notice receives notices such as a known file skipped (nil: none).
 	Notice io.Writer
+	// AfterSlice, when set, is called by RunSliced after each slice, once
+	// the slice's tables are garbage: the program's hook to collect them
+	// and return their memory (washscan's main: debug.FreeOSMemory), so
+	// that the next slice does not grow on top of them. The library never
+	// collects by itself.
+	AfterSlice func()
 }
 
 // commitOutputs adds the metrics and the extra outputs of r to outs and

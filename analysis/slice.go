@@ -50,6 +50,12 @@ type Slice struct {
 	// math.MinInt64 / math.MaxInt64 for the open ends of the first and last
 	// slices.
 	From, To int64
+	// SplitPartial makes the result's partial a metrics.NewSplitPartial:
+	// its nfts and wallets hold only what flagged rows add, and the merged
+	// partial needs metrics.Partial.AddTotals over every row of the input
+	// before it reports (RunSliced does so; far less memory over many
+	// slices).
+	SplitPartial bool
 }
 
 // SliceResult is the outcome of one slice.
@@ -114,7 +120,11 @@ func AnalyzeSlice(ctx context.Context, sl Slice, s Settings) (*SliceResult, erro
 			r.Own = append(r.Own, int32(i))
 		}
 	}
-	if r.Partial, err = metrics.NewPartial(s.Metrics); err != nil {
+	newPartial := metrics.NewPartial
+	if sl.SplitPartial {
+		newPartial = metrics.NewSplitPartial
+	}
+	if r.Partial, err = newPartial(s.Metrics); err != nil {
 		return nil, err
 	}
 	r.Partial.Add(r.Features, r.Verdicts, own)

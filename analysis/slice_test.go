@@ -102,7 +102,15 @@ func TestPartialsMergeToWholeMetrics(t *testing.T) {
 	for _, r := range metrics.Ranges {
 		s := Settings{Threshold: DefaultThreshold, Metrics: metrics.Options{Range: r, Top: 7}, Version: "test"}
 		whole, want := analyzeWhole(t, tr, &s)
-		for _, k := range []int{1, 2, 5, 17} {
+		for _, c := range []struct {
+			k     int
+			split bool
+		}{{1, false}, {2, false}, {5, false}, {17, false}, {1, true}, {5, true}, {17, true}} {
+			k := c.k
+			newPartial := metrics.NewPartial
+			if c.split {
+				newPartial = metrics.NewSplitPartial
+			}
 			var parts []*metrics.Partial
 			for _, b := range cuts(rng, tr, k) {
 				rows := sliceRows(tr, b[0], b[1], 0)
@@ -113,7 +121,7 @@ func TestPartialsMergeToWholeMetrics(t *testing.T) {
 					own[j] = true
 					verdicts[j] = whole.Verdicts[r]
 				}
-				p, err := metrics.NewPartial(s.Metrics)
+				p, err := newPartial(s.Metrics)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -131,12 +139,17 @@ func TestPartialsMergeToWholeMetrics(t *testing.T) {
 				parts = append(parts, p)
 			}
 			merged := mergeShuffled(t, rng, parts)
+			if c.split { // the totals, from tables cut elsewhere
+				for _, b := range cuts(rng, tr, 3) {
+					merged.AddTotals(features.Compute(tr.Subset(sliceRows(tr, b[0], b[1], 0))))
+				}
+			}
 			rep, err := SliceReport(merged, s, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got := metricsJSON(t, rep); !bytes.Equal(got, want) {
-				t.Fatalf("range %s, %d slices: merged metrics differ\n%s", r.Name, k, firstDiff(got, want))
+				t.Fatalf("range %s, %d slices (split %v): merged metrics differ\n%s", r.Name, k, c.split, firstDiff(got, want))
 			}
 			if rep.Input.RowsLoaded != int64(tr.Len()) {
 				t.Errorf("rows_loaded %d, want %d", rep.Input.RowsLoaded, tr.Len())

@@ -2,38 +2,51 @@ package analysis
 
 import (
 	"bufio"
-	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/washscan/washscan/datasets"
+	"github.com/washscan/washscan/detect/graph"
 	"github.com/washscan/washscan/detect/metrics"
+	"github.com/washscan/washscan/detect/registry"
 	"github.com/washscan/washscan/detect/report"
+	"github.com/washscan/washscan/features"
 )
 
 // Out-of-core runs (analyze --max-memory; README "Out of core"). When the
 // input will not fit in the memory budget, RunSliced analyzes it slice by
-// slice with the slice API: a first pass loads one file at a time to learn
-// each file's time span and row count and the global as_of; the time axis
-// is then cut into slices so that the rows of the files overlapping a slice
-// and its halos (the preset's horizon H on each side) fit the budget; each
-// slice loads those files, keeps the rows within its halos (Trades.Subset,
-// input order), runs AnalyzeSlice, writes the flags of its own rows and
-// merges its metrics partial. The metrics equal an in-memory run's (but the
-// input block); the flags hold the same rows with the same scores, grouped
-// by slice (time) and in input order within one. Peak memory is about the
+// slice with the slice API: a first pass loads one file at a time (on every
+// core) to learn each file's time span and row count and the global as_of;
+// the time axis is then cut into slices so that the rows of the files
+// overlapping a slice and its halos (the preset's horizon H on each side)
+// fit the budget; each slice loads those files (LoadSlice), runs
+// AnalyzeSlice, writes the flags of its own rows (report.Stream) and merges
+// its metrics partial, a split one (metrics.NewSplitPartial): its wallets
+// and nfts hold only what flagged rows add, since one without a flagged
+// row is never listed, and a last pass over the files adds their totals
+// (Partial.AddTotals). A whole partial would hold every wallet and nft of
+// the input, about 500 bytes each, and grew by a gigabyte a slice on a
+// 50M-trade year. The metrics equal an in-memory run's (but the input
+// block); the flags hold the same rows with the same scores, grouped by
+// slice (time) and in input order within one. Peak memory is about the
 // largest slice with its halos plus the merged partial. Files should be
 // time partitions (daily, weekly): a file spanning the whole range is
-// loaded by every slice.
+// loaded by every slice. The context stops every pass between files and
+// while a file loads.
 
 // BytesPerRow is the memory one trade takes through an analysis, for the
-// --max-memory estimate: the 10M Parquet market with flags peaked at 6.3 GB
-// (630 bytes a row), and a 33.7M-row slice of the 50M market passed 22 GB
-// (BENCHMARKS.md "Out of core"); the estimate errs high.
-const BytesPerRow = 700
+// --max-memory estimate and the slice size: slices of 4.2M and 4.7M rows
+// of a 10M-trade year peaked at 580 and 595 bytes a row (flags Parquet,
+// BENCHMARKS.md "Slices and 50M"), the 23.9M-row slices of a 50M year at
+// 465 to 570 before the resident set crept up (700 at worst), an
+// in-memory 10M run at about 460.
+const BytesPerRow = 620
 
 // fileBytesPerRow estimates the rows of a trade file from its size.
 func fileBytesPerRow(path string) float64 {
@@ -78,7 +91,7 @@ type SlicedRun struct {
 
 // RunSliced is Run over opt's input cut into time slices whose tables hold
 // at most maxRows rows each (see the comment above). The preset must have a
-// finite horizon; flags are written as CSV (.csv) only.
+// finite horizon.
 func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, *SlicedRun, error) {
 	if err := checkSettings(&opt.Settings); err != nil {
 		return nil, nil, err
@@ -87,8 +100,8 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 	if err != nil {
 		return nil, nil, err
 	}
-	if opt.Flags != "" && report.FormatOf(opt.Flags) != ".csv" {
-		return nil, nil, optionErr("--flags", "%s: an out-of-core run writes .csv flags", opt.Flags)
+	if f := opt.Flags; f != "" && report.FormatOf(f) == "" {
+		return nil, nil, optionErr("--flags", "%s: want a file ending in %s", f, strings.Join(report.Formats, ", "))
 	}
 	if len(opt.Input.Trades) == 0 || slices.Contains(opt.Input.Trades, "-") {
 		return nil, nil, optionErr("--max-memory", "an out-of-core run reads --trades files (not the sample, not standard input)")
@@ -113,6 +126,7 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 	// Pass 1: each file alone (its bad rows reported here, once).
 	lopt := opt.Input.Load
 	lopt.Funders, lopt.FundersFS, lopt.Allow, lopt.DenyFunders = "", nil, "", ""
+	lopt.Context = ctx
 	var rej *datasets.RejectsWriter
 	if path := opt.Input.rejectsPath(); path != "" {
 		w, err := outs.Create("--rejects", path)
@@ -120,18 +134,17 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 			return nil, nil, err
 		}
 		rej = datasets.NewRejectsWriter(w)
-		lopt.OnReject = rej.Add
 	}
 	var spans []fileSpan
 	var stats datasets.LoadStats
 	asOf, any := int64(0), false
-	for _, f := range files {
-		t, err := datasets.LoadInputs([]datasets.InputFile{f}, lopt)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, nil, context.Cause(ctx)
-			}
-			return nil, nil, sideError(&lopt, err)
+	onReject := lopt.OnReject // called in input order, never concurrently
+	if rej != nil {
+		onReject = rej.Add
+	}
+	err = eachFile(ctx, files, lopt, onReject != nil, func(f datasets.InputFile, t *datasets.Trades, rejected []*datasets.RowError) error {
+		for _, e := range rejected {
+			onReject(e)
 		}
 		sp := fileSpan{InputFile: f, rows: int64(t.Len())}
 		if t.Len() > 0 {
@@ -145,6 +158,10 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 		stats.RowsRejected += t.Stats.RowsRejected
 		stats.RowsDuplicate += t.Stats.RowsDuplicate
 		spans = append(spans, sp)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	if rej != nil {
 		if err := rej.Flush(); err != nil {
@@ -157,25 +174,53 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 	}
 	cuts, maxSlice := cutSlices(spans, h, maxRows)
 	run := &SlicedRun{Horizon: h, Slices: cuts, MaxRows: maxSlice}
+	if opt.Notice != nil {
+		what := "time slices"
+		if len(cuts) == 1 {
+			what = "time slice"
+		}
+		fmt.Fprintf(opt.Notice, "washscan: %d %s with halos of %s, the largest %d rows with its halos\n", len(cuts), what, graph.Human(h), maxSlice)
+	}
 	opt.stage("load")
 
 	// Pass 2: the slices. Their loads skip bad rows silently (pass 1
 	// reported them, or failed).
 	lopt2 := opt.Input.Load
 	lopt2.OnReject = func(*datasets.RowError) {}
+	lopt2.Context = ctx
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Path
+	}
 	var sliceFiles []datasets.InputFile
 	var merged *metrics.Partial
 	var flags *datasets.AtomicFile
 	var fw *bufio.Writer
+	var fs *report.Stream
 	if opt.Flags != "" {
 		if flags, err = datasets.CreateAtomic(opt.Flags); err != nil {
 			return nil, nil, err
 		}
 		defer flags.Abort()
 		fw = bufio.NewWriterSize(flags, 1<<20)
+		fopt := report.Options{
+			Threshold: opt.Threshold,
+			Dune:      s.Config.Preset.Name == registry.Dune.Name,
+			Metadata:  metrics.FlagsMetadata(s.provenance(), metrics.InputInfo{Files: names, LoadStats: stats}),
+		}
+		if fs, err = report.NewStream(fw, report.FormatOf(opt.Flags), fopt); err != nil {
+			return nil, nil, err
+		}
+		defer func() {
+			if fs != nil {
+				fs.Abort()
+			}
+		}()
 	}
-	header := false
-	for _, c := range cuts {
+	for i, c := range cuts {
+		if ctx.Err() != nil {
+			return nil, nil, context.Cause(ctx)
+		}
 		sliceFiles = sliceFiles[:0]
 		for _, sp := range spans {
 			if sp.rows > 0 && sp.hi >= sat(c[0], -h) && sp.lo < sat(c[1], h) {
@@ -189,42 +234,45 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 		if err != nil {
 			return nil, nil, err
 		}
-		r, err := AnalyzeSlice(ctx, Slice{Trades: sl, From: c[0], To: c[1]}, s)
+		r, err := AnalyzeSlice(ctx, Slice{Trades: sl, From: c[0], To: c[1], SplitPartial: true}, s)
 		if err != nil {
 			return nil, nil, err
 		}
-		if fw != nil && len(r.Own) > 0 {
-			var b bytes.Buffer
-			if err := report.WriteTo(&b, ".csv", sl.Subset(r.Own), r.Scores.Subset(r.Own), report.Options{Threshold: opt.Threshold}); err != nil {
+		if fs != nil && len(r.Own) > 0 {
+			if err := writeOwn(fs, sl, r); err != nil {
 				return nil, nil, err
 			}
-			out := b.Bytes()
-			if header { // one header, the first slice's
-				if i := bytes.IndexByte(out, '\n'); i >= 0 {
-					out = out[i+1:]
-				}
-			}
-			if _, err := fw.Write(out); err != nil {
-				return nil, nil, err
-			}
-			header = true
 		}
 		if merged == nil {
 			merged = r.Partial
 		} else if err := merged.Merge(r.Partial); err != nil {
 			return nil, nil, err
 		}
+		opt.stage(fmt.Sprintf("slice %d/%d: %d own rows, %d halo", i+1, len(cuts), len(r.Own), sl.Len()-len(r.Own)))
+		sl, r = nil, nil
+		if opt.AfterSlice != nil {
+			opt.AfterSlice()
+		}
 	}
 	if merged == nil {
-		if merged, err = metrics.NewPartial(s.Metrics); err != nil {
+		if merged, err = metrics.NewSplitPartial(s.Metrics); err != nil {
 			return nil, nil, err
 		}
 	}
 	opt.stage("detect")
-	names := make([]string, len(files))
-	for i, f := range files {
-		names[i] = f.Path
+
+	// Pass 3: the totals of the nfts and wallets with a flagged row, file
+	// by file (the slices' partials hold only what flagged rows add).
+	lopt3 := lopt2
+	lopt3.Funders, lopt3.FundersFS, lopt3.DenyFunders = "", nil, ""
+	err = eachFile(ctx, files, lopt3, false, func(_ datasets.InputFile, t *datasets.Trades, _ []*datasets.RowError) error {
+		merged.AddTotals(features.Compute(t))
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
+	opt.stage("totals")
 	rep, err := SliceReport(merged, s, names, &stats)
 	if err != nil {
 		return nil, nil, err
@@ -235,7 +283,12 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 			return nil, nil, err
 		}
 	}
-	if fw != nil {
+	if fs != nil {
+		err := fs.Close()
+		fs = nil
+		if err != nil {
+			return nil, nil, err
+		}
 		if err := fw.Flush(); err != nil {
 			return nil, nil, err
 		}
@@ -248,6 +301,75 @@ func RunSliced(ctx context.Context, opt Options, maxRows int) (*metrics.Report, 
 	}
 	opt.stage("write")
 	return rep, run, nil
+}
+
+// eachFile loads each file alone with opt, on up to GOMAXPROCS goroutines,
+// and hands the tables to fn in file order, with the rows each load
+// rejected when collect is set (opt.OnReject is then not called; else it
+// may be called concurrently). A load's error, a cancelled ctx or fn's
+// error stops it.
+func eachFile(ctx context.Context, files []datasets.InputFile, opt datasets.LoadOptions, collect bool,
+	fn func(f datasets.InputFile, t *datasets.Trades, rejected []*datasets.RowError) error) error {
+	type loaded struct {
+		t        *datasets.Trades
+		rejected []*datasets.RowError
+		err      error
+	}
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(files)))
+	outs := make([]chan loaded, workers)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range outs {
+		outs[w] = make(chan loaded)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(outs[w])
+			for k := w; k < len(files); k += workers {
+				var l loaded
+				o := opt
+				if collect {
+					o.OnReject = func(e *datasets.RowError) { l.rejected = append(l.rejected, e) }
+				}
+				l.t, l.err = datasets.LoadInputs(files[k:k+1], o)
+				select {
+				case outs[w] <- l:
+				case <-stop:
+					return
+				}
+				if l.err != nil {
+					return
+				}
+			}
+		}()
+	}
+	defer func() { close(stop); wg.Wait() }()
+	for k, f := range files {
+		l := <-outs[k%len(outs)]
+		if l.err != nil {
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			return sideError(&opt, l.err)
+		}
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		if err := fn(f, l.t, l.rejected); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeOwn writes the flags of r's own rows of sl to fs: straight from sl
+// when they are contiguous (time-ordered files), else from a copy.
+func writeOwn(fs *report.Stream, sl *datasets.Trades, r *SliceResult) error {
+	lo, hi := int(r.Own[0]), int(r.Own[len(r.Own)-1])+1
+	if hi-lo == len(r.Own) {
+		return fs.Write(sl, r.Scores, lo, hi)
+	}
+	return fs.Write(sl.Subset(r.Own), r.Scores.Subset(r.Own), 0, len(r.Own))
 }
 
 // sat is a + d, saturating at the int64 bounds (the open slice ends).
@@ -265,10 +387,16 @@ func sat(a, d int64) int64 {
 // deny lists) and keeps the rows of the slice c = [From, To) with halos of
 // h on both sides, in input order: the table AnalyzeSlice takes. Give it
 // every file that may hold such rows, in input order (the files of the
-// whole input overlapping [From−h, To+h)). A bad row of a side file is an
-// *OptionError, as for Load; with opt.SkipBadRows, opt.OnReject sees the
-// rejected rows of these files.
+// whole input overlapping [From−h, To+h)). When the files hold few rows
+// beyond the halos (at most an eighth, as time partitions cut across by a
+// slice's edges do) it keeps them too rather than copy the table: rows
+// farther than h from every own row change none of their verdicts. A bad
+// row of a side file is an *OptionError, as for Load; with
+// opt.SkipBadRows, opt.OnReject sees the rejected rows of these files.
 func LoadSlice(ctx context.Context, files []datasets.InputFile, opt datasets.LoadOptions, c [2]int64, h int64) (*datasets.Trades, error) {
+	if opt.Context == nil {
+		opt.Context = ctx // a cancelled ctx stops the load
+	}
 	t, err := datasets.LoadInputs(files, opt)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -277,6 +405,15 @@ func LoadSlice(ctx context.Context, files []datasets.InputFile, opt datasets.Loa
 		return nil, sideError(&opt, err)
 	}
 	lo, hi := Reach(c[0], c[1], h)
+	out := 0
+	for _, tm := range t.Time {
+		if tm < lo || tm >= hi {
+			out++
+		}
+	}
+	if out <= t.Len()/8 {
+		return t, nil
+	}
 	return TradesIn(t, lo, hi), nil
 }
 

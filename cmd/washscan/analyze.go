@@ -3,9 +3,9 @@ package main
 import (
 	"flag"
 	"fmt"
-	"github.com/washscan/washscan/detect/graph"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"golang.org/x/term"
@@ -177,10 +177,21 @@ func runOutOfCore(e *env, opt analysis.Options, maxMem int64) (bool, error) {
 			float64(need)/1e9, float64(maxMem)/1e9, strings.Join(extra, ", "))
 		return false, nil
 	}
+	// Between slices the collector frees the last slice's tables and
+	// returns their pages, so the next slice starts from the merged metrics
+	// alone. Collecting alone (runtime.GC) let the resident set creep up by
+	// 1 to 3 GB a slice on the 50M year: the merged metrics, allocated in
+	// every slice, scatter long-lived objects through the heap, the next
+	// slice's large columns find no free run and take new pages while the
+	// freed ones stay resident until the background scavenger returns them
+	// (BENCHMARKS.md "Slices and 50M"). Returning them cut the peak of a
+	// 10M year in 8 slices from 3,419 to 3,061 MiB (not yet measured at
+	// 50M); faulting the pages in again costs about 1 s a GB.
+	opt.AfterSlice = debug.FreeOSMemory
+	fmt.Fprintf(e.stderr, "washscan: the input needs about %.1f GB, more than --max-memory %.1f GB: analyzing it in time slices\n",
+		float64(need)/1e9, float64(maxMem)/1e9)
 	_, run, err := analysis.RunSliced(e.ctx, opt, int(maxMem/analysis.BytesPerRow))
 	if run != nil {
-		fmt.Fprintf(e.stderr, "washscan: the input needs about %.1f GB, more than --max-memory %.1f GB: analyzed in %d time slices with halos of %s (largest %d rows)\n",
-			float64(need)/1e9, float64(maxMem)/1e9, len(run.Slices), graph.Human(run.Horizon), run.MaxRows)
 		if est := int64(run.MaxRows) * analysis.BytesPerRow; est > maxMem {
 			fmt.Fprintf(e.stderr, "washscan: the largest slice with its halos needs about %.1f GB, more than --max-memory: the halos (twice the horizon) span too much of the input for slices to fit\n",
 				float64(est)/1e9)

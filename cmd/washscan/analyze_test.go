@@ -380,7 +380,7 @@ func TestAnalyzeExitCodes(t *testing.T) {
 		{"state without trades", []string{"--state", filepath.Join(dir, "st")}, exitUsage, "--state"},
 		{"bad max-memory", []string{"--trades", fixture, "--max-memory", "lots"}, exitUsage, "max-memory"},
 		{"max-memory, preset not sliceable", []string{"--trades", fixture, "--preset", "dune", "--max-memory", "1K", "--out", filepath.Join(dir, "mm.json")}, exitOK, "cannot be sliced"},
-		{"max-memory, default preset sliced", []string{"--trades", fixture, "--max-memory", "1K", "--out", filepath.Join(dir, "mm2.json")}, exitOK, "time slices with halos of 60d"},
+		{"max-memory, default preset sliced", []string{"--trades", fixture, "--max-memory", "1K", "--out", filepath.Join(dir, "mm2.json")}, exitOK, "time slice with halos of 60d"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -245,5 +247,105 @@ func TestSignals(t *testing.T) {
 				t.Errorf("dir holds %v, want only m.json", names)
 			}
 		})
+	}
+}
+
+// SIGINT and SIGTERM stop an out-of-core run (analyze --max-memory) in its
+// time slices with 130 and 143: no output is written, the old ones stay
+// and no temporary file is left. The test signals once the child reports
+// its first slice ($WASHSCAN_TIMINGS).
+func TestSignalsSliced(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := t.TempDir()
+	all, funders := filepath.Join(src, "all.csv"), filepath.Join(src, "funders.csv")
+	if code, _, stderr := runCmd(t, "synth", "--trades", "40000", "--days", "365", "--out", all, "--funders", funders); code != exitOK {
+		t.Fatalf("synth: exit %d: %s", code, stderr)
+	}
+	market := filepath.Join(src, "market")
+	splitMonthly(t, all, market)
+	for _, sig := range []struct {
+		s    syscall.Signal
+		code int
+		msg  string
+	}{{syscall.SIGINT, exitSIGINT, "interrupted"}, {syscall.SIGTERM, exitSIGTERM, "terminated"}} {
+		t.Run(sig.msg, func(t *testing.T) {
+			dir := t.TempDir()
+			out, flags := filepath.Join(dir, "m.json"), filepath.Join(dir, "f.parquet")
+			if err := os.WriteFile(out, []byte("old"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(exe)
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "WASHSCAN_TIMINGS=1", "WASHSCAN_TEST_MAIN="+strings.Join([]string{"analyze", "--trades", market,
+				"--funders", funders, "--out", out, "--flags", flags, "--max-memory", "1K"}, "\n"))
+			stderr, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var log bytes.Buffer
+			sc := bufio.NewScanner(stderr)
+			for sc.Scan() {
+				fmt.Fprintln(&log, sc.Text())
+				if strings.HasPrefix(sc.Text(), "timing slice 1/") {
+					if err := cmd.Process.Signal(sig.s); err != nil {
+						t.Fatal(err)
+					}
+					break
+				}
+			}
+			io.Copy(&log, stderr)
+			err = cmd.Wait()
+			code := cmd.ProcessState.ExitCode()
+			if code != sig.code || !strings.Contains(log.String(), sig.msg) || !strings.Contains(log.String(), "timing slice 1/") {
+				t.Errorf("exit %d (%v), stderr %q; want %d saying %q after the first slice", code, err, log.String(), sig.code, sig.msg)
+			}
+			if b, _ := os.ReadFile(out); string(b) != "old" {
+				t.Errorf("m.json = %.30q, want the old content", b)
+			}
+			if es, _ := os.ReadDir(dir); len(es) != 1 {
+				var names []string
+				for _, e := range es {
+					names = append(names, e.Name())
+				}
+				t.Errorf("dir holds %v, want only m.json", names)
+			}
+		})
+	}
+}
+
+// splitMonthly writes the rows of the CSV trades file all as monthly
+// partitions under dir (month=YYYY-MM/part-0.csv).
+func splitMonthly(t *testing.T, all, dir string) {
+	t.Helper()
+	data, err := os.ReadFile(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	col := slices.Index(strings.Split(lines[0], ","), "block_time")
+	parts := map[string]*bytes.Buffer{}
+	for _, l := range lines[1:] {
+		key := "month=" + strings.Split(l, ",")[col][:7]
+		if parts[key] == nil {
+			parts[key] = bytes.NewBufferString(lines[0] + "\n")
+		}
+		parts[key].WriteString(l + "\n")
+	}
+	for k, b := range parts {
+		if err := os.MkdirAll(filepath.Join(dir, k), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, k, "part-0.csv"), b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

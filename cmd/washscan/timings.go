@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"time"
 
@@ -20,7 +21,11 @@ type stageTimer struct {
 	start   time.Time
 	last    time.Time
 	lastCPU time.Duration
+	n       int // laps, numbering the heap profiles
 }
+
+// With $WASHSCAN_HEAPPROFILE=PREFIX it also writes a heap profile (as of
+// the last collection) at every lap, to PREFIX.NN.pprof.
 
 // newStageTimer returns a timer writing to w, or nil when $WASHSCAN_TIMINGS
 // is unset.
@@ -45,14 +50,21 @@ func (s *stageTimer) lap(name string) {
 	now, cpu := time.Now(), cputime.Used()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	fmt.Fprintf(s.w, "timing %-14s %7.3fs  cpu %7.3fs  (total %7.3fs)  heap %6.0f MiB  sys %6.0f MiB", name,
+	fmt.Fprintf(s.w, "timing %-14s %7.3fs  cpu %7.3fs  (total %7.3fs)  heap %6.0f MiB  sys %6.0f MiB  idle %6.0f MiB", name,
 		now.Sub(s.last).Seconds(), (cpu - s.lastCPU).Seconds(), now.Sub(s.start).Seconds(),
-		float64(ms.HeapAlloc)/(1<<20), float64(ms.Sys)/(1<<20))
+		float64(ms.HeapAlloc)/(1<<20), float64(ms.Sys)/(1<<20), float64(ms.HeapIdle-ms.HeapReleased)/(1<<20))
 	if peak, rss, ok := residentSet(); ok {
 		fmt.Fprintf(s.w, "  peak rss %6.0f MiB  rss %6.0f MiB", float64(peak)/(1<<20), float64(rss)/(1<<20))
 		resetPeakRSS()
 	}
 	fmt.Fprintln(s.w)
+	if prefix := os.Getenv("WASHSCAN_HEAPPROFILE"); prefix != "" {
+		s.n++
+		if f, err := os.Create(fmt.Sprintf("%s.%02d.pprof", prefix, s.n)); err == nil {
+			_ = pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
 	s.last, s.lastCPU = now, cpu
 }
 

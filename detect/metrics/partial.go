@@ -3,7 +3,6 @@ package metrics
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"time"
@@ -39,6 +38,10 @@ type Partial struct {
 	sales             map[SaleGroup][]float64
 	stats             datasets.LoadStats
 	fineLen, fineOrig int64
+	// split: nfts and wallets hold only what flagged rows add (made by
+	// NewSplitPartial); AddTotals adds the rest.
+	split bool
+	ids   *ids // the elements of the distinct sets
 }
 
 // CollKey is a collection: a contract on a chain.
@@ -73,9 +76,9 @@ type pacc struct {
 	chain         string
 	hasChain      bool
 	mixed, hasUSD bool
-	assets        map[assetKey]struct{}
-	txs           map[datasets.Hash]struct{}
-	wallets       map[datasets.Address]struct{}
+	assets        set[uint32] // ids of Partial.ids
+	txs           set[uint32]
+	wallets       set[uint32]
 }
 
 func (a *pacc) merge(b *pacc) {
@@ -96,27 +99,9 @@ func (a *pacc) merge(b *pacc) {
 	}
 	a.mixed = a.mixed || b.mixed
 	a.hasUSD = a.hasUSD || b.hasUSD
-	a.assets = union(a.assets, b.assets)
-	a.txs = union(a.txs, b.txs)
-	a.wallets = union(a.wallets, b.wallets)
-}
-
-func union[K comparable](a, b map[K]struct{}) map[K]struct{} {
-	if len(b) == 0 {
-		return a
-	}
-	if a == nil {
-		a = make(map[K]struct{}, len(b))
-	}
-	maps.Copy(a, b)
-	return a
-}
-
-func add[K comparable](m *map[K]struct{}, k K) {
-	if *m == nil {
-		*m = map[K]struct{}{}
-	}
-	(*m)[k] = struct{}{}
+	a.assets.union(&b.assets)
+	a.txs.union(&b.txs)
+	a.wallets.union(&b.wallets)
 }
 
 // counts returns the acc of a for metricsOf and level.
@@ -124,7 +109,7 @@ func (a *pacc) counts() acc {
 	return acc{
 		vol: a.vol, wvol: a.wvol, usd: a.usd, wusd: a.wusd,
 		rows: int32(a.rows), sales: int32(a.sales), fsales: int32(a.fsales),
-		assets: int32(len(a.assets)), txs: int32(len(a.txs)), wallets: int32(len(a.wallets)),
+		assets: int32(a.assets.len()), txs: int32(a.txs.len()), wallets: int32(a.wallets.len()),
 		mixed: a.mixed, hasUSD: a.hasUSD,
 	}
 }
@@ -142,7 +127,7 @@ func NewPartial(opt Options) (*Partial, error) {
 		plats: map[string]*[2]pacc{}, colls: map[CollKey]*[2]pacc{}, nfts: map[NFTKey]*[2]pacc{},
 		wallets: map[datasets.Address]*[2]pacc{}, tMarket: map[int64]*pacc{},
 		tPlats: map[string]map[int64]*pacc{}, tColls: map[CollKey]map[int64]*pacc{},
-		sales: map[SaleGroup][]float64{}}
+		sales: map[SaleGroup][]float64{}, ids: newIDs()}
 	// Fine buckets: the report's for a range; weeks from Monday for "all",
 	// whose buckets are unions of them (2^k weeks from the same Monday).
 	_, p.fineLen, _ = Buckets(Range{Seconds: opt.Range.Seconds}, asOf, asOf)
@@ -150,6 +135,21 @@ func NewPartial(opt Options) (*Partial, error) {
 		p.fineOrig = mondayEpoch
 	}
 	return p, nil
+}
+
+// NewSplitPartial returns an empty Partial (as NewPartial) whose nfts and
+// wallets take only what their flagged rows add: a wallet or nft with no
+// flagged row is never listed, so a partial of a large input need not hold
+// every one. Once every row's verdict has been added, AddTotals over every
+// row of the input (verdicts not needed) adds the rest for the nfts and
+// wallets the partial holds; only then does it report what a Partial of
+// NewPartial would. Split partials merge only with split partials.
+func NewSplitPartial(opt Options) (*Partial, error) {
+	p, err := NewPartial(opt)
+	if p != nil {
+		p.split = true
+	}
+	return p, err
 }
 
 func get[K comparable, V any](m map[K]*V, k K) *V {
@@ -200,53 +200,64 @@ func (p *Partial) Add(fs *features.Set, flagged, own []bool) {
 		}
 		buf[k] = get(p.colls, coll)
 		k++
-		buf[k] = get(p.nfts, NFTKey{chain, contract, ak.TokenID})
-		k++
+		full := k // scopes taking every row; then the nfts and wallets
+		f := flagged[r]
 		s, b := fs.Seller[r], fs.Buyer[r]
 		var sa, ba datasets.Address
 		if s != features.NoWallet {
 			sa = t.Addrs.Addr(s)
-			buf[k] = get(p.wallets, sa)
-			k++
 		}
 		if b != features.NoWallet {
 			ba = t.Addrs.Addr(b)
-			if b != s {
+		}
+		if f || !p.split {
+			buf[k] = get(p.nfts, NFTKey{chain, contract, ak.TokenID})
+			k++
+			if s != features.NoWallet {
+				buf[k] = get(p.wallets, sa)
+				k++
+			}
+			if b != features.NoWallet && b != s {
 				buf[k] = get(p.wallets, ba)
 				k++
 			}
 		}
-		f := flagged[r]
-		row := func(x *pacc, counted bool) {
-			x.rows++
-			if !x.hasChain {
-				x.chain, x.hasChain = chain, true
-			} else if x.chain != chain {
-				x.mixed = true
+		usd := t.PriceUSD[r]
+		hasUSD := !math.IsNaN(usd)
+		var fa, ftx, fsa, fba uint32 // a flagged row's set elements
+		if f {
+			fa, ftx = p.ids.asset(ak), p.ids.tx(t.TxHash[r])
+			if s != features.NoWallet {
+				fsa = p.ids.wallet(sa)
 			}
-			usd := t.PriceUSD[r]
-			hasUSD := !math.IsNaN(usd)
-			if hasUSD {
-				x.hasUSD = true
+			if b != features.NoWallet {
+				fba = p.ids.wallet(ba)
 			}
-			if fs.Sale[r] {
-				x.addSale(t.Price[r], usd, fs.Native[r], hasUSD, f)
+		}
+		row := func(x *pacc, total bool) {
+			if total {
+				x.total(chain, t.Price[r], usd, fs.Sale[r], fs.Native[r], hasUSD)
+				if fs.Sale[r] && f {
+					x.addFlagged(t.Price[r], usd, fs.Native[r], hasUSD)
+				}
+			} else if fs.Sale[r] && f { // a split partial's nft or wallet
+				x.addFlagged(t.Price[r], usd, fs.Native[r], hasUSD)
 			}
-			if !f || !counted {
+			if !f {
 				return
 			}
 			x.flagged++
-			add(&x.assets, ak)
-			add(&x.txs, t.TxHash[r])
+			x.assets.add(fa)
+			x.txs.add(ftx)
 			if s != features.NoWallet {
-				add(&x.wallets, sa)
+				x.wallets.add(fsa)
 			}
 			if b != features.NoWallet {
-				add(&x.wallets, ba)
+				x.wallets.add(fba)
 			}
 		}
-		for _, x := range buf[:k] {
-			row(&x[w], true)
+		for i, x := range buf[:k] {
+			row(&x[w], i < full || !p.split)
 		}
 		if w != cur {
 			continue
@@ -280,11 +291,73 @@ func (p *Partial) Add(fs *features.Set, flagged, own []bool) {
 	}
 }
 
+// total adds what any row adds to x, flagged or not: its count, chain,
+// and its sale's totals (addTotal) when sale.
+func (x *pacc) total(chain string, price, usd float64, sale, native, hasUSD bool) {
+	x.rows++
+	if !x.hasChain {
+		x.chain, x.hasChain = chain, true
+	} else if x.chain != chain {
+		x.mixed = true
+	}
+	if hasUSD {
+		x.hasUSD = true
+	}
+	if sale {
+		x.addTotal(price, usd, native, hasUSD)
+	}
+}
+
+// AddTotals adds, for a partial of NewSplitPartial, what the rows of fs
+// add to the nfts and wallets p holds whatever their verdicts: counts,
+// chains, sale totals. Give it every row of the input exactly once
+// (tables of whole files, say), after every verdict has been added.
+func (p *Partial) AddTotals(fs *features.Set) {
+	t := fs.T
+	for r := range t.Len() {
+		tm := t.Time[r]
+		var w int
+		switch {
+		case tm > p.asOf:
+			continue
+		case tm > p.lo:
+			w = cur
+		case tm > p.prevLo:
+			w = prev
+		default:
+			continue
+		}
+		chain := t.Chains.Value(t.Chain[r])
+		contract := t.Addrs.Addr(fs.Contract[r])
+		usd := t.PriceUSD[r]
+		hasUSD := !math.IsNaN(usd)
+		add := func(x *[2]pacc) {
+			if x != nil {
+				x[w].total(chain, t.Price[r], usd, fs.Sale[r], fs.Native[r], hasUSD)
+			}
+		}
+		add(p.nfts[NFTKey{chain, contract, t.Assets.TokenID[t.Asset[r]]}])
+		s, b := fs.Seller[r], fs.Buyer[r]
+		if s != features.NoWallet {
+			add(p.wallets[t.Addrs.Addr(s)])
+		}
+		if b != features.NoWallet && b != s {
+			add(p.wallets[t.Addrs.Addr(b)])
+		}
+	}
+}
+
 // Merge adds the rows of q to p; q must have the same window. q is not
 // changed but p may share storage with it afterwards: do not use q again.
 func (p *Partial) Merge(q *Partial) error {
 	if p.rng != q.rng || p.asOf != q.asOf {
 		return fmt.Errorf("metrics: merging partials of different windows (%s to %d, %s to %d)", p.rng.Name, p.asOf, q.rng.Name, q.asOf)
+	}
+	if p.split != q.split {
+		return fmt.Errorf("metrics: merging a split partial with a whole one")
+	}
+	if q.ids != p.ids {
+		q.renumber(p.ids)
 	}
 	if q.hasFirst && (!p.hasFirst || q.first < p.first) {
 		p.first, p.hasFirst = q.first, true
@@ -317,6 +390,43 @@ func (p *Partial) Merge(q *Partial) error {
 	p.stats.RowsRejected += q.stats.RowsRejected
 	p.stats.RowsDuplicate += q.stats.RowsDuplicate
 	return nil
+}
+
+// renumber moves the elements of q's sets to the ids of d, changing q.
+func (q *Partial) renumber(d *ids) {
+	tx, asset, wallet := d.remap(q.ids)
+	fix := func(a *pacc) {
+		a.txs.mapped(func(i uint32) uint32 { return tx[i] })
+		a.assets.mapped(func(i uint32) uint32 { return asset[i] })
+		a.wallets.mapped(func(i uint32) uint32 { return wallet[i] })
+	}
+	scopes := func(x *[2]pacc) { fix(&x[0]); fix(&x[1]) }
+	scopes(&q.market)
+	for _, x := range q.plats {
+		scopes(x)
+	}
+	for _, x := range q.colls {
+		scopes(x)
+	}
+	for _, x := range q.nfts {
+		scopes(x)
+	}
+	for _, x := range q.wallets {
+		scopes(x)
+	}
+	buckets := func(m map[int64]*pacc) {
+		for _, a := range m {
+			fix(a)
+		}
+	}
+	buckets(q.tMarket)
+	for _, m := range q.tPlats {
+		buckets(m)
+	}
+	for _, m := range q.tColls {
+		buckets(m)
+	}
+	q.ids = d
 }
 
 func mergeScopes[K comparable](p, q map[K]*[2]pacc) {
@@ -494,7 +604,7 @@ func (tr *bucketer) trends(fine map[int64]*pacc, a *acc) *Trends {
 	for i := range bs {
 		x := &bs[i]
 		bk[i] = bucket{saleSums: x.saleSums,
-			assets: int64(len(x.assets)), txs: int64(len(x.txs)), wallets: int64(len(x.wallets)), hasUSD: x.hasUSD}
+			assets: int64(x.assets.len()), txs: int64(x.txs.len()), wallets: int64(x.wallets.len()), hasUSD: x.hasUSD}
 	}
 	return renderTrends(tr.dates, bk, a)
 }

@@ -15,13 +15,16 @@ const partialWireVersion = 1
 // coder or a state directory. UnmarshalBinary decodes it; the decoded
 // Partial merges and reports as p does.
 func (p *Partial) MarshalBinary() ([]byte, error) {
+	toWire := func(a *pacc) wirePacc { return toWire(p.ids, a) }
+	wireScope := func(x *[2]pacc) [2]wirePacc { return [2]wirePacc{toWire(&x[0]), toWire(&x[1])} }
+	wireBuckets := func(m map[int64]*pacc) map[int64]wirePacc { return mapAll(m, toWire) }
 	w := wirePartial{
 		Version: partialWireVersion, Range: p.rng, AsOf: p.asOf, Lo: p.lo, PrevLo: p.prevLo,
 		First: p.first, HasFirst: p.hasFirst, Market: wireScope(&p.market),
 		Plats: mapAll(p.plats, wireScope), Colls: mapAll(p.colls, wireScope), NFTs: mapAll(p.nfts, wireScope),
 		Wallets: mapAll(p.wallets, wireScope), TMarket: wireBuckets(p.tMarket),
 		TPlats: mapAll(p.tPlats, wireBuckets), TColls: mapAll(p.tColls, wireBuckets),
-		Sales: p.sales, Stats: p.stats, FineLen: p.fineLen, FineOrig: p.fineOrig,
+		Sales: p.sales, Stats: p.stats, FineLen: p.fineLen, FineOrig: p.fineOrig, Split: p.split,
 	}
 	var b bytes.Buffer
 	if err := gob.NewEncoder(&b).Encode(&w); err != nil {
@@ -39,11 +42,24 @@ func (p *Partial) UnmarshalBinary(data []byte) error {
 	if w.Version != partialWireVersion {
 		return fmt.Errorf("metrics: partial format %d, want %d", w.Version, partialWireVersion)
 	}
-	*p = Partial{rng: w.Range, asOf: w.AsOf, lo: w.Lo, prevLo: w.PrevLo, first: w.First, hasFirst: w.HasFirst,
+	d := newIDs()
+	fromWire := func(w wirePacc) pacc { return fromWire(d, w) }
+	unwireScope := func(w [2]wirePacc) [2]pacc { return [2]pacc{fromWire(w[0]), fromWire(w[1])} }
+	newScope := func(w [2]wirePacc) *[2]pacc {
+		s := unwireScope(w)
+		return &s
+	}
+	unwireBuckets := func(m map[int64]wirePacc) map[int64]*pacc {
+		return mapAll(m, func(w wirePacc) *pacc {
+			a := fromWire(w)
+			return &a
+		})
+	}
+	*p = Partial{ids: d, rng: w.Range, asOf: w.AsOf, lo: w.Lo, prevLo: w.PrevLo, first: w.First, hasFirst: w.HasFirst,
 		plats: mapAll(w.Plats, newScope), colls: mapAll(w.Colls, newScope), nfts: mapAll(w.NFTs, newScope),
 		wallets: mapAll(w.Wallets, newScope), tMarket: unwireBuckets(w.TMarket),
 		tPlats: mapAll(w.TPlats, unwireBuckets), tColls: mapAll(w.TColls, unwireBuckets),
-		sales: w.Sales, stats: w.Stats, fineLen: w.FineLen, fineOrig: w.FineOrig}
+		sales: w.Sales, stats: w.Stats, fineLen: w.FineLen, fineOrig: w.FineOrig, split: w.Split}
 	if p.sales == nil {
 		p.sales = map[SaleGroup][]float64{}
 	}
@@ -68,6 +84,7 @@ type wirePartial struct {
 	Sales             map[SaleGroup][]float64
 	Stats             datasets.LoadStats
 	FineLen, FineOrig int64
+	Split             bool
 }
 
 type wireSum struct {
@@ -114,46 +131,36 @@ func fromWireSum(w wireSum) Sum {
 	return Sum{g: &digits{lo: w.Lo, special: w.Special, d: w.D}}
 }
 
-func toWire(a *pacc) wirePacc {
+func toWire(d *ids, a *pacc) wirePacc {
 	w := wirePacc{Vol: toWireSum(&a.vol), WVol: toWireSum(&a.wvol), USD: toWireSum(&a.usd), WUSD: toWireSum(&a.wusd),
 		Rows: a.rows, Sales: a.sales, FSales: a.fsales, Flagged: a.flagged, Chain: a.chain,
 		HasChain: a.hasChain, Mixed: a.mixed, HasUSD: a.hasUSD}
-	for k := range a.assets {
-		w.Assets = append(w.Assets, wireAsset(k))
+	for k := range a.assets.all() {
+		w.Assets = append(w.Assets, wireAsset(d.assets[k]))
 	}
-	for k := range a.txs {
-		w.Txs = append(w.Txs, k)
+	for k := range a.txs.all() {
+		w.Txs = append(w.Txs, d.txs[k])
 	}
-	for k := range a.wallets {
-		w.Wallets = append(w.Wallets, k)
+	for k := range a.wallets.all() {
+		w.Wallets = append(w.Wallets, d.wallets[k])
 	}
 	return w
 }
 
-func fromWire(w wirePacc) pacc {
+func fromWire(d *ids, w wirePacc) pacc {
 	a := pacc{saleSums: saleSums{vol: fromWireSum(w.Vol), wvol: fromWireSum(w.WVol), usd: fromWireSum(w.USD), wusd: fromWireSum(w.WUSD),
 		sales: w.Sales, fsales: w.FSales}, rows: w.Rows, flagged: w.Flagged, chain: w.Chain,
 		hasChain: w.HasChain, mixed: w.Mixed, hasUSD: w.HasUSD}
 	for _, k := range w.Assets {
-		add(&a.assets, assetKey(k))
+		a.assets.add(d.asset(assetKey(k)))
 	}
 	for _, k := range w.Txs {
-		add(&a.txs, k)
+		a.txs.add(d.tx(k))
 	}
 	for _, k := range w.Wallets {
-		add(&a.wallets, k)
+		a.wallets.add(d.wallet(k))
 	}
 	return a
-}
-
-func wireScope(x *[2]pacc) [2]wirePacc { return [2]wirePacc{toWire(&x[0]), toWire(&x[1])} }
-
-func unwireScope(w [2]wirePacc) [2]pacc { return [2]pacc{fromWire(w[0]), fromWire(w[1])} }
-
-// newScope is unwireScope into a new variable.
-func newScope(w [2]wirePacc) *[2]pacc {
-	s := unwireScope(w)
-	return &s
 }
 
 // mapAll returns the map of f(x) for every k, x of src (never nil).
@@ -163,21 +170,4 @@ func mapAll[K comparable, A, B any](src map[K]A, f func(A) B) map[K]B {
 		dst[k] = f(x)
 	}
 	return dst
-}
-
-func wireBuckets(m map[int64]*pacc) map[int64]wirePacc {
-	out := make(map[int64]wirePacc, len(m))
-	for k, x := range m {
-		out[k] = toWire(x)
-	}
-	return out
-}
-
-func unwireBuckets(m map[int64]wirePacc) map[int64]*pacc {
-	out := make(map[int64]*pacc, len(m))
-	for k, w := range m {
-		a := fromWire(w)
-		out[k] = &a
-	}
-	return out
 }

@@ -84,6 +84,14 @@ type saleSums struct {
 // native) and usd (counted only when hasUSD); a flagged sale also counts in
 // fsales, wvol and wusd.
 func (b *saleSums) addSale(price, usd float64, native, hasUSD, flagged bool) {
+	b.addTotal(price, usd, native, hasUSD)
+	if flagged {
+		b.addFlagged(price, usd, native, hasUSD)
+	}
+}
+
+// addTotal is the part of addSale that every sale adds.
+func (b *saleSums) addTotal(price, usd float64, native, hasUSD bool) {
 	b.sales++
 	if native {
 		b.vol.Add(price)
@@ -91,14 +99,16 @@ func (b *saleSums) addSale(price, usd float64, native, hasUSD, flagged bool) {
 	if hasUSD {
 		b.usd.Add(usd)
 	}
-	if flagged {
-		b.fsales++
-		if native {
-			b.wvol.Add(price)
-		}
-		if hasUSD {
-			b.wusd.Add(usd)
-		}
+}
+
+// addFlagged is the part of addSale that only a flagged sale adds.
+func (b *saleSums) addFlagged(price, usd float64, native, hasUSD bool) {
+	b.fsales++
+	if native {
+		b.wvol.Add(price)
+	}
+	if hasUSD {
+		b.wusd.Add(usd)
 	}
 }
 

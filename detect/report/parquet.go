@@ -118,7 +118,29 @@ func WriteParquetRows(w io.Writer, t *datasets.Trades, sc *detect.Scores, opt Op
 	return writeParquetRows(w, t, sc, opt, lo, hi)
 }
 
-func writeParquetRows(a io.Writer, t *datasets.Trades, sc *detect.Scores, opt Options, first, n int) (err error) {
+func writeParquetRows(a io.Writer, t *datasets.Trades, sc *detect.Scores, opt Options, first, n int) error {
+	pw, err := newParquetWriter(a, opt)
+	if err != nil {
+		return err
+	}
+	if err := pw.rows(t, sc, opt, first, n); err != nil {
+		pw.abort()
+		return err
+	}
+	return pw.close()
+}
+
+// parquetWriter writes a flags file from one or more tables (rows), each
+// cut into row groups of its own.
+type parquetWriter struct {
+	schema *arrow.Schema
+	aw     *asyncWriter
+	fw     *file.Writer
+	enc    *columnEncoder
+}
+
+// newParquetWriter starts a Parquet flags file on a.
+func newParquetWriter(a io.Writer, opt Options) (*parquetWriter, error) {
 	schema := schemaFor(opt)
 	// The encoders' page and dictionary buffers come from a pool, reused
 	// from row group to row group instead of allocated (and zeroed) anew.
@@ -127,25 +149,30 @@ func writeParquetRows(a io.Writer, t *datasets.Trades, sc *detect.Scores, opt Op
 	arrProps := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(mem))
 	pqSchema, err := pqarrow.ToParquet(schema, props, arrProps)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// The Arrow schema is stored as pqarrow.FileWriter stores it, so readers
 	// get block_time back in seconds.
 	meta := metadata.KeyValueMetadata{}
 	if err := meta.Append("ARROW:schema", base64.StdEncoding.EncodeToString(flight.SerializeSchema(schema, memory.DefaultAllocator))); err != nil {
-		return err
+		return nil, err
 	}
 	for _, k := range slices.Sorted(maps.Keys(opt.Metadata)) {
 		if err := meta.Append(k, opt.Metadata[k]); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	aw := newAsyncWriter(a)
 	fw, err := file.NewParquetWriterWithError(aw, pqSchema.Root(), file.WithWriterProps(props), file.WithWriteMetadata(meta))
 	if err != nil {
 		aw.close()
-		return err
+		return nil, err
 	}
+	return &parquetWriter{schema: schema, aw: aw, fw: fw, enc: newColumnEncoder(arrProps, schema)}, nil
+}
+
+// rows writes rows [first, n) of t, with the scores sc of every row of t.
+func (p *parquetWriter) rows(t *datasets.Trades, sc *detect.Scores, opt Options, first, n int) (err error) {
 	// One goroutine builds the record of the next row group while the
 	// current one's columns are encoded and compressed in parallel, each into
 	// its own buffer; closing the row group writes them out in column order,
@@ -164,7 +191,7 @@ func writeParquetRows(a io.Writer, t *datasets.Trades, sc *detect.Scores, opt Op
 	texts <- &textDicts{}
 	go func() {
 		defer close(batches)
-		b := newFlagsBuilder(t, sc, opt, schema)
+		b := newFlagsBuilder(t, sc, opt, p.schema)
 		b.takeTexts = func() *textDicts {
 			select {
 			case td := <-texts:
@@ -200,10 +227,9 @@ func writeParquetRows(a io.Writer, t *datasets.Trades, sc *detect.Scores, opt Op
 			}
 		}
 	}()
-	enc := newColumnEncoder(arrProps, schema)
 	for fb := range batches {
 		if err == nil {
-			if err = enc.writeRowGroup(fw, fb); err != nil {
+			if err = p.enc.writeRowGroup(p.fw, fb); err != nil {
 				close(stop)
 			}
 		}
@@ -214,16 +240,22 @@ func writeParquetRows(a io.Writer, t *datasets.Trades, sc *detect.Scores, opt Op
 		default:
 		}
 	}
-	if err != nil {
-		fw.Close()
-		aw.close()
+	return err
+}
+
+// close ends the file.
+func (p *parquetWriter) close() error {
+	if err := p.fw.Close(); err != nil {
+		p.aw.close()
 		return err
 	}
-	if err := fw.Close(); err != nil {
-		aw.close()
-		return err
-	}
-	return aw.close()
+	return p.aw.close()
+}
+
+// abort stops writing after an error.
+func (p *parquetWriter) abort() {
+	p.fw.Close()
+	p.aw.close()
 }
 
 // columnEncoder writes the columns of a record into a buffered row group on

@@ -184,11 +184,101 @@ func WriteTo(w io.Writer, format string, t *datasets.Trades, sc *detect.Scores, 
 	if err != nil {
 		return err
 	}
-	err = writeTextTo(z, t, sc, opt, strings.HasPrefix(format, ".jsonl"))
+	jsonl := strings.HasPrefix(format, ".jsonl")
+	err = writeTextTo(z, t, sc, opt, jsonl, !jsonl, 0, t.Len())
 	if cerr := z.Close(); err == nil {
 		err = cerr
 	}
 	return err
+}
+
+// A Stream writes one flags file in parts: the rows of successive tables
+// (the slices of an out-of-core run, analysis.RunSliced), in order. The
+// file holds what WriteTo would write for one table of all their rows,
+// but for the order of the dictionary values and the cut of a Parquet
+// file's row groups (each table starts one).
+type Stream struct {
+	format string
+	opt    Options
+	z      io.WriteCloser // text formats
+	pq     *parquetWriter // Parquet
+	rows   int64          // rows written
+	err    error          // the first error; the stream is then dead
+}
+
+// NewStream starts a flags file in format (as WriteTo) on w; the caller
+// makes the file atomic, and commits it after Close.
+func NewStream(w io.Writer, format string, opt Options) (*Stream, error) {
+	if !strings.HasPrefix(format, ".") {
+		format = "." + format
+	}
+	if !slices.Contains(Formats, format) {
+		return nil, fmt.Errorf("flags: unknown format %q (want %s)", format, strings.Join(Formats, ", "))
+	}
+	s := &Stream{format: format, opt: opt}
+	var err error
+	if format == ".parquet" {
+		s.pq, err = newParquetWriter(w, opt)
+	} else {
+		s.z, err = datasets.CompressWriter(format, w)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Write appends rows [lo, hi) of t, scored by sc (every row of t), to
+// the file.
+func (s *Stream) Write(t *datasets.Trades, sc *detect.Scores, lo, hi int) error {
+	if s.err != nil {
+		return s.err
+	}
+	if len(sc.Score) != t.Len() {
+		return fmt.Errorf("flags: %d scores for %d rows", len(sc.Score), t.Len())
+	}
+	if lo < 0 || hi > t.Len() || lo > hi {
+		return fmt.Errorf("flags: rows [%d, %d) of %d", lo, hi, t.Len())
+	}
+	if s.pq != nil {
+		s.err = s.pq.rows(t, sc, s.opt, lo, hi)
+	} else {
+		jsonl := strings.HasPrefix(s.format, ".jsonl")
+		s.err = writeTextTo(s.z, t, sc, s.opt, jsonl, !jsonl && s.rows == 0 && hi > lo, lo, hi)
+	}
+	s.rows += int64(hi - lo)
+	return s.err
+}
+
+// Close ends the file (a CSV file of no rows gets its header).
+func (s *Stream) Close() error {
+	if s.pq != nil {
+		if s.err != nil {
+			s.pq.abort()
+			return s.err
+		}
+		return s.pq.close()
+	}
+	if s.err == nil && s.rows == 0 && !strings.HasPrefix(s.format, ".jsonl") {
+		s.err = writeTextTo(s.z, datasets.NewTrades(), &detect.Scores{}, s.opt, false, true, 0, 0)
+	}
+	if err := s.z.Close(); s.err == nil {
+		s.err = err
+	}
+	return s.err
+}
+
+// Abort ends the stream after an error, or instead of Close, without
+// finishing the file (the caller discards it).
+func (s *Stream) Abort() {
+	if s.pq != nil {
+		s.pq.abort()
+	} else {
+		s.z.Close()
+	}
+	if s.err == nil {
+		s.err = fmt.Errorf("flags: stream aborted")
+	}
 }
 
 // round6 rounds a score to 6 decimals through its decimal form.
@@ -207,15 +297,15 @@ const csvChunkRows = 32 << 10
 
 // writeTextTo formats chunks of rows on GOMAXPROCS goroutines and writes them
 // to w in row order.
-func writeTextTo(w io.Writer, t *datasets.Trades, sc *detect.Scores, opt Options, jsonl bool) error {
-	if !jsonl {
+func writeTextTo(w io.Writer, t *datasets.Trades, sc *detect.Scores, opt Options, jsonl, header bool, first, end int) error {
+	if header {
 		head := append([]byte(strings.Join(ColumnsFor(opt), ",")), '\n')
 		if _, err := w.Write(head); err != nil {
 			return err
 		}
 	}
 	f := newRowFormatter(t, sc, opt, jsonl)
-	n := t.Len()
+	n := end - first
 	chunks := (n + csvChunkRows - 1) / csvChunkRows
 	workers := max(1, min(runtime.GOMAXPROCS(0), chunks))
 	// Chunk k is formatted by worker k%workers into out[k%workers] slot k/workers.
@@ -233,8 +323,8 @@ func writeTextTo(w io.Writer, t *datasets.Trades, sc *detect.Scores, opt Options
 				case b = <-free:
 				default:
 				}
-				lo := k * csvChunkRows
-				b = f.appendRows(b[:0], lo, min(n, lo+csvChunkRows), ev)
+				lo := first + k*csvChunkRows
+				b = f.appendRows(b[:0], lo, min(end, lo+csvChunkRows), ev)
 				select {
 				case outs[w] <- b:
 				case <-stop:
