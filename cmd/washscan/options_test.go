@@ -197,11 +197,7 @@ func TestSignals(t *testing.T) {
 	for i := 0; rows.Len() < 1<<20; i++ {
 		fmt.Fprintf(&rows, "2022-06-30T00:00:%02dZ,0x%064x,0x%040x,%d,0x%040x,0x%040x,1\n", i%60, i, 7, i%50, i%97+1, i%89+1)
 	}
-	for _, sig := range []struct {
-		s    syscall.Signal
-		code int
-		msg  string
-	}{{syscall.SIGINT, exitSIGINT, "interrupted"}, {syscall.SIGTERM, exitSIGTERM, "terminated"}} {
+	for _, sig := range signalCases {
 		t.Run(sig.msg, func(t *testing.T) {
 			dir := t.TempDir()
 			out, flags := filepath.Join(dir, "m.json"), filepath.Join(dir, "f.csv")
@@ -269,11 +265,7 @@ func TestSignalsSliced(t *testing.T) {
 	}
 	market := filepath.Join(src, "market")
 	splitMonthly(t, all, market)
-	for _, sig := range []struct {
-		s    syscall.Signal
-		code int
-		msg  string
-	}{{syscall.SIGINT, exitSIGINT, "interrupted"}, {syscall.SIGTERM, exitSIGTERM, "terminated"}} {
+	for _, sig := range signalCases {
 		t.Run(sig.msg, func(t *testing.T) {
 			dir := t.TempDir()
 			out, flags := filepath.Join(dir, "m.json"), filepath.Join(dir, "f.parquet")
@@ -349,3 +341,11 @@ func splitMonthly(t *testing.T, all, dir string) {
 		}
 	}
 }
+
+// signalCases are the signals the signal tests send, with the exit code
+// and the message main answers each with.
+var signalCases = []struct {
+	s    syscall.Signal
+	code int
+	msg  string
+}{{syscall.SIGINT, exitSIGINT, "interrupted"}, {syscall.SIGTERM, exitSIGTERM, "terminated"}}

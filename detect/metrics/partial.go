@@ -174,15 +174,8 @@ func (p *Partial) Add(fs *features.Set, flagged, own []bool) {
 		p.stats.RowsRead++
 		p.stats.RowsLoaded++
 		tm := t.Time[r]
-		var w int
-		switch {
-		case tm > p.asOf:
-			continue
-		case tm > p.lo:
-			w = cur
-		case tm > p.prevLo:
-			w = prev
-		default:
+		w, ok := p.window(tm)
+		if !ok {
 			continue
 		}
 		chain := t.Chains.Value(t.Chain[r])
@@ -315,16 +308,8 @@ func (x *pacc) total(chain string, price, usd float64, sale, native, hasUSD bool
 func (p *Partial) AddTotals(fs *features.Set) {
 	t := fs.T
 	for r := range t.Len() {
-		tm := t.Time[r]
-		var w int
-		switch {
-		case tm > p.asOf:
-			continue
-		case tm > p.lo:
-			w = cur
-		case tm > p.prevLo:
-			w = prev
-		default:
+		w, ok := p.window(t.Time[r])
+		if !ok {
 			continue
 		}
 		chain := t.Chains.Value(t.Chain[r])
@@ -607,4 +592,18 @@ func (tr *bucketer) trends(fine map[int64]*pacc, a *acc) *Trends {
 			assets: int64(x.assets.len()), txs: int64(x.txs.len()), wallets: int64(x.wallets.len()), hasUSD: x.hasUSD}
 	}
 	return renderTrends(tr.dates, bk, a)
+}
+
+// window says which window (cur or prev) a row at time tm counts in, and
+// false for a row after asOf or before the previous window.
+func (p *Partial) window(tm int64) (int, bool) {
+	switch {
+	case tm > p.asOf:
+		return 0, false
+	case tm > p.lo:
+		return cur, true
+	case tm > p.prevLo:
+		return prev, true
+	}
+	return 0, false
 }
