@@ -10,6 +10,7 @@ import (
 	"math/bits"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/washscan/washscan/datasets"
@@ -284,6 +285,8 @@ type computer struct {
 	nScopes            int
 	nColls             int
 	acc                [2][]acc // [window][scope]
+	// sink keeps the cache-touching loads of the block passes (see sums).
+	sink atomic.Uint32
 }
 
 // scopes appends to buf the scope indices of row r.
@@ -354,6 +357,96 @@ func (c *computer) listedScopes(r int32, buf []int32) int {
 	return len(buf)
 }
 
+// sumBlock is the number of rows whose cache misses sums overlaps.
+const sumBlock = 32
+
+// scopeBlock lists the scopes of a block of rows lo … lo+sumBlock−1 for
+// sums: those of row lo+i are g[3i : 3i+n[i]] (none for a row outside the
+// windows).
+type scopeBlock struct {
+	g [3 * sumBlock]int32
+	n [sumBlock]uint8
+}
+
+// fixedBlock sets b to the platform and collection scopes of rows [lo, hi)
+// (the market's sums are its collections').
+func (c *computer) fixedBlock(lo, hi int, b *scopeBlock) {
+	plat := c.fs.T.Platform
+	for i := range hi - lo {
+		r := lo + i
+		k := 0
+		if c.win[r] != none {
+			g := b.g[3*i : 3*i+2 : 3*i+2]
+			if p := plat[r]; p != 0 {
+				g[k] = c.platBase + int32(p) - 1
+				k++
+			}
+			g[k] = c.collBase + c.coll[r]
+			k++
+		}
+		b.n[i] = uint8(k)
+	}
+}
+
+// nftBlock sets b to the listed nft scopes of rows [lo, hi). The nft scope
+// map is far larger than the caches: the block's entries are touched
+// first, so that their misses overlap.
+func (c *computer) nftBlock(lo, hi int, b *scopeBlock) {
+	var sink int32
+	for r := lo; r < hi; r++ {
+		sink += c.nftScope[c.nft[r]]
+	}
+	for i := range hi - lo {
+		r := lo + i
+		b.n[i] = 0
+		if c.win[r] == none {
+			continue
+		}
+		if g := c.nftScope[c.nft[r]]; g >= 0 {
+			b.g[3*i] = g
+			b.n[i] = 1
+		}
+	}
+	c.sink.Add(uint32(sink))
+}
+
+// walletBlock sets b to the listed wallet scopes of rows [lo, hi), the
+// seller's then the buyer's (once when they are the same wallet), the
+// block's entries of the wallet scope map touched first as in nftBlock.
+func (c *computer) walletBlock(lo, hi int, b *scopeBlock) {
+	seller, buyer := c.fs.Seller[lo:hi], c.fs.Buyer[lo:hi]
+	var sink int32
+	for i := range seller {
+		if s := seller[i]; s != features.NoWallet {
+			sink += c.walletScope[s]
+		}
+		if w := buyer[i]; w != features.NoWallet {
+			sink += c.walletScope[w]
+		}
+	}
+	for i := range seller {
+		k := 0
+		if c.win[lo+i] != none {
+			g := b.g[3*i : 3*i+2 : 3*i+2]
+			s, w := seller[i], buyer[i]
+			if s != features.NoWallet {
+				if x := c.walletScope[s]; x >= 0 {
+					g[k] = x
+					k++
+				}
+			}
+			if w != features.NoWallet && w != s {
+				if x := c.walletScope[w]; x >= 0 {
+					g[k] = x
+					k++
+				}
+			}
+		}
+		b.n[i] = uint8(k)
+	}
+	c.sink.Add(uint32(sink))
+}
+
 // Compute builds the metrics document for the rows of fs with the per-row
 // verdicts flagged (len fs.N). It does not change fs.
 func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
@@ -368,21 +461,31 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 	nfts := newPairIndex(t.Assets.Len())
 	c.coll = make([]int32, n)
 	c.nft = make([]int32, n)
-	for i := 0; i < n; i++ {
-		tm := t.Time[i]
-		switch {
-		case tm > asOf:
-			c.win[i] = none
-		case tm > lo:
-			c.win[i] = cur
-		case tm > prevLo:
-			c.win[i] = prev
-		default:
-			c.win[i] = none
+	var sink uint32
+	for blo := 0; blo < n; blo += sumBlock {
+		bhi := min(blo+sumBlock, n)
+		// The nft index is far larger than the caches: touch the block's
+		// entries first, so that their misses overlap (see sums).
+		for i := blo; i < bhi; i++ {
+			sink += nfts.first[t.Asset[i]].chain
 		}
-		c.coll[i] = cols.get(fs.Contract[i], t.Chain[i])
-		c.nft[i] = nfts.get(t.Asset[i], t.Chain[i])
+		for i := blo; i < bhi; i++ {
+			tm := t.Time[i]
+			switch {
+			case tm > asOf:
+				c.win[i] = none
+			case tm > lo:
+				c.win[i] = cur
+			case tm > prevLo:
+				c.win[i] = prev
+			default:
+				c.win[i] = none
+			}
+			c.coll[i] = cols.get(fs.Contract[i], t.Chain[i])
+			c.nft[i] = nfts.get(t.Asset[i], t.Chain[i])
+		}
 	}
+	c.sink.Add(sink)
 
 	// Scope layout: market, platforms, collections, then the selected nfts
 	// and wallets (those with a flagged row in the window).
@@ -420,19 +523,20 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 	c.nScopes = int(next)
 	c.acc = [2][]acc{make([]acc, c.nScopes), make([]acc, c.nScopes)}
 
-	// The sums of the platforms and collections, those of the listed
-	// scopes and the distinct counts touch different accumulators or
-	// fields: three goroutines. The market's sums are its collections'
-	// (every row has one collection; the sums are exact).
+	// The sums of the platforms and collections, those of the listed nfts,
+	// those of the listed wallets and the distinct counts touch different
+	// accumulators or fields: four goroutines. The market's sums are its
+	// collections' (every row has one collection; the sums are exact).
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
-		c.sums(func(r int32, buf []int32) int { return c.fixedScopes(r, buf) - 1 })
+		c.sums(c.fixedBlock)
 		c.marketSums()
 	}()
 	go func() { defer wg.Done(); c.distinct() }()
-	c.sums(c.listedScopes)
+	go func() { defer wg.Done(); c.sums(c.nftBlock) }()
+	c.sums(c.walletBlock)
 	wg.Wait()
 
 	rep := &Report{
@@ -644,63 +748,84 @@ func byVolume(a, b *Metrics) int {
 	return cmp.Compare(*b.WashtradeVolume, *a.WashtradeVolume)
 }
 
-// sums adds every windowed row to those of its scopes that scopes lists,
-// visiting the rows in table order (the sums are exact: the order does not
-// matter, and reading the columns in order is cheaper than in canonical
-// order). It writes only the accumulators of those scopes, and of them
-// only the fields distinct does not.
-func (c *computer) sums(scopes func(r int32, buf []int32) int) {
+// sums adds every windowed row to the scopes resolve gives it, a block of
+// sumBlock rows at a time, visiting the rows in table order (the sums are
+// exact: the order does not matter, and reading the columns in order is
+// cheaper than in canonical order). It writes only the accumulators of
+// those scopes, and of them only the fields distinct does not.
+//
+// The accumulators of the listed scopes are far larger than the caches, so
+// an update is a cache miss: as in the loader's merge (datasets/load.go,
+// resolveAddrs), the block's accumulators are first touched in a loop of
+// bare loads, independent of each other, so that the processor overlaps
+// their misses, and the updates that follow find them in cache.
+func (c *computer) sums(resolve func(lo, hi int, b *scopeBlock)) {
 	fs, t := c.fs, c.fs.T
-	var buf [3]int32
-	for i, w := range c.win {
-		if w == none {
-			continue
-		}
-		r := int32(i)
-		k := scopes(r, buf[:0])
-		if k == 0 {
-			continue
-		}
-		accs := c.acc[w]
-		f := c.flagged[r]
-		sale := fs.Sale[r]
-		native := sale && fs.Native[r]
-		price := t.Price[r]
-		usd := t.PriceUSD[r]
-		hasUSD := !math.IsNaN(usd)
-		chain := t.Chain[r] + 1
-		for _, g := range buf[:k] {
-			a := &accs[g]
-			a.rows++
-			if a.chain == 0 {
-				a.chain = chain
-			} else if a.chain != chain {
-				a.mixed = true
+	var (
+		b    scopeBlock
+		sink int32
+	)
+	n := len(c.win)
+	for lo := 0; lo < n; lo += sumBlock {
+		hi := min(lo+sumBlock, n)
+		resolve(lo, hi, &b)
+		for i := range hi - lo {
+			if k := b.n[i]; k > 0 {
+				accs := c.acc[c.win[lo+i]]
+				for _, g := range b.g[3*i : 3*i+int(k)] {
+					a := &accs[g] // the line of the counters and of usd
+					sink += a.rows + int32(a.usd.fn)
+				}
 			}
-			if hasUSD {
-				a.hasUSD = true
-			}
-			if !sale {
+		}
+		for i := range hi - lo {
+			k := b.n[i]
+			if k == 0 {
 				continue
 			}
-			a.sales++
-			if native {
-				a.vol.Add(price)
-			}
-			if hasUSD {
-				a.usd.Add(usd)
-			}
-			if f {
-				a.fsales++
-				if native {
-					a.wvol.Add(price)
+			r := lo + i
+			accs := c.acc[c.win[r]]
+			f := c.flagged[r]
+			sale := fs.Sale[r]
+			native := sale && fs.Native[r]
+			price := t.Price[r]
+			usd := t.PriceUSD[r]
+			hasUSD := !math.IsNaN(usd)
+			chain := t.Chain[r] + 1
+			for _, g := range b.g[3*i : 3*i+int(k)] {
+				a := &accs[g]
+				a.rows++
+				if a.chain == 0 {
+					a.chain = chain
+				} else if a.chain != chain {
+					a.mixed = true
 				}
 				if hasUSD {
-					a.wusd.Add(usd)
+					a.hasUSD = true
+				}
+				if !sale {
+					continue
+				}
+				a.sales++
+				if native {
+					a.vol.Add(price)
+				}
+				if hasUSD {
+					a.usd.Add(usd)
+				}
+				if f {
+					a.fsales++
+					if native {
+						a.wvol.Add(price)
+					}
+					if hasUSD {
+						a.wusd.Add(usd)
+					}
 				}
 			}
 		}
 	}
+	c.sink.Add(uint32(sink))
 }
 
 // distinct counts, per scope and window, the distinct assets, transactions
