@@ -313,6 +313,9 @@ func (c *computer) fixedScopes(r int32, buf []int32) int {
 func (c *computer) marketSums() {
 	for w := range c.acc {
 		accs := c.acc[w]
+		if accs == nil { // no previous window
+			continue
+		}
 		m := &accs[0]
 		for g := c.collBase; g < c.collBase+int32(c.nColls); g++ {
 			a := &accs[g] // by pointer: distinct writes other fields meanwhile
@@ -521,7 +524,12 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 		}
 	}
 	c.nScopes = int(next)
-	c.acc = [2][]acc{make([]acc, c.nScopes), make([]acc, c.nScopes)}
+	// Range all has no previous window: no row is in it, and its
+	// accumulators would all stay empty.
+	c.acc[cur] = make([]acc, c.nScopes)
+	if opt.Range.Seconds > 0 {
+		c.acc[prev] = make([]acc, c.nScopes)
+	}
 
 	// The sums of the platforms and collections, those of the listed nfts,
 	// those of the listed wallets and the distinct counts touch different
@@ -558,8 +566,15 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 	}
 	all := opt.Range.Seconds <= 0
 	cw, pw := c.acc[cur], c.acc[prev]
-	m := func(g int32) Metrics { return metricsOf(&cw[g], &pw[g], all) }
-	listed := func(g int32) bool { return cw[g].rows > 0 || pw[g].rows > 0 }
+	var empty acc
+	pa := func(g int32) *acc {
+		if pw == nil {
+			return &empty
+		}
+		return &pw[g]
+	}
+	m := func(g int32) Metrics { return metricsOf(&cw[g], pa(g), all) }
+	listed := func(g int32) bool { return cw[g].rows > 0 || pa(g).rows > 0 }
 
 	rep.Market.Metrics = m(0)
 	for p := 1; p < t.Platforms.Len(); p++ {
@@ -612,25 +627,20 @@ func Compute(fs *features.Set, flagged []bool, opt Options) *Report {
 // on one goroutine, the collections' on another, each with its own
 // scratch.
 func (c *computer) addTrends(rep *Report, opt Options, asOf, lo int64) {
-	t := c.fs.T
 	cw := c.acc[cur]
 	tr := newTrender(c, opt.Range, asOf, lo)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		sc := tr.scratch()
-		// The market's rows: every row in the window, in canonical order;
-		// when that is every row (range all), the order itself.
-		rows := c.fs.Order
-		if int(cw[0].rows) != c.fs.N {
-			rows, _ = tr.groupRows(1, func(int32) int32 { return 0 })
-		}
-		rep.Market.Trends = tr.trends(rows, &cw[0], sc)
-		rows, start := tr.groupRows(t.Platforms.Len(), func(r int32) int32 { return int32(t.Platform[r]) })
+		ids := make([]uint32, len(rep.Marketplaces))
 		for i := range rep.Marketplaces {
-			e := &rep.Marketplaces[i]
-			e.Trends = tr.trends(rows[start[e.id]:start[e.id+1]], &cw[c.platBase+int32(e.id)-1], sc)
+			ids[i] = rep.Marketplaces[i].id
+		}
+		var plats []*Trends
+		rep.Market.Trends, plats = tr.platformTrends(&cw[0], ids, func(id uint32) *acc { return &cw[c.platBase+int32(id)-1] })
+		for i := range rep.Marketplaces {
+			rep.Marketplaces[i].Trends = plats[i]
 		}
 	}()
 	k := len(rep.Collections)
@@ -772,9 +782,13 @@ func (c *computer) sums(resolve func(lo, hi int, b *scopeBlock)) {
 		for i := range hi - lo {
 			if k := b.n[i]; k > 0 {
 				accs := c.acc[c.win[lo+i]]
+				f := c.flagged[lo+i]
 				for _, g := range b.g[3*i : 3*i+int(k)] {
-					a := &accs[g] // the line of the counters and of usd
+					a := &accs[g] // the lines of the counters and of usd
 					sink += a.rows + int32(a.usd.fn)
+					if f { // and of wusd
+						sink += int32(a.wusd.fn)
+					}
 				}
 			}
 		}

@@ -82,13 +82,8 @@ type pacc struct {
 }
 
 func (a *pacc) merge(b *pacc) {
-	a.vol.Merge(&b.vol)
-	a.wvol.Merge(&b.wvol)
-	a.usd.Merge(&b.usd)
-	a.wusd.Merge(&b.wusd)
+	a.saleSums.merge(&b.saleSums)
 	a.rows += b.rows
-	a.sales += b.sales
-	a.fsales += b.fsales
 	a.flagged += b.flagged
 	if b.hasChain {
 		if !a.hasChain {

@@ -112,6 +112,16 @@ func (b *saleSums) addFlagged(price, usd float64, native, hasUSD bool) {
 	}
 }
 
+// merge adds o's sales to b.
+func (b *saleSums) merge(o *saleSums) {
+	b.vol.Merge(&o.vol)
+	b.wvol.Merge(&o.wvol)
+	b.usd.Merge(&o.usd)
+	b.wusd.Merge(&o.wusd)
+	b.sales += o.sales
+	b.fsales += o.fsales
+}
+
 // trender computes the trends of the scopes of one Compute. Its fields
 // are read only once made; each goroutine computing trends has its own
 // trendScratch.
@@ -120,6 +130,7 @@ type trender struct {
 	start, size int64
 	n           int
 	dates       []string
+	flagged     []int32 // the flagged window rows, in canonical order
 	txOf        []int32 // tx id of each flagged window row, by row
 	ntx         int
 }
@@ -175,6 +186,7 @@ func newTrender(c *computer, rng Range, asOf, lo int64) *trender {
 	for i := range tr.dates {
 		tr.dates[i] = time.Unix(tr.start+int64(i)*tr.size, 0).UTC().Format(time.RFC3339)
 	}
+	tr.flagged = flaggedRows
 	ids := make([]int32, len(flaggedRows))
 	tr.ntx = internHashes(t.TxHash, flaggedRows, ids)
 	tr.txOf = make([]int32, fs.N)
@@ -191,53 +203,146 @@ func (tr *trender) trends(rows []int32, a *acc, sc *trendScratch) *Trends {
 	if tr.n == 0 {
 		return renderTrends(nil, nil, a)
 	}
-	fs, t := tr.c.fs, tr.c.fs.T
 	for i := range sc.bk {
-		b := &sc.bk[i]
-		b.vol.Reset()
-		b.wvol.Reset()
-		b.usd.Reset()
-		b.wusd.Reset()
-		b.sales, b.fsales, b.assets, b.txs, b.wallets, b.hasUSD = 0, 0, 0, 0, 0, false
+		sc.bk[i].reset()
 	}
+	tr.scan(rows, sc.bk, sc, true)
+	return renderTrends(tr.dates, sc.bk, a)
+}
+
+// bucketOf is the bucket of a window row at time tm.
+func (tr *trender) bucketOf(tm int64) int {
+	return int((tm - tr.start) / tr.size) // window rows are ≥ start
+}
+
+// reset empties b, keeping its sums' storage.
+func (b *bucket) reset() {
+	b.vol.Reset()
+	b.wvol.Reset()
+	b.usd.Reset()
+	b.wusd.Reset()
+	b.sales, b.fsales, b.assets, b.txs, b.wallets, b.hasUSD = 0, 0, 0, 0, 0, false
+}
+
+// addRow adds window row r's sale and price_usd to b.
+func (tr *trender) addRow(b *bucket, r int32) {
+	fs, t := tr.c.fs, tr.c.fs.T
+	usd := t.PriceUSD[r]
+	hasUSD := usd == usd // not NaN
+	if hasUSD {
+		b.hasUSD = true
+	}
+	if fs.Sale[r] {
+		b.addSale(t.Price[r], usd, fs.Native[r], hasUSD, tr.c.flagged[r])
+	}
+}
+
+// countRow counts the asset, transaction and wallets of flagged window row
+// r in b, those not yet stamped with sc's epoch: the rows of a bucket of a
+// scope come one after another, each new bucket with a new epoch.
+func (tr *trender) countRow(b *bucket, r int32, sc *trendScratch) {
+	fs, t := tr.c.fs, tr.c.fs.T
+	e := sc.epoch
+	if as := t.Asset[r]; sc.stampAsset[as] != e {
+		sc.stampAsset[as] = e
+		b.assets++
+	}
+	if tx := tr.txOf[r]; sc.stampTx[tx] != e {
+		sc.stampTx[tx] = e
+		b.txs++
+	}
+	for _, w := range [2]uint32{fs.Seller[r], fs.Buyer[r]} {
+		if w != features.NoWallet && sc.stampWallet[w] != e {
+			sc.stampWallet[w] = e
+			b.wallets++
+		}
+	}
+}
+
+// scan adds the window rows of a scope, rows (in canonical order, so in
+// time order), to its buckets bk: their distinct values, and with sums
+// their sales too.
+func (tr *trender) scan(rows []int32, bk []bucket, sc *trendScratch, sums bool) {
+	t := tr.c.fs.T
 	prevB := -1
 	for _, r := range rows {
-		bi := int((t.Time[r] - tr.start) / tr.size) // rows are ≥ start
+		bi := tr.bucketOf(t.Time[r])
 		if bi != prevB {
-			// Rows come in time order: a new bucket is a new distinct set.
+			// A new bucket is a new distinct set.
 			sc.epoch++
 			prevB = bi
 		}
-		b := &sc.bk[bi]
-		usd := t.PriceUSD[r]
-		hasUSD := usd == usd // not NaN
-		if hasUSD {
-			b.hasUSD = true
+		b := &bk[bi]
+		if sums {
+			tr.addRow(b, r)
 		}
-		f := tr.c.flagged[r]
-		if fs.Sale[r] {
-			b.addSale(t.Price[r], usd, fs.Native[r], hasUSD, f)
-		}
-		if !f {
-			continue
-		}
-		e := sc.epoch
-		if as := t.Asset[r]; sc.stampAsset[as] != e {
-			sc.stampAsset[as] = e
-			b.assets++
-		}
-		if tx := tr.txOf[r]; sc.stampTx[tx] != e {
-			sc.stampTx[tx] = e
-			b.txs++
-		}
-		for _, w := range [2]uint32{fs.Seller[r], fs.Buyer[r]} {
-			if w != features.NoWallet && sc.stampWallet[w] != e {
-				sc.stampWallet[w] = e
-				b.wallets++
-			}
+		if tr.c.flagged[r] {
+			tr.countRow(b, r, sc)
 		}
 	}
-	return renderTrends(tr.dates, sc.bk, a)
+}
+
+// platformTrends returns the trends of the market, whose window
+// accumulator is market, and those of the platforms ids (none is 0),
+// whose window accumulators are accOf(id). The sale sums are
+// additive: one pass over the window rows in table order (sequential
+// reads, where canonical order reads the columns out of order) adds each
+// row to its platform's buckets (platform 0: none), and the market's
+// buckets are all the platforms' merged (the sums are exact, so the
+// totals are those of adding the rows). The distinct counts come from the
+// flagged window rows only, in canonical order: all of them for the
+// market, grouped by platform for the platforms. This replaces a pass
+// over every window row in canonical order for the market and another for
+// the platforms.
+func (tr *trender) platformTrends(market *acc, ids []uint32, accOf func(id uint32) *acc) (mt *Trends, plats []*Trends) {
+	plats = make([]*Trends, len(ids))
+	if tr.n == 0 {
+		for i, id := range ids {
+			plats[i] = renderTrends(nil, nil, accOf(id))
+		}
+		return renderTrends(nil, nil, market), plats
+	}
+	c, t := tr.c, tr.c.fs.T
+	np := t.Platforms.Len()
+	bk := make([]bucket, (np+1)*tr.n) // platform p's buckets at p·n, the market's at np·n
+	for i, w := range c.win {
+		if w == cur {
+			tr.addRow(&bk[int(t.Platform[i])*tr.n+tr.bucketOf(t.Time[i])], int32(i))
+		}
+	}
+	mk := bk[np*tr.n:]
+	for p := 0; p < np; p++ {
+		for j := range mk {
+			b := &bk[p*tr.n+j]
+			mk[j].merge(&b.saleSums)
+			mk[j].hasUSD = mk[j].hasUSD || b.hasUSD
+		}
+	}
+	sc := tr.scratch()
+	tr.scan(tr.flagged, mk, sc, false)
+	mt = renderTrends(tr.dates, mk, market)
+	plat := make([]int32, len(tr.flagged))
+	for j, r := range tr.flagged {
+		plat[j] = int32(t.Platform[r])
+	}
+	byPlat := groupBy(tr.flagged, plat, np)
+	start := make([]int, np+1)
+	for _, kr := range byPlat {
+		start[kr[0]+1]++
+	}
+	for p := 0; p < np; p++ {
+		start[p+1] += start[p]
+	}
+	rows := make([]int32, len(byPlat))
+	for j, kr := range byPlat {
+		rows[j] = kr[1]
+	}
+	for i, id := range ids {
+		pb := bk[int(id)*tr.n : int(id+1)*tr.n]
+		tr.scan(rows[start[id]:start[id+1]], pb, sc, false)
+		plats[i] = renderTrends(tr.dates, pb, accOf(id))
+	}
+	return mt, plats
 }
 
 // renderTrends returns the trends of buckets bk starting at dates (none:

@@ -224,3 +224,62 @@ func TestTrendsAddUp(t *testing.T) {
 		}
 	}
 }
+
+// TestTrendsManyPlatforms: the market's and the marketplaces' trends, whose
+// sale sums are added per platform in table order and merged for the
+// market (platformTrends), against the per-bucket reference on markets of
+// many platforms, some with rows only in the previous window or only
+// without a platform, over several blocks of rows.
+func TestTrendsManyPlatforms(t *testing.T) {
+	for seed := uint64(1); seed <= 6; seed++ {
+		r := rand.New(rand.NewPCG(seed, 21))
+		n := 500 + r.IntN(1500)
+		span := []int64{2 * day, 20 * day, 300 * day}[r.IntN(3)]
+		plats := make([]string, 25)
+		for i := range plats {
+			plats[i] = fmt.Sprintf("p%02d", i)
+		}
+		plats[0] = ""
+		rows := make([]row, n)
+		for i := range rows {
+			usd := nan
+			if r.IntN(4) > 0 {
+				usd = float64(r.IntN(100000)) / 100
+			}
+			p := plats[r.IntN(len(plats))]
+			tm := int64(r.Int64N(span))
+			if p == "p24" { // only early: in the previous window of short ranges
+				tm = r.Int64N(span / 10)
+			}
+			rows[i] = row{
+				t: tm, tx: r.IntN(n), contract: fmt.Sprintf("C%d", r.IntN(7)), token: fmt.Sprint(r.IntN(30)),
+				seller: fmt.Sprint(r.IntN(40)), buyer: fmt.Sprint(r.IntN(40)),
+				price: float64(r.IntN(50)) / 7, usd: usd, platform: p, flagged: r.IntN(4) == 0,
+			}
+		}
+		fs, flagged := build(rows)
+		tt := fs.T
+		for _, rng := range metrics.Ranges {
+			opt := metrics.Options{Range: rng}
+			rep := metrics.Compute(fs, flagged, opt)
+			asOf, lo, _ := metrics.Window(fs, opt)
+			first := int64(math.MaxInt64)
+			for _, tm := range tt.Time {
+				if tm > lo && tm <= asOf {
+					first = min(first, tm)
+				}
+			}
+			if rng.Seconds > 0 {
+				first = lo
+			}
+			start, l, nb := metrics.Buckets(rng, first, asOf)
+			what := fmt.Sprintf("seed %d %s", seed, rng.Name)
+			checkTrends(t, what+" market", &rep.Market.Metrics, rep.Market.Trends, fs, flagged, func(int32) bool { return true }, lo, asOf, start, l, nb)
+			for _, mp := range rep.Marketplaces {
+				p, _ := tt.Platforms.Lookup(mp.Platform)
+				checkTrends(t, what+" marketplace "+mp.Platform, &mp.Metrics, mp.Trends, fs, flagged,
+					func(r int32) bool { return tt.Platform[r] == p }, lo, asOf, start, l, nb)
+			}
+		}
+	}
+}
