@@ -285,6 +285,11 @@ type computer struct {
 	nScopes            int
 	nColls             int
 	acc                [2][]acc // [window][scope]
+	// txOf is the transaction id of each counted row (flagged, in a
+	// window), by row, ntx the number of ids: set by distinct, read by the
+	// trends.
+	txOf []int32
+	ntx  int
 	// sink keeps the cache-touching loads of the block passes (see sums).
 	sink atomic.Uint32
 }
@@ -891,8 +896,12 @@ func (c *computer) distinct() {
 	count(idx, keys, t.Assets.Len(), func(a *acc) *int32 { return &a.assets })
 
 	// Transactions: intern the hashes of counted rows.
-	ntx := internHashes(t.TxHash, rows, keys)
-	count(idx, keys, ntx, func(a *acc) *int32 { return &a.txs })
+	c.ntx = internHashes(t.TxHash, rows, keys)
+	c.txOf = make([]int32, fs.N)
+	for j, r := range rows {
+		c.txOf[r] = keys[j]
+	}
+	count(idx, keys, c.ntx, func(a *acc) *int32 { return &a.txs })
 
 	// Wallets: each counted row once per distinct known party.
 	var parties, owners []int32

@@ -131,7 +131,7 @@ type trender struct {
 	n           int
 	dates       []string
 	flagged     []int32 // the flagged window rows, in canonical order
-	txOf        []int32 // tx id of each flagged window row, by row
+	txOf        []int32 // tx id of each flagged window row, by row (computer.txOf)
 	ntx         int
 }
 
@@ -162,21 +162,20 @@ func (tr *trender) scratch() *trendScratch {
 func newTrender(c *computer, rng Range, asOf, lo int64) *trender {
 	fs, t := c.fs, c.fs.T
 	tr := &trender{c: c}
-	var flaggedRows []int32
 	first, any := int64(0), false
-	for _, r := range fs.Order {
-		if c.win[r] != cur {
-			continue
-		}
-		if !any || t.Time[r] < first {
-			first, any = t.Time[r], true
-		}
-		if c.flagged[r] {
-			flaggedRows = append(flaggedRows, r)
+	for i, w := range c.win { // table order: sequential reads
+		if w == cur && (!any || t.Time[i] < first) {
+			first, any = t.Time[i], true
 		}
 	}
 	if !any {
 		return tr // no rows in the window: empty trends
+	}
+	var flaggedRows []int32
+	for _, r := range fs.Order {
+		if c.flagged[r] && c.win[r] == cur {
+			flaggedRows = append(flaggedRows, r)
+		}
 	}
 	if rng.Seconds > 0 {
 		first = lo
@@ -187,12 +186,9 @@ func newTrender(c *computer, rng Range, asOf, lo int64) *trender {
 		tr.dates[i] = time.Unix(tr.start+int64(i)*tr.size, 0).UTC().Format(time.RFC3339)
 	}
 	tr.flagged = flaggedRows
-	ids := make([]int32, len(flaggedRows))
-	tr.ntx = internHashes(t.TxHash, flaggedRows, ids)
-	tr.txOf = make([]int32, fs.N)
-	for j, r := range flaggedRows {
-		tr.txOf[r] = ids[j]
-	}
+	// The flagged window rows are among those distinct counted: their
+	// transaction ids serve the stamps.
+	tr.txOf, tr.ntx = c.txOf, c.ntx
 	return tr
 }
 
