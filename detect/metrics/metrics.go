@@ -284,7 +284,7 @@ type computer struct {
 	walletScope        []int32 // by address id
 	nScopes            int
 	nColls             int
-	acc                [2][]acc // [window][scope]
+	acc                [2][]acc // [window][scope]; acc[prev] nil for range all
 	// txOf is the transaction id of each counted row (flagged, in a
 	// window), by row, ntx the number of ids: set by distinct, read by the
 	// trends.
