@@ -1,8 +1,10 @@
 package backforth
 
 import (
+	"cmp"
 	"math"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -67,7 +69,17 @@ type worker struct {
 	last   map[pair]int32 // latest position in the sequence of each pair
 	out    []finding
 	buf    []byte // evidence being built
+	// fwd lists the current asset's forward-pass round trips by
+	// increasing position of their second leg (positions in the asset's
+	// sequence); the backward pass finds a round trip the forward pass
+	// already described there and reuses its strength and evidence (one
+	// string for both rows).
+	fwd []fwdTrip
 }
+
+// fwdTrip is a forward-pass round trip: the positions of its legs and the
+// index of its finding in worker.out.
+type fwdTrip struct{ second, first, out int32 }
 
 func run(p *detect.Pass) (any, error) {
 	fs := p.Features
@@ -142,6 +154,7 @@ func (w *worker) sequence(seq []int32, tr []features.Trade) {
 	if len(seq) < 2 {
 		return
 	}
+	w.fwd = w.fwd[:0]
 	w.pass(seq, tr, false)
 	w.pass(seq, tr, true)
 }
@@ -168,11 +181,20 @@ func (w *worker) pass(seq []int32, tr []features.Trade, backward bool) {
 	}
 	report := func(i, j int) {
 		r, q := seq[i], seq[j]
-		if backward {
-			w.match(r, q, r)
-		} else {
+		if !backward {
+			w.fwd = append(w.fwd, fwdTrip{int32(i), int32(j), int32(len(w.out))})
 			w.match(q, r, r)
+			return
 		}
+		// The forward pass ran k = 0, 1, …: w.fwd is sorted by second.
+		fw := w.fwd
+		x, ok := slices.BinarySearchFunc(fw, int32(j), func(e fwdTrip, t int32) int { return cmp.Compare(e.second, t) })
+		if ok && fw[x].first == int32(i) {
+			f := w.out[fw[x].out]
+			w.out = append(w.out, finding{r, f.strength, f.evidence})
+			return
+		}
+		w.match(r, q, r)
 	}
 	if n <= shortSeq {
 		for k := 1; k < n; k++ {
