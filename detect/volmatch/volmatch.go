@@ -54,11 +54,11 @@ type config struct {
 }
 
 // item is one tumbling window of one group: positions (increasing) of the
-// layout.
+// layout, base[lo:hi] of its level's position list (24 bytes an item).
 type item struct {
-	pos   []int32
-	start int64
-	group int32 // index in layout.groups
+	lo, hi int32
+	start  int64
+	group  int32 // index in layout.groups
 }
 
 func run(pass *detect.Pass) (any, error) {
@@ -125,9 +125,9 @@ func scanLevels(pass *detect.Pass, cfg config, activity *graph.ActivityTable, wi
 		if needed {
 			keep = make([]bool, len(lay.rows))
 		}
-		items := levelItems(lay, iota, w, parent)
+		base, items := levelItems(lay, iota, w, parent)
 		if err := scanAll(pass, items, keep, func() *scanner {
-			return &scanner{pass: pass, report: report, f: pass.Features, activity: activity, cfg: cfg, lay: lay, width: w, human: graph.Human(w)}
+			return &scanner{pass: pass, report: report, f: pass.Features, activity: activity, cfg: cfg, lay: lay, base: base, width: w, human: graph.Human(w)}
 		}); err != nil {
 			return err
 		}
@@ -228,35 +228,46 @@ func newLayout(pass *detect.Pass, seller, buyer []uint32) (*layout, error) {
 
 // levelItems returns the tumbling windows of width w of every group of the
 // layout, only positions p with parent[p] set when parent is not nil,
-// largest first. iota maps each position to itself. Time O(positions +
-// windows log windows).
-func levelItems(lay *layout, iota []int32, w int64, parent []bool) []item {
-	var items []item
-	var buf []int32
-	for gi, g := range lay.groups {
-		pos := iota[g.lo:g.hi]
-		if parent != nil {
-			lo := len(buf)
-			for _, p := range pos {
-				if parent[p] {
-					buf = append(buf, p)
-				}
+// largest first, and the position list base their ranges index: iota,
+// which maps each position to itself, or the parent's positions. Time
+// O(positions + windows log windows).
+func levelItems(lay *layout, iota []int32, w int64, parent []bool) (base []int32, items []item) {
+	base = iota
+	if parent != nil {
+		base = nil
+		for _, p := range iota {
+			if parent[p] {
+				base = append(base, p)
 			}
-			pos = buf[lo:len(buf):len(buf)]
 		}
+	}
+	var spans []graph.Span
+	lo := 0 // base[lo:] are the positions from group gi's on
+	for gi, g := range lay.groups {
+		for lo < len(base) && base[lo] < g.lo { // rows of no group
+			lo++
+		}
+		hi := lo
+		for hi < len(base) && base[hi] < g.hi {
+			hi++
+		}
+		pos := base[lo:hi]
+		off := int32(lo)
+		lo = hi
 		if len(pos) < 2 {
 			continue
 		}
-		for _, sp := range graph.Sliding(pos, lay.time, w, w) {
+		spans = graph.AppendSliding(spans[:0], pos, lay.time, w, w)
+		for _, sp := range spans {
 			if sp.Hi-sp.Lo >= 2 {
-				items = append(items, item{pos[sp.Lo:sp.Hi], sp.Start, int32(gi)})
+				items = append(items, item{off + int32(sp.Lo), off + int32(sp.Hi), sp.Start, int32(gi)})
 			}
 		}
 	}
 	// Largest first, for the balance of the workers; the order does not
 	// change the findings.
-	slices.SortFunc(items, func(a, b item) int { return cmp.Compare(len(b.pos), len(a.pos)) })
-	return items
+	slices.SortFunc(items, func(a, b item) int { return cmp.Compare(b.hi-b.lo, a.hi-a.lo) })
+	return base, items
 }
 
 type scanner struct {
@@ -268,6 +279,7 @@ type scanner struct {
 	b        graph.Builder
 	ws       graph.Workspace
 	lay      *layout
+	base     []int32 // the level's position list (levelItems)
 	width    int64
 	human    string // graph.Human(width)
 	buf      []byte
@@ -305,7 +317,7 @@ type scanner struct {
 // full graph; most windows have few or none.
 func (s *scanner) scan(it item) {
 	lay := s.lay
-	pos := s.inComponents(it.pos)
+	pos := s.inComponents(s.base[it.lo:it.hi])
 	if len(pos) < 2 {
 		return
 	}
