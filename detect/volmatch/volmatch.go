@@ -87,10 +87,6 @@ func scanLevels(pass *detect.Pass, cfg config, activity *graph.ActivityTable, wi
 	if err != nil {
 		return err
 	}
-	iota := make([]int32, len(lay.rows))
-	for i := range iota {
-		iota[i] = int32(i)
-	}
 	// The widths run longest first. A tumbling window of width w lies
 	// inside one window of every width that is a multiple of w (all are
 	// aligned to the epoch), so its graph is a subgraph of that window's:
@@ -125,7 +121,7 @@ func scanLevels(pass *detect.Pass, cfg config, activity *graph.ActivityTable, wi
 		if needed {
 			keep = make([]bool, len(lay.rows))
 		}
-		base, items := levelItems(lay, iota, w, parent)
+		base, items := levelItems(lay, w, parent)
 		if err := scanAll(pass, items, keep, func() *scanner {
 			return &scanner{pass: pass, report: report, f: pass.Features, activity: activity, cfg: cfg, lay: lay, base: base, width: w, human: graph.Human(w)}
 		}); err != nil {
@@ -228,32 +224,42 @@ func newLayout(pass *detect.Pass, seller, buyer []uint32) (*layout, error) {
 
 // levelItems returns the tumbling windows of width w of every group of the
 // layout, only positions p with parent[p] set when parent is not nil,
-// largest first, and the position list base their ranges index: iota,
-// which maps each position to itself, or the parent's positions. Time
-// O(positions + windows log windows).
-func levelItems(lay *layout, iota []int32, w int64, parent []bool) (base []int32, items []item) {
-	base = iota
+// largest first, and the position list base their ranges index: the
+// parent's positions, or nil for every position (an item's range is then
+// its positions themselves). Time O(positions + windows log windows).
+func levelItems(lay *layout, w int64, parent []bool) (base []int32, items []item) {
 	if parent != nil {
-		base = nil
-		for _, p := range iota {
-			if parent[p] {
-				base = append(base, p)
+		for _, g := range lay.groups {
+			for p := g.lo; p < g.hi; p++ {
+				if parent[p] {
+					base = append(base, p)
+				}
 			}
 		}
 	}
 	var spans []graph.Span
-	lo := 0 // base[lo:] are the positions from group gi's on
+	var ident []int32 // a group's positions when base is nil
+	lo := 0           // base[lo:] are the positions from group gi's on
 	for gi, g := range lay.groups {
-		for lo < len(base) && base[lo] < g.lo { // rows of no group
-			lo++
+		var pos []int32
+		var off int32
+		if parent == nil {
+			ident = ident[:0]
+			for p := g.lo; p < g.hi; p++ {
+				ident = append(ident, p)
+			}
+			pos, off = ident, g.lo
+		} else {
+			for lo < len(base) && base[lo] < g.lo { // rows of no group
+				lo++
+			}
+			hi := lo
+			for hi < len(base) && base[hi] < g.hi {
+				hi++
+			}
+			pos, off = base[lo:hi], int32(lo)
+			lo = hi
 		}
-		hi := lo
-		for hi < len(base) && base[hi] < g.hi {
-			hi++
-		}
-		pos := base[lo:hi]
-		off := int32(lo)
-		lo = hi
 		if len(pos) < 2 {
 			continue
 		}
@@ -270,6 +276,18 @@ func levelItems(lay *layout, iota []int32, w int64, parent []bool) (base []int32
 	return base, items
 }
 
+// positions returns item it's positions (increasing).
+func (s *scanner) positions(it item) []int32 {
+	if s.base != nil {
+		return s.base[it.lo:it.hi]
+	}
+	s.ident = s.ident[:0]
+	for p := it.lo; p < it.hi; p++ {
+		s.ident = append(s.ident, p)
+	}
+	return s.ident
+}
+
 type scanner struct {
 	pass     *detect.Pass
 	report   func(row int32, strength float64, evidence string) // pass.Report
@@ -279,7 +297,8 @@ type scanner struct {
 	b        graph.Builder
 	ws       graph.Workspace
 	lay      *layout
-	base     []int32 // the level's position list (levelItems)
+	base     []int32 // the level's position list (levelItems), nil: all
+	ident    []int32 // positions, when base is nil
 	width    int64
 	human    string // graph.Human(width)
 	buf      []byte
@@ -317,7 +336,7 @@ type scanner struct {
 // full graph; most windows have few or none.
 func (s *scanner) scan(it item) {
 	lay := s.lay
-	pos := s.inComponents(s.base[it.lo:it.hi])
+	pos := s.inComponents(s.positions(it))
 	if len(pos) < 2 {
 		return
 	}
