@@ -69,7 +69,7 @@ func run(p *detect.Pass) (any, error) {
 	// and WETH): first and second hold the groups of a contract's first two
 	// currencies, the map the rest. A first pass numbers every sale's group
 	// and counts its sales, a second lays the groups' rows out contiguously
-	// (a counting sort, 4 bytes a sale, with no growing per-group slices);
+	// (a counting sort, 16 bytes a sale, with no growing per-group slices);
 	// each group's prices and times are gathered by the worker that scans
 	// it, into its own buffer, so only one group's a worker is held at a
 	// time instead of every sale's.
@@ -83,9 +83,9 @@ func run(p *detect.Pass) (any, error) {
 	isSale := func(r int32) bool {
 		return f.Sale[r] && t.Standard[r] != datasets.ERC20 && t.Amount[r] > 0 && !math.IsInf(t.Price[r], 0)
 	}
-	// group returns the group of a sale of contract c in currency cur, a
-	// new one when add is set and there is none yet (else -1).
-	group := func(c, cur uint32, add bool) int32 {
+	// group returns the group of a sale of contract c in currency cur,
+	// new if there is none yet.
+	group := func(c, cur uint32) int32 {
 		g := first[c] - 1
 		if g >= 0 && groupCur[g] == cur {
 			return g
@@ -99,16 +99,10 @@ func run(p *detect.Pass) (any, error) {
 			if g3, ok := more[k]; ok {
 				return g3
 			}
-			if !add {
-				return -1
-			}
 			g3 := int32(len(groupCur))
 			groupCur, size = append(groupCur, cur), append(size, 0)
 			more[k] = g3
 			return g3
-		}
-		if !add {
-			return -1
 		}
 		g = int32(len(groupCur))
 		groupCur, size = append(groupCur, cur), append(size, 0)
@@ -119,11 +113,15 @@ func run(p *detect.Pass) (any, error) {
 		}
 		return g
 	}
-	nSales := 0
+	// gid[i] is the group of the i-th sale in canonical order (allocated
+	// once at its largest: appends to a large slice grow it by a quarter,
+	// allocating about five times its final size in all).
+	gid := make([]int32, 0, len(f.Order))
 	for _, r := range f.Order {
 		if isSale(r) {
-			size[group(f.Contract[r], t.Currency[r], true)]++
-			nSales++
+			g := group(f.Contract[r], t.Currency[r])
+			size[g]++
+			gid = append(gid, g)
 		}
 	}
 	// The rows of group g, in canonical order: grows[gstart[g]:gstart[g+1]].
@@ -131,16 +129,22 @@ func run(p *detect.Pass) (any, error) {
 	for g, n := range size {
 		gstart[g+1] = gstart[g] + n
 	}
-	grows := make([]int32, nSales)
+	// Each sale's unit price is laid out beside its row here, read in
+	// canonical order (sequentially, for input in time order), so that a
+	// group's scan reads only its times from scattered rows.
+	grows := make([]int32, len(gid))
+	gprice := make([]float64, len(gid))
 	next := slices.Clone(gstart[:len(size)])
+	i := 0
 	for _, r := range f.Order {
 		if isSale(r) {
-			g := group(f.Contract[r], t.Currency[r], false)
-			grows[next[g]] = r
+			g := gid[i]
+			i++
+			grows[next[g]], gprice[next[g]] = r, unitPrice(t, r)
 			next[g]++
 		}
 	}
-	next, first, second, more = nil, nil, nil, nil
+	gid, next, first, second, more = nil, nil, nil, nil, nil
 	type sale struct {
 		row   int32
 		price float64 // per item
@@ -151,10 +155,11 @@ func run(p *detect.Pass) (any, error) {
 	// anomalies are concatenated in group order.
 	per := make([][]anomaly, len(size))
 	scan := func(gi int, w *rolling, buf *[]sale) {
-		rows := grows[gstart[gi]:gstart[gi+1]]
+		g0 := int(gstart[gi])
+		rows := grows[g0:gstart[gi+1]]
 		seq := slices.Grow((*buf)[:0], len(rows))[:len(rows)]
 		for i, r := range rows {
-			seq[i] = sale{r, unitPrice(t, r), t.Time[r]}
+			seq[i] = sale{r, gprice[g0+i], t.Time[r]}
 		}
 		*buf = seq
 		w.reset()
