@@ -38,9 +38,7 @@ marketplace's rewarded trading-reward program count (the built-in list,
 window (every asset and marketplace) that stay inside the group.`,
 	Params: params,
 	Run:    func(pass *detect.Pass) (any, error) { return nil, scan(pass, false) },
-	// A layout of 24 bytes a row it covers, scanned on every core.
-	Exclusive: true,
-	Reach:     reach,
+	Reach:  reach,
 }
 
 type config struct {
@@ -83,9 +81,7 @@ no reward to farm, but a closed group trading many tokens among itself is
 still what wash trading looks like.`,
 	Params: params,
 	Run:    func(pass *detect.Pass) (any, error) { return nil, scan(pass, true) },
-	// A layout of 24 bytes a row it covers, scanned on every core.
-	Exclusive: true,
-	Reach:     reach,
+	Reach:  reach,
 }
 
 // scan runs reward_farming (outside false) or dense_group.
