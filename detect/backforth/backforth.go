@@ -38,7 +38,7 @@ fungible tokens (detector hubs) never count; A→A rows are left to
 self_trade.`,
 	Requires:  []*detect.Detector{hubs.Detector},
 	Params:    []*detect.Param{paramWindow, paramTight},
-	Exclusive: true, // scratch of 80–130 bytes a trade (BENCHMARKS.md "Detection and metrics memory")
+	Exclusive: true, // scratch of 45–70 bytes a trade (BENCHMARKS.md "detect (session 8)")
 	Run:       run,
 	// A row reads the asset's rows within window before and after it (and
 	// the hubs table, whose reach adds on top).

@@ -39,7 +39,7 @@ quarter as long, down to min_window. Strength min(1, 2c)·(0.55 + 0.35·fast +
 (every asset) that are the ring's.`,
 	Requires:  []*detect.Detector{hubs.Detector},
 	Params:    []*detect.Param{paramWindow, paramWindowFungible, paramMinWindow, paramMinLen, paramMaxLen, paramMaxComponent, paramBudget},
-	Exclusive: true, // scratch of 80–130 bytes a trade (BENCHMARKS.md "Detection and metrics memory")
+	Exclusive: true, // scratch of 45–70 bytes a trade (BENCHMARKS.md "detect (session 8)")
 	Run:       run,
 	// A ring lies in one sliding window holding its rows, at most window
 	// (window_fungible for ERC-20) from any of them; the groups admitted are

@@ -38,7 +38,7 @@ with strength scaled by min(1, 2c), c the share of the set's wallets' trades
 in the window (every asset) that are inside the set.`,
 	Requires:  []*detect.Detector{hubs.Detector},
 	Params:    []*detect.Param{paramWindowShort, paramWindowMid, paramWindowLong, paramMargin, paramMaxComponent},
-	Exclusive: true, // scratch of 80–130 bytes a trade (BENCHMARKS.md "Detection and metrics memory")
+	Exclusive: true, // scratch of 45–70 bytes a trade (BENCHMARKS.md "detect (session 8)")
 	Run:       run,
 	// Tumbling windows on a fixed grid (multiples of each width from the
 	// epoch): a row's component, and the activity its chance factor reads,
