@@ -190,10 +190,18 @@ type Pass struct {
 	// Context is cancelled when the run is abandoned; long loops should check it.
 	Context context.Context
 
-	params   map[paramKey]float64
-	mu       sync.Mutex
-	findings []Finding
+	params map[paramKey]float64
+	mu     sync.Mutex
+	// findings holds the reported findings in chunks of findingChunk,
+	// the last one partly filled (the first grows to that size as a plain
+	// slice): a detector's findings are never copied to a larger array as
+	// they grow, and normalize copies them once, into an array of their
+	// exact size.
+	findings [][]Finding
 }
+
+// findingChunk is the length of each chunk of Pass.findings but the last.
+const findingChunk = 4096
 
 // Report records a finding on row. Safe for concurrent use by one detector's
 // goroutines. Reporting a row twice keeps the stronger finding (ties: the
@@ -206,7 +214,16 @@ func (p *Pass) Report(row int32, strength float64, evidence string) {
 		strength = 1
 	}
 	p.mu.Lock()
-	p.findings = append(p.findings, Finding{Row: row, Strength: strength, Evidence: evidence})
+	n := len(p.findings)
+	if n == 0 || len(p.findings[n-1]) == findingChunk {
+		c := []Finding(nil)
+		if n > 0 {
+			c = make([]Finding, 0, findingChunk)
+		}
+		p.findings = append(p.findings, c)
+		n++
+	}
+	p.findings[n-1] = append(p.findings[n-1], Finding{Row: row, Strength: strength, Evidence: evidence})
 	p.mu.Unlock()
 }
 
@@ -405,7 +422,7 @@ func Run(ctx context.Context, in *Input, ds []*Detector, params *Params) (*Resul
 			}
 			res.ResultOf[d] = out
 			res.Elapsed[d.Name] = elapsed
-			if f := normalize(pass.findings); len(f) > 0 {
+			if f := normalizeChunks(pass.findings); len(f) > 0 {
 				res.Findings[d.Name] = f
 			}
 		}(d)
@@ -423,25 +440,55 @@ func Run(ctx context.Context, in *Input, ds []*Detector, params *Params) (*Resul
 // normalize sorts findings by row and keeps one per row: the strongest, ties
 // broken by the smaller evidence. Which finding a row keeps depends only on
 // the row's findings, not on the order they were reported in.
+func normalize(fs []Finding) []Finding {
+	var cs [][]Finding
+	for lo := 0; lo < len(fs); lo += findingChunk {
+		cs = append(cs, fs[lo:min(lo+findingChunk, len(fs))])
+	}
+	return normalizeChunks(cs)
+}
+
+// normalizeChunks is normalize on findings held in chunks (Pass.findings):
+// every chunk but the last holds findingChunk findings.
 //
 // Findings already in row order with one per row, as several detectors
-// report them, are checked in one pass and kept as they are. Short lists
-// are sorted by comparisons. Long ones are ordered by row with an LSD radix
-// sort of 64-bit keys (row << 32 | index, the row's bits only), then each
-// row's run is reduced to its best finding: time O(k) for k findings, and
+// report them, are checked in one pass and kept as they are (copied once
+// into one array when in several chunks). Short lists are sorted by
+// comparisons. Long ones are ordered by row with an LSD radix sort of
+// 64-bit keys (row << 32 | index, the row's bits only), then each row's
+// run is reduced to its best finding: time O(k) for k findings, and
 // 32-byte findings are moved once instead of at every swap.
-func normalize(fs []Finding) []Finding {
+func normalizeChunks(cs [][]Finding) []Finding {
+	n := 0
+	for _, c := range cs {
+		n += len(c)
+	}
+	at := func(i int) Finding { return cs[i/findingChunk][i%findingChunk] }
 	sorted := true
-	for i := 1; i < len(fs); i++ {
-		if fs[i].Row <= fs[i-1].Row {
+	prev := int32(0)
+	for i := 0; i < n; i++ {
+		r := at(i).Row
+		if i > 0 && r <= prev {
 			sorted = false
 			break
 		}
+		prev = r
 	}
-	if sorted {
-		return fs
-	}
-	if len(fs) < 1024 {
+	if sorted || n < 1024 {
+		var fs []Finding
+		switch len(cs) {
+		case 0:
+		case 1:
+			fs = cs[0]
+		default:
+			fs = make([]Finding, 0, n)
+			for _, c := range cs {
+				fs = append(fs, c...)
+			}
+		}
+		if sorted {
+			return fs
+		}
 		slices.SortFunc(fs, func(a, b Finding) int {
 			if a.Row != b.Row {
 				return cmp.Compare(a.Row, b.Row)
@@ -457,17 +504,24 @@ func normalize(fs []Finding) []Finding {
 		}
 		return out
 	}
-	keys := make([]uint64, len(fs))
-	for i, f := range fs {
-		keys[i] = uint64(uint32(f.Row)^1<<31)<<32 | uint64(i) // sign flipped: negative rows first
+	keys := make([]uint64, n)
+	for i := range keys {
+		keys[i] = uint64(uint32(at(i).Row)^1<<31)<<32 | uint64(i) // sign flipped: negative rows first
 	}
 	radix.Sort(keys, nil, 32, 64)
-	out := make([]Finding, 0, len(fs))
+	// The reduced list's length, so that it is allocated at its size.
+	m := 0
+	for i := range keys {
+		if i == 0 || keys[i]>>32 != keys[i-1]>>32 {
+			m++
+		}
+	}
+	out := make([]Finding, 0, m)
 	for i := 0; i < len(keys); {
-		best := fs[uint32(keys[i])]
+		best := at(int(uint32(keys[i])))
 		j := i + 1
 		for ; j < len(keys) && keys[j]>>32 == keys[i]>>32; j++ {
-			if f := fs[uint32(keys[j])]; better(f, best) < 0 {
+			if f := at(int(uint32(keys[j]))); better(f, best) < 0 {
 				best = f
 			}
 		}

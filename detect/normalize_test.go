@@ -40,6 +40,9 @@ func TestNormalizeMatchesSort(t *testing.T) {
 	r := rand.New(rand.NewPCG(41, 42))
 	for trial := 0; trial < 200; trial++ {
 		k := r.IntN(3000)
+		if trial%4 == 3 {
+			k = r.IntN(4 * findingChunk) // several chunks
+		}
 		span := []int{10, 5000, 1 << 30}[trial%3]
 		fs := make([]Finding, k)
 		for i := range fs {
@@ -52,6 +55,14 @@ func TestNormalizeMatchesSort(t *testing.T) {
 		got := normalize(slices.Clone(fs))
 		if !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) {
 			t.Fatalf("trial %d (k=%d): normalize differs from the plain sort", trial, k)
+		}
+		// Reported through a Pass, in chunks, the same.
+		p := &Pass{}
+		for _, f := range fs {
+			p.Report(f.Row, f.Strength, f.Evidence)
+		}
+		if got := normalizeChunks(p.findings); !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) {
+			t.Fatalf("trial %d (k=%d): normalizeChunks differs from the plain sort", trial, k)
 		}
 	}
 }

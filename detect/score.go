@@ -92,12 +92,18 @@ func (l *packedList) evidence(k int32) string {
 }
 
 // packFindings returns fs as a packedList: O(len(fs) + the bytes of its
-// distinct evidence) expected time. Equal evidence strings (by content)
-// share a span; a string shared with the previous finding (a ring's
-// evidence on each of its rows) costs no lookup.
+// distinct evidence) expected time. Findings that share one evidence
+// string (the same bytes in memory: a ring's evidence on each of its rows,
+// a funder link's on each of its trades) share a span; a string shared
+// with the previous finding costs no lookup. Strings equal in content but
+// stored apart get a span each: detectors build each distinct evidence
+// once and report that string on every row it describes, so these are few,
+// and looking strings up by address instead of hashing their text is what
+// keeps packing cheap. Which strings share a span never shows: every
+// finding's evidence reads the same either way.
 func packFindings(fs []Finding) *packedList {
 	l := &packedList{f: make([]packedFinding, len(fs))}
-	ids := map[string]uint32{}
+	ids := map[*byte]uint32{} // by the evidence's first byte; its length checked
 	var distinct []string
 	total := 0
 	prev, prevID := "", uint32(0)
@@ -108,13 +114,16 @@ func packFindings(fs []Finding) *packedList {
 			continue
 		}
 		var id uint32
-		if len(ev) == len(prev) && unsafe.StringData(ev) == unsafe.StringData(prev) {
+		p := unsafe.StringData(ev)
+		if len(ev) == len(prev) && p == unsafe.StringData(prev) {
 			id = prevID
-		} else if j, ok := ids[ev]; ok {
+		} else if j, ok := ids[p]; ok && len(distinct[j]) == len(ev) {
 			id = j
 		} else {
 			id = uint32(len(distinct))
-			ids[ev] = id
+			if !ok {
+				ids[p] = id
+			}
 			distinct = append(distinct, ev)
 			total += len(ev)
 		}

@@ -106,17 +106,23 @@ func TestScoreReasonsEvidence(t *testing.T) {
 }
 
 // TestPackFindings checks that packed findings give back each strength and
-// evidence, and keep each distinct evidence once (equal contents from
-// different strings included).
+// evidence, and keep each evidence string once: one string reported on
+// several rows, adjacent or not, takes one span; equal contents from
+// different strings, and a prefix of a string (same first byte, shorter),
+// take their own.
 func TestPackFindings(t *testing.T) {
 	shared := "ring " + strings.Repeat("z", 10)
+	a2 := string([]byte("a"))
 	fs := []Finding{
 		{Row: 1, Strength: 0.5, Evidence: "a"},
 		{Row: 2, Strength: 1, Evidence: shared},
 		{Row: 3, Strength: 0.25, Evidence: shared},
 		{Row: 4, Strength: 0.75, Evidence: ""},
-		{Row: 5, Strength: 0.125, Evidence: string([]byte("a"))},
+		{Row: 5, Strength: 0.125, Evidence: a2},
 		{Row: 6, Strength: 1, Evidence: "ccc"},
+		{Row: 7, Strength: 1, Evidence: shared},
+		{Row: 8, Strength: 0.5, Evidence: shared[:4]},
+		{Row: 9, Strength: 0.5, Evidence: a2},
 	}
 	l := packFindings(fs)
 	for k, f := range fs {
@@ -124,8 +130,8 @@ func TestPackFindings(t *testing.T) {
 			t.Errorf("finding %d: %v %q, want %v %q", k, l.f[k].strength, g, f.Strength, f.Evidence)
 		}
 	}
-	if want := len("a") + len(shared) + len("ccc"); len(l.text) != want {
-		t.Errorf("text of %d bytes %q, want %d (each distinct evidence once)", len(l.text), l.text, want)
+	if want := len("a") + len(shared) + len(a2) + len("ccc") + len(shared[:4]); len(l.text) != want {
+		t.Errorf("text of %d bytes %q, want %d (each evidence string once)", len(l.text), l.text, want)
 	}
 	if e := packFindings(nil); len(e.f) != 0 || e.text != "" {
 		t.Errorf("no findings packed as %+v", e)

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/washscan/washscan/datasets"
 )
@@ -43,8 +44,8 @@ type Set struct {
 	AssetStart []int32
 	AssetRows  []int32
 
-	tradesOnce sync.Once
-	trades     []Trade
+	tradesMu sync.Mutex
+	trades   atomic.Pointer[[]Trade] // nil until built, and after ReleaseTrades
 }
 
 // Trade is what the per-asset scans read of one trade: its time and its
@@ -64,8 +65,28 @@ type Trade struct {
 // columns through AssetRows: time O(N), 16 bytes per row), and shared;
 // never modify it. Safe for concurrent use.
 func (s *Set) Trades() []Trade {
-	s.tradesOnce.Do(func() { s.trades = Gather(s.AssetRows, s.T.Time, s.Seller, s.Buyer) })
-	return s.trades
+	if p := s.trades.Load(); p != nil {
+		return *p
+	}
+	s.tradesMu.Lock()
+	defer s.tradesMu.Unlock()
+	if p := s.trades.Load(); p != nil {
+		return *p
+	}
+	t := Gather(s.AssetRows, s.T.Time, s.Seller, s.Buyer)
+	s.trades.Store(&t)
+	return t
+}
+
+// ReleaseTrades drops the Set's reference to the Trades array (16 bytes a
+// row), e.g. once the detectors that read it are done, so that it does not
+// stay live through the stages after detection (metrics, writers); a later
+// Trades call builds it again. Slices returned before stay valid. Safe for
+// concurrent use.
+func (s *Set) ReleaseTrades() {
+	s.tradesMu.Lock()
+	s.trades.Store(nil)
+	s.tradesMu.Unlock()
 }
 
 // AssetTradesAt returns the trades of asset a in canonical order, aligned

@@ -167,6 +167,16 @@ func TestTrades(t *testing.T) {
 		if n > 0 && &f.Trades()[0] != &got[0] {
 			t.Fatal("Trades is rebuilt on every call")
 		}
+		// Released, the array is built again on the next call, equal to
+		// the first; the slice returned before stays as it was.
+		f.ReleaseTrades()
+		again := f.Trades()
+		if !slices.Equal(again, got) {
+			t.Fatalf("n=%d: trades after ReleaseTrades differ", n)
+		}
+		if n > 0 && &again[0] == &got[0] {
+			t.Fatal("ReleaseTrades kept the array")
+		}
 	}
 }
 

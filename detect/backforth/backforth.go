@@ -1,8 +1,10 @@
 package backforth
 
 import (
+	"cmp"
 	"math"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -36,7 +38,7 @@ fungible tokens (detector hubs) never count; A→A rows are left to
 self_trade.`,
 	Requires:  []*detect.Detector{hubs.Detector},
 	Params:    []*detect.Param{paramWindow, paramTight},
-	Exclusive: true, // scratch of 80–130 bytes a trade (BENCHMARKS.md "Detection and metrics memory")
+	Exclusive: true, // scratch of 45–70 bytes a trade (BENCHMARKS.md "detect (session 8)")
 	Run:       run,
 	// A row reads the asset's rows within window before and after it (and
 	// the hubs table, whose reach adds on top).
@@ -51,22 +53,30 @@ const parallelMin = 1 << 16
 
 type pair struct{ from, to uint32 }
 
-type finding struct {
-	row      int32
-	strength float64
-	evidence string
-}
-
 // worker holds the per-goroutine scratch state.
 type worker struct {
 	fs     *features.Set
 	window int64
 	tight  int64
 	act    *graph.ActivityTable
-	duo    [2]uint32      // the round trip's wallets (match)
-	last   map[pair]int32 // latest position in the sequence of each pair
-	out    []finding
-	buf    []byte // evidence being built
+	duo    [2]uint32                                          // the round trip's wallets (match)
+	last   map[pair]int32                                     // latest position in the sequence of each pair
+	report func(row int32, strength float64, evidence string) // Pass.Report
+	buf    []byte                                             // evidence being built
+	// fwd lists the current asset's forward-pass round trips by
+	// increasing position of their second leg (positions in the asset's
+	// sequence); the backward pass finds a round trip the forward pass
+	// already described there and reuses its strength and evidence (one
+	// string for both rows).
+	fwd []fwdTrip
+}
+
+// fwdTrip is a forward-pass round trip: the positions of its legs and its
+// finding's strength and evidence.
+type fwdTrip struct {
+	second, first int32
+	strength      float64
+	evidence      string
 }
 
 func run(p *detect.Pass) (any, error) {
@@ -98,7 +108,7 @@ func run(p *detect.Pass) (any, error) {
 	errs := make([]error, nw)
 	var wg sync.WaitGroup
 	for w := 0; w < nw; w++ {
-		workers[w] = &worker{fs: fs, window: window, tight: tight, act: act}
+		workers[w] = &worker{fs: fs, window: window, tight: tight, act: act, report: p.Report}
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
@@ -121,11 +131,6 @@ func run(p *detect.Pass) (any, error) {
 			return nil, err
 		}
 	}
-	for _, wk := range workers {
-		for _, f := range wk.out {
-			p.Report(f.row, f.strength, f.evidence)
-		}
-	}
 	return nil, nil
 }
 
@@ -142,6 +147,7 @@ func (w *worker) sequence(seq []int32, tr []features.Trade) {
 	if len(seq) < 2 {
 		return
 	}
+	w.fwd = w.fwd[:0]
 	w.pass(seq, tr, false)
 	w.pass(seq, tr, true)
 }
@@ -168,11 +174,19 @@ func (w *worker) pass(seq []int32, tr []features.Trade, backward bool) {
 	}
 	report := func(i, j int) {
 		r, q := seq[i], seq[j]
-		if backward {
-			w.match(r, q, r)
-		} else {
-			w.match(q, r, r)
+		if !backward {
+			strength, ev := w.match(q, r, r)
+			w.fwd = append(w.fwd, fwdTrip{int32(i), int32(j), strength, ev})
+			return
 		}
+		// The forward pass ran k = 0, 1, …: w.fwd is sorted by second.
+		fw := w.fwd
+		x, ok := slices.BinarySearchFunc(fw, int32(j), func(e fwdTrip, t int32) int { return cmp.Compare(e.second, t) })
+		if ok && fw[x].first == int32(i) {
+			w.report(r, fw[x].strength, fw[x].evidence)
+			return
+		}
+		w.match(r, q, r)
 	}
 	if n <= shortSeq {
 		for k := 1; k < n; k++ {
@@ -224,10 +238,13 @@ func (w *worker) pass(seq []int32, tr []features.Trade, backward bool) {
 	}
 }
 
-// match records the round trip first (A→B) then second (B→A) on row. The
-// evidence, "A→B at T1, back B→A at T2 (gap)", is appended into one buffer
-// (hex addresses, RFC 3339 times) and copied out once.
-func (w *worker) match(first, second, row int32) {
+// match reports the round trip first (A→B) then second (B→A) on row and
+// returns the finding's strength and evidence. The evidence, "A→B at T1,
+// back B→A at T2 (gap)", is appended into one buffer (hex addresses, RFC
+// 3339 times) and copied out once. Findings go to Pass.Report as they are
+// found (it takes a lock; normalize orders them), not into a per-worker
+// list copied at the end.
+func (w *worker) match(first, second, row int32) (strength float64, evidence string) {
 	fs := w.fs
 	addrs := fs.T.Addrs
 	a, b := datasets.AddrID(fs.Seller[first]), datasets.AddrID(fs.Buyer[first])
@@ -253,7 +270,9 @@ func (w *worker) match(first, second, row int32) {
 	e = graph.AppendShare(e, 2, c, t3-t0, "round trip")
 	e = append(e, ')')
 	w.buf = e
-	w.out = append(w.out, finding{row, graph.Surprise(c) * Strength(t2-t1, w.tight, w.window), string(e)})
+	strength, ev := graph.Surprise(c)*Strength(t2-t1, w.tight, w.window), string(e)
+	w.report(row, strength, ev)
+	return strength, ev
 }
 
 // legs is each wallet's rows inside a round trip.

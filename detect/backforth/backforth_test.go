@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"unsafe"
 
 	"github.com/washscan/washscan/detect"
 	"github.com/washscan/washscan/detect/backforth"
@@ -235,5 +236,34 @@ func TestNearestMatchWins(t *testing.T) {
 	}
 	if got[1].Strength != 1 || got[2].Strength != 1 {
 		t.Errorf("rows 1, 2 strengths %v, %v, want 1", got[1].Strength, got[2].Strength)
+	}
+}
+
+// TestRoundTripSharesEvidence checks that the two rows of one round trip
+// (A→B then B→A, each the other's nearest reverse) carry the same strength
+// and one evidence string, built once: the backward pass reuses the
+// forward pass's finding. Another round trip gets its own.
+func TestRoundTripSharesEvidence(t *testing.T) {
+	fs := build([]trade{
+		{tradetest.T0, "1", "a", "b"},
+		{tradetest.T0 + 3600, "1", "b", "a"},
+		{tradetest.T0 + 100, "2", "c", "d"},
+		{tradetest.T0 + 200, "2", "d", "c"},
+	})
+	got := runBF(t, fs, nil)
+	if !slices.Equal(rows(got), []int32{0, 1, 2, 3}) {
+		t.Fatalf("rows %v, want [0 1 2 3]", rows(got))
+	}
+	for _, k := range []int{0, 2} {
+		a, b := got[k], got[k+1]
+		if a.Evidence != b.Evidence || a.Strength != b.Strength {
+			t.Fatalf("round trip rows differ: %+v, %+v", a, b)
+		}
+		if unsafe.StringData(a.Evidence) != unsafe.StringData(b.Evidence) {
+			t.Errorf("rows %d and %d hold two copies of their round trip's evidence", a.Row, b.Row)
+		}
+	}
+	if got[0].Evidence == got[2].Evidence {
+		t.Error("two round trips with one evidence")
 	}
 }

@@ -39,7 +39,7 @@ quarter as long, down to min_window. Strength min(1, 2c)·(0.55 + 0.35·fast +
 (every asset) that are the ring's.`,
 	Requires:  []*detect.Detector{hubs.Detector},
 	Params:    []*detect.Param{paramWindow, paramWindowFungible, paramMinWindow, paramMinLen, paramMaxLen, paramMaxComponent, paramBudget},
-	Exclusive: true, // scratch of 80–130 bytes a trade (BENCHMARKS.md "Detection and metrics memory")
+	Exclusive: true, // scratch of 45–70 bytes a trade (BENCHMARKS.md "detect (session 8)")
 	Run:       run,
 	// A ring lies in one sliding window holding its rows, at most window
 	// (window_fungible for ERC-20) from any of them; the groups admitted are
@@ -100,23 +100,67 @@ func run(pass *detect.Pass) (any, error) {
 	activity := graph.ActivityOf(pass)
 	tbl, _ := pass.ResultOf[hubs.Detector].(*hubs.Table)
 	groups := Groups(f, tbl, cfg.minLen)
-	return nil, detect.Parallel(pass.Context, len(groups), 0, func() func(int) error {
+	return nil, detect.Parallel(pass.Context, len(groups.units), 0, func() func(int) error {
 		s := newScanner(pass, f, activity, cfg)
-		return func(i int) error { return s.scanGroup(groups[i]) }
+		var buf []features.Trade
+		return func(i int) error { return s.scanGroup(groups.group(i, &buf)) }
 	})
+}
+
+// unit is a work unit as Groups lists it, 16 bytes: the rows of a token
+// (positions lo:hi of features.Set.AssetRows, asset id) or of a
+// collection (positions lo:hi of groupSet.flat). groupSet.group turns it
+// into a group.
+type unit struct {
+	lo, hi   int32
+	asset    int32 // perToken: the token's asset id
+	kind     kind
+	fungible bool
+}
+
+// groupSet is the work units of a run, largest first, and what a unit's
+// group is read from.
+type groupSet struct {
+	units         []unit
+	flat          []int32 // the collections' rows, by collection, in canonical order
+	f             *features.Set
+	tbl           *hubs.Table
+	seller, buyer []uint32 // tbl's wallet columns
+}
+
+// group returns unit i's group. A token's trades are tbl.AssetTrades (no
+// copy); a collection's are gathered from the table's columns into *buf
+// (reused: the group is valid until the next call with buf), so only the
+// collections being scanned hold 16 bytes a row, not every collection
+// for the whole run.
+func (gs *groupSet) group(i int, buf *[]features.Trade) group {
+	u := gs.units[i]
+	if u.kind == perToken {
+		return group{perToken, u.fungible, gs.f.AssetRows[u.lo:u.hi:u.hi], gs.tbl.AssetTrades(gs.f, datasets.AssetID(u.asset))}
+	}
+	rows := gs.flat[u.lo:u.hi:u.hi]
+	tr := slices.Grow((*buf)[:0], len(rows))[:len(rows)]
+	tm := gs.f.T.Time
+	for k, r := range rows {
+		tr[k] = features.Trade{Time: tm[r], Seller: gs.seller[r], Buyer: gs.buyer[r]}
+	}
+	*buf = tr
+	return group{perCollection, false, rows, tr}
 }
 
 // Groups returns the work units: every token with at least minLen rows, and
 // every non-ERC-20 contract with at least two tokens and minLen rows, largest
 // first (for load balance), ties by kind then first row. The wallets are
 // tbl's (hubs.Table.Columns; f's when tbl is nil). A token's trades are
-// tbl.AssetTrades; a collection's are gathered here, in one pass over
-// the rows in canonical order (sequential reads when the input is in time
-// order). Time O(N + G log G) for G groups; 16 bytes per collection row.
-func Groups(f *features.Set, tbl *hubs.Table, minLen int) []group {
+// tbl.AssetTrades; a collection's rows are laid out here, in one pass over
+// the rows in canonical order, their trades gathered when the collection is
+// scanned (groupSet.group). Time O(N + G log G) for G groups; 4 bytes per
+// collection row and 16 per unit.
+func Groups(f *features.Set, tbl *hubs.Table, minLen int) *groupSet {
 	t := f.T
 	seller, buyer := tbl.Columns(f)
-	var gs []group
+	gs := &groupSet{f: f, tbl: tbl, seller: seller, buyer: buyer}
+	var units []unit
 	na := t.Assets.Len()
 	tokens := make([]int32, t.Addrs.Len()+1) // contract → number of tokens with rows
 	for a := 0; a < na; a++ {
@@ -124,11 +168,11 @@ func Groups(f *features.Set, tbl *hubs.Table, minLen int) []group {
 		if lo == hi {
 			continue
 		}
-		rows := f.AssetRows[lo:hi:hi]
-		if len(rows) >= minLen {
-			gs = append(gs, group{perToken, t.Standard[rows[0]] == datasets.ERC20, rows, tbl.AssetTrades(f, datasets.AssetID(a))})
+		r0 := f.AssetRows[lo]
+		if int(hi-lo) >= minLen {
+			units = append(units, unit{lo, hi, int32(a), perToken, t.Standard[r0] == datasets.ERC20})
 		}
-		if c := t.Assets.Contract[a]; t.Standard[rows[0]] != datasets.ERC20 && int(c) < len(tokens) {
+		if c := t.Assets.Contract[a]; t.Standard[r0] != datasets.ERC20 && int(c) < len(tokens) {
 			tokens[c]++
 		}
 	}
@@ -147,11 +191,9 @@ func Groups(f *features.Set, tbl *hubs.Table, minLen int) []group {
 		end[c] += end[c-1]
 	}
 	flat := make([]int32, end[len(end)-1])
-	flatTrades := make([]features.Trade, len(flat))
 	for _, r := range f.Order {
 		if c, ok := collection(r); ok {
 			flat[end[c]] = r
-			flatTrades[end[c]] = features.Trade{Time: t.Time[r], Seller: seller[r], Buyer: buyer[r]}
 			end[c]++
 		}
 	}
@@ -159,32 +201,39 @@ func Groups(f *features.Set, tbl *hubs.Table, minLen int) []group {
 	lo := int32(0)
 	for c := 0; c < len(tokens); c++ {
 		if n := end[c] - lo; n > 0 && int(n) >= minLen {
-			gs = append(gs, group{perCollection, false, flat[lo:end[c]:end[c]], flatTrades[lo:end[c]:end[c]]})
+			units = append(units, unit{lo, end[c], 0, perCollection, false})
 		}
 		lo = end[c]
 	}
-	return sortGroups(gs)
+	gs.flat = flat
+	gs.units = sortUnits(units, func(u unit) int32 {
+		if u.kind == perToken {
+			return f.AssetRows[u.lo]
+		}
+		return flat[u.lo]
+	})
+	return gs
 }
 
-// sortGroups orders gs by decreasing length, then kind, then first row.
-// No two groups tie (the rows of two tokens, or of two collections, are
-// disjoint), so the order is total. The groups are sorted by a 64-bit key
-// per group, (2³¹−1 − length)·2³³ + kind·2³² + first row, then permuted:
-// sorting the 56-byte groups themselves moved them and read each one's
-// first row from scattered memory at every comparison. Time O(G log G).
-func sortGroups(gs []group) []group {
+// sortUnits orders us by decreasing length, then kind, then first row
+// (first). No two units tie (the rows of two tokens, or of two
+// collections, are disjoint), so the order is total. The units are sorted
+// by a 64-bit key per unit, (2³¹−1 − length)·2³³ + kind·2³² + first row,
+// then permuted: the first rows are read from scattered memory once, not
+// at every comparison. Time O(G log G).
+func sortUnits(us []unit, first func(unit) int32) []unit {
 	type keyed struct {
 		key uint64
 		i   int32
 	}
-	keys := make([]keyed, len(gs))
-	for i, g := range gs {
-		keys[i] = keyed{uint64(math.MaxInt32-len(g.rows))<<33 | uint64(g.kind)<<32 | uint64(uint32(g.rows[0])), int32(i)}
+	keys := make([]keyed, len(us))
+	for i, u := range us {
+		keys[i] = keyed{uint64(math.MaxInt32-(u.hi-u.lo))<<33 | uint64(u.kind)<<32 | uint64(uint32(first(u))), int32(i)}
 	}
 	slices.SortFunc(keys, func(a, b keyed) int { return cmp.Compare(a.key, b.key) })
-	out := make([]group, len(gs))
+	out := make([]unit, len(us))
 	for k, e := range keys {
-		out[k] = gs[e.i]
+		out[k] = us[e.i]
 	}
 	return out
 }
@@ -245,8 +294,9 @@ type scanner struct {
 	gen          uint32         // its current generation
 	perm, order  []int32        // orderLocal's buffers
 	idsTmp       []uint32
-	start, membs []int32  // components' members
-	ids          []string // token ids of a collection ring
+	start, membs []int32      // components' members
+	ids          []string     // token ids of a collection ring
+	spans        []graph.Span // scanRows' windows, a stack over its recursion
 }
 
 func newScanner(pass *detect.Pass, f *features.Set, a *graph.ActivityTable, cfg config) *scanner {
@@ -515,7 +565,14 @@ func (s *scanner) liveIn(pos []int32) int {
 // scanRows looks for cycles in the group positions pos (increasing) in
 // sliding windows of the given width.
 func (s *scanner) scanRows(g group, pos []int32, width int64) error {
-	for _, sp := range graph.SlidingAll(pos, s.gTime, width, width/2) {
+	// The windows go on the scanner's span stack, this call's from base to
+	// end; the nested calls push theirs above end and pop them.
+	base := len(s.spans)
+	s.spans = graph.AppendSlidingAll(s.spans, pos, s.gTime, width, width/2)
+	end := len(s.spans)
+	defer func() { s.spans = s.spans[:base] }()
+	for k := base; k < end; k++ {
+		sp := s.spans[k]
 		if sp.Hi-sp.Lo < s.cfg.minLen || s.liveIn(pos[sp.Lo:sp.Hi]) < s.minComp() {
 			continue
 		}

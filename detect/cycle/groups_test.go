@@ -32,7 +32,12 @@ func TestGroups(t *testing.T) {
 			t.Fatalf("seed %d: no hub, the hub-adjusted trades are not tested", seed)
 		}
 		for _, minLen := range []int{0, 2, 3} {
-			gs := Groups(fs, tbl, minLen)
+			set := Groups(fs, tbl, minLen)
+			gs := make([]group, len(set.units))
+			for i := range set.units {
+				var buf []features.Trade // a buffer each: every group is kept
+				gs[i] = set.group(i, &buf)
+			}
 			want := slices.Clone(gs)
 			slices.SortFunc(want, func(a, b group) int {
 				if c := cmp.Compare(len(b.rows), len(a.rows)); c != 0 {

@@ -202,7 +202,10 @@ func TestScannerMatchesReference(t *testing.T) {
 			pass := &detect.Pass{Detector: Detector, Input: m.Input, Context: context.Background()}
 			s := newScanner(pass, fs, graph.ComputeActivity(fs), cfg)
 			s.report = got.Add
-			for _, g := range Groups(fs, m.Hubs, cfg.minLen) {
+			gs := Groups(fs, m.Hubs, cfg.minLen)
+			var buf []features.Trade
+			for i := range gs.units {
+				g := gs.group(i, &buf)
 				refGroup(fs, cfg, g, seller, buyer, want.Add)
 				if err := s.scanGroup(g); err != nil {
 					t.Fatal(err)

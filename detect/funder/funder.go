@@ -128,19 +128,32 @@ func run(p *detect.Pass) (any, error) {
 	}
 	f := p.Features
 	l := NewLinker(f, p.Funders, p.DenyFunders, p.Int(paramMaxFanout))
+	// A link's evidence depends only on its kind and wallets (the funder
+	// alone for Shared), and one link flags many rows: each distinct
+	// evidence is built once, its string shared by those rows.
+	evidence := map[[3]uint32]string{}
 	for i := 0; i < f.N; i++ {
 		s, b := f.Seller[i], f.Buyer[i]
 		if s == b {
 			continue // a self trade is self_trade's business
 		}
 		k, via := l.Link(s, b)
-		switch k {
-		case None:
+		if k == None {
 			continue
-		case Shared:
-			p.Report(int32(i), SharedStrength, l.Evidence(k, s, b, via))
-		default:
-			p.Report(int32(i), DirectStrength, l.Evidence(k, s, b, via))
+		}
+		key := [3]uint32{uint32(k), s, b}
+		if k == Shared {
+			key = [3]uint32{uint32(k), via, 0}
+		}
+		ev, ok := evidence[key]
+		if !ok {
+			ev = l.Evidence(k, s, b, via)
+			evidence[key] = ev
+		}
+		if k == Shared {
+			p.Report(int32(i), SharedStrength, ev)
+		} else {
+			p.Report(int32(i), DirectStrength, ev)
 		}
 	}
 	return l, nil

@@ -25,8 +25,12 @@ type ActivityTable struct {
 	// ranks[start[w]:start[w+1]].
 	start []int32
 	ranks []int32
-	// time[k] is the time of the row at canonical position k.
-	time []int64
+	// The time of the row at canonical position k: t0 + time32[k] when
+	// the input's times span less than 2³² seconds (136 years: 4 bytes a
+	// row instead of 8), else time[k].
+	t0     int64
+	time32 []uint32
+	time   []int64
 }
 
 // Count returns the number of rows with wallet w as seller or buyer (a
@@ -69,6 +73,19 @@ func (a *ActivityTable) countIn(w uint32, lo, hi int32) int {
 
 // bound is the first canonical position whose time is at least t.
 func (a *ActivityTable) bound(t int64) int32 {
+	if a.time == nil {
+		// Times are non-decreasing by position, so from t0 on.
+		if t <= a.t0 {
+			return 0
+		}
+		// t > t0: the difference as unsigned is exact, even where the
+		// signed one overflows.
+		if uint64(t)-uint64(a.t0) > math.MaxUint32 {
+			return int32(len(a.time32))
+		}
+		d := uint32(uint64(t) - uint64(a.t0))
+		return int32(sort.Search(len(a.time32), func(k int) bool { return a.time32[k] >= d }))
+	}
 	return int32(sort.Search(len(a.time), func(k int) bool { return a.time[k] >= t }))
 }
 
@@ -106,7 +123,8 @@ func (a *ActivityTable) Share(wallets []uint32, inside []int32, t0, t1 int64) fl
 
 // ComputeActivity builds the table of f: one counting sort of the rows in
 // canonical order by wallet. Time O(N + W); memory 8 bytes per row (4 per
-// party) plus 8 per canonical position and 4 per wallet.
+// party) plus 4 per canonical position (8 when the times span 2³² seconds
+// or more) and 4 per wallet.
 func ComputeActivity(f *features.Set) *ActivityTable {
 	nw := f.T.Addrs.Len() + 1
 	for i, s := range f.Seller {
@@ -128,9 +146,22 @@ func ComputeActivity(f *features.Set) *ActivityTable {
 	ranks := make([]int32, start[nw])
 	next := make([]int32, nw)
 	copy(next, start[:nw])
-	tm := make([]int64, len(f.Order))
+	a := &ActivityTable{start: start, ranks: ranks}
+	if n := len(f.Order); n > 0 {
+		a.t0 = f.T.Time[f.Order[0]]
+		// The last time is the largest: the unsigned difference is exact.
+		if uint64(f.T.Time[f.Order[n-1]])-uint64(a.t0) <= math.MaxUint32 {
+			a.time32 = make([]uint32, n)
+		} else {
+			a.time = make([]int64, n)
+		}
+	}
 	for k, r := range f.Order {
-		tm[k] = f.T.Time[r]
+		if a.time32 != nil {
+			a.time32[k] = uint32(uint64(f.T.Time[r]) - uint64(a.t0))
+		} else {
+			a.time[k] = f.T.Time[r]
+		}
 		s, b := f.Seller[r], f.Buyer[r]
 		if s != features.NoWallet {
 			ranks[next[s]] = int32(k)
@@ -141,7 +172,7 @@ func ComputeActivity(f *features.Set) *ActivityTable {
 			next[b]++
 		}
 	}
-	return &ActivityTable{start: start, ranks: ranks, time: tm}
+	return a
 }
 
 // Activity is the shared computation of the per-wallet time index. It

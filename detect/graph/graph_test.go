@@ -403,6 +403,14 @@ func TestSlidingAll(t *testing.T) {
 		if got := SlidingAll(rows, times, c.width, c.hop); !slices.Equal(got, want) {
 			t.Errorf("width %d hop %d: got %d windows, want %d", c.width, c.hop, len(got), len(want))
 		}
+		// The append forms keep what dst holds and add the same spans.
+		head := []Span{{7, 7, 7}}
+		if got := AppendSlidingAll(slices.Clone(head), rows, times, c.width, c.hop); !slices.Equal(got, append(slices.Clone(head), want...)) {
+			t.Errorf("width %d hop %d: AppendSlidingAll differs", c.width, c.hop)
+		}
+		if got := AppendSliding(slices.Clone(head), rows, times, c.width, c.hop); !slices.Equal(got, append(slices.Clone(head), Sliding(rows, times, c.width, c.hop)...)) {
+			t.Errorf("width %d hop %d: AppendSliding differs", c.width, c.hop)
+		}
 	}
 }
 

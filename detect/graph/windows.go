@@ -25,7 +25,13 @@ func floorDiv(a, b int64) int64 {
 // width − hop seconds lies inside one returned window. Time O(len(rows) +
 // windows); empty stretches are skipped, not stepped through.
 func Sliding(rows []int32, time []int64, width, hop int64) []Span {
-	return sliding(rows, time, width, hop, false)
+	return sliding(nil, rows, time, width, hop, false)
+}
+
+// AppendSliding appends the spans of Sliding to dst and returns the
+// extended slice, for callers that reuse one buffer over many row lists.
+func AppendSliding(dst []Span, rows []int32, time []int64, width, hop int64) []Span {
+	return sliding(dst, rows, time, width, hop, false)
 }
 
 // SlidingAll is Sliding leaving out no non-empty window: also those whose
@@ -33,16 +39,22 @@ func Sliding(rows []int32, time []int64, width, hop int64) []Span {
 // rows of a window (a group that a larger window merges into one too large,
 // or dilutes) needs them all.
 func SlidingAll(rows []int32, time []int64, width, hop int64) []Span {
-	return sliding(rows, time, width, hop, true)
+	return sliding(nil, rows, time, width, hop, true)
 }
 
-func sliding(rows []int32, time []int64, width, hop int64, all bool) []Span {
+// AppendSlidingAll appends the spans of SlidingAll to dst and returns the
+// extended slice.
+func AppendSlidingAll(dst []Span, rows []int32, time []int64, width, hop int64) []Span {
+	return sliding(dst, rows, time, width, hop, true)
+}
+
+func sliding(out []Span, rows []int32, time []int64, width, hop int64, all bool) []Span {
 	n := len(rows)
 	if n == 0 || width <= 0 {
 		if n > 0 {
-			return []Span{{0, n, time[rows[0]]}}
+			return append(out, Span{0, n, time[rows[0]]})
 		}
-		return nil
+		return out
 	}
 	if hop <= 0 || hop > width {
 		hop = width
@@ -55,7 +67,6 @@ func sliding(rows []int32, time []int64, width, hop int64, all bool) []Span {
 		}
 		return floorDiv(t, hop)
 	}
-	var out []Span
 	lo, hi, prevHi := 0, 0, 0
 	k := first(time[rows[0]])
 	for lo < n {

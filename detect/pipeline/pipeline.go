@@ -29,5 +29,9 @@ func Run(ctx context.Context, in *detect.Input, preset *detect.Preset, params *d
 	if err != nil {
 		return nil, err
 	}
+	// The detectors are done with the features' per-asset trades array
+	// (16 bytes a trade): scoring and the stages after it (metrics,
+	// writers) do not read it, so it is not held through them.
+	in.Features.ReleaseTrades()
 	return &Outcome{Result: res, Scores: detect.Score(in.Features.N, res, preset.Detectors, w)}, nil
 }

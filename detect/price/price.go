@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"strconv"
 
 	"github.com/washscan/washscan/datasets"
@@ -64,75 +65,103 @@ func run(p *detect.Pass) (any, error) {
 	linker, _ := p.ResultOf[funder.Detector].(*funder.Linker)
 
 	// Group sales by (contract, currency), in canonical order, numbered by
-	// first appearance. A sale carries its time so the rolling window never
-	// reads the (scattered) time column again. Most contracts trade in one
-	// or two currencies (ETH and WETH): first and second hold the groups of
-	// a contract's first two currencies, the map the rest. A first pass
-	// numbers every sale's group, a second lays the groups out contiguously
-	// (a counting sort), with no growing per-group slices.
+	// first appearance. Most contracts trade in one or two currencies (ETH
+	// and WETH): first and second hold the groups of a contract's first two
+	// currencies, the map the rest. A first pass numbers every sale's group
+	// and counts its sales, a second lays the groups' rows out contiguously
+	// (a counting sort, 16 bytes a sale, with no growing per-group slices);
+	// each group's prices and times are gathered by the worker that scans
+	// it, into its own buffer, so only one group's a worker is held at a
+	// time instead of every sale's.
 	first := make([]int32, t.Addrs.Len()) // contract → group + 1 (0: none yet)
 	second := make([]int32, t.Addrs.Len())
 	more := map[[2]uint32]int32{}
 	var (
-		groupCur []uint32                         // currency of each group
-		size     []int32                          // sales of each group
-		rows     = make([]int32, 0, len(f.Order)) // the sales in canonical order
-		gid      = make([]int32, 0, len(f.Order)) // and their groups
+		groupCur []uint32 // currency of each group
+		size     []int32  // sales of each group
 	)
-	for _, r := range f.Order {
-		if !f.Sale[r] || t.Standard[r] == datasets.ERC20 || !(t.Amount[r] > 0) || math.IsInf(t.Price[r], 0) {
-			continue
-		}
-		c, cur := f.Contract[r], t.Currency[r]
-		g := first[c] - 1
-		if g < 0 || groupCur[g] != cur {
-			if g2 := second[c] - 1; g2 >= 0 && groupCur[g2] == cur {
-				g = g2
-			} else if g < 0 || g2 < 0 {
-				g = int32(len(groupCur))
-				groupCur, size = append(groupCur, cur), append(size, 0)
-				if first[c] == 0 {
-					first[c] = g + 1
-				} else {
-					second[c] = g + 1
-				}
-			} else {
-				k := [2]uint32{c, cur}
-				var ok bool
-				if g, ok = more[k]; !ok {
-					g = int32(len(groupCur))
-					groupCur, size = append(groupCur, cur), append(size, 0)
-					more[k] = g
-				}
-			}
-		}
-		size[g]++
-		rows = append(rows, r)
-		gid = append(gid, g)
+	isSale := func(r int32) bool {
+		return f.Sale[r] && t.Standard[r] != datasets.ERC20 && t.Amount[r] > 0 && !math.IsInf(t.Price[r], 0)
 	}
+	// group returns the group of a sale of contract c in currency cur,
+	// new if there is none yet.
+	group := func(c, cur uint32) int32 {
+		g := first[c] - 1
+		if g >= 0 && groupCur[g] == cur {
+			return g
+		}
+		g2 := second[c] - 1
+		if g2 >= 0 && groupCur[g2] == cur {
+			return g2
+		}
+		if g >= 0 && g2 >= 0 {
+			k := [2]uint32{c, cur}
+			if g3, ok := more[k]; ok {
+				return g3
+			}
+			g3 := int32(len(groupCur))
+			groupCur, size = append(groupCur, cur), append(size, 0)
+			more[k] = g3
+			return g3
+		}
+		g = int32(len(groupCur))
+		groupCur, size = append(groupCur, cur), append(size, 0)
+		if first[c] == 0 {
+			first[c] = g + 1
+		} else {
+			second[c] = g + 1
+		}
+		return g
+	}
+	// gid[i] is the group of the i-th sale in canonical order (allocated
+	// once at its largest: appends to a large slice grow it by a quarter,
+	// allocating about five times its final size in all).
+	gid := make([]int32, 0, len(f.Order))
+	for _, r := range f.Order {
+		if isSale(r) {
+			g := group(f.Contract[r], t.Currency[r])
+			size[g]++
+			gid = append(gid, g)
+		}
+	}
+	// The rows of group g, in canonical order: grows[gstart[g]:gstart[g+1]].
+	gstart := make([]int32, len(size)+1)
+	for g, n := range size {
+		gstart[g+1] = gstart[g] + n
+	}
+	// Each sale's unit price is laid out beside its row here, read in
+	// canonical order (sequentially, for input in time order), so that a
+	// group's scan reads only its times from scattered rows.
+	grows := make([]int32, len(gid))
+	gprice := make([]float64, len(gid))
+	next := slices.Clone(gstart[:len(size)])
+	i := 0
+	for _, r := range f.Order {
+		if isSale(r) {
+			g := gid[i]
+			i++
+			grows[next[g]], gprice[next[g]] = r, unitPrice(t, r)
+			next[g]++
+		}
+	}
+	gid, next, first, second, more = nil, nil, nil, nil, nil
 	type sale struct {
 		row   int32
 		price float64 // per item
 		time  int64
 	}
-	seqs := make([][]sale, len(size))
-	flat := make([]sale, len(rows))
-	at := 0
-	for g, n := range size {
-		seqs[g] = flat[at : at : at+int(n)]
-		at += int(n)
-	}
-	for i, r := range rows {
-		g := gid[i]
-		seqs[g] = append(seqs[g], sale{r, unitPrice(t, r), t.Time[r]})
-	}
-	rows, gid = nil, nil
 
 	// Rolling medians per group, the groups split across goroutines; the
 	// anomalies are concatenated in group order.
-	per := make([][]anomaly, len(seqs))
-	scan := func(gi int, w *rolling) {
-		seq := seqs[gi]
+	per := make([][]anomaly, len(size))
+	scan := func(gi int, w *rolling, buf *[]sale) {
+		g0 := int(gstart[gi])
+		rows := grows[g0:gstart[gi+1]]
+		seq := slices.Grow((*buf)[:0], len(rows))[:len(rows)]
+		for i, r := range rows {
+			seq[i] = sale{r, gprice[g0+i], t.Time[r]}
+		}
+		*buf = seq
 		w.reset()
 		lo := 0 // seq[lo:i] are in the window
 		for i, sl := range seq {
@@ -165,10 +194,11 @@ func run(p *detect.Pass) (any, error) {
 	if f.N >= 1<<16 {
 		workers = 0 // every core
 	}
-	if err := detect.Parallel(p.Context, len(seqs), workers, func() func(int) error {
+	if err := detect.Parallel(p.Context, len(size), workers, func() func(int) error {
 		w := &rolling{sorted: make([]uint64, 0, min(window, 1<<16))}
+		var buf []sale
 		return func(gi int) error {
-			scan(gi, w)
+			scan(gi, w, &buf)
 			return nil
 		}
 	}); err != nil {

@@ -165,19 +165,28 @@ func bursts(tr []features.Trade, pos []int32, window int64, side int, size []int
 // evidence.
 func report(p *detect.Pass, act *graph.ActivityTable, rows []int32, tr []features.Trade, pos []int32, size []int32, from []int64, side, minCount int, window int64) {
 	t := p.Features.T
+	// pos holds one wallet's positions of one asset, so a finding's
+	// strength and evidence depend only on its burst (size and start):
+	// the rows of one burst, usually consecutive, share one string.
+	prevC, prevFrom := int32(-1), int64(0)
+	var strength float64
+	var ev string
 	for k, c := range size {
 		if int(c) < minCount {
 			continue
 		}
-		w, verb := tr[pos[k]].Buyer, "bought"
-		if side == 1 {
-			w, verb = tr[pos[k]].Seller, "sold"
+		if c != prevC || from[k] != prevFrom {
+			w, verb := tr[pos[k]].Buyer, "bought"
+			if side == 1 {
+				w, verb = tr[pos[k]].Seller, "sold"
+			}
+			t0, t1 := from[k], from[k]+window+1
+			share := act.Share([]uint32{w}, []int32{2*c - 1}, t0, t1)
+			strength = (1 - math.Exp2(-float64(int(c)-minCount+1))) * graph.Surprise(share)
+			ev = fmt.Sprintf("%s %s token %s %d times within %s", t.Addrs.String(w), verb, t.Assets.TokenID[t.Asset[rows[pos[k]]]], c, durationText(window))
+			ev = string(graph.AppendShare([]byte(ev), 1, share, t1-t0, "burst"))
+			prevC, prevFrom = c, from[k]
 		}
-		t0, t1 := from[k], from[k]+window+1
-		share := act.Share([]uint32{w}, []int32{2*c - 1}, t0, t1)
-		strength := (1 - math.Exp2(-float64(int(c)-minCount+1))) * graph.Surprise(share)
-		ev := fmt.Sprintf("%s %s token %s %d times within %s", t.Addrs.String(w), verb, t.Assets.TokenID[t.Asset[rows[pos[k]]]], c, durationText(window))
-		ev = string(graph.AppendShare([]byte(ev), 1, share, t1-t0, "burst"))
 		p.Report(rows[pos[k]], strength, ev)
 	}
 }

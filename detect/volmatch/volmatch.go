@@ -38,7 +38,7 @@ with strength scaled by min(1, 2c), c the share of the set's wallets' trades
 in the window (every asset) that are inside the set.`,
 	Requires:  []*detect.Detector{hubs.Detector},
 	Params:    []*detect.Param{paramWindowShort, paramWindowMid, paramWindowLong, paramMargin, paramMaxComponent},
-	Exclusive: true, // scratch of 80–130 bytes a trade (BENCHMARKS.md "Detection and metrics memory")
+	Exclusive: true, // scratch of 45–70 bytes a trade (BENCHMARKS.md "detect (session 8)")
 	Run:       run,
 	// Tumbling windows on a fixed grid (multiples of each width from the
 	// epoch): a row's component, and the activity its chance factor reads,
@@ -54,11 +54,11 @@ type config struct {
 }
 
 // item is one tumbling window of one group: positions (increasing) of the
-// layout.
+// layout, base[lo:hi] of its level's position list (24 bytes an item).
 type item struct {
-	pos   []int32
-	start int64
-	group int32 // index in layout.groups
+	lo, hi int32
+	start  int64
+	group  int32 // index in layout.groups
 }
 
 func run(pass *detect.Pass) (any, error) {
@@ -86,10 +86,6 @@ func scanLevels(pass *detect.Pass, cfg config, activity *graph.ActivityTable, wi
 	lay, err := newLayout(pass, seller, buyer)
 	if err != nil {
 		return err
-	}
-	iota := make([]int32, len(lay.rows))
-	for i := range iota {
-		iota[i] = int32(i)
 	}
 	// The widths run longest first. A tumbling window of width w lies
 	// inside one window of every width that is a multiple of w (all are
@@ -125,9 +121,9 @@ func scanLevels(pass *detect.Pass, cfg config, activity *graph.ActivityTable, wi
 		if needed {
 			keep = make([]bool, len(lay.rows))
 		}
-		items := levelItems(lay, iota, w, parent)
+		base, items := levelItems(lay, w, parent)
 		if err := scanAll(pass, items, keep, func() *scanner {
-			return &scanner{pass: pass, report: report, f: pass.Features, activity: activity, cfg: cfg, lay: lay, width: w, human: graph.Human(w)}
+			return &scanner{pass: pass, report: report, f: pass.Features, activity: activity, cfg: cfg, lay: lay, base: base, width: w, human: graph.Human(w)}
 		}); err != nil {
 			return err
 		}
@@ -228,35 +224,68 @@ func newLayout(pass *detect.Pass, seller, buyer []uint32) (*layout, error) {
 
 // levelItems returns the tumbling windows of width w of every group of the
 // layout, only positions p with parent[p] set when parent is not nil,
-// largest first. iota maps each position to itself. Time O(positions +
-// windows log windows).
-func levelItems(lay *layout, iota []int32, w int64, parent []bool) []item {
-	var items []item
-	var buf []int32
-	for gi, g := range lay.groups {
-		pos := iota[g.lo:g.hi]
-		if parent != nil {
-			lo := len(buf)
-			for _, p := range pos {
+// largest first, and the position list base their ranges index: the
+// parent's positions, or nil for every position (an item's range is then
+// its positions themselves). Time O(positions + windows log windows).
+func levelItems(lay *layout, w int64, parent []bool) (base []int32, items []item) {
+	if parent != nil {
+		for _, g := range lay.groups {
+			for p := g.lo; p < g.hi; p++ {
 				if parent[p] {
-					buf = append(buf, p)
+					base = append(base, p)
 				}
 			}
-			pos = buf[lo:len(buf):len(buf)]
+		}
+	}
+	var spans []graph.Span
+	var ident []int32 // a group's positions when base is nil
+	lo := 0           // base[lo:] are the positions from group gi's on
+	for gi, g := range lay.groups {
+		var pos []int32
+		var off int32
+		if parent == nil {
+			ident = ident[:0]
+			for p := g.lo; p < g.hi; p++ {
+				ident = append(ident, p)
+			}
+			pos, off = ident, g.lo
+		} else {
+			for lo < len(base) && base[lo] < g.lo { // rows of no group
+				lo++
+			}
+			hi := lo
+			for hi < len(base) && base[hi] < g.hi {
+				hi++
+			}
+			pos, off = base[lo:hi], int32(lo)
+			lo = hi
 		}
 		if len(pos) < 2 {
 			continue
 		}
-		for _, sp := range graph.Sliding(pos, lay.time, w, w) {
+		spans = graph.AppendSliding(spans[:0], pos, lay.time, w, w)
+		for _, sp := range spans {
 			if sp.Hi-sp.Lo >= 2 {
-				items = append(items, item{pos[sp.Lo:sp.Hi], sp.Start, int32(gi)})
+				items = append(items, item{off + int32(sp.Lo), off + int32(sp.Hi), sp.Start, int32(gi)})
 			}
 		}
 	}
 	// Largest first, for the balance of the workers; the order does not
 	// change the findings.
-	slices.SortFunc(items, func(a, b item) int { return cmp.Compare(len(b.pos), len(a.pos)) })
-	return items
+	slices.SortFunc(items, func(a, b item) int { return cmp.Compare(b.hi-b.lo, a.hi-a.lo) })
+	return base, items
+}
+
+// positions returns item it's positions (increasing).
+func (s *scanner) positions(it item) []int32 {
+	if s.base != nil {
+		return s.base[it.lo:it.hi]
+	}
+	s.ident = s.ident[:0]
+	for p := it.lo; p < it.hi; p++ {
+		s.ident = append(s.ident, p)
+	}
+	return s.ident
 }
 
 type scanner struct {
@@ -268,6 +297,8 @@ type scanner struct {
 	b        graph.Builder
 	ws       graph.Workspace
 	lay      *layout
+	base     []int32 // the level's position list (levelItems), nil: all
+	ident    []int32 // positions, when base is nil
 	width    int64
 	human    string // graph.Human(width)
 	buf      []byte
@@ -305,7 +336,7 @@ type scanner struct {
 // full graph; most windows have few or none.
 func (s *scanner) scan(it item) {
 	lay := s.lay
-	pos := s.inComponents(it.pos)
+	pos := s.inComponents(s.positions(it))
 	if len(pos) < 2 {
 		return
 	}
