@@ -113,6 +113,15 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight plain ASCII bytes (most of an evidence text, all of a
+		// hex token) at a time; the loop below sees the rest.
+		for i+8 <= len(s) && jsonPlain8(uint64(s[i])|uint64(s[i+1])<<8|uint64(s[i+2])<<16|uint64(s[i+3])<<24|
+			uint64(s[i+4])<<32|uint64(s[i+5])<<40|uint64(s[i+6])<<48|uint64(s[i+7])<<56) {
+			i += 8
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
@@ -161,21 +170,59 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// jsonPlain8 reports whether the eight bytes of w are all ASCII that
+// appendJSONString copies as they are: none below 0x20, none of " \ < > &,
+// none from 0x80. SWAR: (x - 0x01…) &^ x & 0x80… is non-zero exactly when
+// some byte of x is zero (the lowest such byte sets its high bit; bytes
+// above a borrow may too, but only when a zero byte exists), applied to w
+// xor each character, and to w less 0x20 for the control characters.
+func jsonPlain8(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(x uint64) uint64 { return (x - ones) &^ x & highs }
+	bad := w&highs | (w-0x20*ones)&^w&highs |
+		zero(w^'"'*ones) | zero(w^'\\'*ones) | zero(w^'<'*ones) | zero(w^'>'*ones) | zero(w^'&'*ones)
+	return bad == 0
+}
+
 func isHex(c byte) bool   { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 func isLower(c byte) bool { return c >= 'a' && c <= 'z' || c == '_' }
 
-// hexAt returns the length of the 0x-prefixed hex token at s[i:] (0 if none).
-func hexAt(s string, i int) int {
+// hexTokenAt returns the length of the 0x-prefixed hex token at s[i:] (0
+// if none) and whether it has an upper-case letter (its X or a digit),
+// from one pass over its digits.
+func hexTokenAt(s string, i int) (n int, upper bool) {
 	if i+2 > len(s) || s[i] != '0' || (s[i+1] != 'x' && s[i+1] != 'X') || (i > 0 && isHex(s[i-1])) {
-		return 0
+		return 0, false
 	}
 	j := i + 2
-	for j < len(s) && isHex(s[j]) {
+	class := uint8(0)
+	for j < len(s) {
+		k := hexClass[s[j]]
+		if k == 0 {
+			break
+		}
+		class |= k
 		j++
 	}
-	return j - i
+	return j - i, s[i+1] == 'X' || class&hexUpper != 0
 }
+
+// hexClass marks the hex digits: hexLower for 0-9 and a-f, hexLower|hexUpper
+// for A-F, 0 for any other byte.
+var hexClass = func() (t [256]uint8) {
+	for c := range 256 {
+		switch {
+		case c >= '0' && c <= '9' || c >= 'a' && c <= 'f':
+			t[c] = hexLower
+		case c >= 'A' && c <= 'F':
+			t[c] = hexLower | hexUpper
+		}
+	}
+	return t
+}()
+
+const hexLower, hexUpper = 1, 2
 
 // timeAt returns the length of an RFC 3339 UTC time (2006-01-02T15:04:05Z) at s[i:].
 func timeAt(s string, i int) int {
@@ -333,8 +380,12 @@ func (sc *evScratch) parse(text string) {
 			}
 			continue
 		}
-		if n := hexAt(text, i); n == 42 || n == 66 {
-			tok := strings.ToLower(text[i : i+n])
+		n, upper := hexTokenAt(text, i)
+		if n == 42 || n == 66 {
+			tok := text[i : i+n]
+			if upper {
+				tok = strings.ToLower(tok)
+			}
 			end := i + n
 			if n == 66 {
 				sc.txs = append(sc.txs, tok)
@@ -371,7 +422,7 @@ func (sc *evScratch) parse(text string) {
 			i = end
 			continue
 		}
-		if n := hexAt(text, i); n > 0 {
+		if n > 0 {
 			i += n
 			continue
 		}
@@ -547,10 +598,17 @@ type evWriter struct {
 	frags   []byte
 }
 
+// evKey is a finding as evWriter caches it: its detector, its strength
+// and where its evidence text lies. RowFindings hands out evidence texts
+// as views of memory the Scores keep and never change, so equal views
+// hold equal texts, and the key hashes 32 bytes instead of the text (equal
+// texts at two places, which the Scores do not keep, would only be
+// formatted twice, to the same fragment).
 type evKey struct {
 	d        *detect.Detector
 	strength float64
-	text     string
+	text     *byte
+	n        int
 }
 
 // evSpan is a fragment of evWriter.frags.
@@ -581,7 +639,7 @@ func (c *evWriter) appendRow(b []byte, i int) (_ []byte, filters uint8) {
 			b = append(b, ',')
 		}
 		n++
-		key := evKey{d, strength, evidence}
+		key := evKey{d, strength, unsafe.StringData(evidence), len(evidence)}
 		sp, ok := c.seen[key]
 		if !ok {
 			if len(c.frags) >= evCacheBytes {

@@ -37,3 +37,11 @@ func SetStreamChunkRows(n int) (restore func()) {
 	streamChunkRows = n
 	return func() { streamChunkRows = old }
 }
+
+// SetEarlyClose turns writeRowGroup's early closing of columns on or off
+// for a test and returns the function that restores it.
+func SetEarlyClose(on bool) (restore func()) {
+	old := earlyClose
+	earlyClose = on
+	return func() { earlyClose = old }
+}

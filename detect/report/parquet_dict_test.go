@@ -314,6 +314,32 @@ func TestParquetStreamedColumns(t *testing.T) {
 	}
 }
 
+// TestParquetEarlyClose: closing each column chunk as soon as it and the
+// columns before it are encoded gives the file closing them all at the end
+// of the row group gives, with and without the Dune columns, for row
+// groups of several sizes (a last one short).
+func TestParquetEarlyClose(t *testing.T) {
+	n := 3*4096 + 777
+	tr, sc := dictMarket(11, n)
+	for _, rows := range []int{4096, 65536} {
+		for _, dune := range []bool{false, true} {
+			write := func(early bool) []byte {
+				defer report.SetRowGroupRows(rows)()
+				defer report.SetEarlyClose(early)()
+				var b bytes.Buffer
+				if err := report.WriteTo(&b, ".parquet", tr, sc, report.Options{Threshold: 0.5, Dune: dune}); err != nil {
+					t.Fatal(err)
+				}
+				return b.Bytes()
+			}
+			early, late := write(true), write(false)
+			if !bytes.Equal(early, late) {
+				t.Errorf("row groups of %d, dune %v: early closing gives a different file (%d bytes) from closing at the end (%d bytes)", rows, dune, len(early), len(late))
+			}
+		}
+	}
+}
+
 // writeParquetFile writes the flags of tr as Parquet to p (threshold 0.5)
 // and returns the file.
 func writeParquetFile(t *testing.T, p string, tr *datasets.Trades, sc *detect.Scores) []byte {
