@@ -437,19 +437,11 @@ func Run(ctx context.Context, in *Input, ds []*Detector, params *Params) (*Resul
 	return res, nil
 }
 
-// normalize sorts findings by row and keeps one per row: the strongest, ties
-// broken by the smaller evidence. Which finding a row keeps depends only on
-// the row's findings, not on the order they were reported in.
-func normalize(fs []Finding) []Finding {
-	var cs [][]Finding
-	for lo := 0; lo < len(fs); lo += findingChunk {
-		cs = append(cs, fs[lo:min(lo+findingChunk, len(fs))])
-	}
-	return normalizeChunks(cs)
-}
-
-// normalizeChunks is normalize on findings held in chunks (Pass.findings):
-// every chunk but the last holds findingChunk findings.
+// normalizeChunks sorts findings by row and keeps one per row: the
+// strongest, ties broken by the smaller evidence. Which finding a row keeps
+// depends only on the row's findings, not on the order they were reported
+// in. The findings are held in chunks (Pass.findings): every chunk but the
+// last holds findingChunk findings.
 //
 // Findings already in row order with one per row, as several detectors
 // report them, are checked in one pass and kept as they are (copied once

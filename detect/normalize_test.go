@@ -67,6 +67,16 @@ func TestNormalizeMatchesSort(t *testing.T) {
 	}
 }
 
+// normalize is normalizeChunks on findings in one slice, cut into chunks
+// as Pass.Report holds them.
+func normalize(fs []Finding) []Finding {
+	var cs [][]Finding
+	for lo := 0; lo < len(fs); lo += findingChunk {
+		cs = append(cs, fs[lo:min(lo+findingChunk, len(fs))])
+	}
+	return normalizeChunks(cs)
+}
+
 // BenchmarkNormalize normalizes 500k findings over 2M rows, a tenth of the
 // rows reported twice, in random order (the radix path).
 func BenchmarkNormalize(b *testing.B) {

@@ -141,20 +141,16 @@ func run(p *detect.Pass) (any, error) {
 		if k == None {
 			continue
 		}
-		key := [3]uint32{uint32(k), s, b}
+		key, strength := [3]uint32{uint32(k), s, b}, DirectStrength
 		if k == Shared {
-			key = [3]uint32{uint32(k), via, 0}
+			key, strength = [3]uint32{uint32(k), via, 0}, SharedStrength
 		}
 		ev, ok := evidence[key]
 		if !ok {
 			ev = l.Evidence(k, s, b, via)
 			evidence[key] = ev
 		}
-		if k == Shared {
-			p.Report(int32(i), SharedStrength, ev)
-		} else {
-			p.Report(int32(i), DirectStrength, ev)
-		}
+		p.Report(int32(i), strength, ev)
 	}
 	return l, nil
 }

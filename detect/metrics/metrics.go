@@ -297,7 +297,7 @@ type computer struct {
 // scopes appends to buf the scope indices of row r.
 func (c *computer) scopes(r int32, buf *[6]int32) int {
 	n := c.fixedScopes(r, buf[:0])
-	return n + c.listedScopes(r, buf[n:n])
+	return n + len(c.walletScopes(r, c.nftScopes(r, buf[n:n])))
 }
 
 // fixedScopes appends to buf (of capacity ≥ 3) the scopes every row has:
@@ -345,12 +345,17 @@ func (c *computer) marketSums() {
 	}
 }
 
-// listedScopes appends to buf (of capacity ≥ 3) the scopes of row r among
-// the listed nfts and wallets; it returns how many.
-func (c *computer) listedScopes(r int32, buf []int32) int {
+// nftScopes appends to buf the scope of row r's nft if it is listed.
+func (c *computer) nftScopes(r int32, buf []int32) []int32 {
 	if g := c.nftScope[c.nft[r]]; g >= 0 {
 		buf = append(buf, g)
 	}
+	return buf
+}
+
+// walletScopes appends to buf the scopes of row r's listed wallets, the
+// seller's then the buyer's (once when they are the same wallet).
+func (c *computer) walletScopes(r int32, buf []int32) []int32 {
 	s, b := c.fs.Seller[r], c.fs.Buyer[r]
 	if s != features.NoWallet {
 		if g := c.walletScope[s]; g >= 0 {
@@ -362,7 +367,7 @@ func (c *computer) listedScopes(r int32, buf []int32) int {
 			buf = append(buf, g)
 		}
 	}
-	return len(buf)
+	return buf
 }
 
 // sumBlock is the number of rows whose cache misses sums overlaps.
@@ -376,23 +381,18 @@ type scopeBlock struct {
 	n [sumBlock]uint8
 }
 
+// at is the room of block row i in b, for the scopes of one row (at most
+// three).
+func (b *scopeBlock) at(i int) []int32 { return b.g[3*i : 3*i : 3*i+3] }
+
 // fixedBlock sets b to the platform and collection scopes of rows [lo, hi)
-// (the market's sums are its collections').
+// (fixedScopes less the market, whose sums are its collections').
 func (c *computer) fixedBlock(lo, hi int, b *scopeBlock) {
-	plat := c.fs.T.Platform
 	for i := range hi - lo {
-		r := lo + i
-		k := 0
-		if c.win[r] != none {
-			g := b.g[3*i : 3*i+2 : 3*i+2]
-			if p := plat[r]; p != 0 {
-				g[k] = c.platBase + int32(p) - 1
-				k++
-			}
-			g[k] = c.collBase + c.coll[r]
-			k++
+		b.n[i] = 0
+		if r := lo + i; c.win[r] != none {
+			b.n[i] = uint8(c.fixedScopes(int32(r), b.at(i)) - 1)
 		}
-		b.n[i] = uint8(k)
 	}
 }
 
@@ -405,21 +405,15 @@ func (c *computer) nftBlock(lo, hi int, b *scopeBlock) {
 		sink += c.nftScope[c.nft[r]]
 	}
 	for i := range hi - lo {
-		r := lo + i
 		b.n[i] = 0
-		if c.win[r] == none {
-			continue
-		}
-		if g := c.nftScope[c.nft[r]]; g >= 0 {
-			b.g[3*i] = g
-			b.n[i] = 1
+		if r := lo + i; c.win[r] != none {
+			b.n[i] = uint8(len(c.nftScopes(int32(r), b.at(i))))
 		}
 	}
 	c.sink.Add(uint32(sink))
 }
 
 // walletBlock sets b to the listed wallet scopes of rows [lo, hi), the
-// seller's then the buyer's (once when they are the same wallet), the
 // block's entries of the wallet scope map touched first as in nftBlock.
 func (c *computer) walletBlock(lo, hi int, b *scopeBlock) {
 	seller, buyer := c.fs.Seller[lo:hi], c.fs.Buyer[lo:hi]
@@ -432,25 +426,11 @@ func (c *computer) walletBlock(lo, hi int, b *scopeBlock) {
 			sink += c.walletScope[w]
 		}
 	}
-	for i := range seller {
-		k := 0
-		if c.win[lo+i] != none {
-			g := b.g[3*i : 3*i+2 : 3*i+2]
-			s, w := seller[i], buyer[i]
-			if s != features.NoWallet {
-				if x := c.walletScope[s]; x >= 0 {
-					g[k] = x
-					k++
-				}
-			}
-			if w != features.NoWallet && w != s {
-				if x := c.walletScope[w]; x >= 0 {
-					g[k] = x
-					k++
-				}
-			}
+	for i := range hi - lo {
+		b.n[i] = 0
+		if r := lo + i; c.win[r] != none {
+			b.n[i] = uint8(len(c.walletScopes(int32(r), b.at(i))))
 		}
-		b.n[i] = uint8(k)
 	}
 	c.sink.Add(uint32(sink))
 }
@@ -660,7 +640,7 @@ func (c *computer) addTrends(rep *Report, opt Options, asOf, lo int64) {
 		slot[e.id] = int32(i)
 	}
 	sc := tr.scratch()
-	rows, start := tr.groupRows(k, func(r int32) int32 { return slot[c.coll[r]] })
+	rows, start := tr.groupRows(c.fs.Order, k, func(r int32) int32 { return slot[c.coll[r]] })
 	for i := range rep.Collections[:k] {
 		e := &rep.Collections[i]
 		e.Trends = tr.trends(rows[start[i]:start[i+1]], &cw[c.collBase+e.id], sc)

@@ -317,22 +317,7 @@ func (tr *trender) platformTrends(market *acc, ids []uint32, accOf func(id uint3
 	sc := tr.scratch()
 	tr.scan(tr.flagged, mk, sc, false)
 	mt = renderTrends(tr.dates, mk, market)
-	plat := make([]int32, len(tr.flagged))
-	for j, r := range tr.flagged {
-		plat[j] = int32(t.Platform[r])
-	}
-	byPlat := groupBy(tr.flagged, plat, np)
-	start := make([]int, np+1)
-	for _, kr := range byPlat {
-		start[kr[0]+1]++
-	}
-	for p := 0; p < np; p++ {
-		start[p+1] += start[p]
-	}
-	rows := make([]int32, len(byPlat))
-	for j, kr := range byPlat {
-		rows[j] = kr[1]
-	}
+	rows, start := tr.groupRows(tr.flagged, np, func(r int32) int32 { return int32(t.Platform[r]) })
 	for i, id := range ids {
 		pb := bk[int(id)*tr.n : int(id+1)*tr.n]
 		tr.scan(rows[start[id]:start[id+1]], pb, sc, false)
@@ -383,13 +368,14 @@ func renderTrends(dates []string, bk []bucket, a *acc) *Trends {
 	return out
 }
 
-// groupRows returns the window rows in canonical order grouped by key(r)
-// (keys in [0, nkeys); a negative key leaves the row out): rows of key k
-// are out[start[k]:start[k+1]].
-func (tr *trender) groupRows(nkeys int, key func(r int32) int32) (out []int32, start []int32) {
+// groupRows returns the window rows among rows (in canonical order: every
+// row, fs.Order, or a subset such as the flagged window rows) grouped by
+// key(r), in their order within a key (keys in [0, nkeys); a negative key
+// leaves the row out): rows of key k are out[start[k]:start[k+1]].
+func (tr *trender) groupRows(rows []int32, nkeys int, key func(r int32) int32) (out []int32, start []int32) {
 	c := tr.c
 	start = make([]int32, nkeys+1)
-	for _, r := range c.fs.Order {
+	for _, r := range rows {
 		if c.win[r] == cur {
 			if k := key(r); k >= 0 {
 				start[k+1]++
@@ -401,7 +387,7 @@ func (tr *trender) groupRows(nkeys int, key func(r int32) int32) (out []int32, s
 	}
 	out = make([]int32, start[nkeys])
 	next := append([]int32(nil), start[:nkeys]...)
-	for _, r := range c.fs.Order {
+	for _, r := range rows {
 		if c.win[r] == cur {
 			if k := key(r); k >= 0 {
 				out[next[k]] = r

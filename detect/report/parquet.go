@@ -335,8 +335,8 @@ func (e *columnEncoder) writeRowGroup(fw *file.Writer, fb flagsBatch, idle func(
 	)
 	// closeReady closes the columns from closed on while they are encoded.
 	// A goroutine that finds closing held leaves the work to its holder,
-	// which looks again after letting go, so no encoded column is left
-	// unclosed.
+	// which looks again after letting go; a column encoded just as the
+	// holder lets go may stay open, and rgw.Close below closes it.
 	closeReady := func() {
 		for !failed.Load() && closing.TryLock() {
 			for closed < ncol && encoded[closed].Load() && !failed.Load() {
