@@ -121,12 +121,15 @@ const defaultGCPercent = 50
 // environment sets one: detection, the metrics and the flags writer hold
 // the loaded table (pointer-free columns, cheap to mark) plus their own
 // results, so collecting at a smaller growth than the load's keeps the peak
-// nearer what is live. On 3.9M trades with the flags Parquet, 30 took the
-// peak from 1.60-1.64 to 1.45-1.48 GiB at the same CPU time within noise;
-// 20 to 1.36-1.39 GiB for about 8% more CPU time (BENCHMARKS.md "peak
-// (session 7)"). The load keeps defaultGCPercent: its live heap starts
-// small, where a low GOGC collects every few hundred KB.
-const analysisGCPercent = 30
+// nearer what is live. A collection then costs little: on 3.9M trades with
+// the flags Parquet the collector's marking took 0.22 CPU-s in 31 cycles at
+// 30 and 0.40 CPU-s in 53 cycles at 15 (GODEBUG=gctrace=1), against a peak
+// of 1.42-1.46 GB at 30 and 1.28-1.31 GB at 15; on 10M trades the peak fell
+// from 3.01-3.05 to 2.71-2.79 GB at the same CPU time within the noise
+// (BENCHMARKS.md "GOGC 15 (session 9)"). 10 saved a further 0.05 GB at 3.9M
+// for twice the marking. The load keeps defaultGCPercent: its live heap
+// starts small, where a low GOGC collects every few hundred KB.
+const analysisGCPercent = 15
 
 // analysisGC is env.onLoad when GOGC is not set: defaultGCPercent while
 // trades load, analysisGCPercent once they are.

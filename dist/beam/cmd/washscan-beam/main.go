@@ -91,7 +91,7 @@ func run() {
 		return
 	}
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(50) // as washscan's main (cmd/washscan)
+		debug.SetGCPercent(50) // as washscan's main (cmd/washscan) while it loads
 	}
 	j.Trades, j.Map, j.Set, j.Params = trades, mapCols, setCols, params
 	j.Version = version
