@@ -290,15 +290,29 @@ type scopes struct {
 // each ascending: the groups are filled by walking the sorted sales once,
 // so one sort orders every scope (a scope's prices are a subsequence of the
 // market's). Each distinct price's significant digits are read once
-// (sigDigits) and counted into the digit counts of its scopes. keys and
-// sales are reordered. Time O(N) for N sales beyond the radix sort's O(N)
-// passes.
+// (sigDigits) and counted into the digit counts of its scopes. Time O(N)
+// for N sales beyond the radix sort's O(N) passes.
+//
+// Memory: the sort's scratch (8 bytes a sale for the keys, 8 for the
+// scopes) holds the collections' and the platforms' prices once the sort is
+// done, and the sorted keys, reinterpreted in place, are the market's (the
+// bits of a float64 are its keys[i]): 32 bytes a sale at the peak, keys and
+// sales included, with no scratch left over as garbage (40 live and 16 of
+// garbage before). sales is reordered; keys becomes the market's prices and
+// must not be used by the caller after.
 func splitSales(keys []uint64, sales []sale, ncoll, nplat int) *scopes {
-	radix.SortWith(keys, sales, nil, nil, 0, 64)
+	n := len(keys)
+	collBuf := make([]float64, n)
+	platBuf := make([]float64, n)
+	if n > 0 {
+		radix.SortWith(keys, sales, floatBits(collBuf), unsafe.Slice((*sale)(unsafe.Pointer(&platBuf[0])), n), 0, 64)
+	}
 	sp := &scopes{
-		all:        make([]float64, len(sales)),
 		collDigits: make([]digitCounts, ncoll),
 		platDigits: make([]digitCounts, nplat),
+	}
+	if n > 0 {
+		sp.all = unsafe.Slice((*float64)(unsafe.Pointer(&keys[0])), n)
 	}
 	collStart := make([]int, ncoll+1)
 	platStart := make([]int, nplat+1)
@@ -314,8 +328,8 @@ func splitSales(keys []uint64, sales []sale, ncoll, nplat int) *scopes {
 	for p := 0; p < nplat; p++ {
 		platStart[p+1] += platStart[p]
 	}
-	collVals := make([]float64, collStart[ncoll])
-	platVals := make([]float64, platStart[nplat])
+	collVals := collBuf[:collStart[ncoll]:collStart[ncoll]]
+	platVals := platBuf[:platStart[nplat]:platStart[nplat]]
 	sp.coll = cutGroups(collVals, collStart)
 	sp.plat = cutGroups(platVals, platStart)
 	collPos := collStart[:ncoll]
@@ -325,11 +339,10 @@ func splitSales(keys []uint64, sales []sale, ncoll, nplat int) *scopes {
 		code digitCode
 	)
 	for i, s := range sales {
-		x := math.Float64frombits(keys[i])
+		x := math.Float64frombits(keys[i]) // sp.all[i], the same bits
 		if keys[i] != prev {
 			prev, code = keys[i], codeOf(x)
 		}
-		sp.all[i] = x
 		sp.allDigits.add(code)
 		collVals[collPos[s.coll]] = x
 		collPos[s.coll]++
@@ -788,7 +801,15 @@ func sortPositive(v []float64) {
 		slices.Sort(v)
 		return
 	}
-	radix.Sort(unsafe.Slice((*uint64)(unsafe.Pointer(&v[0])), len(v)), nil, 0, 64)
+	radix.Sort(floatBits(v), nil, 0, 64)
+}
+
+// floatBits is v's memory as the IEEE bits of its values.
+func floatBits(v []float64) []uint64 {
+	if len(v) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*uint64)(unsafe.Pointer(&v[0])), len(v))
 }
 
 func round6(x float64) float64 {
