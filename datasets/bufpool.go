@@ -47,7 +47,11 @@ func poolClass(size int) int {
 	return c
 }
 
-func (p *bufPool) Allocate(size int) []byte {
+func (p *bufPool) Allocate(size int) []byte { return p.allocate(size, 0) }
+
+// allocate is Allocate for a caller that overwrites the first keep bytes
+// itself: only the bytes from keep on are zeroed in a recycled buffer.
+func (p *bufPool) allocate(size, keep int) []byte {
 	if size < minPooled {
 		return memory.DefaultAllocator.Allocate(size)
 	}
@@ -69,7 +73,7 @@ func (p *bufPool) Allocate(size int) []byte {
 	p.mu.Unlock()
 	b = b[:size:size]
 	if reused {
-		clear(b)
+		clear(b[min(keep, size):])
 	}
 	return b
 }
@@ -78,7 +82,7 @@ func (p *bufPool) Reallocate(size int, b []byte) []byte {
 	if cap(b) >= size {
 		return b[:size]
 	}
-	nb := p.Allocate(size)
+	nb := p.allocate(size, len(b)) // the copy below overwrites b's bytes
 	copy(nb, b)
 	p.Free(b)
 	return nb

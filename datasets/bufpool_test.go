@@ -49,6 +49,32 @@ func TestBufPoolReuse(t *testing.T) {
 	}
 	p.Free(small)
 
+	// Reallocate into a recycled dirty buffer: the prefix is the old
+	// buffer's, everything after it zero.
+	q := newBufPool(1 << 30)
+	dirty := q.Allocate(400_000)
+	for i := range dirty {
+		dirty[i] = 0xee
+	}
+	q.Free(dirty)
+	old := q.Allocate(100_000)
+	for i := range old {
+		old[i] = byte(i%251 + 1)
+	}
+	grown := q.Reallocate(400_000, old)
+	if unsafe.SliceData(grown) != unsafe.SliceData(dirty) {
+		t.Fatalf("Reallocate did not reuse the freed buffer of its class")
+	}
+	for i, v := range grown {
+		want := byte(0)
+		if i < 100_000 {
+			want = byte(i%251 + 1)
+		}
+		if v != want {
+			t.Fatalf("Reallocate into a reused buffer: byte %d is %#x, want %#x", i, v, want)
+		}
+	}
+
 	lim := newBufPool(1 << 16)
 	x, y := lim.Allocate(1<<16), lim.Allocate(1<<16)
 	lim.Free(x)
