@@ -67,7 +67,7 @@ var refDetector = &detect.Detector{
 	Run: func(p *detect.Pass) (any, error) {
 		fs := p.Features
 		tbl, _ := p.ResultOf[hubs.Detector].(*hubs.Table)
-		seller, buyer := tbl.Columns(fs)
+		seller, buyer := tbl.Parties(fs).Columns()
 		window, tight := p.Duration(paramWindow), p.Duration(paramTight)
 		tm := fs.T.Time
 		for a := 0; a+1 < len(fs.AssetStart); a++ {

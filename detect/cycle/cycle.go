@@ -121,11 +121,11 @@ type unit struct {
 // groupSet is the work units of a run, largest first, and what a unit's
 // group is read from.
 type groupSet struct {
-	units         []unit
-	flat          []int32 // the collections' rows, by collection, in canonical order
-	f             *features.Set
-	tbl           *hubs.Table
-	seller, buyer []uint32 // tbl's wallet columns
+	units   []unit
+	flat    []int32 // the collections' rows, by collection, in canonical order
+	f       *features.Set
+	tbl     *hubs.Table
+	parties hubs.Parties // the wallets under tbl
 }
 
 // group returns unit i's group. A token's trades are tbl.AssetTrades (no
@@ -142,7 +142,8 @@ func (gs *groupSet) group(i int, buf *[]features.Trade) group {
 	tr := slices.Grow((*buf)[:0], len(rows))[:len(rows)]
 	tm := gs.f.T.Time
 	for k, r := range rows {
-		tr[k] = features.Trade{Time: tm[r], Seller: gs.seller[r], Buyer: gs.buyer[r]}
+		s, b := gs.parties.At(r)
+		tr[k] = features.Trade{Time: tm[r], Seller: s, Buyer: b}
 	}
 	*buf = tr
 	return group{perCollection, false, rows, tr}
@@ -151,15 +152,14 @@ func (gs *groupSet) group(i int, buf *[]features.Trade) group {
 // Groups returns the work units: every token with at least minLen rows, and
 // every non-ERC-20 contract with at least two tokens and minLen rows, largest
 // first (for load balance), ties by kind then first row. The wallets are
-// tbl's (hubs.Table.Columns; f's when tbl is nil). A token's trades are
+// tbl's (hubs.Table.Parties; f's when tbl is nil). A token's trades are
 // tbl.AssetTrades; a collection's rows are laid out here, in one pass over
 // the rows in canonical order, their trades gathered when the collection is
 // scanned (groupSet.group). Time O(N + G log G) for G groups; 4 bytes per
 // collection row and 16 per unit.
 func Groups(f *features.Set, tbl *hubs.Table, minLen int) *groupSet {
 	t := f.T
-	seller, buyer := tbl.Columns(f)
-	gs := &groupSet{f: f, tbl: tbl, seller: seller, buyer: buyer}
+	gs := &groupSet{f: f, tbl: tbl, parties: tbl.Parties(f)}
 	var units []unit
 	na := t.Assets.Len()
 	tokens := make([]int32, t.Addrs.Len()+1) // contract → number of tokens with rows

@@ -27,7 +27,7 @@ func TestGroups(t *testing.T) {
 			t.Fatal(err)
 		}
 		tbl := res.ResultOf[hubs.Detector].(*hubs.Table)
-		seller, buyer := tbl.Columns(fs)
+		seller, buyer := tbl.Parties(fs).Columns()
 		if len(tbl.Hubs) == 0 {
 			t.Fatalf("seed %d: no hub, the hub-adjusted trades are not tested", seed)
 		}

@@ -18,10 +18,11 @@
 // window 0 counts over the whole input (the rule before slicing), which has
 // no bound.
 //
-// Result. A *[Table] whose Seller and Buyer columns are
-// features.Set.Seller and Buyer with the hub party of each row of a hub's
-// asset replaced by features.NoWallet: back_and_forth, volume_matching and
-// cycle read these columns, so for them a hub is an unknown party on the
+// Result. A *[Table] whose [Parties] are features.Set.Seller and Buyer
+// with the hub party of each row of a hub's asset where it is a hub read as
+// features.NoWallet (two bits a row mark them): back_and_forth,
+// volume_matching and cycle read these parties, so for them a hub is an
+// unknown party on the
 // asset it is a hub of (as if it were on the --allow list for that asset
 // only). The hub's rows still count in totals, and other detectors (self
 // trades, funders, prices) still see the hub.

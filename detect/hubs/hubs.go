@@ -15,13 +15,14 @@ import (
 
 // Table is the result of the hubs detector.
 type Table struct {
-	// Seller and Buyer are the feature set's wallet columns with the hub
-	// party of each row of a hub's asset replaced by features.NoWallet. They
-	// are the feature set's own slices when there is no hub; never modify
-	// them.
-	Seller, Buyer []uint32
 	// Hubs lists the hubs found, by asset then wallet.
 	Hubs []Hub
+
+	// hubSeller and hubBuyer have bit r set where row r's seller (buyer) is
+	// a hub of the row's asset at that row; nil when there is no hub. Two
+	// bits a row instead of a patched copy of both wallet columns (8 bytes
+	// a row).
+	hubSeller, hubBuyer []uint64
 
 	tradesOnce sync.Once
 	hubAsset   []uint64                              // bitset of the assets with a hub
@@ -35,13 +36,59 @@ type Hub struct {
 	Counterparties int32
 }
 
-// Columns returns t's Seller and Buyer, or f's when t is nil (the hubs
-// detector did not run).
-func (t *Table) Columns(f *features.Set) (seller, buyer []uint32) {
-	if t == nil {
-		return f.Seller, f.Buyer
+// Parties are the wallet columns of a feature set as the hub-aware
+// detectors see them: the hub party of each row of a hub's asset where it
+// is a hub reads as features.NoWallet.
+type Parties struct {
+	seller, buyer       []uint32 // the feature set's columns
+	hubSeller, hubBuyer []uint64 // the Table's bits; nil: no hub
+}
+
+// Parties returns the parties of the rows of f under t, f's own when t is
+// nil (the hubs detector did not run) or found no hub. t must be the table
+// computed from f.
+func (t *Table) Parties(f *features.Set) Parties {
+	if t == nil || t.hubSeller == nil {
+		return Parties{seller: f.Seller, buyer: f.Buyer}
 	}
-	return t.Seller, t.Buyer
+	return Parties{f.Seller, f.Buyer, t.hubSeller, t.hubBuyer}
+}
+
+// At returns the seller and buyer of row r.
+func (p Parties) At(r int32) (seller, buyer uint32) {
+	seller, buyer = p.seller[r], p.buyer[r]
+	if p.hubSeller != nil {
+		w, b := r>>6, uint(r&63)
+		if p.hubSeller[w]>>b&1 != 0 {
+			seller = features.NoWallet
+		}
+		if p.hubBuyer[w]>>b&1 != 0 {
+			buyer = features.NoWallet
+		}
+	}
+	return seller, buyer
+}
+
+// Columns returns the parties as two columns: the feature set's own when
+// there is no hub, else new copies (8 bytes a row), for reference
+// computations and tests. Never modify the feature set's.
+func (p Parties) Columns() (seller, buyer []uint32) {
+	if p.hubSeller == nil {
+		return p.seller, p.buyer
+	}
+	seller, buyer = make([]uint32, len(p.seller)), make([]uint32, len(p.buyer))
+	for r := range seller {
+		seller[r], buyer[r] = p.At(int32(r))
+	}
+	return seller, buyer
+}
+
+// markHub sets the bit of row r in bits (allocated on first use for n rows).
+func markHub(bits *[]uint64, n int, r int32) {
+	if *bits == nil {
+		*bits = make([]uint64, (n+63)/64)
+	}
+	(*bits)[r>>6] |= 1 << uint(r&63)
 }
 
 // AssetTrades returns the trades of asset a in canonical order
@@ -73,8 +120,9 @@ func (t *Table) patch(f *features.Set) {
 		}
 		lo, hi := f.AssetStart[a], f.AssetStart[a+1]
 		tr := slices.Clone(f.Trades()[lo:hi])
+		p := t.Parties(f)
 		for i, r := range f.AssetRows[lo:hi] {
-			tr[i].Seller, tr[i].Buyer = t.Seller[r], t.Buyer[r]
+			tr[i].Seller, tr[i].Buyer = p.At(r)
 		}
 		t.hubAsset[a>>6] |= 1 << (a & 63)
 		t.trades[a] = tr
@@ -123,7 +171,7 @@ unbounded).`,
 // otherwise. Time O(N + F) for N rows, F fungible rows (O(F log F) in the
 // fallback).
 func Compute(f *features.Set, limit int, window int64, withERC1155 bool) *Table {
-	t := &Table{Seller: f.Seller, Buyer: f.Buyer}
+	t := &Table{}
 	if limit <= 0 {
 		return t
 	}
@@ -203,21 +251,34 @@ func Compute(f *features.Set, limit int, window int64, withERC1155 bool) *Table 
 	for _, h := range t.Hubs {
 		isHub[[2]uint32{uint32(h.Asset), h.Wallet}] = true
 	}
-	t.Seller = slices.Clone(f.Seller)
-	t.Buyer = slices.Clone(f.Buyer)
 	for r := 0; r < f.N; r++ {
 		if !fungible(r) {
 			continue
 		}
 		a := uint32(f.T.Asset[r])
-		if isHub[[2]uint32{a, t.Seller[r]}] {
-			t.Seller[r] = features.NoWallet
+		if isHub[[2]uint32{a, f.Seller[r]}] {
+			markHub(&t.hubSeller, f.N, int32(r))
 		}
-		if isHub[[2]uint32{a, t.Buyer[r]}] {
-			t.Buyer[r] = features.NoWallet
+		if isHub[[2]uint32{a, f.Buyer[r]}] {
+			markHub(&t.hubBuyer, f.N, int32(r))
 		}
 	}
+	t.ensureBits(f.N)
 	return t
+}
+
+// ensureBits gives both bitsets their length once either is set, so that
+// Parties need check only one.
+func (t *Table) ensureBits(n int) {
+	if t.hubSeller == nil && t.hubBuyer == nil {
+		return
+	}
+	if t.hubSeller == nil {
+		t.hubSeller = make([]uint64, (n+63)/64)
+	}
+	if t.hubBuyer == nil {
+		t.hubBuyer = make([]uint64, (n+63)/64)
+	}
 }
 
 // hubsBySort is the hub search of Compute with the triples sorted by
@@ -274,8 +335,6 @@ func hubsBySort(f *features.Set, limit int, fungible func(int) bool) []Hub {
 func windowed(f *features.Set, t *Table, limit int, window int64, fungible func(int) bool) *Table {
 	cands := t.Hubs
 	t.Hubs = nil
-	t.Seller = slices.Clone(f.Seller)
-	t.Buyer = slices.Clone(f.Buyer)
 	tm := f.T.Time
 	count := map[uint32]int32{}
 	var mine []int32
@@ -327,11 +386,11 @@ func windowed(f *features.Set, t *Table, limit int, window int64, fungible func(
 					continue
 				}
 				best = max(best, n)
-				if t.Seller[r] == w {
-					t.Seller[r] = features.NoWallet
+				if f.Seller[r] == w {
+					markHub(&t.hubSeller, f.N, r)
 				}
-				if t.Buyer[r] == w {
-					t.Buyer[r] = features.NoWallet
+				if f.Buyer[r] == w {
+					markHub(&t.hubBuyer, f.N, r)
 				}
 			}
 			if best > 0 {
@@ -340,8 +399,6 @@ func windowed(f *features.Set, t *Table, limit int, window int64, fungible func(
 		}
 		i = j
 	}
-	if len(t.Hubs) == 0 {
-		t.Seller, t.Buyer = f.Seller, f.Buyer
-	}
+	t.ensureBits(f.N)
 	return t
 }

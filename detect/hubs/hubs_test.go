@@ -104,12 +104,18 @@ func TestCompute(t *testing.T) {
 	if len(tab.Hubs) != 1 || tab.Hubs[0].Wallet != p || tab.Hubs[0].Counterparties != 61 {
 		t.Fatalf("hubs %+v, want P (id %d) with 61 counterparties", tab.Hubs, p)
 	}
+	parties := tab.Parties(f)
+	tabSeller, tabBuyer := parties.Columns()
 	for r := 0; r < f.N; r++ {
-		if tab.Seller[r] == p || tab.Buyer[r] == p {
+		s, b := parties.At(int32(r))
+		if s == p || b == p {
 			t.Fatalf("row %d still has the hub", r)
 		}
-		if f.Seller[r] != p && tab.Seller[r] != f.Seller[r] || f.Buyer[r] != p && tab.Buyer[r] != f.Buyer[r] {
+		if f.Seller[r] != p && s != f.Seller[r] || f.Buyer[r] != p && b != f.Buyer[r] {
 			t.Fatalf("row %d: non-hub party changed", r)
+		}
+		if tabSeller[r] != s || tabBuyer[r] != b {
+			t.Fatalf("row %d: Columns differ from At", r)
 		}
 	}
 	if f.Seller[0] != p {
@@ -117,17 +123,22 @@ func TestCompute(t *testing.T) {
 	}
 	// No hub: the feature set's own columns, no copy.
 	none := hubs.Compute(f, 0, 30*86400, false)
-	if len(none.Hubs) != 0 || &none.Seller[0] != &f.Seller[0] {
+	if s, _ := none.Parties(f).Columns(); len(none.Hubs) != 0 || &s[0] != &f.Seller[0] {
 		t.Fatal("limit 0 should find no hub and share the columns")
 	}
 	var nilTab *hubs.Table
-	if s, _ := nilTab.Columns(f); &s[0] != &f.Seller[0] {
+	if s, _ := nilTab.Parties(f).Columns(); &s[0] != &f.Seller[0] {
 		t.Fatal("nil table should give the feature set's columns")
+	}
+	for r := 0; r < f.N; r++ {
+		if s, b := nilTab.Parties(f).At(int32(r)); s != f.Seller[r] || b != f.Buyer[r] {
+			t.Fatalf("nil table, row %d: parties %d,%d, want the feature set's", r, s, b)
+		}
 	}
 	// Trades by asset: the table's columns gathered through AssetRows.
 	for a := datasets.AssetID(0); int(a) < tb.Assets.Len(); a++ {
 		rows := f.AssetTrades(a)
-		if got, want := tab.AssetTrades(f, a), features.Gather(rows, tb.Time, tab.Seller, tab.Buyer); !slices.Equal(got, want) {
+		if got, want := tab.AssetTrades(f, a), features.Gather(rows, tb.Time, tabSeller, tabBuyer); !slices.Equal(got, want) {
 			t.Fatalf("asset %d: AssetTrades differs from the gathered hub columns", a)
 		}
 		if got, want := f.AssetTradesAt(a), features.Gather(rows, tb.Time, f.Seller, f.Buyer); !slices.Equal(got, want) {

@@ -108,8 +108,8 @@ func TestWindowedMatchesScan(t *testing.T) {
 					if hub(wb, row) {
 						wb = features.NoWallet
 					}
-					if got.Seller[row] != ws || got.Buyer[row] != wb {
-						t.Fatalf("trial %d limit %d window %d row %d: parties %d,%d, want %d,%d", trial, limit, window, row, got.Seller[row], got.Buyer[row], ws, wb)
+					if gs, gb := got.Parties(f).At(int32(row)); gs != ws || gb != wb {
+						t.Fatalf("trial %d limit %d window %d row %d: parties %d,%d, want %d,%d", trial, limit, window, row, gs, gb, ws, wb)
 					}
 				}
 			}

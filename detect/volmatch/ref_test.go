@@ -14,6 +14,7 @@ import (
 	"github.com/washscan/washscan/detect"
 	"github.com/washscan/washscan/detect/graph"
 	"github.com/washscan/washscan/detect/graph/graphtest"
+	"github.com/washscan/washscan/detect/hubs"
 	"github.com/washscan/washscan/features"
 )
 
@@ -182,13 +183,17 @@ func TestScanMatchesReference(t *testing.T) {
 	for _, seed := range []uint64{1, 2, 3} {
 		m := graphtest.NewGraphMarket(t, seed, 20000)
 		fs := m.Features
-		cols := [][2][]uint32{{fs.Seller, fs.Buyer}, {m.Seller, m.Buyer}}
+		var none *hubs.Table // the feature set's own wallets, then the hubs'
+		cols := []struct {
+			parties       hubs.Parties
+			seller, buyer []uint32
+		}{{none.Parties(fs), fs.Seller, fs.Buyer}, {m.Hubs.Parties(fs), m.Seller, m.Buyer}}
 		for pi, p := range ps {
 			for ci, col := range cols {
 				var want, got graphtest.Findings
-				refVolumeMatching(fs, p.cfg, p.widths, col[0], col[1], want.Add)
+				refVolumeMatching(fs, p.cfg, p.widths, col.seller, col.buyer, want.Add)
 				pass := &detect.Pass{Detector: Detector, Input: m.Input, Context: context.Background()}
-				if err := scanLevels(pass, p.cfg, graph.ComputeActivity(fs), p.widths, col[0], col[1], got.Add); err != nil {
+				if err := scanLevels(pass, p.cfg, graph.ComputeActivity(fs), p.widths, col.parties, got.Add); err != nil {
 					t.Fatal(err)
 				}
 				if want.Len() == 0 {

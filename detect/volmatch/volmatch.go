@@ -72,18 +72,17 @@ func run(pass *detect.Pass) (any, error) {
 		}
 	}
 	tbl, _ := pass.ResultOf[hubs.Detector].(*hubs.Table)
-	seller, buyer := tbl.Columns(f)
-	return nil, scanLevels(pass, cfg, activity, widths, seller, buyer, pass.Report)
+	return nil, scanLevels(pass, cfg, activity, widths, tbl.Parties(f), pass.Report)
 }
 
-// scanLevels tests the tumbling windows of every width over the wallet
-// columns seller and buyer, reporting the rows of matching sets through
+// scanLevels tests the tumbling windows of every width over the wallets
+// parties, reporting the rows of matching sets through
 // report (called from several goroutines).
-func scanLevels(pass *detect.Pass, cfg config, activity *graph.ActivityTable, widths []int64, seller, buyer []uint32, report func(int32, float64, string)) error {
+func scanLevels(pass *detect.Pass, cfg config, activity *graph.ActivityTable, widths []int64, parties hubs.Parties, report func(int32, float64, string)) error {
 	if len(widths) == 0 {
 		return pass.Context.Err()
 	}
-	lay, err := newLayout(pass, seller, buyer)
+	lay, err := newLayout(pass, parties)
 	if err != nil {
 		return err
 	}
@@ -170,7 +169,7 @@ type lgroup struct {
 // writing one stream per group), then per group, on every core, the wallet
 // renumbering. Time O(rows + contracts) plus O(n log D) per group of n rows
 // and D wallets (O(n + D) when graph.SortDistinct applies).
-func newLayout(pass *detect.Pass, seller, buyer []uint32) (*layout, error) {
+func newLayout(pass *detect.Pass, parties hubs.Parties) (*layout, error) {
 	f := pass.Features
 	t := f.T
 	// key[i] is 2·contract + fungible of the i-th row in canonical order,
@@ -178,7 +177,7 @@ func newLayout(pass *detect.Pass, seller, buyer []uint32) (*layout, error) {
 	key := make([]int32, len(f.Order))
 	maxKey := int32(-1)
 	for i, r := range f.Order {
-		if seller[r] == features.NoWallet || buyer[r] == features.NoWallet || seller[r] == buyer[r] {
+		if s, b := parties.At(r); s == features.NoWallet || b == features.NoWallet || s == b {
 			key[i] = -1
 			continue
 		}
@@ -205,7 +204,8 @@ func newLayout(pass *detect.Pass, seller, buyer []uint32) (*layout, error) {
 			r := f.Order[i]
 			p := end[k]
 			end[k]++
-			lay.rows[p], lay.time[p], lay.from[p], lay.to[p] = r, t.Time[r], seller[r], buyer[r]
+			s, b := parties.At(r)
+			lay.rows[p], lay.time[p], lay.from[p], lay.to[p] = r, t.Time[r], s, b
 		}
 	}
 	// end[k] is now the end of key k's positions and the start of k+1's.

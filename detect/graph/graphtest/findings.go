@@ -170,7 +170,7 @@ func NewGraphMarket(tb testing.TB, seed uint64, trades int) *GraphMarket {
 		tb.Fatal(err)
 	}
 	m.Hubs = res.ResultOf[hubs.Detector].(*hubs.Table)
-	m.Seller, m.Buyer = m.Hubs.Columns(fs)
+	m.Seller, m.Buyer = m.Hubs.Parties(fs).Columns()
 	return m
 }
 
