@@ -385,7 +385,13 @@ type Options struct {
 // commitOutputs adds the metrics and the extra outputs of r to outs and
 // commits them all.
 func (opt *Options) commitOutputs(outs *Outputs, r *Result) error {
-	if opt.Out != "" {
+	return opt.commitOutputsAfter(outs, r, false)
+}
+
+// commitOutputsAfter is commitOutputs for a caller that has already added
+// the metrics JSON when outAdded is set.
+func (opt *Options) commitOutputsAfter(outs *Outputs, r *Result, outAdded bool) error {
+	if opt.Out != "" && !outAdded {
 		if err := outs.Add("--out", opt.Out, r.Metrics.WriteJSON); err != nil {
 			return err
 		}
@@ -445,6 +451,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	}
 	opt.stage("load")
 	keep := opt.KeepAll || len(opt.Extra) > 0
+	outAdded := false
 	r, err := analyze(ctx, t, opt.Settings, func(r *Result) error {
 		if opt.Flags == "" {
 			return nil
@@ -456,14 +463,23 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 			Dune:      r.Config.Preset.Name == registry.Dune.Name,
 			Metadata:  metrics.FlagsMetadata(opt.provenance(), metrics.InputOf(r.Trades, opt.Metrics.Files)),
 		}
-		return outs.Add("--flags", path, func(w io.Writer) error {
+		err := outs.Add("--flags", path, func(w io.Writer) error {
 			return report.WriteTo(w, report.FormatOf(path), ft, fsc, fopt)
 		})
+		if err != nil || opt.Out == "" {
+			return err
+		}
+		// The metrics JSON, known by now and small, is encoded beside the
+		// flags file (whose pipeline leaves a core idle while it builds its
+		// first row group and closes its last) instead of after it. It is
+		// added after the flags, so the renames keep their order.
+		outAdded = true
+		return outs.AddBeside("--out", opt.Out, r.Metrics.WriteJSON)
 	}, keep)
 	if err != nil {
 		return nil, err
 	}
-	if err := opt.commitOutputs(outs, r); err != nil {
+	if err := opt.commitOutputsAfter(outs, r, outAdded); err != nil {
 		return nil, err
 	}
 	opt.stage("write")

@@ -56,18 +56,35 @@ func NewOutputs(ctx context.Context, stdout io.Writer) *Outputs {
 // while the caller goes on. encode's writer fails with the context's cause
 // once the context is cancelled. The encoder's error is returned by Commit.
 func (o *Outputs) Add(option, path string, encode func(io.Writer) error) error {
+	return o.add(option, path, encode, true)
+}
+
+// AddBeside is Add for a small output (the metrics JSON): its encoder
+// starts at once, beside the encoders of Add, neither waiting for them nor
+// delaying them, so it runs on a core their pipelines leave idle instead of
+// after them. It is still renamed into place in the order it was added.
+func (o *Outputs) AddBeside(option, path string, encode func(io.Writer) error) error {
+	return o.add(option, path, encode, false)
+}
+
+func (o *Outputs) add(option, path string, encode func(io.Writer) error, chain bool) error {
 	it, err := o.create(option, path)
 	if err != nil {
 		return err
 	}
-	o.mu.Lock()
-	prev, done := o.last, make(chan struct{})
-	o.last = done
-	o.mu.Unlock()
+	var prev, done chan struct{}
+	if chain {
+		o.mu.Lock()
+		prev, done = o.last, make(chan struct{})
+		o.last = done
+		o.mu.Unlock()
+	}
 	o.wg.Add(1)
 	go func() {
 		defer o.wg.Done()
-		defer close(done)
+		if done != nil {
+			defer close(done)
+		}
 		if prev != nil {
 			<-prev
 		}

@@ -49,6 +49,69 @@ func TestOutputsFailureCommitsNothing(t *testing.T) {
 	}
 }
 
+// Add's encoders run one after another; AddBeside's starts at once, beside
+// a chained encoder that has not finished, and a failure in it still commits
+// nothing.
+func TestOutputsAddBeside(t *testing.T) {
+	dir := t.TempDir()
+	a, b, c := filepath.Join(dir, "a.txt"), filepath.Join(dir, "b.txt"), filepath.Join(dir, "c.txt")
+	outs := NewOutputs(context.Background(), nil)
+	release, besideRan, chainedRan := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	if err := outs.Add("--a", a, func(w io.Writer) error {
+		<-release // holds the chain until the beside encoder has run
+		_, err := io.WriteString(w, "a")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := outs.AddBeside("--b", b, func(w io.Writer) error {
+		close(besideRan)
+		_, err := io.WriteString(w, "b")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := outs.Add("--c", c, func(w io.Writer) error {
+		close(chainedRan)
+		_, err := io.WriteString(w, "c")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	<-besideRan // would block forever if AddBeside waited for --a
+	select {
+	case <-chainedRan:
+		t.Fatal("--c ran before --a finished")
+	default:
+	}
+	close(release)
+	if err := outs.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{a: "a", b: "b", c: "c"} {
+		if got, _ := os.ReadFile(path); string(got) != want {
+			t.Errorf("%s = %q, want %q", filepath.Base(path), got, want)
+		}
+	}
+
+	// A failing beside encoder commits nothing.
+	old := writeFile(t, dir, "d.txt", "old d")
+	outs = NewOutputs(context.Background(), nil)
+	if err := outs.Add("--d", old, writeString("new d")); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	if err := outs.AddBeside("--e", filepath.Join(dir, "e.txt"), func(io.Writer) error { return boom }); err != nil {
+		t.Fatal(err)
+	}
+	if err := outs.Commit(); !errors.Is(err, boom) {
+		t.Errorf("commit: %v, want boom", err)
+	}
+	if got, _ := os.ReadFile(old); string(got) != "old d" {
+		t.Errorf("d.txt = %q, want the old content", got)
+	}
+}
+
 // Regular files are replaced by rename; "-" and non-regular files (here a
 // FIFO; devices take the same path) are written in place, never replaced.
 // No test writes to a system device: were the code wrong, it would replace
