@@ -125,7 +125,7 @@ const defaultGCPercent = 50
 // the flags Parquet the collector's marking took 0.22 CPU-s in 31 cycles at
 // 30 and 0.40 CPU-s in 53 cycles at 15 (GODEBUG=gctrace=1), against a peak
 // of 1.42-1.46 GB at 30 and 1.28-1.31 GB at 15; on 10M trades the peak fell
-// from 3.01-3.05 to 2.71-2.79 GB at the same CPU time within the noise
+// from 3.01-3.09 to 2.71-2.87 GB at the same CPU time within the noise
 // (BENCHMARKS.md "GOGC 15 (session 9)"). 10 saved a further 0.05 GB at 3.9M
 // for twice the marking. The load keeps defaultGCPercent: its live heap
 // starts small, where a low GOGC collects every few hundred KB.
