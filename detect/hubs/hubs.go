@@ -83,13 +83,11 @@ func (p Parties) Columns() (seller, buyer []uint32) {
 	return seller, buyer
 }
 
-// markHub sets the bit of row r in bits (allocated on first use for n rows).
-func markHub(bits *[]uint64, n int, r int32) {
-	if *bits == nil {
-		*bits = make([]uint64, (n+63)/64)
-	}
-	(*bits)[r>>6] |= 1 << uint(r&63)
-}
+// newBits returns a zero bitset of n bits.
+func newBits(n int) []uint64 { return make([]uint64, (n+63)/64) }
+
+// setBit sets bit r of bits.
+func setBit(bits []uint64, r int32) { bits[r>>6] |= 1 << uint(r&63) }
 
 // AssetTrades returns the trades of asset a in canonical order
 // (features.Set.AssetTradesAt) with t's wallet columns: the hub party of each
@@ -111,7 +109,7 @@ func (t *Table) AssetTrades(f *features.Set, a datasets.AssetID) []features.Trad
 
 // patch builds the trades of the hubs' assets (see AssetTrades).
 func (t *Table) patch(f *features.Set) {
-	t.hubAsset = make([]uint64, (len(f.AssetStart)+62)/64)
+	t.hubAsset = newBits(len(f.AssetStart) - 1)
 	t.trades = make(map[datasets.AssetID][]features.Trade)
 	for _, h := range t.Hubs {
 		a := h.Asset
@@ -124,7 +122,7 @@ func (t *Table) patch(f *features.Set) {
 		for i, r := range f.AssetRows[lo:hi] {
 			tr[i].Seller, tr[i].Buyer = p.At(r)
 		}
-		t.hubAsset[a>>6] |= 1 << (a & 63)
+		setBit(t.hubAsset, int32(a))
 		t.trades[a] = tr
 	}
 }
@@ -251,34 +249,20 @@ func Compute(f *features.Set, limit int, window int64, withERC1155 bool) *Table 
 	for _, h := range t.Hubs {
 		isHub[[2]uint32{uint32(h.Asset), h.Wallet}] = true
 	}
+	t.hubSeller, t.hubBuyer = newBits(f.N), newBits(f.N)
 	for r := 0; r < f.N; r++ {
 		if !fungible(r) {
 			continue
 		}
 		a := uint32(f.T.Asset[r])
 		if isHub[[2]uint32{a, f.Seller[r]}] {
-			markHub(&t.hubSeller, f.N, int32(r))
+			setBit(t.hubSeller, int32(r))
 		}
 		if isHub[[2]uint32{a, f.Buyer[r]}] {
-			markHub(&t.hubBuyer, f.N, int32(r))
+			setBit(t.hubBuyer, int32(r))
 		}
 	}
-	t.ensureBits(f.N)
 	return t
-}
-
-// ensureBits gives both bitsets their length once either is set, so that
-// Parties need check only one.
-func (t *Table) ensureBits(n int) {
-	if t.hubSeller == nil && t.hubBuyer == nil {
-		return
-	}
-	if t.hubSeller == nil {
-		t.hubSeller = make([]uint64, (n+63)/64)
-	}
-	if t.hubBuyer == nil {
-		t.hubBuyer = make([]uint64, (n+63)/64)
-	}
 }
 
 // hubsBySort is the hub search of Compute with the triples sorted by
@@ -335,6 +319,7 @@ func hubsBySort(f *features.Set, limit int, fungible func(int) bool) []Hub {
 func windowed(f *features.Set, t *Table, limit int, window int64, fungible func(int) bool) *Table {
 	cands := t.Hubs
 	t.Hubs = nil
+	t.hubSeller, t.hubBuyer = newBits(f.N), newBits(f.N)
 	tm := f.T.Time
 	count := map[uint32]int32{}
 	var mine []int32
@@ -387,10 +372,10 @@ func windowed(f *features.Set, t *Table, limit int, window int64, fungible func(
 				}
 				best = max(best, n)
 				if f.Seller[r] == w {
-					markHub(&t.hubSeller, f.N, r)
+					setBit(t.hubSeller, r)
 				}
 				if f.Buyer[r] == w {
-					markHub(&t.hubBuyer, f.N, r)
+					setBit(t.hubBuyer, r)
 				}
 			}
 			if best > 0 {
@@ -399,6 +384,8 @@ func windowed(f *features.Set, t *Table, limit int, window int64, fungible func(
 		}
 		i = j
 	}
-	t.ensureBits(f.N)
+	if len(t.Hubs) == 0 {
+		t.hubSeller, t.hubBuyer = nil, nil
+	}
 	return t
 }
