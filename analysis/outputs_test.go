@@ -64,18 +64,17 @@ func TestOutputsAddBeside(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := outs.AddBeside("--b", b, func(w io.Writer) error {
-		close(besideRan)
-		_, err := io.WriteString(w, "b")
-		return err
-	}); err != nil {
+	// signal writes s after closing ran.
+	signal := func(ran chan struct{}, s string) func(io.Writer) error {
+		return func(w io.Writer) error {
+			close(ran)
+			return writeString(s)(w)
+		}
+	}
+	if err := outs.AddBeside("--b", b, signal(besideRan, "b")); err != nil {
 		t.Fatal(err)
 	}
-	if err := outs.Add("--c", c, func(w io.Writer) error {
-		close(chainedRan)
-		_, err := io.WriteString(w, "c")
-		return err
-	}); err != nil {
+	if err := outs.Add("--c", c, signal(chainedRan, "c")); err != nil {
 		t.Fatal(err)
 	}
 	<-besideRan // would block forever if AddBeside waited for --a

@@ -58,11 +58,10 @@ func (t *Table) Parties(f *features.Set) Parties {
 func (p Parties) At(r int32) (seller, buyer uint32) {
 	seller, buyer = p.seller[r], p.buyer[r]
 	if p.hubSeller != nil {
-		w, b := r>>6, uint(r&63)
-		if p.hubSeller[w]>>b&1 != 0 {
+		if hasBit(p.hubSeller, r) {
 			seller = features.NoWallet
 		}
-		if p.hubBuyer[w]>>b&1 != 0 {
+		if hasBit(p.hubBuyer, r) {
 			buyer = features.NoWallet
 		}
 	}
@@ -89,6 +88,9 @@ func newBits(n int) []uint64 { return make([]uint64, (n+63)/64) }
 // setBit sets bit r of bits.
 func setBit(bits []uint64, r int32) { bits[r>>6] |= 1 << uint(r&63) }
 
+// hasBit reports whether bit r of bits is set.
+func hasBit(bits []uint64, r int32) bool { return bits[r>>6]>>uint(r&63)&1 != 0 }
+
 // AssetTrades returns the trades of asset a in canonical order
 // (features.Set.AssetTradesAt) with t's wallet columns: the hub party of each
 // row of a hub's asset is features.NoWallet. It is f's own slice when t is
@@ -101,7 +103,7 @@ func (t *Table) AssetTrades(f *features.Set, a datasets.AssetID) []features.Trad
 		return f.AssetTradesAt(a)
 	}
 	t.tradesOnce.Do(func() { t.patch(f) })
-	if int(a>>6) >= len(t.hubAsset) || t.hubAsset[a>>6]&(1<<(a&63)) == 0 {
+	if int(a>>6) >= len(t.hubAsset) || !hasBit(t.hubAsset, int32(a)) {
 		return f.AssetTradesAt(a)
 	}
 	return t.trades[a]
