@@ -104,7 +104,10 @@ func (l *packedList) evidence(k int32) string {
 func packFindings(fs []Finding) *packedList {
 	l := &packedList{f: make([]packedFinding, len(fs))}
 	ids := map[*byte]uint32{} // by the evidence's first byte; its length checked
-	var distinct []string
+	// first[j] is the finding whose evidence is distinct string j: an
+	// index, not the string (4 bytes instead of 16 a distinct string,
+	// which are most of back_and_forth's findings).
+	var first []int32
 	total := 0
 	prev, prevID := "", uint32(0)
 	for k, f := range fs {
@@ -117,14 +120,14 @@ func packFindings(fs []Finding) *packedList {
 		p := unsafe.StringData(ev)
 		if len(ev) == len(prev) && p == unsafe.StringData(prev) {
 			id = prevID
-		} else if j, ok := ids[p]; ok && len(distinct[j]) == len(ev) {
+		} else if j, ok := ids[p]; ok && len(fs[first[j]].Evidence) == len(ev) {
 			id = j
 		} else {
-			id = uint32(len(distinct))
+			id = uint32(len(first))
 			if !ok {
 				ids[p] = id
 			}
-			distinct = append(distinct, ev)
+			first = append(first, int32(k))
 			total += len(ev)
 		}
 		prev, prevID = ev, id
@@ -132,10 +135,10 @@ func packFindings(fs []Finding) *packedList {
 	}
 	clear(ids)
 	buf := make([]byte, 0, total)
-	offs := make([]uint64, len(distinct))
-	for j, ev := range distinct {
+	offs := make([]uint64, len(first))
+	for j, k := range first {
 		offs[j] = uint64(len(buf))
-		buf = append(buf, ev...)
+		buf = append(buf, fs[k].Evidence...)
 	}
 	for k := range l.f {
 		if f := &l.f[k]; f.n > 0 {
