@@ -105,7 +105,7 @@ func scanAll(pass *detect.Pass, cfg config, report func(int32, float64, string))
 	if err != nil {
 		return err
 	}
-	items := lay.items(cfg.window)
+	items := lay.items(pass.Features.T.Time, cfg.window)
 	act := graph.ActivityOf(pass)
 	return detect.ParallelEach(pass.Context, items, func() func(item) {
 		s := &scanner{report: report, t: pass.Features.T, lay: lay, cfg: cfg, act: act}
@@ -116,8 +116,10 @@ func scanAll(pass *detect.Pass, cfg config, report func(int32, float64, string))
 // layout holds the rows the windows are cut from, platform by platform:
 // the NFT rows with a platform and two known, different parties of every
 // platform form a contiguous range of positions, in canonical order. The
-// row, time, asset and both parties of each position are copied next to
-// each other, and wallets are renumbered per platform to local ids 1..D in
+// row, asset and both parties of each position are copied next to each
+// other (not the time: the windows are cut once, from the table's time
+// column, and a group's time range is read there too; 8 bytes a position
+// less), and wallets are renumbered per platform to local ids 1..D in
 // increasing wallet id ([graph.Renumberer]), so a window's graph built from
 // positions has the same nodes, arcs and row orders as the graph of its
 // rows built from the table's columns, while a window reads contiguous
@@ -125,7 +127,6 @@ func scanAll(pass *detect.Pass, cfg config, report func(int32, float64, string))
 // wallet ids over the whole address space.
 type layout struct {
 	rows     []int32  // position → row
-	time     []int64  // position → time
 	asset    []uint32 // position → asset (token)
 	from, to []uint32 // position → local wallet id (seller, buyer)
 	plats    []lplat
@@ -172,7 +173,7 @@ func newLayout(pass *detect.Pass, outside bool) (*layout, error) {
 		end[p] += end[p-1]
 	}
 	n := int(end[np])
-	lay := &layout{rows: make([]int32, n), time: make([]int64, n), asset: make([]uint32, n), from: make([]uint32, n), to: make([]uint32, n)}
+	lay := &layout{rows: make([]int32, n), asset: make([]uint32, n), from: make([]uint32, n), to: make([]uint32, n)}
 	for j, p1 := range plat {
 		if p1 == 0 {
 			continue
@@ -181,7 +182,7 @@ func newLayout(pass *detect.Pass, outside bool) (*layout, error) {
 		r := f.Order[j]
 		i := end[p]
 		end[p]++
-		lay.rows[i], lay.time[i], lay.asset[i], lay.from[i], lay.to[i] = r, t.Time[r], t.Asset[r], f.Seller[r], f.Buyer[r]
+		lay.rows[i], lay.asset[i], lay.from[i], lay.to[i] = r, t.Asset[r], f.Seller[r], f.Buyer[r]
 	}
 	// end[p] is now the end of platform p's positions and the start of p+1's.
 	lo := int32(0)
@@ -207,8 +208,9 @@ func keep(f *features.Set, r int32) bool {
 
 // items returns the windows to scan: per platform, the sliding windows of
 // width (step width/2) with two or more rows, largest first (the order
-// only balances the workers). Time O(positions + windows log windows).
-func (lay *layout) items(width int64) []item {
+// only balances the workers); time is the table's time column. Time
+// O(positions + windows log windows).
+func (lay *layout) items(time []int64, width int64) []item {
 	iota := make([]int32, len(lay.rows))
 	for i := range iota {
 		iota[i] = int32(i)
@@ -216,7 +218,9 @@ func (lay *layout) items(width int64) []item {
 	var items []item
 	for pi, pl := range lay.plats {
 		pos := iota[pl.lo:pl.hi]
-		for _, sp := range graph.SlidingAll(pos, lay.time, width, width/2) {
+		// The platform's rows in position order: span k of its rows is
+		// span k of its positions.
+		for _, sp := range graph.SlidingAll(lay.rows[pl.lo:pl.hi], time, width, width/2) {
 			if sp.Hi-sp.Lo >= 2 {
 				items = append(items, item{pos[sp.Lo:sp.Hi], sp.Start, int32(pi)})
 			}
@@ -443,7 +447,8 @@ func (s *scanner) group(it item, g *graph.Graph, root int32, members []int32) {
 			for _, p := range g.ArcRows(k) {
 				s.tokens = append(s.tokens, lay.asset[p])
 				s.pos = append(s.pos, p)
-				lo, hi = min(lo, lay.time[p]), max(hi, lay.time[p])
+				at := s.t.Time[lay.rows[p]]
+				lo, hi = min(lo, at), max(hi, at)
 			}
 		}
 	}
