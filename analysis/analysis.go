@@ -382,15 +382,9 @@ type Options struct {
 	AfterSlice func()
 }
 
-// commitOutputs adds the metrics and the extra outputs of r to outs and
-// commits them all.
-func (opt *Options) commitOutputs(outs *Outputs, r *Result) error {
-	return opt.commitOutputsAfter(outs, r, false)
-}
-
-// commitOutputsAfter is commitOutputs for a caller that has already added
-// the metrics JSON when outAdded is set.
-func (opt *Options) commitOutputsAfter(outs *Outputs, r *Result, outAdded bool) error {
+// commitOutputs adds the metrics (unless outAdded: the caller added them)
+// and the extra outputs of r to outs and commits them all.
+func (opt *Options) commitOutputs(outs *Outputs, r *Result, outAdded bool) error {
 	if opt.Out != "" && !outAdded {
 		if err := outs.Add("--out", opt.Out, r.Metrics.WriteJSON); err != nil {
 			return err
@@ -479,7 +473,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := opt.commitOutputsAfter(outs, r, outAdded); err != nil {
+	if err := opt.commitOutputs(outs, r, outAdded); err != nil {
 		return nil, err
 	}
 	opt.stage("write")

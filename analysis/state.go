@@ -817,7 +817,7 @@ func runState(ctx context.Context, opt Options, st *state) (*Result, error) {
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
 	}
-	if err := opt.commitOutputs(outs, r); err != nil {
+	if err := opt.commitOutputs(outs, r, false); err != nil {
 		return nil, err
 	}
 	c := &stateCommit{st: st, doc: *doc, t: t, info: info}

@@ -113,6 +113,7 @@ func (t *Table) AssetTrades(f *features.Set, a datasets.AssetID) []features.Trad
 func (t *Table) patch(f *features.Set) {
 	t.hubAsset = newBits(len(f.AssetStart) - 1)
 	t.trades = make(map[datasets.AssetID][]features.Trade)
+	p := t.Parties(f)
 	for _, h := range t.Hubs {
 		a := h.Asset
 		if t.trades[a] != nil {
@@ -120,7 +121,6 @@ func (t *Table) patch(f *features.Set) {
 		}
 		lo, hi := f.AssetStart[a], f.AssetStart[a+1]
 		tr := slices.Clone(f.Trades()[lo:hi])
-		p := t.Parties(f)
 		for i, r := range f.AssetRows[lo:hi] {
 			tr[i].Seller, tr[i].Buyer = p.At(r)
 		}
