@@ -38,8 +38,9 @@
 // wallets, 100% of their 1d-window trades inside the set").
 //
 // Each token or collection is laid out once (a counting sort of the rows in
-// canonical order) in contiguous arrays of times and wallet ids renumbered
-// per group in increasing wallet order, so windows are position ranges and
+// canonical order) in contiguous arrays of rows and wallet ids renumbered
+// per group in increasing wallet order (the windows are cut from the
+// table's time column through the rows), so windows are position ranges and
 // their graphs are built from contiguous memory with the same nodes, arcs
 // and orders as from the table's columns. A window's strongly connected
 // components are found first on a CSR of its arcs (graph.SCCOf), and its

@@ -120,7 +120,7 @@ func scanLevels(pass *detect.Pass, cfg config, activity *graph.ActivityTable, wi
 		if needed {
 			keep = make([]bool, len(lay.rows))
 		}
-		base, items := levelItems(lay, w, parent)
+		base, items := levelItems(lay, pass.Features.T.Time, w, parent)
 		if err := scanAll(pass, items, keep, func() *scanner {
 			return &scanner{pass: pass, report: report, f: pass.Features, activity: activity, cfg: cfg, lay: lay, base: base, width: w, human: graph.Human(w)}
 		}); err != nil {
@@ -149,10 +149,11 @@ func scanAll(pass *detect.Pass, items []item, keep []bool, newScanner func() *sc
 // built from positions has the same nodes, arcs and row orders as the graph
 // of its rows built from the table's columns; windows then read contiguous
 // arrays and small ids instead of rows scattered across the table and
-// wallet ids over the whole address space.
+// wallet ids over the whole address space. Times are not copied (8 bytes
+// a position less): the windows are cut once per width from the table's
+// time column, through the rows.
 type layout struct {
 	rows     []int32  // position → row
-	time     []int64  // position → time
 	from, to []uint32 // position → local wallet id
 	groups   []lgroup
 }
@@ -198,14 +199,14 @@ func newLayout(pass *detect.Pass, parties hubs.Parties) (*layout, error) {
 		end[k] += end[k-1]
 	}
 	n := int(end[len(end)-1])
-	lay := &layout{rows: make([]int32, n), time: make([]int64, n), from: make([]uint32, n), to: make([]uint32, n)}
+	lay := &layout{rows: make([]int32, n), from: make([]uint32, n), to: make([]uint32, n)}
 	for i, k := range key {
 		if k >= 0 {
 			r := f.Order[i]
 			p := end[k]
 			end[k]++
 			s, b := parties.At(r)
-			lay.rows[p], lay.time[p], lay.from[p], lay.to[p] = r, t.Time[r], s, b
+			lay.rows[p], lay.from[p], lay.to[p] = r, s, b
 		}
 	}
 	// end[k] is now the end of key k's positions and the start of k+1's.
@@ -226,8 +227,9 @@ func newLayout(pass *detect.Pass, parties hubs.Parties) (*layout, error) {
 // layout, only positions p with parent[p] set when parent is not nil,
 // largest first, and the position list base their ranges index: the
 // parent's positions, or nil for every position (an item's range is then
-// its positions themselves). Time O(positions + windows log windows).
-func levelItems(lay *layout, w int64, parent []bool) (base []int32, items []item) {
+// its positions themselves). time is the table's time column. Time
+// O(positions + windows log windows).
+func levelItems(lay *layout, time []int64, w int64, parent []bool) (base []int32, items []item) {
 	if parent != nil {
 		for _, g := range lay.groups {
 			for p := g.lo; p < g.hi; p++ {
@@ -238,32 +240,31 @@ func levelItems(lay *layout, w int64, parent []bool) (base []int32, items []item
 		}
 	}
 	var spans []graph.Span
-	var ident []int32 // a group's positions when base is nil
-	lo := 0           // base[lo:] are the positions from group gi's on
+	var rows []int32 // the rows of a group's positions in base
+	lo := 0          // base[lo:] are the positions from group gi's on
 	for gi, g := range lay.groups {
-		var pos []int32
+		// The rows of the group's positions, in position order: span k of
+		// the rows is span k of the positions.
 		var off int32
 		if parent == nil {
-			ident = ident[:0]
-			for p := g.lo; p < g.hi; p++ {
-				ident = append(ident, p)
-			}
-			pos, off = ident, g.lo
+			rows, off = lay.rows[g.lo:g.hi], g.lo
 		} else {
 			for lo < len(base) && base[lo] < g.lo { // rows of no group
 				lo++
 			}
 			hi := lo
+			rows = rows[:0]
 			for hi < len(base) && base[hi] < g.hi {
+				rows = append(rows, lay.rows[base[hi]])
 				hi++
 			}
-			pos, off = base[lo:hi], int32(lo)
+			off = int32(lo)
 			lo = hi
 		}
-		if len(pos) < 2 {
+		if len(rows) < 2 {
 			continue
 		}
-		spans = graph.AppendSliding(spans[:0], pos, lay.time, w, w)
+		spans = graph.AppendSliding(spans[:0], rows, time, w, w)
 		for _, sp := range spans {
 			if sp.Hi-sp.Lo >= 2 {
 				items = append(items, item{off + int32(sp.Lo), off + int32(sp.Hi), sp.Start, int32(gi)})
