@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -88,10 +87,10 @@ func (o *Outputs) add(option, path string, encode func(io.Writer) error, chain b
 		if prev != nil {
 			<-prev
 		}
-		bw := bufio.NewWriterSize(ctxWriter{o.ctx, it.tmp}, 256<<10)
-		err := encode(bw)
+		fw := newFileWriter(o.ctx, it.tmp)
+		err := encode(fw)
 		if err == nil {
-			err = bw.Flush()
+			err = fw.finish()
 		}
 		if err != nil {
 			if c := context.Cause(o.ctx); c != nil && o.ctx.Err() != nil {
