@@ -25,6 +25,7 @@ type fileWriter struct {
 	f      *os.File
 	buf    []byte // aligned to directAlign; cap fileChunk
 	direct bool
+	err    error // the first write error, returned from then on (as bufio)
 }
 
 const (
@@ -44,37 +45,38 @@ func newFileWriter(ctx context.Context, f *os.File) *fileWriter {
 
 func (w *fileWriter) Write(p []byte) (int, error) {
 	n := 0
-	for len(p) > 0 {
+	for len(p) > 0 && w.err == nil {
 		k := copy(w.buf[len(w.buf):cap(w.buf)], p)
 		w.buf, p, n = w.buf[:len(w.buf)+k], p[k:], n+k
 		if len(w.buf) == cap(w.buf) {
-			err := w.write(w.buf)
+			w.err = w.write(w.buf)
 			w.buf = w.buf[:0]
-			if err != nil {
-				return n, err
-			}
 		}
 	}
-	return n, nil
+	return n, w.err
 }
 
 // finish writes what is buffered: the whole blocks as the others, the
 // rest (not a whole block) the ordinary way.
 func (w *fileWriter) finish() error {
+	if w.err != nil {
+		return w.err
+	}
 	b := w.buf
 	w.buf = w.buf[:0]
 	if w.direct {
 		whole := len(b) &^ (directAlign - 1)
-		if err := w.write(b[:whole]); err != nil {
-			return err
+		if w.err = w.write(b[:whole]); w.err != nil {
+			return w.err
 		}
 		if b = b[whole:]; len(b) > 0 {
-			if err := w.buffered(); err != nil {
-				return err
+			if w.err = w.buffered(); w.err != nil {
+				return w.err
 			}
 		}
 	}
-	return w.write(b)
+	w.err = w.write(b)
+	return w.err
 }
 
 // write writes all of b at the file's offset, unless the context is

@@ -136,6 +136,28 @@ func TestFileWriterCancelled(t *testing.T) {
 	}
 }
 
+// A write error sticks: later writes and finish return it and write
+// nothing more.
+func TestFileWriterErrorSticks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newFileWriter(context.Background(), f)
+	f.Close() // every write to the file now fails
+	if _, err := w.Write(make([]byte, fileChunk)); err == nil {
+		t.Fatal("Write to a closed file: no error")
+	}
+	first := w.err
+	if n, err := w.Write([]byte("more")); n != 0 || err != first {
+		t.Errorf("Write after an error = %d, %v; want 0, %v", n, err, first)
+	}
+	if err := w.finish(); err != first {
+		t.Errorf("finish after an error = %v, want %v", err, first)
+	}
+}
+
 // diffAt is the first index where a and b differ.
 func diffAt(a, b []byte) int {
 	for i := range min(len(a), len(b)) {
