@@ -44,6 +44,15 @@ func newFileWriter(ctx context.Context, f *os.File) *fileWriter {
 }
 
 func (w *fileWriter) Write(p []byte) (int, error) {
+	if !w.direct && len(w.buf) == 0 && len(p) >= cap(w.buf) && w.err == nil {
+		// Written the ordinary way: a large write goes straight to the
+		// file, as through a bufio.Writer, not copied first.
+		w.err = w.write(p)
+		if w.err != nil {
+			return 0, w.err
+		}
+		return len(p), nil
+	}
 	n := 0
 	for len(p) > 0 && w.err == nil {
 		k := copy(w.buf[len(w.buf):cap(w.buf)], p)

@@ -114,6 +114,41 @@ func TestFileWriterFallsBack(t *testing.T) {
 	}
 }
 
+// Without direct I/O a large write into an empty buffer goes straight to
+// the file, and what follows still lands after it.
+func TestFileWriterPassThrough(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := newFileWriter(context.Background(), f)
+	if w.direct {
+		if err := w.buffered(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data := make([]byte, 3*fileChunk+99)
+	for j := range data {
+		data[j] = byte(j*13 + j>>11)
+	}
+	for _, piece := range [][]byte{data[:2*fileChunk+5], data[2*fileChunk+5 : 2*fileChunk+10], data[2*fileChunk+10:]} {
+		if n, err := w.Write(piece); err != nil || n != len(piece) {
+			t.Fatalf("Write(%d bytes) = %d, %v", len(piece), n, err)
+		}
+	}
+	if err := w.finish(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(f.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatalf("%d bytes written, %d read back, first difference at %d", len(data), len(got), diffAt(got, data))
+	}
+}
+
 // A cancelled context stops the writes with its cause.
 func TestFileWriterCancelled(t *testing.T) {
 	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
