@@ -240,11 +240,13 @@ func levelItems(lay *layout, time []int64, w int64, parent []bool) (base []int32
 		}
 	}
 	var spans []graph.Span
-	var rows []int32 // the rows of a group's positions in base
-	lo := 0          // base[lo:] are the positions from group gi's on
+	var scratch []int32 // the rows of a group's positions in base
+	lo := 0             // base[lo:] are the positions from group gi's on
 	for gi, g := range lay.groups {
 		// The rows of the group's positions, in position order: span k of
-		// the rows is span k of the positions.
+		// the rows is span k of the positions. A view of lay.rows when
+		// every position counts, else gathered into scratch.
+		var rows []int32
 		var off int32
 		if parent == nil {
 			rows, off = lay.rows[g.lo:g.hi], g.lo
@@ -253,12 +255,12 @@ func levelItems(lay *layout, time []int64, w int64, parent []bool) (base []int32
 				lo++
 			}
 			hi := lo
-			rows = rows[:0]
+			scratch = scratch[:0]
 			for hi < len(base) && base[hi] < g.hi {
-				rows = append(rows, lay.rows[base[hi]])
+				scratch = append(scratch, lay.rows[base[hi]])
 				hi++
 			}
-			off = int32(lo)
+			rows, off = scratch, int32(lo)
 			lo = hi
 		}
 		if len(rows) < 2 {
