@@ -66,7 +66,9 @@ func (w *fileWriter) Write(p []byte) (int, error) {
 }
 
 // finish writes what is buffered: the whole blocks as the others, the
-// rest (not a whole block) the ordinary way.
+// rest (not a whole block) the ordinary way. It always leaves the file
+// without O_DIRECT, so that a streamed output's temporary file can be read
+// back through any buffer.
 func (w *fileWriter) finish() error {
 	if w.err != nil {
 		return w.err
@@ -78,10 +80,9 @@ func (w *fileWriter) finish() error {
 		if w.err = w.write(b[:whole]); w.err != nil {
 			return w.err
 		}
-		if b = b[whole:]; len(b) > 0 {
-			if w.err = w.buffered(); w.err != nil {
-				return w.err
-			}
+		b = b[whole:]
+		if w.err = w.buffered(); w.err != nil {
+			return w.err
 		}
 	}
 	w.err = w.write(b)
